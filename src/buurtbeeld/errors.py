@@ -1,0 +1,90 @@
+"""Error types with stable codes and Dutch hints.
+
+Every error a user can meet carries a stable ``code`` (``BB-<AREA>-<NNN>``), a Dutch
+message and a Dutch ``hint`` that says what to do. Exceptions also inherit the builtin
+users already catch (``ValueError``, ``LookupError``), as in Ibis.
+
+Privacy rule: messages never contain record-level values or suppressed counts. Name the
+cell or the file, never the hidden number.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class BuurtbeeldError(Exception):
+    """Root of all Buurtbeeld errors."""
+
+    code: ClassVar[str] = "BB-GEN-000"
+    http_status: ClassVar[int] = 500
+    default_hint: ClassVar[str] = "Meld dit aan de beheerder van Buurtbeeld."
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint or self.default_hint
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return f"Fout {self.code}: {self.message}\n  Oplossing: {self.hint}"
+
+
+class ConfigError(BuurtbeeldError, ValueError):
+    """A setting or workspace file is wrong."""
+
+    code = "BB-CFG-001"
+    http_status = 500
+    default_hint = "Controleer buurtbeeld.toml in de werkmap."
+
+
+class WorkspaceError(BuurtbeeldError, ValueError):
+    """The workspace folder is missing, locked or not a Buurtbeeld workspace."""
+
+    code = "BB-WS-001"
+    http_status = 500
+    default_hint = "Maak een werkmap met 'buurtbeeld init <map>' of kies een bestaande werkmap."
+
+
+class ImportFileError(BuurtbeeldError, ValueError):
+    """An input file cannot be read or is not what the importer expects."""
+
+    code = "BB-IMP-001"
+    http_status = 422
+    default_hint = "Controleer of dit het originele bestand van CBS is."
+
+
+class RegionCodeError(BuurtbeeldError, ValueError):
+    """A region code is malformed or unknown."""
+
+    code = "BB-GEO-001"
+    http_status = 422
+    default_hint = (
+        "Gebruik CBS-codes: NL00, GM + 4 cijfers, WK + 6 cijfers of BU + 8 cijfers "
+        "(bijvoorbeeld GM0505, WK050501, BU05050101)."
+    )
+
+
+class CatalogError(BuurtbeeldError, ValueError):
+    """An indicator definition is invalid."""
+
+    code = "BB-IND-001"
+    http_status = 500
+    default_hint = "Corrigeer de indicatordefinitie (YAML) en probeer het opnieuw."
+
+
+class NotFoundError(BuurtbeeldError, LookupError):
+    """A requested region, indicator or page does not exist."""
+
+    code = "BB-NF-001"
+    http_status = 404
+    default_hint = "Controleer de code of kies uit de lijst."
+
+
+class DisclosureError(BuurtbeeldError, ValueError):
+    """A table would disclose information about individuals."""
+
+    code = "BB-SDC-001"
+    http_status = 422
+    default_hint = "Pas de beveiliging toe met het bronprofiel voordat u de tabel deelt."
