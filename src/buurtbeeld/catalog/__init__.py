@@ -1,0 +1,1 @@
+"""The indicator catalogue: declarative definitions in YAML, validated with pydantic."""

@@ -1,0 +1,124 @@
+"""Indicator definitions.
+
+An indicator is either *sourced* (read from a column of a dataset, e.g. KWB ``a_inw``) or
+*derived* (numerator / denominator × factor from two other indicators, computed only where
+the denominator reaches ``min_denominator``, following CBS's rule for ratios).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Polarity(StrEnum):
+    """Whether a higher value is worse, better, or neither (for stacking and colours)."""
+
+    HIGHER_IS_WORSE = "hoger_is_slechter"
+    HIGHER_IS_BETTER = "hoger_is_beter"
+    NEUTRAL = "neutraal"
+
+    @property
+    def label(self) -> str:
+        """Dutch display text."""
+        return {
+            "hoger_is_slechter": "hoger is ongunstiger",
+            "hoger_is_beter": "hoger is gunstiger",
+            "neutraal": "geen waardeoordeel",
+        }[self.value]
+
+
+Unit = Literal["aantal", "procent", "per_1000", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"]
+
+UNIT_LABELS: dict[str, str] = {
+    "aantal": "aantal",
+    "procent": "%",
+    "per_1000": "per 1.000",
+    "euro_x1000": "× € 1.000",
+    "gemiddelde": "gemiddelde",
+    "km": "km",
+    "per_km2": "per km²",
+    "klasse": "klasse",
+}
+
+
+class SourceRef(BaseModel):
+    """Where a sourced indicator's values come from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["kwb", "gezondheidsmonitor"]
+    column: str
+    age: str | None = Field(default=None, description="Gezondheidsmonitor: Leeftijd code")
+
+    @property
+    def key(self) -> str:
+        """Source column key as produced by the dataset reader."""
+        return f"{self.column}@{self.age}" if self.age else self.column
+
+
+class Derivation(BaseModel):
+    """numerator / denominator × factor, only for denominators ≥ min_denominator."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    numerator: str
+    denominator: str
+    factor: float = 1000.0
+    min_denominator: float = 100.0
+
+
+class Indicator(BaseModel):
+    """One indicator of the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    short_name: str | None = None
+    definition: str
+    unit: Unit
+    decimals: int = Field(default=0, ge=0, le=3)
+    polarity: Polarity
+    theme: str
+    source: SourceRef | None = None
+    derived: Derivation | None = None
+    published_check: Derivation | None = Field(
+        default=None,
+        description="For a CBS-published ratio: the derivation CBS used, checked in tests",
+    )
+    source_label: str
+    reference_date: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_origin(self) -> Indicator:
+        if (self.source is None) == (self.derived is None):
+            raise ValueError("geef precies één van 'source' of 'derived'")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Short display name."""
+        return self.short_name or self.name
+
+    @property
+    def unit_label(self) -> str:
+        """Dutch unit text."""
+        return UNIT_LABELS[self.unit]
+
+    @property
+    def is_count(self) -> bool:
+        """Counts are not comparable between regions of different size."""
+        return self.unit == "aantal"
+
+
+class Theme(BaseModel):
+    """A theme groups indicators on pages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str

@@ -1,0 +1,1 @@
+"""Geography: CBS region codes, hierarchy, yearly divisions and boundaries."""

@@ -1,0 +1,1 @@
+"""Readers for open data in the formats CBS and RIVM publish it."""
