@@ -2,7 +2,8 @@
 
 Codes follow CBS: ``NL00`` (the Netherlands), ``GM`` + 4 digits (gemeente), ``WK`` + 6
 digits (wijk: gemeente digits + 2) and ``BU`` + 8 digits (buurt: wijk digits + 2). CBS
-StatLine exports pad codes with spaces to 10 characters; RIVM files use ``NL01`` for the
+Since 2022 Amsterdam uses letters in the wijk and buurt part (``WK0363AA``,
+``BU0363AA01``), so those positions are alphanumeric. StatLine exports pad codes with spaces to 10 characters; RIVM files use ``NL01`` for the
 country. :func:`normalize_code` removes both quirks.
 """
 
@@ -14,7 +15,7 @@ from enum import StrEnum
 from buurtbeeld.errors import RegionCodeError
 
 COUNTRY_CODE = "NL00"
-_PATTERN = re.compile(r"^(NL0[01]|GM\d{4}|WK\d{6}|BU\d{8})$")
+_PATTERN = re.compile(r"^(NL0[01]|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 
 
 class RegionLevel(StrEnum):

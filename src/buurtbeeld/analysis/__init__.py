@@ -1,0 +1,1 @@
+"""Analysis on published figures: map classes, stacking, profiles."""

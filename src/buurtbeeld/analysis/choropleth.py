@@ -1,0 +1,102 @@
+"""Everything a choropleth needs: regions, figures, classes, polygons and gaps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from buurtbeeld.analysis.classify import Legend, make_legend
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import NotFoundError
+from buurtbeeld.store.cube import Cell, Cube, RegionRow
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """One region on the map or in the table."""
+
+    region: RegionRow
+    cell: Cell
+    colour: str | None
+    class_index: int | None
+    has_polygon: bool
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    """A map of one indicator for the wijken or buurten of a gemeente (or NL)."""
+
+    indicator: Indicator
+    period: str | None
+    level: str
+    area: RegionRow
+    rows: list[MapRow]
+    legend: Legend
+    geometries: dict[str, str]
+    boundary_year: int | None
+
+    @property
+    def without_polygon(self) -> list[RegionRow]:
+        """Regions with figures but no polygon in the boundary layer (vintage mismatch)."""
+        return [r.region for r in self.rows if not r.has_polygon]
+
+    def counts(self) -> dict[str, int]:
+        """Number of regions per status."""
+        out = {"value": 0, "provisional": 0, "hidden": 0, "missing": 0}
+        for row in self.rows:
+            out[row.cell.status] += 1
+        return out
+
+    def geojson(self) -> str:
+        """A GeoJSON FeatureCollection; properties carry figure, status and colour."""
+        parts = []
+        for row in self.rows:
+            geometry = self.geometries.get(row.region.code)
+            if geometry is None:
+                continue
+            props = {
+                "code": row.region.code,
+                "naam": row.region.name,
+                "waarde": row.cell.value,
+                "status": row.cell.status,
+                "kleur": row.colour,
+                "klasse": row.class_index,
+            }
+            parts.append(f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}')
+        return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def build_choropleth(cube: Cube, area_code: str, indicator: Indicator, *, level: str, period: str | None = None) -> Choropleth:
+    """Figures, classes and polygons for the ``level`` regions of ``area_code``.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown area, level or period.
+    """
+    area = cube.region(area_code)
+    if area.level not in ("gemeente", "land"):
+        raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004", hint="Kies een gemeentecode (GM....).")
+    if level not in ("wijk", "buurt"):
+        raise NotFoundError(f"Onbekend niveau '{level}'.", code="BB-NF-005", hint="Kies 'wijk' of 'buurt'.")
+    periods = cube.periods(indicator.id)
+    if period is None:
+        period = periods[-1] if periods else None
+    elif period not in periods:
+        raise NotFoundError(
+            f"Voor {indicator.label} is er geen periode {period}.",
+            code="BB-NF-006",
+            hint=f"Beschikbare perioden: {', '.join(periods) or 'geen'}.",
+        )
+    regions = cube.children(area.code, level)
+    codes = [r.code for r in regions]
+    cells = cube.cells(indicator.id, period, codes) if period else {c: Cell(c, None, "missing", None) for c in codes}
+    legend = make_legend(indicator, [c.value for c in cells.values() if c.value is not None])
+    geometries = cube.geometries(codes, level)
+    rows = []
+    for region in regions:
+        cell = cells[region.code]
+        rows.append(
+            MapRow(region, cell, legend.colour_of(cell.value), legend.class_index(cell.value), region.code in geometries)
+        )
+    return Choropleth(indicator, period, level, area, rows, legend, geometries, cube.boundary_year(level))

@@ -1,0 +1,69 @@
+"""The region registry: every gemeente, wijk and buurt of a division year, with names.
+
+Built from the bundled CBS files: the KWB 2023 rows define the 2023 division, the health
+monitor rows the 2020 division. Wijk names come from the 2022 wijk boundaries (names in
+ASCII, as tmap publishes them); CBS's KWB subset carries no buurt names, so a buurt is
+shown by its code and its wijk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from buurtbeeld.geo.codes import COUNTRY_CODE, level_of, normalize_code, parent_of
+
+CBS_DIR = Path(__file__).resolve().parents[1] / "data" / "cbs"
+GEO_DIR = Path(__file__).resolve().parents[1] / "data" / "geo"
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region in one division year."""
+
+    code: str
+    division_year: int
+    level: str
+    name: str
+    parent_code: str | None
+
+
+def _wijk_names() -> dict[str, str]:
+    table = pq.read_table(GEO_DIR / "wijken_2022.parquet", columns=["code", "name"])
+    return dict(zip(table["code"].to_pylist(), table["name"].to_pylist(), strict=True))
+
+
+def _regions(codes: list[str], gm_names: dict[str, str], year: int, wijk_names: dict[str, str]) -> list[Region]:
+    out = []
+    for code in codes:
+        level = level_of(code)
+        if code == COUNTRY_CODE:
+            name = "Nederland"
+        elif level.value == "gemeente":
+            name = gm_names.get(code, code)
+        elif level.value == "wijk":
+            name = wijk_names.get(code) or f"Wijk {code[-2:]} ({gm_names.get('GM' + code[2:6], code[2:6])})"
+        else:
+            name = f"Buurt {code}"
+        out.append(Region(code, year, level.value, name, parent_of(code)))
+    return out
+
+
+def bundled_regions() -> list[Region]:
+    """All regions of the 2023 (KWB) and 2020 (health monitor) divisions."""
+    wijk_names = _wijk_names()
+    kwb = pq.read_table(CBS_DIR / "kwb2023.parquet", columns=["gwb_code_10", "gm_naam"])
+    codes = [normalize_code(c) for c in kwb["gwb_code_10"].to_pylist()]
+    gm_names = {c: n for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True) if c.startswith("GM")}
+    regions = _regions(codes, gm_names, 2023, wijk_names)
+    health = pq.read_table(CBS_DIR / "gezondheidsmonitor_2016_2020.parquet", columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"])
+    health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
+    seen: dict[str, str] = {}
+    for raw, name in zip(health["WijkenEnBuurten"].to_pylist(), health["Gemeentenaam_1"].to_pylist(), strict=True):
+        seen.setdefault(normalize_code(raw), name)
+    gm_2020 = {c: n for c, n in seen.items() if c.startswith("GM")}
+    regions += _regions(sorted(seen), gm_2020, 2020, wijk_names)
+    return regions

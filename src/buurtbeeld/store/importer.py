@@ -1,0 +1,280 @@
+"""Transactional, idempotent import of open data into the cube.
+
+An import reads and validates the whole file before it touches the workspace, then writes
+everything in one DuckDB transaction: a failure leaves the workspace exactly as it was.
+Importing a file whose SHA-256 is already recorded for that dataset changes nothing.
+A new file for the same indicator and period replaces the earlier figures (CBS revises
+KWB files over time); lineage keeps which file every figure came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from buurtbeeld.catalog.load import Catalog, builtin_catalog
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import ImportFileError, RegionCodeError
+from buurtbeeld.geo.codes import level_of, parent_of
+from buurtbeeld.opendata.files import read_text_table
+from buurtbeeld.opendata.frames import SourceFrame
+from buurtbeeld.opendata.health import looks_like_health, read_health
+from buurtbeeld.opendata.kwb import looks_like_kwb, read_kwb
+from buurtbeeld.store.workspace import Workspace
+
+SOURCE_LABELS = {
+    "kwb": "CBS, Kerncijfers wijken en buurten",
+    "gezondheidsmonitor": "RIVM/CBS, Gezondheidsmonitor",
+}
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data" / "cbs"
+BUNDLED_FILES = (BUNDLED_DIR / "kwb2023.parquet", BUNDLED_DIR / "gezondheidsmonitor_2016_2020.parquet")
+
+
+@dataclass
+class IndicatorCount:
+    """Observations written for one indicator and period."""
+
+    indicator_id: str
+    period: str
+    values: int
+    hidden: int
+
+
+@dataclass
+class ImportReport:
+    """What an import did; also stored as JSON with the import batch."""
+
+    file_name: str
+    dataset: str
+    already_imported: bool = False
+    import_id: int | None = None
+    rows: int = 0
+    periods: list[str] = field(default_factory=list)
+    counts: list[IndicatorCount] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    new_regions: int = 0
+    regions_without_boundary: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def observations(self) -> int:
+        """Total number of observations written."""
+        return sum(c.values + c.hidden for c in self.counts)
+
+    def to_json(self) -> str:
+        """JSON text for the import log."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def wanted_keys(catalog: Catalog, dataset: str) -> set[str]:
+    """Source column keys the catalogue reads from ``dataset``."""
+    return {i.source.key for i in catalog.indicators if i.source and i.source.dataset == dataset}
+
+
+def read_frames(
+    path: Path, *, year: int | None = None, encoding: str | None = None, catalog: Catalog
+) -> list[SourceFrame]:
+    """Read and parse a CBS/RIVM file into source frames, or raise a Dutch error."""
+    table = read_text_table(path, encoding=encoding)
+    if looks_like_kwb(table):
+        return [read_kwb(table, path=path, year=year, wanted=wanted_keys(catalog, "kwb"))]
+    if looks_like_health(table):
+        return read_health(table, path=path, wanted=wanted_keys(catalog, "gezondheidsmonitor"))
+    shown = ", ".join(table.column_names[:5]) or "(geen)"
+    raise ImportFileError(
+        f"'{path.name}' is geen herkend CBS-bestand: kolommen {shown} … bevatten geen "
+        "regiocodes (gwb_code_10) en ook geen Gezondheidsmonitor-kolommen (WijkenEnBuurten, Perioden).",
+        code="BB-IMP-020",
+        hint="Importeer 'Kerncijfers wijken en buurten' (kwb-JJJJ.xlsx of .csv) of de "
+        "Gezondheidsmonitor per wijk en buurt, zoals CBS ze publiceert.",
+    )
+
+
+def _check_regions(con: duckdb.DuckDBPyConnection, frame: SourceFrame) -> list[tuple[str, int, str, str, str | None]]:
+    """Codes must be unique and known for the division; returns new regions to register."""
+    seen: set[str] = set()
+    dupes = sorted({c for c in frame.codes if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise ImportFileError(
+            f"Regiocodes komen meer dan één keer voor in '{frame.file_name}' ({', '.join(dupes[:3])}).",
+            code="BB-IMP-012",
+            hint="Elke regio hoort één rij per periode te hebben. Gebruik het originele CBS-bestand.",
+        )
+    known = {
+        r[0] for r in con.execute("SELECT code FROM region WHERE division_year = ?", [frame.division_year]).fetchall()
+    }
+    if not known:
+        # A KWB file of a year we have no division for defines that division itself.
+        return [
+            (c, frame.division_year, level_of(c).value, frame.names.get(c, c), parent_of(c)) for c in frame.codes
+        ]
+    unknown = [c for c in frame.codes if c not in known]
+    if unknown:
+        raise RegionCodeError(
+            f"{len(unknown)} regiocodes in '{frame.file_name}' bestaan niet in de indeling "
+            f"{frame.division_year} ({', '.join(unknown[:5])}).",
+            code="BB-GEO-003",
+            hint=f"Controleer of het bestand de gemeentelijke indeling {frame.division_year} volgt "
+            "en of de codes niet zijn bewerkt.",
+        )
+    return []
+
+
+def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
+    parts = []
+    n = len(frame.codes)
+    for indicator in indicators:
+        assert indicator.source is not None
+        column = frame.columns.get(indicator.source.key)
+        if column is None:
+            continue
+        hidden = column.hidden
+        parts.append(
+            pa.table({
+                "indicator_id": pa.array([indicator.id] * n, pa.string()),
+                "region_code": pa.array(frame.codes, pa.string()),
+                "period": pa.array([frame.period] * n, pa.string()),
+                "division_year": pa.array(np.full(n, frame.division_year, dtype=np.int32)),
+                "value": pa.array(np.where(hidden, np.nan, column.values), pa.float64(), from_pandas=True),
+                "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
+                "status_note": pa.array(np.where(hidden, "bron", None), pa.string()),
+                "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+            })
+        )
+    return pa.concat_tables(parts) if parts else pa.table({})
+
+
+DERIVE_SQL = """
+INSERT INTO observation
+SELECT ? AS indicator_id, n.region_code, n.period, n.division_year,
+       CASE WHEN n.status <> 'hidden' AND d.status <> 'hidden' AND d.value >= ? AND d.value > 0
+            THEN n.value / d.value * ? END AS value,
+       CASE WHEN n.status <> 'hidden' AND d.status <> 'hidden' AND d.value >= ? AND d.value > 0
+            THEN CASE WHEN n.status = 'provisional' OR d.status = 'provisional' THEN 'provisional' ELSE 'value' END
+            ELSE 'hidden' END AS status,
+       CASE WHEN n.status = 'hidden' OR d.status = 'hidden' THEN 'invoer_verborgen'
+            WHEN d.value < ? OR d.value <= 0 THEN 'noemer_te_klein' END AS status_note,
+       ? AS import_id
+FROM observation n JOIN observation d
+  ON d.region_code = n.region_code AND d.period = n.period AND d.indicator_id = ?
+WHERE n.indicator_id = ? AND n.period = ?
+"""
+
+
+def _derive(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str, import_id: int) -> None:
+    for indicator in catalog.indicators:
+        rule = indicator.derived
+        if rule is None:
+            continue
+        con.execute("DELETE FROM observation WHERE indicator_id = ? AND period = ?", [indicator.id, period])
+        con.execute(
+            DERIVE_SQL,
+            [indicator.id, rule.min_denominator, rule.factor, rule.min_denominator, rule.min_denominator,
+             import_id, rule.denominator, rule.numerator, period],
+        )
+
+
+def missing_boundaries(con: duckdb.DuckDBPyConnection, division_year: int) -> dict[str, list[str]]:
+    """Per level, regions of a division that have no polygon in any bundled boundary layer."""
+    rows = con.execute(
+        """SELECT r.level, r.code FROM region r
+           WHERE r.division_year = ? AND r.level <> 'land'
+             AND NOT EXISTS (SELECT 1 FROM boundary b WHERE b.code = r.code AND b.level = r.level)
+           ORDER BY r.level, r.code""",
+        [division_year],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for level, code in rows:
+        out.setdefault(level, []).append(code)
+    return out
+
+
+def import_file(
+    workspace: Workspace,
+    path: Path,
+    *,
+    year: int | None = None,
+    encoding: str | None = None,
+    catalog: Catalog | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import a CBS KWB or Gezondheidsmonitor file into the workspace cube.
+
+    Raises
+    ------
+    ImportFileError, RegionCodeError
+        For unreadable or non-CBS files, bad codes or bad cells; the workspace is unchanged.
+    """
+    catalog = catalog or builtin_catalog()
+    say = progress or (lambda _msg: None)
+    say(f"Controleren: {path.name}")
+    digest = file_sha256(path) if path.exists() else ""
+    frames = read_frames(path, year=year, encoding=encoding, catalog=catalog)
+    dataset = frames[0].dataset
+    report = ImportReport(file_name=path.name, dataset=dataset)
+    with workspace.transaction() as con:
+        previous = con.execute(
+            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?", [dataset, digest]
+        ).fetchone()
+        if previous:
+            report.already_imported = True
+            report.import_id = int(previous[0])
+            return report
+        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()[0])  # type: ignore[index]
+        report.import_id = import_id
+        sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
+        for frame in frames:
+            say(f"Schrijven: periode {frame.period}")
+            new_regions = _check_regions(con, frame)
+            if new_regions:
+                con.executemany("INSERT INTO region VALUES (?, ?, ?, ?, ?)", new_regions)
+                report.new_regions += len(new_regions)
+            table = _observations(frame, sourced, import_id)
+            if table.num_rows == 0:
+                raise ImportFileError(
+                    f"'{path.name}' bevat geen van de kolommen die de indicatoren gebruiken.",
+                    code="BB-IMP-021",
+                    hint="Controleer of het bestand de CBS-kolomnamen heeft (bijvoorbeeld a_inw).",
+                )
+            ids = sorted(set(table["indicator_id"].to_pylist()))
+            con.execute(
+                f"DELETE FROM observation WHERE period = ? AND indicator_id IN ({', '.join('?' * len(ids))})",
+                [frame.period, *ids],
+            )
+            con.register("new_observations", table)
+            con.execute("INSERT INTO observation SELECT * FROM new_observations")
+            con.unregister("new_observations")
+            _derive(con, catalog, frame.period, import_id)
+            report.rows += len(frame.codes)
+            report.periods.append(frame.period)
+            report.unused_columns = sorted(set(report.unused_columns) | set(frame.unused_columns))
+        say("Samenvatten")
+        for indicator_id, period, values, hidden in con.execute(
+            """SELECT indicator_id, period, count(*) FILTER (status <> 'hidden'), count(*) FILTER (status = 'hidden')
+               FROM observation WHERE import_id = ? GROUP BY ALL ORDER BY ALL""",
+            [import_id],
+        ).fetchall():
+            report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
+        report.regions_without_boundary = missing_boundaries(con, frames[0].division_year)
+        con.execute(
+            "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, dataset, SOURCE_LABELS[dataset], path.name, digest, datetime.now(UTC).replace(tzinfo=None),
+             ",".join(report.periods), report.observations, report.to_json()],
+        )
+    return report

@@ -1,0 +1,45 @@
+"""DuckDB schema of a workspace (see docs/architecture.md, "The cube")."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+STATEMENTS = (
+    """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+    """CREATE TABLE region (
+        code VARCHAR NOT NULL,
+        division_year INTEGER NOT NULL,
+        level VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        parent_code VARCHAR,
+        PRIMARY KEY (code, division_year))""",
+    """CREATE TABLE boundary (
+        code VARCHAR NOT NULL,
+        level VARCHAR NOT NULL,
+        boundary_year INTEGER NOT NULL,
+        geometry VARCHAR NOT NULL,
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+        PRIMARY KEY (code, boundary_year))""",
+    """CREATE TABLE import_batch (
+        import_id INTEGER PRIMARY KEY,
+        dataset VARCHAR NOT NULL,
+        source_label VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL,
+        imported_at TIMESTAMP NOT NULL,
+        periods VARCHAR NOT NULL,
+        observations INTEGER NOT NULL,
+        report_json VARCHAR NOT NULL,
+        UNIQUE (dataset, file_sha256))""",
+    """CREATE TABLE observation (
+        indicator_id VARCHAR NOT NULL,
+        region_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        division_year INTEGER NOT NULL,
+        value DOUBLE,
+        status VARCHAR NOT NULL CHECK (status IN ('value', 'hidden', 'provisional')),
+        status_note VARCHAR,
+        import_id INTEGER NOT NULL,
+        PRIMARY KEY (indicator_id, region_code, period),
+        CHECK ((status = 'hidden') = (value IS NULL)))""",
+)

@@ -1,0 +1,201 @@
+"""JSON API (``/api/v1``), following the NL API Design Rules where they apply.
+
+Hidden figures are returned with ``waarde: null`` and ``status: "hidden"``, never as a number.
+Errors are ``application/problem+json`` (RFC 9457).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from buurtbeeld.analysis.choropleth import build_choropleth
+from buurtbeeld.analysis.stacking import stack
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.store.cube import Cell
+from buurtbeeld.web.app import CatalogDep, CubeDep
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
+
+router = APIRouter(prefix="/api/v1", tags=["cijfers"])
+PROBLEM = {"model": dict, "content": {"application/problem+json": {}}, "description": "Fout (RFC 9457)"}
+ERRORS = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
+Level = Literal["wijk", "buurt"]
+
+
+class RegionOut(BaseModel):
+    """A region."""
+
+    code: str = Field(examples=["BU05050101"])
+    naam: str
+    niveau: str
+    bovenliggend: str | None = None
+
+
+class ValueOut(BaseModel):
+    """A published figure, or its absence with a reason."""
+
+    code: str
+    naam: str | None = None
+    periode: str | None = None
+    waarde: float | None = Field(description="null when hidden or missing")
+    status: Literal["value", "provisional", "hidden", "missing"]
+    toelichting: str | None = None
+
+
+class IndicatorOut(BaseModel):
+    """An indicator definition."""
+
+    id: str
+    naam: str
+    definitie: str
+    eenheid: str
+    decimalen: int
+    polariteit: str
+    thema: str
+    bron: str
+    teller: str | None = None
+    noemer: str | None = None
+    factor: float | None = None
+    minimale_noemer: float | None = None
+    perioden: list[str] = []
+
+
+class ValuesOut(BaseModel):
+    """Figures of one indicator for the regions of an area."""
+
+    indicator: str
+    periode: str | None
+    niveau: str
+    gebied: RegionOut
+    waarden: list[ValueOut]
+    bron: str
+
+
+class StackOut(BaseModel):
+    """Stapelkaart result per buurt."""
+
+    gebied: RegionOut
+    referentie: str
+    indicatoren: list[str]
+    buurten: list[dict[str, object]]
+
+
+def _indicator_out(indicator: Indicator, periods: list[str]) -> IndicatorOut:
+    rule = indicator.derived
+    return IndicatorOut(
+        id=indicator.id, naam=indicator.name, definitie=indicator.definition, eenheid=indicator.unit,
+        decimalen=indicator.decimals, polariteit=indicator.polarity.value, thema=indicator.theme,
+        bron=indicator.source_label,
+        teller=rule.numerator if rule else None, noemer=rule.denominator if rule else None,
+        factor=rule.factor if rule else None, minimale_noemer=rule.min_denominator if rule else None,
+        perioden=periods,
+    )
+
+
+def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
+    return ValueOut(code=cell.region_code, naam=name, periode=cell.period, waarde=cell.value,
+                    status=cell.status, toelichting=cell.explanation or None)  # type: ignore[arg-type]
+
+
+@router.get("/gemeenten", response_model=list[RegionOut], operation_id="cijfers-gemeenten")
+def list_gemeenten(cube: CubeDep) -> list[RegionOut]:
+    """All gemeenten of the current division."""
+    return [RegionOut(code=g.code, naam=g.name, niveau=g.level, bovenliggend=g.parent_code) for g in cube.gemeenten()]
+
+
+@router.get("/regios/{code}", response_model=RegionOut, responses=ERRORS, operation_id="cijfers-regio")
+def get_region(code: str, cube: CubeDep) -> RegionOut:
+    """One region by CBS code (NL00, GMxxxx, WKxxxxxx, BUxxxxxxxx)."""
+    r = cube.region(code)
+    return RegionOut(code=r.code, naam=r.name, niveau=r.level, bovenliggend=r.parent_code)
+
+
+@router.get("/regios/{code}/profiel", responses=ERRORS, operation_id="cijfers-profiel")
+def get_profile(code: str, cube: CubeDep, catalog: CatalogDep) -> dict[str, object]:
+    """Latest figure of every indicator for a region and its wijk, gemeente and the Netherlands."""
+    region = cube.region(code)
+    areas = [region, *cube.ancestors(region.code)]
+    out = []
+    for area in areas:
+        cells = cube.latest_cells_for_region(area.code)
+        out.append({
+            "regio": RegionOut(code=area.code, naam=area.name, niveau=area.level, bovenliggend=area.parent_code),
+            "waarden": {i.id: _value_out(cells.get(i.id, Cell(area.code, None, "missing", None))) for i in catalog.indicators},
+        })
+    return {"regio": region.code, "gebieden": out}
+
+
+@router.get("/indicatoren", response_model=list[IndicatorOut], operation_id="cijfers-indicatoren")
+def list_indicators(cube: CubeDep, catalog: CatalogDep) -> list[IndicatorOut]:
+    """The indicator catalogue."""
+    return [_indicator_out(i, cube.periods(i.id)) for i in catalog.indicators]
+
+
+@router.get("/indicatoren/{indicator_id}", response_model=IndicatorOut, responses=ERRORS, operation_id="cijfers-indicator")
+def get_indicator(indicator_id: str, cube: CubeDep, catalog: CatalogDep) -> IndicatorOut:
+    """One indicator definition with its periods."""
+    indicator = catalog.get(indicator_id)
+    return _indicator_out(indicator, cube.periods(indicator.id))
+
+
+@router.get("/waarden", response_model=ValuesOut, responses=ERRORS, operation_id="cijfers-waarden")
+def get_values(
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: Annotated[str, Query(examples=["bijstand_per_1000"])],
+    gebied: Annotated[str, Query(examples=["GM0505"], description="gemeentecode, of NL00 voor heel Nederland")],
+    niveau: Level = "buurt",
+    periode: str | None = None,
+) -> ValuesOut:
+    """Figures of one indicator for every wijk or buurt of a gemeente."""
+    chosen = catalog.get(indicator)
+    view = build_choropleth(cube, gebied, chosen, level=niveau, period=periode)
+    return ValuesOut(
+        indicator=chosen.id, periode=view.period, niveau=niveau,
+        gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
+        waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
+        bron=f"Bron: {chosen.source_label}",
+    )
+
+
+@router.get("/kaart/{gebied}.geojson", responses=ERRORS, operation_id="cijfers-kaart",
+            response_class=Response)
+def get_map(
+    gebied: str, cube: CubeDep, catalog: CatalogDep, indicator: str, niveau: Level = "buurt", periode: str | None = None,
+) -> Response:
+    """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour."""
+    view = build_choropleth(cube, gebied, catalog.get(indicator), level=niveau, period=periode)
+    return Response(view.geojson(), media_type="application/geo+json")
+
+
+@router.get("/stapeling/{gebied}.geojson", responses=ERRORS, operation_id="cijfers-stapelkaart", response_class=Response)
+def get_stacking_map(
+    gebied: str, cube: CubeDep, catalog: CatalogDep,
+    indicator: Annotated[list[str] | None, Query()] = None,
+    referentie: Literal["gemeente", "nederland"] = "gemeente",
+) -> Response:
+    """GeoJSON of the stapelkaart."""
+    area = cube.region(gebied)
+    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
+    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    return Response(stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")), media_type="application/geo+json")
+
+
+@router.get("/stapeling/{gebied}", response_model=StackOut, responses=ERRORS, operation_id="cijfers-stapeling")
+def get_stacking(
+    gebied: str, cube: CubeDep, catalog: CatalogDep,
+    indicator: Annotated[list[str] | None, Query()] = None,
+    referentie: Literal["gemeente", "nederland"] = "gemeente",
+) -> StackOut:
+    """Per buurt: in how many of the chosen indicators it falls in the worst fifth."""
+    area = cube.region(gebied)
+    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
+    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    return StackOut(
+        gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level), referentie=referentie,
+        indicatoren=[i.id for i in chosen],
+        buurten=[{"code": r.code, "naam": r.name, "aantal": r.count, "beoordeeld": r.judged, "indicatoren": r.flags} for r in rows],
+    )

@@ -1,0 +1,178 @@
+"""Server-rendered Dutch pages. Every page works without JavaScript; the map is an extra."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from buurtbeeld.analysis.choropleth import MapRow, build_choropleth
+from buurtbeeld.analysis.stacking import stack, stackable
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import NotFoundError
+from buurtbeeld.geo.codes import COUNTRY_CODE
+from buurtbeeld.web.app import CatalogDep, CubeDep, templates
+from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.stacking_view import STACK_COLOURS, DEFAULT_STACK
+
+router = APIRouter(include_in_schema=False)
+DEFAULT_INDICATOR = "bijstand_per_1000"
+SORT_KEYS = ("naam", "code", "waarde")
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, cube: CubeDep) -> Response:
+    """Choose a gemeente."""
+    default = request.app.state.workspace.config.default_gemeente
+    return templates.TemplateResponse(
+        request, "index.html", {"gemeenten": cube.gemeenten(), "default": default, "imports": cube.imports}
+    )
+
+
+@router.get("/gemeente")
+def choose_gemeente(code: Annotated[str, Query(min_length=4, max_length=10)]) -> RedirectResponse:
+    """Form target of the gemeente chooser."""
+    return RedirectResponse(f"/gemeente/{code.strip().upper()}", status_code=303)
+
+
+def _sorted_rows(rows: list[MapRow], key: str, direction: str) -> list[MapRow]:
+    if key == "code":
+        ordered = sorted(rows, key=lambda r: r.region.code)
+    elif key == "waarde":
+        with_value = sorted((r for r in rows if r.cell.value is not None), key=lambda r: r.cell.value or 0.0)
+        if direction == "af":
+            with_value.reverse()
+        return with_value + [r for r in rows if r.cell.value is None]
+    else:
+        ordered = sorted(rows, key=lambda r: r.region.name.lower())
+    return ordered[::-1] if direction == "af" else ordered
+
+
+@router.get("/gemeente/{code}", response_class=HTMLResponse)
+def gemeente_page(
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: str = DEFAULT_INDICATOR,
+    niveau: str = "buurt",
+    periode: str | None = None,
+    sorteer: str = "naam",
+    richting: str = "op",
+) -> Response:
+    """Map and table of one indicator per buurt or wijk of a gemeente."""
+    chosen = catalog.get(indicator)
+    view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
+    params = {"indicator": chosen.id, "niveau": niveau, **({"periode": view.period} if view.period else {})}
+    rows = _sorted_rows(view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op")
+    return templates.TemplateResponse(
+        request,
+        "gemeente.html",
+        {
+            "view": view,
+            "rows": rows,
+            "catalog": catalog,
+            "periods": cube.periods(chosen.id),
+            "query": urlencode(params),
+            "params": params,
+            "sort": sorteer,
+            "direction": richting,
+            "counts": view.counts(),
+        },
+    )
+
+
+@router.get("/gemeente/{code}/tabel.csv")
+def gemeente_csv(
+    code: str, cube: CubeDep, catalog: CatalogDep, indicator: str = DEFAULT_INDICATOR, niveau: str = "buurt",
+    periode: str | None = None,
+) -> Response:
+    """The table as CSV (semicolons and decimal commas, for Dutch spreadsheets)."""
+    chosen = catalog.get(indicator)
+    view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["regiocode", "naam", "niveau", "indicator", "periode", "waarde", "eenheid", "status", "toelichting", "bron"])
+    for row in view.rows:
+        value = "" if row.cell.value is None else f"{row.cell.value:.{chosen.decimals}f}".replace(".", ",")
+        writer.writerow([
+            row.region.code, row.region.name, row.region.level, chosen.id, view.period or "", value,
+            chosen.unit_label, row.cell.status, row.cell.explanation, f"Bron: {chosen.source_label}",
+        ])
+    name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/regio/{code}", response_class=HTMLResponse)
+def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogDep) -> Response:
+    """Profile of a buurt, wijk or gemeente: every indicator next to its wider areas."""
+    region = cube.region(code)
+    ancestors = cube.ancestors(region.code)
+    columns = [region, *ancestors]
+    cells = {r.code: cube.latest_cells_for_region(r.code) for r in columns}
+    gemeente = next((r for r in [region, *ancestors] if r.level == "gemeente"), None)
+    return templates.TemplateResponse(
+        request,
+        "regio.html",
+        {"region": region, "columns": columns, "cells": cells, "catalog": catalog, "gemeente": gemeente,
+         "format_cell": format_cell},
+    )
+
+
+@router.get("/indicatoren", response_class=HTMLResponse)
+def indicator_list(request: Request, catalog: CatalogDep) -> Response:
+    """All indicators by theme."""
+    return templates.TemplateResponse(request, "indicatoren.html", {"catalog": catalog})
+
+
+@router.get("/indicatoren/{indicator_id}", response_class=HTMLResponse)
+def indicator_page(request: Request, indicator_id: str, cube: CubeDep, catalog: CatalogDep) -> Response:
+    """Definition, source and coverage per level of one indicator."""
+    indicator = catalog.get(indicator_id)
+    return templates.TemplateResponse(
+        request, "indicator.html",
+        {"indicator": indicator, "coverage": cube.coverage(indicator.id), "catalog": catalog,
+         "used_by": [i for i in catalog.indicators if i.derived and indicator.id in (i.derived.numerator, i.derived.denominator)]},
+    )
+
+
+@router.get("/gemeente/{code}/stapeling", response_class=HTMLResponse)
+def stacking_page(
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: Annotated[list[str] | None, Query()] = None,
+    referentie: str = "gemeente",
+) -> Response:
+    """The stapelkaart: how many problems pile up per buurt."""
+    area = cube.region(code)
+    if area.level != "gemeente" and area.code != COUNTRY_CODE:
+        raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
+    chosen_ids = indicator or list(DEFAULT_STACK)
+    chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
+    thresholds, rows = stack(cube, area.code, chosen, reference=referentie)
+    rows_sorted = sorted(rows, key=lambda r: (-r.count, r.code))
+    query = urlencode([("indicator", i.id) for i in chosen] + [("referentie", referentie)])
+    return templates.TemplateResponse(
+        request,
+        "stapeling.html",
+        {"area": area, "chosen": chosen, "options": [i for i in catalog.indicators if stackable(i)],
+         "thresholds": thresholds, "rows": rows_sorted, "reference": referentie, "query": query,
+         "colours": STACK_COLOURS, "catalog": catalog,
+         "without_polygon": [r for r in rows if r.code not in cube.geometries([x.code for x in rows], "buurt")]},
+    )
+
+
+@router.get("/over", response_class=HTMLResponse)
+def about(request: Request, cube: CubeDep) -> Response:
+    """Sources, attribution and the import log."""
+    return templates.TemplateResponse(request, "over.html", {"imports": cube.imports})

@@ -1,0 +1,94 @@
+// Choropleth with MapLibre GL (vendored, no external requests): blank style, GeoJSON polygons
+// coloured by the server-side legend; hidden cells hatched, missing cells white with a dashed edge.
+import * as maplibre from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
+
+const lib = maplibre.default ?? maplibre;
+const container = document.getElementById("kaart");
+
+function hatch(size = 8) {
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const on = (x + y) % size < 3;
+      const i = (y * size + x) * 4;
+      const v = on ? 130 : 255;
+      data.set([v, v, v, 255], i);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+function bounds(fc) {
+  let b = [180, 90, -180, -90];
+  const walk = (c) => {
+    if (typeof c[0] === "number") {
+      b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
+    } else c.forEach(walk);
+  };
+  fc.features.forEach((f) => walk(f.geometry.coordinates));
+  return b;
+}
+
+const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d });
+const STATUS = { hidden: "verborgen", missing: "ontbreekt" };
+
+async function start() {
+  if (!container) return;
+  const started = performance.now();
+  const response = await fetch(container.dataset.geojson);
+  if (!response.ok) {
+    container.textContent = "De kaart kon niet geladen worden; de tabel hieronder bevat dezelfde cijfers.";
+    return;
+  }
+  const fc = await response.json();
+  const stacking = container.dataset.modus === "stapeling";
+  const map = new lib.Map({
+    container,
+    style: { version: 8, sources: {}, layers: [{ id: "achtergrond", type: "background", paint: { "background-color": "#f7f7f7" } }] },
+    bounds: fc.features.length ? bounds(fc) : [3.3, 50.7, 7.3, 53.6],
+    fitBoundsOptions: { padding: 16 },
+    attributionControl: { compact: false, customAttribution: "Bron: CBS, Kadaster" },
+    preserveDrawingBuffer: true,
+  });
+  map.addControl(new lib.NavigationControl({ showCompass: false }));
+  map.on("load", () => {
+    map.addImage("arcering", hatch());
+    map.addSource("gebieden", { type: "geojson", data: fc });
+    map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", filter: ["!=", ["get", "status"], "hidden"],
+      paint: { "fill-color": ["coalesce", ["get", "kleur"], "#ffffff"], "fill-opacity": 0.9 } });
+    map.addLayer({ id: "verborgen", type: "fill", source: "gebieden", filter: ["==", ["get", "status"], "hidden"],
+      paint: { "fill-pattern": "arcering" } });
+    map.addLayer({ id: "randen", type: "line", source: "gebieden",
+      paint: { "line-color": "#555555", "line-width": ["case", ["==", ["get", "status"], "missing"], 0.8, 0.4],
+               "line-dasharray": ["case", ["==", ["get", "status"], "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
+    for (const layer of ["vlakken", "verborgen"]) {
+      map.on("click", layer, (e) => {
+        const p = e.features[0].properties;
+        let text;
+        if (stacking) text = `${p.aantal} van de beoordeelde indicatoren (${p.beoordeeld}) in het ongunstigste vijfde`;
+        else if (p.status === "hidden" || p.status === "missing") text = STATUS[p.status];
+        else text = `${nf(Number(container.dataset.decimalen || 0)).format(p.waarde)} ${container.dataset.eenheid || ""}`;
+        const box = document.createElement("div");
+        box.className = "bb-popup";
+        const title = document.createElement("strong");
+        title.textContent = p.naam;
+        const value = document.createElement("p");
+        value.textContent = text;
+        const link = document.createElement("a");
+        link.href = container.dataset.profiel + p.code;
+        link.textContent = "Profiel";
+        box.append(title, value, link);
+        new lib.Popup().setLngLat(e.lngLat).setDOMContent(box).addTo(map);
+      });
+      map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
+      map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
+    }
+    map.once("idle", () => {
+      container.dataset.gerenderd = String(Math.round(performance.now() - started));
+      container.dataset.features = String(fc.features.length);
+    });
+  });
+  window.buurtbeeldKaart = map;
+}
+
+start();
