@@ -30,7 +30,14 @@ HEALTH_FILES = (
     "RIVM_Gezondheid2020/RIVM_gezondheid2020_18+.xlsx",
     "RIVM_Gezondheid2020/RIVM_gezondheid2020_65+.xlsx",
 )
-HEALTH_DIMENSIONS = ("Leeftijd", "Marges", "WijkenEnBuurten", "Perioden", "Gemeentenaam_1", "SoortRegio_2")
+HEALTH_DIMENSIONS = (
+    "Leeftijd",
+    "Marges",
+    "WijkenEnBuurten",
+    "Perioden",
+    "Gemeentenaam_1",
+    "SoortRegio_2",
+)
 
 
 def build_kwb(shared: Path) -> None:
@@ -41,24 +48,45 @@ def build_kwb(shared: Path) -> None:
         if name in TEXT_COLUMNS:
             arrays[name] = pa.array(parse_codes(table[name]), pa.string())
         else:
-            arrays[name] = pa.array(parse_column(table[name], name=name, file_name=raw.name).values, pa.float64(), from_pandas=True)
-    pq.write_table(pa.table(arrays), CBS_DIR / "kwb2023.parquet", compression="zstd", compression_level=19)
+            arrays[name] = pa.array(
+                parse_column(table[name], name=name, file_name=raw.name).values,
+                pa.float64(),
+                from_pandas=True,
+            )
+    pq.write_table(
+        pa.table(arrays), CBS_DIR / "kwb2023.parquet", compression="zstd", compression_level=19
+    )
     print("kwb2023.parquet", table.num_rows, "rows")
 
 
 def build_health(shared: Path) -> None:
-    wanted = sorted({i.source.column for i in builtin_catalog().indicators if i.source and i.source.dataset == "gezondheidsmonitor"})
+    wanted = sorted(
+        {
+            i.source.column
+            for i in builtin_catalog().indicators
+            if i.source and i.source.dataset == "gezondheidsmonitor"
+        }
+    )
     parts = []
     for rel in HEALTH_FILES:
         path = shared / "raw/rivm-gezondheid-buurtvergelijker" / rel
         table = read_text_table(path)
         cols = {d: pa.array(parse_codes(table[d]), pa.string()) for d in HEALTH_DIMENSIONS}
         for name in wanted:
-            cols[name] = pa.array(parse_column(table[name], name=name, file_name=path.name).values, pa.float64(), from_pandas=True)
+            cols[name] = pa.array(
+                parse_column(table[name], name=name, file_name=path.name).values,
+                pa.float64(),
+                from_pandas=True,
+            )
         parts.append(pa.table(cols))
         print(path.name, table.num_rows, "rows")
     combined = pa.concat_tables(parts)
-    pq.write_table(combined, CBS_DIR / "gezondheidsmonitor_2016_2020.parquet", compression="zstd", compression_level=19)
+    pq.write_table(
+        combined,
+        CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
+        compression="zstd",
+        compression_level=19,
+    )
 
 
 def build_boundaries(shared: Path) -> None:

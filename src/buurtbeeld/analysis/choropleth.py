@@ -62,11 +62,15 @@ class Choropleth:
                 "kleur": row.colour,
                 "klasse": row.class_index,
             }
-            parts.append(f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}')
+            parts.append(
+                f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}'
+            )
         return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
-def build_choropleth(cube: Cube, area_code: str, indicator: Indicator, *, level: str, period: str | None = None) -> Choropleth:
+def build_choropleth(
+    cube: Cube, area_code: str, indicator: Indicator, *, level: str, period: str | None = None
+) -> Choropleth:
     """Figures, classes and polygons for the ``level`` regions of ``area_code``.
 
     Raises
@@ -76,9 +80,15 @@ def build_choropleth(cube: Cube, area_code: str, indicator: Indicator, *, level:
     """
     area = cube.region(area_code)
     if area.level not in ("gemeente", "land"):
-        raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004", hint="Kies een gemeentecode (GM....).")
+        raise NotFoundError(
+            f"{area.code} is geen gemeente.",
+            code="BB-NF-004",
+            hint="Kies een gemeentecode (GM....).",
+        )
     if level not in ("wijk", "buurt"):
-        raise NotFoundError(f"Onbekend niveau '{level}'.", code="BB-NF-005", hint="Kies 'wijk' of 'buurt'.")
+        raise NotFoundError(
+            f"Onbekend niveau '{level}'.", code="BB-NF-005", hint="Kies 'wijk' of 'buurt'."
+        )
     periods = cube.periods(indicator.id)
     if period is None:
         period = periods[-1] if periods else None
@@ -90,13 +100,25 @@ def build_choropleth(cube: Cube, area_code: str, indicator: Indicator, *, level:
         )
     regions = cube.children(area.code, level)
     codes = [r.code for r in regions]
-    cells = cube.cells(indicator.id, period, codes) if period else {c: Cell(c, None, "missing", None) for c in codes}
+    cells = (
+        cube.cells(indicator.id, period, codes)
+        if period
+        else {c: Cell(c, None, "missing", None) for c in codes}
+    )
     legend = make_legend(indicator, [c.value for c in cells.values() if c.value is not None])
     geometries = cube.geometries(codes, level)
     rows = []
     for region in regions:
         cell = cells[region.code]
         rows.append(
-            MapRow(region, cell, legend.colour_of(cell.value), legend.class_index(cell.value), region.code in geometries)
+            MapRow(
+                region,
+                cell,
+                legend.colour_of(cell.value),
+                legend.class_index(cell.value),
+                region.code in geometries,
+            )
         )
-    return Choropleth(indicator, period, level, area, rows, legend, geometries, cube.boundary_year(level))
+    return Choropleth(
+        indicator, period, level, area, rows, legend, geometries, cube.boundary_year(level)
+    )

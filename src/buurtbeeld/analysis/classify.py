@@ -10,7 +10,13 @@ import numpy as np
 from buurtbeeld.catalog.models import Indicator, Polarity
 
 # ColorBrewer sequential ramps (5 classes), light to dark.
-RAMP_WORSE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # OrRd: darker = less favourable
+RAMP_WORSE = (
+    "#fef0d9",
+    "#fdcc8a",
+    "#fc8d59",
+    "#e34a33",
+    "#b30000",
+)  # OrRd: darker = less favourable
 RAMP_NEUTRAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")  # Blues
 HIDDEN_COLOUR = "#9e9e9e"
 MISSING_COLOUR = "#ffffff"
@@ -75,7 +81,8 @@ def make_legend(indicator: Indicator, values: list[float], *, k: int = 5) -> Leg
     if distinct.size <= k:
         colours = _ramp(indicator, int(distinct.size))
         classes = tuple(
-            LegendClass(float(v), float(v), colours[i], int((data == v).sum())) for i, v in enumerate(distinct)
+            LegendClass(float(v), float(v), colours[i], int((data == v).sum()))
+            for i, v in enumerate(distinct)
         )
         return Legend(classes, "unieke waarden")
     classifier = mapclassify.Quantiles(data, k=k)

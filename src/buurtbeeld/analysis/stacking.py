@@ -24,7 +24,9 @@ class StackingError(BuurtbeeldError, ValueError):
 
     code = "BB-STP-001"
     http_status = 422
-    default_hint = "Kies twee of meer verhoudingscijfers met een richting (hoger is ongunstiger of gunstiger)."
+    default_hint = (
+        "Kies twee of meer verhoudingscijfers met een richting (hoger is ongunstiger of gunstiger)."
+    )
 
 
 def stackable(indicator: Indicator) -> bool:
@@ -58,7 +60,9 @@ def _threshold(values: np.ndarray, indicator: Indicator) -> float:
     return float(np.quantile(values, quantile))
 
 
-def stack(cube: Cube, gemeente: str, indicators: list[Indicator], *, reference: str = "gemeente") -> tuple[list[Threshold], list[StackRow]]:
+def stack(
+    cube: Cube, gemeente: str, indicators: list[Indicator], *, reference: str = "gemeente"
+) -> tuple[list[Threshold], list[StackRow]]:
     """Count, per buurt of ``gemeente``, the indicators in the worst fifth.
 
     Raises
@@ -72,10 +76,14 @@ def stack(cube: Cube, gemeente: str, indicators: list[Indicator], *, reference: 
     if wrong:
         raise StackingError(f"Deze indicatoren kunnen niet gestapeld worden: {', '.join(wrong)}.")
     if reference not in ("gemeente", "nederland"):
-        raise StackingError(f"Onbekende referentie '{reference}'.", hint="Kies 'gemeente' of 'nederland'.")
+        raise StackingError(
+            f"Onbekende referentie '{reference}'.", hint="Kies 'gemeente' of 'nederland'."
+        )
     buurten = cube.children(gemeente, "buurt")
     codes = [b.code for b in buurten]
-    reference_codes = codes if reference == "gemeente" else [b.code for b in cube.children("NL00", "buurt")]
+    reference_codes = (
+        codes if reference == "gemeente" else [b.code for b in cube.children("NL00", "buurt")]
+    )
     thresholds = []
     flags: dict[str, dict[str, bool | None]] = {c: {} for c in codes}
     for indicator in indicators:
@@ -85,7 +93,9 @@ def stack(cube: Cube, gemeente: str, indicators: list[Indicator], *, reference: 
                 flags[c][indicator.id] = None
             continue
         ref_cells = cube.cells(indicator.id, period, reference_codes)
-        ref_values = np.array([c.value for c in ref_cells.values() if c.value is not None], dtype=float)
+        ref_values = np.array(
+            [c.value for c in ref_cells.values() if c.value is not None], dtype=float
+        )
         if ref_values.size < 5:
             for c in codes:
                 flags[c][indicator.id] = None

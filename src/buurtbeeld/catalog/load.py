@@ -63,7 +63,8 @@ def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
             except ValidationError as err:
                 ident = entry.get("id", "?") if isinstance(entry, dict) else "?"
                 problems = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or '(indicator)'}: {e['msg']}" for e in err.errors()
+                    f"{'.'.join(str(p) for p in e['loc']) or '(indicator)'}: {e['msg']}"
+                    for e in err.errors()
                 )
                 raise CatalogError(f"{path.name}, indicator '{ident}': {problems}.") from err
     _check_references(themes, indicators)
@@ -84,7 +85,9 @@ def _check_references(themes: tuple[Theme, ...], indicators: list[Indicator]) ->
     ids = [i.id for i in indicators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise CatalogError(f"Indicator-id's komen dubbel voor: {', '.join(dupes)}.", code="BB-IND-002")
+        raise CatalogError(
+            f"Indicator-id's komen dubbel voor: {', '.join(dupes)}.", code="BB-IND-002"
+        )
     theme_ids = {t.id for t in themes}
     known = set(ids)
     for indicator in indicators:

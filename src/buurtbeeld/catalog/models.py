@@ -30,7 +30,9 @@ class Polarity(StrEnum):
         }[self.value]
 
 
-Unit = Literal["aantal", "procent", "per_1000", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"]
+Unit = Literal[
+    "aantal", "procent", "per_1000", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"
+]
 
 UNIT_LABELS: dict[str, str] = {
     "aantal": "aantal",

@@ -25,7 +25,9 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-WerkmapOpt = Annotated[Path, typer.Option("--werkmap", "-w", help="Map van de werkmap.", show_default=True)]
+WerkmapOpt = Annotated[
+    Path, typer.Option("--werkmap", "-w", help="Map van de werkmap.", show_default=True)
+]
 DRECHTSTEDEN = {"GM0505": "Dordrecht", "GM0642": "Zwijndrecht"}
 
 
@@ -37,10 +39,14 @@ def _fail(err: BuurtbeeldError) -> None:
 
 def _print_report(report: ImportReport) -> None:
     if report.already_imported:
-        console.print(f"[yellow]{report.file_name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd.")
+        console.print(
+            f"[yellow]{report.file_name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."
+        )
         return
-    console.print(f"[green]Geïmporteerd[/]: {report.file_name} ({report.dataset}), perioden {', '.join(report.periods)}, "
-                  f"{report.rows:,} rijen, {report.observations:,} cijfers.".replace(",", "."))
+    console.print(
+        f"[green]Geïmporteerd[/]: {report.file_name} ({report.dataset}), perioden {', '.join(report.periods)}, "
+        f"{report.rows:,} rijen, {report.observations:,} cijfers.".replace(",", ".")
+    )
     table = Table(title="Cijfers per indicator", show_lines=False)
     table.add_column("indicator")
     table.add_column("periode")
@@ -50,31 +56,47 @@ def _print_report(report: ImportReport) -> None:
         table.add_row(c.indicator_id, c.period, str(c.values), str(c.hidden))
     console.print(table)
     if report.unused_columns:
-        console.print(f"Niet gebruikte kolommen ({len(report.unused_columns)}): {', '.join(report.unused_columns)}")
+        console.print(
+            f"Niet gebruikte kolommen ({len(report.unused_columns)}): {', '.join(report.unused_columns)}"
+        )
     for level, codes in report.regions_without_boundary.items():
         shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
-        console.print(f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
-                      f"(grenzen van een ander jaar): {shown}")
+        console.print(
+            f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
+            f"(grenzen van een ander jaar): {shown}"
+        )
 
 
-def _import_all(workspace: Workspace, files: list[Path], *, year: int | None = None, encoding: str | None = None) -> None:
+def _import_all(
+    workspace: Workspace, files: list[Path], *, year: int | None = None, encoding: str | None = None
+) -> None:
     for path in files:
         with console.status(f"Importeren: {path.name}") as status:
-            report = import_file(workspace, path, year=year, encoding=encoding, progress=lambda m: status.update(m))
+            report = import_file(
+                workspace, path, year=year, encoding=encoding, progress=lambda m: status.update(m)
+            )
         _print_report(report)
 
 
 @app.command("init")
 def init_command(
     werkmap: Annotated[Path, typer.Argument(help="Nieuwe map voor de werkmap.")],
-    naam: Annotated[str, typer.Option(help="Naam van de werkmap (bijvoorbeeld de gemeente).")] = "Buurtbeeld",
-    gemeente: Annotated[str | None, typer.Option(help="Standaardgemeente, bijvoorbeeld GM0505.")] = None,
-    zonder_cbs: Annotated[bool, typer.Option("--zonder-cbs", help="Importeer de meegeleverde CBS-cijfers niet.")] = False,
+    naam: Annotated[
+        str, typer.Option(help="Naam van de werkmap (bijvoorbeeld de gemeente).")
+    ] = "Buurtbeeld",
+    gemeente: Annotated[
+        str | None, typer.Option(help="Standaardgemeente, bijvoorbeeld GM0505.")
+    ] = None,
+    zonder_cbs: Annotated[
+        bool, typer.Option("--zonder-cbs", help="Importeer de meegeleverde CBS-cijfers niet.")
+    ] = False,
 ) -> None:
     """Maak een nieuwe werkmap met regio's, grenzen en (standaard) de meegeleverde CBS-cijfers."""
     try:
         with console.status("Werkmap maken") as status:
-            workspace = create_workspace(werkmap, name=naam, default_gemeente=gemeente, progress=lambda m: status.update(m))
+            workspace = create_workspace(
+                werkmap, name=naam, default_gemeente=gemeente, progress=lambda m: status.update(m)
+            )
         console.print(f"[green]Werkmap gemaakt[/]: {werkmap}")
         if not zonder_cbs:
             _import_all(workspace, list(BUNDLED_FILES))
@@ -84,10 +106,17 @@ def init_command(
 
 @app.command("importeer")
 def import_command(
-    bestanden: Annotated[list[Path], typer.Argument(help="CBS-bestanden: kwb-JJJJ.xlsx/.csv of de Gezondheidsmonitor.")],
+    bestanden: Annotated[
+        list[Path],
+        typer.Argument(help="CBS-bestanden: kwb-JJJJ.xlsx/.csv of de Gezondheidsmonitor."),
+    ],
     werkmap: WerkmapOpt = Path("werkmap"),
-    jaar: Annotated[int | None, typer.Option(help="Jaar van het KWB-bestand als de naam het niet zegt.")] = None,
-    tekenset: Annotated[str | None, typer.Option(help="Tekenset van een CSV-bestand (standaard UTF-8).")] = None,
+    jaar: Annotated[
+        int | None, typer.Option(help="Jaar van het KWB-bestand als de naam het niet zegt.")
+    ] = None,
+    tekenset: Annotated[
+        str | None, typer.Option(help="Tekenset van een CSV-bestand (standaard UTF-8).")
+    ] = None,
 ) -> None:
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     try:
@@ -97,9 +126,9 @@ def import_command(
 
 
 def _serve(werkmap: Path, host: str, poort: int) -> None:
-    import uvicorn  # noqa: PLC0415 - only needed when serving
+    import uvicorn
 
-    from buurtbeeld.web.app import create_app  # noqa: PLC0415
+    from buurtbeeld.web.app import create_app
 
     app_ = create_app(werkmap)
     console.print(f"Buurtbeeld draait op [bold]http://{host}:{poort}/[/] (stoppen: Ctrl+C)")
@@ -122,9 +151,18 @@ def serve_command(
 @app.command("demo")
 def demo_command(
     werkmap: WerkmapOpt = Path("demo-werkmap"),
-    gemeente: Annotated[str, typer.Option(help="Gemeente om mee te openen (Drechtsteden: GM0505 Dordrecht, GM0642 Zwijndrecht).")] = "GM0505",
-    opnieuw: Annotated[bool, typer.Option("--opnieuw", help="Bouw de demowerkmap opnieuw op.")] = False,
-    starten: Annotated[bool, typer.Option("--starten/--niet-starten", help="Start de webapplicatie na het bouwen.")] = True,
+    gemeente: Annotated[
+        str,
+        typer.Option(
+            help="Gemeente om mee te openen (Drechtsteden: GM0505 Dordrecht, GM0642 Zwijndrecht)."
+        ),
+    ] = "GM0505",
+    opnieuw: Annotated[
+        bool, typer.Option("--opnieuw", help="Bouw de demowerkmap opnieuw op.")
+    ] = False,
+    starten: Annotated[
+        bool, typer.Option("--starten/--niet-starten", help="Start de webapplicatie na het bouwen.")
+    ] = True,
     host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
     poort: Annotated[int, typer.Option(help="Poort.")] = 8000,
 ) -> None:
@@ -137,8 +175,12 @@ def demo_command(
             console.print(f"Bestaande demowerkmap gebruikt: {werkmap} (opnieuw bouwen: --opnieuw)")
         except BuurtbeeldError:
             with console.status("Demowerkmap maken") as status:
-                workspace = create_workspace(werkmap, name="Demo Drechtsteden", default_gemeente=gemeente,
-                                             progress=lambda m: status.update(m))
+                workspace = create_workspace(
+                    werkmap,
+                    name="Demo Drechtsteden",
+                    default_gemeente=gemeente,
+                    progress=lambda m: status.update(m),
+                )
             _import_all(workspace, list(BUNDLED_FILES))
         for code, name in DRECHTSTEDEN.items():
             console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
@@ -150,10 +192,14 @@ def demo_command(
 
 def _mount_source_toolkit() -> None:
     try:
-        from buurtbeeld.source.cli import bron_app  # noqa: PLC0415 - optional part, may be absent
+        from buurtbeeld.source.cli import bron_app
     except ImportError:
         return
-    app.add_typer(bron_app, name="bron", help="Brontoolkit voor ketenpartners: aggregeren en beveiligen bij de bron.")
+    app.add_typer(
+        bron_app,
+        name="bron",
+        help="Brontoolkit voor ketenpartners: aggregeren en beveiligen bij de bron.",
+    )
 
 
 _mount_source_toolkit()

@@ -37,9 +37,24 @@ class BoundarySet:
 
 
 BUNDLED = (
-    BoundarySet(RegionLevel.GEMEENTE, 2022, "gemeenten_2022.parquet", "CBS/Kadaster wijk- en buurtkaart 2022 (PDOK), via R-pakket tmap"),
-    BoundarySet(RegionLevel.WIJK, 2022, "wijken_2022.parquet", "CBS/Kadaster wijk- en buurtkaart 2022 (PDOK), via R-pakket tmap"),
-    BoundarySet(RegionLevel.BUURT, 2019, "buurten_2019.parquet", "CBS/Kadaster wijk- en buurtkaart 2019, vereenvoudigd (TopoJSON)"),
+    BoundarySet(
+        RegionLevel.GEMEENTE,
+        2022,
+        "gemeenten_2022.parquet",
+        "CBS/Kadaster wijk- en buurtkaart 2022 (PDOK), via R-pakket tmap",
+    ),
+    BoundarySet(
+        RegionLevel.WIJK,
+        2022,
+        "wijken_2022.parquet",
+        "CBS/Kadaster wijk- en buurtkaart 2022 (PDOK), via R-pakket tmap",
+    ),
+    BoundarySet(
+        RegionLevel.BUURT,
+        2019,
+        "buurten_2019.parquet",
+        "CBS/Kadaster wijk- en buurtkaart 2019, vereenvoudigd (TopoJSON)",
+    ),
 )
 
 
@@ -52,12 +67,16 @@ def simplify_for_web(frame: gpd.GeoDataFrame, *, tolerance_m: float = 10.0) -> g
     rd = frame.to_crs(RD_NEW)
     geometry = shapely.coverage_simplify(rd.geometry.values, tolerance_m)
     geometry = shapely.make_valid(geometry)
-    out = gpd.GeoDataFrame(rd.drop(columns="geometry"), geometry=geometry, crs=RD_NEW).to_crs(WEB_CRS)
+    out = gpd.GeoDataFrame(rd.drop(columns="geometry"), geometry=geometry, crs=RD_NEW).to_crs(
+        WEB_CRS
+    )
     out["geometry"] = shapely.set_precision(out.geometry.values, 1e-5)
     return out
 
 
-def read_bundled(boundary_set: BoundarySet) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+def read_bundled(
+    boundary_set: BoundarySet,
+) -> list[tuple[str, str, tuple[float, float, float, float]]]:
     """``(code, GeoJSON geometry text, bbox)`` for every polygon of a bundled layer."""
     frame = gpd.read_parquet(boundary_set.path)
     geometries = frame.geometry.values

@@ -36,7 +36,9 @@ def _wijk_names() -> dict[str, str]:
     return dict(zip(table["code"].to_pylist(), table["name"].to_pylist(), strict=True))
 
 
-def _regions(codes: list[str], gm_names: dict[str, str], year: int, wijk_names: dict[str, str]) -> list[Region]:
+def _regions(
+    codes: list[str], gm_names: dict[str, str], year: int, wijk_names: dict[str, str]
+) -> list[Region]:
     out = []
     for code in codes:
         level = level_of(code)
@@ -45,7 +47,10 @@ def _regions(codes: list[str], gm_names: dict[str, str], year: int, wijk_names: 
         elif level.value == "gemeente":
             name = gm_names.get(code, code)
         elif level.value == "wijk":
-            name = wijk_names.get(code) or f"Wijk {code[-2:]} ({gm_names.get('GM' + code[2:6], code[2:6])})"
+            name = (
+                wijk_names.get(code)
+                or f"Wijk {code[-2:]} ({gm_names.get('GM' + code[2:6], code[2:6])})"
+            )
         else:
             name = f"Buurt {code}"
         out.append(Region(code, year, level.value, name, parent_of(code)))
@@ -57,12 +62,19 @@ def bundled_regions() -> list[Region]:
     wijk_names = _wijk_names()
     kwb = pq.read_table(CBS_DIR / "kwb2023.parquet", columns=["gwb_code_10", "gm_naam"])
     codes = [normalize_code(c) for c in kwb["gwb_code_10"].to_pylist()]
-    gm_names = {c: n for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True) if c.startswith("GM")}
+    gm_names = {
+        c: n for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True) if c.startswith("GM")
+    }
     regions = _regions(codes, gm_names, 2023, wijk_names)
-    health = pq.read_table(CBS_DIR / "gezondheidsmonitor_2016_2020.parquet", columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"])
+    health = pq.read_table(
+        CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
+        columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"],
+    )
     health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
     seen: dict[str, str] = {}
-    for raw, name in zip(health["WijkenEnBuurten"].to_pylist(), health["Gemeentenaam_1"].to_pylist(), strict=True):
+    for raw, name in zip(
+        health["WijkenEnBuurten"].to_pylist(), health["Gemeentenaam_1"].to_pylist(), strict=True
+    ):
         seen.setdefault(normalize_code(raw), name)
     gm_2020 = {c: n for c, n in seen.items() if c.startswith("GM")}
     regions += _regions(sorted(seen), gm_2020, 2020, wijk_names)

@@ -44,7 +44,9 @@ def parse_column(column: pa.ChunkedArray | pa.Array, *, name: str, file_name: st
     text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
     hidden_arr = pc.or_kleene(pc.is_null(text), pc.is_in(text, pa.array(["", *HIDDEN_MARKERS])))
     hidden = np.asarray(hidden_arr.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
-    cleaned = pc.if_else(hidden_arr, pa.scalar(None, pa.string()), pc.replace_substring(text, ",", "."))
+    cleaned = pc.if_else(
+        hidden_arr, pa.scalar(None, pa.string()), pc.replace_substring(text, ",", ".")
+    )
     try:
         values = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:

@@ -21,7 +21,9 @@ from buurtbeeld.errors import ImportFileError
 SUPPORTED = (".xlsx", ".csv", ".parquet")
 
 
-def read_text_table(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> pa.Table:
+def read_text_table(
+    path: Path, *, encoding: str | None = None, sheet: str | None = None
+) -> pa.Table:
     """Read ``path`` into an Arrow table whose columns are all strings (or null).
 
     Parameters
@@ -80,11 +82,16 @@ def _read_xlsx(path: Path, sheet: str | None) -> pa.Table:
             hint="Download het bestand opnieuw bij CBS en probeer het nog eens.",
         ) from err
     if not rows:
-        raise ImportFileError(f"'{path.name}' is leeg.", code="BB-IMP-005", hint="Kies een bestand met gegevens.")
+        raise ImportFileError(
+            f"'{path.name}' is leeg.", code="BB-IMP-005", hint="Kies een bestand met gegevens."
+        )
     header = [str(h).strip() for h in rows[0]]
     columns = list(zip(*rows[1:], strict=False)) if len(rows) > 1 else [() for _ in header]
     return pa.table(
-        {name: pa.array([_as_text(v) for v in col], pa.string()) for name, col in zip(header, columns, strict=False)}
+        {
+            name: pa.array([_as_text(v) for v in col], pa.string())
+            for name, col in zip(header, columns, strict=False)
+        }
     )
 
 
@@ -103,11 +110,15 @@ def _read_csv(path: Path, encoding: str | None) -> pa.Table:
         ) from err
     except LookupError as err:
         raise ImportFileError(
-            f"Onbekende tekenset '{enc}'.", code="BB-IMP-006", hint="Gebruik bijvoorbeeld utf-8 of cp1252."
+            f"Onbekende tekenset '{enc}'.",
+            code="BB-IMP-006",
+            hint="Gebruik bijvoorbeeld utf-8 of cp1252.",
         ) from err
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise ImportFileError(f"'{path.name}' is leeg.", code="BB-IMP-005", hint="Kies een bestand met gegevens.")
+        raise ImportFileError(
+            f"'{path.name}' is leeg.", code="BB-IMP-005", hint="Kies een bestand met gegevens."
+        )
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))

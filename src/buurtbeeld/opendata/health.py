@@ -16,7 +16,16 @@ from buurtbeeld.opendata.frames import SourceFrame
 DATASET = "gezondheidsmonitor"
 DIVISION_YEAR = 2020
 POINT_ESTIMATE = "MW00000"
-DIMENSIONS = ("ID", "Leeftijd", "Marges", "WijkenEnBuurten", "Perioden", "Gemeentenaam_1", "SoortRegio_2", "Codering_3")
+DIMENSIONS = (
+    "ID",
+    "Leeftijd",
+    "Marges",
+    "WijkenEnBuurten",
+    "Perioden",
+    "Gemeentenaam_1",
+    "SoortRegio_2",
+    "Codering_3",
+)
 
 
 def looks_like_health(table: pa.Table) -> bool:
@@ -31,11 +40,18 @@ def column_key(column: str, age: str) -> str:
 
 def read_health(table: pa.Table, *, path: Path, wanted: set[str]) -> list[SourceFrame]:
     """One frame per period, with columns keyed by ``column@age`` (point estimates only)."""
-    text = {c: pc.utf8_trim_whitespace(pc.cast(table[c], pa.string())) for c in ("Leeftijd", "Perioden")}
+    text = {
+        c: pc.utf8_trim_whitespace(pc.cast(table[c], pa.string())) for c in ("Leeftijd", "Perioden")
+    }
     if "Marges" in table.column_names:
-        keep = pc.equal(pc.utf8_trim_whitespace(pc.cast(table["Marges"], pa.string())), POINT_ESTIMATE)
+        keep = pc.equal(
+            pc.utf8_trim_whitespace(pc.cast(table["Marges"], pa.string())), POINT_ESTIMATE
+        )
         table = table.filter(keep)
-        text = {c: pc.utf8_trim_whitespace(pc.cast(table[c], pa.string())) for c in ("Leeftijd", "Perioden")}
+        text = {
+            c: pc.utf8_trim_whitespace(pc.cast(table[c], pa.string()))
+            for c in ("Leeftijd", "Perioden")
+        }
     raw_codes = parse_codes(table["WijkenEnBuurten"])
     codes = []
     for row, raw in enumerate(raw_codes, start=2):
@@ -67,7 +83,9 @@ def read_health(table: pa.Table, *, path: Path, wanted: set[str]) -> list[Source
                 key = column_key(name, age)
                 if key not in wanted:
                     continue
-                parsed = parse_column(table[name].take(pa.array(rows)), name=name, file_name=path.name)
+                parsed = parse_column(
+                    table[name].take(pa.array(rows)), name=name, file_name=path.name
+                )
                 values = np.full(len(frame_codes), np.nan)
                 hidden = np.ones(len(frame_codes), dtype=bool)
                 values[positions] = parsed.values

@@ -14,7 +14,19 @@ from buurtbeeld.opendata.frames import SourceFrame
 
 DATASET = "kwb"
 CODE_COLUMNS = ("gwb_code_10", "gwb_code", "gwb_code_8")
-TEXT_COLUMNS = {"gm_naam", "regio", "recs", "ind_wbi", "pst_mvp", "gwb_code_8", "gwb_code", "gwb_code_10", "gm_code", "wk_code", "bu_code"}
+TEXT_COLUMNS = {
+    "gm_naam",
+    "regio",
+    "recs",
+    "ind_wbi",
+    "pst_mvp",
+    "gwb_code_8",
+    "gwb_code",
+    "gwb_code_10",
+    "gm_code",
+    "wk_code",
+    "bu_code",
+}
 _YEAR_IN_NAME = re.compile(r"kwb[-_ ]?(\d{4})", re.IGNORECASE)
 
 

@@ -78,23 +78,36 @@ class Cube:
     def region(self, code: str) -> RegionRow:
         """A region of the current division, or NotFoundError."""
         if not is_region_code(code.strip().upper()):
-            raise NotFoundError(f"'{code}' is geen geldige CBS-regiocode.", code="BB-NF-003",
-                                hint="Gebruik bijvoorbeeld GM0505, WK050501 of BU05050101.")
+            raise NotFoundError(
+                f"'{code}' is geen geldige CBS-regiocode.",
+                code="BB-NF-003",
+                hint="Gebruik bijvoorbeeld GM0505, WK050501 of BU05050101.",
+            )
         code = normalize_code(code)
-        row = self.cursor().execute(
-            "SELECT code, name, level, parent_code FROM region WHERE code = ? AND division_year = ?",
-            [code, self.division_year],
-        ).fetchone()
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT code, name, level, parent_code FROM region WHERE code = ? AND division_year = ?",
+                [code, self.division_year],
+            )
+            .fetchone()
+        )
         if row is None:
-            raise NotFoundError(f"Regio {code} bestaat niet in de indeling {self.division_year}.", code="BB-NF-003")
+            raise NotFoundError(
+                f"Regio {code} bestaat niet in de indeling {self.division_year}.", code="BB-NF-003"
+            )
         return RegionRow(*row)
 
     def gemeenten(self) -> list[RegionRow]:
         """All gemeenten of the current division, by name."""
-        rows = self.cursor().execute(
-            "SELECT code, name, level, parent_code FROM region WHERE level = 'gemeente' AND division_year = ? ORDER BY name",
-            [self.division_year],
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT code, name, level, parent_code FROM region WHERE level = 'gemeente' AND division_year = ? ORDER BY name",
+                [self.division_year],
+            )
+            .fetchall()
+        )
         return [RegionRow(*r) for r in rows]
 
     def children(self, gemeente: str, level: str) -> list[RegionRow]:
@@ -104,8 +117,10 @@ class Cube:
             sql = "SELECT code, name, level, parent_code FROM region WHERE level = ? AND division_year = ? ORDER BY code"
             params: list[object] = [level, self.division_year]
         else:
-            sql = ("SELECT code, name, level, parent_code FROM region WHERE level = ? AND division_year = ? "
-                   "AND code LIKE ? ORDER BY code")
+            sql = (
+                "SELECT code, name, level, parent_code FROM region WHERE level = ? AND division_year = ? "
+                "AND code LIKE ? ORDER BY code"
+            )
             params = [level, self.division_year, prefix + gemeente[2:6] + "%"]
         return [RegionRow(*r) for r in self.cursor().execute(sql, params).fetchall()]
 
@@ -124,9 +139,14 @@ class Cube:
     # --- observations ------------------------------------------------------------------
     def periods(self, indicator_id: str) -> list[str]:
         """Periods with observations for an indicator, oldest first."""
-        rows = self.cursor().execute(
-            "SELECT DISTINCT period FROM observation WHERE indicator_id = ? ORDER BY period", [indicator_id]
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT period FROM observation WHERE indicator_id = ? ORDER BY period",
+                [indicator_id],
+            )
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def latest_period(self, indicator_id: str) -> str | None:
@@ -136,37 +156,51 @@ class Cube:
 
     def cells(self, indicator_id: str, period: str, codes: list[str]) -> dict[str, Cell]:
         """Figures for ``codes``; regions without an observation are 'missing'."""
-        rows = self.cursor().execute(
-            """SELECT region_code, value, status, status_note FROM observation
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT region_code, value, status, status_note FROM observation
                WHERE indicator_id = ? AND period = ? AND region_code IN (SELECT unnest(?))""",
-            [indicator_id, period, codes],
-        ).fetchall()
+                [indicator_id, period, codes],
+            )
+            .fetchall()
+        )
         found = {r[0]: Cell(r[0], r[1], r[2], r[3], period) for r in rows}
         return {c: found.get(c, Cell(c, None, "missing", None, period)) for c in codes}
 
     def cells_by_period(self, indicator_id: str, code: str) -> list[Cell]:
         """Time series of one region, oldest first."""
-        rows = self.cursor().execute(
-            """SELECT region_code, value, status, status_note, period FROM observation
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT region_code, value, status, status_note, period FROM observation
                WHERE indicator_id = ? AND region_code = ? ORDER BY period""",
-            [indicator_id, code],
-        ).fetchall()
+                [indicator_id, code],
+            )
+            .fetchall()
+        )
         return [Cell(*r) for r in rows]
 
     def latest_cells_for_region(self, code: str) -> dict[str, Cell]:
         """For every indicator, the figure of its latest period for one region."""
-        rows = self.cursor().execute(
-            """WITH latest AS (SELECT indicator_id, max(period) AS period FROM observation GROUP BY indicator_id)
+        rows = (
+            self.cursor()
+            .execute(
+                """WITH latest AS (SELECT indicator_id, max(period) AS period FROM observation GROUP BY indicator_id)
                SELECT o.indicator_id, o.region_code, o.value, o.status, o.status_note, o.period
                FROM observation o JOIN latest USING (indicator_id, period) WHERE o.region_code = ?""",
-            [code],
-        ).fetchall()
+                [code],
+            )
+            .fetchall()
+        )
         return {r[0]: Cell(r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
     def coverage(self, indicator_id: str) -> list[tuple[str, str, int, int, int]]:
         """Per period and level: (period, level, values, hidden, missing) for the current division."""
-        rows = self.cursor().execute(
-            """SELECT p.period, r.level,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT p.period, r.level,
                       count(*) FILTER (o.status IN ('value', 'provisional')),
                       count(*) FILTER (o.status = 'hidden'),
                       count(*) FILTER (o.status IS NULL)
@@ -174,29 +208,55 @@ class Cube:
                LEFT JOIN observation o ON o.region_code = r.code AND o.period = p.period AND o.indicator_id = ?
                WHERE r.division_year = ?
                GROUP BY p.period, r.level ORDER BY p.period, CASE r.level WHEN 'land' THEN 0 WHEN 'gemeente' THEN 1 WHEN 'wijk' THEN 2 ELSE 3 END""",
-            [indicator_id, indicator_id, self.division_year],
-        ).fetchall()
+                [indicator_id, indicator_id, self.division_year],
+            )
+            .fetchall()
+        )
         return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     # --- geometry ----------------------------------------------------------------------
     def geometries(self, codes: list[str], level: str) -> dict[str, str]:
         """GeoJSON geometry text per code, from the newest boundary layer of ``level``."""
-        rows = self.cursor().execute(
-            """SELECT code, arg_max(geometry, boundary_year) FROM boundary
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT code, arg_max(geometry, boundary_year) FROM boundary
                WHERE level = ? AND code IN (SELECT unnest(?)) GROUP BY code""",
-            [level, codes],
-        ).fetchall()
+                [level, codes],
+            )
+            .fetchall()
+        )
         return dict(rows)
+
+    def polygon_codes(self, codes: list[str], level: str) -> set[str]:
+        """The subset of ``codes`` that has a polygon for ``level``."""
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT code FROM boundary WHERE level = ? AND code IN (SELECT unnest(?))",
+                [level, codes],
+            )
+            .fetchall()
+        )
+        return {r[0] for r in rows}
 
     def boundary_year(self, level: str) -> int | None:
         """Vintage of the boundary layer used for ``level``."""
-        row = self.cursor().execute("SELECT max(boundary_year) FROM boundary WHERE level = ?", [level]).fetchone()
+        row = (
+            self.cursor()
+            .execute("SELECT max(boundary_year) FROM boundary WHERE level = ?", [level])
+            .fetchone()
+        )
         return row[0] if row else None
 
     @cached_property
     def imports(self) -> list[tuple[int, str, str, str, str]]:
         """Import log: (id, source label, file, periods, imported at)."""
-        rows = self.cursor().execute(
-            "SELECT import_id, source_label, file_name, periods, strftime(imported_at, '%Y-%m-%d %H:%M') FROM import_batch ORDER BY import_id"
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT import_id, source_label, file_name, periods, strftime(imported_at, '%Y-%m-%d %H:%M') FROM import_batch ORDER BY import_id"
+            )
+            .fetchall()
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]

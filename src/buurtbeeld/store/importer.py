@@ -35,7 +35,10 @@ SOURCE_LABELS = {
     "gezondheidsmonitor": "RIVM/CBS, Gezondheidsmonitor",
 }
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data" / "cbs"
-BUNDLED_FILES = (BUNDLED_DIR / "kwb2023.parquet", BUNDLED_DIR / "gezondheidsmonitor_2016_2020.parquet")
+BUNDLED_FILES = (
+    BUNDLED_DIR / "kwb2023.parquet",
+    BUNDLED_DIR / "gezondheidsmonitor_2016_2020.parquet",
+)
 
 
 @dataclass
@@ -106,7 +109,9 @@ def read_frames(
     )
 
 
-def _check_regions(con: duckdb.DuckDBPyConnection, frame: SourceFrame) -> list[tuple[str, int, str, str, str | None]]:
+def _check_regions(
+    con: duckdb.DuckDBPyConnection, frame: SourceFrame
+) -> list[tuple[str, int, str, str, str | None]]:
     """Codes must be unique and known for the division; returns new regions to register."""
     seen: set[str] = set()
     dupes = sorted({c for c in frame.codes if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
@@ -117,12 +122,16 @@ def _check_regions(con: duckdb.DuckDBPyConnection, frame: SourceFrame) -> list[t
             hint="Elke regio hoort één rij per periode te hebben. Gebruik het originele CBS-bestand.",
         )
     known = {
-        r[0] for r in con.execute("SELECT code FROM region WHERE division_year = ?", [frame.division_year]).fetchall()
+        r[0]
+        for r in con.execute(
+            "SELECT code FROM region WHERE division_year = ?", [frame.division_year]
+        ).fetchall()
     }
     if not known:
         # A KWB file of a year we have no division for defines that division itself.
         return [
-            (c, frame.division_year, level_of(c).value, frame.names.get(c, c), parent_of(c)) for c in frame.codes
+            (c, frame.division_year, level_of(c).value, frame.names.get(c, c), parent_of(c))
+            for c in frame.codes
         ]
     unknown = [c for c in frame.codes if c not in known]
     if unknown:
@@ -146,16 +155,20 @@ def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: in
             continue
         hidden = column.hidden
         parts.append(
-            pa.table({
-                "indicator_id": pa.array([indicator.id] * n, pa.string()),
-                "region_code": pa.array(frame.codes, pa.string()),
-                "period": pa.array([frame.period] * n, pa.string()),
-                "division_year": pa.array(np.full(n, frame.division_year, dtype=np.int32)),
-                "value": pa.array(np.where(hidden, np.nan, column.values), pa.float64(), from_pandas=True),
-                "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
-                "status_note": pa.array(np.where(hidden, "bron", None), pa.string()),
-                "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
-            })
+            pa.table(
+                {
+                    "indicator_id": pa.array([indicator.id] * n, pa.string()),
+                    "region_code": pa.array(frame.codes, pa.string()),
+                    "period": pa.array([frame.period] * n, pa.string()),
+                    "division_year": pa.array(np.full(n, frame.division_year, dtype=np.int32)),
+                    "value": pa.array(
+                        np.where(hidden, np.nan, column.values), pa.float64(), from_pandas=True
+                    ),
+                    "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
+                    "status_note": pa.array(np.where(hidden, "bron", None), pa.string()),
+                    "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+                }
+            )
         )
     return pa.concat_tables(parts) if parts else pa.table({})
 
@@ -182,11 +195,22 @@ def _derive(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str, impor
         rule = indicator.derived
         if rule is None:
             continue
-        con.execute("DELETE FROM observation WHERE indicator_id = ? AND period = ?", [indicator.id, period])
+        con.execute(
+            "DELETE FROM observation WHERE indicator_id = ? AND period = ?", [indicator.id, period]
+        )
         con.execute(
             DERIVE_SQL,
-            [indicator.id, rule.min_denominator, rule.factor, rule.min_denominator, rule.min_denominator,
-             import_id, rule.denominator, rule.numerator, period],
+            [
+                indicator.id,
+                rule.min_denominator,
+                rule.factor,
+                rule.min_denominator,
+                rule.min_denominator,
+                import_id,
+                rule.denominator,
+                rule.numerator,
+                period,
+            ],
         )
 
 
@@ -230,13 +254,16 @@ def import_file(
     report = ImportReport(file_name=path.name, dataset=dataset)
     with workspace.transaction() as con:
         previous = con.execute(
-            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?", [dataset, digest]
+            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
+            [dataset, digest],
         ).fetchone()
         if previous:
             report.already_imported = True
             report.import_id = int(previous[0])
             return report
-        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()[0])  # type: ignore[index]
+        import_id = int(
+            con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()[0]
+        )  # type: ignore[index]
         report.import_id = import_id
         sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
         for frame in frames:
@@ -274,7 +301,16 @@ def import_file(
         report.regions_without_boundary = missing_boundaries(con, frames[0].division_year)
         con.execute(
             "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, dataset, SOURCE_LABELS[dataset], path.name, digest, datetime.now(UTC).replace(tzinfo=None),
-             ",".join(report.periods), report.observations, report.to_json()],
+            [
+                import_id,
+                dataset,
+                SOURCE_LABELS[dataset],
+                path.name,
+                digest,
+                datetime.now(UTC).replace(tzinfo=None),
+                ",".join(report.periods),
+                report.observations,
+                report.to_json(),
+            ],
         )
     return report

@@ -37,7 +37,11 @@ class WorkspaceConfig:
 
     def to_toml(self) -> str:
         """Serialise as TOML text."""
-        lines = ["[werkmap]", f'naam = "{_escape(self.name)}"', f"indelingsjaar = {self.division_year}"]
+        lines = [
+            "[werkmap]",
+            f'naam = "{_escape(self.name)}"',
+            f"indelingsjaar = {self.division_year}",
+        ]
         if self.default_gemeente:
             lines.append(f'standaardgemeente = "{self.default_gemeente}"')
         return "\n".join(lines) + "\n"
@@ -87,7 +91,10 @@ class Workspace:
 
 
 def create_workspace(
-    root: Path, *, name: str = "Buurtbeeld", default_gemeente: str | None = None,
+    root: Path,
+    *,
+    name: str = "Buurtbeeld",
+    default_gemeente: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Workspace:
     """Create a workspace folder with the region registry and bundled boundaries.
@@ -117,13 +124,15 @@ def create_workspace(
         regions = bundled_regions()
         con.register(
             "new_regions",
-            pa.table({
-                "code": [r.code for r in regions],
-                "division_year": [r.division_year for r in regions],
-                "level": [r.level for r in regions],
-                "name": [r.name for r in regions],
-                "parent_code": [r.parent_code for r in regions],
-            }),
+            pa.table(
+                {
+                    "code": [r.code for r in regions],
+                    "division_year": [r.division_year for r in regions],
+                    "level": [r.level for r in regions],
+                    "name": [r.name for r in regions],
+                    "parent_code": [r.parent_code for r in regions],
+                }
+            ),
         )
         con.execute("INSERT INTO region SELECT * FROM new_regions")
         for boundary_set in BUNDLED:
@@ -132,16 +141,18 @@ def create_workspace(
             rows = read_bundled(boundary_set)
             con.register(
                 "new_boundaries",
-                pa.table({
-                    "code": [r[0] for r in rows],
-                    "level": [boundary_set.level.value] * len(rows),
-                    "boundary_year": [boundary_set.year] * len(rows),
-                    "geometry": [r[1] for r in rows],
-                    "min_x": [r[2][0] for r in rows],
-                    "min_y": [r[2][1] for r in rows],
-                    "max_x": [r[2][2] for r in rows],
-                    "max_y": [r[2][3] for r in rows],
-                }),
+                pa.table(
+                    {
+                        "code": [r[0] for r in rows],
+                        "level": [boundary_set.level.value] * len(rows),
+                        "boundary_year": [boundary_set.year] * len(rows),
+                        "geometry": [r[1] for r in rows],
+                        "min_x": [r[2][0] for r in rows],
+                        "min_y": [r[2][1] for r in rows],
+                        "max_x": [r[2][2] for r in rows],
+                        "max_y": [r[2][3] for r in rows],
+                    }
+                ),
             )
             con.execute("INSERT INTO boundary SELECT * FROM new_boundaries")
             con.unregister("new_boundaries")

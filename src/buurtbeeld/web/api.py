@@ -20,7 +20,11 @@ from buurtbeeld.web.app import CatalogDep, CubeDep
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
-PROBLEM = {"model": dict, "content": {"application/problem+json": {}}, "description": "Fout (RFC 9457)"}
+PROBLEM = {
+    "model": dict,
+    "content": {"application/problem+json": {}},
+    "description": "Fout (RFC 9457)",
+}
 ERRORS = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 Level = Literal["wijk", "buurt"]
 
@@ -86,27 +90,45 @@ class StackOut(BaseModel):
 def _indicator_out(indicator: Indicator, periods: list[str]) -> IndicatorOut:
     rule = indicator.derived
     return IndicatorOut(
-        id=indicator.id, naam=indicator.name, definitie=indicator.definition, eenheid=indicator.unit,
-        decimalen=indicator.decimals, polariteit=indicator.polarity.value, thema=indicator.theme,
+        id=indicator.id,
+        naam=indicator.name,
+        definitie=indicator.definition,
+        eenheid=indicator.unit,
+        decimalen=indicator.decimals,
+        polariteit=indicator.polarity.value,
+        thema=indicator.theme,
         bron=indicator.source_label,
-        teller=rule.numerator if rule else None, noemer=rule.denominator if rule else None,
-        factor=rule.factor if rule else None, minimale_noemer=rule.min_denominator if rule else None,
+        teller=rule.numerator if rule else None,
+        noemer=rule.denominator if rule else None,
+        factor=rule.factor if rule else None,
+        minimale_noemer=rule.min_denominator if rule else None,
         perioden=periods,
     )
 
 
 def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
-    return ValueOut(code=cell.region_code, naam=name, periode=cell.period, waarde=cell.value,
-                    status=cell.status, toelichting=cell.explanation or None)  # type: ignore[arg-type]
+    return ValueOut(
+        code=cell.region_code,
+        naam=name,
+        periode=cell.period,
+        waarde=cell.value,
+        status=cell.status,
+        toelichting=cell.explanation or None,
+    )  # type: ignore[arg-type]
 
 
 @router.get("/gemeenten", response_model=list[RegionOut], operation_id="cijfers-gemeenten")
 def list_gemeenten(cube: CubeDep) -> list[RegionOut]:
     """All gemeenten of the current division."""
-    return [RegionOut(code=g.code, naam=g.name, niveau=g.level, bovenliggend=g.parent_code) for g in cube.gemeenten()]
+    return [
+        RegionOut(code=g.code, naam=g.name, niveau=g.level, bovenliggend=g.parent_code)
+        for g in cube.gemeenten()
+    ]
 
 
-@router.get("/regios/{code}", response_model=RegionOut, responses=ERRORS, operation_id="cijfers-regio")
+@router.get(
+    "/regios/{code}", response_model=RegionOut, responses=ERRORS, operation_id="cijfers-regio"
+)
 def get_region(code: str, cube: CubeDep) -> RegionOut:
     """One region by CBS code (NL00, GMxxxx, WKxxxxxx, BUxxxxxxxx)."""
     r = cube.region(code)
@@ -121,10 +143,17 @@ def get_profile(code: str, cube: CubeDep, catalog: CatalogDep) -> dict[str, obje
     out = []
     for area in areas:
         cells = cube.latest_cells_for_region(area.code)
-        out.append({
-            "regio": RegionOut(code=area.code, naam=area.name, niveau=area.level, bovenliggend=area.parent_code),
-            "waarden": {i.id: _value_out(cells.get(i.id, Cell(area.code, None, "missing", None))) for i in catalog.indicators},
-        })
+        out.append(
+            {
+                "regio": RegionOut(
+                    code=area.code, naam=area.name, niveau=area.level, bovenliggend=area.parent_code
+                ),
+                "waarden": {
+                    i.id: _value_out(cells.get(i.id, Cell(area.code, None, "missing", None)))
+                    for i in catalog.indicators
+                },
+            }
+        )
     return {"regio": region.code, "gebieden": out}
 
 
@@ -134,7 +163,12 @@ def list_indicators(cube: CubeDep, catalog: CatalogDep) -> list[IndicatorOut]:
     return [_indicator_out(i, cube.periods(i.id)) for i in catalog.indicators]
 
 
-@router.get("/indicatoren/{indicator_id}", response_model=IndicatorOut, responses=ERRORS, operation_id="cijfers-indicator")
+@router.get(
+    "/indicatoren/{indicator_id}",
+    response_model=IndicatorOut,
+    responses=ERRORS,
+    operation_id="cijfers-indicator",
+)
 def get_indicator(indicator_id: str, cube: CubeDep, catalog: CatalogDep) -> IndicatorOut:
     """One indicator definition with its periods."""
     indicator = catalog.get(indicator_id)
@@ -146,7 +180,9 @@ def get_values(
     cube: CubeDep,
     catalog: CatalogDep,
     indicator: Annotated[str, Query(examples=["bijstand_per_1000"])],
-    gebied: Annotated[str, Query(examples=["GM0505"], description="gemeentecode, of NL00 voor heel Nederland")],
+    gebied: Annotated[
+        str, Query(examples=["GM0505"], description="gemeentecode, of NL00 voor heel Nederland")
+    ],
     niveau: Level = "buurt",
     periode: str | None = None,
 ) -> ValuesOut:
@@ -154,26 +190,44 @@ def get_values(
     chosen = catalog.get(indicator)
     view = build_choropleth(cube, gebied, chosen, level=niveau, period=periode)
     return ValuesOut(
-        indicator=chosen.id, periode=view.period, niveau=niveau,
+        indicator=chosen.id,
+        periode=view.period,
+        niveau=niveau,
         gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
         waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
         bron=f"Bron: {chosen.source_label}",
     )
 
 
-@router.get("/kaart/{gebied}.geojson", responses=ERRORS, operation_id="cijfers-kaart",
-            response_class=Response)
+@router.get(
+    "/kaart/{gebied}.geojson",
+    responses=ERRORS,
+    operation_id="cijfers-kaart",
+    response_class=Response,
+)
 def get_map(
-    gebied: str, cube: CubeDep, catalog: CatalogDep, indicator: str, niveau: Level = "buurt", periode: str | None = None,
+    gebied: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: str,
+    niveau: Level = "buurt",
+    periode: str | None = None,
 ) -> Response:
     """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour."""
     view = build_choropleth(cube, gebied, catalog.get(indicator), level=niveau, period=periode)
     return Response(view.geojson(), media_type="application/geo+json")
 
 
-@router.get("/stapeling/{gebied}.geojson", responses=ERRORS, operation_id="cijfers-stapelkaart", response_class=Response)
+@router.get(
+    "/stapeling/{gebied}.geojson",
+    responses=ERRORS,
+    operation_id="cijfers-stapelkaart",
+    response_class=Response,
+)
 def get_stacking_map(
-    gebied: str, cube: CubeDep, catalog: CatalogDep,
+    gebied: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> Response:
@@ -181,12 +235,22 @@ def get_stacking_map(
     area = cube.region(gebied)
     chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
     _, rows = stack(cube, area.code, chosen, reference=referentie)
-    return Response(stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")), media_type="application/geo+json")
+    return Response(
+        stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")),
+        media_type="application/geo+json",
+    )
 
 
-@router.get("/stapeling/{gebied}", response_model=StackOut, responses=ERRORS, operation_id="cijfers-stapeling")
+@router.get(
+    "/stapeling/{gebied}",
+    response_model=StackOut,
+    responses=ERRORS,
+    operation_id="cijfers-stapeling",
+)
 def get_stacking(
-    gebied: str, cube: CubeDep, catalog: CatalogDep,
+    gebied: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> StackOut:
@@ -195,7 +259,17 @@ def get_stacking(
     chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
     _, rows = stack(cube, area.code, chosen, reference=referentie)
     return StackOut(
-        gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level), referentie=referentie,
+        gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level),
+        referentie=referentie,
         indicatoren=[i.id for i in chosen],
-        buurten=[{"code": r.code, "naam": r.name, "aantal": r.count, "beoordeeld": r.judged, "indicatoren": r.flags} for r in rows],
+        buurten=[
+            {
+                "code": r.code,
+                "naam": r.name,
+                "aantal": r.count,
+                "beoordeeld": r.judged,
+                "indicatoren": r.flags,
+            }
+            for r in rows
+        ],
     )

@@ -49,18 +49,30 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
 
 
-def _problem(request: Request, status: int, title: str, detail: str, code: str, hint: str | None = None) -> Response:
+def _problem(
+    request: Request, status: int, title: str, detail: str, code: str, hint: str | None = None
+) -> Response:
     if _wants_json(request):
-        body = {"type": f"https://buurtbeeld.nl/fouten#{code}", "title": title, "status": status,
-                "detail": detail, "code": code, "instance": request.url.path}
+        body = {
+            "type": f"https://buurtbeeld.nl/fouten#{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "instance": request.url.path,
+        }
         if hint:
             body["hint"] = hint
         return JSONResponse(body, status_code=status, media_type="application/problem+json")
     return templates.TemplateResponse(
-        request, "fout.html", {"status": status, "title": title, "detail": detail, "code": code, "hint": hint},
+        request,
+        "fout.html",
+        {"status": status, "title": title, "detail": detail, "code": code, "hint": hint},
         status_code=status,
     )
 
@@ -95,26 +107,44 @@ def create_app(workspace_root: Path) -> FastAPI:
 
     @app.exception_handler(BuurtbeeldError)
     async def _domain_error(request: Request, exc: BuurtbeeldError) -> Response:
-        return _problem(request, exc.http_status, _title(exc.http_status), exc.message, exc.code, exc.hint)
+        return _problem(
+            request, exc.http_status, _title(exc.http_status), exc.message, exc.code, exc.hint
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = "Deze pagina bestaat niet." if exc.status_code == 404 else str(exc.detail)
-        return _problem(request, exc.status_code, _title(exc.status_code), detail, f"BB-HTTP-{exc.status_code}")
+        return _problem(
+            request, exc.status_code, _title(exc.status_code), detail, f"BB-HTTP-{exc.status_code}"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]) for e in exc.errors())
-        return _problem(request, 400, "Ongeldige invoer", f"Ongeldige of ontbrekende parameter: {fields}.",
-                        "BB-API-400", "Zie /api/v1/docs voor de toegestane waarden.")
+        fields = ", ".join(
+            ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]) for e in exc.errors()
+        )
+        return _problem(
+            request,
+            400,
+            "Ongeldige invoer",
+            f"Ongeldige of ontbrekende parameter: {fields}.",
+            "BB-API-400",
+            "Zie /api/v1/docs voor de toegestane waarden.",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.error("Onverwachte fout bij %s: %s", request.url.path, type(exc).__name__)
-        return _problem(request, 500, "Interne fout", "Er ging iets mis in Buurtbeeld.", "BB-GEN-000",
-                        "Probeer het later opnieuw of meld het aan de beheerder.")
+        return _problem(
+            request,
+            500,
+            "Interne fout",
+            "Er ging iets mis in Buurtbeeld.",
+            "BB-GEN-000",
+            "Probeer het later opnieuw of meld het aan de beheerder.",
+        )
 
-    from buurtbeeld.web import api, pages  # noqa: PLC0415 - routers import templates from here
+    from buurtbeeld.web import api, pages
 
     app.include_router(pages.router)
     app.include_router(api.router)
@@ -127,9 +157,12 @@ def create_app(workspace_root: Path) -> FastAPI:
 
 
 def _title(status: int) -> str:
-    return {400: "Ongeldige invoer", 404: "Niet gevonden", 422: "Niet te verwerken", 500: "Interne fout"}.get(
-        status, "Fout"
-    )
+    return {
+        400: "Ongeldige invoer",
+        404: "Niet gevonden",
+        422: "Niet te verwerken",
+        500: "Interne fout",
+    }.get(status, "Fout")
 
 
 __all__ = ["CatalogDep", "CubeDep", "HTMLResponse", "create_app", "templates"]

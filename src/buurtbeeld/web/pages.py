@@ -11,13 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.analysis.choropleth import MapRow, build_choropleth
-from buurtbeeld.analysis.stacking import stack, stackable
+from buurtbeeld.analysis.stacking import StackRow, stack, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
+from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.app import CatalogDep, CubeDep, templates
 from buurtbeeld.web.format import format_cell
-from buurtbeeld.web.stacking_view import STACK_COLOURS, DEFAULT_STACK
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -29,7 +30,9 @@ def index(request: Request, cube: CubeDep) -> Response:
     """Choose a gemeente."""
     default = request.app.state.workspace.config.default_gemeente
     return templates.TemplateResponse(
-        request, "index.html", {"gemeenten": cube.gemeenten(), "default": default, "imports": cube.imports}
+        request,
+        "index.html",
+        {"gemeenten": cube.gemeenten(), "default": default, "imports": cube.imports},
     )
 
 
@@ -43,7 +46,9 @@ def _sorted_rows(rows: list[MapRow], key: str, direction: str) -> list[MapRow]:
     if key == "code":
         ordered = sorted(rows, key=lambda r: r.region.code)
     elif key == "waarde":
-        with_value = sorted((r for r in rows if r.cell.value is not None), key=lambda r: r.cell.value or 0.0)
+        with_value = sorted(
+            (r for r in rows if r.cell.value is not None), key=lambda r: r.cell.value or 0.0
+        )
         if direction == "af":
             with_value.reverse()
         return with_value + [r for r in rows if r.cell.value is None]
@@ -67,8 +72,14 @@ def gemeente_page(
     """Map and table of one indicator per buurt or wijk of a gemeente."""
     chosen = catalog.get(indicator)
     view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
-    params = {"indicator": chosen.id, "niveau": niveau, **({"periode": view.period} if view.period else {})}
-    rows = _sorted_rows(view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op")
+    params = {
+        "indicator": chosen.id,
+        "niveau": niveau,
+        **({"periode": view.period} if view.period else {}),
+    }
+    rows = _sorted_rows(
+        view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op"
+    )
     return templates.TemplateResponse(
         request,
         "gemeente.html",
@@ -88,7 +99,11 @@ def gemeente_page(
 
 @router.get("/gemeente/{code}/tabel.csv")
 def gemeente_csv(
-    code: str, cube: CubeDep, catalog: CatalogDep, indicator: str = DEFAULT_INDICATOR, niveau: str = "buurt",
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: str = DEFAULT_INDICATOR,
+    niveau: str = "buurt",
     periode: str | None = None,
 ) -> Response:
     """The table as CSV (semicolons and decimal commas, for Dutch spreadsheets)."""
@@ -96,13 +111,40 @@ def gemeente_csv(
     view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["regiocode", "naam", "niveau", "indicator", "periode", "waarde", "eenheid", "status", "toelichting", "bron"])
+    writer.writerow(
+        [
+            "regiocode",
+            "naam",
+            "niveau",
+            "indicator",
+            "periode",
+            "waarde",
+            "eenheid",
+            "status",
+            "toelichting",
+            "bron",
+        ]
+    )
     for row in view.rows:
-        value = "" if row.cell.value is None else f"{row.cell.value:.{chosen.decimals}f}".replace(".", ",")
-        writer.writerow([
-            row.region.code, row.region.name, row.region.level, chosen.id, view.period or "", value,
-            chosen.unit_label, row.cell.status, row.cell.explanation, f"Bron: {chosen.source_label}",
-        ])
+        value = (
+            ""
+            if row.cell.value is None
+            else f"{row.cell.value:.{chosen.decimals}f}".replace(".", ",")
+        )
+        writer.writerow(
+            [
+                row.region.code,
+                row.region.name,
+                row.region.level,
+                chosen.id,
+                view.period or "",
+                value,
+                chosen.unit_label,
+                row.cell.status,
+                row.cell.explanation,
+                f"Bron: {chosen.source_label}",
+            ]
+        )
     name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
     return Response(
         "\ufeff" + out.getvalue(),
@@ -122,8 +164,14 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
     return templates.TemplateResponse(
         request,
         "regio.html",
-        {"region": region, "columns": columns, "cells": cells, "catalog": catalog, "gemeente": gemeente,
-         "format_cell": format_cell},
+        {
+            "region": region,
+            "columns": columns,
+            "cells": cells,
+            "catalog": catalog,
+            "gemeente": gemeente,
+            "format_cell": format_cell,
+        },
     )
 
 
@@ -134,13 +182,24 @@ def indicator_list(request: Request, catalog: CatalogDep) -> Response:
 
 
 @router.get("/indicatoren/{indicator_id}", response_class=HTMLResponse)
-def indicator_page(request: Request, indicator_id: str, cube: CubeDep, catalog: CatalogDep) -> Response:
+def indicator_page(
+    request: Request, indicator_id: str, cube: CubeDep, catalog: CatalogDep
+) -> Response:
     """Definition, source and coverage per level of one indicator."""
     indicator = catalog.get(indicator_id)
     return templates.TemplateResponse(
-        request, "indicator.html",
-        {"indicator": indicator, "coverage": cube.coverage(indicator.id), "catalog": catalog,
-         "used_by": [i for i in catalog.indicators if i.derived and indicator.id in (i.derived.numerator, i.derived.denominator)]},
+        request,
+        "indicator.html",
+        {
+            "indicator": indicator,
+            "coverage": cube.coverage(indicator.id),
+            "catalog": catalog,
+            "used_by": [
+                i
+                for i in catalog.indicators
+                if i.derived and indicator.id in (i.derived.numerator, i.derived.denominator)
+            ],
+        },
     )
 
 
@@ -165,11 +224,24 @@ def stacking_page(
     return templates.TemplateResponse(
         request,
         "stapeling.html",
-        {"area": area, "chosen": chosen, "options": [i for i in catalog.indicators if stackable(i)],
-         "thresholds": thresholds, "rows": rows_sorted, "reference": referentie, "query": query,
-         "colours": STACK_COLOURS, "catalog": catalog,
-         "without_polygon": [r for r in rows if r.code not in cube.geometries([x.code for x in rows], "buurt")]},
+        {
+            "area": area,
+            "chosen": chosen,
+            "options": [i for i in catalog.indicators if stackable(i)],
+            "thresholds": thresholds,
+            "rows": rows_sorted,
+            "reference": referentie,
+            "query": query,
+            "colours": STACK_COLOURS,
+            "catalog": catalog,
+            "without_polygon": _without_polygon(cube, rows),
+        },
     )
+
+
+def _without_polygon(cube: Cube, rows: list[StackRow]) -> list[StackRow]:
+    with_polygon = cube.polygon_codes([r.code for r in rows], "buurt")
+    return [r for r in rows if r.code not in with_polygon]
 
 
 @router.get("/over", response_class=HTMLResponse)

@@ -30,7 +30,15 @@ def stack_geojson(rows: list[StackRow], geometries: dict[str, str]) -> str:
         geometry = geometries.get(row.code)
         if geometry is None:
             continue
-        props = {"code": row.code, "naam": row.name, "aantal": row.count, "beoordeeld": row.judged,
-                 "kleur": stack_colour(row.count), "status": "value" if row.judged else "missing"}
-        parts.append(f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}')
+        props = {
+            "code": row.code,
+            "naam": row.name,
+            "aantal": row.count,
+            "beoordeeld": row.judged,
+            "kleur": stack_colour(row.count),
+            "status": "value" if row.judged else "missing",
+        }
+        parts.append(
+            f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}'
+        )
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"

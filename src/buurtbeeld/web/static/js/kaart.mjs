@@ -51,6 +51,13 @@ async function start() {
     preserveDrawingBuffer: true,
   });
   map.addControl(new lib.NavigationControl({ showCompass: false }));
+  const onIdle = () => {
+    if (!map.getSource("gebieden") || !map.isSourceLoaded("gebieden")) return;
+    container.dataset.gerenderd = String(Math.round(performance.now() - started));
+    container.dataset.features = String(fc.features.length);
+    map.off("idle", onIdle);
+  };
+  map.on("idle", onIdle);
   map.on("load", () => {
     map.addImage("arcering", hatch());
     map.addSource("gebieden", { type: "geojson", data: fc });
@@ -83,10 +90,6 @@ async function start() {
       map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
       map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
     }
-    map.once("idle", () => {
-      container.dataset.gerenderd = String(Math.round(performance.now() - started));
-      container.dataset.features = String(fc.features.length);
-    });
   });
   window.buurtbeeldKaart = map;
 }
