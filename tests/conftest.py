@@ -1,0 +1,66 @@
+"""Shared fixtures: a workspace with the bundled CBS data, built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from buurtbeeld.store.importer import BUNDLED_FILES, import_file
+from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_DATA = SHARED / "data"
+BUNDLED_KWB = BUNDLED_FILES[0]
+
+
+def shared_file(relative: str) -> Path:
+    """A file from ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"../shared/data/{relative} is niet aanwezig (verse clone zonder ../shared)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def empty_workspace_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with regions and boundaries but no figures (built once)."""
+    root = tmp_path_factory.mktemp("leeg") / "werkmap"
+    create_workspace(root, name="Test")
+    return root
+
+
+@pytest.fixture(scope="session")
+def filled_workspace_template(tmp_path_factory: pytest.TempPathFactory, empty_workspace_template: Path) -> Path:
+    """A workspace with the bundled KWB 2023 and health monitor imported (built once)."""
+    root = tmp_path_factory.mktemp("gevuld") / "werkmap"
+    shutil.copytree(empty_workspace_template, root)
+    workspace = open_workspace(root)
+    for path in BUNDLED_FILES:
+        import_file(workspace, path)
+    return root
+
+
+@pytest.fixture
+def empty_workspace(tmp_path: Path, empty_workspace_template: Path) -> Workspace:
+    """A fresh, writable copy of the empty workspace."""
+    root = tmp_path / "werkmap"
+    shutil.copytree(empty_workspace_template, root)
+    return open_workspace(root)
+
+
+@pytest.fixture
+def filled_workspace(tmp_path: Path, filled_workspace_template: Path) -> Workspace:
+    """A fresh, writable copy of the filled workspace."""
+    root = tmp_path / "werkmap"
+    shutil.copytree(filled_workspace_template, root)
+    return open_workspace(root)
+
+
+@pytest.fixture(scope="session")
+def app_workspace(filled_workspace_template: Path) -> Iterator[Path]:
+    """The filled workspace for read-only use by the web app."""
+    yield filled_workspace_template
