@@ -47,7 +47,7 @@ def filled_workspace_template(tmp_path_factory: pytest.TempPathFactory, empty_wo
 @pytest.fixture
 def empty_workspace(tmp_path: Path, empty_workspace_template: Path) -> Workspace:
     """A fresh, writable copy of the empty workspace."""
-    root = tmp_path / "werkmap"
+    root = tmp_path / "lege-werkmap"
     shutil.copytree(empty_workspace_template, root)
     return open_workspace(root)
 
@@ -55,7 +55,7 @@ def empty_workspace(tmp_path: Path, empty_workspace_template: Path) -> Workspace
 @pytest.fixture
 def filled_workspace(tmp_path: Path, filled_workspace_template: Path) -> Workspace:
     """A fresh, writable copy of the filled workspace."""
-    root = tmp_path / "werkmap"
+    root = tmp_path / "gevulde-werkmap"
     shutil.copytree(filled_workspace_template, root)
     return open_workspace(root)
 
