@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import mapclassify
@@ -85,7 +86,11 @@ def make_legend(indicator: Indicator, values: list[float], *, k: int = 5) -> Leg
             for i, v in enumerate(distinct)
         )
         return Legend(classes, "unieke waarden")
-    classifier = mapclassify.Quantiles(data, k=k)
+    with warnings.catch_warnings():
+        # With many ties (e.g. lots of zeros) mapclassify merges classes and says so; that is
+        # exactly what the legend should do.
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        classifier = mapclassify.Quantiles(data, k=k)
     bins = np.asarray(classifier.bins, dtype=float)
     counts = np.asarray(classifier.counts, dtype=int)
     colours = _ramp(indicator, len(bins))
