@@ -1,0 +1,97 @@
+"""Look at the pages as a user does: real Chromium, real map, screenshot pixels, axe-core."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+RAMP = {"#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _near(a: tuple[int, ...], b: tuple[int, ...], tol: int = 30) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=False))
+
+
+def test_map_renders_polygons_in_the_screenshot(browser: Any, live_server: str, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{live_server}/gemeente/GM0505?indicator=bijstand_per_1000")
+    page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
+    assert page.get_attribute("#kaart", "data-features") == "128"
+    png = page.locator("#kaart").screenshot()
+    (tmp_path / "kaart.png").write_bytes(png)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = list(image.get_flattened_data())
+    background = (247, 247, 247)
+    coloured = sum(1 for p in pixels if not _near(p, background, 6) and not _near(p, (255, 255, 255), 6))
+    assert coloured / len(pixels) > 0.15, "the map shows hardly any polygons"
+    for colour in ("#fc8d59", "#b30000"):
+        # polygons are drawn with fill-opacity 0.9 over the background
+        blended = tuple(round(0.9 * c + 0.1 * b) for c, b in zip(_rgb(colour), background, strict=True))
+        assert sum(1 for p in pixels if _near(p, blended, 8)) > 200, colour
+    hatch_grey = sum(1 for p in pixels if _near(p, (130, 130, 130), 12))
+    assert hatch_grey > 200, "hidden buurten are not hatched"
+    assert not errors, errors
+    assert all(u.startswith(live_server) for u in requested), "a request left the machine"
+    page.close()
+
+
+def test_table_alternative_works_without_javascript(browser: Any, live_server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/gemeente/GM0642?indicator=inwoners")
+    assert page.locator("table.bb-table tbody tr").count() == 92
+    page.locator("th a", has_text="Inwoners").click()
+    page.locator("th a", has_text="Inwoners").click()
+    assert page.locator("th[aria-sort='descending']").count() == 1
+    first = page.locator("table.bb-table tbody tr").first.locator("td.bb-value").inner_text()
+    second = page.locator("table.bb-table tbody tr").nth(1).locator("td.bb-value").inner_text()
+    assert float(first.replace(".", "").replace(",", ".")) >= float(second.replace(".", "").replace(",", "."))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download als CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    context.close()
+
+
+def test_buurt_profile_from_map_table(browser: Any, live_server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/gemeente/GM0505")
+    page.locator("table.bb-table tbody tr").first.locator("a").click()
+    page.wait_for_url("**/regio/BU*")
+    assert page.locator("h1").inner_text().startswith("Buurt BU0505")
+    assert page.locator("table.bb-profile").count() >= 6
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/gemeente/GM0505", "/gemeente/GM0505/stapeling", "/regio/BU05050101", "/indicatoren/bijstand_per_1000", "/over"],
+)
+def test_no_serious_accessibility_violations(browser: Any, live_server: str, path: str) -> None:
+    page = browser.new_page()
+    page.goto(live_server + path)
+    if page.locator("#kaart").count():
+        page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+    page.close()
