@@ -17,7 +17,9 @@ def kwb_rows(prefix_digits: str = "0505") -> tuple[list[str], list[list[str]]]:
     """Header and CBS-style text rows (padded codes, '.' markers, mixed decimals) for one gemeente."""
     table = pq.read_table(BUNDLED_FILES[0])
     codes = table["gwb_code_10"]
-    keep = pc.or_(pc.equal(codes, "NL00"), pc.match_substring_regex(codes, f"^(GM|WK|BU){prefix_digits}"))
+    keep = pc.or_(
+        pc.equal(codes, "NL00"), pc.match_substring_regex(codes, f"^(GM|WK|BU){prefix_digits}")
+    )
     table = table.filter(keep)
     header = table.column_names
     rows = []
@@ -32,13 +34,19 @@ def kwb_rows(prefix_digits: str = "0505") -> tuple[list[str], list[list[str]]]:
             elif value is None:
                 row.append(".")
             else:
-                text = str(int(value)) if float(value).is_integer() and name not in COMMA_COLUMNS else str(value)
+                text = (
+                    str(int(value))
+                    if float(value).is_integer() and name not in COMMA_COLUMNS
+                    else str(value)
+                )
                 row.append(text.replace(".", ",") if name in COMMA_COLUMNS else text)
         rows.append(row)
     return header, rows
 
 
-def write_kwb_csv(path: Path, *, encoding: str = "utf-8-sig", rows_override: list[list[str]] | None = None) -> Path:
+def write_kwb_csv(
+    path: Path, *, encoding: str = "utf-8-sig", rows_override: list[list[str]] | None = None
+) -> Path:
     header, rows = kwb_rows()
     rows = rows_override if rows_override is not None else rows
     lines = [";".join(f'"{h}"' for h in header)] + [";".join(f'"{v}"' for v in r) for r in rows]

@@ -34,7 +34,9 @@ def empty_workspace_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def filled_workspace_template(tmp_path_factory: pytest.TempPathFactory, empty_workspace_template: Path) -> Path:
+def filled_workspace_template(
+    tmp_path_factory: pytest.TempPathFactory, empty_workspace_template: Path
+) -> Path:
     """A workspace with the bundled KWB 2023 and health monitor imported (built once)."""
     root = tmp_path_factory.mktemp("gevuld") / "werkmap"
     shutil.copytree(empty_workspace_template, root)

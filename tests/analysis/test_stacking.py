@@ -61,7 +61,9 @@ def test_hidden_figures_are_never_counted_as_problems(cube: Cube) -> None:
 
 
 def test_national_reference_uses_all_buurten(cube: Cube) -> None:
-    chosen = [builtin_catalog().get(i) for i in ("bijstand_per_1000", "huishoudens_laag_inkomen_pct")]
+    chosen = [
+        builtin_catalog().get(i) for i in ("bijstand_per_1000", "huishoudens_laag_inkomen_pct")
+    ]
     thresholds, _ = stack(cube, "GM0505", chosen, reference="nederland")
     assert all(t.reference_count > 9000 for t in thresholds)
 

@@ -22,7 +22,9 @@ def _near(a: tuple[int, ...], b: tuple[int, ...], tol: int = 30) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=False))
 
 
-def test_map_renders_polygons_in_the_screenshot(browser: Any, live_server: str, tmp_path: Path) -> None:
+def test_map_renders_polygons_in_the_screenshot(
+    browser: Any, live_server: str, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -37,11 +39,15 @@ def test_map_renders_polygons_in_the_screenshot(browser: Any, live_server: str, 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     pixels = list(image.get_flattened_data())
     background = (247, 247, 247)
-    coloured = sum(1 for p in pixels if not _near(p, background, 6) and not _near(p, (255, 255, 255), 6))
+    coloured = sum(
+        1 for p in pixels if not _near(p, background, 6) and not _near(p, (255, 255, 255), 6)
+    )
     assert coloured / len(pixels) > 0.15, "the map shows hardly any polygons"
     for colour in ("#fc8d59", "#b30000"):
         # polygons are drawn with fill-opacity 0.9 over the background
-        blended = tuple(round(0.9 * c + 0.1 * b) for c, b in zip(_rgb(colour), background, strict=True))
+        blended = tuple(
+            round(0.9 * c + 0.1 * b) for c, b in zip(_rgb(colour), background, strict=True)
+        )
         assert sum(1 for p in pixels if _near(p, blended, 8)) > 200, colour
     hatch_grey = sum(1 for p in pixels if _near(p, (130, 130, 130), 12))
     assert hatch_grey > 200, "hidden buurten are not hatched"
@@ -60,7 +66,9 @@ def test_table_alternative_works_without_javascript(browser: Any, live_server: s
     assert page.locator("th[aria-sort='descending']").count() == 1
     first = page.locator("table.bb-table tbody tr").first.locator("td.bb-value").inner_text()
     second = page.locator("table.bb-table tbody tr").nth(1).locator("td.bb-value").inner_text()
-    assert float(first.replace(".", "").replace(",", ".")) >= float(second.replace(".", "").replace(",", "."))
+    assert float(first.replace(".", "").replace(",", ".")) >= float(
+        second.replace(".", "").replace(",", ".")
+    )
     with page.expect_download() as download:
         page.get_by_role("link", name="Download als CSV").click()
     assert download.value.suggested_filename.endswith(".csv")
@@ -79,7 +87,14 @@ def test_buurt_profile_from_map_table(browser: Any, live_server: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/gemeente/GM0505", "/gemeente/GM0505/stapeling", "/regio/BU05050101", "/indicatoren/bijstand_per_1000", "/over"],
+    [
+        "/",
+        "/gemeente/GM0505",
+        "/gemeente/GM0505/stapeling",
+        "/regio/BU05050101",
+        "/indicatoren/bijstand_per_1000",
+        "/over",
+    ],
 )
 def test_no_serious_accessibility_violations(browser: Any, live_server: str, path: str) -> None:
     page = browser.new_page()

@@ -18,9 +18,24 @@ def test_catalogue_covers_the_social_domain() -> None:
     catalog = builtin_catalog()
     assert len(catalog.indicators) >= 25
     ids = {i.id for i in catalog.indicators}
-    required = {"inwoners", "huishoudens", "inkomen_per_inwoner", "huishoudens_laag_inkomen_pct", "bijstand",
-                "ao_uitkering", "ww_uitkering", "aow", "jeugdzorg", "wmo_clienten", "wmo_per_1000",
-                "woz_waarde", "eenzaam_pct", "moeite_rondkomen_pct", "mantelzorger_pct", "bijstand_per_1000"}
+    required = {
+        "inwoners",
+        "huishoudens",
+        "inkomen_per_inwoner",
+        "huishoudens_laag_inkomen_pct",
+        "bijstand",
+        "ao_uitkering",
+        "ww_uitkering",
+        "aow",
+        "jeugdzorg",
+        "wmo_clienten",
+        "wmo_per_1000",
+        "woz_waarde",
+        "eenzaam_pct",
+        "moeite_rondkomen_pct",
+        "mantelzorger_pct",
+        "bijstand_per_1000",
+    }
     assert required <= ids
     for indicator in catalog.indicators:
         assert indicator.name and indicator.definition and indicator.source_label
@@ -65,14 +80,20 @@ def _write(directory: Path, body: str) -> Path:
 
 
 def test_invalid_definition_names_file_indicator_and_field(tmp_path: Path) -> None:
-    _write(tmp_path, "- id: a\n  name: A\n  definition: d\n  unit: liter\n  polarity: neutraal\n  theme: t\n  source: {dataset: kwb, column: a_inw}\n  source_label: s\n")
+    _write(
+        tmp_path,
+        "- id: a\n  name: A\n  definition: d\n  unit: liter\n  polarity: neutraal\n  theme: t\n  source: {dataset: kwb, column: a_inw}\n  source_label: s\n",
+    )
     with pytest.raises(CatalogError, match=r"x.yaml, indicator 'a': unit") as info:
         load_catalog(tmp_path)
     assert info.value.code == "BB-IND-001"
 
 
 def test_reference_to_unknown_indicator_is_refused(tmp_path: Path) -> None:
-    _write(tmp_path, "- id: a\n  name: A\n  definition: d\n  unit: per_1000\n  polarity: neutraal\n  theme: t\n  derived: {numerator: b, denominator: c}\n  source_label: s\n")
+    _write(
+        tmp_path,
+        "- id: a\n  name: A\n  definition: d\n  unit: per_1000\n  polarity: neutraal\n  theme: t\n  derived: {numerator: b, denominator: c}\n  source_label: s\n",
+    )
     with pytest.raises(CatalogError, match="onbekende indicator 'b'") as info:
         load_catalog(tmp_path)
     assert info.value.code == "BB-IND-002"

@@ -6,7 +6,12 @@ from buurtbeeld.geo.codes import RegionLevel, gemeente_of, level_of, normalize_c
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("GM0505    ", "GM0505"), ("  bu05050101", "BU05050101"), ("NL01", "NL00"), ("WK0363AA", "WK0363AA")],
+    [
+        ("GM0505    ", "GM0505"),
+        ("  bu05050101", "BU05050101"),
+        ("NL01", "NL00"),
+        ("WK0363AA", "WK0363AA"),
+    ],
 )
 def test_normalize_strips_cbs_padding_and_maps_country(raw: str, code: str) -> None:
     assert normalize_code(raw) == code

@@ -7,14 +7,18 @@ from buurtbeeld.opendata.cbs_values import parse_codes, parse_column
 
 
 def test_cbs_markers_are_hidden_never_zero() -> None:
-    parsed = parse_column(pa.array(["  12", ".", "0", "x", "-", None, " "]), name="a_soz_wb", file_name="t.csv")
+    parsed = parse_column(
+        pa.array(["  12", ".", "0", "x", "-", None, " "]), name="a_soz_wb", file_name="t.csv"
+    )
     assert parsed.hidden.tolist() == [False, True, False, True, True, True, True]
     assert parsed.values[0] == 12 and parsed.values[2] == 0
     assert np.isnan(parsed.values[parsed.hidden]).all()
 
 
 def test_decimal_commas_and_points_both_parse() -> None:
-    parsed = parse_column(pa.array(["0,9", "1.7", "    47.0", "1234"]), name="g_pau_hh", file_name="t.csv")
+    parsed = parse_column(
+        pa.array(["0,9", "1.7", "    47.0", "1234"]), name="g_pau_hh", file_name="t.csv"
+    )
     assert parsed.values.tolist() == [0.9, 1.7, 47.0, 1234.0]
 
 

@@ -19,8 +19,12 @@ def fingerprint(workspace: Workspace) -> tuple[object, ...]:
         obs = con.execute(
             "SELECT count(*), sum(hash(indicator_id, region_code, period, value, status, status_note, import_id)) FROM observation"
         ).fetchone()
-        batches = con.execute("SELECT count(*), string_agg(file_sha256, ',' ORDER BY import_id) FROM import_batch").fetchone()
-        regions = con.execute("SELECT count(*), sum(hash(code, division_year, name)) FROM region").fetchone()
+        batches = con.execute(
+            "SELECT count(*), string_agg(file_sha256, ',' ORDER BY import_id) FROM import_batch"
+        ).fetchone()
+        regions = con.execute(
+            "SELECT count(*), sum(hash(code, division_year, name)) FROM region"
+        ).fetchone()
         return (obs, batches, regions)
     finally:
         con.close()
@@ -30,7 +34,9 @@ def test_bundled_kwb_import_writes_every_region(empty_workspace: Workspace) -> N
     report = import_file(empty_workspace, BUNDLED_FILES[0])
     assert report.periods == ["2023"] and report.rows == 18116
     con = empty_workspace.connect(read_only=True)
-    assert con.execute("SELECT count(*) FROM observation WHERE indicator_id = 'inwoners'").fetchone() == (18116,)
+    assert con.execute(
+        "SELECT count(*) FROM observation WHERE indicator_id = 'inwoners'"
+    ).fetchone() == (18116,)
     # Dordrecht as published by CBS: 121,434 inhabitants in the KWB 2023 file.
     assert con.execute(
         "SELECT value FROM observation WHERE indicator_id = 'inwoners' AND region_code = 'GM0505'"
@@ -44,7 +50,9 @@ def test_same_file_twice_changes_nothing(filled_workspace: Workspace) -> None:
     assert fingerprint(filled_workspace) == before
 
 
-def test_same_figures_in_cbs_csv_format_give_the_same_observations(empty_workspace: Workspace, tmp_path: Path) -> None:
+def test_same_figures_in_cbs_csv_format_give_the_same_observations(
+    empty_workspace: Workspace, tmp_path: Path
+) -> None:
     import_file(empty_workspace, write_kwb_csv(tmp_path / "kwb-2023.csv"))
     con = empty_workspace.connect(read_only=True)
     from_csv = con.execute(
@@ -81,16 +89,18 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str, type[BuurtbeeldErro
     truncated = write_kwb_xlsx(tmp_path / "kwb-2023.xlsx")
     data = truncated.read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
-    header, rows = kwb_rows()
+    _, rows = kwb_rows()
     rows[5][0] = "BU99999999"
     unknown = write_kwb_csv(tmp_path / "kwb-2023-onbekend.csv", rows_override=rows)
-    header, rows = kwb_rows()
+    _, rows = kwb_rows()
     rows[3][1] = "Dördrecht"  # a non-ASCII character, then saved in another encoding
-    wrong_encoding = write_kwb_csv(tmp_path / "kwb-2023-utf16.csv", encoding="utf-16", rows_override=rows)
-    header, rows = kwb_rows()
+    wrong_encoding = write_kwb_csv(
+        tmp_path / "kwb-2023-utf16.csv", encoding="utf-16", rows_override=rows
+    )
+    _, rows = kwb_rows()
     duplicate = write_kwb_csv(tmp_path / "kwb-2023-dubbel.csv", rows_override=[*rows, rows[2]])
     no_year = write_kwb_csv(tmp_path / "kerncijfers.csv")
-    header, rows = kwb_rows()
+    _, rows = kwb_rows()
     rows[4][2] = "veel"
     text_cell = write_kwb_csv(tmp_path / "kwb-2023-tekst.csv", rows_override=rows)
     return {
@@ -108,7 +118,17 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str, type[BuurtbeeldErro
 
 @pytest.mark.parametrize(
     "case",
-    ["non_cbs_csv", "truncated_xlsx", "unknown_codes", "wrong_encoding", "duplicate_rows", "no_year", "text_in_numbers", "missing_file", "unsupported_type"],
+    [
+        "non_cbs_csv",
+        "truncated_xlsx",
+        "unknown_codes",
+        "wrong_encoding",
+        "duplicate_rows",
+        "no_year",
+        "text_in_numbers",
+        "missing_file",
+        "unsupported_type",
+    ],
 )
 def test_bad_input_gets_a_dutch_error_and_leaves_the_workspace_unchanged(
     case: str, filled_workspace: Workspace, tmp_path: Path
@@ -127,8 +147,11 @@ def test_bad_input_gets_a_dutch_error_and_leaves_the_workspace_unchanged(
 
 
 def test_wrong_encoding_can_be_named_explicitly(empty_workspace: Workspace, tmp_path: Path) -> None:
-    header, rows = kwb_rows()
+    _, rows = kwb_rows()
+    rows[3][1] = "Dördrecht"
     path = write_kwb_csv(tmp_path / "kwb-2023.csv", encoding="cp1252", rows_override=rows)
+    with pytest.raises(ImportFileError, match="tekenset UTF-8"):
+        import_file(empty_workspace, path)
     report = import_file(empty_workspace, path, encoding="cp1252")
     assert report.rows == len(rows)
 

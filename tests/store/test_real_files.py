@@ -16,27 +16,42 @@ from tests.conftest import shared_file
 pytestmark = pytest.mark.shared_data
 
 
-def _observations(workspace: Workspace, where: str = "TRUE") -> dict[tuple[str, str, str], tuple[float | None, str]]:
+def _observations(
+    workspace: Workspace, where: str = "TRUE"
+) -> dict[tuple[str, str, str], tuple[float | None, str]]:
     con = workspace.connect(read_only=True)
     try:
-        rows = con.execute(f"SELECT indicator_id, region_code, period, value, status FROM observation WHERE {where}").fetchall()
+        rows = con.execute(
+            f"SELECT indicator_id, region_code, period, value, status FROM observation WHERE {where}"
+        ).fetchall()
     finally:
         con.close()
     return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
 
 
-def test_original_kwb_xlsx_gives_exactly_the_bundled_figures(empty_workspace: Workspace, filled_workspace: Workspace) -> None:
+def test_original_kwb_xlsx_gives_exactly_the_bundled_figures(
+    empty_workspace: Workspace, filled_workspace: Workspace
+) -> None:
     raw = shared_file("raw/inmindaen-kwb2023/kwb-2023-transformed.xlsx")
     report = import_file(empty_workspace, raw, year=2023)
     assert report.rows == 18116
     assert _observations(empty_workspace) == _observations(filled_workspace, "period = '2023'")
 
 
-def test_original_kwb_values_match_cbs_conversion_cell_for_cell(filled_workspace: Workspace) -> None:
+def test_original_kwb_values_match_cbs_conversion_cell_for_cell(
+    filled_workspace: Workspace,
+) -> None:
     reference = pq.read_table(shared_file("kwb2023_subset_nl.parquet")).to_pylist()
     obs = _observations(filled_workspace, "period = '2023'")
-    columns = {"inwoners": "a_inw", "bijstand": "a_soz_wb", "jeugdzorg": "a_jz_tn", "wmo_per_1000": "p_wmo_t",
-               "huishoudens_laag_inkomen_pct": "p_hh_li", "afstand_huisarts": "g_afs_hp", "woz_waarde": "g_wozbag"}
+    columns = {
+        "inwoners": "a_inw",
+        "bijstand": "a_soz_wb",
+        "jeugdzorg": "a_jz_tn",
+        "wmo_per_1000": "p_wmo_t",
+        "huishoudens_laag_inkomen_pct": "p_hh_li",
+        "afstand_huisarts": "g_afs_hp",
+        "woz_waarde": "g_wozbag",
+    }
     checked = hidden = 0
     for row in reference:
         code = row["gwb_code_10"]
@@ -52,7 +67,10 @@ def test_original_kwb_values_match_cbs_conversion_cell_for_cell(filled_workspace
 
 
 def test_rivm_health_monitor_originals_import_as_a_time_series(empty_workspace: Workspace) -> None:
-    for name in ("RIVM_Gezondheid2016/2016_18+.xlsx", "RIVM_Gezondheid2020/RIVM_gezondheid2020_18+.xlsx"):
+    for name in (
+        "RIVM_Gezondheid2016/2016_18+.xlsx",
+        "RIVM_Gezondheid2020/RIVM_gezondheid2020_18+.xlsx",
+    ):
         import_file(empty_workspace, shared_file(f"raw/rivm-gezondheid-buurtvergelijker/{name}"))
     obs = _observations(empty_workspace, "indicator_id = 'eenzaam_pct'")
     # From the RIVM files: the Netherlands 43.4 % (2016) and 47.0 % (2020) lonely adults.
@@ -85,12 +103,16 @@ def test_full_utrecht_kwb_2024_defines_its_own_division(empty_workspace: Workspa
 
 
 def test_statline_csv_of_another_table_is_refused(empty_workspace: Workspace) -> None:
-    path = shared_file("raw/ses-woa-amsterdam-inversegerrymandering/SES_WOA_scores_per_wijk_en_buurt_25042023_160857.csv")
+    path = shared_file(
+        "raw/ses-woa-amsterdam-inversegerrymandering/SES_WOA_scores_per_wijk_en_buurt_25042023_160857.csv"
+    )
     with pytest.raises(ImportFileError, match="geen herkend CBS-bestand") as info:
         import_file(empty_workspace, path)
     assert info.value.code == "BB-IMP-020"
 
 
-def test_converted_csv_from_shared_imports_identically(empty_workspace: Workspace, filled_workspace: Workspace) -> None:
+def test_converted_csv_from_shared_imports_identically(
+    empty_workspace: Workspace, filled_workspace: Workspace
+) -> None:
     import_file(empty_workspace, shared_file("kwb2023_subset_nl.csv"), year=2023)
     assert _observations(empty_workspace) == _observations(filled_workspace, "period = '2023'")

@@ -16,8 +16,13 @@ from buurtbeeld.web.format import format_number
 from tests.conftest import SHARED_DATA
 
 SOURCE = BUNDLED_FILES[0]
-COLUMNS = {"bijstand": ("a_soz_wb", 0), "wmo_per_1000": ("p_wmo_t", 0), "jeugdzorg": ("a_jz_tn", 0),
-           "huishoudens_laag_inkomen_pct": ("p_hh_li", 1), "inwoners": ("a_inw", 0)}
+COLUMNS = {
+    "bijstand": ("a_soz_wb", 0),
+    "wmo_per_1000": ("p_wmo_t", 0),
+    "jeugdzorg": ("a_jz_tn", 0),
+    "huishoudens_laag_inkomen_pct": ("p_hh_li", 1),
+    "inwoners": ("a_inw", 0),
+}
 
 
 def source_rows() -> dict[str, dict[str, object]]:
@@ -57,7 +62,9 @@ class CellGrabber(HTMLParser):
 
 @pytest.mark.parametrize("gemeente", ["GM0505", "GM0642", "GM0855"])
 @pytest.mark.parametrize("indicator", list(COLUMNS))
-def test_page_api_and_csv_show_the_cbs_figure(client: TestClient, gemeente: str, indicator: str) -> None:
+def test_page_api_and_csv_show_the_cbs_figure(
+    client: TestClient, gemeente: str, indicator: str
+) -> None:
     column, decimals = COLUMNS[indicator]
     rows = source_rows()
     page = client.get(f"/gemeente/{gemeente}", params={"indicator": indicator, "niveau": "buurt"})
@@ -66,9 +73,17 @@ def test_page_api_and_csv_show_the_cbs_figure(client: TestClient, gemeente: str,
     grabber.feed(page.text)
     api = client.get("/api/v1/waarden", params={"indicator": indicator, "gebied": gemeente}).json()
     api_values = {v["code"]: v for v in api["waarden"]}
-    csv_rows = {r["regiocode"]: r for r in csv.DictReader(
-        io.StringIO(client.get(f"/gemeente/{gemeente}/tabel.csv", params={"indicator": indicator}).text.lstrip("\ufeff")),
-        delimiter=";")}
+    csv_rows = {
+        r["regiocode"]: r
+        for r in csv.DictReader(
+            io.StringIO(
+                client.get(
+                    f"/gemeente/{gemeente}/tabel.csv", params={"indicator": indicator}
+                ).text.lstrip("\ufeff")
+            ),
+            delimiter=";",
+        )
+    }
     buurten = [c for c in rows if c.startswith("BU" + gemeente[2:])]
     assert set(grabber.rows) == set(buurten) == set(api_values) == set(csv_rows)
     sample = random.Random(gemeente + indicator).sample(buurten, 25)
@@ -121,7 +136,9 @@ def test_regions_without_polygon_are_listed_not_dropped(client: TestClient) -> N
     geo = client.get("/api/v1/kaart/GM0505.geojson", params={"indicator": "inwoners"}).json()
     api = client.get("/api/v1/waarden", params={"indicator": "inwoners", "gebied": "GM0505"}).json()
     assert len(api["waarden"]) == 132 and len(geo["features"]) == 128
-    missing = {v["code"] for v in api["waarden"]} - {f["properties"]["code"] for f in geo["features"]}
+    missing = {v["code"] for v in api["waarden"]} - {
+        f["properties"]["code"] for f in geo["features"]
+    }
     for code in missing:
         assert f'href="/regio/{code}"' in page
     maashorst = client.get("/gemeente/GM1991").text
@@ -129,10 +146,17 @@ def test_regions_without_polygon_are_listed_not_dropped(client: TestClient) -> N
 
 
 def test_table_sorts_without_javascript(client: TestClient) -> None:
-    page = client.get("/gemeente/GM0505", params={"indicator": "bijstand_per_1000", "sorteer": "waarde", "richting": "af"})
+    page = client.get(
+        "/gemeente/GM0505",
+        params={"indicator": "bijstand_per_1000", "sorteer": "waarde", "richting": "af"},
+    )
     grabber = CellGrabber()
     grabber.feed(page.text)
-    values = [float(t.replace(".", "").replace(",", ".")) for s, t in grabber.rows.values() if s == "value"]
+    values = [
+        float(t.replace(".", "").replace(",", "."))
+        for s, t in grabber.rows.values()
+        if s == "value"
+    ]
     assert values == sorted(values, reverse=True)
     statuses = [s for s, _ in grabber.rows.values()]
     assert statuses.index("hidden") > statuses.index("value")

@@ -95,8 +95,8 @@ def make_legend(indicator: Indicator, values: list[float], *, k: int = 5) -> Leg
     counts = np.asarray(classifier.counts, dtype=int)
     colours = _ramp(indicator, len(bins))
     lower = float(data.min())
-    classes = []
+    result: list[LegendClass] = []
     for i, upper in enumerate(bins):
-        classes.append(LegendClass(lower, float(upper), colours[i], int(counts[i])))
+        result.append(LegendClass(lower, float(upper), colours[i], int(counts[i])))
         lower = float(upper)
-    return Legend(tuple(c for c in classes if c.count > 0), "kwantielen")
+    return Legend(tuple(c for c in result if c.count > 0), "kwantielen")

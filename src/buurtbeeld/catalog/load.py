@@ -52,14 +52,14 @@ def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
         for references to unknown indicators/themes (``BB-IND-002``).
     """
     themes_file = directory / "themes.yaml"
-    themes = tuple(Theme(**t) for t in _read_yaml(themes_file))
+    themes = tuple(Theme.model_validate(t) for t in _read_yaml(themes_file))
     indicators: list[Indicator] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "themes.yaml":
             continue
         for entry in _read_yaml(path):
             try:
-                indicators.append(Indicator(**entry))
+                indicators.append(Indicator.model_validate(entry))
             except ValidationError as err:
                 ident = entry.get("id", "?") if isinstance(entry, dict) else "?"
                 problems = "; ".join(

@@ -259,4 +259,4 @@ class Cube:
             )
             .fetchall()
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]

@@ -165,7 +165,7 @@ def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: in
                         np.where(hidden, np.nan, column.values), pa.float64(), from_pandas=True
                     ),
                     "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
-                    "status_note": pa.array(np.where(hidden, "bron", None), pa.string()),
+                    "status_note": pa.array(["bron" if h else None for h in hidden.tolist()], pa.string()),
                     "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
                 }
             )
@@ -261,9 +261,8 @@ def import_file(
             report.already_imported = True
             report.import_id = int(previous[0])
             return report
-        import_id = int(
-            con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()[0]
-        )  # type: ignore[index]
+        next_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()
+        import_id = int(next_id[0]) if next_id else 1
         report.import_id = import_id
         sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
         for frame in frames:
