@@ -6,6 +6,8 @@ never returned as numbers (the schema enforces ``value IS NULL`` for hidden cell
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -59,12 +61,36 @@ class Cell:
 
 
 class Cube:
-    """Queries over one workspace, on one read-only DuckDB connection (thread-safe cursors)."""
+    """Queries over one workspace, on one read-only DuckDB connection (thread-safe cursors).
+
+    The workspace cannot change while it is served (DuckDB allows one writer or many readers),
+    so the region registry, periods and polygon lists are read once, at start.
+    """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.division_year = workspace.config.division_year
         self._con = workspace.connect(read_only=True)
+        cur = self.cursor()
+        rows = cur.execute(
+            "SELECT code, name, level, parent_code FROM region WHERE division_year = ? ORDER BY code",
+            [self.division_year],
+        ).fetchall()
+        self._regions = {r[0]: RegionRow(*r) for r in rows}
+        self._periods: dict[str, list[str]] = {
+            r[0]: list(r[1])
+            for r in cur.execute(
+                "SELECT indicator_id, list(DISTINCT period ORDER BY period) FROM observation GROUP BY 1"
+            ).fetchall()
+        }
+        self._boundary_years = dict(
+            cur.execute("SELECT level, max(boundary_year) FROM boundary GROUP BY 1").fetchall()
+        )
+        self._polygons: dict[str, set[str]] = {}
+        for level, code in cur.execute("SELECT DISTINCT level, code FROM boundary").fetchall():
+            self._polygons.setdefault(level, set()).add(code)
+        self._geometry: dict[str, dict[str, str]] = {}
+        self._geometry_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request."""
@@ -84,70 +110,37 @@ class Cube:
                 hint="Gebruik bijvoorbeeld GM0505, WK050501 of BU05050101.",
             )
         code = normalize_code(code)
-        row = (
-            self.cursor()
-            .execute(
-                "SELECT code, name, level, parent_code FROM region WHERE code = ? AND division_year = ?",
-                [code, self.division_year],
-            )
-            .fetchone()
-        )
+        row = self._regions.get(code)
         if row is None:
             raise NotFoundError(
                 f"Regio {code} bestaat niet in de indeling {self.division_year}.", code="BB-NF-003"
             )
-        return RegionRow(*row)
+        return row
 
     def gemeenten(self) -> list[RegionRow]:
         """All gemeenten of the current division, by name."""
-        rows = (
-            self.cursor()
-            .execute(
-                "SELECT code, name, level, parent_code FROM region WHERE level = 'gemeente' AND division_year = ? ORDER BY name",
-                [self.division_year],
-            )
-            .fetchall()
+        return sorted(
+            (r for r in self._regions.values() if r.level == "gemeente"), key=lambda r: r.name.lower()
         )
-        return [RegionRow(*r) for r in rows]
 
     def children(self, gemeente: str, level: str) -> list[RegionRow]:
         """Wijken or buurten of a gemeente (``level`` 'wijk' or 'buurt'), or all of NL00."""
-        prefix = "WK" if level == "wijk" else "BU"
-        if gemeente == COUNTRY_CODE:
-            sql = "SELECT code, name, level, parent_code FROM region WHERE level = ? AND division_year = ? ORDER BY code"
-            params: list[object] = [level, self.division_year]
-        else:
-            sql = (
-                "SELECT code, name, level, parent_code FROM region WHERE level = ? AND division_year = ? "
-                "AND code LIKE ? ORDER BY code"
-            )
-            params = [level, self.division_year, prefix + gemeente[2:6] + "%"]
-        return [RegionRow(*r) for r in self.cursor().execute(sql, params).fetchall()]
+        prefix = ("WK" if level == "wijk" else "BU") + ("" if gemeente == COUNTRY_CODE else gemeente[2:6])
+        return [r for code, r in self._regions.items() if code.startswith(prefix)]
 
     def ancestors(self, code: str) -> list[RegionRow]:
         """The region's wijk, gemeente and the country (nearest first)."""
         out = []
         current = self.region(code)
-        while current.parent_code:
-            try:
-                current = self.region(current.parent_code)
-            except NotFoundError:
-                break
+        while current.parent_code and current.parent_code in self._regions:
+            current = self._regions[current.parent_code]
             out.append(current)
         return out
 
     # --- observations ------------------------------------------------------------------
     def periods(self, indicator_id: str) -> list[str]:
         """Periods with observations for an indicator, oldest first."""
-        rows = (
-            self.cursor()
-            .execute(
-                "SELECT DISTINCT period FROM observation WHERE indicator_id = ? ORDER BY period",
-                [indicator_id],
-            )
-            .fetchall()
-        )
-        return [r[0] for r in rows]
+        return list(self._periods.get(indicator_id, []))
 
     def latest_period(self, indicator_id: str) -> str | None:
         """Most recent period of an indicator, or None."""
@@ -156,12 +149,14 @@ class Cube:
 
     def cells(self, indicator_id: str, period: str, codes: list[str]) -> dict[str, Cell]:
         """Figures for ``codes``; regions without an observation are 'missing'."""
+        # A code range (e.g. every BU0855… code) lets DuckDB prune on the sorted key.
+        prefix = os.path.commonprefix(codes) if codes else ""
         rows = (
             self.cursor()
             .execute(
                 """SELECT region_code, value, status, status_note FROM observation
-               WHERE indicator_id = ? AND period = ? AND region_code IN (SELECT unnest(?))""",
-                [indicator_id, period, codes],
+               WHERE indicator_id = ? AND period = ? AND region_code >= ? AND region_code <= ?""",
+                [indicator_id, period, prefix, prefix + "\uffff"],
             )
             .fetchall()
         )
@@ -217,37 +212,26 @@ class Cube:
     # --- geometry ----------------------------------------------------------------------
     def geometries(self, codes: list[str], level: str) -> dict[str, str]:
         """GeoJSON geometry text per code, from the newest boundary layer of ``level``."""
-        rows = (
-            self.cursor()
-            .execute(
-                """SELECT code, arg_max(geometry, boundary_year) FROM boundary
-               WHERE level = ? AND code IN (SELECT unnest(?)) GROUP BY code""",
-                [level, codes],
-            )
-            .fetchall()
-        )
-        return dict(rows)
+        layer = self._geometry.get(level)
+        if layer is None:
+            with self._geometry_lock:
+                layer = self._geometry.get(level)
+                if layer is None:
+                    rows = self.cursor().execute(
+                        "SELECT code, arg_max(geometry, boundary_year) FROM boundary WHERE level = ? GROUP BY code",
+                        [level],
+                    ).fetchall()
+                    layer = self._geometry[level] = dict(rows)
+        return {c: layer[c] for c in codes if c in layer}
 
     def polygon_codes(self, codes: list[str], level: str) -> set[str]:
         """The subset of ``codes`` that has a polygon for ``level``."""
-        rows = (
-            self.cursor()
-            .execute(
-                "SELECT DISTINCT code FROM boundary WHERE level = ? AND code IN (SELECT unnest(?))",
-                [level, codes],
-            )
-            .fetchall()
-        )
-        return {r[0] for r in rows}
+        return set(codes) & self._polygons.get(level, set())
 
     def boundary_year(self, level: str) -> int | None:
         """Vintage of the boundary layer used for ``level``."""
-        row = (
-            self.cursor()
-            .execute("SELECT max(boundary_year) FROM boundary WHERE level = ?", [level])
-            .fetchone()
-        )
-        return row[0] if row else None
+        year = self._boundary_years.get(level)
+        return int(year) if year is not None else None
 
     @cached_property
     def imports(self) -> list[tuple[int, str, str, str, str]]:

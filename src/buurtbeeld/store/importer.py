@@ -284,7 +284,9 @@ def import_file(
                 [frame.period, *ids],
             )
             con.register("new_observations", table)
-            con.execute("INSERT INTO observation SELECT * FROM new_observations")
+            con.execute(
+                "INSERT INTO observation SELECT * FROM new_observations ORDER BY indicator_id, period, region_code"
+            )
             con.unregister("new_observations")
             _derive(con, catalog, frame.period, import_id)
             report.rows += len(frame.codes)

@@ -23,6 +23,7 @@ from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
 SORT_KEYS = ("naam", "code", "waarde")
+PAGE_SIZE = 500  # table rows per page; only all of NL needs more than one page
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -68,6 +69,7 @@ def gemeente_page(
     periode: str | None = None,
     sorteer: str = "naam",
     richting: str = "op",
+    pagina: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Map and table of one indicator per buurt or wijk of a gemeente."""
     chosen = catalog.get(indicator)
@@ -80,12 +82,22 @@ def gemeente_page(
     rows = _sorted_rows(
         view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op"
     )
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    pagina = min(pagina, pages)
+    first = (pagina - 1) * PAGE_SIZE
     return templates.TemplateResponse(
         request,
         "gemeente.html",
         {
             "view": view,
-            "rows": rows,
+            "rows": rows[first : first + PAGE_SIZE],
+            "page": {
+                "number": pagina,
+                "count": pages,
+                "first": first + 1,
+                "last": min(first + PAGE_SIZE, len(rows)),
+                "total": len(rows),
+            },
             "catalog": catalog,
             "periods": cube.periods(chosen.id),
             "query": urlencode(params),
