@@ -150,7 +150,7 @@ class Cube:
     def cells(self, indicator_id: str, period: str, codes: list[str]) -> dict[str, Cell]:
         """Figures for ``codes``; regions without an observation are 'missing'."""
         # A code range (e.g. every BU0855… code) lets DuckDB prune on the sorted key.
-        prefix = os.path.commonprefix(codes) if codes else ""
+        prefix = os.path.commonprefix(codes) if codes else ""  # noqa: RUF071 - character prefix wanted
         rows = (
             self.cursor()
             .execute(
