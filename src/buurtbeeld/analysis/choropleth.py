@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from buurtbeeld.analysis.classify import Legend, make_legend
 from buurtbeeld.catalog.models import Indicator
@@ -34,6 +35,7 @@ class Choropleth:
     legend: Legend
     geometries: dict[str, str]
     boundary_year: int | None
+    bbox: tuple[float, float, float, float] | None
 
     @property
     def without_polygon(self) -> list[RegionRow]:
@@ -47,6 +49,7 @@ class Choropleth:
             out[row.cell.status] += 1
         return out
 
+    @cached_property
     def geojson(self) -> str:
         """A GeoJSON FeatureCollection; properties carry figure, status and colour."""
         parts = []
@@ -120,5 +123,13 @@ def build_choropleth(
             )
         )
     return Choropleth(
-        indicator, period, level, area, rows, legend, geometries, cube.boundary_year(level)
+        indicator,
+        period,
+        level,
+        area,
+        rows,
+        legend,
+        geometries,
+        cube.boundary_year(level),
+        cube.bbox(codes, level),
     )

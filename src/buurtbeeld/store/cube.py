@@ -87,8 +87,12 @@ class Cube:
             cur.execute("SELECT level, max(boundary_year) FROM boundary GROUP BY 1").fetchall()
         )
         self._polygons: dict[str, set[str]] = {}
-        for level, code in cur.execute("SELECT DISTINCT level, code FROM boundary").fetchall():
+        self._bounds: dict[str, dict[str, tuple[float, float, float, float]]] = {}
+        for level, code, *bounds in cur.execute(
+            "SELECT level, code, min(min_x), min(min_y), max(max_x), max(max_y) FROM boundary GROUP BY ALL"
+        ).fetchall():
             self._polygons.setdefault(level, set()).add(code)
+            self._bounds.setdefault(level, {})[code] = tuple(bounds)
         self._geometry: dict[str, dict[str, str]] = {}
         self._geometry_lock = threading.Lock()
 
@@ -223,6 +227,19 @@ class Cube:
                     ).fetchall()
                     layer = self._geometry[level] = dict(rows)
         return {c: layer[c] for c in codes if c in layer}
+
+    def bbox(self, codes: list[str], level: str) -> tuple[float, float, float, float] | None:
+        """West, south, east, north of the polygons of ``codes`` (WGS84), or None."""
+        layer = self._bounds.get(level, {})
+        boxes = [layer[c] for c in codes if c in layer]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
 
     def polygon_codes(self, codes: list[str], level: str) -> set[str]:
         """The subset of ``codes`` that has a polygon for ``level``."""

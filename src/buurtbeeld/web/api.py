@@ -12,11 +12,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from buurtbeeld.analysis.choropleth import build_choropleth
 from buurtbeeld.analysis.stacking import stack
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell
-from buurtbeeld.web.app import CatalogDep, CubeDep
+from buurtbeeld.web.app import CatalogDep, CubeDep, MapViewDep
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
@@ -177,8 +176,8 @@ def get_indicator(indicator_id: str, cube: CubeDep, catalog: CatalogDep) -> Indi
 
 @router.get("/waarden", response_model=ValuesOut, responses=ERRORS, operation_id="cijfers-waarden")
 def get_values(
-    cube: CubeDep,
     catalog: CatalogDep,
+    map_view: MapViewDep,
     indicator: Annotated[str, Query(examples=["bijstand_per_1000"])],
     gebied: Annotated[
         str, Query(examples=["GM0505"], description="gemeentecode, of NL00 voor heel Nederland")
@@ -188,7 +187,7 @@ def get_values(
 ) -> ValuesOut:
     """Figures of one indicator for every wijk or buurt of a gemeente."""
     chosen = catalog.get(indicator)
-    view = build_choropleth(cube, gebied, chosen, level=niveau, period=periode)
+    view = map_view(gebied, chosen, level=niveau, period=periode)
     return ValuesOut(
         indicator=chosen.id,
         periode=view.period,
@@ -207,15 +206,15 @@ def get_values(
 )
 def get_map(
     gebied: str,
-    cube: CubeDep,
     catalog: CatalogDep,
+    map_view: MapViewDep,
     indicator: str,
     niveau: Level = "buurt",
     periode: str | None = None,
 ) -> Response:
     """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour."""
-    view = build_choropleth(cube, gebied, catalog.get(indicator), level=niveau, period=periode)
-    return Response(view.geojson(), media_type="application/geo+json")
+    view = map_view(gebied, catalog.get(indicator), level=niveau, period=periode)
+    return Response(view.geojson, media_type="application/geo+json")
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +16,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from buurtbeeld import __version__
+from buurtbeeld.analysis.choropleth import Choropleth, build_choropleth
 from buurtbeeld.catalog.load import Catalog, builtin_catalog
+from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
 from buurtbeeld.store.workspace import open_workspace
+from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
 
 HERE = Path(__file__).parent
@@ -44,7 +47,23 @@ def get_catalog(request: Request) -> Catalog:
     return catalog
 
 
+def get_map_view(request: Request) -> MapViewFactory:
+    """Cached choropleth views (shared by the map page, the table, CSV and the API)."""
+    cube: Cube = request.app.state.cube
+    cache: LRUCache = request.app.state.map_cache
+
+    def view(area: str, indicator: Indicator, *, level: str, period: str | None) -> Choropleth:
+        key = (area.strip().upper(), indicator.id, level, period)
+        return cache.get_or_create(
+            key, lambda: build_choropleth(cube, area, indicator, level=level, period=period)
+        )
+
+    return view
+
+
+MapViewFactory = Callable[..., Choropleth]
 CubeDep = Annotated[Cube, Depends(get_cube)]
+MapViewDep = Annotated[MapViewFactory, Depends(get_map_view)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
@@ -85,6 +104,7 @@ def create_app(workspace_root: Path) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cube = Cube(workspace)
         app.state.catalog = builtin_catalog()
+        app.state.map_cache = LRUCache(size=32)
         yield
         app.state.cube.close()
 
@@ -165,4 +185,4 @@ def _title(status: int) -> str:
     }.get(status, "Fout")
 
 
-__all__ = ["CatalogDep", "CubeDep", "HTMLResponse", "create_app", "templates"]
+__all__ = ["CatalogDep", "CubeDep", "HTMLResponse", "MapViewDep", "create_app", "templates"]

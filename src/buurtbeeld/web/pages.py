@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.analysis.choropleth import MapRow, build_choropleth
+from buurtbeeld.analysis.choropleth import MapRow
 from buurtbeeld.analysis.stacking import StackRow, stack, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.app import CatalogDep, CubeDep, templates
+from buurtbeeld.web.app import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
@@ -64,6 +64,7 @@ def gemeente_page(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
+    map_view: MapViewDep,
     indicator: str = DEFAULT_INDICATOR,
     niveau: str = "buurt",
     periode: str | None = None,
@@ -73,7 +74,7 @@ def gemeente_page(
 ) -> Response:
     """Map and table of one indicator per buurt or wijk of a gemeente."""
     chosen = catalog.get(indicator)
-    view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
+    view = map_view(code, chosen, level=niveau, period=periode or None)
     params = {
         "indicator": chosen.id,
         "niveau": niveau,
@@ -112,15 +113,15 @@ def gemeente_page(
 @router.get("/gemeente/{code}/tabel.csv")
 def gemeente_csv(
     code: str,
-    cube: CubeDep,
     catalog: CatalogDep,
+    map_view: MapViewDep,
     indicator: str = DEFAULT_INDICATOR,
     niveau: str = "buurt",
     periode: str | None = None,
 ) -> Response:
     """The table as CSV (semicolons and decimal commas, for Dutch spreadsheets)."""
     chosen = catalog.get(indicator)
-    view = build_choropleth(cube, code, chosen, level=niveau, period=periode or None)
+    view = map_view(code, chosen, level=niveau, period=periode or None)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(
@@ -247,6 +248,8 @@ def stacking_page(
             "colours": STACK_COLOURS,
             "catalog": catalog,
             "without_polygon": _without_polygon(cube, rows),
+            "polygon_count": len(cube.polygon_codes([r.code for r in rows], "buurt")),
+            "bbox": cube.bbox([r.code for r in rows], "buurt"),
         },
     )
 

@@ -1,5 +1,7 @@
 // Choropleth with MapLibre GL (vendored, no external requests): blank style, GeoJSON polygons
 // coloured by the server-side legend; hidden cells hatched, missing cells white with a dashed edge.
+// The page preloads the library and the GeoJSON; MapLibre's worker fetches and parses the
+// GeoJSON itself (no parse and copy on the main thread), which matters for all of NL.
 import * as maplibre from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
 
 const lib = maplibre.default ?? maplibre;
@@ -18,34 +20,20 @@ function hatch(size = 8) {
   return { width: size, height: size, data };
 }
 
-function bounds(fc) {
-  let b = [180, 90, -180, -90];
-  const walk = (c) => {
-    if (typeof c[0] === "number") {
-      b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
-    } else c.forEach(walk);
-  };
-  fc.features.forEach((f) => walk(f.geometry.coordinates));
-  return b;
-}
-
 const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d });
 const STATUS = { hidden: "verborgen", missing: "ontbreekt" };
 
 async function start() {
   if (!container) return;
   const started = performance.now();
-  const response = await fetch(container.dataset.geojson);
-  if (!response.ok) {
-    container.textContent = "De kaart kon niet geladen worden; de tabel hieronder bevat dezelfde cijfers.";
-    return;
-  }
-  const fc = await response.json();
+  const count = Number(container.dataset.aantal || 0);
+  const bbox = container.dataset.bbox ? container.dataset.bbox.split(",").map(Number) : [3.3, 50.7, 7.3, 53.6];
+  const dataUrl = new URL(container.dataset.geojson, window.location.href).href;
   const stacking = container.dataset.modus === "stapeling";
   const map = new lib.Map({
     container,
     style: { version: 8, sources: {}, layers: [{ id: "achtergrond", type: "background", paint: { "background-color": "#f7f7f7" } }] },
-    bounds: fc.features.length ? bounds(fc) : [3.3, 50.7, 7.3, 53.6],
+    bounds: bbox,
     fitBoundsOptions: { padding: 16 },
     attributionControl: { compact: false, customAttribution: "Bron: CBS, Kadaster" },
     preserveDrawingBuffer: true,
@@ -54,18 +42,23 @@ async function start() {
   const onIdle = () => {
     if (!map.getSource("gebieden") || !map.isSourceLoaded("gebieden")) return;
     container.dataset.gerenderd = String(Math.round(performance.now() - started));
-    container.dataset.features = String(fc.features.length);
+    container.dataset.features = String(map.querySourceFeatures("gebieden").length > 0 ? count : 0);
     map.off("idle", onIdle);
   };
   map.on("idle", onIdle);
+  map.on("error", (e) => {
+    if (e.sourceId === "gebieden") container.dataset.fout = "De kaartgegevens konden niet geladen worden.";
+  });
   map.on("load", () => {
     map.addImage("arcering", hatch());
-    map.addSource("gebieden", { type: "geojson", data: fc });
+    const many = count > 2000;
+    // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
+    map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
     map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", filter: ["!=", ["get", "status"], "hidden"],
       paint: { "fill-color": ["coalesce", ["get", "kleur"], "#ffffff"], "fill-opacity": 0.9 } });
     map.addLayer({ id: "verborgen", type: "fill", source: "gebieden", filter: ["==", ["get", "status"], "hidden"],
       paint: { "fill-pattern": "arcering" } });
-    map.addLayer({ id: "randen", type: "line", source: "gebieden",
+    map.addLayer({ id: "randen", type: "line", source: "gebieden", minzoom: many ? 9 : 0,
       paint: { "line-color": "#555555", "line-width": ["case", ["==", ["get", "status"], "missing"], 0.8, 0.4],
                "line-dasharray": ["case", ["==", ["get", "status"], "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
     for (const layer of ["vlakken", "verborgen"]) {
