@@ -124,12 +124,15 @@ class Cube:
     def gemeenten(self) -> list[RegionRow]:
         """All gemeenten of the current division, by name."""
         return sorted(
-            (r for r in self._regions.values() if r.level == "gemeente"), key=lambda r: r.name.lower()
+            (r for r in self._regions.values() if r.level == "gemeente"),
+            key=lambda r: r.name.lower(),
         )
 
     def children(self, gemeente: str, level: str) -> list[RegionRow]:
         """Wijken or buurten of a gemeente (``level`` 'wijk' or 'buurt'), or all of NL00."""
-        prefix = ("WK" if level == "wijk" else "BU") + ("" if gemeente == COUNTRY_CODE else gemeente[2:6])
+        prefix = ("WK" if level == "wijk" else "BU") + (
+            "" if gemeente == COUNTRY_CODE else gemeente[2:6]
+        )
         return [r for code, r in self._regions.items() if code.startswith(prefix)]
 
     def ancestors(self, code: str) -> list[RegionRow]:
@@ -221,10 +224,14 @@ class Cube:
             with self._geometry_lock:
                 layer = self._geometry.get(level)
                 if layer is None:
-                    rows = self.cursor().execute(
-                        "SELECT code, arg_max(geometry, boundary_year) FROM boundary WHERE level = ? GROUP BY code",
-                        [level],
-                    ).fetchall()
+                    rows = (
+                        self.cursor()
+                        .execute(
+                            "SELECT code, arg_max(geometry, boundary_year) FROM boundary WHERE level = ? GROUP BY code",
+                            [level],
+                        )
+                        .fetchall()
+                    )
                     layer = self._geometry[level] = dict(rows)
         return {c: layer[c] for c in codes if c in layer}
 

@@ -165,7 +165,9 @@ def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: in
                         np.where(hidden, np.nan, column.values), pa.float64(), from_pandas=True
                     ),
                     "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
-                    "status_note": pa.array(["bron" if h else None for h in hidden.tolist()], pa.string()),
+                    "status_note": pa.array(
+                        ["bron" if h else None for h in hidden.tolist()], pa.string()
+                    ),
                     "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
                 }
             )
