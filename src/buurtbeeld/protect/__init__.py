@@ -1,0 +1,1 @@
+"""Disclosure control: pure functions on aggregated tables (no I/O)."""

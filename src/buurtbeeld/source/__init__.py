@@ -1,0 +1,1 @@
+"""The source toolkit: aggregate and protect record-level data at the source."""
