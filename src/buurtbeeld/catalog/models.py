@@ -107,6 +107,14 @@ class Indicator(BaseModel):
         return self.short_name or self.name
 
     @property
+    def label_with_unit(self) -> str:
+        """Short name with its unit, unless the name already says it ("Jeugdzorg (%)")."""
+        unit = self.unit_label
+        return (
+            self.label if unit in self.label or self.unit == "aantal" else f"{self.label} ({unit})"
+        )
+
+    @property
     def unit_label(self) -> str:
         """Dutch unit text."""
         return UNIT_LABELS[self.unit]
