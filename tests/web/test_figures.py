@@ -161,3 +161,21 @@ def test_table_sorts_without_javascript(client: TestClient) -> None:
     statuses = [s for s, _ in grabber.rows.values()]
     assert statuses.index("hidden") > statuses.index("value")
     assert 'aria-sort="descending"' in page.text
+
+
+def test_profile_shows_the_health_time_series(client: TestClient) -> None:
+    """RIVM figures for Dordrecht (GM0505): 2016 and 2020 next to each other."""
+    import pyarrow.compute as pc
+
+    health = pq.read_table(BUNDLED_FILES[1])
+    rows = health.filter(
+        pc.and_(
+            pc.equal(health["WijkenEnBuurten"], "GM0505"), pc.equal(health["Leeftijd"], "20300")
+        )
+    ).to_pylist()
+    by_period = {r["Perioden"][:4]: r["Eenzaam_28"] for r in rows}
+    page = client.get("/regio/GM0505").text
+    expected = (
+        f"2016: {format_number(by_period['2016'], 1)} → 2020: {format_number(by_period['2020'], 1)}"
+    )
+    assert expected in page

@@ -183,6 +183,22 @@ class Cube:
         )
         return [Cell(*r) for r in rows]
 
+    def series_for_region(self, code: str) -> dict[str, list[Cell]]:
+        """Every period of every indicator for one region (for indicators with a time series)."""
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT indicator_id, region_code, value, status, status_note, period FROM observation
+               WHERE region_code = ? ORDER BY indicator_id, period""",
+                [code],
+            )
+            .fetchall()
+        )
+        out: dict[str, list[Cell]] = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(Cell(r[1], r[2], r[3], r[4], r[5]))
+        return out
+
     def latest_cells_for_region(self, code: str) -> dict[str, Cell]:
         """For every indicator, the figure of its latest period for one region."""
         rows = (

@@ -173,6 +173,7 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
     ancestors = cube.ancestors(region.code)
     columns = [region, *ancestors]
     cells = {r.code: cube.latest_cells_for_region(r.code) for r in columns}
+    series = {i: c for i, c in cube.series_for_region(region.code).items() if len(c) > 1}
     gemeente = next((r for r in [region, *ancestors] if r.level == "gemeente"), None)
     return templates.TemplateResponse(
         request,
@@ -183,6 +184,7 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "cells": cells,
             "catalog": catalog,
             "gemeente": gemeente,
+            "series": series,
             "format_cell": format_cell,
         },
     )
