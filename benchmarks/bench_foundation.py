@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
 from buurtbeeld.store.workspace import create_workspace, open_workspace
+from buurtbeeld.testing import CHROMIUM_ARGS, chromium_path
 from buurtbeeld.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,8 +110,8 @@ def bench_server(workspace: Path, requests: int) -> list[tuple[str, float, float
 def bench_render(workspace: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
+    chromium = chromium_path()
+    if chromium is None:
         return {}
     server = uvicorn.Server(
         uvicorn.Config(create_app(workspace), host="127.0.0.1", port=8765, log_level="warning")
@@ -119,20 +120,9 @@ def bench_render(workspace: Path) -> dict[str, float]:
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     results = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
+        browser = p.chromium.launch(executable_path=str(chromium), args=list(CHROMIUM_ARGS))
         for name, url in (
             ("Dordrecht map", "/gemeente/GM0505"),
             ("national buurt map", "/gemeente/NL00"),

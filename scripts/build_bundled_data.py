@@ -20,6 +20,7 @@ from buurtbeeld.geo.boundaries import BUNDLED, DATA_DIR, simplify_for_web
 from buurtbeeld.geo.codes import normalize_code
 from buurtbeeld.opendata.cbs_values import parse_codes, parse_column
 from buurtbeeld.opendata.files import read_text_table
+from buurtbeeld.opendata.health import DIMENSIONS
 from buurtbeeld.opendata.kwb import TEXT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +31,7 @@ HEALTH_FILES = (
     "RIVM_Gezondheid2020/RIVM_gezondheid2020_18+.xlsx",
     "RIVM_Gezondheid2020/RIVM_gezondheid2020_65+.xlsx",
 )
-HEALTH_DIMENSIONS = (
-    "Leeftijd",
-    "Marges",
-    "WijkenEnBuurten",
-    "Perioden",
-    "Gemeentenaam_1",
-    "SoortRegio_2",
-)
+HEALTH_DIMENSIONS = tuple(d for d in DIMENSIONS if d not in ("ID", "Codering_3"))
 
 
 def build_kwb(shared: Path) -> None:

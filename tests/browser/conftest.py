@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -12,20 +11,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from buurtbeeld.testing import CHROMIUM_ARGS, chromium_path
 from buurtbeeld.web.app import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _free_port() -> int:
@@ -54,13 +41,14 @@ def live_server(app_workspace: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
+    chromium = chromium_path()
+    if chromium is None:
         pytest.skip(
             "Debian-pakket chromium ontbreekt (apt-get install chromium); .ci/run installeert het"
         )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        b = p.chromium.launch(executable_path=str(chromium), args=list(CHROMIUM_ARGS))
         yield b
         b.close()

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from buurtbeeld.analysis.stacking import stack
+from buurtbeeld.analysis.stacking import StackRow, stack
+from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
-from buurtbeeld.store.cube import Cell
+from buurtbeeld.store.cube import Cell, Cube, RegionRow
 from buurtbeeld.web.app import CatalogDep, CubeDep, MapViewDep
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
 
@@ -217,6 +218,15 @@ def get_map(
     return Response(view.geojson, media_type="application/geo+json")
 
 
+def _stack(
+    cube: Cube, catalog: Catalog, gebied: str, indicator: list[str] | None, referentie: str
+) -> tuple[RegionRow, list[Indicator], list[StackRow]]:
+    area = cube.region(gebied)
+    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
+    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    return area, chosen, rows
+
+
 @router.get(
     "/stapeling/{gebied}.geojson",
     responses=ERRORS,
@@ -231,9 +241,7 @@ def get_stacking_map(
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> Response:
     """GeoJSON of the stapelkaart."""
-    area = cube.region(gebied)
-    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
-    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    _, _, rows = _stack(cube, catalog, gebied, indicator, referentie)
     return Response(
         stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")),
         media_type="application/geo+json",
@@ -254,9 +262,7 @@ def get_stacking(
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> StackOut:
     """Per buurt: in how many of the chosen indicators it falls in the worst fifth."""
-    area = cube.region(gebied)
-    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
-    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    area, chosen, rows = _stack(cube, catalog, gebied, indicator, referentie)
     return StackOut(
         gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level),
         referentie=referentie,
