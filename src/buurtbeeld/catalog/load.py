@@ -37,6 +37,29 @@ class Catalog:
         """Display name of a theme."""
         return next((t.name for t in self.themes if t.id == theme_id), theme_id)
 
+    def extended(self, extra: list[Indicator]) -> Catalog:
+        """This catalogue plus indicators defined in a workspace (e.g. from partner packages).
+
+        Raises
+        ------
+        CatalogError
+            When an extra indicator reuses a built-in id or names an unknown theme.
+        """
+        ids = {i.id for i in self.indicators}
+        themes = {t.id for t in self.themes}
+        for indicator in extra:
+            if indicator.id in ids:
+                raise CatalogError(
+                    f"Indicator-id '{indicator.id}' bestaat al in de ingebouwde catalogus.",
+                    code="BB-IND-002",
+                )
+            if indicator.theme not in themes:
+                raise CatalogError(
+                    f"Indicator '{indicator.id}' verwijst naar onbekend thema '{indicator.theme}'.",
+                    code="BB-IND-002",
+                )
+        return Catalog(themes=self.themes, indicators=self.indicators + tuple(extra))
+
     def by_theme(self) -> list[tuple[Theme, list[Indicator]]]:
         """Indicators grouped by theme, in catalogue order."""
         return [(t, [i for i in self.indicators if i.theme == t.id]) for t in self.themes]

@@ -51,9 +51,10 @@ class SourceRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dataset: Literal["kwb", "gezondheidsmonitor"]
+    dataset: Literal["kwb", "gezondheidsmonitor", "pakket"]
     column: str
     age: str | None = Field(default=None, description="Gezondheidsmonitor: Leeftijd code")
+    package_source: str | None = Field(default=None, description="Pakket: the delivering party")
 
     @property
     def key(self) -> str:

@@ -13,6 +13,8 @@ from functools import cached_property
 
 import duckdb
 
+from buurtbeeld.catalog.load import Catalog
+from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
 from buurtbeeld.store.workspace import Workspace
@@ -95,6 +97,15 @@ class Cube:
             self._bounds.setdefault(level, {})[code] = tuple(bounds)
         self._geometry: dict[str, dict[str, str]] = {}
         self._geometry_lock = threading.Lock()
+
+    def catalog(self, builtin: Catalog) -> Catalog:
+        """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
+        rows = (
+            self.cursor()
+            .execute("SELECT definition_json FROM indicator_def ORDER BY id")
+            .fetchall()
+        )
+        return builtin.extended([Indicator.model_validate_json(r[0]) for r in rows])
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request."""

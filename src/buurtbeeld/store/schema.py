@@ -31,6 +31,10 @@ STATEMENTS = (
         observations INTEGER NOT NULL,
         report_json VARCHAR NOT NULL,
         UNIQUE (dataset, file_sha256))""",
+    """CREATE TABLE indicator_def (
+        id VARCHAR PRIMARY KEY,
+        definition_json VARCHAR NOT NULL,
+        import_id INTEGER NOT NULL)""",
     """CREATE TABLE observation (
         indicator_id VARCHAR NOT NULL,
         region_code VARCHAR NOT NULL,

@@ -103,7 +103,7 @@ def create_app(workspace_root: Path) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.cube = Cube(workspace)
-        app.state.catalog = builtin_catalog()
+        app.state.catalog = app.state.cube.catalog(builtin_catalog())
         app.state.map_cache = LRUCache(size=32)
         yield
         app.state.cube.close()
