@@ -187,3 +187,21 @@ def test_derived_ratio_follows_the_minimum_denominator(filled_workspace: Workspa
             assert (status, note) == ("hidden", "noemer_te_klein")
         else:
             assert status == "value"
+
+
+def test_workspace_of_schema_1_is_migrated_without_losing_figures(
+    filled_workspace: Workspace,
+) -> None:
+    con = filled_workspace.connect()
+    con.execute("DROP TABLE indicator_def")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    before = fingerprint(filled_workspace)
+    from buurtbeeld.store.workspace import open_workspace
+
+    reopened = open_workspace(filled_workspace.root)
+    con = reopened.connect(read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT count(*) FROM indicator_def").fetchone() == (0,)
+    con.close()
+    assert fingerprint(reopened) == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STATEMENTS = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -31,7 +31,7 @@ STATEMENTS = (
         observations INTEGER NOT NULL,
         report_json VARCHAR NOT NULL,
         UNIQUE (dataset, file_sha256))""",
-    """CREATE TABLE indicator_def (
+    """CREATE TABLE IF NOT EXISTS indicator_def (
         id VARCHAR PRIMARY KEY,
         definition_json VARCHAR NOT NULL,
         import_id INTEGER NOT NULL)""",
@@ -47,3 +47,9 @@ STATEMENTS = (
         PRIMARY KEY (indicator_id, region_code, period),
         CHECK ((status = 'hidden') = (value IS NULL)))""",
 )
+
+
+# Statements that bring a workspace of an older schema version up to date, per target version.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: tuple(st for st in STATEMENTS if "indicator_def" in st),
+}

@@ -21,7 +21,7 @@ import pyarrow as pa
 from buurtbeeld.errors import ConfigError, WorkspaceError
 from buurtbeeld.geo.boundaries import BUNDLED, read_bundled
 from buurtbeeld.geo.registry import bundled_regions
-from buurtbeeld.store.schema import SCHEMA_VERSION, STATEMENTS
+from buurtbeeld.store.schema import MIGRATIONS, SCHEMA_VERSION, STATEMENTS
 
 CONFIG_FILE = "buurtbeeld.toml"
 DB_FILE = "buurtbeeld.duckdb"
@@ -190,4 +190,29 @@ def open_workspace(root: Path) -> Workspace:
         default_gemeente=section.get("standaardgemeente"),
         division_year=int(section.get("indelingsjaar", 2023)),
     )
-    return Workspace(root=root, config=config)
+    workspace = Workspace(root=root, config=config)
+    _migrate(workspace)
+    return workspace
+
+
+def _migrate(workspace: Workspace) -> None:
+    """Bring an older workspace's schema up to date, in one transaction (nothing is lost)."""
+    con = workspace.connect(read_only=True)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    finally:
+        con.close()
+    version = int(row[0]) if row else 1
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"Werkmap '{workspace.root}' is gemaakt met een nieuwere Buurtbeeld (schema {version}).",
+            code="BB-WS-004",
+            hint="Werk Buurtbeeld bij naar de nieuwste versie.",
+        )
+    if version == SCHEMA_VERSION:
+        return
+    with workspace.transaction() as con:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(target, ()):
+                con.execute(statement)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
