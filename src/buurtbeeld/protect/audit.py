@@ -1,0 +1,359 @@
+"""The attacker audit: linear programs that bound every hidden cell.
+
+Attacker model (SDC.md §1.2, §5.3): the attacker knows every relation, every published value
+(exactly, or as an interval when it was rounded: ``[r - (b-1), r + (b-1)]`` for random rounding
+to base ``b``) and that counts and amounts are non-negative. For each hidden cell the attacker
+solves ``min y_i`` and ``max y_i`` over everything consistent with that knowledge (SciPy HiGHS).
+Bounds of count cells are rounded inward to integers.
+
+A hidden cell fails the audit when
+
+- its interval is (integer-)exact: it can be recomputed;
+- it is a frequency primary and its interval lies inside the hidden range (the attacker learns
+  that the count is small: for ``cbs-zorg`` the upper bound must reach 8, for ``drempel-10`` the
+  interval must reach 0 or 10);
+- it is a p%-primary and ``up < value + UPL`` or ``low > value - LPL``.
+
+Speed: hidden cells split into independent components (published cells are constants); per
+component the constraint matrix is built once. Two batch LPs (maximise the sum of capped cells,
+minimise the sum of floored cells) prove most cells safe at once; every LP solution is a feasible
+table, so it serves as a witness for all cells. Only cells not proven get their own LPs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_array, csr_array, hstack
+from scipy.sparse import eye_array as speye
+
+from buurtbeeld.protect.rules import Requirement
+
+EPS = 1e-6
+Problem = Literal["exact", "hidden-range", "protection-level"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A hidden cell the attacker can pin down too well (internal; holds the interval)."""
+
+    cell: int
+    problem: Problem
+    low: float
+    up: float
+    binding: tuple[int, ...] = ()
+    """Published cells in the relations that bound the cell (candidates to hide)."""
+
+
+@dataclass
+class AuditResult:
+    """Outcome of an audit. ``intervals`` holds exact LP intervals where they were computed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    intervals: dict[int, tuple[float, float]] = field(default_factory=dict)
+    n_hidden: int = 0
+    n_components: int = 0
+    n_lps: int = 0
+
+    @property
+    def passed(self) -> bool:
+        """Whether no hidden cell fails."""
+        return not self.findings
+
+
+@dataclass
+class AuditInput:
+    """What the attacker faces.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells.
+    relations
+        ``(total, parts)`` index tuples.
+    known
+        Published cells: ``(low, up)`` with ``low == up`` for exact values.
+    requirements
+        Per hidden cell what its interval must satisfy; hidden cells without an entry must only
+        not be exact.
+    truth
+        True values of hidden cells where the data holder knows them (needed for protection
+        levels; also speeds up the audit).
+    integer
+        Cells are counts: intervals are rounded inward to integers.
+    """
+
+    n_cells: int
+    relations: Sequence[tuple[int, tuple[int, ...]]]
+    known: Mapping[int, tuple[float, float]]
+    requirements: Mapping[int, Requirement] = field(default_factory=dict)
+    truth: Mapping[int, float] = field(default_factory=dict)
+    integer: bool = True
+
+
+def audit(
+    data: AuditInput, *, exact_intervals: bool = False, only: set[int] | None = None
+) -> AuditResult:
+    """Bound every hidden cell by linear programming and report the cells that fail.
+
+    Parameters
+    ----------
+    data
+        Relations, published values and requirements.
+    exact_intervals
+        Compute the exact interval of every hidden cell (2 LPs each) instead of stopping as soon
+        as a cell is proven safe.
+    only
+        Audit only the components that contain one of these cells (the others are unchanged
+        since an earlier audit).
+    """
+    result = AuditResult()
+    hidden = [i for i in range(data.n_cells) if i not in data.known]
+    result.n_hidden = len(hidden)
+    variables = set(hidden) | {i for i, (lo, up) in data.known.items() if up - lo > EPS}
+    for component in _components(data, variables):
+        if only is not None and only.isdisjoint(component):
+            continue
+        result.n_components += 1
+        _audit_component(data, component, result, exact_intervals)
+    return result
+
+
+def _components(data: AuditInput, variables: set[int]) -> list[list[int]]:
+    parent = {v: v for v in variables}
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for total, parts in data.relations:
+        members = [c for c in (total, *parts) if c in variables]
+        for other in members[1:]:
+            a, b = find(members[0]), find(other)
+            if a != b:
+                parent[b] = a
+    groups: dict[int, list[int]] = {}
+    for v in sorted(variables):
+        groups.setdefault(find(v), []).append(v)
+    hidden_any = [g for g in groups.values() if any(v not in data.known for v in g)]
+    return hidden_any
+
+
+@dataclass
+class _Lp:
+    cols: dict[int, int]
+    a_eq: csr_array
+    b_eq: np.ndarray
+    bounds: list[tuple[float | None, float | None]]
+    rel_published: list[tuple[int, ...]]
+
+
+def _build(data: AuditInput, component: list[int]) -> _Lp:
+    cols = {c: k for k, c in enumerate(component)}
+    rows, colidx, vals, rhs, rel_published = [], [], [], [], []
+    r = 0
+    for total, parts in data.relations:
+        terms = [(total, 1.0), *((p, -1.0) for p in parts)]
+        if not any(c in cols for c, _ in terms):
+            continue
+        b = 0.0
+        published = []
+        for c, coef in terms:
+            if c in cols:
+                rows.append(r)
+                colidx.append(cols[c])
+                vals.append(coef)
+            else:
+                lo, _up = data.known[c]
+                b -= coef * lo
+                published.append(c)
+        rhs.append(b)
+        rel_published.append(tuple(published))
+        r += 1
+    a_eq = coo_array((vals, (rows, colidx)), shape=(r, len(component))).tocsr()
+    bounds: list[tuple[float | None, float | None]] = []
+    for c in component:
+        if c in data.known:
+            lo, up = data.known[c]
+            bounds.append((max(0.0, lo), up))
+        else:
+            bounds.append((0.0, None))
+    return _Lp(cols, a_eq, np.asarray(rhs, dtype=float), bounds, rel_published)
+
+
+def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | None, np.ndarray]:
+    result.n_lps += 1
+    res = linprog(c, A_eq=lp.a_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs")
+    if res.status == 2:
+        raise ValueError("the published values contradict the relations (infeasible audit)")
+    if res.status != 0:
+        return None, np.zeros(lp.a_eq.shape[0])
+    duals = np.asarray(res.eqlin.marginals) if res.eqlin is not None else np.zeros(0)
+    return np.asarray(res.x), duals
+
+
+def _audit_component(
+    data: AuditInput, component: list[int], result: AuditResult, exact: bool
+) -> None:
+    lp = _build(data, component)
+    n = len(component)
+    targets = [c for c in component if c not in data.known]
+    wmin = np.full(n, np.inf)
+    wmax = np.full(n, -np.inf)
+    for c in targets:
+        if c in data.truth:
+            k = lp.cols[c]
+            wmin[k] = wmax[k] = data.truth[c]
+
+    def witness(x: np.ndarray | None) -> None:
+        if x is not None:
+            np.minimum(wmin, x, out=wmin)
+            np.maximum(wmax, x, out=wmax)
+
+    def open_cells() -> list[int]:
+        return [c for c in targets if not _proven(data, c, wmin[lp.cols[c]], wmax[lp.cols[c]])]
+
+    if not exact:
+        _batch(data, lp, open_cells(), wmin, wmax, witness, result)
+    binding: dict[int, tuple[int, ...]] = {}
+    for c in targets:
+        k = lp.cols[c]
+        if not exact and _proven(data, c, wmin[k], wmax[k]):
+            continue
+        obj = np.zeros(n)
+        obj[k] = -1.0
+        x_up, d_up = _solve(lp, obj, result)
+        up = math.inf if x_up is None else float(x_up[k])
+        witness(x_up)
+        if not exact and _proven(data, c, wmin[k], wmax[k]):
+            continue
+        obj[k] = 1.0
+        x_lo, d_lo = _solve(lp, obj, result)
+        low = 0.0 if x_lo is None else float(x_lo[k])
+        witness(x_lo)
+        result.intervals[c] = (low, up)
+        used: set[int] = set()
+        for duals in (d_up, d_lo):
+            for r in np.flatnonzero(np.abs(duals) > EPS):
+                used.update(lp.rel_published[r])
+        binding[c] = tuple(sorted(used))
+    for c, (low, up) in result.intervals.items():
+        if c not in lp.cols:
+            continue
+        problem = _failure(data, c, low, up)
+        if problem is not None:
+            result.findings.append(Finding(c, problem, low, up, binding.get(c, ())))
+
+
+def _batch(
+    data: AuditInput,
+    lp: _Lp,
+    cells: list[int],
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    witness: Callable[[np.ndarray | None], None],
+    result: AuditResult,
+) -> None:
+    """Two LPs over auxiliary variables that push many cells past their goals at once."""
+    n = len(lp.cols)
+    for direction in ("up", "down"):
+        while cells:
+            goals = []
+            for c in cells:
+                goal = _goal(data, c, direction)
+                if goal is not None:
+                    goals.append((lp.cols[c], goal))
+            if not goals:
+                break
+            m = len(goals)
+            # variables: y (n), t (m). up: max sum t, t_j <= y_k, t_j <= goal_j;
+            # down: min sum t, t_j >= y_k, t_j >= goal_j. Every solution is a feasible table.
+            sign = 1.0 if direction == "up" else -1.0
+            y_part = coo_array(([-sign] * m, (list(range(m)), [k for k, _ in goals])), shape=(m, n))
+            a_ub = hstack([y_part, speye(m) * sign]).tocsr()
+            a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
+            bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
+            for _k, goal in goals:
+                bounds.append((None, goal) if direction == "up" else (goal, None))
+            obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
+            result.n_lps += 1
+            res = linprog(
+                obj,
+                A_ub=a_ub,
+                b_ub=np.zeros(m),
+                A_eq=a_eq,
+                b_eq=lp.b_eq,
+                bounds=bounds,
+                method="highs",
+            )
+            if res.status != 0:
+                break
+            witness(np.asarray(res.x[:n]))
+            before = len(cells)
+            cells = [c for c in cells if not _proven(data, c, wmin[lp.cols[c]], wmax[lp.cols[c]])]
+            if len(cells) > before - max(1, before // 20):
+                break  # too little progress: single-cell LPs are cheaper now
+        if not cells:
+            return
+
+
+def _goal(data: AuditInput, c: int, direction: str) -> float | None:
+    req = data.requirements.get(c, Requirement())
+    truth = data.truth.get(c)
+    if direction == "up":
+        if req.hidden_max is not None:
+            return req.hidden_max + 1.0
+        if truth is not None:
+            return truth + max(req.upper, 1.0 if data.integer else EPS * 10)
+        return None
+    if req.hidden_min is not None:
+        return req.hidden_min - 1.0 if req.hidden_min >= 1 else None
+    if truth is not None:
+        return truth - max(req.lower, 1.0 if data.integer else EPS * 10)
+    return None
+
+
+def _inward(data: AuditInput, low: float, up: float) -> tuple[float, float]:
+    if data.integer:
+        return math.ceil(low - EPS), (math.floor(up + EPS) if math.isfinite(up) else up)
+    return low, up
+
+
+def _proven(data: AuditInput, c: int, wmin: float, wmax: float) -> bool:
+    """Whether witnesses alone show the cell is safe (the true interval contains them)."""
+    if not (math.isfinite(wmin) and math.isfinite(wmax)):
+        return False
+    return _failure(data, c, wmin, wmax) is None
+
+
+def _failure(data: AuditInput, c: int, low: float, up: float) -> Problem | None:
+    req = data.requirements.get(c, Requirement())
+    lo_i, up_i = _inward(data, low, up)
+    scale = max(1.0, abs(up) if math.isfinite(up) else 1.0)
+    if data.integer:
+        if up_i - lo_i < 1:
+            return "exact"
+    elif up - low <= EPS * scale:
+        return "exact"
+    if (
+        req.hidden_min is not None
+        and req.hidden_max is not None
+        and lo_i >= req.hidden_min
+        and up_i <= req.hidden_max
+    ):
+        return "hidden-range"
+    truth = data.truth.get(c)
+    if (
+        truth is not None
+        and (req.upper > 0 or req.lower > 0)
+        and (up < truth + req.upper - EPS * scale or low > truth - req.lower + EPS * scale)
+    ):
+        return "protection-level"
+    return None

@@ -1,0 +1,270 @@
+"""Incremental Gaussian elimination: which hidden cells can be derived from published ones.
+
+The attacker knows every published cell and every relation ``M y = 0``. A hidden cell ``p`` is
+*determined* when ``e_p`` lies in the row space of ``M`` restricted to the hidden columns ``U``.
+We keep that row space in a reduced form: every row has a pivot column that is zero in all other
+rows. Then ``e_p`` is in the row space exactly when some row's only hidden entry is its pivot
+``p`` - a check that costs nothing. Publishing a cell removes its column from ``U``; if it was a
+pivot, the row gets a new pivot (chosen to limit fill-in) that is eliminated from the other rows.
+
+Rows keep their entries in published columns: they say which published cells a derivation uses,
+which tells the repair step which cell to hide instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+TOL = 1e-9
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def relation_rows(
+    n_cells: int, relations: Sequence[tuple[int, tuple[int, ...]]]
+) -> tuple[FloatArray, IntArray]:
+    """A reduced basis of the relations' row space, with one pivot column per row.
+
+    Every cell that is a total gets the row ``e_t - (its expansion in leaf cells)`` with pivot
+    ``t``; relations that are not implied by these expansions (non-nested groupings that
+    contradict a tree, period relations) are added with ordinary elimination.
+    """
+    first: dict[int, tuple[int, ...]] = {}
+    for total, parts in relations:
+        first.setdefault(total, parts)
+    totals = list(first)
+    expansion: dict[int, IntArray] = {}
+
+    def expand(i: int, depth: int = 0) -> IntArray:
+        # leaf cells (with repetition if a leaf is reached twice) that add up to cell i
+        if i in expansion:
+            return expansion[i]
+        if depth > n_cells:
+            raise ValueError("the relations contain a cycle")
+        if i in first:
+            vec = np.concatenate([expand(p, depth + 1) for p in first[i]])
+        else:
+            vec = np.array([i], dtype=np.int64)
+        expansion[i] = vec
+        return vec
+
+    def dense(leaves: IntArray) -> FloatArray:
+        return np.bincount(leaves, minlength=n_cells).astype(np.float64)
+
+    rows = np.zeros((len(totals), n_cells))
+    for r, t in enumerate(totals):
+        rows[r] = -dense(expand(t))
+        rows[r, t] = 1.0
+    pivots = np.array(totals, dtype=np.int64)
+    extra: list[FloatArray] = []
+    for total, parts in relations:
+        if first[total] == parts:
+            continue
+        lhs = np.sort(expand(total))
+        rhs = np.sort(np.concatenate([expand(p) for p in parts]))
+        if lhs.shape == rhs.shape and np.array_equal(lhs, rhs):
+            continue
+        extra.append(dense(lhs) - dense(rhs))
+    if extra:
+        rows, pivots = _add_rows(rows, pivots, extra)
+    return rows, pivots
+
+
+def _add_rows(
+    rows: FloatArray, pivots: IntArray, extra: list[FloatArray]
+) -> tuple[FloatArray, IntArray]:
+    """Add rows to a reduced basis, keeping every pivot column zero outside its row."""
+    rows_list = list(rows)
+    pivot_list = [int(p) for p in pivots]
+    for vec in extra:
+        v = vec.copy()
+        for r, q in enumerate(pivot_list):
+            if abs(v[q]) > TOL:
+                v -= v[q] * rows_list[r]
+        v[np.abs(v) <= TOL] = 0.0
+        nz = np.flatnonzero(v)
+        if nz.size == 0:
+            continue
+        q = int(nz[0])
+        v /= v[q]
+        for r in range(len(rows_list)):
+            if abs(rows_list[r][q]) > TOL:
+                rows_list[r] = rows_list[r] - rows_list[r][q] * v
+                rows_list[r][np.abs(rows_list[r]) <= TOL] = 0.0
+        rows_list.append(v)
+        pivot_list.append(q)
+    n = rows.shape[1]
+    out = np.array(rows_list) if rows_list else np.zeros((0, n))
+    return out, np.array(pivot_list, dtype=np.int64)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """The rows that change when a cell is published."""
+
+    cell: int
+    row: int  # row whose pivot is the cell, or -1
+    new_pivot: int  # the row's new pivot, or -1 (row dies or no pivot row)
+    rows: IntArray  # affected rows
+    values: FloatArray | None  # their new values (None: values unchanged)
+    nnz: IntArray  # their hidden-column counts afterwards
+    hidden_after: BoolArray
+    support: int
+
+
+class Elimination:
+    """The attacker's knowledge while cells are published one by one.
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells.
+    relations
+        ``(total, parts)`` index tuples.
+    rank
+        Publication rank per cell (lower: published earlier); ties of the fill-in heuristic
+        prefer pivots that are published late, so pivots move rarely.
+    """
+
+    def __init__(
+        self,
+        n_cells: int,
+        relations: Sequence[tuple[int, tuple[int, ...]]],
+        rank: Sequence[int] | None = None,
+    ) -> None:
+        rows, pivots = relation_rows(n_cells, relations)
+        self.a = rows
+        self.pivot = pivots
+        self.alive = np.ones(len(pivots), dtype=bool)
+        self.row_of = np.full(n_cells, -1, dtype=np.int64)
+        self.row_of[pivots] = np.arange(len(pivots))
+        self.hidden = np.ones(n_cells, dtype=bool)
+        nonzero = rows != 0.0
+        self.row_nnz = nonzero.sum(axis=1).astype(np.int64)
+        self.col_nnz = nonzero.sum(axis=0).astype(np.int64)
+        late = np.asarray(rank if rank is not None else np.arange(n_cells), dtype=np.float64)
+        # smaller is a better pivot: few rows to update first, then late publication
+        self._tiebreak = -late / (late.max(initial=0.0) + 1.0)
+
+    def copy(self) -> Elimination:
+        """An independent copy (for what-if checks)."""
+        new = object.__new__(Elimination)
+        for name, value in vars(self).items():
+            setattr(new, name, value.copy() if isinstance(value, np.ndarray) else value)
+        return new
+
+    def determined(self, cell: int) -> bool:
+        """Whether a hidden cell can be computed exactly from published cells."""
+        r = self.row_of[cell]
+        return bool(r >= 0 and self.row_nnz[r] == 1)
+
+    def derivation(self, cell: int) -> list[int]:
+        """Published cells used to compute a determined cell (empty if not determined)."""
+        if not self.determined(cell):
+            return []
+        row = self.a[self.row_of[cell]]
+        return [int(c) for c in np.flatnonzero((row != 0.0) & ~self.hidden)]
+
+    def publish(self, cell: int, guard: BoolArray) -> list[int]:
+        """Publish ``cell`` unless that determines a guarded cell.
+
+        Returns
+        -------
+        list of int
+            The guarded cells that would become determined; empty when the cell was published.
+        """
+        if not self.hidden[cell]:
+            return []
+        plan = self._plan(cell)
+        exposed = [c for c, _ in self._exposures(plan) if guard[c]]
+        if not exposed:
+            self._commit(plan)
+        return exposed
+
+    def probe(self, cell: int, guard: BoolArray) -> list[tuple[int, list[int]]]:
+        """What publishing ``cell`` would determine, without publishing it.
+
+        Returns
+        -------
+        list of (int, list of int)
+            Each guarded cell that would become determined, with the published cells
+            (including ``cell``) its derivation uses.
+        """
+        if not self.hidden[cell]:
+            return []
+        plan = self._plan(cell)
+        found = []
+        for exposed, row in self._exposures(plan):
+            if guard[exposed]:
+                used = np.flatnonzero((row != 0.0) & ~plan.hidden_after)
+                found.append((exposed, [int(c) for c in used]))
+        return found
+
+    def force_publish(self, cell: int) -> None:
+        """Publish ``cell`` whatever it reveals."""
+        if self.hidden[cell]:
+            self._commit(self._plan(cell))
+
+    def _plan(self, cell: int) -> _Plan:
+        hidden_after = self.hidden.copy()
+        hidden_after[cell] = False
+        r = int(self.row_of[cell])
+        if r < 0:
+            rows = np.flatnonzero(self.alive & (self.a[:, cell] != 0.0))
+            return _Plan(cell, -1, -1, rows, None, self.row_nnz[rows] - 1, hidden_after, 0)
+        row = self.a[r]
+        support = np.flatnonzero(hidden_after & (row != 0.0))
+        if support.size == 0:
+            return _Plan(
+                cell, r, -1, np.zeros(0, np.int64), None, np.zeros(0, np.int64), hidden_after, 0
+            )
+        score = self.col_nnz[support] + self._tiebreak[support]
+        q = int(support[np.argmin(score)])
+        new_r = row / row[q]
+        others = np.flatnonzero(self.alive & (self.a[:, q] != 0.0))
+        others = others[others != r]
+        new = self.a[others] - np.outer(self.a[others, q], new_r)
+        new[np.abs(new) <= TOL] = 0.0
+        new_r[np.abs(new_r) <= TOL] = 0.0
+        nnz = ((new != 0.0) & hidden_after).sum(axis=1)
+        rows = np.append(others, r)
+        values = np.vstack([new, new_r[None, :]])
+        return _Plan(
+            cell, r, q, rows, values, np.append(nnz, support.size), hidden_after, int(support.size)
+        )
+
+    def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
+        out = []
+        for k, (row, nnz) in enumerate(zip(plan.rows, plan.nnz, strict=True)):
+            if nnz == 1:
+                values = self.a[row] if plan.values is None else plan.values[k]
+                pivot = plan.new_pivot if row == plan.row else int(self.pivot[row])
+                out.append((pivot, values))
+        return out
+
+    def _commit(self, plan: _Plan) -> None:
+        cell = plan.cell
+        if plan.row >= 0 and plan.new_pivot < 0:
+            # the cell was determined already: publishing it adds nothing
+            self._kill(plan.row)
+        elif plan.values is not None:
+            old = self.a[plan.rows]
+            self.col_nnz -= (old != 0.0).sum(axis=0)
+            self.col_nnz += (plan.values != 0.0).sum(axis=0)
+            self.a[plan.rows] = plan.values
+            self.pivot[plan.row] = plan.new_pivot
+            self.row_of[plan.new_pivot] = plan.row
+        self.row_nnz[plan.rows] = plan.nnz
+        self.row_of[cell] = -1
+        self.hidden = plan.hidden_after
+
+    def _kill(self, r: int) -> None:
+        self.col_nnz -= self.a[r] != 0.0
+        self.alive[r] = False
+        self.row_nnz[r] = 0

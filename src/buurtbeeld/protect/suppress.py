@@ -1,0 +1,245 @@
+"""Secondary suppression by Gaussian elimination (the GAUSS method of Statistics Norway).
+
+Candidates (publishable cells) are published one by one in a fixed priority order. A candidate
+whose publication would let an attacker compute a primary cell exactly - through any
+combination of relations, over every hierarchy level and every linked table at once - is
+suppressed instead (status ``x``). This gives exact-disclosure protection (PS1) on the joint
+system, deterministically and without a MILP solver.
+
+Priority (who is published first, so who is least likely to be suppressed): larger counts (or
+amounts) first, then higher aggregation levels, then the cell's position in the table. So
+secondary suppressions fall on small, low-level cells; non-sensitive zeros come last.
+
+Singletons (PS2): a hidden cell with one contributor is known to that contributor. After the
+elimination every singleton is tried as if published; when that would determine another hidden
+primary, the lowest-priority published cell of that derivation is hidden too, and the
+elimination runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from buurtbeeld.errors import DisclosureError
+from buurtbeeld.protect.elimination import BoolArray, Elimination
+from buurtbeeld.protect.table import CellStatus
+
+MAX_ROUNDS = 50
+
+
+@dataclass
+class Problem:
+    """One independent suppression problem (a whole table or one part of it).
+
+    All arrays are indexed by local cell number; ``cells`` maps back to the table.
+    """
+
+    cells: list[int]
+    relations: list[tuple[int, tuple[int, ...]]]
+    measure: list[float]
+    counts: list[int]
+    levels: list[int]
+    statuses: list[CellStatus]
+    guarded: BoolArray = field(repr=False)
+    """Hidden cells that must not become computable (primaries, earlier releases' primaries)."""
+    fixed_published: set[int] = field(default_factory=set)
+    """Published cells whose status cannot change (forced publishable, earlier releases)."""
+    fixed_hidden: set[int] = field(default_factory=set)
+    """Hidden cells that are not primaries but must stay hidden (earlier releases, repairs)."""
+    labels: list[str] = field(default_factory=list)
+    hidden_max: dict[int, int] = field(default_factory=dict)
+    """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
+
+
+def publication_order(problem: Problem) -> list[int]:
+    """Candidates in publication order (see the module docstring)."""
+    candidates = [
+        i
+        for i, s in enumerate(problem.statuses)
+        if s == CellStatus.PUBLISHABLE
+        and i not in problem.fixed_hidden
+        and i not in problem.fixed_published
+    ]
+    return sorted(
+        candidates,
+        key=lambda i: (problem.measure[i] == 0, -problem.measure[i], -problem.levels[i], i),
+    )
+
+
+def gauss_suppress(
+    problem: Problem,
+    *,
+    singletons: bool = True,
+) -> tuple[set[int], set[int], Elimination]:
+    """Choose secondary suppressions for one problem.
+
+    Returns
+    -------
+    tuple
+        Cells hidden as secondaries by elimination, cells hidden for singleton protection, and
+        the final elimination state (the attacker's exact knowledge).
+
+    Raises
+    ------
+    DisclosureError
+        If cells that must be published already disclose a primary.
+    """
+    extra: set[int] = set()
+    for _ in range(MAX_ROUNDS):
+        order = publication_order(problem)
+        hidden_fixed = problem.fixed_hidden | extra
+        order = [i for i in order if i not in hidden_fixed]
+        rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        elim = Elimination(len(problem.cells), problem.relations, rank.tolist())
+        for i in sorted(problem.fixed_published):
+            if elim.publish(i, problem.guarded):
+                raise DisclosureError(
+                    "Cellen die gepubliceerd moeten worden (verplicht of eerder gepubliceerd) "
+                    f"onthullen al een onderdrukte cel, o.a. {_label(problem, i)}.",
+                    hint="Verwijder de verplichte publicatie of pas de tabelindeling aan.",
+                )
+        sums = SumRule(problem, hidden_fixed)
+        secondary = set()
+        for i in order:
+            if sums.would_expose(i) or elim.publish(i, problem.guarded):
+                secondary.add(i)
+            else:
+                sums.publish(i)
+        if not singletons:
+            return secondary, extra, elim
+        more = _singleton_repairs(problem, elim, rank, secondary | hidden_fixed)
+        if not more:
+            return secondary, extra, elim
+        extra |= more
+    raise DisclosureError(
+        "Singletonbescherming vindt geen stabiel patroon.",
+        hint="Gebruik een strenger profiel of een grovere indeling.",
+    )
+
+
+class SumRule:
+    """A cheap interval check next to the elimination (like sdcTable's ``threshold``).
+
+    When a relation's total is published, each hidden part is at most the sum of the hidden
+    parts. If a primary with hidden range ``0..b`` is among them and that sum is at most ``b``,
+    the attacker learns the primary is small. Publishing a cell that creates this is refused,
+    which saves most LP repair rounds.
+    """
+
+    def __init__(self, problem: Problem, hidden: set[int]) -> None:
+        self.problem = problem
+        self.hidden = np.array(
+            [s != CellStatus.FORCED_PUBLISHABLE for s in problem.statuses], dtype=bool
+        )
+        for i in problem.fixed_published:
+            self.hidden[i] = False
+        self.relations: dict[int, list[int]] = {}
+        self.hidden_sum: list[float] = []
+        self.max_b: list[float] = []
+        for r, (total, parts) in enumerate(problem.relations):
+            for c in (total, *parts):
+                self.relations.setdefault(c, []).append(r)
+            self.hidden_sum.append(sum(problem.measure[p] for p in parts if self.hidden[p]))
+            bs = [problem.hidden_max[p] for p in parts if p in problem.hidden_max]
+            self.max_b.append(max(bs) if bs else -1.0)
+
+    def would_expose(self, cell: int) -> bool:
+        """Whether publishing ``cell`` bounds a primary inside its hidden range."""
+        if not self.problem.hidden_max:
+            return False
+        for r in self.relations.get(cell, []):
+            if self.max_b[r] < 0:
+                continue
+            total, _parts = self.problem.relations[r]
+            if total == cell:
+                remaining = self.hidden_sum[r]
+            elif not self.hidden[total]:
+                remaining = self.hidden_sum[r] - self.problem.measure[cell]
+            else:
+                continue
+            if remaining <= self.max_b[r] + 1e-9:
+                return True
+        return False
+
+    def publish(self, cell: int) -> None:
+        """Record that ``cell`` is published."""
+        self.hidden[cell] = False
+        for r in self.relations.get(cell, []):
+            if self.problem.relations[r][0] != cell:
+                self.hidden_sum[r] -= self.problem.measure[cell]
+
+
+def singleton_indices(problem: Problem, hidden: Collection[int]) -> list[int]:
+    """Hidden cells with exactly one contributor."""
+    return sorted(i for i in hidden if problem.counts[i] == 1)
+
+
+def _singleton_repairs(
+    problem: Problem, elim: Elimination, rank: np.ndarray, hidden: set[int]
+) -> set[int]:
+    all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
+    repairs: set[int] = set()
+    parts_of: dict[int, list[int]] = {}
+    for total, parts in problem.relations:
+        parts_of.setdefault(total, []).extend(parts)
+    for s in singleton_indices(problem, all_hidden):
+        guard = problem.guarded.copy()
+        guard[s] = False
+        for exposed, used in elim.probe(s, guard):
+            if not set(used) - {s} or _same_contributor(problem, parts_of, s, exposed):
+                # the singleton's contributor learns only about themselves
+                continue
+            choice = choose_to_hide(problem, used, rank, exclude={s})
+            if choice is None:
+                raise DisclosureError(
+                    f"Cel {_label(problem, s)} heeft één bijdrager die een andere onderdrukte "
+                    "cel kan berekenen, en geen cel kan dat voorkomen.",
+                    hint="Gebruik een grovere indeling of laat verplichte publicaties weg.",
+                )
+            repairs.add(choice)
+    return repairs
+
+
+def _same_contributor(
+    problem: Problem, parts_of: dict[int, list[int]], single: int, other: int
+) -> bool:
+    """Whether ``other`` holds no contributor besides the singleton's own one."""
+    if _below(parts_of, single, other):
+        return True
+    return problem.counts[other] == 1 and _below(parts_of, other, single)
+
+
+def _below(parts_of: dict[int, list[int]], total: int, cell: int) -> bool:
+    stack, seen = [total], {total}
+    while stack:
+        for part in parts_of.get(stack.pop(), []):
+            if part == cell:
+                return True
+            if part not in seen:
+                seen.add(part)
+                stack.append(part)
+    return False
+
+
+def choose_to_hide(
+    problem: Problem, used: Sequence[int], rank: np.ndarray, *, exclude: Collection[int] = ()
+) -> int | None:
+    """The published cell of a derivation that is cheapest to hide (latest in the order)."""
+    options = [
+        c
+        for c in used
+        if c not in exclude
+        and c not in problem.fixed_published
+        and problem.statuses[c] != CellStatus.FORCED_PUBLISHABLE
+    ]
+    if not options:
+        return None
+    return max(options, key=lambda c: (int(rank[c]), c))
+
+
+def _label(problem: Problem, i: int) -> str:
+    return problem.labels[i] if problem.labels else f"#{problem.cells[i]}"
