@@ -187,14 +187,15 @@ class Elimination:
             self._commit(plan)
         return exposed
 
-    def probe(self, cell: int, guard: BoolArray) -> list[tuple[int, list[int]]]:
+    def probe(self, cell: int, guard: BoolArray) -> list[tuple[int, list[int], float]]:
         """What publishing ``cell`` would determine, without publishing it.
 
         Returns
         -------
-        list of (int, list of int)
-            Each guarded cell that would become determined, with the published cells
-            (including ``cell``) its derivation uses.
+        list of (int, list of int, float)
+            Each guarded cell that would become determined, the published cells (including
+            ``cell``) its derivation uses, and the derivation's coefficient of ``cell``:
+            ``exposed = -coefficient * cell - ...``.
         """
         if not self.hidden[cell]:
             return []
@@ -203,7 +204,8 @@ class Elimination:
         for exposed, row in self._exposures(plan):
             if guard[exposed]:
                 used = np.flatnonzero((row != 0.0) & ~plan.hidden_after)
-                found.append((exposed, [int(c) for c in used]))
+                coef = float(row[cell] / row[exposed])
+                found.append((exposed, [int(c) for c in used], coef))
         return found
 
     def force_publish(self, cell: int) -> None:

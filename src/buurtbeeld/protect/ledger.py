@@ -76,11 +76,15 @@ class ReleaseLedger:
         for release in self.releases:
             for cell in release.cells:
                 seen = out.get(cell.key)
-                if seen is None or (seen.value is None and cell.value is not None) or (
-                    seen.value is not None
-                    and cell.value is not None
-                    and seen.rounding_base is not None
-                    and cell.rounding_base is None
+                if (
+                    seen is None
+                    or (seen.value is None and cell.value is not None)
+                    or (
+                        seen.value is not None
+                        and cell.value is not None
+                        and seen.rounding_base is not None
+                        and cell.rounding_base is None
+                    )
                 ):
                     out[cell.key] = cell
         return out

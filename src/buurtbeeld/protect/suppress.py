@@ -189,9 +189,13 @@ def _singleton_repairs(
     for s in singleton_indices(problem, all_hidden):
         guard = problem.guarded.copy()
         guard[s] = False
-        for exposed, used in elim.probe(s, guard):
-            if not set(used) - {s} or _same_contributor(problem, parts_of, s, exposed):
-                # the singleton's contributor learns only about themselves
+        for exposed, used, coef in elim.probe(s, guard):
+            if (
+                not set(used) - {s}
+                or _same_contributor(problem, parts_of, s, exposed)
+                or (abs(coef + 1.0) < 1e-9 and _below(parts_of, exposed, s))
+            ):
+                # the contributor learns only their own value plus what is public anyway
                 continue
             choice = choose_to_hide(problem, used, rank, exclude={s})
             if choice is None:

@@ -58,6 +58,10 @@ def build_system(table: Table, primary: Primary, ledger: ReleaseLedger | None) -
     requirements = dict(primary.requirements)
     guarded = {i for i, s in enumerate(statuses) if s == CellStatus.PRIMARY_SUPPRESSED}
     fixed_published = {i for i, s in enumerate(statuses) if s == CellStatus.FORCED_PUBLISHABLE}
+    # publishable zeros are structural knowledge (sdcTable/tau-Argus): never secondaries
+    fixed_published |= {
+        i for i, s in enumerate(statuses) if s == CellStatus.PUBLISHABLE and counts[i] == 0
+    }
     fixed_hidden: set[int] = set()
     earlier_known: dict[int, tuple[float, float]] = {}
     relations = list(table.relation_indices)
