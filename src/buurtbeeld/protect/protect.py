@@ -94,6 +94,7 @@ def protect_table(
     seed: str | int = 0,
     suppress: Collection[CellKey] = (),
     publish: Collection[CellKey] = (),
+    hide: Collection[CellKey] = (),
     ledger: ReleaseLedger | None = None,
     link_cells: Collection[CellKey] = (),
     rounding: bool = True,
@@ -114,6 +115,9 @@ def protect_table(
         Cells to hide whatever their value (manual primaries).
     publish
         Cells that must be published (e.g. public totals); status ``z``.
+    hide
+        Cells to hide as secondaries, e.g. the pattern of an earlier run (they need no
+        protection themselves; one the attacker can compute anyway is published).
     ledger
         Earlier releases of the same source: audited jointly, so differencing is caught.
     link_cells
@@ -137,6 +141,10 @@ def protect_table(
     prof = get_profile(profile)
     primary = apply_primary_rules(table, prof, suppress=suppress, publish=publish)
     system = build_system(table, primary, ledger)
+    for key in hide:
+        i = table.index[key]
+        if not system.statuses[i].suppressed and i not in system.fixed_published:
+            system.fixed_hidden.add(i)
     link = {table.index[k] for k in link_cells} if ledger is None else set()
     hidden, reasons, audits = _protect_system(system, prof, link)
     return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding)
@@ -188,6 +196,7 @@ def _protect_part(
     local = {c: k for k, c in enumerate(cells)}
     problem = make_problem(system, cells, (local[c] for c in published))
     base_hidden = set(problem.fixed_hidden)
+    earlier = {k for k in base_hidden if problem.guarded[k]}
     repairs: set[int] = set()
     integer = system.table.kind == "frequency"
     rank = np.full(len(cells), len(cells), dtype=np.int64)
@@ -228,7 +237,12 @@ def _protect_part(
                         hint="Laat verplichte publicaties weg of gebruik een grovere indeling.",
                     )
                 new.add(choice)
-            elif k in secondary or k in singles or k in repairs:
+            elif (
+                k in secondary
+                or k in singles
+                or k in repairs
+                or (k in base_hidden and k not in earlier)
+            ):
                 released.add(k)
             else:
                 raise DisclosureError(

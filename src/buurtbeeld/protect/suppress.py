@@ -186,6 +186,8 @@ def _singleton_repairs(
     parts_of: dict[int, list[int]] = {}
     for total, parts in problem.relations:
         parts_of.setdefault(total, []).extend(parts)
+        if len(parts) == 1:  # a total with one part is the same cell: walk both ways
+            parts_of.setdefault(parts[0], []).append(total)
     for s in singleton_indices(problem, all_hidden):
         guard = problem.guarded.copy()
         guard[s] = False

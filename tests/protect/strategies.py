@@ -1,0 +1,24 @@
+"""Hypothesis strategies: small random gemeente > wijk > buurt x category tables."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from buurtbeeld.protect import Table, build_cross_table
+
+
+@st.composite
+def hierarchical_tables(draw: st.DrawFn, max_wijken: int = 3, max_buurten: int = 4) -> Table:
+    """A gemeente > wijk > buurt x category table with many small counts."""
+    n_wijken = draw(st.integers(1, max_wijken))
+    regions: dict[str, list[str]] = {"GM0001": []}
+    leaves = []
+    for w in range(n_wijken):
+        wijk = f"WK0001{w:02d}"
+        regions["GM0001"].append(wijk)
+        regions[wijk] = [f"BU0001{w:02d}{b:02d}" for b in range(draw(st.integers(1, max_buurten)))]
+        leaves += regions[wijk]
+    categories = [f"cat{k}" for k in range(draw(st.integers(1, 4)))]
+    count = st.one_of(st.integers(0, 12), st.integers(0, 60))
+    counts = {(b, c): draw(count) for b in leaves for c in categories}
+    return build_cross_table(counts, [regions, {"totaal": categories}])

@@ -1,0 +1,113 @@
+"""Privacy invariants on random tables (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from buurtbeeld.errors import DisclosureError
+from buurtbeeld.protect import (
+    CellStatus,
+    Table,
+    audit_protected,
+    get_profile,
+    protect_table,
+)
+
+from .strategies import hierarchical_tables
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILES = st.sampled_from(["cbs-zorg", "drempel-10"])
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES)
+def test_published_counts_obey_the_profile_and_are_unchanged(table: Table, profile: str) -> None:
+    protected = protect_table(table, profile=profile, rounding=False)
+    rule = get_profile(profile).frequency
+    assert rule is not None
+    for cell, value, status in zip(table.cells, protected.values, protected.statuses, strict=True):
+        if status.suppressed:
+            assert value is None
+        else:
+            assert not rule.is_sensitive(cell.count)
+            assert value == cell.count
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES, seed=st.integers(0, 10**6))
+def test_rounded_counts_are_multiples_of_five_outside_the_hidden_range(
+    table: Table, profile: str, seed: int
+) -> None:
+    protected = protect_table(table, profile=profile, seed=seed)
+    rule = get_profile(profile).frequency
+    assert rule is not None
+    for cell, value in zip(table.cells, protected.values, strict=True):
+        if value is None:
+            continue
+        assert value % 5 == 0
+        assert abs(value - cell.count) < 5 or value == 10
+        assert value == 0 or not rule.is_sensitive(int(value))
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES)
+def test_no_hidden_cell_can_be_recovered(table: Table, profile: str) -> None:
+    protected = protect_table(table, profile=profile)
+    result = audit_protected(table, protected)
+    assert result.passed
+    assert result.n_hidden == len(protected.hidden_keys)
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES)
+def test_protecting_twice_changes_nothing(table: Table, profile: str) -> None:
+    first = protect_table(table, profile=profile, seed=7)
+    again = protect_table(table, profile=profile, seed=7)
+    assert again.values == first.values
+    assert again.statuses == first.statuses
+    # feeding the pattern back in keeps it as it is
+    second = protect_table(table, profile=profile, seed=7, hide=first.hidden_keys)
+    assert set(second.hidden_keys) == set(first.hidden_keys)
+    assert second.values == first.values
+
+
+def _numbers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\d+", text)}
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES)
+def test_report_text_contains_no_hidden_value(table: Table, profile: str) -> None:
+    protected = protect_table(table, profile=profile)
+    report = protected.report
+    text = report.text()
+    allowed = {
+        report.n_cells, report.n_published, report.n_primary, report.n_secondary,
+        report.n_primary + report.n_secondary, report.n_audited, report.n_lps,
+        report.rounding_base or 0, *report.hidden_by_reason.values(), *_numbers(report.profile),
+    }  # fmt: skip
+    for key in protected.keys:
+        allowed |= _numbers(" ".join(key))
+    assert _numbers(text) <= allowed
+    assert "CellStatus" not in text
+
+
+def test_error_text_contains_no_hidden_value() -> None:
+    # a forced published total next to one primary: the primary cannot be protected
+    from buurtbeeld.protect import build_cross_table
+
+    table = build_cross_table({("b1",): 3, ("b2",): 40}, [{"w": ["b1", "b2"]}])
+    with pytest.raises(DisclosureError) as info:
+        protect_table(table, profile="cbs-zorg", publish=[("w",), ("b2",)])
+    message = str(info.value)
+    assert "b1" in message or "onthullen" in message
+    assert not re.search(r"\b3\b", message)
+    assert not re.search(r"\b43\b", message)
+
+
+def test_statuses_use_sdctable_letters() -> None:
+    assert [s.value for s in CellStatus] == ["s", "u", "x", "z"]
