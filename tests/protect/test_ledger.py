@@ -57,7 +57,7 @@ def test_period_differencing_year_minus_half_year() -> None:
             Cell(("H2", "W"), 3),
             Cell(("H2", "b1"), 2),
             Cell(("H2", "b2"), 1),
-        ],  # fmt: skip
+        ],
         [
             (("Y", "W"), [("Y", "b1"), ("Y", "b2")]),
             (("H2", "W"), [("H2", "b1"), ("H2", "b2")]),
