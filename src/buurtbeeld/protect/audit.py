@@ -23,7 +23,7 @@ table, so it serves as a witness for all cells. Only cells not proven get their 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -116,11 +116,19 @@ def audit(
     hidden = [i for i in range(data.n_cells) if i not in data.known]
     result.n_hidden = len(hidden)
     variables = set(hidden) | {i for i, (lo, up) in data.known.items() if up - lo > EPS}
-    for component in _components(data, variables):
-        if only is not None and only.isdisjoint(component):
-            continue
-        result.n_components += 1
-        _audit_component(data, component, result, exact_intervals)
+    components = [
+        comp for comp in _components(data, variables) if only is None or not only.isdisjoint(comp)
+    ]
+    result.n_components = len(components)
+    wmin = np.full(data.n_cells, np.inf)
+    wmax = np.full(data.n_cells, -np.inf)
+    for c, value in data.truth.items():
+        wmin[c] = wmax[c] = value
+    inc = _Incidence(data)
+    if not exact_intervals and components:
+        _batch(data, inc, components, wmin, wmax, result)
+    for component in components:
+        _audit_component(data, inc, component, result, exact_intervals, wmin, wmax)
     return result
 
 
@@ -152,40 +160,53 @@ class _Lp:
     a_eq: csr_array
     b_eq: np.ndarray
     bounds: list[tuple[float | None, float | None]]
-    rel_published: list[tuple[int, ...]]
+    rows: np.ndarray
+    """The relations (rows of the incidence matrix) in this LP."""
 
 
-def _build(data: AuditInput, component: list[int]) -> _Lp:
-    cols = {c: k for k, c in enumerate(component)}
-    rows, colidx, vals, rhs, rel_published = [], [], [], [], []
-    r = 0
-    for total, parts in data.relations:
-        terms = [(total, 1.0), *((p, -1.0) for p in parts)]
-        if not any(c in cols for c, _ in terms):
-            continue
-        b = 0.0
-        published = []
-        for c, coef in terms:
-            if c in cols:
-                rows.append(r)
-                colidx.append(cols[c])
-                vals.append(coef)
-            else:
-                lo, _up = data.known[c]
-                b -= coef * lo
-                published.append(c)
-        rhs.append(b)
-        rel_published.append(tuple(published))
-        r += 1
-    a_eq = coo_array((vals, (rows, colidx)), shape=(r, len(component))).tocsr()
-    bounds: list[tuple[float | None, float | None]] = []
-    for c in component:
-        if c in data.known:
-            lo, up = data.known[c]
-            bounds.append((max(0.0, lo), up))
-        else:
-            bounds.append((0.0, None))
-    return _Lp(cols, a_eq, np.asarray(rhs, dtype=float), bounds, rel_published)
+class _Incidence:
+    """Relations as a sparse matrix (+1 total, -1 parts) and the published values."""
+
+    def __init__(self, data: AuditInput) -> None:
+        rows, cols, vals = [], [], []
+        for r, (total, parts) in enumerate(data.relations):
+            rows.append(r)
+            cols.append(total)
+            vals.append(1.0)
+            rows.extend([r] * len(parts))
+            cols.extend(parts)
+            vals.extend([-1.0] * len(parts))
+        shape = (len(data.relations), data.n_cells)
+        self.m = coo_array((vals, (rows, cols)), shape=shape).tocsr()
+        self.mt = self.m.T.tocsr()
+        self.constant = np.zeros(data.n_cells)
+        self.is_constant = np.zeros(data.n_cells, dtype=bool)
+        for c, (lo, up) in data.known.items():
+            if up - lo <= EPS:
+                self.constant[c] = lo
+                self.is_constant[c] = True
+        self.lower = np.zeros(data.n_cells)
+        self.upper = np.full(data.n_cells, np.inf)
+        for c, (lo, up) in data.known.items():
+            if up - lo > EPS:
+                self.lower[c], self.upper[c] = max(0.0, lo), up
+
+    def build(self, component: list[int]) -> _Lp:
+        comp = np.asarray(component, dtype=np.int64)
+        rows = np.unique(self.mt[comp].indices)
+        sub = self.m[rows]
+        a_eq = sub[:, comp].tocsr()
+        b_eq = -(sub @ self.constant)
+        bounds: list[tuple[float | None, float | None]] = [
+            (float(lo), None if np.isinf(up) else float(up))
+            for lo, up in zip(self.lower[comp], self.upper[comp], strict=True)
+        ]
+        return _Lp({c: k for k, c in enumerate(component)}, a_eq, b_eq, bounds, rows)
+
+    def published_in(self, row: int) -> tuple[int, ...]:
+        """The published (constant) cells of a relation."""
+        cells = self.m.indices[self.m.indptr[row] : self.m.indptr[row + 1]]
+        return tuple(int(c) for c in cells if self.is_constant[c])
 
 
 def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | None, np.ndarray]:
@@ -200,39 +221,41 @@ def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | No
 
 
 def _audit_component(
-    data: AuditInput, component: list[int], result: AuditResult, exact: bool
+    data: AuditInput,
+    inc: _Incidence,
+    component: list[int],
+    result: AuditResult,
+    exact: bool,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
 ) -> None:
-    lp = _build(data, component)
+    targets = [
+        c
+        for c in component
+        if c not in data.known and (exact or not _proven(data, c, wmin[c], wmax[c]))
+    ]
+    if not targets:
+        return
+    lp = inc.build(component)
     n = len(component)
-    targets = [c for c in component if c not in data.known]
-    wmin = np.full(n, np.inf)
-    wmax = np.full(n, -np.inf)
-    for c in targets:
-        if c in data.truth:
-            k = lp.cols[c]
-            wmin[k] = wmax[k] = data.truth[c]
+    cols = np.array(component)
 
     def witness(x: np.ndarray | None) -> None:
         if x is not None:
-            np.minimum(wmin, x, out=wmin)
-            np.maximum(wmax, x, out=wmax)
+            np.minimum.at(wmin, cols, x)
+            np.maximum.at(wmax, cols, x)
 
-    def open_cells() -> list[int]:
-        return [c for c in targets if not _proven(data, c, wmin[lp.cols[c]], wmax[lp.cols[c]])]
-
-    if not exact:
-        _batch(data, lp, open_cells(), wmin, wmax, witness, result)
     binding: dict[int, tuple[int, ...]] = {}
     for c in targets:
         k = lp.cols[c]
-        if not exact and _proven(data, c, wmin[k], wmax[k]):
+        if not exact and _proven(data, c, wmin[c], wmax[c]):
             continue
         obj = np.zeros(n)
         obj[k] = -1.0
         x_up, d_up = _solve(lp, obj, result)
         up = math.inf if x_up is None else float(x_up[k])
         witness(x_up)
-        if not exact and _proven(data, c, wmin[k], wmax[k]):
+        if not exact and _proven(data, c, wmin[c], wmax[c]):
             continue
         obj[k] = 1.0
         x_lo, d_lo = _solve(lp, obj, result)
@@ -242,7 +265,7 @@ def _audit_component(
         used: set[int] = set()
         for duals in (d_up, d_lo):
             for r in np.flatnonzero(np.abs(duals) > EPS):
-                used.update(lp.rel_published[r])
+                used.update(inc.published_in(int(lp.rows[r])))
         binding[c] = tuple(sorted(used))
     for c, (low, up) in result.intervals.items():
         if c not in lp.cols:
@@ -254,54 +277,72 @@ def _audit_component(
 
 def _batch(
     data: AuditInput,
-    lp: _Lp,
-    cells: list[int],
+    inc: _Incidence,
+    components: list[list[int]],
     wmin: np.ndarray,
     wmax: np.ndarray,
-    witness: Callable[[np.ndarray | None], None],
     result: AuditResult,
 ) -> None:
-    """Two LPs over auxiliary variables that push many cells past their goals at once."""
-    n = len(lp.cols)
+    """Prove many cells safe with few LPs; every LP solution is a witness table.
+
+    One LP per direction covers all components that still have open cells; a few rounds,
+    while they keep proving enough cells.
+    """
+    component_of = {c: k for k, comp in enumerate(components) for c in comp}
+    open_cells = [
+        c
+        for comp in components
+        for c in comp
+        if c not in data.known and not _proven(data, c, wmin[c], wmax[c])
+    ]
     for direction in ("up", "down"):
-        while cells:
-            goals = []
-            for c in cells:
-                goal = _goal(data, c, direction)
-                if goal is not None:
-                    goals.append((lp.cols[c], goal))
-            if not goals:
+        while True:
+            cells = [c for c in open_cells if _goal(data, c, direction) is not None]
+            if not cells:
                 break
-            m = len(goals)
-            # variables: y (n), t (m). up: max sum t, t_j <= y_k, t_j <= goal_j;
-            # down: min sum t, t_j >= y_k, t_j >= goal_j. Every solution is a feasible table.
-            sign = 1.0 if direction == "up" else -1.0
-            y_part = coo_array(([-sign] * m, (list(range(m)), [k for k, _ in goals])), shape=(m, n))
-            a_ub = hstack([y_part, speye(m) * sign]).tocsr()
-            a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
-            bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
-            for _k, goal in goals:
-                bounds.append((None, goal) if direction == "up" else (goal, None))
-            obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
-            result.n_lps += 1
-            res = linprog(
-                obj,
-                A_ub=a_ub,
-                b_ub=np.zeros(m),
-                A_eq=a_eq,
-                b_eq=lp.b_eq,
-                bounds=bounds,
-                method="highs",
-            )
-            if res.status != 0:
+            chosen = sorted({component_of[c] for c in cells})
+            lp = inc.build(sorted(c for k in chosen for c in components[k]))
+            if not _batch_lp(data, lp, cells, direction, wmin, wmax, result):
                 break
-            witness(np.asarray(res.x[:n]))
-            before = len(cells)
-            cells = [c for c in cells if not _proven(data, c, wmin[lp.cols[c]], wmax[lp.cols[c]])]
-            if len(cells) > before - max(1, before // 20):
+            before = len(open_cells)
+            open_cells = [c for c in open_cells if not _proven(data, c, wmin[c], wmax[c])]
+            if before - len(open_cells) < max(1, len(cells) // 20):
                 break  # too little progress: single-cell LPs are cheaper now
-        if not cells:
-            return
+
+
+def _batch_lp(
+    data: AuditInput,
+    lp: _Lp,
+    cells: list[int],
+    direction: str,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    result: AuditResult,
+) -> bool:
+    """One LP pushing every cell towards its goal: up: max sum min(y, goal); down: the mirror."""
+    n = len(lp.cols)
+    goals = [(lp.cols[c], g) for c in cells if (g := _goal(data, c, direction)) is not None]
+    m = len(goals)
+    # variables y (n) and t (m); up: t_j <= y_k, t_j <= goal_j; down: t_j >= y_k, t_j >= goal_j
+    sign = 1.0 if direction == "up" else -1.0
+    y_part = coo_array(([-sign] * m, (list(range(m)), [k for k, _ in goals])), shape=(m, n))
+    a_ub = hstack([y_part, speye(m) * sign]).tocsr()
+    a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
+    bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
+    for _k, goal in goals:
+        bounds.append((None, goal) if direction == "up" else (goal, None))
+    obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
+    result.n_lps += 1
+    res = linprog(
+        obj, A_ub=a_ub, b_ub=np.zeros(m), A_eq=a_eq, b_eq=lp.b_eq, bounds=bounds, method="highs"
+    )
+    if res.status != 0:
+        return False
+    cols = np.array(sorted(lp.cols, key=lp.cols.__getitem__))
+    x = np.asarray(res.x[:n])
+    np.minimum.at(wmin, cols, x)
+    np.maximum.at(wmax, cols, x)
+    return True
 
 
 def _goal(data: AuditInput, c: int, direction: str) -> float | None:

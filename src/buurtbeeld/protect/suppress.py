@@ -88,12 +88,11 @@ def gauss_suppress(
         If cells that must be published already disclose a primary.
     """
     extra: set[int] = set()
-    for _ in range(MAX_ROUNDS):
-        order = publication_order(problem)
-        hidden_fixed = problem.fixed_hidden | extra
-        order = [i for i in order if i not in hidden_fixed]
-        rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
-        rank[order] = np.arange(len(order))
+    order = publication_order(problem)
+    rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+
+    def fresh() -> _State:
         elim = Elimination(len(problem.cells), problem.relations, rank.tolist())
         for i in sorted(problem.fixed_published):
             if elim.publish(i, problem.guarded):
@@ -102,11 +101,23 @@ def gauss_suppress(
                     f"onthullen al een onderdrukte cel, o.a. {_label(problem, i)}.",
                     hint="Verwijder de verplichte publicatie of pas de tabelindeling aan.",
                 )
-        sums = SumRule(problem, hidden_fixed)
-        secondary = set()
-        for i in order:
-            if sums.would_expose(i) or elim.publish(i, problem.guarded):
-                secondary.add(i)
+        return _State(0, elim, SumRule(problem, problem.fixed_hidden), set())
+
+    checkpoint: _State | None = None
+    mark = len(order) * 3 // 5  # one checkpoint: repairs fall on late, small cells
+    for _ in range(MAX_ROUNDS):
+        # resume from the checkpoint if every newly hidden cell comes after it
+        first = min((int(rank[i]) for i in extra if rank[i] < len(order)), default=len(order))
+        state = checkpoint.copy() if checkpoint and checkpoint.position <= first else fresh()
+        elim, sums, secondary = state.elim, state.sums, state.secondary
+        hidden_fixed = problem.fixed_hidden | extra
+        for pos in range(state.position, len(order)):
+            if pos == mark and checkpoint is None:
+                checkpoint = _State(pos, elim, sums, secondary).copy()
+            i = order[pos]
+            if i in hidden_fixed or sums.would_expose(i) or elim.publish(i, problem.guarded):
+                if i not in hidden_fixed:
+                    secondary.add(i)
             else:
                 sums.publish(i)
         if not singletons:
@@ -119,6 +130,19 @@ def gauss_suppress(
         "Singletonbescherming vindt geen stabiel patroon.",
         hint="Gebruik een strenger profiel of een grovere indeling.",
     )
+
+
+@dataclass
+class _State:
+    """The greedy's state before publishing ``order[position]`` (for resuming)."""
+
+    position: int
+    elim: Elimination
+    sums: SumRule
+    secondary: set[int]
+
+    def copy(self) -> _State:
+        return _State(self.position, self.elim.copy(), self.sums.copy(), set(self.secondary))
 
 
 class SumRule:
@@ -146,6 +170,16 @@ class SumRule:
             self.hidden_sum.append(sum(problem.measure[p] for p in parts if self.hidden[p]))
             bs = [problem.hidden_max[p] for p in parts if p in problem.hidden_max]
             self.max_b.append(max(bs) if bs else -1.0)
+
+    def copy(self) -> SumRule:
+        """An independent copy."""
+        new = object.__new__(SumRule)
+        new.problem = self.problem
+        new.hidden = self.hidden.copy()
+        new.relations = self.relations
+        new.hidden_sum = list(self.hidden_sum)
+        new.max_b = self.max_b
+        return new
 
     def would_expose(self, cell: int) -> bool:
         """Whether publishing ``cell`` bounds a primary inside its hidden range."""
