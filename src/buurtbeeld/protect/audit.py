@@ -59,6 +59,8 @@ class AuditResult:
     n_hidden: int = 0
     n_components: int = 0
     n_lps: int = 0
+    covered: set[int] = field(default_factory=set)
+    """Cells of the components that were audited."""
 
     @property
     def passed(self) -> bool:
@@ -120,6 +122,7 @@ def audit(
         comp for comp in _components(data, variables) if only is None or not only.isdisjoint(comp)
     ]
     result.n_components = len(components)
+    result.covered = {c for comp in components for c in comp}
     wmin = np.full(data.n_cells, np.inf)
     wmax = np.full(data.n_cells, -np.inf)
     for c, value in data.truth.items():

