@@ -3,8 +3,8 @@
 pytauargus says one engine per process, so every run is a child process with a small script;
 input and output are JSON. Two jobs on a gemeente > wijk > buurt x category count table:
 
-- ``modular``: tau-Argus Modular (``MOD(1,5,1,0,0)``, the rtauargus default with singleton
-  options) with ``FREQ(min_freq,0)``; returns every cell's status;
+- ``modular``: tau-Argus Modular (``MOD(1,5,1,0,0)`` by default, rtauargus's default) with
+  ``FREQ(min_freq,0)``; returns every cell's status;
 - ``audit``: the same primaries plus *our* secondaries (as apriori ``ML`` statuses), then the
   engine's own audit (Giessing's ``intervalle``); returns realized bounds per hidden cell.
 
@@ -52,7 +52,7 @@ batch = [
     '<READMICRODATA>',
 ]
 if spec["job"] == "modular":
-    batch.append('<SUPPRESS> MOD(1,5,1,0,0)')
+    batch.append(f'<SUPPRESS> MOD(1,5,{spec["mod_options"]})')
 else:
     (wd / "ours.hst").write_text("".join(f"{b};{c};ML\n" for b, c in spec["secondary"]))
     batch.append(f'<APRIORY> "{wd / "ours.hst"}",1,";"')
@@ -111,11 +111,17 @@ def tau_modular(
     root: str,
     total: str,
     min_freq: int,
+    mod_options: str = "1,0,0",
 ) -> dict[CellKey, str]:
-    """tau-Argus Modular's status per cell (``S`` safe, ``U`` primary, ``M`` secondary, ...)."""
+    """tau-Argus Modular's status per cell (``S`` safe, ``U`` primary, ``M`` secondary, ...).
+
+    ``mod_options`` are MOD's last three arguments: SingleSingle, SingleMultiple, MinFreq
+    (rtauargus default ``1,0,0``; ``1,1,1`` switches every singleton option on).
+    """
     rows = _run(
         {
             "job": "modular",
+            "mod_options": mod_options,
             "leaves": [[list(k), n] for k, n in leaves.items() if n > 0],
             "hrc": _hrc(regions, root),
             "min_freq": min_freq,

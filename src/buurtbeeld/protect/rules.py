@@ -94,6 +94,9 @@ class Profile:
         Ratios are only published for denominators of at least this.
     singletons
         Protect against a single contributor who knows their own cell (PS2).
+    range_protection
+        Frequency primaries need an attacker's interval that leaves the hidden range
+        (``False``: only exact disclosure is prevented, as tau-Argus ``FREQ(n,0)`` does).
     """
 
     name: str
@@ -102,6 +105,7 @@ class Profile:
     rounding_base: int | None = 5
     min_denominator: int = 100
     singletons: bool = True
+    range_protection: bool = True
 
 
 PROFILES: dict[str, Profile] = {
@@ -211,6 +215,8 @@ def _check(cell: Cell, table: Table, profile: Profile) -> tuple[Reason, Requirem
     if table.kind == "frequency":
         rule = profile.frequency
         if rule is not None and rule.is_sensitive(cell.count):
+            if not profile.range_protection:
+                return Reason.FREQUENCY, Requirement()
             return Reason.FREQUENCY, Requirement(rule.hidden_min, rule.hidden_max)
         return None
     percent = profile.percent
