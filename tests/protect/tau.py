@@ -79,13 +79,16 @@ def _run(spec: dict[str, object]) -> list[list[str]]:
         script.write_text(_SCRIPT, encoding="utf-8")
         done = subprocess.run(
             [sys.executable, str(script), str(path)],
+            cwd=tmp,  # the engine writes work files into the working directory
             capture_output=True,
             text=True,
             check=False,
             timeout=600,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"tau-Argus run failed:\n{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"tau-Argus run failed ({done.returncode}):\n{done.stderr[-2000:]}{done.stdout[-500:]}"
+            )
         rows: list[list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
         return rows
 
