@@ -64,6 +64,17 @@ def test_no_hidden_cell_can_be_recovered(table: Table, profile: str) -> None:
 
 @SETTINGS
 @given(table=hierarchical_tables(), profile=PROFILES)
+def test_whole_system_and_split_blocks_are_both_safe(table: Table, profile: str) -> None:
+    assert table.link_keys  # build_cross_table marks gemeente and wijk cells
+    joint = protect_table(table, profile=profile, link_cells=())
+    split = protect_table(table, profile=profile)
+    assert audit_protected(table, joint).passed
+    assert audit_protected(table, split).passed
+    assert joint.report.n_primary == split.report.n_primary
+
+
+@SETTINGS
+@given(table=hierarchical_tables(), profile=PROFILES)
 def test_protecting_twice_changes_nothing(table: Table, profile: str) -> None:
     first = protect_table(table, profile=profile, seed=7)
     again = protect_table(table, profile=profile, seed=7)

@@ -96,7 +96,7 @@ def protect_table(
     publish: Collection[CellKey] = (),
     hide: Collection[CellKey] = (),
     ledger: ReleaseLedger | None = None,
-    link_cells: Collection[CellKey] = (),
+    link_cells: Collection[CellKey] | None = None,
     rounding: bool = True,
 ) -> ProtectedTable:
     """Protect a table (or linked tables) for publication.
@@ -121,10 +121,12 @@ def protect_table(
     ledger
         Earlier releases of the same source: audited jointly, so differencing is caught.
     link_cells
-        Optional speed-up for large tables: cells (e.g. all gemeente- and wijk-level cells, see
+        Speed-up for large tables: cells (e.g. all gemeente- and wijk-level cells, see
         :func:`~buurtbeeld.protect.table.cells_above`) through which otherwise independent
         blocks meet. Blocks whose link cells are all published are protected separately; blocks
-        touching a hidden link cell are protected jointly with the links. Same guarantees.
+        touching a hidden link cell are protected jointly with the links. Same guarantees for
+        any choice. Default: the table's ``link_keys`` (set by :func:`build_cross_table`);
+        ``()`` protects the whole system at once.
     rounding
         Round published counts as the profile says (``False``: publish exact counts).
 
@@ -145,7 +147,8 @@ def protect_table(
         i = table.index[key]
         if not system.statuses[i].suppressed and i not in system.fixed_published:
             system.fixed_hidden.add(i)
-    link = {table.index[k] for k in link_cells} if ledger is None else set()
+    keys = table.link_keys if link_cells is None else link_cells
+    link = {table.index[k] for k in keys} if ledger is None else set()
     hidden, reasons, audits = _protect_system(system, prof, link)
     return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding)
 

@@ -90,6 +90,9 @@ class Table:
     cells: tuple[Cell, ...]
     relations: tuple[Relation, ...]
     kind: TableKind = "frequency"
+    link_keys: frozenset[CellKey] = frozenset()
+    """Cells through which otherwise independent blocks meet (a speed-up hint, see
+    :func:`~buurtbeeld.protect.protect_table`); any set is sound."""
     index: dict[CellKey, int] = field(init=False, repr=False, compare=False)
     relation_indices: tuple[tuple[int, tuple[int, ...]], ...] = field(
         init=False, repr=False, compare=False
@@ -117,6 +120,8 @@ class Table:
                 # never print the numbers: some of them will be hidden
                 raise ValueError(f"relation for {rel.total!r} does not add up")
             rels.append((total, parts))
+        if not self.link_keys <= index.keys():
+            raise ValueError("a link cell is not in the table")
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "relation_indices", tuple(rels))
 
@@ -247,7 +252,8 @@ def build_cross_table(
         for key in product(*(up[c] for c, up in zip(leaf, ups, strict=True))):
             total[key] += int(n)
     cells = tuple(Cell(key=k, count=total.get(k, 0)) for k in keys)
-    return Table.from_relations(cells, relations)
+    table = Table.from_relations(cells, relations)
+    return _with_links(table, hierarchies)
 
 
 def build_magnitude_table(
@@ -285,7 +291,20 @@ def build_magnitude_table(
         cells.append(
             Cell(key=key, count=len(amounts), value=float(sum(amounts)), top=tuple(amounts[:top_n]))
         )
-    return Table.from_relations(cells, relations, kind="magnitude")
+    return _with_links(Table.from_relations(cells, relations, kind="magnitude"), hierarchies)
+
+
+def _with_links(table: Table, hierarchies: Sequence[Hierarchy]) -> Table:
+    """Mark the cells of the two top levels of the first (region) dimension as link cells.
+
+    For gemeente > wijk > buurt that is the gemeente and wijk cells (blocks: the buurten of one
+    wijk); for NL > gemeente > wijk > buurt the country and gemeente cells (blocks: one gemeente).
+    """
+    depth = max(len(chain) for chain in _nodes(hierarchies[0])[1].values()) - 1
+    if depth < 2:  # no level below the links: nothing to split
+        return table
+    links = cells_above(table, hierarchies[0], depth=1)
+    return Table(table.cells, table.relations, table.kind, frozenset(links))
 
 
 def link_tables(*tables: Table) -> Table:
@@ -308,7 +327,8 @@ def link_tables(*tables: Table) -> Table:
             cells.setdefault(cell.key, cell)
         for rel in table.relations:
             relations.setdefault((rel.total, frozenset(rel.parts)), rel)
-    return Table(tuple(cells.values()), tuple(relations.values()), kind=tables[0].kind)
+    links = frozenset().union(*(t.link_keys for t in tables))
+    return Table(tuple(cells.values()), tuple(relations.values()), tables[0].kind, links)
 
 
 def cells_above(
