@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := test
+EXTRAS := test,sdc-reference
 
 .PHONY: demo test setup setup-test lint clean
 
