@@ -1,0 +1,198 @@
+"""Protect a system part by part: elimination, one joint LP audit, repairs, release.
+
+Steps (see docs/protect.md, "Secondary suppression"):
+
+1. every independent part gets its secondaries by elimination (GAUSS) with singleton protection;
+2. one LP audit over the whole system; a primary bounded too well gets the published cell of its
+   binding relations that is cheapest to hide added (reason ``interval``), and only the
+   components that changed are audited again;
+3. secondaries the attacker can compute exactly anyway are published again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from buurtbeeld.errors import DisclosureError
+from buurtbeeld.protect.audit import AuditResult, audit
+from buurtbeeld.protect.rules import Profile, Reason
+from buurtbeeld.protect.suppress import choose_to_hide, gauss_suppress, publication_order
+from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
+
+MAX_REPAIRS = 200
+
+
+def protect_system(
+    system: System, profile: Profile, link: set[int]
+) -> tuple[set[int], dict[int, Reason], list[AuditResult]]:
+    everything = list(range(len(system.keys)))
+    if not link:
+        return _protect_parts(system, [_Part(system, everything, profile)])
+    blocks, neighbours = split_parts(system, link)
+    links = sorted(link)
+    top = _Part(system, links, profile)
+    joint = {b for b, nb in enumerate(neighbours) if nb & top.hidden_cells()}
+    while True:
+        cells = sorted(set(links).union(*(blocks[b] for b in joint)))
+        main = _Part(system, cells, profile)
+        grow = {b for b, nb in enumerate(neighbours) if b not in joint and nb & main.hidden_cells()}
+        if not grow:
+            parts = [main]
+            for b, block in enumerate(blocks):
+                if b not in joint:
+                    cells = sorted(set(block) | neighbours[b])
+                    parts.append(_Part(system, cells, profile, published=neighbours[b], block=b))
+            try:
+                return _protect_parts(system, parts)
+            except _NeedsLinks as exc:
+                grow = {exc.block}
+        joint |= grow
+
+
+class _NeedsLinks(Exception):
+    """A block cannot be protected while its link cells are published."""
+
+    def __init__(self, block: int) -> None:
+        super().__init__(block)
+        self.block = block
+
+
+class _Part:
+    """One independent suppression problem and its elimination result."""
+
+    def __init__(
+        self,
+        system: System,
+        cells: list[int],
+        profile: Profile,
+        *,
+        published: Collection[int] = (),
+        block: int = -1,
+    ) -> None:
+        self.cells = cells
+        self.local = {c: k for k, c in enumerate(cells)}
+        self.block = block
+        self.singletons = profile.singletons
+        self.problem = make_problem(system, cells, published)
+        self.base_hidden = set(self.problem.fixed_hidden)
+        self.earlier = {k for k in self.base_hidden if self.problem.guarded[k]}
+        self.repairs: set[int] = set()
+        self.rank = np.full(len(cells), len(cells), dtype=np.int64)
+        self.eliminate()
+
+    def eliminate(self) -> None:
+        problem = self.problem
+        problem.fixed_hidden = self.base_hidden | self.repairs
+        self.secondary, self.singles, _elim = gauss_suppress(problem, singletons=self.singletons)
+        self.hidden = self.secondary | self.singles | problem.fixed_hidden
+        self.hidden |= {k for k, s in enumerate(problem.statuses) if s.suppressed}
+        self.rank[:] = len(self.cells)
+        order = publication_order(problem)
+        self.rank[order] = np.arange(len(order))
+
+    def hidden_cells(self) -> set[int]:
+        return {self.cells[k] for k in self.hidden}
+
+    def releasable(self, k: int) -> bool:
+        """Whether a hidden cell was hidden by us (not a primary, not an earlier release)."""
+        return (
+            k in self.secondary
+            or k in self.singles
+            or k in self.repairs
+            or (k in self.base_hidden and k not in self.earlier)
+        )
+
+    def repair(self, k: int, binding: Sequence[int]) -> int:
+        """Choose a published cell to hide for a primary that the audit found too exposed."""
+        choice = choose_to_hide(self.problem, binding, self.rank)
+        if choice is None or (choice in self.hidden and choice not in self.repairs):
+            if self.block >= 0:
+                raise _NeedsLinks(self.block)
+            raise DisclosureError(
+                f"Cel {self.problem.labels[k]} is niet te beschermen: de gepubliceerde "
+                "cellen eromheen mogen niet worden afgeschermd.",
+                hint="Laat verplichte publicaties weg of gebruik een grovere indeling.",
+            )
+        return choice
+
+
+def _protect_parts(
+    system: System, parts: list[_Part]
+) -> tuple[set[int], dict[int, Reason], list[AuditResult]]:
+    """Audit all parts together (one batch of LPs), repair, and release pinned secondaries."""
+    integer = system.table.kind == "frequency"
+    result = AuditResult()
+    only: set[int] | None = None
+    for _ in range(MAX_REPAIRS):
+        hidden = set().union(*(p.hidden_cells() for p in parts))
+        partial = audit(
+            audit_input(system, list(range(len(system.keys))), hidden, integer), only=only
+        )
+        if only is None:
+            result = partial
+        else:
+            kept = [f for f in result.findings if f.cell not in partial.covered]
+            result.findings = kept + partial.findings
+            result.n_lps += partial.n_lps
+        new: set[int] = set()
+        changed: set[int] = set()
+        for finding in result.findings:
+            part, k = _owner(parts, finding.cell)
+            if part.problem.guarded[k]:
+                binding = [part.local[c] for c in finding.binding if c in part.local]
+                choice = part.repair(k, binding)
+                part.repairs.add(choice)
+                part.hidden.add(choice)
+                new.add(part.cells[choice])
+                if part.singletons and part.problem.counts[choice] == 1:
+                    changed.add(id(part))
+            elif not part.releasable(k):
+                raise DisclosureError(
+                    f"Cel {part.problem.labels[k]} is exact terug te rekenen.",
+                    hint="Controleer de handmatig afgeschermde cellen en eerdere leveringen.",
+                )
+        if not new:
+            break
+        # hiding more cells keeps the elimination's guarantee; only a new singleton (one
+        # contributor) needs the elimination again
+        for part in parts:
+            if id(part) in changed:
+                before = part.hidden_cells()
+                part.eliminate()
+                new |= before ^ part.hidden_cells()
+        only = new
+    else:
+        raise DisclosureError(
+            "De aanvalscontrole blijft cellen vinden die te nauwkeurig te schatten zijn.",
+            hint="Gebruik een strenger profiel of een grovere indeling.",
+        )
+    released = {f.cell for f in result.findings}
+    hidden_all: set[int] = set()
+    reasons: dict[int, Reason] = {}
+    for part in parts:
+        for k in part.hidden:
+            c = part.cells[k]
+            if c in released or c in hidden_all:
+                continue
+            hidden_all.add(c)
+            if c in system.reasons:
+                reasons[c] = system.reasons[c]
+            elif k in part.repairs:
+                reasons[c] = Reason.INTERVAL
+            elif k in part.singles:
+                reasons[c] = Reason.SINGLETON
+            else:
+                reasons[c] = Reason.SECONDARY
+    result.findings = []
+    return hidden_all, reasons, [result]
+
+
+def _owner(parts: list[_Part], cell: int) -> tuple[_Part, int]:
+    """The part that decides a cell's status (a link cell is decided by the joint part)."""
+    holders = [p for p in parts if cell in p.local]
+    for part in holders:
+        if part.local[cell] not in part.problem.fixed_published:
+            return part, part.local[cell]
+    return holders[0], holders[0].local[cell]
