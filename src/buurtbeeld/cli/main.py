@@ -13,6 +13,8 @@ from rich.table import Table
 
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
+from buurtbeeld.store.intake import intake_package
+from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
 
 app = typer.Typer(
@@ -121,6 +123,35 @@ def import_command(
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     try:
         _import_all(open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset)
+    except BuurtbeeldError as err:
+        _fail(err)
+
+
+@app.command("importeer-pakket")
+def import_package_command(
+    pakketten: Annotated[
+        list[Path], typer.Argument(help="Beveiligde pakketten (.zip) van ketenpartners.")
+    ],
+    werkmap: WerkmapOpt = Path("werkmap"),
+) -> None:
+    """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
+    try:
+        workspace = open_workspace(werkmap)
+        for path in pakketten:
+            with console.status(f"Pakket controleren: {path.name}") as status:
+                report = intake_package(
+                    workspace, read_package(path), progress=lambda m: status.update(m)
+                )
+            if report.already_imported:
+                console.print(
+                    f"[yellow]{path.name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."
+                )
+                continue
+            console.print(
+                f"[green]Pakket geaccepteerd[/]: {path.name} — {len(report.indicators)} indicatoren, "
+                f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
+                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
+            )
     except BuurtbeeldError as err:
         _fail(err)
 

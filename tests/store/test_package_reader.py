@@ -1,0 +1,131 @@
+"""Package format v1 on the platform side: checksums, manifest, end-to-end through the CLI."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from buurtbeeld.cli.main import app
+from buurtbeeld.errors import ImportFileError
+from buurtbeeld.store.intake import PackageContents
+from buurtbeeld.store.package_reader import read_package, write_package
+from buurtbeeld.store.workspace import Workspace
+from buurtbeeld.web.app import create_app
+from tests.store.test_import import fingerprint
+from tests.store.test_intake import protected_contents
+
+
+def package_from(contents: PackageContents, path: Path) -> Path:
+    table = contents.tables[0]
+    manifest = {
+        "bron": contents.source,
+        "dataset": contents.dataset,
+        "eenheid": contents.unit,
+        "periode": contents.period,
+        "indelingsjaar": contents.division_year,
+        "profiel": contents.profile,
+        "tabellen": [
+            {
+                "naam": table.name,
+                "titel": table.title,
+                "dimensie": table.dimension,
+                "bestand": f"{table.name}.parquet",
+                "richting": table.polarity.value,
+            }
+        ],
+    }
+    data = pa.table(
+        {
+            "regiocode": [k[0] for k in table.keys],
+            "categorie": [k[1] for k in table.keys],
+            "waarde": pa.array(table.values, pa.float64()),
+            "status": list(table.statuses),
+        }
+    )
+    return write_package(
+        path, manifest, {table.name: data}, report="# Rapport\nGeen verborgen waarden.\n"
+    )
+
+
+def test_round_trip_keeps_every_cell(filled_workspace: Workspace, tmp_path: Path) -> None:
+    contents = protected_contents(filled_workspace)
+    read = read_package(package_from(contents, tmp_path / "wmo.zip"))
+    assert read.tables[0].keys == contents.tables[0].keys
+    assert read.tables[0].values == contents.tables[0].values
+    assert read.tables[0].statuses == contents.tables[0].statuses
+
+
+def _rewrite(path: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w") as dst:
+        for name in src.namelist():
+            if name in change:
+                if change[name] is not None:
+                    dst.writestr(name, change[name])
+            else:
+                dst.writestr(name, src.read(name))
+        for name, data in change.items():
+            if name not in src.namelist() and data is not None:
+                dst.writestr(name, data)
+    return target
+
+
+def test_tampered_or_broken_packages_are_refused(
+    filled_workspace: Workspace, tmp_path: Path
+) -> None:
+    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+    cases = {
+        "BB-PKG-003": _rewrite(good, tmp_path / "a.zip", {"rapport.md": b"# gewijzigd\n"}),
+        "BB-PKG-004": _rewrite(good, tmp_path / "b.zip", {"records.csv": b"bsn;wmo\n"}),
+        "BB-PKG-002": _rewrite(good, tmp_path / "c.zip", {"manifest.json": b"{niet json"}),
+    }
+    (tmp_path / "d.zip").write_bytes(good.read_bytes()[:200])
+    cases["BB-PKG-001"] = tmp_path / "d.zip"
+    for code, path in cases.items():
+        with pytest.raises(ImportFileError) as info:
+            read_package(path)
+        assert info.value.code == code, path
+
+
+def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Path) -> None:
+    contents = protected_contents(filled_workspace)
+    package = package_from(contents, tmp_path / "wmo-dordrecht-2024.zip")
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["importeer-pakket", str(package), "--werkmap", str(filled_workspace.root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Pakket geaccepteerd" in result.output
+    with TestClient(create_app(filled_workspace.root)) as client:
+        body = client.get(
+            "/api/v1/waarden", params={"indicator": "wmo_voorzieningen", "gebied": "GM0505"}
+        ).json()
+        table = contents.tables[0]
+        expected = {
+            k[0]: v
+            for k, v in zip(table.keys, table.values, strict=True)
+            if k[1] == "totaal" and k[0].startswith("BU")
+        }
+        got = {w["code"]: w["waarde"] for w in body["waarden"]}
+        assert {c: got[c] for c in expected} == expected
+        page = client.get(
+            "/gemeente/GM0505", params={"indicator": "wmo_voorzieningen_begeleiding"}
+        ).text
+        assert "Wmo-team Dordrecht (beveiligd pakket)" in page and 'data-status="hidden"' in page
+
+
+def test_cli_refusal_leaves_workspace_unchanged(
+    filled_workspace: Workspace, tmp_path: Path
+) -> None:
+    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+    bad = _rewrite(good, tmp_path / "bad.zip", {"rapport.md": b"x"})
+    before = fingerprint(filled_workspace)
+    result = CliRunner().invoke(
+        app, ["importeer-pakket", str(bad), "--werkmap", str(filled_workspace.root)]
+    )
+    assert result.exit_code == 2 and "BB-PKG-003" in result.output
+    assert fingerprint(filled_workspace) == before
