@@ -22,3 +22,21 @@ def hierarchical_tables(draw: st.DrawFn, max_wijken: int = 3, max_buurten: int =
     count = st.one_of(st.integers(0, 12), st.integers(0, 60))
     counts = {(b, c): draw(count) for b in leaves for c in categories}
     return build_cross_table(counts, [regions, {"totaal": categories}])
+
+
+@st.composite
+def magnitude_tables(draw: st.DrawFn) -> Table:
+    """A wijk > buurt x category amount table; households contribute to one or more cells."""
+    from buurtbeeld.protect import build_magnitude_table
+
+    buurten = [f"BU{b}" for b in range(draw(st.integers(2, 4)))]
+    categories = [f"cat{k}" for k in range(draw(st.integers(1, 3)))]
+    contributions: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for b in buurten:
+        for c in categories:
+            n = draw(st.integers(0, 5))
+            contributions[(b, c)] = [
+                (f"hh{draw(st.integers(0, 12))}", float(draw(st.integers(1, 2000))))
+                for _ in range(n)
+            ]
+    return build_magnitude_table(contributions, [{"WK": buurten}, {"totaal": categories}])

@@ -17,7 +17,7 @@ from buurtbeeld.protect import (
     protect_table,
 )
 
-from .strategies import hierarchical_tables
+from .strategies import hierarchical_tables, magnitude_tables
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROFILES = st.sampled_from(["cbs-zorg", "drempel-10"])
@@ -84,6 +84,37 @@ def test_protecting_twice_changes_nothing(table: Table, profile: str) -> None:
     second = protect_table(table, profile=profile, seed=7, hide=first.hidden_keys)
     assert set(second.hidden_keys) == set(first.hidden_keys)
     assert second.values == first.values
+
+
+@SETTINGS
+@given(table=magnitude_tables())
+def test_amount_tables_meet_the_p_percent_protection_levels(table: Table) -> None:
+    protected = protect_table(table, profile="bedragen")
+    result = audit_protected(table, protected)
+    assert result.passed  # includes up >= X + UPL and low <= X - LPL for every p%-primary
+    for cell, value in zip(table.cells, protected.values, strict=True):
+        assert value is None or value == cell.value
+
+
+@SETTINGS
+@given(counts=st.lists(st.integers(0, 15), min_size=8, max_size=8), profile=PROFILES)
+def test_a_later_overlapping_release_cannot_difference_an_earlier_one(
+    counts: list[int], profile: str
+) -> None:
+    from buurtbeeld.protect import ReleaseLedger, build_cross_table
+
+    leaves = {(r,): n for r, n in zip("ABIJKLMN", counts, strict=True)}
+    first_table = build_cross_table(
+        leaves, [{"T": ["c1", "c2"], "c1": ["A", "B", "I", "J"], "c2": ["K", "L", "M", "N"]}]
+    )
+    second = build_cross_table(
+        leaves,
+        [{"T": ["big", "small"], "big": ["L", "M"], "small": ["A", "B", "I", "J", "K", "N"]}],
+    )
+    first = protect_table(first_table, profile=profile)
+    ledger = ReleaseLedger().add(first.to_release("eerste"))
+    later = protect_table(second, profile=profile, ledger=ledger)
+    assert audit_protected(second, later, ledger=ledger).passed
 
 
 def _numbers(text: str) -> set[int]:

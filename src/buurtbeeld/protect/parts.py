@@ -43,11 +43,18 @@ def protect_system(
             for b, block in enumerate(blocks):
                 if b not in joint:
                     cells = sorted(set(block) | neighbours[b])
-                    parts.append(_Part(system, cells, profile, published=neighbours[b], block=b))
-            try:
-                return _protect_parts(system, parts)
-            except _NeedsLinks as exc:
-                grow = {exc.block}
+                    try:
+                        parts.append(
+                            _Part(system, cells, profile, published=neighbours[b], block=b)
+                        )
+                    except DisclosureError:
+                        # e.g. a singleton that only a link cell can protect: go joint
+                        grow.add(b)
+            if not grow:
+                try:
+                    return _protect_parts(system, parts)
+                except _NeedsLinks as exc:
+                    grow = {exc.block}
         joint |= grow
 
 

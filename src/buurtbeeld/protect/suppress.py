@@ -217,21 +217,17 @@ def _singleton_repairs(
 ) -> set[int]:
     all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
     repairs: set[int] = set()
-    parts_of: dict[int, list[int]] = {}
-    for total, parts in problem.relations:
-        parts_of.setdefault(total, []).extend(parts)
-        if len(parts) == 1:  # a total with one part is the same cell: walk both ways
-            parts_of.setdefault(parts[0], []).append(total)
+    leaves = _LeafSets(problem)
+    # a singleton's contributor must not learn a primary; earlier releases' secondaries are
+    # guarded against everyone (elimination) but are not sensitive themselves
+    primary = problem.guarded & np.array(
+        [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
+    )
     for s in singleton_indices(problem, all_hidden):
-        guard = problem.guarded.copy()
+        guard = primary.copy()
         guard[s] = False
         for exposed, used, coef in elim.probe(s, guard):
-            if (
-                not set(used) - {s}
-                or _same_contributor(problem, parts_of, s, exposed)
-                or (abs(coef + 1.0) < 1e-9 and _below(parts_of, exposed, s))
-            ):
-                # the contributor learns only their own value plus what is public anyway
+            if not set(used) - {s} or leaves.learns_nothing_new(s, exposed, coef):
                 continue
             choice = choose_to_hide(problem, used, rank, exclude={s})
             if choice is None:
@@ -244,25 +240,42 @@ def _singleton_repairs(
     return repairs
 
 
-def _same_contributor(
-    problem: Problem, parts_of: dict[int, list[int]], single: int, other: int
-) -> bool:
-    """Whether ``other`` holds no contributor besides the singleton's own one."""
-    if _below(parts_of, single, other):
-        return True
-    return problem.counts[other] == 1 and _below(parts_of, other, single)
+class _LeafSets:
+    """Which leaf cells (cells that are no total) make up each cell."""
 
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.parts: dict[int, tuple[int, ...]] = {}
+        for total, parts in problem.relations:
+            self.parts.setdefault(total, parts)
+        self.cache: dict[int, frozenset[int]] = {}
 
-def _below(parts_of: dict[int, list[int]], total: int, cell: int) -> bool:
-    stack, seen = [total], {total}
-    while stack:
-        for part in parts_of.get(stack.pop(), []):
-            if part == cell:
-                return True
-            if part not in seen:
-                seen.add(part)
-                stack.append(part)
-    return False
+    def of(self, cell: int) -> frozenset[int]:
+        found = self.cache.get(cell)
+        if found is None:
+            parts = self.parts.get(cell)
+            found = (
+                frozenset({cell})
+                if parts is None
+                else frozenset().union(*(self.of(p) for p in parts))
+            )
+            self.cache[cell] = found
+        return found
+
+    def learns_nothing_new(self, single: int, exposed: int, coef: float) -> bool:
+        """Whether a singleton's contributor, computing ``exposed``, learns only about themselves.
+
+        True when ``exposed`` lies inside the singleton's cell, when both hold one contributor
+        and share a populated leaf (the same person or household), or when
+        ``exposed = single + published`` with the singleton inside it (the rest is public).
+        """
+        mine, theirs = self.of(single), self.of(exposed)
+        counts = self.problem.counts
+        if theirs <= mine:
+            return True
+        if counts[exposed] == 1 and any(counts[leaf] >= 1 for leaf in mine & theirs):
+            return True
+        return abs(coef + 1.0) < 1e-9 and mine <= theirs
 
 
 def choose_to_hide(
