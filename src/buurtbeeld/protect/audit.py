@@ -96,6 +96,8 @@ class AuditInput:
     requirements: Mapping[int, Requirement] = field(default_factory=dict)
     truth: Mapping[int, float] = field(default_factory=dict)
     integer: bool = True
+    matrix: csr_array | None = None
+    """The relations as an incidence matrix, if already built (they rarely change)."""
 
 
 def audit(
@@ -167,20 +169,25 @@ class _Lp:
     """The relations (rows of the incidence matrix) in this LP."""
 
 
+def incidence(data: AuditInput) -> csr_array:
+    """The relations as a sparse matrix: +1 for the total, -1 for each part."""
+    rows, cols, vals = [], [], []
+    for r, (total, parts) in enumerate(data.relations):
+        rows.append(r)
+        cols.append(total)
+        vals.append(1.0)
+        rows.extend([r] * len(parts))
+        cols.extend(parts)
+        vals.extend([-1.0] * len(parts))
+    shape = (len(data.relations), data.n_cells)
+    return coo_array((vals, (rows, cols)), shape=shape).tocsr()
+
+
 class _Incidence:
     """Relations as a sparse matrix (+1 total, -1 parts) and the published values."""
 
     def __init__(self, data: AuditInput) -> None:
-        rows, cols, vals = [], [], []
-        for r, (total, parts) in enumerate(data.relations):
-            rows.append(r)
-            cols.append(total)
-            vals.append(1.0)
-            rows.extend([r] * len(parts))
-            cols.extend(parts)
-            vals.extend([-1.0] * len(parts))
-        shape = (len(data.relations), data.n_cells)
-        self.m = coo_array((vals, (rows, cols)), shape=shape).tocsr()
+        self.m = data.matrix if data.matrix is not None else incidence(data)
         self.mt = self.m.T.tocsr()
         self.constant = np.zeros(data.n_cells)
         self.is_constant = np.zeros(data.n_cells, dtype=bool)
@@ -309,7 +316,7 @@ def _batch(
                 break
             before = len(open_cells)
             open_cells = [c for c in open_cells if not _proven(data, c, wmin[c], wmax[c])]
-            if before - len(open_cells) < max(1, len(cells) // 20):
+            if before - len(open_cells) < max(1, len(cells) // 5):
                 break  # too little progress: single-cell LPs are cheaper now
 
 

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.audit import AuditResult, audit
+from buurtbeeld.protect.audit import AuditResult, audit, incidence
 from buurtbeeld.protect.rules import Profile, Reason
 from buurtbeeld.protect.suppress import choose_to_hide, gauss_suppress, publication_order
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
@@ -132,11 +132,15 @@ def _protect_parts(
     integer = system.table.kind == "frequency"
     result = AuditResult()
     only: set[int] | None = None
+    everything = list(range(len(system.keys)))
+    matrix = None
     for _ in range(MAX_REPAIRS):
         hidden = set().union(*(p.hidden_cells() for p in parts))
-        partial = audit(
-            audit_input(system, list(range(len(system.keys))), hidden, integer), only=only
-        )
+        data = audit_input(system, everything, hidden, integer)
+        if matrix is None:
+            matrix = incidence(data)
+        data.matrix = matrix
+        partial = audit(data, only=only)
         if only is None:
             result = partial
         else:

@@ -44,6 +44,19 @@ class System:
         """Number of cells of the current table."""
         return len(self.table.cells)
 
+    def relations_of(self, cells: Iterable[int]) -> list[int]:
+        """Indices of the relations that involve any of the cells (in system order)."""
+        if not hasattr(self, "_by_cell"):
+            by_cell: dict[int, list[int]] = {}
+            for r, (t, parts) in enumerate(self.relations):
+                for c in (t, *parts):
+                    by_cell.setdefault(c, []).append(r)
+            self._by_cell = by_cell
+        found: set[int] = set()
+        for c in cells:
+            found.update(self._by_cell.get(c, ()))
+        return sorted(found)
+
 
 def build_system(table: Table, primary: Primary, ledger: ReleaseLedger | None) -> System:
     """Join the table with the ledger's releases."""
@@ -113,7 +126,7 @@ def make_problem(system: System, cells: list[int], extra_published: Iterable[int
     local = {c: k for k, c in enumerate(cells)}
     relations = [
         (local[t], tuple(local[p] for p in parts))
-        for t, parts in system.relations
+        for t, parts in (system.relations[r] for r in system.relations_of(cells))
         if t in local and all(p in local for p in parts)
     ]
     guarded = np.zeros(len(cells), dtype=bool)
@@ -146,11 +159,14 @@ def audit_input(
 ) -> AuditInput:
     """The attacker's view of a part (local indices): published values, requirements, truth."""
     local = {c: k for k, c in enumerate(cells)}
-    relations = [
-        (local[t], tuple(local[p] for p in parts))
-        for t, parts in system.relations
-        if t in local and all(p in local for p in parts)
-    ]
+    if len(cells) == len(system.keys):  # the whole system: indices are the system's own
+        relations = system.relations
+    else:
+        relations = [
+            (local[t], tuple(local[p] for p in parts))
+            for t, parts in (system.relations[r] for r in system.relations_of(cells))
+            if t in local and all(p in local for p in parts)
+        ]
     known: dict[int, tuple[float, float]] = {}
     truth: dict[int, float] = {}
     requirements: dict[int, Requirement] = {}
