@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import ImportFileError
+from buurtbeeld.source.package import write_package
 from buurtbeeld.store.intake import PackageContents
-from buurtbeeld.store.package_reader import read_package, write_package
+from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.web.app import create_app
 from tests.store.test_import import fingerprint

@@ -130,27 +130,3 @@ def _table(archive: zipfile.ZipFile, spec: dict[str, Any]) -> PublishedTable:
         statuses=tuple(str(s) for s in table["status"].to_pylist()),
         polarity=Polarity(spec.get("richting", Polarity.NEUTRAL.value)),
     )
-
-
-def write_package(
-    path: Path, manifest: dict[str, Any], tables: dict[str, pa.Table], report: str = ""
-) -> Path:
-    """Write a package in this format (used by tests and by tools that produce packages)."""
-    members: dict[str, bytes] = {}
-    for name, table in tables.items():
-        sink = io.BytesIO()
-        pq.write_table(table, sink)
-        members[f"{name}.parquet"] = sink.getvalue()
-    if report:
-        members["rapport.md"] = report.encode("utf-8")
-    manifest = {
-        **manifest,
-        "formaat": FORMAT,
-        "versie": VERSION,
-        "bestanden": {n: hashlib.sha256(b).hexdigest() for n, b in members.items()},
-    }
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return path
