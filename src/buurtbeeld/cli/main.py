@@ -179,6 +179,25 @@ def serve_command(
         _fail(err)
 
 
+def _demo_partner_package(workspace: Workspace, folder: Path, gemeente: str) -> None:
+    """Synthetic Wmo extract → source toolkit → protected package → intake (as a partner would)."""
+    from buurtbeeld.source.aggregate import aggregate
+    from buurtbeeld.source.package import build_package
+    from buurtbeeld.source.spec import load_spec
+    from buurtbeeld.source.synthetic import demo_spec, generate_wmo
+
+    with console.status("Demo-ketenpartner: synthetische Wmo-export tellen en beveiligen"):
+        generate_wmo(folder, gemeente=gemeente)
+        spec_path = folder / "spec.yaml"
+        spec_path.write_text(demo_spec(gemeente), encoding="utf-8")
+        spec = load_spec(spec_path)
+        package = build_package(spec, aggregate(spec), folder / "wmo-pakket.zip")
+        report = intake_package(workspace, read_package(package))
+    console.print(
+        f"[green]Demo-pakket geaccepteerd[/]: {len(report.indicators)} Wmo-indicatoren van een fictieve ketenpartner."
+    )
+
+
 @app.command("demo")
 def demo_command(
     werkmap: WerkmapOpt = Path("demo-werkmap"),
@@ -213,6 +232,7 @@ def demo_command(
                     progress=lambda m: status.update(m),
                 )
             _import_all(workspace, list(BUNDLED_FILES))
+            _demo_partner_package(workspace, werkmap / "bron-demo", gemeente)
         for code, name in DRECHTSTEDEN.items():
             console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
         if starten:

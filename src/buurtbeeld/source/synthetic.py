@@ -142,3 +142,31 @@ def kwb_gemeenten() -> list[str]:
     """Gemeente codes in the bundled KWB."""
     codes = pq.read_table(KWB, columns=["gwb_code_10"])["gwb_code_10"]
     return [str(c) for c in pc.filter(codes, pc.starts_with(codes, "GM")).to_pylist()]
+
+
+def demo_spec(gemeente: str = "GM0505", year: int = 2024) -> str:
+    """The delivery spec (YAML) for a generated extract; examples/wmo/spec.yaml is the same for GM0505."""
+    return f"""dataset: wmo
+bron: Wmo-team gemeente (demo)
+bestanden:
+  - pad: wmo_export.csv
+    scheidingsteken: ";"
+    tekenset: cp1252
+eenheid: personen
+sleutel: clientnr
+regio:
+  postcode: postcode
+  koppeltabel: postcode_buurt.csv
+gemeente: {gemeente}
+indelingsjaar: 2023
+periode:
+  kolom: startdatum
+  formaat: "%d-%m-%Y"
+  jaar: {year}
+categorie: voorziening
+profiel: cbs-zorg
+tabel:
+  naam: voorzieningen
+  titel: Wmo-cliënten naar voorziening
+  richting: hoger_is_slechter
+"""
