@@ -27,9 +27,11 @@ MAX_REPAIRS = 200
 def protect_system(
     system: System, profile: Profile, link: set[int]
 ) -> tuple[set[int], dict[int, Reason], list[AuditResult]]:
-    everything = list(range(len(system.keys)))
     if not link:
-        return _protect_parts(system, [_Part(system, everything, profile)])
+        # tables that share no cell at all (e.g. linked tables without common totals) are
+        # independent: protect each connected group of relations on its own
+        components, _ = split_parts(system, set())
+        return _protect_parts(system, [_Part(system, cells, profile) for cells in components])
     blocks, neighbours = split_parts(system, link)
     links = sorted(link)
     top = _Part(system, links, profile)
