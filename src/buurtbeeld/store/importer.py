@@ -29,6 +29,7 @@ from buurtbeeld.opendata.frames import SourceFrame
 from buurtbeeld.opendata.health import looks_like_health, read_health
 from buurtbeeld.opendata.kwb import looks_like_kwb, read_kwb
 from buurtbeeld.store.workspace import Workspace
+from buurtbeeld.store.writes import insert_observations, next_import_id
 
 SOURCE_LABELS = {
     "kwb": "CBS, Kerncijfers wijken en buurten",
@@ -263,8 +264,7 @@ def import_file(
             report.already_imported = True
             report.import_id = int(previous[0])
             return report
-        next_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()
-        import_id = int(next_id[0]) if next_id else 1
+        import_id = next_import_id(con)
         report.import_id = import_id
         sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
         for frame in frames:
@@ -285,11 +285,7 @@ def import_file(
                 f"DELETE FROM observation WHERE period = ? AND indicator_id IN ({', '.join('?' * len(ids))})",
                 [frame.period, *ids],
             )
-            con.register("new_observations", table)
-            con.execute(
-                "INSERT INTO observation SELECT * FROM new_observations ORDER BY indicator_id, period, region_code"
-            )
-            con.unregister("new_observations")
+            insert_observations(con, table)
             _derive(con, catalog, frame.period, import_id)
             report.rows += len(frame.codes)
             report.periods.append(frame.period)

@@ -31,6 +31,7 @@ from buurtbeeld.protect import (
     get_profile,
 )
 from buurtbeeld.store.workspace import Workspace
+from buurtbeeld.store.writes import insert_observations, next_import_id
 
 TOTAL = "totaal"
 PUBLISHED = {"s", "z"}
@@ -268,8 +269,7 @@ def intake_package(
     report.audited_hidden_cells = audit_package(contents, regions)
     say("Schrijven")
     with workspace.transaction() as con:
-        next_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()
-        import_id = int(next_id[0]) if next_id else 1
+        import_id = next_import_id(con)
         report.import_id = import_id
         rows: dict[str, list[object]] = {
             k: [] for k in ("indicator_id", "region_code", "value", "status", "note")
@@ -299,8 +299,8 @@ def intake_package(
         n = len(rows["indicator_id"])
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
-        con.register(
-            "new_observations",
+        insert_observations(
+            con,
             pa.table(
                 {
                     "indicator_id": pa.array(rows["indicator_id"], pa.string()),
@@ -313,9 +313,6 @@ def intake_package(
                     "import_id": pa.array([import_id] * n, pa.int32()),
                 }
             ),
-        )
-        con.execute(
-            "INSERT INTO observation SELECT * FROM new_observations ORDER BY indicator_id, period, region_code"
         )
         con.execute(
             "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
