@@ -87,8 +87,11 @@ def test_full_utrecht_kwb_2024_defines_its_own_division(empty_workspace: Workspa
     obs = _observations(empty_workspace, "period = '2024'")
     assert obs[("inwoners", "GM0344", "2024")][1] == "value"
     # early download: many social variables are still '.', which must be hidden, never 0
-    sheet = openpyxl.load_workbook(path, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook.active.iter_rows(values_only=True))
+    finally:
+        workbook.close()
     header = [str(h) for h in rows[0]]
     code_at, wmo_at = header.index("gwb_code_10"), header.index("a_wmo_t")
     for row in rows[1:]:
