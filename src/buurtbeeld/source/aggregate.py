@@ -1,126 +1,692 @@
-"""Aggregate record-level rows to distinct units per buurt (× category) with DuckDB.
+"""Aggregate record-level rows to distinct units per region, period and category — written once
+in Ibis, run on DuckDB (default) or Spark.
 
-Bad rows are counted per reason and never printed. A unit (person or household) is counted
-once per buurt and category; it is assigned to the buurt of its most recent record.
+Steps (every one an Ibis expression, so both engines run the same plan):
+
+1. **Normalise** each input file: keys trimmed, postcodes as ``1234AB``, buurtcodes as
+   ``BU…``, dates as integers ``yyyymmdd`` (declared format, ISO as fallback, impossible dates
+   flagged), amounts as integer cents (decimal comma or point), categories recoded.
+2. **Deduplicate**: rows equal in every used field count once; their number is reported.
+3. **Classify** each row: valid, or the *first* reason it is bad (missing key, unknown region,
+   impossible date, …). Bad rows are counted per reason and never printed.
+4. **Place** valid rows in periods (flow: active at some moment of the period; stock: active on
+   the reference day).
+5. **Units, not records**: every unit (person or household) gets the buurt of its latest record
+   in the period, and the category of its latest record for every dimension that has one
+   category per unit. For a dimension with several categories per unit
+   (``meerdere_per_eenheid``) the unit counts once in each of its categories, and the total —
+   a distinct count, not the sum — becomes a separate table ``<tabel>_totaal``.
+6. **All levels**: counts per buurt are rolled up to wijk, gemeente (and land) and over every
+   one-category-per-unit dimension (``totaal``), so protection sees every relation.
+   Amount tables carry per cell the number of holdings (households), the sum and the two largest
+   holding sums (for the p%-rule), computed at every level by the engine.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Literal
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from ibis.backends import BaseBackend
 
-from buurtbeeld.source.spec import DeliverySpec, SpecError
+from buurtbeeld.source.engines import EngineName, connect
+from buurtbeeld.source.errors import SpecError
+from buurtbeeld.source.periods import DateFormat, Period, compile_format
+from buurtbeeld.source.readers import StagedFile, require_columns, stage
+from buurtbeeld.source.regions import Division, load_division
+from buurtbeeld.source.spec import DeliverySpec, Dimension, InputFile, TableSpec
+
+TOTAL = "totaal"
+MAX_CATEGORIES = 60
+ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class AggregatedTable:
+    """One output table of a delivery, before protection.
+
+    Attributes
+    ----------
+    name
+        Table name in the package (``<tabel>`` or ``<tabel>_totaal``).
+    dimensions
+        Dimension columns of this table, in order.
+    additive
+        Per dimension: whether its ``totaal`` is the sum of its categories (one category per
+        unit). A ``meerdere_per_eenheid`` dimension has no ``totaal`` row in this table.
+    measure
+        ``aantal`` (distinct units) or ``som`` (amount; cells carry holdings, sum, top 2).
+    data
+        Columns ``periode``, ``regiocode``, one per dimension, then ``aantal`` — or for amounts
+        ``bijdragers``, ``som_cent``, ``top1_cent``, ``top2_cent``. Every region level, sorted.
+        Regions or categories without units are absent (they are zero).
+    """
+
+    name: str
+    spec: TableSpec
+    title: str
+    dimensions: list[str]
+    additive: dict[str, bool]
+    measure: Literal["aantal", "som"]
+    unit: str
+    data: pa.Table
 
 
 @dataclass
 class Aggregation:
-    """Distinct units per (buurt, category) and per buurt, plus bad-row counts by reason."""
+    """Everything the protect step needs, plus counts for the report (no record-level data)."""
 
-    by_category: dict[tuple[str, str], int]
-    total: dict[str, int]
-    categories: list[str]
+    spec: DeliverySpec
+    division: Division
+    periods: list[Period]
+    tables: list[AggregatedTable]
+    categories: dict[str, list[str]]
     rows_read: int
     bad_rows: Counter[str] = field(default_factory=Counter)
+    outside_period: int = 0
+    engine: str = "duckdb"
+
+    @property
+    def valid_rows(self) -> int:
+        """Rows that passed every check (after removing duplicates)."""
+        return self.rows_read - sum(self.bad_rows.values())
+
+    def table(self, name: str) -> AggregatedTable:
+        """An output table by name."""
+        return next(t for t in self.tables if t.name == name)
 
 
-def _read(spec: DeliverySpec) -> pa.Table:
-    tables = []
-    for item in spec.bestanden:
-        try:
-            tables.append(
-                pacsv.read_csv(
-                    item.pad,
-                    read_options=pacsv.ReadOptions(encoding=item.tekenset),
-                    parse_options=pacsv.ParseOptions(delimiter=item.scheidingsteken),
-                    convert_options=pacsv.ConvertOptions(
-                        strings_can_be_null=True, null_values=[""]
-                    ),
+# -- normalisation --------------------------------------------------------------------------
+
+
+def _text(col: ir.Value) -> ir.StringValue:
+    return col.cast("string").strip().nullif("")
+
+
+def _date(col: ir.Value, fmt: DateFormat, *, end: bool) -> tuple[ir.IntegerValue, ir.BooleanValue]:
+    """(``yyyymmdd`` or null, present-but-impossible flag)."""
+    typ = col.type()
+    if typ.is_date() or typ.is_timestamp():
+        value = (col.year() * 10000 + col.month() * 100 + col.day()).cast("int64")
+        return value, ibis.literal(False)
+    s = _text(col)
+    matched = s.re_search(fmt.regex).fill_null(False)
+    iso_group = {"Y": 1, "m": 2, "d": 3}
+
+    def part(key: str, default: int) -> ir.IntegerValue:
+        if key in fmt.groups:
+            declared = s.re_extract(fmt.regex, fmt.groups[key]).nullif("").try_cast("int64")
+        else:
+            declared = ibis.literal(default, "int64")
+        iso = s.re_extract(ISO_DATE, iso_group[key]).nullif("").try_cast("int64")
+        return ibis.ifelse(matched, declared, iso)
+
+    y, m, d = part("Y", 0), part("m", 12 if end else 1), part("d", 31 if end else 1)
+    leap = ibis.ifelse(((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0), 1, 0)
+    days = ibis.cases((m.isin([4, 6, 9, 11]), 30), (m == 2, 28 + leap), else_=31)
+    coarse_day = matched if "d" not in fmt.groups else ibis.literal(False)
+    valid = (
+        y.between(1900, 2100) & m.between(1, 12) & (d >= 1) & ((d <= days) | coarse_day)
+    ).fill_null(False)
+    value = ibis.ifelse(valid, y * 10000 + m * 100 + d, ibis.null("int64"))
+    return value, (s.notnull() & ~valid)
+
+
+def _cents(col: ir.Value, decimal: str) -> tuple[ir.IntegerValue, ir.BooleanValue]:
+    """(amount in integer cents or null, present-but-unreadable flag)."""
+    if col.type().is_numeric():
+        amount = col.cast("decimal(18, 2)")
+        present = col.notnull()
+    else:
+        s = _text(col).re_replace(r"[\s€]", "").nullif("")
+        s = s.replace(".", "").replace(",", ".") if decimal == "," else s.replace(",", "")
+        amount = s.try_cast("decimal(18, 2)")
+        present = s.notnull()
+    cents = (amount * 100).cast("int64")
+    return cents, (present & amount.isnull())
+
+
+def _amount_columns(spec: DeliverySpec) -> list[str]:
+    return sorted({t.kolom for t in spec.tabellen if t.maat == "som" and t.kolom})
+
+
+def _holding_key(spec: DeliverySpec) -> str:
+    return "huishouden" if spec.sleutels.huishouden else "persoon"
+
+
+def _needed_keys(spec: DeliverySpec) -> set[str]:
+    keys = set()
+    for table in spec.tabellen:
+        keys.add("persoon" if spec.table_unit(table) == "personen" else "huishouden")
+        if table.maat == "som":
+            keys.add(_holding_key(spec))
+    return keys
+
+
+def _source_columns(spec: DeliverySpec) -> list[str]:
+    cols = [c for c in (spec.sleutels.persoon, spec.sleutels.huishouden) if c]
+    region = spec.regio
+    cols += [c for c in (region.buurtcode, region.postcode, region.huisnummer) if c]
+    cols += [c for c in (spec.periode.begin, spec.periode.einde) if c]
+    cols += [d.kolom for d in spec.used_dimensions()]
+    cols += _amount_columns(spec)
+    return list(dict.fromkeys(cols))
+
+
+def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
+    keys, region, period = spec.sleutels, spec.regio, spec.periode
+    fmt = period.date_format
+    out: dict[str, ir.Value] = {
+        "persoon": _text(t[keys.persoon]) if keys.persoon else ibis.null("string"),
+        "huishouden": _text(t[keys.huishouden]) if keys.huishouden else ibis.null("string"),
+    }
+    if region.buurtcode:
+        code = _text(t[region.buurtcode]).upper().re_replace(r"\s", "")
+        out["regio"] = ibis.ifelse(code.re_search(r"^\d{8}$"), "BU" + code, code)
+        out["huisnummer"] = ibis.null("int64")
+    else:
+        assert region.postcode is not None
+        out["regio"] = _text(t[region.postcode]).upper().re_replace(r"\s", "").nullif("")
+        out["huisnummer"] = (
+            _text(t[region.huisnummer]).re_extract(r"^(\d+)", 1).nullif("").try_cast("int64")
+            if region.huisnummer
+            else ibis.null("int64")
+        )
+    out["begin"], out["begin_fout"] = _date(t[period.begin], fmt, end=False)
+    if period.einde:
+        end_text = t[period.einde]
+        out["einde"], out["einde_fout"] = _date(end_text, fmt, end=True)
+    else:
+        out["einde"], out["einde_fout"] = ibis.null("int64"), ibis.literal(False)
+    for dim in spec.used_dimensions():
+        col = t[dim.kolom]
+        if dim.soort == "leeftijd":
+            out[f"d_{dim.naam}"], out[f"f_{dim.naam}"] = _date(
+                col, compile_format(dim.formaat), end=False
+            )
+        elif dim.soort == "getal":
+            number = (
+                col.cast("decimal(18, 4)")
+                if col.type().is_numeric()
+                else _text(col).replace(",", ".").try_cast("decimal(18, 4)")
+            )
+            out[f"d_{dim.naam}"] = number
+            out[f"f_{dim.naam}"] = _text(col).notnull() & number.isnull()
+        else:
+            raw = _text(col)
+            if dim.waarden:
+                mapped = raw.substitute(dim.waarden, else_=ibis.literal(dim.overig, "string"))
+                out[f"d_{dim.naam}"] = mapped
+                out[f"f_{dim.naam}"] = raw.notnull() & mapped.isnull()
+            else:
+                out[f"d_{dim.naam}"] = raw
+                out[f"f_{dim.naam}"] = ibis.literal(False)
+    for i, column in enumerate(_amount_columns(spec)):
+        out[f"bedrag_{i}"], out[f"bedrag_{i}_fout"] = _cents(t[column], spec.decimaalteken)
+    return t.select(**out)
+
+
+def _lookup_table(con: BaseBackend, staged: StagedFile, spec: DeliverySpec) -> ir.Table:
+    lookup = spec.regio.koppeltabel
+    assert lookup is not None
+    t = con.read_parquet(staged.parquet)
+    cols: dict[str, ir.Value] = {
+        "k_postcode": _text(t[lookup.postcode]).upper().re_replace(r"\s", ""),
+        "k_buurt": _text(t[lookup.buurtcode]).upper().re_replace(r"\s", ""),
+    }
+    keys = ["k_postcode"]
+    if spec.regio.huisnummer and lookup.huisnummer:
+        cols["k_huisnummer"] = (
+            _text(t[lookup.huisnummer]).re_extract(r"^(\d+)", 1).nullif("").try_cast("int64")
+        )
+        keys.append("k_huisnummer")
+    norm = t.select(**cols)
+    norm = norm.mutate(
+        k_buurt=ibis.ifelse(norm.k_buurt.re_search(r"^\d{8}$"), "BU" + norm.k_buurt, norm.k_buurt)
+    )
+    return norm.group_by(keys).aggregate(
+        k_gevonden=norm.k_buurt.min(), k_aantal=norm.k_buurt.nunique()
+    )
+
+
+# -- classification -------------------------------------------------------------------------
+
+
+def _classify(
+    rows: ir.Table, spec: DeliverySpec, lookup: ir.Table | None, area: ir.Table
+) -> ir.Table:
+    region = spec.regio
+    if lookup is not None:
+        preds = [rows.regio == lookup.k_postcode]
+        if "k_huisnummer" in lookup.columns:
+            preds.append(rows.huisnummer == lookup.k_huisnummer)
+        rows = rows.left_join(lookup, preds).select(rows, lookup.k_gevonden, lookup.k_aantal)
+        rows = rows.mutate(
+            buurt=ibis.ifelse(rows.k_aantal == 1, rows.k_gevonden, ibis.null("string"))
+        )
+    else:
+        rows = rows.mutate(buurt=rows.regio)
+    rows = rows.left_join(area, rows.buurt == area.a_buurt).select(rows, area.a_wijk)
+    needed = _needed_keys(spec)
+    checks: list[tuple[ir.BooleanValue, str]] = []
+    if "persoon" in needed:
+        checks.append((rows.persoon.isnull(), "persoonsnummer ontbreekt"))
+    if "huishouden" in needed:
+        checks.append((rows.huishouden.isnull(), "huishoudnummer ontbreekt"))
+    if lookup is not None:
+        checks += [
+            (rows.regio.isnull(), "postcode ontbreekt"),
+            (~rows.regio.re_search(r"^[1-9][0-9]{3}[A-Z]{2}$"), "ongeldige postcode"),
+        ]
+        if region.huisnummer:
+            checks.append((rows.huisnummer.isnull(), "huisnummer ontbreekt"))
+        checks += [
+            (rows.k_aantal.isnull(), "postcode niet in de koppeltabel"),
+            (rows.k_aantal > 1, "postcode in meerdere buurten"),
+        ]
+    else:
+        checks.append((rows.regio.isnull(), "buurtcode ontbreekt"))
+    checks += [
+        (rows.a_wijk.isnull(), "onbekende buurt (niet in gebied of indeling)"),
+        (rows.begin_fout, "onmogelijke datum"),
+        (rows.begin.isnull(), "datum ontbreekt"),
+        (rows.einde_fout, "onmogelijke einddatum"),
+        (rows.einde < rows.begin, "einddatum voor begindatum"),
+    ]
+    for dim in spec.used_dimensions():
+        value, flag = rows[f"d_{dim.naam}"], rows[f"f_{dim.naam}"]
+        if dim.soort == "leeftijd":
+            checks.append((flag, f"onmogelijke geboortedatum ({dim.naam})"))
+        elif dim.soort == "getal":
+            checks.append((flag, f"geen getal ({dim.naam})"))
+        else:
+            checks.append((flag, f"onbekende waarde ({dim.naam})"))
+        checks.append((value.isnull(), f"waarde ontbreekt ({dim.naam})"))
+    for i, column in enumerate(_amount_columns(spec)):
+        checks += [
+            (rows[f"bedrag_{i}_fout"], f"ongeldig bedrag ({column})"),
+            (rows[f"bedrag_{i}"].isnull(), f"bedrag ontbreekt ({column})"),
+            (rows[f"bedrag_{i}"] < 0, f"negatief bedrag ({column})"),
+        ]
+    reason = ibis.cases(
+        *[(cond.fill_null(False), text) for cond, text in checks], else_=ibis.null("string")
+    )
+    return rows.mutate(reden=reason)
+
+
+# -- periods --------------------------------------------------------------------------------
+
+
+def _active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) -> ir.BooleanValue:
+    period = spec.periode
+    if period.einde is None:
+        return (rows.begin >= start) & (rows.begin <= end)
+    if period.soort == "peildatum":
+        return (rows.begin <= ref) & (rows.einde.isnull() | (rows.einde >= ref))
+    return (rows.begin <= end) & (rows.einde.isnull() | (rows.einde >= start))
+
+
+def _periods_table(spec: DeliverySpec, periods: list[Period]) -> ir.Table:
+    return ibis.memtable(
+        {
+            "periode": [p.label for p in periods],
+            "p_start": [p.start_int for p in periods],
+            "p_end": [p.end_int for p in periods],
+            "p_ref": [spec.periode.reference_int(p) for p in periods],
+        },
+        schema={"periode": "string", "p_start": "int64", "p_end": "int64", "p_ref": "int64"},
+    )
+
+
+def _dimension_value(act: ir.Table, dim: Dimension) -> ir.StringValue:
+    value = act[f"d_{dim.naam}"]
+    if dim.soort == "categorie":
+        return value
+    labels = dim.band_labels()
+    bands = dim.klassen or []
+    number = (act.p_ref - value) // 10000 if dim.soort == "leeftijd" else value
+    cases = [(number >= lo, label) for lo, label in reversed(list(zip(bands, labels, strict=True)))]
+    return ibis.cases(*cases, else_=ibis.null("string"))
+
+
+def _latest(act: ir.Table, value: ir.StringValue) -> ir.StringValue:
+    """The value of the latest record (ties: the largest value) — deterministic on every engine."""
+    return (act.begin.cast("string") + value).max().substr(8)
+
+
+# -- roll-ups -------------------------------------------------------------------------------
+
+
+def _levels(division: Division) -> list[Callable[[ir.StringValue], ir.StringValue]]:
+    levels: list[Callable[[ir.StringValue], ir.StringValue]] = [
+        lambda b: b,
+        lambda b: "WK" + b.substr(2, 6),
+        lambda b: "GM" + b.substr(2, 4),
+    ]
+    if division.national:
+        levels.append(lambda b: ibis.literal("NL00"))
+    return levels
+
+
+def _subsets(items: list[str]) -> Iterator[set[str]]:
+    for r in range(len(items) + 1):
+        for combo in combinations(items, r):
+            yield set(combo)
+
+
+def _rollup_counts(
+    leaf: ir.Table, dims: list[str], additive: list[str], division: Division
+) -> ir.Table:
+    parts = []
+    for level in _levels(division):
+        for totalled in _subsets(additive):
+            cols = {
+                "periode": leaf.periode,
+                "regiocode": level(leaf.buurt),
+                **{d: (ibis.literal(TOTAL) if d in totalled else leaf[d]) for d in dims},
+                "aantal": leaf.aantal,
+            }
+            t = leaf.select(**cols)
+            parts.append(
+                t.group_by(["periode", "regiocode", *dims]).aggregate(aantal=t.aantal.sum())
+            )
+    return ibis.union(*parts)
+
+
+def _rollup_amounts(
+    contrib: ir.Table, dims: list[str], holding: str, division: Division
+) -> ir.Table:
+    parts = []
+    cell = ["periode", "regiocode", *dims]
+    for level in _levels(division):
+        for totalled in _subsets(dims):
+            t = contrib.select(
+                periode=contrib.periode,
+                regiocode=level(contrib.buurt),
+                **{d: (ibis.literal(TOTAL) if d in totalled else contrib[d]) for d in dims},
+                h=contrib[holding],
+                cent=contrib.cent,
+            )
+            per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum())
+            ranked = per_holding.mutate(
+                r=ibis.row_number().over(group_by=cell, order_by=[ibis.desc("cent"), "h"])
+            )
+            parts.append(
+                ranked.group_by(cell).aggregate(
+                    bijdragers=ranked.count(),
+                    som_cent=ranked.cent.sum(),
+                    top1_cent=ranked.cent.max(where=ranked.r == 0),
+                    top2_cent=ranked.cent.max(where=ranked.r == 1),
                 )
             )
-        except (pa.ArrowInvalid, OSError, LookupError) as err:
-            raise SpecError(
-                f"Invoerbestand '{item.pad.name}' is niet te lezen ({type(err).__name__}).",
-                code="BB-SPEC-002",
-                hint="Controleer scheidingsteken en tekenset in de specificatie.",
-            ) from err
-    return pa.concat_tables(
-        [t.cast(pa.schema([(n, pa.string()) for n in t.column_names])) for t in tables]
+    return ibis.union(*parts)
+
+
+# -- the whole aggregation ------------------------------------------------------------------
+
+
+@contextmanager
+def _workdir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="buurtbeeld-bron-") as tmp:
+        yield Path(tmp)
+
+
+def _say(progress: Progress | None, text: str) -> None:
+    if progress is not None:
+        progress(text)
+
+
+def _ordered(con: BaseBackend, expr: ir.Table, keys: list[str]) -> pa.Table:
+    return con.to_pyarrow(expr.order_by(keys))
+
+
+def aggregate(
+    spec: DeliverySpec,
+    *,
+    engine: EngineName | None = None,
+    con: BaseBackend | None = None,
+    progress: Progress | None = None,
+    workdir: Path | None = None,
+) -> Aggregation:
+    """Read, validate and aggregate a delivery on DuckDB or Spark.
+
+    Parameters
+    ----------
+    spec
+        The validated delivery spec.
+    engine
+        ``duckdb`` or ``spark``; default: the spec's ``engine``.
+    con
+        An open Ibis backend to use instead (tests share one Spark session).
+    progress
+        Called with a Dutch description of each step.
+    workdir
+        Folder for staged inputs (default: a temporary folder, removed afterwards).
+
+    Raises
+    ------
+    SpecError
+        ``BB-SPEC-002`` unreadable input, ``BB-SPEC-003`` missing columns, ``BB-SPEC-001``
+        too many categories (a free-text or identifier column used as a dimension).
+    """
+    engine = engine or spec.engine
+    division = load_division(spec.gemeenten, spec.indelingsjaar)
+    periods = spec.periode.periods()
+    backend = con or connect(engine)
+    with _workdir(workdir) as folder:
+        _say(progress, "Invoer lezen")
+        staged = [
+            stage(item, folder, i, decimal=spec.decimaalteken)
+            for i, item in enumerate(spec.bestanden)
+        ]
+        needed = _source_columns(spec)
+        for s in staged:
+            require_columns(s, needed)
+        lookup = None
+        if spec.regio.koppeltabel is not None:
+            lt = spec.regio.koppeltabel
+            lookup_staged = stage(lt, folder, len(staged), decimal=spec.decimaalteken)
+            require_columns(
+                lookup_staged,
+                [c for c in (lt.postcode, lt.buurtcode, lt.huisnummer) if c],
+                "de koppeltabel",
+            )
+            lookup = _lookup_table(backend, lookup_staged, spec)
+        bad: Counter[str] = Counter()
+        shape_errors = sum(s.bad_shape_rows for s in staged)
+        if shape_errors:
+            bad["regel met verkeerd aantal velden"] = shape_errors
+        files = [_normalise(backend.read_parquet(s.parquet).select(*needed), spec) for s in staged]
+        rows = files[0] if len(files) == 1 else ibis.union(*files, distinct=False)
+        area = ibis.memtable(
+            {
+                "a_buurt": list(division.buurten),
+                "a_wijk": [w for w, _ in division.buurten.values()],
+            },
+            schema={"a_buurt": "string", "a_wijk": "string"},
+        )
+        _say(progress, "Dubbele en ongeldige regels tellen")
+        n_rows = sum(pq.ParquetFile(s.parquet).metadata.num_rows for s in staged)
+        rows_read = n_rows + shape_errors
+        classified = _classify(rows.distinct(), spec, lookup, area)
+        with classified.cache() as cached:
+            unique = int(backend.to_pyarrow(cached.aggregate(n=cached.count()))["n"][0])
+            if n_rows - unique:
+                bad["dubbele regel (eenmaal geteld)"] = n_rows - unique
+            for row in backend.to_pyarrow(
+                cached.group_by("reden").aggregate(n=cached.count())
+            ).to_pylist():
+                if row["reden"] is not None:
+                    bad[str(row["reden"])] += int(row["n"])
+            valid = cached.filter(cached.reden.isnull())
+            in_any = ibis.literal(False)
+            for p in periods:
+                in_any = in_any | _active(
+                    valid, spec, p.start_int, p.end_int, spec.periode.reference_int(p)
+                )
+            left_out = valid.filter(~in_any)
+            outside = int(backend.to_pyarrow(left_out.aggregate(n=left_out.count()))["n"][0])
+            periods_t = _periods_table(spec, periods)
+            act = valid.cross_join(periods_t)
+            act = act.filter(_active(act, spec, act.p_start, act.p_end, act.p_ref))
+            dims = {d.naam: d for d in spec.used_dimensions()}
+            act = act.mutate(
+                **{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()}
+            )
+            tables: list[AggregatedTable] = []
+            for table in spec.tabellen:
+                _say(progress, f"Tabel '{table.naam}' tellen")
+                tables += _aggregate_table(backend, act, spec, table, division)
+    categories = _categories(spec, tables)
+    return Aggregation(
+        spec=spec,
+        division=division,
+        periods=periods,
+        tables=tables,
+        categories=categories,
+        rows_read=rows_read,
+        bad_rows=bad,
+        outside_period=outside,
+        engine=engine,
     )
 
 
-def aggregate(spec: DeliverySpec) -> Aggregation:
-    """Count distinct units per buurt and category for the spec's year."""
-    records = _read(spec)
-    needed = [spec.sleutel, spec.periode.kolom] + [
-        c for c in (spec.categorie, spec.regio.postcode, spec.regio.buurtcode) if c
-    ]
-    missing = [c for c in needed if c not in records.column_names]
-    if missing:
-        raise SpecError(
-            f"Kolommen ontbreken in de invoer: {', '.join(missing)}.",
-            code="BB-SPEC-003",
-            hint="Pas de kolomnamen in de specificatie aan aan het exportbestand.",
+def _aggregate_table(
+    con: BaseBackend, act: ir.Table, spec: DeliverySpec, table: TableSpec, division: Division
+) -> list[AggregatedTable]:
+    dims = [spec.dimension(d) for d in table.dimensies]
+    names = [d.naam for d in dims]
+    exclusive = [d.naam for d in dims if not d.meerdere_per_eenheid]
+    multi = [d.naam for d in dims if d.meerdere_per_eenheid]
+    if table.maat == "som":
+        holding = _holding_key(spec)
+        column = _amount_columns(spec).index(table.kolom or "")
+        region = act.group_by(["periode", holding]).aggregate(buurt=_latest(act, act.buurt))
+        sums = act.group_by(
+            ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
+        ).aggregate(cent=act[f"bedrag_{column}"].sum())
+        contrib = sums.join(region, ["periode", holding])
+        data = _ordered(
+            con,
+            _rollup_amounts(contrib, names, holding, division),
+            ["periode", "regiocode", *names],
         )
-    con = duckdb.connect()
-    con.register("records", records)
-    if spec.regio.postcode:
-        lookup = pacsv.read_csv(
-            spec.regio.koppeltabel,
-            parse_options=pacsv.ParseOptions(delimiter=";"),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"postcode": pa.string(), "buurtcode": pa.string()}
-            ),
+        return [
+            AggregatedTable(
+                table.naam,
+                table,
+                table.titel,
+                names,
+                dict.fromkeys(names, True),
+                "som",
+                "huishoudens" if holding == "huishouden" else "personen",
+                data,
+            )
+        ]
+    unit = "persoon" if spec.table_unit(table) == "personen" else "huishouden"
+    units = act.group_by(["periode", unit]).aggregate(
+        buurt=_latest(act, act.buurt),
+        **{n: _latest(act, act[f"c_{n}"]) for n in exclusive},
+    )
+    out: list[AggregatedTable] = []
+    base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
+    totals = _ordered(
+        con,
+        _rollup_counts(base, exclusive, exclusive, division),
+        ["periode", "regiocode", *exclusive],
+    )
+    label = spec.table_unit(table)
+    if multi:
+        m = multi[0]
+        incidence = act.select("periode", unit, **{m: act[f"c_{m}"]}).distinct()
+        joined = units.join(incidence, ["periode", unit])
+        leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
+        data = _ordered(
+            con, _rollup_counts(leaf, names, exclusive, division), ["periode", "regiocode", *names]
         )
-        con.register("lookup", lookup)
-        region = f"""(SELECT buurtcode FROM lookup l
-                      WHERE upper(replace(l.postcode, ' ', '')) = upper(replace(r."{spec.regio.postcode}", ' ', '')))"""
-        region_present = f"""nullif(trim(r."{spec.regio.postcode}"), '') IS NOT NULL"""
+        out.append(
+            AggregatedTable(
+                table.naam,
+                table,
+                table.titel,
+                names,
+                {n: n != m for n in names},
+                "aantal",
+                label,
+                data,
+            )
+        )
+        out.append(
+            AggregatedTable(
+                f"{table.naam}_totaal",
+                table,
+                f"{table.titel} (totaal)",
+                exclusive,
+                dict.fromkeys(exclusive, True),
+                "aantal",
+                label,
+                totals,
+            )
+        )
     else:
-        region = f'upper(trim(r."{spec.regio.buurtcode}"))'
-        region_present = f"""nullif(trim(r."{spec.regio.buurtcode}"), '') IS NOT NULL"""
-    category = f'trim(r."{spec.categorie}")' if spec.categorie else "'totaal'"
-    con.execute(f"""
-        CREATE TABLE classified AS
-        SELECT r."{spec.sleutel}" AS unit, {region} AS buurt, {category} AS categorie,
-               try_strptime(r."{spec.periode.kolom}", '{spec.periode.formaat}') AS moment,
-               {region_present} AS has_region
-        FROM records r""")
-    bad: Counter[str] = Counter()
-    for reason, n in con.execute(f"""
-        SELECT CASE WHEN unit IS NULL OR trim(unit) = '' THEN 'sleutel ontbreekt'
-                    WHEN NOT has_region THEN 'postcode of buurtcode ontbreekt'
-                    WHEN buurt IS NULL OR NOT starts_with(buurt, 'BU{spec.gemeente[2:]}') THEN 'onbekende regio'
-                    WHEN moment IS NULL THEN 'onmogelijke datum'
-                    WHEN year(moment) <> {spec.periode.jaar} THEN 'buiten de periode'
-               END AS reason, count(*) FROM classified GROUP BY 1""").fetchall():
-        if reason is not None:
-            bad[reason] += int(n)
-    duplicates = con.execute(
-        "SELECT (SELECT count(*) FROM records) - (SELECT count(*) FROM (SELECT DISTINCT * FROM records))"
-    ).fetchone()
-    if duplicates and duplicates[0]:
-        bad["dubbele regel (eenmaal geteld)"] += int(duplicates[0])
-    con.execute(f"""
-        CREATE TABLE good AS SELECT * FROM classified
-        WHERE unit IS NOT NULL AND trim(unit) <> '' AND has_region AND buurt IS NOT NULL
-          AND starts_with(buurt, 'BU{spec.gemeente[2:]}') AND moment IS NOT NULL AND year(moment) = {spec.periode.jaar}""")
-    # each unit belongs to the buurt of its latest record
-    con.execute(
-        "CREATE TABLE home AS SELECT unit, arg_max(buurt, moment) AS buurt FROM good GROUP BY unit"
-    )
-    by_category = {
-        (b, c): int(n)
-        for b, c, n in con.execute(
-            "SELECT h.buurt, g.categorie, count(DISTINCT g.unit) FROM good g JOIN home h USING (unit) GROUP BY ALL"
-        ).fetchall()
+        out.append(
+            AggregatedTable(
+                table.naam,
+                table,
+                table.titel,
+                names,
+                dict.fromkeys(names, True),
+                "aantal",
+                label,
+                totals,
+            )
+        )
+    return out
+
+
+def _categories(spec: DeliverySpec, tables: list[AggregatedTable]) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {d.naam: set(d.categories()) for d in spec.used_dimensions()}
+    for table in tables:
+        for d in table.dimensions:
+            found[d] |= {str(v) for v in table.data[d].to_pylist() if v != TOTAL}
+    for name, values in found.items():
+        if len(values) > MAX_CATEGORIES:
+            raise SpecError(
+                f"Dimensie '{name}' heeft meer dan {MAX_CATEGORIES} verschillende waarden.",
+                hint="Gebruik 'waarden' om de waarden in te delen in categorieën (met 'overig'), "
+                "of kies een andere kolom: een dimensie is geen vrije tekst of nummer.",
+            )
+    order = {d.naam: d.categories() for d in spec.used_dimensions()}
+    return {
+        name: [c for c in order[name] if c in values] + sorted(values - set(order[name]))
+        for name, values in found.items()
     }
-    total = {
-        b: int(n)
-        for b, n in con.execute("SELECT buurt, count(*) FROM home GROUP BY buurt").fetchall()
-    }
-    categories = sorted({c for _, c in by_category})
-    return Aggregation(by_category, total, categories, records.num_rows, bad)
+
+
+def read_staged_table(path: Path) -> pa.Table:
+    """Read a staged Parquet file (tests and debugging)."""
+    return pq.read_table(path)
+
+
+__all__ = [
+    "TOTAL",
+    "AggregatedTable",
+    "Aggregation",
+    "InputFile",
+    "aggregate",
+]

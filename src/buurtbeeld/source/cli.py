@@ -1,80 +1,170 @@
-"""``buurtbeeld bron``: the source toolkit a partner runs on their own machine."""
+"""``buurtbeeld bron``: the source toolkit a partner runs on their own machine.
+
+The lead mounts :data:`bron_app` as ``buurtbeeld bron``. Output never shows a record or a
+hidden value: only counts of rows per reason and of cells per status.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.source.aggregate import aggregate
-from buurtbeeld.source.package import build_package
+from buurtbeeld.source.aggregate import Aggregation, aggregate
+from buurtbeeld.source.engines import EngineName
+from buurtbeeld.source.pipeline import default_target, make_package
 from buurtbeeld.source.spec import load_spec
-from buurtbeeld.source.synthetic import generate_wmo
+from buurtbeeld.source.synthetic import REGISTERS, generate
 
 bron_app = typer.Typer(
-    help="Brontoolkit: tellen en beveiligen bij de bron; alleen beveiligde tabellen verlaten uw machine.",
+    help="Brontoolkit: tel en beveilig bij de bron; alleen het beveiligde pakket verlaat uw machine.",
     no_args_is_help=True,
 )
 console = Console()
 
+STEPS_CHECK = 4
+STEPS_PACKAGE = 7
+
 
 def _fail(err: BuurtbeeldError) -> None:
     Console(stderr=True).print(
-        f"[bold red]Fout {err.code}[/]: {err.message}\n[bold]Oplossing:[/] {err.hint}"
+        f"[bold red]Fout {err.code}[/]: {err.message}\n[bold]Oplossing:[/] {err.hint}",
+        highlight=False,
     )
     raise typer.Exit(code=2)
 
 
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Starten", total=total)
+
+        def step(text: str) -> None:
+            progress.update(task, description=text, advance=1)
+
+        yield step
+        progress.update(task, completed=total)
+
+
+def _bad_rows(agg: Aggregation) -> None:
+    console.print(
+        f"{agg.rows_read} regels gelezen; {agg.valid_rows} geldig; "
+        f"{agg.outside_period} geldig maar buiten de periode(n).",
+        highlight=False,
+    )
+    if not agg.bad_rows:
+        console.print("[green]Geen ongeldige regels.[/]")
+        return
+    table = Table(title="Ongeldige regels per reden (niet meegeteld; inhoud wordt nooit getoond)")
+    table.add_column("reden")
+    table.add_column("regels", justify="right")
+    for reason, n in sorted(agg.bad_rows.items()):
+        table.add_row(reason, str(n))
+    console.print(table)
+
+
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="Rekenmachine: duckdb (standaard) of spark (groot volume)."),
+]
+
+
+def _engine(value: str | None) -> EngineName | None:
+    if value is None:
+        return None
+    if value not in ("duckdb", "spark"):
+        raise typer.BadParameter("kies duckdb of spark", param_hint="--engine")
+    return value  # type: ignore[return-value]
+
+
 @bron_app.command("genereer")
 def generate_command(
-    map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map voor de synthetische export.")],
+    map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map voor de synthetische exports.")],
     gemeente: Annotated[str, typer.Option(help="Gemeentecode, bijvoorbeeld GM0505.")] = "GM0505",
     zaad: Annotated[int, typer.Option(help="Zaad voor de toevalsgenerator (herhaalbaar).")] = 2024,
+    jaar: Annotated[int, typer.Option(help="Jaar van de exports.")] = 2024,
+    register: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Alleen deze registers ({', '.join(REGISTERS)}); herhaalbaar."),
+    ] = None,
 ) -> None:
-    """Maak een synthetische Wmo-export (fictieve personen) voor demo's en tests."""
-    with console.status("Synthetische export maken"):
-        extract = generate_wmo(map_, gemeente=gemeente, seed=zaad)
+    """Maak synthetische exports (fictieve personen) met een specificatie per register."""
+    chosen = tuple(register or REGISTERS)
+    unknown = [r for r in chosen if r not in REGISTERS]
+    if unknown:
+        raise typer.BadParameter(f"kies uit {', '.join(REGISTERS)}", param_hint="--register")
+    try:
+        with console.status("Synthetische exports maken (fictieve personen)"):
+            out = generate(map_, gemeente=gemeente, seed=zaad, year=jaar, registers=chosen)
+    except ValueError as err:
+        console.print(f"[bold red]Fout[/]: {err}")
+        raise typer.Exit(code=2) from err
     console.print(
-        f"[green]Gemaakt[/]: {extract.records} ({extract.rows} regels, {extract.persons} fictieve cliënten) en {extract.lookup}"
+        f"[green]Gemaakt[/] in {out.folder}: fictieve bevolking van {out.persons} personen, "
+        f"koppeltabel {out.lookup.name}.",
+        highlight=False,
     )
+    for name in chosen:
+        console.print(
+            f"  {name}: {out.extracts[name].name} ({out.rows[name]} regels), specificatie {out.specs[name].name}",
+            highlight=False,
+        )
 
 
 @bron_app.command("controleer")
-def check_command(spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")]) -> None:
+def check_command(
+    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+    engine: EngineOpt = None,
+) -> None:
     """Controleer een specificatie en tel ongeldige regels per reden (proefdraai, schrijft niets)."""
     try:
         delivery = load_spec(spec)
-        with console.status("Tellen"):
-            agg = aggregate(delivery)
+        with _progress(STEPS_CHECK) as step:
+            agg = aggregate(delivery, engine=_engine(engine), progress=step)
     except BuurtbeeldError as err:
         _fail(err)
-    console.print(
-        f"{agg.rows_read} regels gelezen; {sum(agg.total.values())} unieke {delivery.eenheid} in {len(agg.total)} buurten."
-    )
-    for reason, n in sorted(agg.bad_rows.items()):
-        console.print(f"  ongeldig — {reason}: {n}")
+    console.print(f"[green]Specificatie in orde[/]: {spec.name}", highlight=False)
+    _bad_rows(agg)
+    for table in agg.tables:
+        console.print(
+            f"  tabel {table.name}: {table.measure}, {table.unit}, dimensies {', '.join(table.dimensions) or 'geen'}",
+            highlight=False,
+        )
 
 
 @bron_app.command("maak-pakket")
 def package_command(
     spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
     uit: Annotated[Path | None, typer.Option(help="Pakketbestand (.zip).")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Tel, beveilig (onderdrukking, afronding, aanvalscontrole) en schrijf het pakket met rapport."""
     try:
         delivery = load_spec(spec)
-        target = uit or spec.with_name(
-            f"{delivery.dataset}-{delivery.gemeente}-{delivery.periode.jaar}.zip"
-        )
-        with console.status("Tellen en beveiligen") as status:
-            agg = aggregate(delivery)
-            status.update("Beveiligen en aanvalscontrole")
-            build_package(delivery, agg, target)
+        target = uit or default_target(delivery, spec.parent)
+        with _progress(STEPS_PACKAGE) as step:
+            result = make_package(delivery, target, engine=_engine(engine), progress=step)
     except BuurtbeeldError as err:
         _fail(err)
+    _bad_rows(result.aggregation)
+    hidden = result.delivery.hidden_by_reason()
     console.print(
-        f"[green]Pakket gemaakt[/]: {target} (met rapport.md voor de privacyfunctionaris)"
+        f"[green]Pakket gemaakt[/]: {result.path} — {len(result.delivery.outputs)} tabellen; verborgen cellen: "
+        + (", ".join(f"{k} {v}" for k, v in hidden.items()) or "geen"),
+        highlight=False,
     )
+    console.print("Lees rapport.md in het pakket voor de privacyfunctionaris.")

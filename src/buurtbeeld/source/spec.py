@@ -1,107 +1,510 @@
-"""The partner's delivery spec (YAML, validated with pydantic; Dutch messages)."""
+"""The partner's delivery spec: YAML, validated with pydantic, Dutch messages with line numbers.
+
+A spec says which files to read, which unit to count (distinct persons or households, never
+records), how records find their buurt, which period(s), which dimensions and measures, the
+target region division and the protection profile. See docs/source-toolkit.md for every field.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.source.errors import SpecError
+from buurtbeeld.source.periods import (
+    DateFormat,
+    Period,
+    compile_format,
+    finer_or_equal,
+    periods_between,
+)
+
+__all__ = [
+    "DeliverySpec",
+    "Dimension",
+    "InputFile",
+    "LookupTable",
+    "PeriodSpec",
+    "RegionSpec",
+    "SpecError",
+    "TableSpec",
+    "load_spec",
+    "parse_spec",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+FileFormat = Literal["csv", "xlsx", "parquet"]
 
 
-class SpecError(BuurtbeeldError, ValueError):
-    """A delivery spec is invalid."""
-
-    code = "BB-SPEC-001"
-    http_status = 422
-    default_hint = "Corrigeer de specificatie (YAML); zie examples/ voor een voorbeeld."
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class InputFile(BaseModel):
-    """One input file of the delivery."""
+class InputFile(_Model):
+    """One input file of the delivery (several files are read as one)."""
 
-    model_config = ConfigDict(extra="forbid")
     pad: Path
-    scheidingsteken: str = ";"
+    formaat: FileFormat | None = Field(
+        default=None, description="csv, xlsx or parquet; default: from the file name"
+    )
+    scheidingsteken: str = Field(default=";", min_length=1, max_length=1)
     tekenset: str = "utf-8"
+    blad: str | None = Field(default=None, description="XLSX sheet (default: the first)")
+
+    @field_validator("tekenset")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError as err:
+            raise ValueError(f"onbekende tekenset '{value}' (bijvoorbeeld utf-8, cp1252)") from err
+        return value
+
+    @property
+    def file_format(self) -> FileFormat:
+        """The declared format, or the one the file name suggests."""
+        if self.formaat:
+            return self.formaat
+        suffix = self.pad.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            return "xlsx"
+        if suffix in (".parquet", ".pq"):
+            return "parquet"
+        return "csv"
 
 
-class RegionSpec(BaseModel):
-    """How records find their buurt: a buurtcode column, or postcode via a lookup table."""
+class LookupTable(InputFile):
+    """The partner's postcode table: PC6 (optionally + huisnummer) → buurtcode."""
 
-    model_config = ConfigDict(extra="forbid")
+    postcode: str = "postcode"
+    huisnummer: str | None = None
+    buurtcode: str = "buurtcode"
+
+
+class RegionSpec(_Model):
+    """How a record finds its buurt: a buurtcode column, or postcode (+ huisnummer) via a table."""
+
     buurtcode: str | None = None
     postcode: str | None = None
-    koppeltabel: Path | None = Field(
-        default=None, description="CSV with columns postcode;buurtcode"
-    )
+    huisnummer: str | None = None
+    koppeltabel: LookupTable | None = None
+
+    @field_validator("koppeltabel", mode="before")
+    @classmethod
+    def _path_shorthand(cls, value: Any) -> Any:
+        return {"pad": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RegionSpec:
+        if (self.buurtcode is None) == (self.postcode is None):
+            raise ValueError("geef precies één van 'buurtcode' of 'postcode' op")
+        if self.postcode and self.koppeltabel is None:
+            raise ValueError("'postcode' vraagt om een 'koppeltabel' (postcode → buurtcode)")
+        if self.huisnummer and (self.koppeltabel is None or self.koppeltabel.huisnummer is None):
+            raise ValueError(
+                "'huisnummer' vraagt om een koppeltabel met een kolom 'huisnummer' (postcode + huisnummer → buurtcode)"
+            )
+        return self
 
 
-class PeriodSpec(BaseModel):
-    """Which records count: a date column and the year (flow: 'gedurende' the year)."""
+class PeriodSpec(_Model):
+    """Which records count in which period.
 
-    model_config = ConfigDict(extra="forbid")
-    kolom: str
+    ``gedurende`` (flow): a unit counts in a period when one of its records is active at some
+    moment in it. ``peildatum`` (stock): when a record is active on the period's reference day
+    (its last day, or its first with ``peildag: begin``).
+    """
+
+    soort: Literal["gedurende", "peildatum"] = "gedurende"
+    begin: str = Field(description="column with the start date (or the event date)")
+    einde: str | None = Field(default=None, description="column with the end date (empty: open)")
     formaat: str = "%d-%m-%Y"
-    jaar: int
+    per: Literal["maand", "kwartaal", "jaar"] = "jaar"
+    jaar: int | None = Field(default=None, ge=1900, le=2100)
+    van: date | None = None
+    tot: date | None = None
+    peildag: Literal["einde", "begin"] = "einde"
+
+    @field_validator("formaat")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        compile_format(value)
+        return value
+
+    @model_validator(mode="after")
+    def _range(self) -> PeriodSpec:
+        if self.jaar is not None and (self.van or self.tot):
+            raise ValueError("geef 'jaar' óf 'van' en 'tot' op, niet beide")
+        if self.jaar is None and (self.van is None or self.tot is None):
+            raise ValueError("geef 'jaar' op, of 'van' en 'tot' (datums, bijvoorbeeld 2024-01-01)")
+        if self.van and self.tot and self.tot < self.van:
+            raise ValueError("'tot' ligt voor 'van'")
+        if self.soort == "peildatum" and self.einde is None:
+            raise ValueError("'peildatum' vraagt om een kolom met de einddatum ('einde')")
+        fmt = compile_format(self.formaat)
+        if not finer_or_equal(fmt.granularity, self.per):
+            raise ValueError(
+                f"datums in formaat '{self.formaat}' ({fmt.granularity}) zijn te grof voor perioden per {self.per}"
+            )
+        if len(self.periods()) > 120:
+            raise ValueError("meer dan 120 perioden in één levering; splits de levering")
+        return self
+
+    @property
+    def date_format(self) -> DateFormat:
+        """The compiled date format."""
+        return compile_format(self.formaat)
+
+    def periods(self) -> list[Period]:
+        """The reporting periods of this delivery."""
+        first = self.van or date(int(self.jaar or 0), 1, 1)
+        last = self.tot or date(int(self.jaar or 0), 12, 31)
+        return periods_between(first, last, self.per)
+
+    def reference_int(self, period: Period) -> int:
+        """The reference day (``yyyymmdd``) of a period for stocks."""
+        return period.end_int if self.peildag == "einde" else period.start_int
 
 
-class TableSpec(BaseModel):
-    """How the table is named in the package."""
+class Dimension(_Model):
+    """A breakdown of the counts, e.g. voorziening or age band.
 
-    model_config = ConfigDict(extra="forbid")
-    naam: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    ``meerdere_per_eenheid``: a unit may fall in several categories (a client with two
+    voorzieningen); its total is then a distinct count, published as a separate table
+    ``<tabel>_totaal``. Otherwise each unit gets the category of its latest record and the
+    categories add up to the total.
+    """
+
+    naam: Identifier
+    kolom: str
+    soort: Literal["categorie", "leeftijd", "getal"] = "categorie"
+    meerdere_per_eenheid: bool = False
+    waarden: dict[str, str] | None = Field(
+        default=None, description="recoding of raw values to published categories"
+    )
+    overig: str | None = Field(default=None, description="category for values not in 'waarden'")
+    klassen: list[int] | None = Field(
+        default=None, description="lower bounds of the bands (leeftijd, getal)"
+    )
+    formaat: str = Field(default="%d-%m-%Y", description="date format of a birth date column")
+
+    @model_validator(mode="after")
+    def _check(self) -> Dimension:
+        if self.soort in ("leeftijd", "getal"):
+            bands = self.klassen or []
+            if len(bands) < 2 or sorted(set(bands)) != bands or bands[0] < 0:
+                raise ValueError(
+                    "'klassen' moet oplopende ondergrenzen hebben, minstens twee (bijvoorbeeld [0, 18, 65])"
+                )
+            if self.waarden or self.overig:
+                raise ValueError("'waarden' en 'overig' horen bij soort 'categorie'")
+            if self.meerdere_per_eenheid:
+                raise ValueError("een leeftijds- of getalklasse is er één per eenheid")
+        elif self.klassen:
+            raise ValueError("'klassen' hoort bij soort 'leeftijd' of 'getal'")
+        if self.soort == "leeftijd":
+            fmt = compile_format(self.formaat)
+            if fmt.granularity == "jaar":
+                raise ValueError("een geboortedatum heeft minstens een maand nodig")
+        labels = self.categories()
+        if "totaal" in labels:
+            raise ValueError("'totaal' is gereserveerd voor het totaal")
+        return self
+
+    def band_labels(self) -> list[str]:
+        """Labels of the bands: ``0-17``, ``18-64``, ``65+``."""
+        bands = self.klassen or []
+        return [
+            f"{lo}-{hi - 1}" if hi is not None else f"{lo}+"
+            for lo, hi in zip(bands, [*bands[1:], None], strict=True)
+        ]
+
+    def categories(self) -> list[str]:
+        """Categories known from the spec (values seen in the data are added later)."""
+        if self.soort != "categorie":
+            return self.band_labels()
+        labels = set((self.waarden or {}).values())
+        if self.overig:
+            labels.add(self.overig)
+        return sorted(labels)
+
+
+class TableSpec(_Model):
+    """One published table: a measure broken down by dimensions over all region levels."""
+
+    naam: Identifier
     titel: str
+    dimensies: list[str] = Field(default_factory=list, max_length=3)
+    maat: Literal["aantal", "som"] = "aantal"
+    kolom: str | None = Field(default=None, description="amount column (maat: som)")
+    eenheid: Literal["personen", "huishoudens"] | None = None
     richting: Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"] = "neutraal"
 
+    @model_validator(mode="after")
+    def _measure(self) -> TableSpec:
+        if self.maat == "som" and not self.kolom:
+            raise ValueError("'maat: som' vraagt om een bedragkolom ('kolom')")
+        if self.maat == "aantal" and self.kolom:
+            raise ValueError("'kolom' hoort bij 'maat: som'")
+        if len(set(self.dimensies)) != len(self.dimensies):
+            raise ValueError("een dimensie staat twee keer in de tabel")
+        return self
 
-class DeliverySpec(BaseModel):
-    """A delivery: inputs, unit, region, period, category, protection profile."""
 
-    model_config = ConfigDict(extra="forbid")
-    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    bron: str
+class Keys(_Model):
+    """Columns with the person and household identifiers (pseudonymised or not)."""
+
+    persoon: str | None = None
+    huishouden: str | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Keys:
+        if not (self.persoon or self.huishouden):
+            raise ValueError("geef de kolom met het persoons- en/of huishoudnummer op")
+        return self
+
+
+class DeliverySpec(_Model):
+    """A delivery: inputs, unit, region, period, dimensions, tables and protection profile."""
+
+    dataset: Identifier
+    bron: str = Field(min_length=1)
+    gemeente: str | list[str] = Field(
+        description="GM code(s) of the target area; NL00 for the whole country"
+    )
+    indelingsjaar: int = 2023
+    profiel: Literal["cbs-zorg", "drempel-10"] = "cbs-zorg"
+    engine: Literal["duckdb", "spark"] = "duckdb"
     bestanden: list[InputFile] = Field(min_length=1)
     eenheid: Literal["personen", "huishoudens"] = "personen"
-    sleutel: str = Field(
-        description="Column with the person (or household) id; records are never counted"
-    )
+    sleutels: Keys
+    decimaalteken: Literal[",", "."] = ","
     regio: RegionSpec
-    gemeente: str = Field(pattern=r"^GM\d{4}$")
-    indelingsjaar: int = 2023
     periode: PeriodSpec
-    categorie: str | None = None
-    profiel: Literal["cbs-zorg", "drempel-10"] = "cbs-zorg"
-    tabel: TableSpec
+    dimensies: list[Dimension] = Field(default_factory=list, max_length=6)
+    tabellen: list[TableSpec] = Field(min_length=1)
+    zaadbestand: Path | None = Field(
+        default=None,
+        description="secret file with the rounding seed (default: .buurtbeeld-zaad beside the spec)",
+    )
+
+    @field_validator("gemeente")
+    @classmethod
+    def _codes(cls, value: str | list[str]) -> str | list[str]:
+        import re
+
+        codes = [value] if isinstance(value, str) else value
+        if not codes:
+            raise ValueError("geef minstens één gemeentecode op")
+        for code in codes:
+            if not re.fullmatch(r"GM\d{4}|NL00", code):
+                raise ValueError(f"'{code}' is geen gemeentecode (GM + 4 cijfers) of NL00")
+        if "NL00" in codes and len(codes) > 1:
+            raise ValueError("NL00 (heel Nederland) staat alleen")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeliverySpec:
+        names = [d.naam for d in self.dimensies]
+        if len(set(names)) != len(names):
+            raise ValueError("twee dimensies hebben dezelfde naam")
+        tables = [t.naam for t in self.tabellen]
+        if len(set(tables)) != len(tables):
+            raise ValueError("twee tabellen hebben dezelfde naam")
+        by_name = {d.naam: d for d in self.dimensies}
+        for table in self.tabellen:
+            unknown = [d for d in table.dimensies if d not in by_name]
+            if unknown:
+                raise ValueError(
+                    f"tabel '{table.naam}' noemt onbekende dimensie '{unknown[0]}' (kies uit: {', '.join(names) or 'geen'})"
+                )
+            multi = [d for d in table.dimensies if by_name[d].meerdere_per_eenheid]
+            if len(multi) > 1:
+                raise ValueError(
+                    f"tabel '{table.naam}': hoogstens één dimensie met 'meerdere_per_eenheid'"
+                )
+            if table.maat == "aantal" and any(
+                t.naam == f"{table.naam}_totaal" for t in self.tabellen
+            ):
+                raise ValueError(f"tabelnaam '{table.naam}_totaal' is gereserveerd")
+            unit = table.eenheid or self.eenheid
+            if unit == "personen" and not self.sleutels.persoon:
+                raise ValueError(f"tabel '{table.naam}' telt personen: geef 'sleutels.persoon' op")
+            if unit == "huishoudens" and not self.sleutels.huishouden:
+                raise ValueError(
+                    f"tabel '{table.naam}' telt huishoudens: geef 'sleutels.huishouden' op"
+                )
+        return self
+
+    # -- derived -------------------------------------------------------------------------
+
+    @property
+    def gemeenten(self) -> list[str]:
+        """The target gemeente codes (``["NL00"]`` for the whole country)."""
+        return [self.gemeente] if isinstance(self.gemeente, str) else list(self.gemeente)
+
+    def dimension(self, name: str) -> Dimension:
+        """A dimension by name."""
+        return next(d for d in self.dimensies if d.naam == name)
+
+    def table_unit(self, table: TableSpec) -> str:
+        """``personen`` or ``huishoudens`` for a table."""
+        return table.eenheid or self.eenheid
+
+    def used_dimensions(self) -> list[Dimension]:
+        """Dimensions used by at least one table, in spec order."""
+        used = {d for t in self.tabellen for d in t.dimensies}
+        return [d for d in self.dimensies if d.naam in used]
+
+    def canonical_json(self) -> str:
+        """The spec as canonical JSON (file paths by name only, so moving a folder keeps the hash)."""
+        data = self.model_dump(mode="json", exclude={"zaadbestand"})
+        for item in data["bestanden"]:
+            item["pad"] = Path(item["pad"]).name
+        if data["regio"].get("koppeltabel"):
+            data["regio"]["koppeltabel"]["pad"] = Path(data["regio"]["koppeltabel"]["pad"]).name
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        """SHA-256 of :meth:`canonical_json` (recorded in the manifest)."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-def load_spec(path: Path) -> DeliverySpec:
-    """Read and validate a spec; relative file paths are relative to the spec's folder."""
+# -- loading with line numbers --------------------------------------------------------------
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value
+            out[(*path, name)] = key.start_mark.line + 1
+            _line_index(value, (*path, name), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*path, i), out)
+
+
+_MESSAGES = {
+    "missing": "ontbreekt",
+    "extra_forbidden": "onbekend veld (typfout?)",
+    "literal_error": "ongeldige keuze",
+    "string_type": "moet tekst zijn",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "bool_parsing": "moet ja/nee (true/false) zijn",
+    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_type": "moet een datum zijn (JJJJ-MM-DD)",
+    "list_type": "moet een lijst zijn",
+    "dict_type": "moet een lijst van velden zijn",
+    "model_type": "moet een lijst van velden zijn",
+    "string_pattern_mismatch": "alleen kleine letters, cijfers en _ (begin met een letter)",
+    "too_short": "te kort of leeg",
+    "too_long": "te lang",
+    "greater_than_equal": "te klein",
+    "less_than_equal": "te groot",
+    "string_too_short": "mag niet leeg zijn",
+    "string_too_long": "te lang",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    text = _MESSAGES.get(kind, str(error["msg"]))
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected")
+        if expected:
+            text += f" (kies uit {expected})"
+    return text
+
+
+def parse_spec(text: str, *, name: str = "specificatie", base: Path | None = None) -> DeliverySpec:
+    """Validate a spec given as YAML text; relative paths are relative to ``base``.
+
+    Raises
+    ------
+    SpecError
+        ``BB-SPEC-001`` with file, line and field of every problem.
+    """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise SpecError(f"'{path}' is niet te lezen als YAML ({type(err).__name__}).") from err
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (regel {mark.line + 1})" if mark is not None else ""
+        raise SpecError(
+            f"{name}{where}: geen geldige YAML.",
+            hint="Controleer inspringing en dubbele punten; zet tekst met ':' of '#' tussen aanhalingstekens.",
+        ) from err
+    if not isinstance(data, dict):
+        raise SpecError(
+            f"{name}: de specificatie moet een lijst van velden zijn (dataset, bron, …)."
+        )
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), lines)
     try:
         spec = DeliverySpec.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
-        raise SpecError(f"{path.name}: {problems}.") from err
-    base = path.parent
-    for item in spec.bestanden:
-        if not item.pad.is_absolute():
-            item.pad = base / item.pad
-    if spec.regio.koppeltabel is not None and not spec.regio.koppeltabel.is_absolute():
-        spec.regio.koppeltabel = base / spec.regio.koppeltabel
-    if (spec.regio.buurtcode is None) == (spec.regio.postcode is None):
+        problems = []
+        for error in err.errors():
+            loc = tuple(
+                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
+            probe = loc
+            while probe and probe not in lines:
+                probe = probe[:-1]
+            line = lines.get(probe, 1)
+            field = ".".join(str(p) for p in loc) or "(hele specificatie)"
+            problems.append(f"{name}, regel {line}, veld '{field}': {_message(error)}")
         raise SpecError(
-            f"{path.name}: geef in 'regio' precies één van 'buurtcode' of 'postcode' op."
-        )
-    if spec.regio.postcode and spec.regio.koppeltabel is None:
-        raise SpecError(
-            f"{path.name}: 'regio.postcode' vraagt om een 'koppeltabel' (postcode;buurtcode)."
-        )
+            "De specificatie is ongeldig:\n  " + "\n  ".join(problems),
+        ) from err
+    if base is not None:
+        for item in spec.bestanden:
+            if not item.pad.is_absolute():
+                item.pad = base / item.pad
+        lookup = spec.regio.koppeltabel
+        if lookup is not None and not lookup.pad.is_absolute():
+            lookup.pad = base / lookup.pad
+        if spec.zaadbestand is not None and not spec.zaadbestand.is_absolute():
+            spec.zaadbestand = base / spec.zaadbestand
     return spec
+
+
+def load_spec(path: Path) -> DeliverySpec:
+    """Read and validate a spec file; relative paths are relative to the spec's folder.
+
+    Raises
+    ------
+    SpecError
+        ``BB-SPEC-001``: unreadable or invalid; the message names file, line and field.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(
+            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
+            hint="Controleer het pad; sla de specificatie op als UTF-8.",
+        ) from err
+    spec = parse_spec(text, name=path.name, base=path.parent)
+    if spec.zaadbestand is None:
+        spec.zaadbestand = path.parent / ".buurtbeeld-zaad"
+    return spec
+
+
+def period_labels(spec: DeliverySpec) -> list[str]:
+    """Labels of the delivery's periods, e.g. ``["2024"]`` or ``["2024-K1", …]``."""
+    return [p.label for p in spec.periode.periods()]

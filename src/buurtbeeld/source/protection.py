@@ -1,0 +1,240 @@
+"""The one place where aggregation meets disclosure control: aggregate → **protect** → package.
+
+All count tables of a delivery become one linked system (every region level, every category
+total, every period) and are protected together with the delivery's frequency profile; all
+amount tables become a second system protected with the ``bedragen`` profile (p%-rule plus a
+minimum number of households). Cells of different tables with the same key are the same
+number (e.g. the total of a table by age and the total of a table by voorziening), so
+suppression and audit see every way a hidden cell could be derived.
+
+An amount cell is also hidden when its number of contributing households falls in the
+frequency profile's hidden range: otherwise a published sum of 0 euro (or the fact that an
+amount is published at all) would reveal a count that the count tables hide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+
+import pyarrow as pa
+
+from buurtbeeld.protect import (
+    Cell,
+    CellKey,
+    CellStatus,
+    ProtectedTable,
+    Table,
+    get_profile,
+    link_tables,
+    protect_table,
+)
+from buurtbeeld.source.aggregate import TOTAL, AggregatedTable, Aggregation
+from buurtbeeld.source.regions import Division
+
+AMOUNT_PROFILE = "bedragen"
+COARSE_REASON = {
+    "frequency": "te_klein_aantal",
+    "p-percent": "gevoelig_bedrag",
+    "min-contributors": "gevoelig_bedrag",
+    "manual": "gevoelig_bedrag",
+    "secondary": "secundair",
+    "singleton": "secundair",
+    "interval": "secundair",
+}
+"""Reasons as published. Secondary sub-reasons are merged: 'singleton' would reveal that some
+neighbouring hidden cell has exactly one contributor."""
+
+
+@dataclass
+class ProtectedOutput:
+    """One protected table ready for the package: only published values and statuses."""
+
+    source: AggregatedTable
+    profile: str
+    data: pa.Table
+    hidden_by_reason: dict[str, int]
+
+    @property
+    def name(self) -> str:
+        """Table name in the package."""
+        return self.source.name
+
+
+@dataclass
+class ProtectedDelivery:
+    """The protected tables of a delivery plus the protect reports (no hidden value)."""
+
+    aggregation: Aggregation
+    outputs: list[ProtectedOutput]
+    runs: dict[str, ProtectedTable]
+    """``"aantallen"`` and/or ``"bedragen"``: the joint protection runs."""
+
+    def hidden_by_reason(self) -> dict[str, int]:
+        """Hidden cells per (coarse) reason over all tables."""
+        total: dict[str, int] = {}
+        for out in self.outputs:
+            for reason, n in out.hidden_by_reason.items():
+                total[reason] = total.get(reason, 0) + n
+        return dict(sorted(total.items()))
+
+
+def _levels(division: Division) -> dict[str, str]:
+    level: dict[str, str] = {}
+    for code in division.all_codes():
+        level[code] = {"NL": "land", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}[code[:2]]
+    return level
+
+
+def _table_codes(table: AggregatedTable, categories: dict[str, list[str]]) -> list[list[str]]:
+    """Codes per dimension of this table, ``totaal`` first where it is a sum."""
+    return [([TOTAL] if table.additive[d] else []) + categories[d] for d in table.dimensions]
+
+
+def _cell_key(
+    period: str, region: str, table: AggregatedTable, values: tuple[str, ...], all_dims: list[str]
+) -> CellKey:
+    by_dim = dict(zip(table.dimensions, values, strict=True))
+    measure = table.unit if table.measure == "aantal" else f"som:{table.spec.kolom}"
+    return (period, region, *[by_dim.get(d, TOTAL) for d in all_dims], measure)
+
+
+def _relations(
+    table: AggregatedTable,
+    division: Division,
+    periods: list[str],
+    codes: list[list[str]],
+    key: dict[tuple[str, str, tuple[str, ...]], CellKey],
+) -> Iterator[tuple[CellKey, list[CellKey]]]:
+    regions = division.all_codes()
+    for period in periods:
+        for combo in product(*codes):
+            for parent, kids in division.hierarchy.items():
+                yield key[(period, parent, combo)], [key[(period, k, combo)] for k in kids]
+        for i, dim in enumerate(table.dimensions):
+            if not table.additive[dim]:
+                continue
+            others = [c for j, c in enumerate(codes) if j != i]
+            cats = [c for c in codes[i] if c != TOTAL]
+            for region in regions:
+                for rest in product(*others):
+
+                    def at(code: str, rest: tuple[str, ...] = rest, i: int = i) -> tuple[str, ...]:
+                        return (*rest[:i], code, *rest[i:])
+
+                    yield (
+                        key[(period, region, at(TOTAL))],
+                        [key[(period, region, at(c))] for c in cats],
+                    )
+
+
+def _build(
+    table: AggregatedTable, agg: Aggregation, all_dims: list[str]
+) -> tuple[Table, dict[tuple[str, str, tuple[str, ...]], CellKey]]:
+    division = agg.division
+    periods = [p.label for p in agg.periods]
+    codes = _table_codes(table, agg.categories)
+    regions = division.all_codes()
+    rows = table.data.to_pylist()
+    dims = table.dimensions
+    found = {(r["periode"], r["regiocode"], tuple(r[d] for d in dims)): r for r in rows}
+    key: dict[tuple[str, str, tuple[str, ...]], CellKey] = {}
+    cells: list[Cell] = []
+    for period in periods:
+        for region in regions:
+            for combo in product(*codes):
+                k = _cell_key(period, region, table, combo, all_dims)
+                key[(period, region, combo)] = k
+                row = found.get((period, region, combo))
+                if table.measure == "aantal":
+                    cells.append(Cell(k, int(row["aantal"]) if row else 0))
+                elif row:
+                    top = tuple(
+                        row[c] / 100 for c in ("top1_cent", "top2_cent") if row[c] is not None
+                    )
+                    cells.append(Cell(k, int(row["bijdragers"]), float(row["som_cent"]) / 100, top))
+                else:
+                    cells.append(Cell(k, 0, 0.0, ()))
+    relations = list(_relations(table, division, periods, codes, key))
+    built = Table.from_relations(
+        cells, relations, kind="frequency" if table.measure == "aantal" else "magnitude"
+    )
+    # gemeente + wijk cells (land + gemeente nationally) link the blocks of buurten
+    roots = set(division.top_codes)
+    linked = roots | {c for p in roots for c in division.hierarchy.get(p, [])}
+    if len(regions) > len(linked):
+        links = frozenset(c.key for c in cells if c.key[1] in linked)
+        built = Table(built.cells, built.relations, built.kind, links)
+    return built, key
+
+
+def protect_delivery(agg: Aggregation, *, seed: str) -> ProtectedDelivery:
+    """Protect every table of a delivery jointly (counts together, amounts together).
+
+    Parameters
+    ----------
+    agg
+        The aggregation (all levels, all periods).
+    seed
+        Secret rounding seed (never written to the package): the same cell of the same source
+        rounds the same way in every delivery, so repeated deliveries cannot be averaged.
+
+    Raises
+    ------
+    DisclosureError
+        When no safe pattern exists (from :func:`buurtbeeld.protect.protect_table`).
+    """
+    spec = agg.spec
+    all_dims = [d.naam for d in spec.used_dimensions()]
+    built = {t.name: _build(t, agg, all_dims) for t in agg.tables}
+    runs: dict[str, ProtectedTable] = {}
+    counts = [built[t.name][0] for t in agg.tables if t.measure == "aantal"]
+    amounts = [built[t.name][0] for t in agg.tables if t.measure == "som"]
+    if counts:
+        runs["aantallen"] = protect_table(link_tables(*counts), profile=spec.profiel, seed=seed)
+    if amounts:
+        rule = get_profile(spec.profiel).frequency
+        joint = link_tables(*amounts)
+        few = {c.key for c in joint.cells if rule is not None and rule.is_sensitive(c.count)}
+        runs["bedragen"] = protect_table(joint, profile=AMOUNT_PROFILE, seed=seed, suppress=few)
+    levels = _levels(agg.division)
+    outputs = []
+    for table in agg.tables:
+        run = runs["aantallen" if table.measure == "aantal" else "bedragen"]
+        outputs.append(_output(table, built[table.name][1], run, levels))
+    return ProtectedDelivery(agg, outputs, runs)
+
+
+def _output(
+    table: AggregatedTable,
+    keys: dict[tuple[str, str, tuple[str, ...]], CellKey],
+    run: ProtectedTable,
+    levels: dict[str, str],
+) -> ProtectedOutput:
+    cols: dict[str, list[object]] = {"periode": [], "regiocode": [], "niveau": [], "categorie": []}
+    for d in table.dimensions:
+        cols[d] = []
+    cols["waarde"], cols["status"] = [], []
+    hidden: dict[str, int] = {}
+    for (period, region, combo), key in keys.items():
+        status = run.status(key)
+        cols["periode"].append(period)
+        cols["regiocode"].append(region)
+        cols["niveau"].append(levels[region])
+        cols["categorie"].append(" | ".join(combo) if combo else TOTAL)
+        for d, v in zip(table.dimensions, combo, strict=True):
+            cols[d].append(v)
+        cols["waarde"].append(run.value(key))
+        cols["status"].append(status.value)
+        if status in (CellStatus.PRIMARY_SUPPRESSED, CellStatus.SECONDARY_SUPPRESSED):
+            reason = COARSE_REASON.get(run.reasons[key].value, "secundair")
+            hidden[reason] = hidden.get(reason, 0) + 1
+    data = pa.table(
+        {
+            name: pa.array(values, pa.float64() if name == "waarde" else pa.string())
+            for name, values in cols.items()
+        }
+    )
+    profile = run.profile.name
+    return ProtectedOutput(table, profile, data, dict(sorted(hidden.items())))
