@@ -111,15 +111,25 @@ class Aggregation:
 
 
 def _text(col: ir.Value) -> ir.StringValue:
-    return col.cast("string").strip().nullif("")
+    # not Ibis' strip(): on PySpark it trims the letters 'v' and 'f' (escaping of \v\f)
+    return col.cast("string").re_replace(r"^\s+|\s+$", "").nullif("")
 
 
-def _date(col: ir.Value, fmt: DateFormat, *, end: bool) -> tuple[ir.IntegerValue, ir.BooleanValue]:
-    """(``yyyymmdd`` or null, present-but-impossible flag)."""
+def _date_parts(col: ir.Value, fmt: DateFormat, *, end: bool, name: str) -> dict[str, ir.Value]:
+    """Year, month, day, present and coarse-day columns of a date (first of two steps).
+
+    Two steps keep the SQL small: inlined into one expression, the parts are repeated so often
+    that Spark's code generator gives up.
+    """
     typ = col.type()
     if typ.is_date() or typ.is_timestamp():
-        value = (col.year() * 10000 + col.month() * 100 + col.day()).cast("int64")
-        return value, ibis.literal(False)
+        return {
+            f"{name}_y": col.year().cast("int64"),
+            f"{name}_m": col.month().cast("int64"),
+            f"{name}_d": col.day().cast("int64"),
+            f"{name}_p": col.notnull(),
+            f"{name}_c": ibis.literal(False),
+        }
     s = _text(col)
     matched = s.re_search(fmt.regex).fill_null(False)
     iso_group = {"Y": 1, "m": 2, "d": 3}
@@ -132,15 +142,25 @@ def _date(col: ir.Value, fmt: DateFormat, *, end: bool) -> tuple[ir.IntegerValue
         iso = s.re_extract(ISO_DATE, iso_group[key]).nullif("").try_cast("int64")
         return ibis.ifelse(matched, declared, iso)
 
-    y, m, d = part("Y", 0), part("m", 12 if end else 1), part("d", 31 if end else 1)
+    return {
+        f"{name}_y": part("Y", 0),
+        f"{name}_m": part("m", 12 if end else 1),
+        f"{name}_d": part("d", 31 if end else 1),
+        f"{name}_p": s.notnull(),
+        f"{name}_c": matched if "d" not in fmt.groups else ibis.literal(False),
+    }
+
+
+def _date_finish(t: ir.Table, name: str) -> tuple[ir.IntegerValue, ir.BooleanValue]:
+    """(``yyyymmdd`` or null, present-but-impossible flag) from :func:`_date_parts` columns."""
+    y, m, d = t[f"{name}_y"], t[f"{name}_m"], t[f"{name}_d"]
     leap = ibis.ifelse(((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0), 1, 0)
     days = ibis.cases((m.isin([4, 6, 9, 11]), 30), (m == 2, 28 + leap), else_=31)
-    coarse_day = matched if "d" not in fmt.groups else ibis.literal(False)
     valid = (
-        y.between(1900, 2100) & m.between(1, 12) & (d >= 1) & ((d <= days) | coarse_day)
+        y.between(1900, 2100) & m.between(1, 12) & (d >= 1) & ((d <= days) | t[f"{name}_c"])
     ).fill_null(False)
     value = ibis.ifelse(valid, y * 10000 + m * 100 + d, ibis.null("int64"))
-    return value, (s.notnull() & ~valid)
+    return value, (t[f"{name}_p"] & ~valid)
 
 
 def _cents(col: ir.Value, decimal: str) -> tuple[ir.IntegerValue, ir.BooleanValue]:
@@ -203,17 +223,15 @@ def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
             if region.huisnummer
             else ibis.null("int64")
         )
-    out["begin"], out["begin_fout"] = _date(t[period.begin], fmt, end=False)
+    dates: dict[str, ir.Value] = {}
+    dates.update(_date_parts(t[period.begin], fmt, end=False, name="begin"))
     if period.einde:
-        end_text = t[period.einde]
-        out["einde"], out["einde_fout"] = _date(end_text, fmt, end=True)
-    else:
-        out["einde"], out["einde_fout"] = ibis.null("int64"), ibis.literal(False)
+        dates.update(_date_parts(t[period.einde], fmt, end=True, name="einde"))
     for dim in spec.used_dimensions():
         col = t[dim.kolom]
         if dim.soort == "leeftijd":
-            out[f"d_{dim.naam}"], out[f"f_{dim.naam}"] = _date(
-                col, compile_format(dim.formaat), end=False
+            dates.update(
+                _date_parts(col, compile_format(dim.formaat), end=False, name=f"g_{dim.naam}")
             )
         elif dim.soort == "getal":
             number = (
@@ -234,7 +252,29 @@ def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
                 out[f"f_{dim.naam}"] = ibis.literal(False)
     for i, column in enumerate(_amount_columns(spec)):
         out[f"bedrag_{i}"], out[f"bedrag_{i}_fout"] = _cents(t[column], spec.decimaalteken)
-    return t.select(**out)
+    first = t.select(**out, **dates)
+    final: dict[str, ir.Value] = {name: first[name] for name in out}
+    final["begin"], final["begin_fout"] = _date_finish(first, "begin")
+    if period.einde:
+        final["einde"], final["einde_fout"] = _date_finish(first, "einde")
+    else:
+        final["einde"], final["einde_fout"] = ibis.null("int64"), ibis.literal(False)
+    for dim in spec.used_dimensions():
+        if dim.soort == "leeftijd":
+            final[f"d_{dim.naam}"], final[f"f_{dim.naam}"] = _date_finish(first, f"g_{dim.naam}")
+    order = [
+        "persoon",
+        "huishouden",
+        "regio",
+        "huisnummer",
+        "begin",
+        "begin_fout",
+        "einde",
+        "einde_fout",
+    ]
+    return first.select(
+        **{k: final[k] for k in order}, **{k: v for k, v in final.items() if k not in order}
+    )
 
 
 def _lookup_table(con: BaseBackend, staged: StagedFile, spec: DeliverySpec) -> ir.Table:
@@ -337,16 +377,23 @@ def _active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) 
     return (rows.begin <= end) & (rows.einde.isnull() | (rows.einde >= start))
 
 
-def _periods_table(spec: DeliverySpec, periods: list[Period]) -> ir.Table:
-    return ibis.memtable(
-        {
-            "periode": [p.label for p in periods],
-            "p_start": [p.start_int for p in periods],
-            "p_end": [p.end_int for p in periods],
-            "p_ref": [spec.periode.reference_int(p) for p in periods],
-        },
-        schema={"periode": "string", "p_start": "int64", "p_end": "int64", "p_ref": "int64"},
+def _periods_table(
+    con: BaseBackend, spec: DeliverySpec, periods: list[Period], folder: Path
+) -> ir.Table:
+    # a small Parquet file rather than a memtable: Spark does not see memtables inside cache()
+    path = folder / "perioden.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "periode": pa.array([p.label for p in periods], pa.string()),
+                "p_start": pa.array([p.start_int for p in periods], pa.int64()),
+                "p_end": pa.array([p.end_int for p in periods], pa.int64()),
+                "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
+            }
+        ),
+        path,
     )
+    return con.read_parquet(path)
 
 
 def _dimension_value(act: ir.Table, dim: Dimension) -> ir.StringValue:
@@ -513,13 +560,17 @@ def aggregate(
             bad["regel met verkeerd aantal velden"] = shape_errors
         files = [_normalise(backend.read_parquet(s.parquet).select(*needed), spec) for s in staged]
         rows = files[0] if len(files) == 1 else ibis.union(*files, distinct=False)
-        area = ibis.memtable(
-            {
-                "a_buurt": list(division.buurten),
-                "a_wijk": [w for w, _ in division.buurten.values()],
-            },
-            schema={"a_buurt": "string", "a_wijk": "string"},
+        area_path = folder / "gebied.parquet"
+        pq.write_table(
+            pa.table(
+                {
+                    "a_buurt": pa.array(list(division.buurten), pa.string()),
+                    "a_wijk": pa.array([w for w, _ in division.buurten.values()], pa.string()),
+                }
+            ),
+            area_path,
         )
+        area = backend.read_parquet(area_path)
         _say(progress, "Dubbele en ongeldige regels tellen")
         n_rows = sum(pq.ParquetFile(s.parquet).metadata.num_rows for s in staged)
         rows_read = n_rows + shape_errors
@@ -541,7 +592,7 @@ def aggregate(
                 )
             left_out = valid.filter(~in_any)
             outside = int(backend.to_pyarrow(left_out.aggregate(n=left_out.count()))["n"][0])
-            periods_t = _periods_table(spec, periods)
+            periods_t = _periods_table(backend, spec, periods, folder)
             act = valid.cross_join(periods_t)
             act = act.filter(_active(act, spec, act.p_start, act.p_end, act.p_ref))
             dims = {d.naam: d for d in spec.used_dimensions()}

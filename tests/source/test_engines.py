@@ -1,0 +1,55 @@
+"""The same Ibis aggregation on DuckDB and on Spark (local mode) gives identical tables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.spec import load_spec
+
+pytest.importorskip("pyspark", reason="Spark-engine niet geïnstalleerd (extra 'spark')")
+
+# PySpark 4.0 passes pandas' deprecated `copy=` keyword, and py4j leaves its gateway socket to
+# the garbage collector: both are third-party and harmless here.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+def _assert_same(folder: Path, register: str) -> None:
+    spec = load_spec(folder / f"{register}.yaml")
+    duck = aggregate(spec, engine="duckdb")
+    spark = aggregate(spec, engine="spark")
+    assert (duck.engine, spark.engine) == ("duckdb", "spark")
+    assert duck.bad_rows == spark.bad_rows
+    assert (duck.rows_read, duck.outside_period) == (spark.rows_read, spark.outside_period)
+    assert duck.categories == spark.categories
+    assert [t.name for t in duck.tables] == [t.name for t in spark.tables]
+    for a, b in zip(duck.tables, spark.tables, strict=True):
+        assert a.data.num_rows > 0
+        assert a.data.schema.names == b.data.schema.names, a.name
+        assert a.data.to_pylist() == b.data.to_pylist(), a.name  # ordered, all levels
+
+
+def test_duckdb_and_spark_give_identical_tables(delivery: Path) -> None:
+    # the CI smoke test (~30 s incl. the Spark session): CSV + postcode table, dates jjjjmmdd,
+    # decimal-comma amounts with top-2 holdings, a dimension with several categories per unit
+    _assert_same(delivery, "schuldsignalen")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("BUURTBEELD_SPARK_ALLES"),
+    reason="zet BUURTBEELD_SPARK_ALLES=1 om alle registers ook op Spark te vergelijken (~50 s)",
+)
+@pytest.mark.parametrize("register", ["wmo", "jeugdhulp", "bijstand"])
+def test_duckdb_and_spark_agree_on_every_register(delivery: Path, register: str) -> None:
+    # wmo: cp1252 + age bands; jeugdhulp: XLSX + buurtcodes; bijstand: typed Parquet, stocks
+    # on four quarterly reference days
+    _assert_same(delivery, register)
