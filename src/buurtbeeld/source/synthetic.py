@@ -61,7 +61,11 @@ _LETTERS = "ABCEGHJKLMNPRTVWXZ"  # no SA/SD/SS and no ambiguous letters
 # -- calibration ----------------------------------------------------------------------------
 
 
-def _kwb_rows(gemeente: str) -> dict[str, dict[str, float | None]]:
+Area = str | list[str] | tuple[str, ...]
+"""A gemeente code, several, or ``NL00`` for the whole country."""
+
+
+def _kwb_rows(gemeente: Area) -> dict[str, dict[str, float | None]]:
     columns = [
         "gwb_code_10",
         "a_inw",
@@ -75,17 +79,19 @@ def _kwb_rows(gemeente: str) -> dict[str, dict[str, float | None]]:
     ]
     table = pq.read_table(KWB, columns=columns)
     codes = table["gwb_code_10"]
-    if gemeente != "NL00":
-        digits = gemeente[2:6]
-        mask = pc.equal(pc.utf8_slice_codeunits(codes, 2, 6), digits)
+    wanted = [gemeente] if isinstance(gemeente, str) else list(gemeente)
+    if wanted != ["NL00"]:
+        mask = pc.is_in(pc.utf8_slice_codeunits(codes, 2, 6), pa.array([g[2:6] for g in wanted]))
         table = table.filter(mask)
-        if not table.num_rows or gemeente not in table["gwb_code_10"].to_pylist():
-            raise ValueError(f"gemeente {gemeente} is not in KWB 2023")
+        present = set(table["gwb_code_10"].to_pylist())
+        missing = [g for g in wanted if g not in present]
+        if missing:
+            raise ValueError(f"gemeente {missing[0]} is not in KWB 2023")
     rows = table.to_pylist()
     return {str(r.pop("gwb_code_10")): r for r in rows}
 
 
-def calibrated(gemeente: str, column: str) -> dict[str, float]:
+def calibrated(gemeente: Area, column: str) -> dict[str, float]:
     """Expected count per buurt: CBS's value, hidden buurten imputed from the remainder.
 
     Parameters
@@ -96,35 +102,43 @@ def calibrated(gemeente: str, column: str) -> dict[str, float]:
         A KWB count column, e.g. ``a_wmo_t``.
     """
     rows = _kwb_rows(gemeente)
+    wijken_of: dict[str, list[str]] = {}
+    buurten_of: dict[str, list[str]] = {}
+    for code in rows:
+        if code.startswith("WK"):
+            wijken_of.setdefault("GM" + code[2:6], []).append(code)
+        elif code.startswith("BU"):
+            buurten_of.setdefault("WK" + code[2:8], []).append(code)
+
+    def value(code: str) -> float | None:
+        v = rows[code][column]
+        return None if v is None else float(v)
+
+    def inhabitants(code: str) -> float:
+        return float(rows[code]["a_inw"] or 0)
+
     out: dict[str, float] = {}
-    gemeenten = [c for c in rows if c.startswith("GM")]
-    for gm in gemeenten:
-        wijken = [c for c in rows if c.startswith("WK" + gm[2:])]
-        known_wijk = sum(float(rows[w][column] or 0) for w in wijken if rows[w][column] is not None)
-        hidden_wijken = [w for w in wijken if rows[w][column] is None]
-        gm_rest = max(0.0, float(rows[gm][column] or 0) - known_wijk)
-        gm_pop = sum(float(rows[w]["a_inw"] or 0) for w in hidden_wijken) or 1.0
+    for gm in (c for c in rows if c.startswith("GM")):
+        wijken = wijken_of.get(gm, [])
+        known_wijk = sum(value(w) or 0.0 for w in wijken)
+        hidden_wijken = [w for w in wijken if value(w) is None]
+        gm_rest = max(0.0, (value(gm) or 0.0) - known_wijk)
+        gm_pop = sum(inhabitants(w) for w in hidden_wijken) or 1.0
         for wk in wijken:
-            wijk_value = rows[wk][column]
-            total = (
-                float(wijk_value)
-                if wijk_value is not None
-                else gm_rest * float(rows[wk]["a_inw"] or 0) / gm_pop
-            )
-            buurten = [c for c in rows if c.startswith("BU" + wk[2:])]
-            known = sum(float(rows[b][column] or 0) for b in buurten if rows[b][column] is not None)
-            hidden = [b for b in buurten if rows[b][column] is None]
+            wijk_value = value(wk)
+            total = wijk_value if wijk_value is not None else gm_rest * inhabitants(wk) / gm_pop
+            buurten = buurten_of.get(wk, [])
+            known = sum(value(b) or 0.0 for b in buurten)
+            hidden = [b for b in buurten if value(b) is None]
             rest = max(0.0, total - known)
-            pop = sum(float(rows[b]["a_inw"] or 0) for b in hidden) or 1.0
+            pop = sum(inhabitants(b) for b in hidden) or 1.0
             for b in buurten:
-                value = rows[b][column]
-                out[b] = (
-                    float(value) if value is not None else rest * float(rows[b]["a_inw"] or 0) / pop
-                )
+                v = value(b)
+                out[b] = v if v is not None else rest * inhabitants(b) / pop
     return out
 
 
-def expected_clients(gemeente: str) -> dict[str, float]:
+def expected_clients(gemeente: Area) -> dict[str, float]:
     """Expected Wmo clients per buurt (``a_wmo_t``, imputed where hidden)."""
     return calibrated(gemeente, "a_wmo_t")
 
@@ -164,6 +178,12 @@ class Population:
     number: np.ndarray
     lookup: dict[str, str] = field(default_factory=dict)
     """PC6 → buurt."""
+    scale: float = 1.0
+    """Share of the real population generated (register sizes follow it)."""
+
+    def expected(self, per_buurt: dict[str, float]) -> dict[str, float]:
+        """Expected register counts per buurt at this population's scale."""
+        return {b: v * self.scale for b, v in per_buurt.items()}
 
     def __len__(self) -> int:
         return len(self.person)
@@ -179,7 +199,7 @@ def _pc6_codes(n: int, offset: int) -> list[str]:
 
 
 def synthetic_population(
-    gemeente: str = "GM0505", *, seed: int = 2024, scale: float = 1.0
+    gemeente: Area = "GM0505", *, seed: int = 2024, scale: float = 1.0
 ) -> Population:
     """Persons in households per buurt following KWB 2023 (``scale`` shrinks it for tests)."""
     rng = np.random.default_rng(seed)
@@ -243,7 +263,8 @@ def synthetic_population(
     age = np.where(is_child, child_age, adult_age).astype(np.int64)
     # addresses: ~16 households per PC6
     n_pc = np.maximum(hh // 16, 1)
-    offset = (int(gemeente[2:6]) * 37) % 2000 if gemeente != "NL00" else 0
+    first_gm = gemeente if isinstance(gemeente, str) else gemeente[0]
+    offset = (int(first_gm[2:6]) * 37) % 2000 if first_gm != "NL00" else 0
     codes = _pc6_codes(int(n_pc.sum()), offset * 10)
     pc_first = np.concatenate([[0], np.cumsum(n_pc)[:-1]])
     hh_pc = pc_first[hh_buurt] + (rng.integers(0, 1 << 30, n_hh) % n_pc[hh_buurt])
@@ -262,6 +283,7 @@ def synthetic_population(
         pc6=codes_arr[hh_pc][person_hh],
         number=hh_number[person_hh],
         lookup=lookup,
+        scale=scale,
     )
 
 
@@ -307,12 +329,12 @@ class Records:
         return pa.table({k: pa.array(v) for k, v in self.columns.items()})
 
 
-def wmo_records(pop: Population, gemeente: str, year: int, rng: np.random.Generator) -> Records:
+def wmo_records(pop: Population, gemeente: Area, year: int, rng: np.random.Generator) -> Records:
     """Wmo voorzieningen: clients ≈ a_wmo_t per buurt, 1-3 voorzieningen each, start/end dates."""
     weight = np.where(
         pop.age >= 75, 12.0, np.where(pop.age >= 65, 4.0, np.where(pop.age >= 18, 1.0, 0.2))
     )
-    clients = _choose(pop, calibrated(gemeente, "a_wmo_t"), weight, rng)
+    clients = _choose(pop, pop.expected(calibrated(gemeente, "a_wmo_t")), weight, rng)
     n_kinds = 1 + (rng.random(len(clients)) < 0.35) + (rng.random(len(clients)) < 0.08)
     idx = np.repeat(clients, n_kinds)
     kinds = rng.choice(len(WMO_KINDS), size=len(idx), p=WMO_SHARES)
@@ -331,10 +353,10 @@ def wmo_records(pop: Population, gemeente: str, year: int, rng: np.random.Genera
     )
 
 
-def youth_records(pop: Population, gemeente: str, year: int, rng: np.random.Generator) -> Records:
+def youth_records(pop: Population, gemeente: Area, year: int, rng: np.random.Generator) -> Records:
     """Jeugdhulp trajectories: youths ≈ a_jz_tn per buurt, 1-2 trajectories each."""
     weight = np.where(pop.age < 18, 1.0 + (pop.age >= 12), 0.0)
-    youths = _choose(pop, calibrated(gemeente, "a_jz_tn"), weight, rng)
+    youths = _choose(pop, pop.expected(calibrated(gemeente, "a_jz_tn")), weight, rng)
     n = 1 + (rng.random(len(youths)) < 0.25)
     idx = np.repeat(youths, n)
     kinds = rng.choice(len(YOUTH_KINDS), size=len(idx), p=YOUTH_SHARES)
@@ -350,10 +372,12 @@ def youth_records(pop: Population, gemeente: str, year: int, rng: np.random.Gene
     )
 
 
-def benefit_records(pop: Population, gemeente: str, year: int, rng: np.random.Generator) -> Records:
+def benefit_records(
+    pop: Population, gemeente: Area, year: int, rng: np.random.Generator
+) -> Records:
     """Bijstand: recipients ≈ a_soz_wb per buurt (adults below AOW age), one benefit each."""
     weight = np.where((pop.age >= 18) & (pop.age < 67), 1.0, 0.0)
-    people = _choose(pop, calibrated(gemeente, "a_soz_wb"), weight, rng)
+    people = _choose(pop, pop.expected(calibrated(gemeente, "a_soz_wb")), weight, rng)
     kinds = rng.choice(len(BENEFIT_KINDS), size=len(people), p=(0.55, 0.2, 0.25))
     start = _dates(rng, len(people), date(year - 6, 1, 1), 365 * 7)
     end = start + rng.integers(60, 3000, len(people)).astype("timedelta64[D]")
@@ -367,7 +391,9 @@ def benefit_records(pop: Population, gemeente: str, year: int, rng: np.random.Ge
     )
 
 
-def arrears_records(pop: Population, gemeente: str, year: int, rng: np.random.Generator) -> Records:
+def arrears_records(
+    pop: Population, gemeente: Area, year: int, rng: np.random.Generator
+) -> Records:
     """Payment-arrears signals per household: creditor type, daily date, amount in euros."""
     rows = _kwb_rows(gemeente)
     expected = {
@@ -378,7 +404,7 @@ def arrears_records(pop: Population, gemeente: str, year: int, rng: np.random.Ge
     # one representative (the first adult) per household
     first = np.r_[True, pop.household[1:] != pop.household[:-1]]
     weight = np.where(first, 1.0, 0.0)
-    heads = _choose(pop, expected, weight, rng)
+    heads = _choose(pop, pop.expected(expected), weight, rng)
     n = 1 + rng.poisson(0.8, len(heads))
     idx = np.repeat(heads, n)
     kinds = rng.choice(len(CREDITORS), size=len(idx), p=CREDITOR_SHARES)

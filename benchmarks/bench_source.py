@@ -1,0 +1,337 @@
+"""Benchmark of the source toolkit on a national synthetic population.
+
+An 18-million-person synthetic Netherlands (KWB 2023 per buurt) with four registers (Wmo,
+jeugdhulp, bijstand, schuldsignalen; typed Parquet, buurtcode per record) goes through
+
+1. the whole toolkit: spec → Ibis aggregation on DuckDB (normalising, deduplicating, bad-row
+   classification, units not records, all region levels) → joint protection → package;
+2. the bare DuckDB aggregation of the same tables (hand-written SQL: distinct units per buurt
+   and category, and per buurt);
+3. a plain pandas implementation of the same bare aggregation.
+
+Each variant runs in its own process, which reports its own peak memory (ru_maxrss).
+
+Usage::
+
+    python benchmarks/bench_source.py                  # 18 million persons (about 10 minutes)
+    python benchmarks/bench_source.py --persons 500000 # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KWB_INHABITANTS = 17_810_285
+REGISTERS = {
+    # register: (category column, unit column, has end date, stock)
+    "wmo": ("voorziening", "bsn", True, False),
+    "jeugdhulp": ("hulpvorm", "bsn", True, False),
+    "bijstand": ("regeling", "bsn", True, True),
+    "schuldsignalen": ("schuldeiser", "huishoudnr", False, False),
+}
+YEAR = 2024
+
+
+def _area(persons: int) -> tuple[list[str], float]:
+    """The whole country (scaled) for a national run; else whole gemeenten at real density.
+
+    A quick run keeps realistic counts per buurt (a thinly scaled country would make almost
+    every cell small and protection needlessly hard).
+    """
+    import pyarrow.parquet as pq
+
+    from buurtbeeld.source.synthetic import KWB
+
+    if persons >= 0.95 * KWB_INHABITANTS:
+        return ["NL00"], persons / KWB_INHABITANTS
+    table = pq.read_table(KWB, columns=["gwb_code_10", "a_inw"]).to_pylist()
+    chosen, total = [], 0.0
+    for row in sorted(table, key=lambda r: r["gwb_code_10"]):
+        if row["gwb_code_10"].startswith("GM") and total < persons:
+            chosen.append(row["gwb_code_10"])
+            total += float(row["a_inw"] or 0)
+    return chosen, 1.0
+
+
+def _spec(register: str, area: list[str]) -> str:
+    category, unit, has_end, stock = REGISTERS[register]
+    multi = "false" if register == "bijstand" else "true"
+    unit_name = "huishoudens" if unit == "huishoudnr" else "personen"
+    tables = f"""  - naam: {register}
+    titel: {register}
+    dimensies: [{category}]
+"""
+    if register == "schuldsignalen":
+        tables += f"""  - naam: achterstand
+    titel: achterstand
+    maat: som
+    kolom: bedrag
+    dimensies: [{category}]
+"""
+    return f"""dataset: {register}
+bron: benchmark
+gemeente: {area[0] if area == ["NL00"] else "[" + ", ".join(area) + "]"}
+indelingsjaar: 2023
+profiel: cbs-zorg
+bestanden:
+  - pad: {register}.parquet
+eenheid: {unit_name}
+sleutels:
+  persoon: bsn
+  huishouden: huishoudnr
+regio:
+  buurtcode: buurtcode
+periode:
+  soort: {"peildatum" if stock else "gedurende"}
+  begin: begin
+{"  einde: einde" if has_end else ""}
+  jaar: {YEAR}
+dimensies:
+  - naam: {category}
+    kolom: {category}
+    meerdere_per_eenheid: {multi}
+tabellen:
+{tables}"""
+
+
+def prepare(folder: Path, persons: int, seed: int) -> None:
+    """Generate the population and the four register extracts (cached per size and seed)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from buurtbeeld.source.synthetic import (
+        arrears_records,
+        benefit_records,
+        synthetic_population,
+        wmo_records,
+        youth_records,
+    )
+
+    done = folder / "klaar.json"
+    if done.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    area, scale = _area(persons)
+    target = "NL00" if area == ["NL00"] else area
+    pop = synthetic_population(target, seed=seed, scale=scale)
+    makers = {
+        "wmo": wmo_records,
+        "jeugdhulp": youth_records,
+        "bijstand": benefit_records,
+        "schuldsignalen": arrears_records,
+    }
+    rows = {}
+    for n, (register, make) in enumerate(makers.items()):
+        rng = np.random.default_rng([seed, n + 1])
+        rec = make(pop, target, YEAR, rng)
+        i = rec.columns["i"]
+        category = REGISTERS[register][0]
+        columns = {
+            "bsn": pa.array(pop.person[i], pa.int64()),
+            "huishoudnr": pa.array(pop.household[i], pa.int64()),
+            "buurtcode": pa.array(pop.buurt[i]).dictionary_encode(),
+            category: pa.array(rec.columns[category].astype(str)).dictionary_encode(),
+            "begin": pa.array(rec.columns["start"].astype("datetime64[D]"), pa.date32()),
+        }
+        if "einde" in rec.columns:
+            columns["einde"] = pa.array(rec.columns["einde"].astype("datetime64[D]"), pa.date32())
+        if "bedrag" in rec.columns:
+            columns["bedrag"] = pa.array(rec.columns["bedrag"], pa.float64())
+        table = pa.table(columns)
+        pq.write_table(table, folder / f"{register}.parquet", row_group_size=1 << 20)
+        (folder / f"{register}.yaml").write_text(_spec(register, area), encoding="utf-8")
+        rows[register] = table.num_rows
+    (folder / ".buurtbeeld-zaad").write_text("0" * 64 + "\n", encoding="ascii")
+    done.write_text(
+        json.dumps(
+            {
+                "personen": len(pop),
+                "huishoudens": int(pop.household.max()) + 1,
+                "buurten": len(set(pop.lookup.values())),
+                "gemeenten": len(area) if area != ["NL00"] else 342,
+                "regels": rows,
+                "seconden": round(time.perf_counter() - start, 1),
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+# -- variants (each runs in its own process) ------------------------------------------------
+
+
+def run_toolkit(folder: Path) -> dict[str, object]:
+    """The whole toolkit: aggregate (DuckDB via Ibis), then protect and package."""
+    from buurtbeeld.source.aggregate import aggregate
+    from buurtbeeld.source.package import write_delivery
+    from buurtbeeld.source.protection import protect_delivery
+    from buurtbeeld.source.spec import load_spec
+
+    t_agg = t_protect = 0.0
+    cells = hidden = 0
+    for register in REGISTERS:
+        spec = load_spec(folder / f"{register}.yaml")
+        start = time.perf_counter()
+        agg = aggregate(spec, engine="duckdb")
+        t_agg += time.perf_counter() - start
+        start = time.perf_counter()
+        delivery = protect_delivery(agg, seed="benchmark")
+        write_delivery(delivery, folder / f"{register}.zip")
+        t_protect += time.perf_counter() - start
+        cells += sum(o.data.num_rows for o in delivery.outputs)
+        hidden += sum(delivery.hidden_by_reason().values())
+    return {
+        "aggregatie_s": round(t_agg, 2),
+        "beveiliging_en_pakket_s": round(t_protect, 2),
+        "totaal_s": round(t_agg + t_protect, 2),
+        "cellen": cells,
+        "verborgen": hidden,
+    }
+
+
+def _bare_sql(register: str, path: Path) -> list[str]:
+    category, unit, has_end, stock = REGISTERS[register]
+    lo, hi = f"DATE '{YEAR}-01-01'", f"DATE '{YEAR}-12-31'"
+    if stock:
+        where = f"begin <= {hi} AND (einde IS NULL OR einde >= {hi})"
+    elif has_end:
+        where = f"begin <= {hi} AND (einde IS NULL OR einde >= {lo})"
+    else:
+        where = f"begin BETWEEN {lo} AND {hi}"
+    src = f"(SELECT * FROM read_parquet('{path}') WHERE {where})"
+    queries = [
+        f"SELECT buurtcode, {category}, count(DISTINCT {unit}) AS n FROM {src} GROUP BY ALL",
+        f"SELECT buurtcode, count(DISTINCT {unit}) AS n FROM {src} GROUP BY ALL",
+    ]
+    if register == "schuldsignalen":
+        queries.append(
+            f"SELECT buurtcode, {category}, count(DISTINCT {unit}) AS n, sum(bedrag) AS s FROM {src} GROUP BY ALL"
+        )
+    return queries
+
+
+def run_duckdb(folder: Path) -> dict[str, object]:
+    """Bare DuckDB SQL for the same distinct counts (no validation, no levels, no protection)."""
+    import duckdb
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    rows = 0
+    for register in REGISTERS:
+        for sql in _bare_sql(register, folder / f"{register}.parquet"):
+            rows += con.execute(sql).fetch_arrow_table().num_rows
+    return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
+
+
+def run_pandas(folder: Path) -> dict[str, object]:
+    """Plain pandas: read, filter, groupby nunique."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    rows = 0
+    lo, hi = pd.Timestamp(f"{YEAR}-01-01"), pd.Timestamp(f"{YEAR}-12-31")
+    for register, (category, unit, has_end, stock) in REGISTERS.items():
+        df = pd.read_parquet(folder / f"{register}.parquet")
+        begin = pd.to_datetime(df["begin"])
+        if has_end:
+            end = pd.to_datetime(df["einde"])
+            if stock:
+                mask = (begin <= hi) & (end.isna() | (end >= hi))
+            else:
+                mask = (begin <= hi) & (end.isna() | (end >= lo))
+        else:
+            mask = (begin >= lo) & (begin <= hi)
+        df = df[mask]
+        rows += len(df.groupby(["buurtcode", category], observed=True)[unit].nunique())
+        rows += len(df.groupby("buurtcode", observed=True)[unit].nunique())
+        if register == "schuldsignalen":
+            rows += len(
+                df.groupby(["buurtcode", category], observed=True).agg(
+                    n=(unit, "nunique"), s=("bedrag", "sum")
+                )
+            )
+    return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
+
+
+VARIANTS = {"toolkit": run_toolkit, "duckdb": run_duckdb, "pandas": run_pandas}
+
+
+def _child(variant: str, folder: Path) -> None:
+    result = VARIANTS[variant](folder)
+    result["piek_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    """Prepare the data, run every variant in its own process, print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=18_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/buurtbeeld-bench-bron"))
+    parser.add_argument("--run", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    folder = args.data / f"p{args.persons}-s{args.seed}"
+    if args.run:
+        _child(args.run, folder)
+        return
+    prepare(folder, args.persons, args.seed)
+    info = json.loads((folder / "klaar.json").read_text(encoding="utf-8"))
+    print(
+        f"Population: {info['personen']:,} persons, {info['huishoudens']:,} households, "
+        f"{info['buurten']:,} buurten in {info['gemeenten']} gemeenten (generated in {info['seconden']} s)"
+    )
+    print("Register rows: " + ", ".join(f"{k} {v:,}" for k, v in info["regels"].items()))
+    results = {}
+    for variant in ("duckdb", "toolkit", "pandas"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--run",
+                variant,
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--data",
+                str(args.data),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results[variant] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{variant}: {results[variant]}")
+    bare = float(results["duckdb"]["aggregatie_s"])
+    tk = results["toolkit"]
+    print()
+    print("| variant | aggregation | protect + package | total | peak memory |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| bare DuckDB SQL | {bare:.1f} s | — | {bare:.1f} s | {results['duckdb']['piek_mb']} MB |"
+    )
+    print(
+        f"| toolkit (Ibis on DuckDB) | {tk['aggregatie_s']:.1f} s | {tk['beveiliging_en_pakket_s']:.1f} s "
+        f"| {tk['totaal_s']:.1f} s | {tk['piek_mb']} MB |"
+    )
+    pd_s = float(results["pandas"]["aggregatie_s"])
+    print(f"| plain pandas | {pd_s:.1f} s | — | {pd_s:.1f} s | {results['pandas']['piek_mb']} MB |")
+    print()
+    print(
+        f"toolkit aggregation / bare DuckDB: {float(tk['aggregatie_s']) / bare:.2f}x (target <= 1.5x)"
+    )
+    print(f"pandas / toolkit aggregation: {pd_s / float(tk['aggregatie_s']):.1f}x (target >= 10x)")
+    print(f"toolkit peak memory: {tk['piek_mb']} MB (target <= 4096 MB)")
+    print(f"cells published: {tk['cellen']:,}, hidden: {tk['verborgen']:,}")
+
+
+if __name__ == "__main__":
+    main()

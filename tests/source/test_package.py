@@ -1,0 +1,281 @@
+"""Packages end to end: generate → spec → aggregate → protect → package → read_package."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from buurtbeeld.errors import ImportFileError
+from buurtbeeld.protect import get_profile
+from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.package import read_package, rounding_seed, write_delivery
+from buurtbeeld.source.pipeline import make_package
+from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
+from buurtbeeld.source.spec import load_spec, parse_spec
+from buurtbeeld.source.synthetic import REGISTERS
+
+
+@pytest.fixture(scope="module")
+def packages(generated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One package per register (built once for this module)."""
+    out = tmp_path_factory.mktemp("pakketten")
+    return {
+        r: make_package(load_spec(generated_template / f"{r}.yaml"), out / f"{r}.zip").path
+        for r in REGISTERS
+    }
+
+
+def test_every_register_packages_and_verifies(packages: dict[str, Path]) -> None:
+    for register, path in packages.items():
+        package = read_package(path)
+        manifest = package.manifest
+        assert manifest["formaat"] == "buurtbeeld-pakket" and manifest["dataset"] == register
+        assert manifest["indelingsjaar"] == 2023 and manifest["gebied"] == ["GM0505"]
+        assert re.fullmatch(r"[0-9a-f]{64}", manifest["spec_sha256"])
+        assert manifest["software"].startswith("buurtbeeld ")
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for name, digest in manifest["bestanden"].items():
+                assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+        assert names == {"manifest.json", *manifest["bestanden"]}
+        assert "rapport.md" in names and "Beveiligingsrapport" in package.report
+        for table in package.tables.values():
+            data = table.data
+            statuses = data["status"].to_pylist()
+            values = data["waarde"].to_pylist()
+            assert all((s in "ux") == (v is None) for s, v in zip(statuses, values, strict=True))
+            if table.meta["maat"] == "aantal":
+                assert all(v % 5 == 0 and v >= 10 for v in values if v is not None)
+            assert set(data["niveau"].to_pylist()) == {"gemeente", "wijk", "buurt"}
+        assert sum(manifest["verborgen_per_reden"].values()) > 0
+
+
+def test_versions_and_multi_period(packages: dict[str, Path]) -> None:
+    wmo = read_package(packages["wmo"])
+    assert wmo.version == 1 and wmo.periods == ["2024"]
+    assert set(wmo.tables) == {"voorzieningen", "voorzieningen_totaal", "leeftijd"}
+    assert wmo.tables["voorzieningen"].dimensions == ["voorziening"]
+    assert wmo.tables["voorzieningen"].meta["dimensies"][0]["optelbaar"] is False
+    assert "totaal" in wmo.tables["leeftijd"].data["categorie"].to_pylist()
+    bijstand = read_package(packages["bijstand"])
+    assert bijstand.version == 2 and len(bijstand.periods) == 4
+    assert bijstand.manifest["periode"] == "2024-K1/2024-K4"
+    debts = read_package(packages["schuldsignalen"])
+    assert debts.version == 2
+    assert debts.tables["achterstand"].meta["profiel"] == "bedragen"
+    assert debts.tables["huishoudens"].meta["eenheid"] == "huishoudens"
+
+
+def test_same_input_same_bytes(generated_template: Path, tmp_path: Path) -> None:
+    spec = load_spec(generated_template / "jeugdhulp.yaml")
+    a = make_package(spec, tmp_path / "a.zip").path.read_bytes()
+    b = make_package(spec, tmp_path / "b.zip").path.read_bytes()
+    assert a == b
+
+
+def test_tampering_is_refused(packages: dict[str, Path], tmp_path: Path) -> None:
+    source = packages["wmo"]
+
+    def rewrite(target: Path, change: dict[str, bytes | None]) -> Path:
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+            for name in src.namelist():
+                data = change.get(name, src.read(name))
+                if data is not None:
+                    dst.writestr(name, data)
+            for name, data in change.items():
+                if name not in src.namelist() and data is not None:
+                    dst.writestr(name, data)
+        return target
+
+    with zipfile.ZipFile(source) as src:
+        report = src.read("rapport.md")
+    cases = {
+        "BB-PKG-003": {"rapport.md": report + b"\nextra"},
+        "BB-PKG-004": {"extra.csv": b"a;b"},
+        "BB-PKG-002": {"manifest.json": b"{not json"},
+    }
+    for code, change in cases.items():
+        with pytest.raises(ImportFileError) as info:
+            read_package(rewrite(tmp_path / f"{code}.zip", change))
+        assert info.value.code == code
+    (tmp_path / "leeg.zip").write_bytes(b"PK no zip")
+    with pytest.raises(ImportFileError) as info:
+        read_package(tmp_path / "leeg.zip")
+    assert info.value.code == "BB-PKG-001"
+
+
+def test_platform_intake_accepts_a_version_1_package(
+    packages: dict[str, Path], filled_workspace: object
+) -> None:
+    # the lead's current reader and intake (store/) take the v1 Wmo package as is
+    from buurtbeeld.store.intake import intake_package
+    from buurtbeeld.store.package_reader import read_package as platform_read
+
+    report = intake_package(filled_workspace, platform_read(packages["wmo"]))  # type: ignore[arg-type]
+    assert "wmo_voorzieningen_totaal" in report.indicators
+    assert report.hidden > 0 and report.published > 0
+
+
+def test_rounding_seed_is_secret_and_stable(tmp_path: Path, generated_template: Path) -> None:
+    spec = load_spec(generated_template / "wmo.yaml")
+    spec.zaadbestand = tmp_path / "zaad"
+    first = rounding_seed(spec)
+    assert (tmp_path / "zaad").stat().st_mode & 0o077 == 0
+    assert rounding_seed(spec) == first
+    secret = (tmp_path / "zaad").read_text().strip()
+    assert secret not in first
+
+
+# -- property: nothing in a package reveals a hidden value ----------------------------------
+
+SMALL = """dataset: prop
+bron: eigenschap
+gemeente: GM0060
+profiel: {profiel}
+bestanden: [{{pad: r.csv}}]
+sleutels: {{persoon: p, huishouden: h}}
+regio: {{buurtcode: b}}
+periode: {{begin: d, jaar: 2024}}
+dimensies: [{{naam: soort, kolom: s, meerdere_per_eenheid: {multi}}}]
+tabellen:
+  - {{naam: personen, titel: P, dimensies: [soort]}}
+  - {{naam: bedrag, titel: B, maat: som, kolom: e, dimensies: [soort]}}
+"""
+BUURTEN = ["BU00600000", "BU00600001", "BU00600002", "BU00600003", "BU00600009"]
+
+
+def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -> set[int]:
+    """Numbers the report and manifest may contain: summaries of published information."""
+    agg = delivery.aggregation
+    allowed = {agg.rows_read, agg.valid_rows, agg.outside_period, *agg.bad_rows.values()}
+    allowed |= {2023, 2024, 256, 0, 1, 2, 3, 15, 5}
+    rule = get_profile(agg.spec.profiel).frequency
+    assert rule is not None
+    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1}
+    for out in delivery.outputs:
+        n = out.data.num_rows
+        hidden = sum(out.hidden_by_reason.values())
+        primary = out.hidden_by_reason.get("te_klein_aantal", 0) + out.hidden_by_reason.get(
+            "gevoelig_bedrag", 0
+        )
+        allowed |= {n, n - hidden, hidden, primary, *out.hidden_by_reason.values()}
+        levels = out.data["niveau"].to_pylist()
+        statuses = out.data["status"].to_pylist()
+        for level in set(levels):
+            allowed.add(levels.count(level))
+            allowed.add(
+                sum(1 for lv, s in zip(levels, statuses, strict=True) if lv == level and s in "ux")
+            )
+    allowed |= set(delivery.hidden_by_reason().values())
+    for run in delivery.runs.values():
+        allowed |= {run.report.n_audited, run.report.n_lps}
+    return allowed
+
+
+def _numbers(text: str) -> set[int]:
+    text = re.sub(r"[0-9a-f]{64}", " ", text)  # checksums
+    text = re.sub(r"\b(GM|WK|BU)[0-9]+", " ", text)  # region codes
+    text = re.sub(r"buurtbeeld [0-9.]+", " ", text)  # software version
+    return {int(x) for x in re.findall(r"\d+", text)}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.lists(
+        st.tuples(
+            st.integers(0, 40),  # person
+            st.sampled_from(BUURTEN),
+            st.sampled_from(["a", "b", "c"]),
+            st.integers(0, 500_000),  # cents
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    profile=st.sampled_from(["cbs-zorg", "drempel-10"]),
+    multi=st.booleans(),
+)
+def test_no_member_reveals_a_hidden_value(
+    tmp_path: Path, records: list[tuple[int, str, str, int]], profile: str, multi: bool
+) -> None:
+    lines = ["p;h;b;s;d;e"] + [
+        f"P{p};H{p // 2};{b};{s};15-03-2024;{c // 100},{c % 100:02d}" for p, b, s, c in records
+    ]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = parse_spec(SMALL.format(profiel=profile, multi=str(multi).lower()), base=tmp_path)
+    agg = aggregate(spec)
+    delivery = protect_delivery(agg, seed="eigenschap")
+    target = write_delivery(delivery, tmp_path / "p.zip")
+    package = read_package(target)
+    truth: dict[tuple[str, ...], float] = {}
+    for table in agg.tables:
+        for row in table.data.to_pylist():
+            key = (
+                table.name,
+                row["periode"],
+                row["regiocode"],
+                *(row[d] for d in table.dimensions),
+            )
+            truth[key] = row["aantal"] if table.measure == "aantal" else row["som_cent"] / 100
+    manifest = package.manifest
+    allowed = _allowed_numbers(delivery, manifest)
+    for name, table in package.tables.items():
+        dims = table.dimensions
+        for row in table.data.to_pylist():
+            if row["status"] in "ux":
+                assert row["waarde"] is None
+            # no column other than 'waarde' carries a number about the cell
+            assert set(row) == {
+                "periode",
+                "regiocode",
+                "niveau",
+                "categorie",
+                *dims,
+                "waarde",
+                "status",
+            }
+        # published cells are unchanged before rounding: within the rounding interval
+        for row in table.data.to_pylist():
+            if row["waarde"] is None:
+                continue
+            key = (name, row["periode"], row["regiocode"], *(row[d] for d in dims))
+            true = truth.get(key, 0)
+            if table.meta["maat"] == "aantal":
+                assert abs(row["waarde"] - true) < 5 or (true < 10 and row["waarde"] == 10)
+            else:
+                assert row["waarde"] == pytest.approx(true)
+    texts = [package.report, json.dumps(manifest, ensure_ascii=False)]
+    for text in texts:
+        leaked = _numbers(text) - allowed
+        assert not leaked, f"numbers not derived from published information: {sorted(leaked)}"
+    # the Parquet members carry no statistics with hidden values (min/max of waarde)
+    with zipfile.ZipFile(target) as archive:
+        for name in archive.namelist():
+            if name.endswith(".parquet"):
+                meta = pq.ParquetFile(io.BytesIO(archive.read(name))).metadata
+                for g in range(meta.num_row_groups):
+                    for c in range(meta.num_columns):
+                        stats = meta.row_group(g).column(c).statistics
+                        if (
+                            stats is not None
+                            and stats.has_min_max
+                            and meta.schema.column(c).name == "waarde"
+                        ):
+                            published = [
+                                v
+                                for v in pq.read_table(io.BytesIO(archive.read(name)))[
+                                    "waarde"
+                                ].to_pylist()
+                                if v is not None
+                            ]
+                            assert stats.min in published and stats.max in published
