@@ -1,18 +1,21 @@
-"""Package format v1 on the platform side: checksums, manifest, end-to-end through the CLI."""
+"""Package format v1 (written by hand) on the platform side: checksums, manifest, end-to-end through the CLI."""
 
 from __future__ import annotations
 
+import io
+import json
 import zipfile
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import ImportFileError
-from buurtbeeld.source.package import write_package
+from buurtbeeld.package_format import write_package
 from buurtbeeld.store.intake import PackageContents
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import Workspace
@@ -34,7 +37,7 @@ def package_from(contents: PackageContents, path: Path) -> Path:
             {
                 "naam": table.name,
                 "titel": table.title,
-                "dimensie": table.dimension,
+                "dimensie": table.dimensions[0].name,
                 "bestand": f"{table.name}.parquet",
                 "richting": table.polarity.value,
             }
@@ -43,7 +46,7 @@ def package_from(contents: PackageContents, path: Path) -> Path:
     data = pa.table(
         {
             "regiocode": [k[0] for k in table.keys],
-            "categorie": [k[1] for k in table.keys],
+            "categorie": [k[1][0] for k in table.keys],
             "waarde": pa.array(table.values, pa.float64()),
             "status": list(table.statuses),
         }
@@ -109,7 +112,7 @@ def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Pa
         expected = {
             k[0]: v
             for k, v in zip(table.keys, table.values, strict=True)
-            if k[1] == "totaal" and k[0].startswith("BU")
+            if k[1] == ("totaal",) and k[0].startswith("BU")
         }
         got = {w["code"]: w["waarde"] for w in body["waarden"]}
         assert {c: got[c] for c in expected} == expected
@@ -130,3 +133,20 @@ def test_cli_refusal_leaves_workspace_unchanged(
     )
     assert result.exit_code == 2 and "BB-PKG-003" in result.output
     assert fingerprint(filled_workspace) == before
+
+
+def test_a_table_listed_twice_is_refused(filled_workspace: Workspace, tmp_path: Path) -> None:
+    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+    with zipfile.ZipFile(good) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        tables = {n: archive.read(n) for n in archive.namelist() if n.endswith(".parquet")}
+    twice = {k: v for k, v in manifest.items() if k not in ("formaat", "versie", "bestanden")}
+    twice["tabellen"] = manifest["tabellen"] * 2
+    path = write_package(
+        tmp_path / "dubbel.zip",
+        twice,
+        {n.removesuffix(".parquet"): pq.read_table(io.BytesIO(b)) for n, b in tables.items()},
+    )
+    with pytest.raises(ImportFileError) as info:
+        read_package(path)
+    assert info.value.code == "BB-PKG-002" and "twee keer" in info.value.message

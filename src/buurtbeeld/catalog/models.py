@@ -31,13 +31,14 @@ class Polarity(StrEnum):
 
 
 Unit = Literal[
-    "aantal", "procent", "per_1000", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"
+    "aantal", "procent", "per_1000", "euro", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"
 ]
 
 UNIT_LABELS: dict[str, str] = {
     "aantal": "aantal",
     "procent": "%",
     "per_1000": "per 1.000",
+    "euro": "€",
     "euro_x1000": "× € 1.000",
     "gemiddelde": "gemiddelde",
     "km": "km",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -600,9 +600,11 @@ def aggregate(
                 **{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()}
             )
             tables: list[AggregatedTable] = []
-            for table in spec.tabellen:
-                _say(progress, f"Tabel '{table.naam}' tellen")
-                tables += _aggregate_table(backend, act, spec, table, division)
+            # several tables read the same active records: compute them once
+            with act.cache() if len(spec.tabellen) > 1 else nullcontext(act) as active:
+                for table in spec.tabellen:
+                    _say(progress, f"Tabel '{table.naam}' tellen")
+                    tables += _aggregate_table(backend, active, spec, table, division)
     categories = _categories(spec, tables)
     return Aggregation(
         spec=spec,
@@ -631,12 +633,12 @@ def _aggregate_table(
         sums = act.group_by(
             ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
         ).aggregate(cent=act[f"bedrag_{column}"].sum())
-        contrib = sums.join(region, ["periode", holding])
-        data = _ordered(
-            con,
-            _rollup_amounts(contrib, names, holding, division),
-            ["periode", "regiocode", *names],
-        )
+        with sums.join(region, ["periode", holding]).cache() as contrib:
+            data = _ordered(
+                con,
+                _rollup_amounts(contrib, names, holding, division),
+                ["periode", "regiocode", *names],
+            )
         return [
             AggregatedTable(
                 table.naam,

@@ -19,6 +19,7 @@ from rich.table import Table
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.source.aggregate import Aggregation, aggregate
 from buurtbeeld.source.engines import EngineName
+from buurtbeeld.source.ledger import entries, mark_sent, mark_withdrawn
 from buurtbeeld.source.pipeline import default_target, make_package
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.source.synthetic import REGISTERS, generate
@@ -167,4 +168,66 @@ def package_command(
         + (", ".join(f"{k} {v}" for k, v in hidden.items()) or "geen"),
         highlight=False,
     )
+    if result.earlier:
+        console.print(
+            f"Samen beveiligd met {len(result.earlier)} eerder verzonden pakket(ten) van dataset "
+            f"'{delivery.dataset}' (logboek).",
+            highlight=False,
+        )
     console.print("Lees rapport.md in het pakket voor de privacyfunctionaris.")
+    console.print(
+        f"Na verzending: buurtbeeld bron verzonden {spec} {result.path}",
+        highlight=False,
+    )
+
+
+def _mark(spec: Path, pakket: Path, sent: bool) -> None:
+    try:
+        delivery = load_spec(spec)
+        entry = (mark_sent if sent else mark_withdrawn)(delivery, pakket)
+    except BuurtbeeldError as err:
+        _fail(err)
+    console.print(
+        f"[green]{pakket.name}[/]: {entry.status} (dataset {entry.dataset}, "
+        f"perioden {', '.join(entry.periods)}).",
+        highlight=False,
+    )
+
+
+@bron_app.command("verzonden")
+def sent_command(
+    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
+    pakket: Annotated[Path, typer.Argument(help="Het verzonden pakket (.zip).")],
+) -> None:
+    """Leg vast dat een pakket is verzonden: volgende leveringen van deze dataset worden er samen mee beveiligd."""
+    _mark(spec, pakket, sent=True)
+
+
+@bron_app.command("ingetrokken")
+def withdrawn_command(
+    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
+    pakket: Annotated[Path, typer.Argument(help="Het pakket dat het platform heeft verwijderd.")],
+) -> None:
+    """Leg vast dat een verzonden pakket is ingetrokken (alleen als het platform het heeft verwijderd)."""
+    _mark(spec, pakket, sent=False)
+
+
+@bron_app.command("logboek")
+def ledger_command(
+    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+) -> None:
+    """Toon de pakketten van deze dataset in het logboek (gemaakt, verzonden, ingetrokken)."""
+    try:
+        delivery = load_spec(spec)
+        found = entries(delivery)
+    except BuurtbeeldError as err:
+        _fail(err)
+    if not found:
+        console.print(f"Het logboek van dataset '{delivery.dataset}' is leeg.", highlight=False)
+        return
+    table = Table("pakket", "perioden", "status", "gemaakt", "SHA-256")
+    for entry in found:
+        table.add_row(
+            entry.package, ", ".join(entry.periods), entry.status, entry.made, entry.sha256[:12]
+        )
+    console.print(table)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from buurtbeeld.source.aggregate import Aggregation, aggregate
 from buurtbeeld.source.engines import EngineName
+from buurtbeeld.source.ledger import LedgerEntry, record_made, sent_ledgers
 from buurtbeeld.source.package import rounding_seed, write_delivery
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.spec import DeliverySpec
@@ -21,6 +22,8 @@ class PackageResult:
 
     path: Path
     delivery: ProtectedDelivery
+    earlier: list[LedgerEntry] = field(default_factory=list)
+    """Sent packages of the same dataset this delivery was protected together with."""
 
     @property
     def aggregation(self) -> Aggregation:
@@ -44,7 +47,10 @@ def make_package(
     seed: str | None = None,
     progress: Progress | None = None,
 ) -> PackageResult:
-    """Aggregate, protect and package one delivery.
+    """Aggregate, protect and package one delivery, together with the dataset's sent packages.
+
+    The package is recorded in the spec's release ledger as *gemaakt*; mark it *verzonden*
+    (:func:`buurtbeeld.source.ledger.mark_sent`) once it has left the machine.
 
     Raises
     ------
@@ -56,7 +62,13 @@ def make_package(
     agg = aggregate(spec, engine=engine, progress=progress)
     if progress:
         progress("Beveiligen: onderdrukking en aanvalscontrole")
-    delivery = protect_delivery(agg, seed=seed if seed is not None else rounding_seed(spec))
+    ledgers, earlier = sent_ledgers(spec) if spec.logboek is not None else ({}, [])
+    delivery = protect_delivery(
+        agg, seed=seed if seed is not None else rounding_seed(spec), ledgers=ledgers
+    )
     if progress:
         progress("Pakket schrijven")
-    return PackageResult(write_delivery(delivery, target), delivery)
+    path = write_delivery(delivery, target)
+    if spec.logboek is not None:
+        record_made(spec, delivery, path)
+    return PackageResult(path, delivery, earlier)

@@ -14,21 +14,24 @@ amount is published at all) would reveal a count that the count tables hide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
 
 import pyarrow as pa
 
+from buurtbeeld.errors import DisclosureError
 from buurtbeeld.protect import (
     Cell,
     CellKey,
     CellStatus,
     ProtectedTable,
+    ReleaseLedger,
     Table,
     get_profile,
     link_tables,
     protect_table,
+    rounding_interval,
 )
 from buurtbeeld.source.aggregate import TOTAL, AggregatedTable, Aggregation
 from buurtbeeld.source.regions import Division
@@ -44,7 +47,9 @@ COARSE_REASON = {
     "interval": "secundair",
 }
 """Reasons as published. Secondary sub-reasons are merged: 'singleton' would reveal that some
-neighbouring hidden cell has exactly one contributor."""
+neighbouring hidden cell has exactly one contributor. In amount tables 'manual' marks cells with
+too few contributing households; in count tables it marks cells an earlier delivery hid, which
+are secondaries of this one."""
 
 
 @dataclass
@@ -93,11 +98,21 @@ def _table_codes(table: AggregatedTable, categories: dict[str, list[str]]) -> li
 
 
 def _cell_key(
-    period: str, region: str, table: AggregatedTable, values: tuple[str, ...], all_dims: list[str]
+    dataset: str, period: str, region: str, table: AggregatedTable, values: tuple[str, ...]
 ) -> CellKey:
-    by_dim = dict(zip(table.dimensions, values, strict=True))
-    measure = table.unit if table.measure == "aantal" else f"som:{table.spec.kolom}"
-    return (period, region, *[by_dim.get(d, TOTAL) for d in all_dims], measure)
+    """The cell's key, the same in every table and every delivery of the dataset.
+
+    ``(dataset, measure, period, region, "dimension=value", …)`` with only the non-total
+    dimension values, sorted: the total of a table by age is the same number as the total of a
+    table by voorziening, in this delivery and in a later one (the release ledger).
+    """
+    measure = f"aantal:{table.unit}" if table.measure == "aantal" else f"som:{table.spec.kolom}"
+    pairs = sorted(f"{d}={v}" for d, v in zip(table.dimensions, values, strict=True) if v != TOTAL)
+    return (dataset, measure, period, region, *pairs)
+
+
+REGION = 3
+"""Position of the region code in a cell key."""
 
 
 def _relations(
@@ -130,7 +145,7 @@ def _relations(
 
 
 def _build(
-    table: AggregatedTable, agg: Aggregation, all_dims: list[str]
+    table: AggregatedTable, agg: Aggregation
 ) -> tuple[Table, dict[tuple[str, str, tuple[str, ...]], CellKey]]:
     division = agg.division
     periods = [p.label for p in agg.periods]
@@ -144,7 +159,7 @@ def _build(
     for period in periods:
         for region in regions:
             for combo in product(*codes):
-                k = _cell_key(period, region, table, combo, all_dims)
+                k = _cell_key(agg.spec.dataset, period, region, table, combo)
                 key[(period, region, combo)] = k
                 row = found.get((period, region, combo))
                 if table.measure == "aantal":
@@ -164,18 +179,57 @@ def _build(
     roots = set(division.top_codes)
     linked = roots | {c for p in roots for c in division.hierarchy.get(p, [])}
     if len(regions) > len(linked):
-        links = frozenset(c.key for c in cells if c.key[1] in linked)
+        links = frozenset(c.key for c in cells if c.key[REGION] in linked)
         built = Table(built.cells, built.relations, built.kind, links)
     return built, key
 
 
-def protect_delivery(agg: Aggregation, *, seed: str) -> ProtectedDelivery:
+def _check_no_revision(joint: Table, ledger: ReleaseLedger | None) -> None:
+    """A cell published earlier must still have a true value inside what was published.
+
+    Otherwise this delivery revises an earlier one, and publishing both would let anyone
+    subtract the two (a count that dropped from 12 to 5 would re-publish a small number).
+    """
+    if ledger is None:
+        return
+    index = joint.index
+    changed = 0
+    for key, released in ledger.cells().items():
+        i = index.get(key)
+        if i is None or released.value is None:
+            continue
+        cell = joint.cells[i]
+        true = float(cell.count) if cell.value is None else cell.value
+        if released.rounding_base:
+            low, up = rounding_interval(released.value, released.rounding_base)
+        else:
+            low = up = released.value
+        if not low - 0.005 <= true <= up + 0.005:
+            changed += 1
+    if changed:
+        raise DisclosureError(
+            f"Deze levering wijkt in {changed} cellen af van wat een eerder verzonden pakket van "
+            "deze dataset publiceerde: het is een herziening. Twee versies naast elkaar laten "
+            "verschillen zien die klein kunnen zijn.",
+            code="BB-BRON-002",
+            hint="Overleg met de privacyfunctionaris; lever een herziening pas als het eerdere "
+            "pakket is ingetrokken, en haal het dan met 'buurtbeeld bron ingetrokken' uit het "
+            "logboek.",
+        )
+
+
+def protect_delivery(
+    agg: Aggregation, *, seed: str, ledgers: Mapping[str, ReleaseLedger] | None = None
+) -> ProtectedDelivery:
     """Protect every table of a delivery jointly (counts together, amounts together).
 
     Parameters
     ----------
     agg
         The aggregation (all levels, all periods).
+    ledgers
+        Per protection run (``aantallen``, ``bedragen``) what sent packages of the same
+        dataset published (:mod:`buurtbeeld.source.ledger`): protected jointly with them.
     seed
         Secret rounding seed (never written to the package): the same cell of the same source
         rounds the same way in every delivery, so repeated deliveries cannot be averaged.
@@ -183,26 +237,35 @@ def protect_delivery(agg: Aggregation, *, seed: str) -> ProtectedDelivery:
     Raises
     ------
     DisclosureError
-        When no safe pattern exists (from :func:`buurtbeeld.protect.protect_table`).
+        When no safe pattern exists (from :func:`buurtbeeld.protect.protect_table`), or
+        ``BB-BRON-002`` when the delivery revises what a sent package published.
     """
     spec = agg.spec
-    all_dims = [d.naam for d in spec.used_dimensions()]
-    built = {t.name: _build(t, agg, all_dims) for t in agg.tables}
+    built = {t.name: _build(t, agg) for t in agg.tables}
     runs: dict[str, ProtectedTable] = {}
     counts = [built[t.name][0] for t in agg.tables if t.measure == "aantal"]
     amounts = [built[t.name][0] for t in agg.tables if t.measure == "som"]
+    earlier = ledgers or {}
     if counts:
-        runs["aantallen"] = protect_table(link_tables(*counts), profile=spec.profiel, seed=seed)
+        joint = link_tables(*counts)
+        _check_no_revision(joint, earlier.get("aantallen"))
+        runs["aantallen"] = protect_table(
+            joint, profile=spec.profiel, seed=seed, ledger=earlier.get("aantallen")
+        )
     if amounts:
         rule = get_profile(spec.profiel).frequency
         joint = link_tables(*amounts)
+        _check_no_revision(joint, earlier.get("bedragen"))
         few = {c.key for c in joint.cells if rule is not None and rule.is_sensitive(c.count)}
-        runs["bedragen"] = protect_table(joint, profile=AMOUNT_PROFILE, seed=seed, suppress=few)
+        runs["bedragen"] = protect_table(
+            joint, profile=AMOUNT_PROFILE, seed=seed, suppress=few, ledger=earlier.get("bedragen")
+        )
     levels = _levels(agg.division)
     outputs = []
     for table in agg.tables:
-        run = runs["aantallen" if table.measure == "aantal" else "bedragen"]
-        outputs.append(_output(table, built[table.name][1], run, levels))
+        counted = table.measure == "aantal"
+        run = runs["aantallen" if counted else "bedragen"]
+        outputs.append(_output(table, built[table.name][1], run, levels, counted))
     return ProtectedDelivery(agg, outputs, runs)
 
 
@@ -211,6 +274,7 @@ def _output(
     keys: dict[tuple[str, str, tuple[str, ...]], CellKey],
     run: ProtectedTable,
     levels: dict[str, str],
+    counted: bool,
 ) -> ProtectedOutput:
     cols: dict[str, list[object]] = {"periode": [], "regiocode": [], "niveau": [], "categorie": []}
     for d in table.dimensions:
@@ -228,7 +292,11 @@ def _output(
         cols["waarde"].append(run.value(key))
         cols["status"].append(status.value)
         if status in (CellStatus.PRIMARY_SUPPRESSED, CellStatus.SECONDARY_SUPPRESSED):
-            reason = COARSE_REASON.get(run.reasons[key].value, "secundair")
+            # in a count run only the ledger hides cells by hand: hidden by an earlier delivery
+            own = run.reasons[key].value
+            reason = (
+                "secundair" if counted and own == "manual" else COARSE_REASON.get(own, "secundair")
+            )
             hidden[reason] = hidden.get(reason, 0) + 1
     data = pa.table(
         {

@@ -295,6 +295,11 @@ class DeliverySpec(_Model):
         default=None,
         description="secret file with the rounding seed (default: .buurtbeeld-zaad beside the spec)",
     )
+    logboek: Path | None = Field(
+        default=None,
+        description="release ledger folder: what sent packages published (default: "
+        ".buurtbeeld-logboek beside the spec)",
+    )
 
     @field_validator("gemeente")
     @classmethod
@@ -366,7 +371,7 @@ class DeliverySpec(_Model):
 
     def canonical_json(self) -> str:
         """The spec as canonical JSON (file paths by name only, so moving a folder keeps the hash)."""
-        data = self.model_dump(mode="json", exclude={"zaadbestand"})
+        data = self.model_dump(mode="json", exclude={"zaadbestand", "logboek"})
         for item in data["bestanden"]:
             item["pad"] = Path(item["pad"]).name
         if data["regio"].get("koppeltabel"):
@@ -480,6 +485,8 @@ def parse_spec(text: str, *, name: str = "specificatie", base: Path | None = Non
             lookup.pad = base / lookup.pad
         if spec.zaadbestand is not None and not spec.zaadbestand.is_absolute():
             spec.zaadbestand = base / spec.zaadbestand
+        if spec.logboek is not None and not spec.logboek.is_absolute():
+            spec.logboek = base / spec.logboek
     return spec
 
 
@@ -502,6 +509,8 @@ def load_spec(path: Path) -> DeliverySpec:
     spec = parse_spec(text, name=path.name, base=path.parent)
     if spec.zaadbestand is None:
         spec.zaadbestand = path.parent / ".buurtbeeld-zaad"
+    if spec.logboek is None:
+        spec.logboek = path.parent / ".buurtbeeld-logboek"
     return spec
 
 

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
-from buurtbeeld.errors import DisclosureError, RegionCodeError
+from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.protect import (
     AuditInput,
     AuditResult,
-    FrequencyRule,
+    Profile,
     Requirement,
     audit,
     get_profile,
@@ -36,19 +36,48 @@ from buurtbeeld.store.writes import insert_observations, next_import_id
 TOTAL = "totaal"
 PUBLISHED = {"s", "z"}
 HIDDEN = {"u", "x"}
+MEASURES = {"aantal", "som"}
+
+
+@dataclass(frozen=True)
+class TableDimension:
+    """A dimension of a published table (e.g. ``voorziening``)."""
+
+    name: str
+    additive: bool = True
+    """The ``totaal`` category is the sum of the others (each unit in one category)."""
 
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """One protected table as delivered: cells keyed by (region code, category)."""
+    """One protected table of one period as delivered.
+
+    A cell is keyed by its region code and its value per dimension (``totaal`` for the total
+    over that dimension). Cells of different tables of the same package with the same period,
+    measure, region and dimension values are the same number (the toolkit counts every table
+    over the same units), so the audit treats them as one cell.
+    """
 
     name: str
     title: str
-    dimension: str | None
-    keys: tuple[tuple[str, str], ...]
+    period: str
+    dimensions: tuple[TableDimension, ...]
+    keys: tuple[tuple[str, tuple[str, ...]], ...]
     values: tuple[float | None, ...]
     statuses: tuple[str, ...]
     polarity: Polarity = Polarity.NEUTRAL
+    measure: str = "aantal"
+    """``aantal`` (distinct units) or ``som`` (an amount in euros)."""
+    profile: str | None = None
+    """Protection profile of this table; ``None``: the package's profile."""
+    unit: str | None = None
+    """What is counted (``personen``, ``huishoudens``); ``None``: the package's unit."""
+    amount_column: str | None = None
+
+    def label(self, combo: tuple[str, ...]) -> str:
+        """The category label of a cell: its non-total dimension values, or ``totaal``."""
+        parts = [v for v in combo if v != TOTAL]
+        return ", ".join(parts) if parts else TOTAL
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ class PackageContents:
     dataset: str
     unit: str
     period: str
+    """The package's period label (``2024`` or ``2024-K1/2024-K4``); tables carry their own."""
     division_year: int
     profile: str
     tables: tuple[PublishedTable, ...]
@@ -87,111 +117,180 @@ def _refuse(message: str, hint: str, code: str = "BB-PKG-010") -> DisclosureErro
     return DisclosureError(f"Pakket geweigerd: {message}", code=code, hint=hint)
 
 
+def _profile(contents: PackageContents, table: PublishedTable) -> Profile:
+    return get_profile(table.profile or contents.profile)
+
+
+def _where(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> str:
+    return f"tabel '{table.name}', periode {table.period}, cel {key[0]}/{table.label(key[1])}"
+
+
 def check_published_values(contents: PackageContents) -> None:
-    """Every cell's status and value agree with the profile (rounding base, hidden range)."""
-    profile = get_profile(contents.profile)
-    base = profile.rounding_base or 1
-    rule = profile.frequency
+    """Every cell's status and value agree with its profile (rounding base, hidden range)."""
     for table in contents.tables:
+        profile = _profile(contents, table)
+        base = profile.rounding_base or 1
+        rule = profile.frequency
+        if table.measure not in MEASURES:
+            raise _refuse(
+                f"tabel '{table.name}' heeft onbekende maat '{table.measure}'.",
+                "Maak het pakket opnieuw met de brontoolkit.",
+            )
         for key, value, status in zip(table.keys, table.values, table.statuses, strict=True):
-            where = f"tabel '{table.name}', cel {key[0]}/{key[1]}"
             if status not in PUBLISHED | HIDDEN:
                 raise _refuse(
-                    f"{where} heeft onbekende status '{status}'.",
+                    f"{_where(table, key)} heeft onbekende status '{status}'.",
                     "Maak het pakket opnieuw met de brontoolkit.",
                 )
             if (status in HIDDEN) != (value is None):
                 raise _refuse(
-                    f"{where}: status en waarde spreken elkaar tegen.",
+                    f"{_where(table, key)}: status en waarde spreken elkaar tegen.",
                     "Maak het pakket opnieuw met de brontoolkit.",
                 )
             if value is None:
                 continue
-            if value < 0 or value % base:
+            if value < 0 or (table.measure == "aantal" and value % base):
                 raise _refuse(
-                    f"{where} is geen afgerond aantal volgens profiel '{profile.name}'.",
+                    f"{_where(table, key)} is geen afgerond aantal volgens profiel '{profile.name}'.",
                     "Publiceer alleen afgeronde aantallen; gebruik de brontoolkit.",
                 )
-            if rule is not None:
+            if rule is not None and table.measure == "aantal":
                 low, up = max(0.0, value - (base - 1)), value + (base - 1)
                 zero_ok = rule.hidden_min > 0 and low == 0
                 if not zero_ok and up <= rule.hidden_max:
                     raise _refuse(
-                        f"{where} publiceert een aantal dat volgens profiel '{profile.name}' verborgen moet zijn.",
+                        f"{_where(table, key)} publiceert een aantal dat volgens profiel '{profile.name}' verborgen moet zijn.",
                         "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
                     )
+
+
+CellId = tuple[str, str, tuple[tuple[str, str], ...]]
+"""(measure and unit, region, sorted non-total (dimension, value) pairs): one number in the package."""
+
+
+def _cell_id(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> CellId:
+    # tables counting different units (persons, households) are different numbers
+    measure = f"aantal:{table.unit}" if table.measure == "aantal" else f"som:{table.amount_column}"
+    pairs = tuple(
+        sorted((d.name, v) for d, v in zip(table.dimensions, key[1], strict=True) if v != TOTAL)
+    )
+    return (measure, key[0], pairs)
 
 
 def audit_package(contents: PackageContents, regions: dict[str, str | None]) -> int:
     """LP audit on what the package publishes; returns the number of hidden cells audited.
 
-    ``regions`` maps every region code of the division to its parent code.
+    All tables of one period and measure are audited as one linked system: a cell published in
+    one table and hidden in another, or a hidden cell computable from any combination of
+    tables, refuses the package. ``regions`` maps every region code of the division to its
+    parent code.
 
     Raises
     ------
     DisclosureError
         When any hidden cell can be recomputed or bounded inside the hidden range.
     """
-    profile = get_profile(contents.profile)
     children: dict[str, list[str]] = {}
     for code, parent in regions.items():
         if parent is not None:
             children.setdefault(parent, []).append(code)
-    hidden_audited = 0
+    groups: dict[tuple[str, str], list[PublishedTable]] = {}
     for table in contents.tables:
-        result, labels = _audit_table(
-            table, children, profile.rounding_base or 1, profile.frequency
-        )
+        groups.setdefault((table.period, table.measure), []).append(table)
+    hidden_audited = 0
+    for tables in groups.values():
+        result, labels = _audit_linked(contents, tables, children)
         hidden_audited += result.n_hidden
         if not result.passed:
-            cells = ", ".join(
-                f"{labels[f.cell][0]}/{labels[f.cell][1]}" for f in result.findings[:5]
-            )
+            cells = ", ".join(labels[f.cell] for f in result.findings[:5])
+            names = ", ".join(sorted({t.name for t in tables}))
             raise _refuse(
-                f"in tabel '{table.name}' zijn {len(result.findings)} verborgen cellen terug te rekenen of te "
-                f"nauw in te sluiten ({cells}).",
+                f"in tabel '{names}' (periode {tables[0].period}) zijn {len(result.findings)} verborgen "
+                f"cellen terug te rekenen of te nauw in te sluiten ({cells}).",
                 "Beveilig alle tabellen van de levering samen met de brontoolkit (secundaire onderdrukking).",
                 code="BB-PKG-011",
             )
     return hidden_audited
 
 
-def _audit_table(
-    table: PublishedTable, children: dict[str, list[str]], base: int, rule: FrequencyRule | None
-) -> tuple[AuditResult, dict[int, tuple[str, str]]]:
-    index: dict[tuple[str, str], int] = {}
+def _audit_linked(
+    contents: PackageContents, tables: list[PublishedTable], children: dict[str, list[str]]
+) -> tuple[AuditResult, dict[int, str]]:
+    index: dict[CellId, int] = {}
+    labels: dict[int, str] = {}
     known: dict[int, tuple[float, float]] = {}
     requirements: dict[int, Requirement] = {}
+    hidden: set[int] = set()
+    relations: set[tuple[int, tuple[int, ...]]] = set()
+    counts = tables[0].measure == "aantal"
 
-    def cell(key: tuple[str, str]) -> int:
+    def cell(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> int:
         # a cell the package left out (e.g. a buurt without clients) is unknown to the attacker
-        return index.setdefault(key, len(index))
+        i = index.setdefault(_cell_id(table, key), len(index))
+        labels.setdefault(i, f"{key[0]}/{table.label(key[1])}")
+        return i
 
-    for key, value, status in zip(table.keys, table.values, table.statuses, strict=True):
-        i = cell(key)
-        if value is not None:
-            known[i] = (max(0.0, value - (base - 1)), value + (base - 1))
-        elif status == "u" and rule is not None:
-            requirements[i] = Requirement(hidden_min=rule.hidden_min, hidden_max=rule.hidden_max)
-    in_table = {k[0] for k in table.keys}
-    categories = sorted({k[1] for k in table.keys})
-    relations: list[tuple[int, tuple[int, ...]]] = []
-    for parent in sorted(in_table):
-        kids = children.get(parent, [])
-        if any(k in in_table for k in kids):
-            for category in categories:
-                relations.append(
-                    (cell((parent, category)), tuple(cell((k, category)) for k in sorted(kids)))
-                )
-    if TOTAL in categories and len(categories) > 1:
-        for region in sorted(in_table):
-            relations.append(
-                (cell((region, TOTAL)), tuple(cell((region, c)) for c in categories if c != TOTAL))
-            )
+    for table in tables:
+        profile = _profile(contents, table)
+        base = (profile.rounding_base or 1) if counts else 1
+        rule = profile.frequency if counts else None
+        for key, value, status in zip(table.keys, table.values, table.statuses, strict=True):
+            i = cell(table, key)
+            if value is not None:
+                low, up = max(0.0, value - (base - 1)), value + (base - 1)
+                if i in known:
+                    low, up = max(low, known[i][0]), min(up, known[i][1])
+                known[i] = (low, up)
+            else:
+                hidden.add(i)
+                if status == "u" and rule is not None:
+                    requirements[i] = Requirement(
+                        hidden_min=rule.hidden_min, hidden_max=rule.hidden_max
+                    )
+        relations.update(_relations(table, children, cell))
+    both = sorted(hidden & set(known))
+    if both:
+        raise _refuse(
+            f"{len(both)} cellen zijn in de ene tabel verborgen en in een andere gepubliceerd "
+            f"({', '.join(labels[i] for i in both[:5])}).",
+            "Beveilig alle tabellen van de levering samen met de brontoolkit.",
+            code="BB-PKG-011",
+        )
     data = AuditInput(
-        n_cells=len(index), relations=relations, known=known, requirements=requirements
+        n_cells=len(index),
+        relations=sorted(relations),
+        known=known,
+        requirements=requirements,
+        integer=counts,
     )
-    return audit(data), {i: k for k, i in index.items()}
+    return audit(data), labels
+
+
+def _relations(
+    table: PublishedTable,
+    children: dict[str, list[str]],
+    cell: Callable[[PublishedTable, tuple[str, tuple[str, ...]]], int],
+) -> Iterator[tuple[int, tuple[int, ...]]]:
+    """Region hierarchy per category, and totals of every additive dimension per region."""
+    in_table = {k[0] for k in table.keys}
+    combos = sorted({k[1] for k in table.keys})
+    for parent in sorted(in_table):
+        kids = sorted(children.get(parent, []))
+        if any(k in in_table for k in kids):
+            for combo in combos:
+                yield cell(table, (parent, combo)), tuple(cell(table, (k, combo)) for k in kids)
+    for i, dim in enumerate(table.dimensions):
+        categories = sorted({c[i] for c in combos} - {TOTAL})
+        if not dim.additive or not categories or not any(c[i] == TOTAL for c in combos):
+            continue
+        for region in sorted(in_table):
+            for combo in combos:
+                if combo[i] != TOTAL:
+                    continue
+                parts = tuple(
+                    cell(table, (region, (*combo[:i], c, *combo[i + 1 :]))) for c in categories
+                )
+                yield cell(table, (region, combo)), parts
 
 
 def _slug(text: str) -> str:
@@ -199,25 +298,55 @@ def _slug(text: str) -> str:
 
 
 def indicator_for(contents: PackageContents, table: PublishedTable, category: str) -> Indicator:
-    """The cube indicator for one table and category (``totaal``: the table total)."""
+    """The cube indicator for one table and category label (``totaal``: the table total)."""
     ident = _slug(
         f"{contents.dataset}_{table.name}" + ("" if category == TOTAL else f"_{category}")
     )
     if not ident[0].isalpha():
         ident = "p_" + ident
     label = table.title if category == TOTAL else f"{table.title}: {category}"
+    what = f"{table.title.lower()}{'' if category == TOTAL else ', ' + category}"
+    profile = table.profile or contents.profile
+    if table.measure == "som":
+        definition = (
+            f"Som van {table.amount_column or 'het bedrag'} in euro's ({what}), opgeteld bij de bron "
+            f"door {contents.source} en beveiligd met profiel '{profile}'."
+        )
+        note = "Bedragen met te weinig of te dominante bijdragers zijn bij de bron verborgen."
+    else:
+        definition = (
+            f"Aantal {table.unit or contents.unit} ({what}), geteld bij de bron door {contents.source} en "
+            f"beveiligd met profiel '{profile}'."
+        )
+        note = "Kleine aantallen zijn bij de bron verborgen en de overige aantallen afgerond op vijftallen."
     return Indicator(
         id=ident,
         name=label,
-        definition=f"Aantal {contents.unit} ({table.title.lower()}{'' if category == TOTAL else ', ' + category}), "
-        f"geteld bij de bron door {contents.source} en beveiligd met profiel '{contents.profile}'.",
-        unit="aantal",
+        definition=definition,
+        unit="euro" if table.measure == "som" else "aantal",
         polarity=table.polarity,
         theme="ketenpartners",
         source=SourceRef(dataset="pakket", column=table.name, package_source=contents.source),
         source_label=f"{contents.source} (beveiligd pakket)",
-        note="Kleine aantallen zijn bij de bron verborgen en de overige aantallen afgerond op vijftallen.",
+        note=note,
     )
+
+
+def _check_indicator_ids(contents: PackageContents) -> None:
+    """Two tables or categories must not become the same indicator (their cells would mix)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for table in contents.tables:
+        for label in sorted({table.label(k[1]) for k in table.keys}):
+            ident = indicator_for(contents, table, label).id
+            if seen.setdefault(ident, (table.name, label)) != (table.name, label):
+                other = seen[ident]
+                raise ImportFileError(
+                    f"Pakket geweigerd: tabel '{table.name}' ({label}) en tabel '{other[0]}' "
+                    f"({other[1]}) krijgen dezelfde indicatorcode '{ident}'.",
+                    code="BB-PKG-006",
+                    hint="Geef de tabellen of categorieën in de specificatie namen die ook zonder "
+                    "leestekens verschillen, en maak het pakket opnieuw.",
+                )
 
 
 def intake_package(
@@ -265,6 +394,7 @@ def intake_package(
         )
     for code in list(regions):
         regions[code] = regions[code] or parent_of(code)
+    _check_indicator_ids(contents)
     say("Aanvalscontrole (lineaire programmering)")
     report.audited_hidden_cells = audit_package(contents, regions)
     say("Schrijven")
@@ -272,27 +402,31 @@ def intake_package(
         import_id = next_import_id(con)
         report.import_id = import_id
         rows: dict[str, list[object]] = {
-            k: [] for k in ("indicator_id", "region_code", "value", "status", "note")
+            k: [] for k in ("indicator_id", "region_code", "period", "value", "status", "note")
         }
+        defined: set[str] = set()
         for table in contents.tables:
-            categories = sorted({k[1] for k in table.keys})
-            defs = {c: indicator_for(contents, table, c) for c in categories}
+            labels = [table.label(k[1]) for k in table.keys]
+            defs = {c: indicator_for(contents, table, c) for c in sorted(set(labels))}
             for indicator in defs.values():
-                con.execute("DELETE FROM indicator_def WHERE id = ?", [indicator.id])
-                con.execute(
-                    "INSERT INTO indicator_def VALUES (?, ?, ?)",
-                    [indicator.id, indicator.model_dump_json(), import_id],
-                )
+                if indicator.id not in defined:
+                    defined.add(indicator.id)
+                    con.execute("DELETE FROM indicator_def WHERE id = ?", [indicator.id])
+                    con.execute(
+                        "INSERT INTO indicator_def VALUES (?, ?, ?)",
+                        [indicator.id, indicator.model_dump_json(), import_id],
+                    )
+                    report.indicators.append(indicator.id)
                 con.execute(
                     "DELETE FROM observation WHERE indicator_id = ? AND period = ?",
-                    [indicator.id, contents.period],
+                    [indicator.id, table.period],
                 )
-                report.indicators.append(indicator.id)
-            for (region, category), value, status in zip(
-                table.keys, table.values, table.statuses, strict=True
+            for key, label, value, status in zip(
+                table.keys, labels, table.values, table.statuses, strict=True
             ):
-                rows["indicator_id"].append(defs[category].id)
-                rows["region_code"].append(region)
+                rows["indicator_id"].append(defs[label].id)
+                rows["region_code"].append(key[0])
+                rows["period"].append(table.period)
                 rows["value"].append(value)
                 rows["status"].append("value" if status in PUBLISHED else "hidden")
                 rows["note"].append(None if status in PUBLISHED else "beveiligd")
@@ -305,7 +439,7 @@ def intake_package(
                 {
                     "indicator_id": pa.array(rows["indicator_id"], pa.string()),
                     "region_code": pa.array(rows["region_code"], pa.string()),
-                    "period": pa.array([contents.period] * n, pa.string()),
+                    "period": pa.array(rows["period"], pa.string()),
                     "division_year": pa.array([contents.division_year] * n, pa.int32()),
                     "value": pa.array(rows["value"], pa.float64()),
                     "status": pa.array(rows["status"], pa.string()),

@@ -1,132 +1,122 @@
-"""Read a protected package (format ``buurtbeeld-pakket`` v1) on the platform side.
+"""Turn a verified package (``buurtbeeld-pakket`` v1 or v2) into what the intake audits.
 
-The package is the contract between a partner's source toolkit and the platform; the platform
-reads it with its own code and trusts nothing it cannot check. Format (see docs/pakketformaat.md):
-a zip with ``manifest.json`` and one Parquet file per table (columns ``regiocode``,
-``categorie``, ``waarde``, ``status``), every member listed with its SHA-256 in the manifest.
+The package format and its checksum verification are the shared contract in
+:mod:`buurtbeeld.package_format`; the platform reads packages only through it, never through
+the source toolkit. This module maps manifest and tables onto :class:`PublishedTable` cells:
+one table per period, keyed by region code and the value per dimension. See
+docs/pakketformaat.md.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from buurtbeeld.catalog.models import Polarity
 from buurtbeeld.errors import ImportFileError
+from buurtbeeld.package_format import Package, PackageTable
+from buurtbeeld.package_format import read_package as read_verified
 from buurtbeeld.protect import get_profile
-from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable
-
-FORMAT = "buurtbeeld-pakket"
-VERSION = 1
-COLUMNS = {"regiocode", "categorie", "waarde", "status"}
+from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable, TableDimension
 
 
-def _error(
-    message: str,
-    code: str,
-    hint: str = "Vraag de partner het pakket opnieuw te maken met de brontoolkit.",
-) -> ImportFileError:
-    return ImportFileError(f"Pakket geweigerd: {message}", code=code, hint=hint)
+def _error(message: str, code: str = "BB-PKG-002") -> ImportFileError:
+    return ImportFileError(
+        f"Pakket geweigerd: {message}",
+        code=code,
+        hint="Vraag de partner het pakket opnieuw te maken met de brontoolkit.",
+    )
 
 
 def read_package(path: Path) -> PackageContents:
-    """Open, verify checksums and parse a package.
+    """Open a package, verify every checksum and map its tables for the intake.
 
     Raises
     ------
     ImportFileError
-        ``BB-PKG-001`` not a readable zip, ``BB-PKG-002`` manifest missing or invalid,
-        ``BB-PKG-003`` a checksum differs, ``BB-PKG-004`` unlisted or missing members,
-        ``BB-PKG-005`` a table does not have the required columns.
+        ``BB-IMP-002`` missing file, ``BB-PKG-001`` not a readable zip, ``BB-PKG-002`` manifest
+        missing or invalid, ``BB-PKG-003`` a checksum differs, ``BB-PKG-004`` unlisted or
+        missing members, ``BB-PKG-005`` a table lacks required columns.
     """
-    if not path.exists():
-        raise ImportFileError(
-            f"Bestand '{path}' bestaat niet.", code="BB-IMP-002", hint="Controleer het pad."
-        )
-    raw = path.read_bytes()
+    package = read_verified(Path(path))
+    manifest = package.manifest
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        names = set(archive.namelist())
-    except zipfile.BadZipFile as err:
-        raise _error(f"'{path.name}' is geen leesbaar zip-bestand.", "BB-PKG-001") from err
-    with archive:
-        if "manifest.json" not in names:
-            raise _error(f"'{path.name}' heeft geen manifest.json.", "BB-PKG-002")
-        try:
-            manifest: dict[str, Any] = json.loads(archive.read("manifest.json").decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise _error("manifest.json is geen geldige JSON.", "BB-PKG-002") from err
-        if manifest.get("formaat") != FORMAT or manifest.get("versie") != VERSION:
-            raise _error(
-                f"onbekend formaat ({manifest.get('formaat')!r} versie {manifest.get('versie')!r}).",
-                "BB-PKG-002",
-                f"Buurtbeeld leest '{FORMAT}' versie {VERSION}.",
-            )
-        listed: dict[str, str] = manifest.get("bestanden") or {}
-        extra = sorted(names - set(listed) - {"manifest.json"})
-        missing = sorted(set(listed) - names)
-        if extra or missing:
-            raise _error(
-                f"bestanden in het pakket en in het manifest verschillen (extra: {', '.join(extra) or 'geen'}; "
-                f"ontbrekend: {', '.join(missing) or 'geen'}).",
-                "BB-PKG-004",
-            )
-        for name, expected in listed.items():
-            if hashlib.sha256(archive.read(name)).hexdigest() != expected:
-                raise _error(
-                    f"de controlesom van '{name}' klopt niet: het pakket is beschadigd of gewijzigd.",
-                    "BB-PKG-003",
-                )
-        try:
-            get_profile(str(manifest["profiel"]))
-            tables = tuple(_table(archive, spec) for spec in manifest["tabellen"])
-            return PackageContents(
-                file_name=path.name,
-                sha256=hashlib.sha256(raw).hexdigest(),
-                source=str(manifest["bron"]),
-                dataset=str(manifest["dataset"]),
-                unit=str(manifest.get("eenheid", "personen")),
-                period=str(manifest["periode"]),
-                division_year=int(manifest["indelingsjaar"]),
-                profile=str(manifest["profiel"]),
-                tables=tables,
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise _error(
-                f"manifest.json mist of bevat een ongeldig veld ({err}).", "BB-PKG-002"
-            ) from err
+        profile = str(manifest["profiel"])
+        get_profile(profile)
+        tables: list[PublishedTable] = []
+        for meta in manifest["tabellen"]:
+            tables.extend(_tables(package, package.tables[str(meta["naam"])]))
+        return PackageContents(
+            file_name=package.path.name,
+            sha256=package.sha256,
+            source=str(manifest["bron"]),
+            dataset=str(manifest["dataset"]),
+            unit=str(manifest.get("eenheid", "personen")),
+            period=str(manifest["periode"]),
+            division_year=int(manifest["indelingsjaar"]),
+            profile=profile,
+            tables=tuple(tables),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise _error(f"manifest.json mist of bevat een ongeldig veld ({err}).") from err
 
 
-def _table(archive: zipfile.ZipFile, spec: dict[str, Any]) -> PublishedTable:
-    name = str(spec["naam"])
-    try:
-        table = pq.read_table(io.BytesIO(archive.read(str(spec["bestand"]))))
-    except (pa.ArrowInvalid, KeyError) as err:
-        raise _error(f"tabel '{name}' is geen leesbaar Parquet-bestand.", "BB-PKG-005") from err
-    if not {"regiocode", "waarde", "status"} <= set(table.column_names):
-        raise _error(
-            f"tabel '{name}' mist kolommen (nodig: {', '.join(sorted(COLUMNS))}).", "BB-PKG-005"
+def _dimensions(table: PackageTable) -> tuple[TableDimension, ...]:
+    dims: list[dict[str, Any]] | None = table.meta.get("dimensies")
+    if dims is not None:
+        return tuple(TableDimension(str(d["naam"]), bool(d.get("optelbaar", True))) for d in dims)
+    single = table.meta.get("dimensie")
+    return (TableDimension(str(single)),) if single else ()
+
+
+def _column(data: pa.Table, name: str, table: str) -> list[Any]:
+    if name not in data.column_names:
+        raise _error(f"tabel '{table}' mist de kolom '{name}'.", "BB-PKG-005")
+    values: list[Any] = data[name].to_pylist()
+    return values
+
+
+def _tables(package: Package, table: PackageTable) -> list[PublishedTable]:
+    """One :class:`PublishedTable` per period of a package table."""
+    meta, data, name = table.meta, table.data, table.name
+    dims = _dimensions(table)
+    codes = [str(c).strip().upper() for c in data["regiocode"].to_pylist()]
+    n = len(codes)
+    combos: list[tuple[str, ...]]
+    if len(dims) == 1 and dims[0].name not in data.column_names:
+        # version 1 written by hand: the single dimension lives in 'categorie'
+        raw = data["categorie"].to_pylist() if "categorie" in data.column_names else [None] * n
+        combos = [(str(c or TOTAL),) for c in raw]
+    else:
+        columns = [_column(data, d.name, name) for d in dims]
+        combos = [tuple(str(col[i] or TOTAL) for col in columns) for i in range(n)]
+    periods = (
+        [str(p) for p in data["periode"].to_pylist()]
+        if "periode" in data.column_names
+        else [package.periods[0]] * n
+    )
+    values = [None if v is None else float(v) for v in data["waarde"].to_pylist()]
+    statuses = [str(s) for s in data["status"].to_pylist()]
+    measure = str(meta.get("maat", "aantal"))
+    out = []
+    for period in sorted(set(periods)):
+        rows = [i for i in range(n) if periods[i] == period]
+        out.append(
+            PublishedTable(
+                name=name,
+                title=str(meta.get("titel", name)),
+                period=period,
+                dimensions=dims,
+                keys=tuple((codes[i], combos[i]) for i in rows),
+                values=tuple(values[i] for i in rows),
+                statuses=tuple(statuses[i] for i in rows),
+                polarity=Polarity(meta.get("richting") or Polarity.NEUTRAL.value),
+                measure=measure,
+                profile=str(meta["profiel"]) if meta.get("profiel") else None,
+                unit=str(meta.get("eenheid") or package.manifest.get("eenheid", "personen")),
+                amount_column=str(meta["bedragkolom"]) if meta.get("bedragkolom") else None,
+            )
         )
-    codes = [str(c).strip().upper() for c in table["regiocode"].to_pylist()]
-    categories = (
-        table["categorie"].to_pylist()
-        if "categorie" in table.column_names
-        else [TOTAL] * len(codes)
-    )
-    values = [None if v is None else float(v) for v in table["waarde"].to_pylist()]
-    return PublishedTable(
-        name=name,
-        title=str(spec.get("titel", name)),
-        dimension=spec.get("dimensie"),
-        keys=tuple((c, str(k or TOTAL)) for c, k in zip(codes, categories, strict=True)),
-        values=tuple(values),
-        statuses=tuple(str(s) for s in table["status"].to_pylist()),
-        polarity=Polarity(spec.get("richting", Polarity.NEUTRAL.value)),
-    )
+    return out

@@ -1,0 +1,151 @@
+"""From records to the map, as a partner and a data adviser do it with the CLI.
+
+generate synthetic extracts (``bron genereer``) → one package per register
+(``bron maak-pakket``) → ``importeer-pakket`` into a workspace with the CBS data → the web app
+shows every register on the map, in the API and on a buurt profile, with hidden cells hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from buurtbeeld.cli.main import app
+from buurtbeeld.package_format import read_package
+from buurtbeeld.source.synthetic import REGISTERS
+from buurtbeeld.store.workspace import Workspace, open_workspace
+from buurtbeeld.web.app import create_app
+
+TOTALS = {
+    # register: (table whose total becomes an indicator, its dimension-free indicator id)
+    "wmo": "wmo_voorzieningen_totaal",
+    "jeugdhulp": "jeugdhulp_jongeren_totaal",
+    "bijstand": "bijstand_personen",
+    "schuldsignalen": "schuldsignalen_huishoudens_totaal",
+}
+
+
+@pytest.fixture(scope="module")
+def imported(
+    tmp_path_factory: pytest.TempPathFactory, filled_workspace_template: Path
+) -> tuple[Workspace, dict[str, Path], dict[str, str]]:
+    import shutil
+
+    base = tmp_path_factory.mktemp("keten")
+    root = base / "werkmap"
+    shutil.copytree(filled_workspace_template, root)
+    runner = CliRunner()
+    outputs: dict[str, str] = {}
+    result = runner.invoke(app, ["bron", "genereer", str(base / "export"), "--zaad", "5"])
+    assert result.exit_code == 0, result.output
+    packages: dict[str, Path] = {}
+    for register in REGISTERS:
+        target = base / "pakketten" / f"{register}.zip"
+        result = runner.invoke(
+            app,
+            [
+                "bron",
+                "maak-pakket",
+                str(base / "export" / f"{register}.yaml"),
+                "--uit",
+                str(target),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "Pakket gemaakt" in result.output
+        packages[register] = target
+        result = runner.invoke(app, ["importeer-pakket", str(target), "--werkmap", str(root)])
+        assert result.exit_code == 0, result.output
+        outputs[register] = result.output
+    return open_workspace(root), packages, outputs
+
+
+def test_every_register_is_accepted(
+    imported: tuple[Workspace, dict[str, Path], dict[str, str]],
+) -> None:
+    _, packages, outputs = imported
+    versions = {r: read_package(p).version for r, p in packages.items()}
+    # the contract covers both versions: Wmo fits version 1; bijstand (four quarters) and
+    # debt signals (amounts) need version 2
+    assert versions["wmo"] == 1 and versions["bijstand"] == 2 and versions["schuldsignalen"] == 2
+    for register, output in outputs.items():
+        assert "Pakket geaccepteerd" in output, register
+
+
+def test_published_cells_land_unchanged_and_hidden_cells_stay_hidden(
+    imported: tuple[Workspace, dict[str, Path], dict[str, str]],
+) -> None:
+    workspace, packages, _ = imported
+    con = workspace.connect(read_only=True)
+    try:
+        for register, path in packages.items():
+            package = read_package(path)
+            for table in package.tables.values():
+                if table.dimensions:
+                    continue  # the table total is enough; categories follow the same path
+                ident = f"{register}_{table.name}"
+                stored = {
+                    (r[0], r[1]): (r[2], r[3])
+                    for r in con.execute(
+                        "SELECT period, region_code, value, status FROM observation "
+                        "WHERE indicator_id = ?",
+                        [ident],
+                    ).fetchall()
+                }
+                rows = table.data.to_pylist()
+                assert len(stored) == len(rows), ident
+                for row in rows:
+                    got = stored[(row["periode"], row["regiocode"])]
+                    if row["status"] in "ux":
+                        assert got == (None, "hidden"), ident
+                    else:
+                        assert got == (row["waarde"], "value"), ident
+    finally:
+        con.close()
+
+
+def test_registers_on_map_api_and_buurt_profile(
+    imported: tuple[Workspace, dict[str, Path], dict[str, str]],
+) -> None:
+    workspace, packages, _ = imported
+    with TestClient(create_app(workspace.root)) as client:
+        for ident in TOTALS.values():
+            page = client.get("/gemeente/GM0505", params={"indicator": ident})
+            assert page.status_code == 200, ident
+            assert "(beveiligd pakket)" in page.text
+            body = client.get("/api/v1/waarden", params={"indicator": ident, "gebied": "GM0505"})
+            assert body.status_code == 200, ident
+            values = body.json()["waarden"]
+            assert values and any(v["waarde"] is not None for v in values), ident
+            assert any(v["waarde"] is None for v in values), ident  # small buurten hidden
+        # four quarters of bijstand: the latest quarter on the map, all four in the API
+        quarters = read_package(packages["bijstand"]).periods
+        assert quarters == ["2024-K1", "2024-K2", "2024-K3", "2024-K4"]
+        body = client.get(
+            "/api/v1/waarden", params={"indicator": "bijstand_personen", "gebied": "GM0505"}
+        ).json()
+        assert body["periode"] == "2024-K4"
+        first = client.get(
+            "/api/v1/waarden",
+            params={"indicator": "bijstand_personen", "gebied": "GM0505", "periode": "2024-K1"},
+        )
+        assert first.status_code == 200
+        # debt amounts in euros, hidden where few or dominant creditors
+        debts = client.get("/indicatoren/schuldsignalen_achterstand").text
+        assert "€" in debts and "Som van" in debts
+        # a buurt profile lists the partner figures next to the CBS figures
+        buurt = next(
+            v["code"]
+            for v in client.get(
+                "/api/v1/waarden",
+                params={"indicator": "wmo_voorzieningen_totaal", "gebied": "GM0505"},
+            ).json()["waarden"]
+            if v["waarde"] is not None
+        )
+        profile = client.get(f"/regio/{buurt}").text
+        assert "Cijfers van ketenpartners" in profile
+        assert re.search(r"Wmo|wmo", profile)
