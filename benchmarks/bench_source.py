@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 KWB_INHABITANTS = 17_810_285
 REGISTERS = {
@@ -197,29 +198,50 @@ def run_toolkit(folder: Path) -> dict[str, object]:
     }
 
 
-def _bare_sql(register: str, path: Path) -> list[str]:
-    category, unit, has_end, stock = REGISTERS[register]
+def _filter_sql(register: str) -> str:
+    _, _, has_end, stock = REGISTERS[register]
     lo, hi = f"DATE '{YEAR}-01-01'", f"DATE '{YEAR}-12-31'"
     if stock:
-        where = f"begin <= {hi} AND (einde IS NULL OR einde >= {hi})"
-    elif has_end:
-        where = f"begin <= {hi} AND (einde IS NULL OR einde >= {lo})"
+        return f"begin <= {hi} AND (einde IS NULL OR einde >= {hi})"
+    if has_end:
+        return f"begin <= {hi} AND (einde IS NULL OR einde >= {lo})"
+    return f"begin BETWEEN {lo} AND {hi}"
+
+
+LEVELS_SQL = "[buurt, 'WK' || substr(buurt, 3, 6), 'GM' || substr(buurt, 3, 4)]"
+
+
+def _bare_sql(register: str, path: Path) -> list[str]:
+    """The same tables as the toolkit, by hand: distinct units per buurt, wijk and gemeente
+    (a unit's latest record decides its buurt), per category and in total; amounts with the
+    number of households, the sum and the two largest per cell. No validation, no protection."""
+    category, unit, _, _ = REGISTERS[register]
+    multi = register != "bijstand"
+    src = f"(SELECT * FROM read_parquet('{path}') WHERE {_filter_sql(register)})"
+    units = f"(SELECT {unit} AS u, arg_max(buurtcode, begin) AS buurt{'' if multi else f', arg_max({category}, begin) AS c'} FROM {src} GROUP BY {unit})"
+    regions = f"(SELECT u, {'' if multi else 'c, '}unnest({LEVELS_SQL}) AS region FROM {units})"
+    if multi:
+        pairs = f"(SELECT DISTINCT {unit} AS u, {category} AS c FROM {src})"
+        queries = [
+            f"SELECT region, count(*) AS n FROM {regions} GROUP BY region",
+            f"SELECT r.region, p.c, count(*) AS n FROM {regions} r JOIN {pairs} p USING (u) GROUP BY ALL",
+        ]
     else:
-        where = f"begin BETWEEN {lo} AND {hi}"
-    src = f"(SELECT * FROM read_parquet('{path}') WHERE {where})"
-    queries = [
-        f"SELECT buurtcode, {category}, count(DISTINCT {unit}) AS n FROM {src} GROUP BY ALL",
-        f"SELECT buurtcode, count(DISTINCT {unit}) AS n FROM {src} GROUP BY ALL",
-    ]
+        queries = [
+            f"SELECT region, c, count(*) AS n FROM {regions} GROUP BY GROUPING SETS ((region, c), (region))"
+        ]
     if register == "schuldsignalen":
+        sums = f"(SELECT {unit} AS u, {category} AS c, sum(bedrag) AS s FROM {src} GROUP BY ALL)"
+        cells = f"(SELECT x.u, x.c, x.s, unnest({LEVELS_SQL}) AS region FROM {sums} x JOIN {units} USING (u))"
+        per_holding = f"(SELECT region, c, u, sum(s) AS s FROM {cells} GROUP BY GROUPING SETS ((region, c, u), (region, u)))"
         queries.append(
-            f"SELECT buurtcode, {category}, count(DISTINCT {unit}) AS n, sum(bedrag) AS s FROM {src} GROUP BY ALL"
+            f"SELECT region, c, count(*) AS n, sum(s) AS s, max(s, 2) AS top FROM {per_holding} GROUP BY ALL"
         )
     return queries
 
 
 def run_duckdb(folder: Path) -> dict[str, object]:
-    """Bare DuckDB SQL for the same distinct counts (no validation, no levels, no protection)."""
+    """Bare DuckDB SQL for the same tables (no validation, no normalising, no protection)."""
     import duckdb
 
     con = duckdb.connect()
@@ -227,12 +249,25 @@ def run_duckdb(folder: Path) -> dict[str, object]:
     rows = 0
     for register in REGISTERS:
         for sql in _bare_sql(register, folder / f"{register}.parquet"):
-            rows += con.execute(sql).fetch_arrow_table().num_rows
+            rows += con.execute(sql).to_arrow_table().num_rows
     return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
 
 
+def _levels_pd(frame: Any, pd: Any) -> Any:
+    """One row per unit and region level (buurt, wijk, gemeente)."""
+    buurt = frame["buurt"].astype(str)
+    return pd.concat(
+        [
+            frame.assign(region=buurt),
+            frame.assign(region="WK" + buurt.str[2:8]),
+            frame.assign(region="GM" + buurt.str[2:6]),
+        ],
+        ignore_index=True,
+    )
+
+
 def run_pandas(folder: Path) -> dict[str, object]:
-    """Plain pandas: read, filter, groupby nunique."""
+    """Plain pandas for the same tables as the bare SQL."""
     import pandas as pd
 
     start = time.perf_counter()
@@ -250,23 +285,54 @@ def run_pandas(folder: Path) -> dict[str, object]:
         else:
             mask = (begin >= lo) & (begin <= hi)
         df = df[mask]
-        rows += len(df.groupby(["buurtcode", category], observed=True)[unit].nunique())
-        rows += len(df.groupby("buurtcode", observed=True)[unit].nunique())
-        if register == "schuldsignalen":
-            rows += len(
-                df.groupby(["buurtcode", category], observed=True).agg(
-                    n=(unit, "nunique"), s=("bedrag", "sum")
-                )
+        latest = df.sort_values("begin").groupby(unit, observed=True).tail(1)
+        units = latest[[unit, "buurtcode", category]].rename(
+            columns={unit: "u", "buurtcode": "buurt", category: "c"}
+        )
+        if register == "bijstand":
+            levels = _levels_pd(units, pd)
+            rows += len(levels.groupby(["region", "c"], observed=True).size())
+            rows += len(levels.groupby("region").size())
+        else:
+            levels = _levels_pd(units[["u", "buurt"]], pd)
+            rows += len(levels.groupby("region").size())
+            pairs = (
+                df[[unit, category]].drop_duplicates().rename(columns={unit: "u", category: "c"})
             )
+            joined = levels.merge(pairs, on="u")
+            rows += len(joined.groupby(["region", "c"], observed=True).size())
+        if register == "schuldsignalen":
+            sums = (
+                df.groupby([unit, category], observed=True)["bedrag"]
+                .sum()
+                .reset_index()
+                .rename(columns={unit: "u", category: "c", "bedrag": "s"})
+            )
+            cells = _levels_pd(sums.merge(units[["u", "buurt"]], on="u"), pd)
+            for keys in (["region", "c"], ["region"]):
+                per = cells.groupby([*keys, "u"], observed=True)["s"].sum().reset_index()
+                top = per.sort_values("s", ascending=False).groupby(keys, observed=True).head(2)
+                agg = per.groupby(keys, observed=True)["s"].agg(["count", "sum"])
+                assert len(top) >= len(agg)  # one or two largest per cell
+                rows += len(agg)
     return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
 
 
 VARIANTS = {"toolkit": run_toolkit, "duckdb": run_duckdb, "pandas": run_pandas}
 
 
+def _peak_mb() -> int:
+    """Peak resident memory of this process (VmHWM; unlike ru_maxrss it starts afresh after
+    exec, so the parent's population does not count)."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def _child(variant: str, folder: Path) -> None:
     result = VARIANTS[variant](folder)
-    result["piek_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["piek_mb"] = _peak_mb()
     print(json.dumps(result))
 
 
