@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import highspy
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_array, csr_array, hstack
@@ -159,7 +160,7 @@ def _components(data: AuditInput, variables: set[int]) -> list[list[int]]:
     return hidden_any
 
 
-@dataclass
+@dataclass(eq=False)
 class _Lp:
     cols: dict[int, int]
     a_eq: csr_array
@@ -167,6 +168,34 @@ class _Lp:
     bounds: list[tuple[float | None, float | None]]
     rows: np.ndarray
     """The relations (rows of the incidence matrix) in this LP."""
+    solver: highspy.Highs | None = None
+    """HiGHS with this LP loaded: every target cell only changes the objective, and the
+    simplex restarts from the previous basis (much cheaper than a fresh ``linprog``)."""
+
+
+def _highs(lp: _Lp) -> highspy.Highs:
+    if lp.solver is None:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+        n, m = lp.a_eq.shape[1], lp.a_eq.shape[0]
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = n, m
+        model.col_cost_ = np.zeros(n)
+        model.col_lower_ = np.array([lo or 0.0 for lo, _ in lp.bounds], dtype=np.float64)
+        model.col_upper_ = np.array(
+            [highspy.kHighsInf if up is None else up for _, up in lp.bounds], dtype=np.float64
+        )
+        model.row_lower_ = model.row_upper_ = np.asarray(lp.b_eq, dtype=np.float64)
+        csc = lp.a_eq.tocsc()
+        matrix = model.a_matrix_
+        matrix.format_ = highspy.MatrixFormat.kColwise
+        matrix.num_col_, matrix.num_row_ = n, m
+        matrix.start_ = csc.indptr.astype(np.int32)
+        matrix.index_ = csc.indices.astype(np.int32)
+        matrix.value_ = csc.data.astype(np.float64)
+        h.passModel(model)
+        lp.solver = h
+    return lp.solver
 
 
 def incidence(data: AuditInput) -> csr_array:
@@ -220,14 +249,20 @@ class _Incidence:
 
 
 def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | None, np.ndarray]:
+    """Minimise ``c @ x`` over the LP; ``(None, 0)`` when unbounded."""
     result.n_lps += 1
-    res = linprog(c, A_eq=lp.a_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs")
-    if res.status == 2:
+    h = _highs(lp)
+    n = len(c)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(c, dtype=np.float64))
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
         raise ValueError("the published values contradict the relations (infeasible audit)")
-    if res.status != 0:
+    if status != highspy.HighsModelStatus.kOptimal:
+        h.clearSolver()  # unbounded: do not warm-start the next objective from here
         return None, np.zeros(lp.a_eq.shape[0])
-    duals = np.asarray(res.eqlin.marginals) if res.eqlin is not None else np.zeros(0)
-    return np.asarray(res.x), duals
+    solution = h.getSolution()
+    return np.asarray(solution.col_value), np.asarray(solution.row_dual)
 
 
 def _audit_component(
