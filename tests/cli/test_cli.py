@@ -57,5 +57,7 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert result.exit_code == 0, result.output
     assert "/gemeente/GM0505" in result.output and "/gemeente/GM0642" in result.output
+    for register in ("wmo", "jeugdhulp", "bijstand", "schuldsignalen"):
+        assert f"Demo-pakket {register} geaccepteerd" in result.output
     again = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert "Bestaande demowerkmap" in again.output

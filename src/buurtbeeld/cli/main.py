@@ -179,23 +179,28 @@ def serve_command(
         _fail(err)
 
 
-def _demo_partner_package(workspace: Workspace, folder: Path, gemeente: str) -> None:
-    """Synthetic Wmo extract → source toolkit → protected package → intake (as a partner would)."""
-    from buurtbeeld.source.aggregate import aggregate
-    from buurtbeeld.source.package import build_package
-    from buurtbeeld.source.spec import load_spec
-    from buurtbeeld.source.synthetic import demo_spec, generate_wmo
+def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) -> None:
+    """Synthetic extracts of four partners → source toolkit → protected packages → intake.
 
-    with console.status("Demo-ketenpartner: synthetische Wmo-export tellen en beveiligen"):
-        generate_wmo(folder, gemeente=gemeente)
-        spec_path = folder / "spec.yaml"
-        spec_path.write_text(demo_spec(gemeente), encoding="utf-8")
-        spec = load_spec(spec_path)
-        package = build_package(spec, aggregate(spec), folder / "wmo-pakket.zip")
-        report = intake_package(workspace, read_package(package))
-    console.print(
-        f"[green]Demo-pakket geaccepteerd[/]: {len(report.indicators)} Wmo-indicatoren van een fictieve ketenpartner."
-    )
+    What a partner and the data adviser do with ``bron maak-pakket`` and ``importeer-pakket``:
+    Wmo, jeugdhulp, bijstand (four quarters) and debt signals (with amounts), all fictitious.
+    """
+    from buurtbeeld.source.pipeline import make_package
+    from buurtbeeld.source.spec import load_spec
+    from buurtbeeld.source.synthetic import REGISTERS, generate
+
+    with console.status("Demo-ketenpartners: synthetische exports maken") as status:
+        generate(folder, gemeente=gemeente, registers=REGISTERS)
+        for register in REGISTERS:
+            status.update(f"Demo-ketenpartner {register}: tellen, beveiligen en inlezen")
+            spec = load_spec(folder / f"{register}.yaml")
+            package = make_package(spec, folder / f"{register}-pakket.zip").path
+            report = intake_package(workspace, read_package(package))
+            console.print(
+                f"[green]Demo-pakket {register} geaccepteerd[/]: {len(report.indicators)} "
+                "indicatoren van een fictieve ketenpartner.",
+                highlight=False,
+            )
 
 
 @app.command("demo")
@@ -232,7 +237,7 @@ def demo_command(
                     progress=lambda m: status.update(m),
                 )
             _import_all(workspace, list(BUNDLED_FILES))
-            _demo_partner_package(workspace, werkmap / "bron-demo", gemeente)
+            _demo_partner_packages(workspace, werkmap / "bron-demo", gemeente)
         for code, name in DRECHTSTEDEN.items():
             console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
         if starten:
