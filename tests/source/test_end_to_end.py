@@ -137,6 +137,10 @@ def test_registers_on_map_api_and_buurt_profile(
         # debt amounts in euros, hidden where few or dominant creditors
         debts = client.get("/indicatoren/schuldsignalen_achterstand").text
         assert "€" in debts and "Som van" in debts
+        debt_map = client.get(
+            "/gemeente/GM0505", params={"indicator": "schuldsignalen_achterstand"}
+        ).text
+        assert "(euro)" in debt_map and "(euro) (€)" not in debt_map  # the unit said once
         # a buurt profile lists the partner figures next to the CBS figures
         buurt = next(
             v["code"]

@@ -111,10 +111,15 @@ class Indicator(BaseModel):
     @property
     def label_with_unit(self) -> str:
         """Short name with its unit, unless the name already says it ("Jeugdzorg (%)")."""
-        unit = self.unit_label
         return (
-            self.label if unit in self.label or self.unit == "aantal" else f"{self.label} ({unit})"
+            self.label
+            if self.names_unit(self.label) or self.unit == "aantal"
+            else f"{self.label} ({self.unit_label})"
         )
+
+    def names_unit(self, text: str) -> bool:
+        """Whether ``text`` already says the unit (``%``, ``€`` or the word ``euro``)."""
+        return self.unit_label in text or (self.unit == "euro" and "euro" in text.lower())
 
     @property
     def unit_label(self) -> str:
