@@ -111,6 +111,8 @@ class Aggregation:
 
 
 def _text(col: ir.Value) -> ir.StringValue:
+    if col.type().is_integer():
+        return col.cast("string")  # typed numbers have no spaces to trim: skip the regex
     # not Ibis' strip(): on PySpark it trims the letters 'v' and 'f' (escaping of \v\f)
     return col.cast("string").re_replace(r"^\s+|\s+$", "").nullif("")
 
@@ -454,30 +456,53 @@ def _rollup_counts(
 def _rollup_amounts(
     contrib: ir.Table, dims: list[str], holding: str, division: Division
 ) -> ir.Table:
-    parts = []
+    """Contributors, sum and the two largest contributions per cell at every level.
+
+    Only the buurt level ranks the holdings (a window over all of them). Every holding lies in
+    exactly one buurt, so a wijk's (gemeente's, country's) two largest contributions are the two
+    largest of its buurten's two largest: the higher levels rank a few values per buurt.
+    """
     cell = ["periode", "regiocode", *dims]
-    for level in _levels(division):
-        for totalled in _subsets(dims):
-            t = contrib.select(
-                periode=contrib.periode,
-                regiocode=level(contrib.buurt),
-                **{d: (ibis.literal(TOTAL) if d in totalled else contrib[d]) for d in dims},
-                h=contrib[holding],
-                cent=contrib.cent,
+    parts = []
+    for totalled in _subsets(dims):
+        t = contrib.select(
+            periode=contrib.periode,
+            regiocode=contrib.buurt,
+            **{d: (ibis.literal(TOTAL) if d in totalled else contrib[d]) for d in dims},
+            h=contrib[holding],
+            cent=contrib.cent,
+        )
+        per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum())
+        ranked = per_holding.mutate(
+            r=ibis.row_number().over(group_by=cell, order_by=[ibis.desc("cent"), "h"])
+        )
+        parts.append(
+            ranked.group_by(cell).aggregate(
+                bijdragers=ranked.count(),
+                som_cent=ranked.cent.sum(),
+                top1_cent=ranked.cent.max(where=ranked.r == 0),
+                top2_cent=ranked.cent.max(where=ranked.r == 1),
             )
-            per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum())
-            ranked = per_holding.mutate(
-                r=ibis.row_number().over(group_by=cell, order_by=[ibis.desc("cent"), "h"])
-            )
-            parts.append(
-                ranked.group_by(cell).aggregate(
-                    bijdragers=ranked.count(),
-                    som_cent=ranked.cent.sum(),
-                    top1_cent=ranked.cent.max(where=ranked.r == 0),
-                    top2_cent=ranked.cent.max(where=ranked.r == 1),
-                )
-            )
-    return ibis.union(*parts)
+        )
+    buurten = ibis.union(*parts)
+    out = [buurten]
+    for level in _levels(division)[1:]:
+        up = buurten.mutate(regiocode=level(buurten.regiocode))
+        sums = up.group_by(cell).aggregate(
+            bijdragers=up.bijdragers.sum(), som_cent=up.som_cent.sum()
+        )
+        tops = ibis.union(
+            up.select(*cell, v=up.top1_cent),
+            up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
+            distinct=False,
+        )
+        ranked = tops.mutate(r=ibis.row_number().over(group_by=cell, order_by=ibis.desc("v")))
+        best = ranked.group_by(cell).aggregate(
+            top1_cent=ranked.v.max(where=ranked.r == 0),
+            top2_cent=ranked.v.max(where=ranked.r == 1),
+        )
+        out.append(sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent))
+    return ibis.union(*out)
 
 
 # -- the whole aggregation ------------------------------------------------------------------
@@ -656,6 +681,23 @@ def _aggregate_table(
         buurt=_latest(act, act.buurt),
         **{n: _latest(act, act[f"c_{n}"]) for n in exclusive},
     )
+    # a table with a multi-valued dimension reads the units twice: compute them once
+    with units.cache() if multi else nullcontext(units) as cached:
+        return _count_tables(con, act, cached, spec, table, division, unit, exclusive, multi)
+
+
+def _count_tables(
+    con: BaseBackend,
+    act: ir.Table,
+    units: ir.Table,
+    spec: DeliverySpec,
+    table: TableSpec,
+    division: Division,
+    unit: str,
+    exclusive: list[str],
+    multi: list[str],
+) -> list[AggregatedTable]:
+    names = list(table.dimensies)
     out: list[AggregatedTable] = []
     base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
     totals = _ordered(
