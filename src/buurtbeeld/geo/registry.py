@@ -57,25 +57,32 @@ def _regions(
     return out
 
 
-def bundled_regions() -> list[Region]:
-    """All regions of the 2023 (KWB) and 2020 (health monitor) divisions."""
+def bundled_regions(year: int | None = None) -> list[Region]:
+    """All regions of the 2023 (KWB) and 2020 (health monitor) divisions, or of one year."""
     wijk_names = _wijk_names()
-    kwb = pq.read_table(CBS_DIR / "kwb2023.parquet", columns=["gwb_code_10", "gm_naam"])
-    codes = [normalize_code(c) for c in kwb["gwb_code_10"].to_pylist()]
-    gm_names = {
-        c: n for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True) if c.startswith("GM")
-    }
-    regions = _regions(codes, gm_names, 2023, wijk_names)
-    health = pq.read_table(
-        CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
-        columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"],
-    )
-    health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
-    seen: dict[str, str] = {}
-    for raw, name in zip(
-        health["WijkenEnBuurten"].to_pylist(), health["Gemeentenaam_1"].to_pylist(), strict=True
-    ):
-        seen.setdefault(normalize_code(raw), name)
-    gm_2020 = {c: n for c, n in seen.items() if c.startswith("GM")}
-    regions += _regions(sorted(seen), gm_2020, 2020, wijk_names)
+    regions: list[Region] = []
+    if year in (None, 2023):
+        kwb = pq.read_table(CBS_DIR / "kwb2023.parquet", columns=["gwb_code_10", "gm_naam"])
+        codes = [normalize_code(c) for c in kwb["gwb_code_10"].to_pylist()]
+        gm_names = {
+            c: n
+            for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True)
+            if c.startswith("GM")
+        }
+        regions += _regions(codes, gm_names, 2023, wijk_names)
+    if year in (None, 2020):
+        health = pq.read_table(
+            CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
+            columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"],
+        )
+        health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
+        seen: dict[str, str] = {}
+        for raw, name in zip(
+            health["WijkenEnBuurten"].to_pylist(),
+            health["Gemeentenaam_1"].to_pylist(),
+            strict=True,
+        ):
+            seen.setdefault(normalize_code(raw), name)
+        gm_2020 = {c: n for c, n in seen.items() if c.startswith("GM")}
+        regions += _regions(sorted(seen), gm_2020, 2020, wijk_names)
     return regions

@@ -54,7 +54,7 @@ class Division:
 
 @lru_cache(maxsize=8)
 def _year_regions(year: int) -> tuple[tuple[str, str], ...]:
-    return tuple((r.code, r.level) for r in bundled_regions() if r.division_year == year)
+    return tuple((r.code, r.level) for r in bundled_regions(year) if r.division_year == year)
 
 
 def available_years() -> list[int]:
