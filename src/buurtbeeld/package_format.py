@@ -134,7 +134,8 @@ class Package:
         return list(self.manifest.get("perioden") or [self.manifest["periode"]])
 
 
-def _refuse(message: str, code: str) -> ImportFileError:
+def refuse(message: str, code: str) -> ImportFileError:
+    """The error that refuses a package (the message names files and fields, never values)."""
     return ImportFileError(
         f"Pakket geweigerd: {message}",
         code=code,
@@ -163,31 +164,31 @@ def read_package(path: Path) -> Package:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         names = archive.namelist()
     except zipfile.BadZipFile as err:
-        raise _refuse(f"'{path.name}' is geen leesbaar zip-bestand.", "BB-PKG-001") from err
+        raise refuse(f"'{path.name}' is geen leesbaar zip-bestand.", "BB-PKG-001") from err
     with archive:
         if len(set(names)) != len(names):
-            raise _refuse("een bestand komt twee keer voor in het pakket.", "BB-PKG-004")
+            raise refuse("een bestand komt twee keer voor in het pakket.", "BB-PKG-004")
         if MANIFEST not in names:
-            raise _refuse(f"'{path.name}' heeft geen {MANIFEST}.", "BB-PKG-002")
+            raise refuse(f"'{path.name}' heeft geen {MANIFEST}.", "BB-PKG-002")
         try:
             manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise _refuse(f"{MANIFEST} is geen geldige JSON.", "BB-PKG-002") from err
+            raise refuse(f"{MANIFEST} is geen geldige JSON.", "BB-PKG-002") from err
         if (
             not isinstance(manifest, dict)
             or manifest.get("formaat") != FORMAT
             or manifest.get("versie") not in VERSIONS
         ):
-            raise _refuse(
+            raise refuse(
                 f"onbekend formaat (Buurtbeeld leest '{FORMAT}' versie 1 en 2).", "BB-PKG-002"
             )
         listed = manifest.get("bestanden")
         if not isinstance(listed, dict):
-            raise _refuse(f"{MANIFEST} mist 'bestanden'.", "BB-PKG-002")
+            raise refuse(f"{MANIFEST} mist 'bestanden'.", "BB-PKG-002")
         extra = sorted(set(names) - set(listed) - {MANIFEST})
         missing = sorted(set(listed) - set(names))
         if extra or missing:
-            raise _refuse(
+            raise refuse(
                 f"bestanden in het pakket en in het manifest verschillen (extra: {', '.join(extra) or 'geen'}; "
                 f"ontbrekend: {', '.join(missing) or 'geen'}).",
                 "BB-PKG-004",
@@ -195,7 +196,7 @@ def read_package(path: Path) -> Package:
         blobs = {name: archive.read(name) for name in listed}
     for name, expected in listed.items():
         if hashlib.sha256(blobs[name]).hexdigest() != expected:
-            raise _refuse(
+            raise refuse(
                 f"de controlesom van '{name}' klopt niet: het pakket is beschadigd of gewijzigd.",
                 "BB-PKG-003",
             )
@@ -207,21 +208,21 @@ def read_package(path: Path) -> Package:
         for meta in manifest["tabellen"]:
             name, member = str(meta["naam"]), str(meta["bestand"])
             if name in package.tables:
-                raise _refuse(f"tabel '{name}' staat twee keer in {MANIFEST}.", "BB-PKG-002")
+                raise refuse(f"tabel '{name}' staat twee keer in {MANIFEST}.", "BB-PKG-002")
             if member not in blobs:
-                raise _refuse(f"tabel '{name}' verwijst naar een ontbrekend bestand.", "BB-PKG-004")
+                raise refuse(f"tabel '{name}' verwijst naar een ontbrekend bestand.", "BB-PKG-004")
             try:
                 data = pq.read_table(io.BytesIO(blobs[member]))
             except pa.ArrowInvalid as err:
-                raise _refuse(
+                raise refuse(
                     f"tabel '{name}' is geen leesbaar Parquet-bestand.", "BB-PKG-005"
                 ) from err
             absent = [c for c in REQUIRED_COLUMNS if c not in data.column_names]
             if absent:
-                raise _refuse(f"tabel '{name}' mist kolommen ({', '.join(absent)}).", "BB-PKG-005")
+                raise refuse(f"tabel '{name}' mist kolommen ({', '.join(absent)}).", "BB-PKG-005")
             package.tables[name] = PackageTable(name, dict(meta), data)
     except (KeyError, TypeError) as err:
-        raise _refuse(f"{MANIFEST} mist of bevat een ongeldig veld ({err}).", "BB-PKG-002") from err
+        raise refuse(f"{MANIFEST} mist of bevat een ongeldig veld ({err}).", "BB-PKG-002") from err
     if REPORT in blobs:
         package.report = blobs[REPORT].decode("utf-8", errors="replace")
     return package

@@ -15,19 +15,10 @@ from typing import Any
 import pyarrow as pa
 
 from buurtbeeld.catalog.models import Polarity
-from buurtbeeld.errors import ImportFileError
-from buurtbeeld.package_format import Package, PackageTable
+from buurtbeeld.package_format import Package, PackageTable, refuse
 from buurtbeeld.package_format import read_package as read_verified
 from buurtbeeld.protect import get_profile
 from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable, TableDimension
-
-
-def _error(message: str, code: str = "BB-PKG-002") -> ImportFileError:
-    return ImportFileError(
-        f"Pakket geweigerd: {message}",
-        code=code,
-        hint="Vraag de partner het pakket opnieuw te maken met de brontoolkit.",
-    )
 
 
 def read_package(path: Path) -> PackageContents:
@@ -60,7 +51,9 @@ def read_package(path: Path) -> PackageContents:
             tables=tuple(tables),
         )
     except (KeyError, TypeError, ValueError) as err:
-        raise _error(f"manifest.json mist of bevat een ongeldig veld ({err}).") from err
+        raise refuse(
+            f"manifest.json mist of bevat een ongeldig veld ({err}).", "BB-PKG-002"
+        ) from err
 
 
 def _dimensions(table: PackageTable) -> tuple[TableDimension, ...]:
@@ -73,7 +66,7 @@ def _dimensions(table: PackageTable) -> tuple[TableDimension, ...]:
 
 def _column(data: pa.Table, name: str, table: str) -> list[Any]:
     if name not in data.column_names:
-        raise _error(f"tabel '{table}' mist de kolom '{name}'.", "BB-PKG-005")
+        raise refuse(f"tabel '{table}' mist de kolom '{name}'.", "BB-PKG-005")
     values: list[Any] = data[name].to_pylist()
     return values
 
