@@ -153,3 +153,22 @@ def test_registers_on_map_api_and_buurt_profile(
         profile = client.get(f"/regio/{buurt}").text
         assert "Cijfers van ketenpartners" in profile
         assert re.search(r"Wmo|wmo", profile)
+
+
+def test_maps_with_mostly_hidden_buurten_point_to_the_wijk_level(
+    imported: tuple[Workspace, dict[str, Path], dict[str, str]],
+) -> None:
+    workspace, _, _ = imported
+    shown = {}
+    with TestClient(create_app(workspace.root)) as client:
+        for ident in (*TOTALS.values(), "jeugdhulp_jongeren_jeugdbescherming"):
+            values = client.get(
+                "/api/v1/waarden", params={"indicator": ident, "gebied": "GM0505"}
+            ).json()["waarden"]
+            hidden = sum(1 for v in values if v["waarde"] is None)
+            page = client.get("/gemeente/GM0505", params={"indicator": ident}).text
+            shown[ident] = 'id="veel-verborgen"' in page
+            assert shown[ident] == (hidden * 2 > len(values)), ident
+            if shown[ident]:
+                assert f"indicator={ident}&amp;niveau=wijk" in page
+    assert any(shown.values()) and not all(shown.values())
