@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from buurtbeeld.errors import DisclosureError
@@ -98,6 +98,9 @@ def test_amount_tables_meet_the_p_percent_protection_levels(table: Table) -> Non
 
 @SETTINGS
 @given(counts=st.lists(st.integers(0, 15), min_size=8, max_size=8), profile=PROFILES)
+@example(counts=[0, 0, 0, 0, 0, 2, 2, 10], profile="drempel-10")
+@example(counts=[0, 0, 0, 0, 1, 1, 1, 10], profile="drempel-10")
+@example(counts=[3, 12, 12, 12, 4, 12, 12, 12], profile="cbs-zorg")
 def test_a_later_overlapping_release_cannot_difference_an_earlier_one(
     counts: list[int], profile: str
 ) -> None:
@@ -113,7 +116,14 @@ def test_a_later_overlapping_release_cannot_difference_an_earlier_one(
     )
     first = protect_table(first_table, profile=profile)
     ledger = ReleaseLedger().add(first.to_release("eerste"))
-    later = protect_table(second, profile=profile, ledger=ledger)
+    try:
+        later = protect_table(second, profile=profile, ledger=ledger)
+    except DisclosureError as err:
+        # Refusing is safe and sometimes the only answer: with zeros published (drempel-10) the
+        # first release can already pin a new sensitive cell of the second table, e.g. counts
+        # [0,0,0,0,0,2,2,10]: big = L + M = c2 - K - N = 4. Nothing may be written then.
+        assert err.code == "BB-SDC-001"
+        return
     assert audit_protected(second, later, ledger=ledger).passed
 
 
