@@ -258,3 +258,22 @@ def test_two_tables_may_not_become_one_indicator(filled_workspace: Workspace) ->
     with pytest.raises(ImportFileError) as info:
         intake_package(filled_workspace, clash)
     assert info.value.code == "BB-PKG-006" and "wmo_voorzieningen" in info.value.message
+
+
+def test_figures_that_do_not_add_up_are_refused_not_crashed(filled_workspace: Workspace) -> None:
+    contents = protected_contents(filled_workspace)
+    table = contents.tables[0]
+    total = table.keys.index(("GM0505", ("totaal",)))
+    assert table.statuses[total] in "sz"
+    values = list(table.values)
+    values[total] = (values[total] or 0) + 1000  # a gemeente total far from its wijken's sum
+    before = fingerprint(filled_workspace)
+    with pytest.raises(DisclosureError) as info:
+        intake_package(
+            filled_workspace,
+            dataclasses.replace(
+                contents, tables=(dataclasses.replace(table, values=tuple(values)),)
+            ),
+        )
+    assert info.value.code == "BB-PKG-010" and "tellen niet op" in info.value.message
+    assert fingerprint(filled_workspace) == before

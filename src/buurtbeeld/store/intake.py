@@ -240,6 +240,11 @@ def _audit_linked(
                 low, up = max(0.0, value - (base - 1)), value + (base - 1)
                 if i in known:
                     low, up = max(low, known[i][0]), min(up, known[i][1])
+                    if low > up:
+                        raise _refuse(
+                            f"{_where(table, key)} heeft in twee tabellen een andere waarde.",
+                            "Maak het pakket opnieuw met de brontoolkit.",
+                        )
                 known[i] = (low, up)
             else:
                 hidden.add(i)
@@ -263,7 +268,14 @@ def _audit_linked(
         requirements=requirements,
         integer=counts,
     )
-    return audit(data), labels
+    try:
+        return audit(data), labels
+    except ValueError as err:  # infeasible: the published figures contradict the relations
+        raise _refuse(
+            f"de gepubliceerde cijfers van tabel '{tables[0].name}' (periode {tables[0].period}) "
+            "tellen niet op over de regio's of categorieën.",
+            "Maak het pakket opnieuw met de brontoolkit; wijzig pakketten nooit met de hand.",
+        ) from err
 
 
 def _relations(
