@@ -193,21 +193,32 @@ def _mark(spec: DeliverySpec, package: Path, status: str) -> LedgerEntry:
     return _entry(path, data)
 
 
-def entries(spec: DeliverySpec) -> list[LedgerEntry]:
-    """Every package of the spec's dataset in the ledger, oldest first."""
+def _load(spec: DeliverySpec) -> list[tuple[LedgerEntry, dict[str, Any]]]:
+    """Every package of the spec's dataset with its ledger data, oldest first (one read each)."""
     folder = ledger_folder(spec) / spec.dataset
     if not folder.is_dir():
         return []
-    found = [_entry(p, _read(p)) for p in sorted(folder.glob("*.json.gz"))]
-    return sorted(found, key=lambda e: (e.made, e.sha256))
+    found = []
+    for path in sorted(folder.glob("*.json.gz")):
+        data = _read(path)
+        found.append((_entry(path, data), data))
+    return sorted(found, key=lambda pair: (pair[0].made, pair[0].sha256))
+
+
+def entries(spec: DeliverySpec) -> list[LedgerEntry]:
+    """Every package of the spec's dataset in the ledger, oldest first."""
+    return [entry for entry, _ in _load(spec)]
 
 
 def sent_ledgers(spec: DeliverySpec) -> tuple[dict[str, ReleaseLedger], list[LedgerEntry]]:
     """The ledgers (per protection run) of the dataset's sent packages, and those packages."""
     ledgers: dict[str, ReleaseLedger] = {}
-    sent = [e for e in entries(spec) if e.status == SENT]
-    for entry in sent:
-        for run, data in _read(entry.path)["runs"].items():
-            release = _release(f"{entry.sha256}:{run}", data)
+    sent = []
+    for entry, data in _load(spec):
+        if entry.status != SENT:
+            continue
+        sent.append(entry)
+        for run, cells in data["runs"].items():
+            release = _release(f"{entry.sha256}:{run}", cells)
             ledgers[run] = ledgers.get(run, ReleaseLedger()).add(release)
     return ledgers, sent
