@@ -232,6 +232,40 @@ tabellen: [{naam: personen, titel: P}]
     assert _cell(data, periode="2024-K3", regiocode=B2) == 1
 
 
+def test_csv_and_typed_parquet_in_one_delivery(tmp_path: Path) -> None:
+    """Integer keys in a Parquet file meet text keys from a CSV file: the same person once.
+    A typed date outside 1900-2100 is impossible, like a text one."""
+    _write(tmp_path, "a.csv", "bsn;buurt;begin\n7;05050101;2024-01-01\n8;BU05050102;2024-02-01\n")
+    table = pa.table(
+        {
+            "bsn": pa.array([7, 9, 10], pa.int32()),
+            "buurt": [B2, B2, B2],
+            "begin": pa.array([dt.date(2024, 3, 1), dt.date(2024, 3, 1), dt.date(2300, 1, 1)]),
+        }
+    )
+    pq.write_table(table, tmp_path / "b.parquet")
+    _write(
+        tmp_path,
+        "s.yaml",
+        """dataset: t
+bron: t
+gemeente: GM0505
+bestanden: [{pad: a.csv}, {pad: b.parquet}]
+sleutels: {persoon: bsn}
+regio: {buurtcode: buurt}
+periode: {begin: begin, jaar: 2024}
+tabellen: [{naam: t, titel: t}]
+""",
+    )
+    agg = aggregate(load_spec(tmp_path / "s.yaml"))
+    data = agg.table("t").data
+    # person 7: latest record (March, Parquet) decides the buurt
+    assert _cell(data, regiocode=B1) == 0
+    assert _cell(data, regiocode=B2) == 3  # 7, 8 and 9
+    assert _cell(data, regiocode="GM0505") == 3
+    assert agg.bad_rows == {"onmogelijke datum": 1}
+
+
 def test_counts_agree_with_a_plain_python_count(delivery: Path) -> None:
     spec = load_spec(delivery / "wmo.yaml")
     agg = aggregate(spec)

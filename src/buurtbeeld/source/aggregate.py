@@ -125,12 +125,13 @@ def _date_parts(col: ir.Value, fmt: DateFormat, *, end: bool, name: str) -> dict
     """
     typ = col.type()
     if typ.is_date() or typ.is_timestamp():
+        # a typed date is a real calendar day: only the year range is left to check
+        year = col.year().cast("int64")
+        value = year * 10000 + col.month().cast("int64") * 100 + col.day().cast("int64")
+        in_range = year.between(1900, 2100).fill_null(False)
         return {
-            f"{name}_y": col.year().cast("int64"),
-            f"{name}_m": col.month().cast("int64"),
-            f"{name}_d": col.day().cast("int64"),
-            f"{name}_p": col.notnull(),
-            f"{name}_c": ibis.literal(False),
+            f"{name}_v": ibis.ifelse(in_range, value, ibis.null("int64")),
+            f"{name}_x": col.notnull() & ~in_range,
         }
     s = _text(col)
     matched = s.re_search(fmt.regex).fill_null(False)
@@ -155,6 +156,8 @@ def _date_parts(col: ir.Value, fmt: DateFormat, *, end: bool, name: str) -> dict
 
 def _date_finish(t: ir.Table, name: str) -> tuple[ir.IntegerValue, ir.BooleanValue]:
     """(``yyyymmdd`` or null, present-but-impossible flag) from :func:`_date_parts` columns."""
+    if f"{name}_v" in t.columns:  # a typed date, finished in the first step
+        return t[f"{name}_v"], t[f"{name}_x"]
     y, m, d = t[f"{name}_y"], t[f"{name}_m"], t[f"{name}_d"]
     leap = ibis.ifelse(((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0), 1, 0)
     days = ibis.cases((m.isin([4, 6, 9, 11]), 30), (m == 2, 28 + leap), else_=31)
@@ -206,25 +209,46 @@ def _source_columns(spec: DeliverySpec) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
-def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
+def _key_types(spec: DeliverySpec, staged: list[StagedFile]) -> dict[str, str]:
+    """``int64`` for a key column that is an integer in every file (grouping on integers is
+    cheaper than on text), else ``string``."""
+    out = {}
+    for key, column in (
+        ("persoon", spec.sleutels.persoon),
+        ("huishouden", spec.sleutels.huishouden),
+    ):
+        typed = column is not None and all(
+            pa.types.is_integer(s.schema.field(column).type) for s in staged
+        )
+        out[key] = "int64" if typed else "string"
+    return out
+
+
+def _key(t: ir.Table, column: str | None, typ: str) -> ir.Value:
+    if column is None:
+        return ibis.null(typ)
+    return t[column].cast("int64") if typ == "int64" else _text(t[column])
+
+
+def _normalise(t: ir.Table, spec: DeliverySpec, key_types: dict[str, str]) -> ir.Table:
     keys, region, period = spec.sleutels, spec.regio, spec.periode
     fmt = period.date_format
+    # Only fields that are used, and no constant columns: every column makes the
+    # deduplication (a DISTINCT over all of them) more expensive.
     out: dict[str, ir.Value] = {
-        "persoon": _text(t[keys.persoon]) if keys.persoon else ibis.null("string"),
-        "huishouden": _text(t[keys.huishouden]) if keys.huishouden else ibis.null("string"),
+        key: _key(t, keys.persoon if key == "persoon" else keys.huishouden, key_types[key])
+        for key in sorted(_needed_keys(spec), reverse=True)
     }
     if region.buurtcode:
-        code = _text(t[region.buurtcode]).upper().re_replace(r"\s", "")
-        out["regio"] = ibis.ifelse(code.re_search(r"^\d{8}$"), "BU" + code, code)
-        out["huisnummer"] = ibis.null("int64")
+        # the "BU" prefix for bare digits is added in the second step (one regex pass)
+        out["regio"] = _text(t[region.buurtcode]).upper().re_replace(r"\s", "")
     else:
         assert region.postcode is not None
         out["regio"] = _text(t[region.postcode]).upper().re_replace(r"\s", "").nullif("")
-        out["huisnummer"] = (
-            _text(t[region.huisnummer]).re_extract(r"^(\d+)", 1).nullif("").try_cast("int64")
-            if region.huisnummer
-            else ibis.null("int64")
-        )
+        if region.huisnummer:
+            out["huisnummer"] = (
+                _text(t[region.huisnummer]).re_extract(r"^(\d+)", 1).nullif("").try_cast("int64")
+            )
     dates: dict[str, ir.Value] = {}
     dates.update(_date_parts(t[period.begin], fmt, end=False, name="begin"))
     if period.einde:
@@ -251,16 +275,16 @@ def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
                 out[f"f_{dim.naam}"] = raw.notnull() & mapped.isnull()
             else:
                 out[f"d_{dim.naam}"] = raw
-                out[f"f_{dim.naam}"] = ibis.literal(False)
     for i, column in enumerate(_amount_columns(spec)):
         out[f"bedrag_{i}"], out[f"bedrag_{i}_fout"] = _cents(t[column], spec.decimaalteken)
     first = t.select(**out, **dates)
     final: dict[str, ir.Value] = {name: first[name] for name in out}
+    if region.buurtcode:
+        code = first.regio
+        final["regio"] = ibis.ifelse(code.re_search(r"^\d{8}$"), "BU" + code, code)
     final["begin"], final["begin_fout"] = _date_finish(first, "begin")
     if period.einde:
         final["einde"], final["einde_fout"] = _date_finish(first, "einde")
-    else:
-        final["einde"], final["einde_fout"] = ibis.null("int64"), ibis.literal(False)
     for dim in spec.used_dimensions():
         if dim.soort == "leeftijd":
             final[f"d_{dim.naam}"], final[f"f_{dim.naam}"] = _date_finish(first, f"g_{dim.naam}")
@@ -275,7 +299,8 @@ def _normalise(t: ir.Table, spec: DeliverySpec) -> ir.Table:
         "einde_fout",
     ]
     return first.select(
-        **{k: final[k] for k in order}, **{k: v for k, v in final.items() if k not in order}
+        **{k: final[k] for k in order if k in final},
+        **{k: v for k, v in final.items() if k not in order},
     )
 
 
@@ -319,7 +344,7 @@ def _classify(
         )
     else:
         rows = rows.mutate(buurt=rows.regio)
-    rows = rows.left_join(area, rows.buurt == area.a_buurt).select(rows, area.a_wijk)
+    rows = rows.left_join(area, rows.buurt == area.a_buurt).select(rows, area.a_nr)
     needed = _needed_keys(spec)
     checks: list[tuple[ir.BooleanValue, str]] = []
     if "persoon" in needed:
@@ -340,20 +365,25 @@ def _classify(
     else:
         checks.append((rows.regio.isnull(), "buurtcode ontbreekt"))
     checks += [
-        (rows.a_wijk.isnull(), "onbekende buurt (niet in gebied of indeling)"),
+        (rows.a_nr.isnull(), "onbekende buurt (niet in gebied of indeling)"),
         (rows.begin_fout, "onmogelijke datum"),
         (rows.begin.isnull(), "datum ontbreekt"),
-        (rows.einde_fout, "onmogelijke einddatum"),
-        (rows.einde < rows.begin, "einddatum voor begindatum"),
     ]
+    if spec.periode.einde:
+        checks += [
+            (rows.einde_fout, "onmogelijke einddatum"),
+            (rows.einde < rows.begin, "einddatum voor begindatum"),
+        ]
     for dim in spec.used_dimensions():
-        value, flag = rows[f"d_{dim.naam}"], rows[f"f_{dim.naam}"]
-        if dim.soort == "leeftijd":
-            checks.append((flag, f"onmogelijke geboortedatum ({dim.naam})"))
-        elif dim.soort == "getal":
-            checks.append((flag, f"geen getal ({dim.naam})"))
-        else:
-            checks.append((flag, f"onbekende waarde ({dim.naam})"))
+        value = rows[f"d_{dim.naam}"]
+        if f"f_{dim.naam}" in rows.columns:
+            flag = rows[f"f_{dim.naam}"]
+            if dim.soort == "leeftijd":
+                checks.append((flag, f"onmogelijke geboortedatum ({dim.naam})"))
+            elif dim.soort == "getal":
+                checks.append((flag, f"geen getal ({dim.naam})"))
+            else:
+                checks.append((flag, f"onbekende waarde ({dim.naam})"))
         checks.append((value.isnull(), f"waarde ontbreekt ({dim.naam})"))
     for i, column in enumerate(_amount_columns(spec)):
         checks += [
@@ -364,7 +394,11 @@ def _classify(
     reason = ibis.cases(
         *[(cond.fill_null(False), text) for cond, text in checks], else_=ibis.null("string")
     )
-    return rows.mutate(reden=reason)
+    # only what the counting needs travels on: the flags and raw codes have done their work
+    kept = [c for c in ("persoon", "huishouden", "begin", "einde") if c in rows.columns]
+    kept += [f"d_{d.naam}" for d in spec.used_dimensions()]
+    kept += [f"bedrag_{i}" for i in range(len(_amount_columns(spec)))]
+    return rows.select(*kept, buurt=rows.a_nr, reden=reason)
 
 
 # -- periods --------------------------------------------------------------------------------
@@ -414,6 +448,26 @@ def _latest(act: ir.Table, value: ir.StringValue) -> ir.StringValue:
     return (act.begin.cast("string") + value).max().substr(8)
 
 
+BUURT_NR = 100_000  # buurt numbers (their rank in the division) are below this
+
+
+def _latest_buurt(act: ir.Table) -> ir.IntegerValue:
+    """The buurt number of the unit's latest record (ties: the largest number).
+
+    Integer arithmetic on ``yyyymmdd * BUURT_NR + nr``: as deterministic as :func:`_latest` on
+    every engine and much cheaper than building a text per record.
+    """
+    return (act.begin * BUURT_NR + act.buurt).max() % BUURT_NR
+
+
+def _with_codes(t: ir.Table, area: ir.Table, column: str) -> ir.Table:
+    """Replace buurt numbers in ``column`` by buurtcodes (on aggregated, small tables)."""
+    joined = t.join(area, t[column] == area.a_nr)
+    return joined.select(
+        *[joined[c] if c != column else joined.a_buurt.name(column) for c in t.columns]
+    )
+
+
 # -- roll-ups -------------------------------------------------------------------------------
 
 
@@ -435,8 +489,9 @@ def _subsets(items: list[str]) -> Iterator[set[str]]:
 
 
 def _rollup_counts(
-    leaf: ir.Table, dims: list[str], additive: list[str], division: Division
+    leaf: ir.Table, dims: list[str], additive: list[str], division: Division, area: ir.Table
 ) -> ir.Table:
+    leaf = _with_codes(leaf, area, "buurt")
     parts = []
     for level in _levels(division):
         for totalled in _subsets(additive):
@@ -453,14 +508,33 @@ def _rollup_counts(
     return ibis.union(*parts)
 
 
+def _two_largest(t: ir.Table, cell: list[str], value: str) -> ir.Table:
+    """Per cell the largest and second largest ``value`` (null when there is one value).
+
+    Two aggregations and a join instead of a ranking window: no sort of all holdings.
+    """
+    first = t.group_by(cell).aggregate(top1_cent=t[value].max())
+    j = t.join(first, cell)
+    second = j.group_by(cell).aggregate(
+        top1_cent=j.top1_cent.max(),
+        n_top=j.count(where=j[value] == j.top1_cent),
+        below=j[value].max(where=j[value] < j.top1_cent),
+    )
+    return second.select(
+        *cell,
+        top1_cent=second.top1_cent,
+        top2_cent=ibis.ifelse(second.n_top >= 2, second.top1_cent, second.below),
+    )
+
+
 def _rollup_amounts(
-    contrib: ir.Table, dims: list[str], holding: str, division: Division
+    contrib: ir.Table, dims: list[str], holding: str, division: Division, area: ir.Table
 ) -> ir.Table:
     """Contributors, sum and the two largest contributions per cell at every level.
 
-    Only the buurt level ranks the holdings (a window over all of them). Every holding lies in
-    exactly one buurt, so a wijk's (gemeente's, country's) two largest contributions are the two
-    largest of its buurten's two largest: the higher levels rank a few values per buurt.
+    Only the buurt level looks at every holding. Every holding lies in exactly one buurt, so a
+    wijk's (gemeente's, country's) two largest contributions are the two largest of its
+    buurten's two largest: the higher levels compare a few values per buurt.
     """
     cell = ["periode", "regiocode", *dims]
     parts = []
@@ -472,19 +546,14 @@ def _rollup_amounts(
             h=contrib[holding],
             cent=contrib.cent,
         )
-        per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum())
-        ranked = per_holding.mutate(
-            r=ibis.row_number().over(group_by=cell, order_by=[ibis.desc("cent"), "h"])
+        # ``contrib`` has one row per holding and category: only totals add holdings up
+        per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum()) if totalled else t
+        sums = per_holding.group_by(cell).aggregate(
+            bijdragers=per_holding.count(), som_cent=per_holding.cent.sum()
         )
-        parts.append(
-            ranked.group_by(cell).aggregate(
-                bijdragers=ranked.count(),
-                som_cent=ranked.cent.sum(),
-                top1_cent=ranked.cent.max(where=ranked.r == 0),
-                top2_cent=ranked.cent.max(where=ranked.r == 1),
-            )
-        )
-    buurten = ibis.union(*parts)
+        best = _two_largest(per_holding, cell, "cent")
+        parts.append(sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent))
+    buurten = _with_codes(ibis.union(*parts), area, "regiocode")
     out = [buurten]
     for level in _levels(division)[1:]:
         up = buurten.mutate(regiocode=level(buurten.regiocode))
@@ -496,11 +565,7 @@ def _rollup_amounts(
             up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
             distinct=False,
         )
-        ranked = tops.mutate(r=ibis.row_number().over(group_by=cell, order_by=ibis.desc("v")))
-        best = ranked.group_by(cell).aggregate(
-            top1_cent=ranked.v.max(where=ranked.r == 0),
-            top2_cent=ranked.v.max(where=ranked.r == 1),
-        )
+        best = _two_largest(tops, cell, "v")
         out.append(sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent))
     return ibis.union(*out)
 
@@ -583,14 +648,20 @@ def aggregate(
         shape_errors = sum(s.bad_shape_rows for s in staged)
         if shape_errors:
             bad["regel met verkeerd aantal velden"] = shape_errors
-        files = [_normalise(backend.read_parquet(s.parquet).select(*needed), spec) for s in staged]
+        key_types = _key_types(spec, staged)
+        files = [
+            _normalise(backend.read_parquet(s.parquet).select(*needed), spec, key_types)
+            for s in staged
+        ]
         rows = files[0] if len(files) == 1 else ibis.union(*files, distinct=False)
         area_path = folder / "gebied.parquet"
+        codes = sorted(division.buurten)
+        assert len(codes) < BUURT_NR
         pq.write_table(
             pa.table(
                 {
-                    "a_buurt": pa.array(list(division.buurten), pa.string()),
-                    "a_wijk": pa.array([w for w, _ in division.buurten.values()], pa.string()),
+                    "a_buurt": pa.array(codes, pa.string()),
+                    "a_nr": pa.array(range(len(codes)), pa.int64()),
                 }
             ),
             area_path,
@@ -625,11 +696,13 @@ def aggregate(
                 **{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()}
             )
             tables: list[AggregatedTable] = []
-            # several tables read the same active records: compute them once
-            with act.cache() if len(spec.tabellen) > 1 else nullcontext(act) as active:
+            # several tables read the same active records of several periods: compute them once
+            # (for one period they are a cheap filter of the cached rows)
+            reuse = len(spec.tabellen) > 1 and len(periods) > 1
+            with act.cache() if reuse else nullcontext(act) as active:
                 for table in spec.tabellen:
                     _say(progress, f"Tabel '{table.naam}' tellen")
-                    tables += _aggregate_table(backend, active, spec, table, division)
+                    tables += _aggregate_table(backend, active, spec, table, division, area)
     categories = _categories(spec, tables)
     return Aggregation(
         spec=spec,
@@ -645,7 +718,12 @@ def aggregate(
 
 
 def _aggregate_table(
-    con: BaseBackend, act: ir.Table, spec: DeliverySpec, table: TableSpec, division: Division
+    con: BaseBackend,
+    act: ir.Table,
+    spec: DeliverySpec,
+    table: TableSpec,
+    division: Division,
+    area: ir.Table,
 ) -> list[AggregatedTable]:
     dims = [spec.dimension(d) for d in table.dimensies]
     names = [d.naam for d in dims]
@@ -654,14 +732,14 @@ def _aggregate_table(
     if table.maat == "som":
         holding = _holding_key(spec)
         column = _amount_columns(spec).index(table.kolom or "")
-        region = act.group_by(["periode", holding]).aggregate(buurt=_latest(act, act.buurt))
+        region = act.group_by(["periode", holding]).aggregate(buurt=_latest_buurt(act))
         sums = act.group_by(
             ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
         ).aggregate(cent=act[f"bedrag_{column}"].sum())
         with sums.join(region, ["periode", holding]).cache() as contrib:
             data = _ordered(
                 con,
-                _rollup_amounts(contrib, names, holding, division),
+                _rollup_amounts(contrib, names, holding, division, area),
                 ["periode", "regiocode", *names],
             )
         return [
@@ -678,12 +756,12 @@ def _aggregate_table(
         ]
     unit = "persoon" if spec.table_unit(table) == "personen" else "huishouden"
     units = act.group_by(["periode", unit]).aggregate(
-        buurt=_latest(act, act.buurt),
+        buurt=_latest_buurt(act),
         **{n: _latest(act, act[f"c_{n}"]) for n in exclusive},
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
     with units.cache() if multi else nullcontext(units) as cached:
-        return _count_tables(con, act, cached, spec, table, division, unit, exclusive, multi)
+        return _count_tables(con, act, cached, spec, table, division, area, unit, exclusive, multi)
 
 
 def _count_tables(
@@ -693,6 +771,7 @@ def _count_tables(
     spec: DeliverySpec,
     table: TableSpec,
     division: Division,
+    area: ir.Table,
     unit: str,
     exclusive: list[str],
     multi: list[str],
@@ -702,7 +781,7 @@ def _count_tables(
     base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
     totals = _ordered(
         con,
-        _rollup_counts(base, exclusive, exclusive, division),
+        _rollup_counts(base, exclusive, exclusive, division, area),
         ["periode", "regiocode", *exclusive],
     )
     label = spec.table_unit(table)
@@ -712,7 +791,9 @@ def _count_tables(
         joined = units.join(incidence, ["periode", unit])
         leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
         data = _ordered(
-            con, _rollup_counts(leaf, names, exclusive, division), ["periode", "regiocode", *names]
+            con,
+            _rollup_counts(leaf, names, exclusive, division, area),
+            ["periode", "regiocode", *names],
         )
         out.append(
             AggregatedTable(
