@@ -27,7 +27,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
+from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.periods import DateFormat, Period, compile_format
@@ -460,26 +461,34 @@ def _latest_buurt(act: ir.Table) -> ir.IntegerValue:
     return (act.begin * BUURT_NR + act.buurt).max() % BUURT_NR
 
 
-def _with_codes(t: ir.Table, area: ir.Table, column: str) -> ir.Table:
-    """Replace buurt numbers in ``column`` by buurtcodes (on aggregated, small tables)."""
-    joined = t.join(area, t[column] == area.a_nr)
-    return joined.select(
-        *[joined[c] if c != column else joined.a_buurt.name(column) for c in t.columns]
-    )
+def _region_tables(con: BaseBackend, division: Division, folder: Path) -> tuple[ir.Table, ir.Table]:
+    """The buurten as numbers, and every buurt number's regions at every level.
 
-
-# -- roll-ups -------------------------------------------------------------------------------
-
-
-def _levels(division: Division) -> list[Callable[[ir.StringValue], ir.StringValue]]:
-    levels: list[Callable[[ir.StringValue], ir.StringValue]] = [
-        lambda b: b,
-        lambda b: "WK" + b.substr(2, 6),
-        lambda b: "GM" + b.substr(2, 4),
-    ]
-    if division.national:
-        levels.append(lambda b: ibis.literal("NL00"))
-    return levels
+    ``area`` (``a_buurt``, ``a_nr``): buurtcode → its rank among the division's buurten; the
+    counting works on these integers. ``levels`` (``l_nr``, ``l_code``): each buurt number
+    with its own code, its wijk, its gemeente (and the country): one join rolls a table up to
+    every level.
+    """
+    codes = sorted(division.buurten)
+    assert len(codes) < BUURT_NR
+    top = [COUNTRY_CODE] if division.national else []
+    chains = [[code, *division.buurten[code], *top] for code in codes]
+    nrs = [nr for nr, chain in enumerate(chains) for _ in chain]
+    regions = [region for chain in chains for region in chain]
+    tables = {
+        "gebied": {
+            "a_buurt": pa.array(codes, pa.string()),
+            "a_nr": pa.array(range(len(codes)), pa.int64()),
+        },
+        "niveaus": {"l_nr": pa.array(nrs, pa.int64()), "l_code": pa.array(regions, pa.string())},
+    }
+    out = []
+    for name, columns in tables.items():
+        # Parquet rather than memtables: Spark does not see memtables inside cache()
+        path = folder / f"{name}.parquet"
+        pq.write_table(pa.table(columns), path)
+        out.append(con.read_parquet(path))
+    return out[0], out[1]
 
 
 def _subsets(items: list[str]) -> Iterator[set[str]]:
@@ -489,23 +498,23 @@ def _subsets(items: list[str]) -> Iterator[set[str]]:
 
 
 def _rollup_counts(
-    leaf: ir.Table, dims: list[str], additive: list[str], division: Division, area: ir.Table
+    leaf: ir.Table, dims: list[str], additive: list[str], levels: ir.Table
 ) -> ir.Table:
-    leaf = _with_codes(leaf, area, "buurt")
-    parts = []
-    for level in _levels(division):
-        for totalled in _subsets(additive):
-            cols = {
-                "periode": leaf.periode,
-                "regiocode": level(leaf.buurt),
-                **{d: (ibis.literal(TOTAL) if d in totalled else leaf[d]) for d in dims},
-                "aantal": leaf.aantal,
-            }
-            t = leaf.select(**cols)
-            parts.append(
-                t.group_by(["periode", "regiocode", *dims]).aggregate(aantal=t.aantal.sum())
-            )
-    return ibis.union(*parts)
+    """Counts per buurt number → every level and every total over the ``additive`` dims."""
+    parts = [
+        leaf.select(
+            "periode",
+            "buurt",
+            **{d: (ibis.literal(TOTAL) if d in totalled else leaf[d]) for d in dims},
+            aantal=leaf.aantal,
+        )
+        for totalled in _subsets(additive)
+    ]
+    t = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    j = t.join(levels, t.buurt == levels.l_nr)
+    return j.group_by(["periode", j.l_code.name("regiocode"), *dims]).aggregate(
+        aantal=j.aantal.sum()
+    )
 
 
 def _two_largest(t: ir.Table, cell: list[str], value: str) -> ir.Table:
@@ -527,47 +536,44 @@ def _two_largest(t: ir.Table, cell: list[str], value: str) -> ir.Table:
     )
 
 
-def _rollup_amounts(
-    contrib: ir.Table, dims: list[str], holding: str, division: Division, area: ir.Table
-) -> ir.Table:
+def _rollup_amounts(contrib: ir.Table, dims: list[str], holding: str, levels: ir.Table) -> ir.Table:
     """Contributors, sum and the two largest contributions per cell at every level.
 
     Only the buurt level looks at every holding. Every holding lies in exactly one buurt, so a
     wijk's (gemeente's, country's) two largest contributions are the two largest of its
     buurten's two largest: the higher levels compare a few values per buurt.
     """
-    cell = ["periode", "regiocode", *dims]
+    leaf = ["periode", "buurt", *dims]
     parts = []
     for totalled in _subsets(dims):
         t = contrib.select(
-            periode=contrib.periode,
-            regiocode=contrib.buurt,
+            "periode",
+            "buurt",
             **{d: (ibis.literal(TOTAL) if d in totalled else contrib[d]) for d in dims},
             h=contrib[holding],
             cent=contrib.cent,
         )
         # ``contrib`` has one row per holding and category: only totals add holdings up
-        per_holding = t.group_by([*cell, "h"]).aggregate(cent=t.cent.sum()) if totalled else t
-        sums = per_holding.group_by(cell).aggregate(
+        per_holding = t.group_by([*leaf, "h"]).aggregate(cent=t.cent.sum()) if totalled else t
+        sums = per_holding.group_by(leaf).aggregate(
             bijdragers=per_holding.count(), som_cent=per_holding.cent.sum()
         )
-        best = _two_largest(per_holding, cell, "cent")
-        parts.append(sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent))
-    buurten = _with_codes(ibis.union(*parts), area, "regiocode")
-    out = [buurten]
-    for level in _levels(division)[1:]:
-        up = buurten.mutate(regiocode=level(buurten.regiocode))
-        sums = up.group_by(cell).aggregate(
-            bijdragers=up.bijdragers.sum(), som_cent=up.som_cent.sum()
-        )
-        tops = ibis.union(
-            up.select(*cell, v=up.top1_cent),
-            up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
-            distinct=False,
-        )
-        best = _two_largest(tops, cell, "v")
-        out.append(sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent))
-    return ibis.union(*out)
+        best = _two_largest(per_holding, leaf, "cent")
+        parts.append(sums.join(best, leaf).select(sums, best.top1_cent, best.top2_cent))
+    buurten = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    # every level at once, the buurt level included (a buurt is the only buurt of its own code)
+    up = buurten.join(levels, buurten.buurt == levels.l_nr).select(
+        "periode", *dims, "bijdragers", "som_cent", "top1_cent", "top2_cent", regiocode="l_code"
+    )
+    cell = ["periode", "regiocode", *dims]
+    sums = up.group_by(cell).aggregate(bijdragers=up.bijdragers.sum(), som_cent=up.som_cent.sum())
+    tops = ibis.union(
+        up.select(*cell, v=up.top1_cent),
+        up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
+        distinct=False,
+    )
+    best = _two_largest(tops, cell, "v")
+    return sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent)
 
 
 # -- the whole aggregation ------------------------------------------------------------------
@@ -654,40 +660,32 @@ def aggregate(
             for s in staged
         ]
         rows = files[0] if len(files) == 1 else ibis.union(*files, distinct=False)
-        area_path = folder / "gebied.parquet"
-        codes = sorted(division.buurten)
-        assert len(codes) < BUURT_NR
-        pq.write_table(
-            pa.table(
-                {
-                    "a_buurt": pa.array(codes, pa.string()),
-                    "a_nr": pa.array(range(len(codes)), pa.int64()),
-                }
-            ),
-            area_path,
-        )
-        area = backend.read_parquet(area_path)
+        area, levels = _region_tables(backend, division, folder)
         _say(progress, "Dubbele en ongeldige regels tellen")
         n_rows = sum(pq.ParquetFile(s.parquet).metadata.num_rows for s in staged)
         rows_read = n_rows + shape_errors
         classified = _classify(rows.distinct(), spec, lookup, area)
         with classified.cache() as cached:
-            unique = int(backend.to_pyarrow(cached.aggregate(n=cached.count()))["n"][0])
-            if n_rows - unique:
-                bad["dubbele regel (eenmaal geteld)"] = n_rows - unique
-            for row in backend.to_pyarrow(
-                cached.group_by("reden").aggregate(n=cached.count())
-            ).to_pylist():
-                if row["reden"] is not None:
-                    bad[str(row["reden"])] += int(row["n"])
             valid = cached.filter(cached.reden.isnull())
             in_any = ibis.literal(False)
             for p in periods:
                 in_any = in_any | _active(
-                    valid, spec, p.start_int, p.end_int, spec.periode.reference_int(p)
+                    cached, spec, p.start_int, p.end_int, spec.periode.reference_int(p)
                 )
-            left_out = valid.filter(~in_any)
-            outside = int(backend.to_pyarrow(left_out.aggregate(n=left_out.count()))["n"][0])
+            # one pass over the cached rows: rows per reason, and valid rows in no period
+            outside_any = (cached.reden.isnull() & ~in_any.fill_null(False)).cast("int64")
+            counts = backend.to_pyarrow(
+                cached.group_by("reden").aggregate(n=cached.count(), buiten=outside_any.sum())
+            ).to_pylist()
+            unique = sum(int(row["n"]) for row in counts)
+            if n_rows - unique:
+                bad["dubbele regel (eenmaal geteld)"] = n_rows - unique
+            outside = 0
+            for row in counts:
+                if row["reden"] is None:
+                    outside = int(row["buiten"] or 0)
+                else:
+                    bad[str(row["reden"])] += int(row["n"])
             periods_t = _periods_table(backend, spec, periods, folder)
             act = valid.cross_join(periods_t)
             act = act.filter(_active(act, spec, act.p_start, act.p_end, act.p_ref))
@@ -699,10 +697,17 @@ def aggregate(
             # several tables read the same active records of several periods: compute them once
             # (for one period they are a cheap filter of the cached rows)
             reuse = len(spec.tabellen) > 1 and len(periods) > 1
-            with act.cache() if reuse else nullcontext(act) as active:
-                for table in spec.tabellen:
+            with (
+                act.cache() if reuse else nullcontext(act) as active,
+                ExitStack() as kept,
+            ):
+                regions = _SharedRegions(spec, kept)
+                # count tables first: an amount table reuses their units' buurt
+                for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
                     _say(progress, f"Tabel '{table.naam}' tellen")
-                    tables += _aggregate_table(backend, active, spec, table, division, area)
+                    tables += _aggregate_table(backend, active, spec, table, levels, regions)
+            order = {t.naam: i for i, t in enumerate(spec.tabellen)}
+            tables.sort(key=lambda t: order[t.spec.naam])
     categories = _categories(spec, tables)
     return Aggregation(
         spec=spec,
@@ -717,13 +722,36 @@ def aggregate(
     )
 
 
+class _SharedRegions:
+    """The per-unit tables of count tables (each unit's buurt), kept for an amount table of the
+    same delivery whose holdings are the same units: the latest buurt is computed once."""
+
+    def __init__(self, spec: DeliverySpec, stack: ExitStack) -> None:
+        self._stack = stack
+        self._wanted = {_holding_key(spec) for t in spec.tabellen if t.maat == "som"}
+        self._units: dict[str, ir.Table] = {}
+
+    def keep(self, unit: str, units: ir.Table, *, reused: bool) -> ir.Table:
+        """``units`` (cached when it is read again here or by an amount table)."""
+        if unit in self._wanted and unit not in self._units:
+            cached = self._stack.enter_context(units.cache())
+            self._units[unit] = cached
+            return cached
+        return self._stack.enter_context(units.cache()) if reused else units
+
+    def region(self, holding: str) -> ir.Table | None:
+        """(periode, holding, buurt) from a count table's units, if there was one."""
+        units = self._units.get(holding)
+        return None if units is None else units.select("periode", holding, "buurt")
+
+
 def _aggregate_table(
     con: BaseBackend,
     act: ir.Table,
     spec: DeliverySpec,
     table: TableSpec,
-    division: Division,
-    area: ir.Table,
+    levels: ir.Table,
+    regions: _SharedRegions,
 ) -> list[AggregatedTable]:
     dims = [spec.dimension(d) for d in table.dimensies]
     names = [d.naam for d in dims]
@@ -732,14 +760,16 @@ def _aggregate_table(
     if table.maat == "som":
         holding = _holding_key(spec)
         column = _amount_columns(spec).index(table.kolom or "")
-        region = act.group_by(["periode", holding]).aggregate(buurt=_latest_buurt(act))
+        region = regions.region(holding)
+        if region is None:
+            region = act.group_by(["periode", holding]).aggregate(buurt=_latest_buurt(act))
         sums = act.group_by(
             ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
         ).aggregate(cent=act[f"bedrag_{column}"].sum())
         with sums.join(region, ["periode", holding]).cache() as contrib:
             data = _ordered(
                 con,
-                _rollup_amounts(contrib, names, holding, division, area),
+                _rollup_amounts(contrib, names, holding, levels),
                 ["periode", "regiocode", *names],
             )
         return [
@@ -760,8 +790,8 @@ def _aggregate_table(
         **{n: _latest(act, act[f"c_{n}"]) for n in exclusive},
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
-    with units.cache() if multi else nullcontext(units) as cached:
-        return _count_tables(con, act, cached, spec, table, division, area, unit, exclusive, multi)
+    cached = regions.keep(unit, units, reused=bool(multi))
+    return _count_tables(con, act, cached, spec, table, levels, unit, exclusive, multi)
 
 
 def _count_tables(
@@ -770,8 +800,7 @@ def _count_tables(
     units: ir.Table,
     spec: DeliverySpec,
     table: TableSpec,
-    division: Division,
-    area: ir.Table,
+    levels: ir.Table,
     unit: str,
     exclusive: list[str],
     multi: list[str],
@@ -781,7 +810,7 @@ def _count_tables(
     base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
     totals = _ordered(
         con,
-        _rollup_counts(base, exclusive, exclusive, division, area),
+        _rollup_counts(base, exclusive, exclusive, levels),
         ["periode", "regiocode", *exclusive],
     )
     label = spec.table_unit(table)
@@ -792,7 +821,7 @@ def _count_tables(
         leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
         data = _ordered(
             con,
-            _rollup_counts(leaf, names, exclusive, division, area),
+            _rollup_counts(leaf, names, exclusive, levels),
             ["periode", "regiocode", *names],
         )
         out.append(

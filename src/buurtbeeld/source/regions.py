@@ -12,7 +12,7 @@ from buurtbeeld.source.errors import SpecError
 
 @dataclass(frozen=True)
 class Division:
-    """The regions of the target area in one division year.
+    """The regions of the target area in one division year (shared between callers: read-only).
 
     Attributes
     ----------
@@ -70,6 +70,12 @@ def load_division(area: list[str] | tuple[str, ...], year: int) -> Division:
     SpecError
         When the year is not bundled or a gemeente does not exist in it.
     """
+    return _division(tuple(area), year)
+
+
+@lru_cache(maxsize=16)
+def _division(area: tuple[str, ...], year: int) -> Division:
+    # one shared, read-only Division per (area, year): several deliveries in one process
     regions = _year_regions(year)
     if not regions:
         raise SpecError(
@@ -104,4 +110,4 @@ def load_division(area: list[str] | tuple[str, ...], year: int) -> Division:
             buurten[code] = (wk, gm)
     # a wijk without buurten is not a parent; a gemeente without wijken neither
     hierarchy = {p: kids for p, kids in hierarchy.items() if kids}
-    return Division(year, tuple(area), buurten, hierarchy)
+    return Division(year, area, buurten, hierarchy)
