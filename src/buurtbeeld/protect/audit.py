@@ -17,7 +17,9 @@ A hidden cell fails the audit when
 Speed: hidden cells split into independent components (published cells are constants); per
 component the constraint matrix is built once. Two batch LPs (maximise the sum of capped cells,
 minimise the sum of floored cells) prove most cells safe at once; every LP solution is a feasible
-table, so it serves as a witness for all cells. Only cells not proven get their own LPs.
+table, so it serves as a witness for all cells. Only cells not proven get their own LPs, and a
+cell that fails on its maximum alone (whatever its minimum) gets no second LP. Witness tables
+stay feasible when more cells are hidden, so a repair round hands them to the next audit.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from typing import Literal
 import highspy
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import coo_array, csr_array, hstack
+from scipy.sparse import bmat, coo_array, csr_array, hstack
 from scipy.sparse import eye_array as speye
+from scipy.sparse.csgraph import connected_components
 
 from buurtbeeld.protect.rules import Requirement
 
@@ -52,6 +55,14 @@ class Finding:
 
 
 @dataclass
+class Witnesses:
+    """Per cell the smallest and largest value seen in feasible tables (LP solutions)."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+
+@dataclass
 class AuditResult:
     """Outcome of an audit. ``intervals`` holds exact LP intervals where they were computed."""
 
@@ -62,6 +73,8 @@ class AuditResult:
     n_lps: int = 0
     covered: set[int] = field(default_factory=set)
     """Cells of the components that were audited."""
+    witnesses: Witnesses | None = None
+    """The feasible tables' extremes, to hand to the next audit after hiding more cells."""
 
     @property
     def passed(self) -> bool:
@@ -102,7 +115,11 @@ class AuditInput:
 
 
 def audit(
-    data: AuditInput, *, exact_intervals: bool = False, only: set[int] | None = None
+    data: AuditInput,
+    *,
+    exact_intervals: bool = False,
+    only: set[int] | None = None,
+    witnesses: Witnesses | None = None,
 ) -> AuditResult:
     """Bound every hidden cell by linear programming and report the cells that fail.
 
@@ -116,48 +133,58 @@ def audit(
     only
         Audit only the components that contain one of these cells (the others are unchanged
         since an earlier audit).
+    witnesses
+        Per cell the smallest and largest value in feasible tables found by an earlier audit of
+        the same relations whose hidden cells were a subset of these and whose published values
+        were the same. Hiding more only widens what is feasible, so those tables are still
+        witnesses. Updated in place; the result's ``witnesses`` are the same arrays.
     """
     result = AuditResult()
     hidden = [i for i in range(data.n_cells) if i not in data.known]
     result.n_hidden = len(hidden)
     variables = set(hidden) | {i for i, (lo, up) in data.known.items() if up - lo > EPS}
+    inc = _Incidence(data)
     components = [
-        comp for comp in _components(data, variables) if only is None or not only.isdisjoint(comp)
+        comp
+        for comp in _components(data, inc.m, variables)
+        if only is None or not only.isdisjoint(comp)
     ]
     result.n_components = len(components)
     result.covered = {c for comp in components for c in comp}
-    wmin = np.full(data.n_cells, np.inf)
-    wmax = np.full(data.n_cells, -np.inf)
+    if witnesses is None:
+        witnesses = Witnesses(np.full(data.n_cells, np.inf), np.full(data.n_cells, -np.inf))
+    wmin, wmax = witnesses.low, witnesses.high
     for c, value in data.truth.items():
-        wmin[c] = wmax[c] = value
-    inc = _Incidence(data)
+        wmin[c] = min(wmin[c], value)
+        wmax[c] = max(wmax[c], value)
+    result.witnesses = witnesses
+    rules = _Rules(data)
     if not exact_intervals and components:
-        _batch(data, inc, components, wmin, wmax, result)
+        _batch(data, rules, inc, components, wmin, wmax, result)
     for component in components:
-        _audit_component(data, inc, component, result, exact_intervals, wmin, wmax)
+        _audit_component(data, rules, inc, component, result, exact_intervals, wmin, wmax)
     return result
 
 
-def _components(data: AuditInput, variables: set[int]) -> list[list[int]]:
-    parent = {v: v for v in variables}
-
-    def find(v: int) -> int:
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for total, parts in data.relations:
-        members = [c for c in (total, *parts) if c in variables]
-        for other in members[1:]:
-            a, b = find(members[0]), find(other)
-            if a != b:
-                parent[b] = a
-    groups: dict[int, list[int]] = {}
-    for v in sorted(variables):
-        groups.setdefault(find(v), []).append(v)
-    hidden_any = [g for g in groups.values() if any(v not in data.known for v in g)]
-    return hidden_any
+def _components(data: AuditInput, matrix: csr_array, variables: set[int]) -> list[list[int]]:
+    """Groups of variable cells linked by relations (published cells are constants), each
+    sorted and holding at least one hidden cell, ordered by their first cell."""
+    cols = np.array(sorted(variables), dtype=np.int64)
+    if not len(cols):
+        return []
+    sub = csr_array(matrix[:, cols])
+    n_rows = sub.shape[0]
+    # relations and variables as one bipartite graph: a component is a group of cells
+    graph = bmat([[None, sub], [sub.T, None]], format="csr")
+    _n, labels = connected_components(graph, directed=False)
+    cell_labels = labels[n_rows:]
+    hidden = np.array([c not in data.known for c in cols.tolist()], dtype=bool)
+    keep = np.zeros(labels.max() + 1, dtype=bool)
+    keep[cell_labels[hidden]] = True
+    order = np.argsort(cell_labels, kind="stable")  # cells stay sorted within a group
+    groups = np.split(cols[order], np.flatnonzero(np.diff(cell_labels[order])) + 1)
+    out = [g.tolist() for g in groups if keep[cell_labels[np.searchsorted(cols, g[0])]]]
+    return sorted(out, key=lambda g: g[0])
 
 
 @dataclass(eq=False)
@@ -171,6 +198,8 @@ class _Lp:
     solver: highspy.Highs | None = None
     """HiGHS with this LP loaded: every target cell only changes the objective, and the
     simplex restarts from the previous basis (much cheaper than a fresh ``linprog``)."""
+    target: int | None = None
+    """The column whose cost is set (±1; every other cost is zero)."""
 
 
 def _highs(lp: _Lp) -> highspy.Highs:
@@ -242,18 +271,27 @@ class _Incidence:
         ]
         return _Lp({c: k for k, c in enumerate(component)}, a_eq, b_eq, bounds, rows)
 
-    def published_in(self, row: int) -> tuple[int, ...]:
-        """The published (constant) cells of a relation."""
-        cells = self.m.indices[self.m.indptr[row] : self.m.indptr[row + 1]]
-        return tuple(int(c) for c in cells if self.is_constant[c])
+    def published_in(self, rows: np.ndarray) -> tuple[int, ...]:
+        """The published (constant) cells of these relations, sorted."""
+        ptr, idx, constant = self.m.indptr, self.m.indices, self.is_constant
+        found: set[int] = set()
+        for r in rows.tolist():
+            cells = idx[ptr[r] : ptr[r + 1]]
+            found.update(cells[constant[cells]].tolist())
+        return tuple(sorted(found))
 
 
-def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | None, np.ndarray]:
-    """Minimise ``c @ x`` over the LP; ``(None, 0)`` when unbounded."""
+def _solve(
+    lp: _Lp, k: int, sign: float, result: AuditResult
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Minimise ``sign * y_k`` over the LP; ``(None, 0)`` when unbounded."""
     result.n_lps += 1
     h = _highs(lp)
-    n = len(c)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(c, dtype=np.float64))
+    # only the target's cost changes: the previous target goes back to zero
+    if lp.target is not None and lp.target != k:
+        h.changeColCost(lp.target, 0.0)
+    h.changeColCost(k, sign)
+    lp.target = k
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -267,6 +305,7 @@ def _solve(lp: _Lp, c: np.ndarray, result: AuditResult) -> tuple[np.ndarray | No
 
 def _audit_component(
     data: AuditInput,
+    rules: _Rules,
     inc: _Incidence,
     component: list[int],
     result: AuditResult,
@@ -274,54 +313,55 @@ def _audit_component(
     wmin: np.ndarray,
     wmax: np.ndarray,
 ) -> None:
-    targets = [
-        c
-        for c in component
-        if c not in data.known and (exact or not _proven(data, c, wmin[c], wmax[c]))
-    ]
-    if not targets:
+    comp = np.asarray(component, dtype=np.int64)
+    targets = comp[~rules.known[comp]]
+    if not exact:
+        targets = targets[~rules.proven(targets, wmin[targets], wmax[targets])]
+    if not len(targets):
         return
     lp = inc.build(component)
-    n = len(component)
-    cols = np.array(component)
 
     def witness(x: np.ndarray | None) -> None:
         if x is not None:
-            np.minimum.at(wmin, cols, x)
-            np.maximum.at(wmax, cols, x)
+            np.minimum.at(wmin, comp, x)
+            np.maximum.at(wmax, comp, x)
 
-    binding: dict[int, tuple[int, ...]] = {}
-    for c in targets:
+    def binding(*duals: np.ndarray) -> tuple[int, ...]:
+        rows = np.unique(np.concatenate([np.flatnonzero(np.abs(d) > EPS) for d in duals]))
+        return inc.published_in(lp.rows[rows])
+
+    for c in targets.tolist():
         k = lp.cols[c]
-        if not exact and _proven(data, c, wmin[c], wmax[c]):
+        if not exact and rules.proven_one(c, wmin[c], wmax[c]):
             continue
-        obj = np.zeros(n)
-        obj[k] = -1.0
-        x_up, d_up = _solve(lp, obj, result)
+        x_up, d_up = _solve(lp, k, -1.0, result)
         up = math.inf if x_up is None else float(x_up[k])
         witness(x_up)
-        if not exact and _proven(data, c, wmin[c], wmax[c]):
-            continue
-        obj[k] = 1.0
-        x_lo, d_lo = _solve(lp, obj, result)
+        if not exact:
+            if rules.proven_one(c, wmin[c], wmax[c]):
+                continue
+            # the attacker's minimum lies in [column lower bound, smallest value seen]: when the
+            # cell fails even at that lower bound, and is certainly not exact or certainly
+            # exact, the minimum changes nothing (the finding keeps the lower bound as ``low``)
+            floor = inc.lower[c]
+            problem = rules.problem(c, floor, up)
+            if problem is not None and (
+                problem == "exact" or rules.problem(c, float(wmin[c]), up) != "exact"
+            ):
+                result.findings.append(Finding(c, problem, floor, up, binding(d_up)))
+                continue
+        x_lo, d_lo = _solve(lp, k, 1.0, result)
         low = 0.0 if x_lo is None else float(x_lo[k])
         witness(x_lo)
         result.intervals[c] = (low, up)
-        used: set[int] = set()
-        for duals in (d_up, d_lo):
-            for r in np.flatnonzero(np.abs(duals) > EPS):
-                used.update(inc.published_in(int(lp.rows[r])))
-        binding[c] = tuple(sorted(used))
-    for c, (low, up) in result.intervals.items():
-        if c not in lp.cols:
-            continue
-        problem = _failure(data, c, low, up)
+        problem = rules.problem(c, low, up)
         if problem is not None:
-            result.findings.append(Finding(c, problem, low, up, binding.get(c, ())))
+            result.findings.append(Finding(c, problem, low, up, binding(d_up, d_lo)))
 
 
 def _batch(
     data: AuditInput,
+    rules: _Rules,
     inc: _Incidence,
     components: list[list[int]],
     wmin: np.ndarray,
@@ -333,32 +373,32 @@ def _batch(
     One LP per direction covers all components that still have open cells; a few rounds,
     while they keep proving enough cells.
     """
-    component_of = {c: k for k, comp in enumerate(components) for c in comp}
-    open_cells = [
-        c
-        for comp in components
-        for c in comp
-        if c not in data.known and not _proven(data, c, wmin[c], wmax[c])
-    ]
+    component_of = np.full(data.n_cells, -1, dtype=np.int64)
+    for k, comp in enumerate(components):
+        component_of[comp] = k
+    cells = np.concatenate([np.asarray(comp, dtype=np.int64) for comp in components])
+    cells = cells[~rules.known[cells]]
+    open_cells = cells[~rules.proven(cells, wmin[cells], wmax[cells])]
     for direction in ("up", "down"):
+        goals = rules.up_goal if direction == "up" else rules.down_goal
         while True:
-            cells = [c for c in open_cells if _goal(data, c, direction) is not None]
-            if not cells:
+            targets = open_cells[~np.isnan(goals[open_cells])]
+            if not len(targets):
                 break
-            chosen = sorted({component_of[c] for c in cells})
+            chosen = np.unique(component_of[targets]).tolist()
             lp = inc.build(sorted(c for k in chosen for c in components[k]))
-            if not _batch_lp(data, lp, cells, direction, wmin, wmax, result):
+            if not _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result):
                 break
             before = len(open_cells)
-            open_cells = [c for c in open_cells if not _proven(data, c, wmin[c], wmax[c])]
-            if before - len(open_cells) < max(1, len(cells) // 5):
+            open_cells = open_cells[~rules.proven(open_cells, wmin[open_cells], wmax[open_cells])]
+            if before - len(open_cells) < max(1, len(targets) // 5):
                 break  # too little progress: single-cell LPs are cheaper now
 
 
 def _batch_lp(
-    data: AuditInput,
     lp: _Lp,
-    cells: list[int],
+    cells: np.ndarray,
+    goals: np.ndarray,
     direction: str,
     wmin: np.ndarray,
     wmax: np.ndarray,
@@ -366,15 +406,15 @@ def _batch_lp(
 ) -> bool:
     """One LP pushing every cell towards its goal: up: max sum min(y, goal); down: the mirror."""
     n = len(lp.cols)
-    goals = [(lp.cols[c], g) for c in cells if (g := _goal(data, c, direction)) is not None]
-    m = len(goals)
+    ks = [lp.cols[c] for c in cells.tolist()]
+    m = len(ks)
     # variables y (n) and t (m); up: t_j <= y_k, t_j <= goal_j; down: t_j >= y_k, t_j >= goal_j
     sign = 1.0 if direction == "up" else -1.0
-    y_part = coo_array(([-sign] * m, (list(range(m)), [k for k, _ in goals])), shape=(m, n))
+    y_part = coo_array(([-sign] * m, (list(range(m)), ks)), shape=(m, n))
     a_ub = hstack([y_part, speye(m) * sign]).tocsr()
     a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
     bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
-    for _k, goal in goals:
+    for goal in goals.tolist():
         bounds.append((None, goal) if direction == "up" else (goal, None))
     obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
     result.n_lps += 1
@@ -390,56 +430,103 @@ def _batch_lp(
     return True
 
 
-def _goal(data: AuditInput, c: int, direction: str) -> float | None:
-    req = data.requirements.get(c, Requirement())
-    truth = data.truth.get(c)
-    if direction == "up":
-        if req.hidden_max is not None:
-            return req.hidden_max + 1.0
-        if truth is not None:
-            return truth + max(req.upper, 1.0 if data.integer else EPS * 10)
-        return None
-    if req.hidden_min is not None:
-        return req.hidden_min - 1.0 if req.hidden_min >= 1 else None
-    if truth is not None:
-        return truth - max(req.lower, 1.0 if data.integer else EPS * 10)
-    return None
+class _Rules:
+    """What every hidden cell's interval must satisfy, as arrays (many cells at once) and lists
+    (one cell at a time, cheaper than numpy for a single value)."""
 
+    def __init__(self, data: AuditInput) -> None:
+        n = data.n_cells
+        self.integer = data.integer
+        self.known = np.zeros(n, dtype=bool)
+        self.known[list(data.known)] = True
+        self.has_range = np.zeros(n, dtype=bool)
+        self.hmin = np.zeros(n)
+        self.hmax = np.zeros(n)
+        self.upper = np.zeros(n)
+        self.lower = np.zeros(n)
+        self.truth = np.full(n, np.nan)
+        for c, req in data.requirements.items():
+            if req.hidden_min is not None and req.hidden_max is not None:
+                self.has_range[c] = True
+                self.hmin[c], self.hmax[c] = req.hidden_min, req.hidden_max
+            self.upper[c], self.lower[c] = req.upper, req.lower
+        for c, value in data.truth.items():
+            self.truth[c] = value
+        self.has_level = ~np.isnan(self.truth) & ((self.upper > 0) | (self.lower > 0))
+        # the batch LPs' goals: a value the cell must be able to reach (nan: none)
+        step = 1.0 if data.integer else EPS * 10
+        has_truth = ~np.isnan(self.truth)
+        with np.errstate(invalid="ignore"):
+            self.up_goal = np.where(
+                self.has_range,
+                self.hmax + 1.0,
+                np.where(has_truth, self.truth + np.maximum(self.upper, step), np.nan),
+            )
+            down = np.where(
+                self.has_range,
+                np.where(self.hmin >= 1, self.hmin - 1.0, np.nan),
+                self.truth - np.maximum(self.lower, step),
+            )
+        self.down_goal = down
+        self._lists = (
+            self.has_range.tolist(),
+            self.hmin.tolist(),
+            self.hmax.tolist(),
+            self.has_level.tolist(),
+            self.truth.tolist(),
+            self.upper.tolist(),
+            self.lower.tolist(),
+        )
 
-def _inward(data: AuditInput, low: float, up: float) -> tuple[float, float]:
-    if data.integer:
-        return math.ceil(low - EPS), (math.floor(up + EPS) if math.isfinite(up) else up)
-    return low, up
+    def failing(self, cells: np.ndarray, low: np.ndarray, up: np.ndarray) -> np.ndarray:
+        """Whether each cell fails with interval ``[low, up]`` (vectorised :meth:`problem`)."""
+        finite = np.isfinite(up)
+        scale = np.maximum(1.0, np.where(finite, np.abs(np.where(finite, up, 0.0)), 1.0))
+        if self.integer:
+            lo_i = np.ceil(low - EPS)
+            up_i = np.where(finite, np.floor(np.where(finite, up, 0.0) + EPS), np.inf)
+            exact = up_i - lo_i < 1
+        else:
+            lo_i, up_i = low, up
+            exact = up - low <= EPS * scale
+        in_range = self.has_range[cells] & (lo_i >= self.hmin[cells]) & (up_i <= self.hmax[cells])
+        truth = self.truth[cells]
+        with np.errstate(invalid="ignore"):
+            level = self.has_level[cells] & (
+                (up < truth + self.upper[cells] - EPS * scale)
+                | (low > truth - self.lower[cells] + EPS * scale)
+            )
+        return np.asarray(exact | in_range | level)
 
+    def proven(self, cells: np.ndarray, wmin: np.ndarray, wmax: np.ndarray) -> np.ndarray:
+        """Whether witnesses alone show each cell is safe (the true interval contains them)."""
+        seen = np.isfinite(wmin) & np.isfinite(wmax)
+        safe = np.zeros(len(cells), dtype=bool)
+        if seen.any():
+            safe[seen] = ~self.failing(cells[seen], wmin[seen], wmax[seen])
+        return safe
 
-def _proven(data: AuditInput, c: int, wmin: float, wmax: float) -> bool:
-    """Whether witnesses alone show the cell is safe (the true interval contains them)."""
-    if not (math.isfinite(wmin) and math.isfinite(wmax)):
-        return False
-    return _failure(data, c, wmin, wmax) is None
+    def proven_one(self, c: int, wmin: float, wmax: float) -> bool:
+        """:meth:`proven` for one cell."""
+        if not (math.isfinite(wmin) and math.isfinite(wmax)):
+            return False
+        return self.problem(c, float(wmin), float(wmax)) is None
 
-
-def _failure(data: AuditInput, c: int, low: float, up: float) -> Problem | None:
-    req = data.requirements.get(c, Requirement())
-    lo_i, up_i = _inward(data, low, up)
-    scale = max(1.0, abs(up) if math.isfinite(up) else 1.0)
-    if data.integer:
-        if up_i - lo_i < 1:
+    def problem(self, c: int, low: float, up: float) -> Problem | None:
+        """How the interval ``[low, up]`` of hidden cell ``c`` fails, if it does."""
+        has_range, hmin, hmax, has_level, truth, upper, lower = (x[c] for x in self._lists)
+        scale = max(1.0, abs(up) if math.isfinite(up) else 1.0)
+        lo_i: float = low
+        up_i: float = up
+        if self.integer:
+            lo_i = math.ceil(low - EPS)
+            up_i = math.floor(up + EPS) if math.isfinite(up) else up
+            if up_i - lo_i < 1:
+                return "exact"
+        elif up - low <= EPS * scale:
             return "exact"
-    elif up - low <= EPS * scale:
-        return "exact"
-    if (
-        req.hidden_min is not None
-        and req.hidden_max is not None
-        and lo_i >= req.hidden_min
-        and up_i <= req.hidden_max
-    ):
-        return "hidden-range"
-    truth = data.truth.get(c)
-    if (
-        truth is not None
-        and (req.upper > 0 or req.lower > 0)
-        and (up < truth + req.upper - EPS * scale or low > truth - req.lower + EPS * scale)
-    ):
-        return "protection-level"
-    return None
+        if has_range and lo_i >= hmin and up_i <= hmax:
+            return "hidden-range"
+        if has_level and (up < truth + upper - EPS * scale or low > truth - lower + EPS * scale):
+            return "protection-level"
+        return None

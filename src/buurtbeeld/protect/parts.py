@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.audit import AuditResult, audit, incidence
+from buurtbeeld.protect.audit import AuditResult, Witnesses, audit, incidence
 from buurtbeeld.protect.rules import Profile, Reason
 from buurtbeeld.protect.suppress import choose_to_hide, gauss_suppress, publication_order
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
@@ -136,13 +136,21 @@ def _protect_parts(
     only: set[int] | None = None
     everything = list(range(len(system.keys)))
     matrix = None
+    witnesses: Witnesses | None = None
+    before: set[int] = set()
+    owners = _owners(parts)
     for _ in range(MAX_REPAIRS):
         hidden = set().union(*(p.hidden_cells() for p in parts))
         data = audit_input(system, everything, hidden, integer)
         if matrix is None:
             matrix = incidence(data)
         data.matrix = matrix
-        partial = audit(data, only=only)
+        # the tables the last audit found stay feasible while cells are only hidden, never
+        # published again (a new elimination may publish some: then start afresh)
+        if not before <= hidden:
+            witnesses = None
+        partial = audit(data, only=only, witnesses=witnesses)
+        witnesses, before = partial.witnesses, hidden
         if only is None:
             result = partial
         else:
@@ -152,7 +160,7 @@ def _protect_parts(
         new: set[int] = set()
         changed: set[int] = set()
         for finding in result.findings:
-            part, k = _owner(parts, finding.cell)
+            part, k = owners[finding.cell]
             if part.problem.guarded[k]:
                 binding = [part.local[c] for c in finding.binding if c in part.local]
                 choice = part.repair(k, binding)
@@ -202,10 +210,14 @@ def _protect_parts(
     return hidden_all, reasons, [result]
 
 
-def _owner(parts: list[_Part], cell: int) -> tuple[_Part, int]:
-    """The part that decides a cell's status (a link cell is decided by the joint part)."""
-    holders = [p for p in parts if cell in p.local]
-    for part in holders:
-        if part.local[cell] not in part.problem.fixed_published:
-            return part, part.local[cell]
-    return holders[0], holders[0].local[cell]
+def _owners(parts: list[_Part]) -> dict[int, tuple[_Part, int]]:
+    """Per cell the part that decides its status (a link cell is decided by the joint part)."""
+    owner: dict[int, tuple[_Part, int]] = {}
+    for part in parts:
+        for c, k in part.local.items():
+            if c not in owner or (
+                k not in part.problem.fixed_published
+                and owner[c][1] in owner[c][0].problem.fixed_published
+            ):
+                owner[c] = (part, k)
+    return owner

@@ -129,12 +129,15 @@ def make_problem(system: System, cells: list[int], extra_published: Iterable[int
         for t, parts in (system.relations[r] for r in system.relations_of(cells))
         if t in local and all(p in local for p in parts)
     ]
-    guarded = np.zeros(len(cells), dtype=bool)
-    for c in system.guarded:
-        if c in local:
-            guarded[local[c]] = True
-    fixed_published = {local[c] for c in system.fixed_published if c in local}
+    # per cell of the part, not per cell of the system: a national system has hundreds of parts
+    guarded = np.array([c in system.guarded for c in cells], dtype=bool)
+    fixed_published = {k for k, c in enumerate(cells) if c in system.fixed_published}
     fixed_published |= {local[c] for c in extra_published}
+    hidden_max: dict[int, int] = {}
+    for k, c in enumerate(cells):
+        req = system.requirements.get(c)
+        if req is not None and req.hidden_min == 0 and req.hidden_max is not None:
+            hidden_max[k] = req.hidden_max
     return Problem(
         cells=cells,
         relations=relations,
@@ -144,13 +147,9 @@ def make_problem(system: System, cells: list[int], extra_published: Iterable[int
         statuses=[system.statuses[c] for c in cells],
         guarded=guarded,
         fixed_published=fixed_published,
-        fixed_hidden={local[c] for c in system.fixed_hidden if c in local},
+        fixed_hidden={k for k, c in enumerate(cells) if c in system.fixed_hidden},
         labels=[" / ".join(system.keys[c]) for c in cells],
-        hidden_max={
-            local[c]: req.hidden_max
-            for c, req in system.requirements.items()
-            if c in local and req.hidden_min == 0 and req.hidden_max is not None
-        },
+        hidden_max=hidden_max,
     )
 
 
