@@ -16,8 +16,10 @@ Steps (every one an Ibis expression, so both engines run the same plan):
    category per unit. For a dimension with several categories per unit
    (``meerdere_per_eenheid``) the unit counts once in each of its categories, and the total —
    a distinct count, not the sum — becomes a separate table ``<tabel>_totaal``.
-6. **All levels**: counts per buurt are rolled up to wijk, gemeente (and land) and over every
-   one-category-per-unit dimension (``totaal``), so protection sees every relation.
+6. **All levels**: counts per buurt are rolled up to wijk, gemeente (and land) — one join with
+   a table of every buurt's regions — and over every one-category-per-unit dimension
+   (``totaal``), so protection sees every relation. Buurten travel as integers (their rank in
+   the division) until this last step.
    Amount tables carry per cell the number of holdings (households), the sum and the two largest
    holding sums (for the p%-rule), computed at every level by the engine.
 """
