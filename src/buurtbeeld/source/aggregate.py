@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
@@ -471,26 +472,35 @@ def _region_tables(con: BaseBackend, division: Division, folder: Path) -> tuple[
     with its own code, its wijk, its gemeente (and the country): one join rolls a table up to
     every level.
     """
+    out = []
+    for name, table in _region_arrow(division.area, division.year).items():
+        # Parquet rather than memtables: Spark does not see memtables inside cache()
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path)
+        out.append(con.read_parquet(path))
+    return out[0], out[1]
+
+
+@lru_cache(maxsize=8)
+def _region_arrow(area: tuple[str, ...], year: int) -> dict[str, pa.Table]:
+    division = load_division(area, year)
     codes = sorted(division.buurten)
     assert len(codes) < BUURT_NR
     top = [COUNTRY_CODE] if division.national else []
     chains = [[code, *division.buurten[code], *top] for code in codes]
     nrs = [nr for nr, chain in enumerate(chains) for _ in chain]
     regions = [region for chain in chains for region in chain]
-    tables = {
-        "gebied": {
-            "a_buurt": pa.array(codes, pa.string()),
-            "a_nr": pa.array(range(len(codes)), pa.int64()),
-        },
-        "niveaus": {"l_nr": pa.array(nrs, pa.int64()), "l_code": pa.array(regions, pa.string())},
+    return {
+        "gebied": pa.table(
+            {
+                "a_buurt": pa.array(codes, pa.string()),
+                "a_nr": pa.array(range(len(codes)), pa.int64()),
+            }
+        ),
+        "niveaus": pa.table(
+            {"l_nr": pa.array(nrs, pa.int64()), "l_code": pa.array(regions, pa.string())}
+        ),
     }
-    out = []
-    for name, columns in tables.items():
-        # Parquet rather than memtables: Spark does not see memtables inside cache()
-        path = folder / f"{name}.parquet"
-        pq.write_table(pa.table(columns), path)
-        out.append(con.read_parquet(path))
-    return out[0], out[1]
 
 
 def _subsets(items: list[str]) -> Iterator[set[str]]:
