@@ -9,39 +9,40 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buurtbeeld.protect import CellStatus, audit_protected
-from buurtbeeld.protect.audit import AuditInput, _Rules, audit
+from buurtbeeld.protect import CellStatus, Table, audit_protected
+from buurtbeeld.protect.audit import AuditInput, AuditResult, _Rules, audit
 from buurtbeeld.protect.rules import Requirement
 
 from .strategies import hierarchical_tables, magnitude_tables
 
 
-def _findings(result: object) -> dict[int, str]:
-    return {f.cell: f.problem for f in result.findings}  # type: ignore[attr-defined]
+def _findings(result: AuditResult) -> dict[int, str]:
+    return {f.cell: f.problem for f in result.findings}
+
+
+def _both_audits(table: Table, hide: list[bool]) -> tuple[AuditResult, AuditResult]:
+    """The fast audit and the full two-LP audit of ``hide`` (repeated over the cells)."""
+    statuses = [
+        CellStatus.SECONDARY_SUPPRESSED if hide[i % len(hide)] else CellStatus.PUBLISHABLE
+        for i in range(len(table.cells))
+    ]
+    fast = audit_protected(table, statuses, profile="cbs-zorg")
+    full = audit_protected(table, statuses, profile="cbs-zorg", exact_intervals=True)
+    return fast, full
 
 
 @settings(max_examples=60, deadline=None)
 @given(table=hierarchical_tables(), hide=st.lists(st.booleans(), min_size=80, max_size=80))
 def test_fast_audit_finds_the_same_cells_as_the_full_audit(table, hide) -> None:
     # primaries hidden by the profile, plus a random set of other cells
-    statuses = [
-        CellStatus.SECONDARY_SUPPRESSED if hide[i % len(hide)] else CellStatus.PUBLISHABLE
-        for i in range(len(table.cells))
-    ]
-    fast = audit_protected(table, statuses, profile="cbs-zorg")
-    full = audit_protected(table, statuses, profile="cbs-zorg", exact_intervals=True)
+    fast, full = _both_audits(table, hide)
     assert _findings(fast) == _findings(full)
 
 
 @settings(max_examples=40, deadline=None)
 @given(table=magnitude_tables(), hide=st.lists(st.booleans(), min_size=40, max_size=40))
 def test_fast_audit_of_amounts_finds_the_same_cells(table, hide) -> None:
-    statuses = [
-        CellStatus.SECONDARY_SUPPRESSED if hide[i % len(hide)] else CellStatus.PUBLISHABLE
-        for i in range(len(table.cells))
-    ]
-    fast = audit_protected(table, statuses, profile="cbs-zorg")
-    full = audit_protected(table, statuses, profile="cbs-zorg", exact_intervals=True)
+    fast, full = _both_audits(table, hide)
     assert set(_findings(fast)) == set(_findings(full))
 
 
