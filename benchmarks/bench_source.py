@@ -7,9 +7,12 @@ jeugdhulp, bijstand, schuldsignalen; typed Parquet, buurtcode per record) goes t
    classification, units not records, all region levels) → joint protection → package;
 2. the bare DuckDB aggregation of the same tables (hand-written SQL: distinct units per buurt
    and category, and per buurt);
-3. a plain pandas implementation of the same bare aggregation.
+3. the platform's intake audit of the four packages from step 1 (LP re-audit without true
+   values);
+4. a plain pandas implementation of the same bare aggregation (and one with the toolkit's
+   checks).
 
-Each variant runs in its own process, which reports its own peak memory (ru_maxrss).
+Each variant runs in its own process, which reports its own peak memory (VmHWM).
 
 Usage::
 
@@ -366,7 +369,26 @@ def run_pandas_checked(folder: Path) -> dict[str, object]:
     return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
 
 
+def run_intake(folder: Path) -> dict[str, object]:
+    """The platform's audit of the packages the toolkit variant wrote (no true values)."""
+    from buurtbeeld.geo.registry import bundled_regions
+    from buurtbeeld.store.intake import audit_package
+    from buurtbeeld.store.package_reader import read_package
+
+    out: dict[str, object] = {}
+    for register in REGISTERS:
+        contents = read_package(folder / f"{register}.zip")
+        year = contents.division_year
+        regions = {r.code: r.parent_code for r in bundled_regions(year) if r.division_year == year}
+        start = time.perf_counter()
+        hidden = audit_package(contents, regions)
+        out[f"{register}_s"] = round(time.perf_counter() - start, 1)
+        out[f"{register}_verborgen"] = hidden
+    return out
+
+
 VARIANTS = {
+    "intake": run_intake,
     "toolkit": run_toolkit,
     "duckdb": run_duckdb,
     "pandas": run_pandas,
@@ -409,7 +431,7 @@ def main() -> None:
     )
     print("Register rows: " + ", ".join(f"{k} {v:,}" for k, v in info["regels"].items()))
     results = {}
-    for variant in ("duckdb", "toolkit", "pandas", "pandas_checked"):
+    for variant in ("duckdb", "toolkit", "intake", "pandas", "pandas_checked"):
         out = subprocess.run(
             [
                 sys.executable,
@@ -457,6 +479,13 @@ def main() -> None:
     print(f"toolkit total / bare DuckDB: {float(tk['totaal_s']) / bare:.1f}x")
     print(f"toolkit peak memory: {tk['piek_mb']} MB (target <= 4096 MB)")
     print(f"cells published: {tk['cellen']:,}, hidden: {tk['verborgen']:,}")
+    intake = results["intake"]
+    print(
+        "platform intake audit: "
+        + ", ".join(
+            f"{r} {intake[f'{r}_s']} s ({intake[f'{r}_verborgen']:,} hidden)" for r in REGISTERS
+        )
+    )
 
 
 if __name__ == "__main__":
