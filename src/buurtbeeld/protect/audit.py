@@ -164,7 +164,7 @@ def audit(
     if not exact_intervals and components:
         _batch(data, rules, inc, components, wmin, wmax, result)
     for component in components:
-        _audit_component(data, rules, inc, component, result, exact_intervals, wmin, wmax)
+        _audit_component(rules, inc, component, result, exact_intervals, wmin, wmax)
     return result
 
 
@@ -306,7 +306,6 @@ def _solve(
 
 
 def _audit_component(
-    data: AuditInput,
     rules: _Rules,
     inc: _Incidence,
     component: list[int],
