@@ -137,7 +137,7 @@ def _protect_parts(
     everything = list(range(len(system.keys)))
     matrix = None
     witnesses: Witnesses | None = None
-    before: set[int] = set()
+    audited: set[int] = set()
     owners = _owners(parts)
     for _ in range(MAX_REPAIRS):
         hidden = set().union(*(p.hidden_cells() for p in parts))
@@ -147,10 +147,10 @@ def _protect_parts(
         data.matrix = matrix
         # the tables the last audit found stay feasible while cells are only hidden, never
         # published again (a new elimination may publish some: then start afresh)
-        if not before <= hidden:
+        if not audited <= hidden:
             witnesses = None
         partial = audit(data, only=only, witnesses=witnesses)
-        witnesses, before = partial.witnesses, hidden
+        witnesses, audited = partial.witnesses, hidden
         if only is None:
             result = partial
         else:
