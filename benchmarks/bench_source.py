@@ -10,7 +10,9 @@ jeugdhulp, bijstand, schuldsignalen; typed Parquet, buurtcode per record) goes t
 3. the platform's intake audit of the four packages from step 1 (LP re-audit without true
    values);
 4. a plain pandas implementation of the same bare aggregation (and one with the toolkit's
-   checks).
+   checks);
+5. steps 1 (aggregation only), 2 and 4 again on the same registers as partners export them:
+   cp1252 CSV with semicolons and decimal commas.
 
 Each variant runs in its own process, which reports its own peak memory (VmHWM).
 
@@ -63,7 +65,7 @@ def _area(persons: int) -> tuple[list[str], float]:
     return chosen, 1.0
 
 
-def _spec(register: str, area: list[str]) -> str:
+def _spec(register: str, area: list[str], file: str = "") -> str:
     category, unit, has_end, stock = REGISTERS[register]
     multi = "false" if register == "bijstand" else "true"
     unit_name = "huishoudens" if unit == "huishoudnr" else "personen"
@@ -84,7 +86,8 @@ gemeente: {area[0] if area == ["NL00"] else "[" + ", ".join(area) + "]"}
 indelingsjaar: 2023
 profiel: cbs-zorg
 bestanden:
-  - pad: {register}.parquet
+  - pad: {file or f"{register}.parquet"}
+{"    tekenset: cp1252" if file.endswith(".csv") else ""}
 eenheid: {unit_name}
 sleutels:
   persoon: bsn
@@ -169,6 +172,36 @@ def prepare(folder: Path, persons: int, seed: int) -> None:
     )
 
 
+def prepare_csv(folder: Path, persons: int) -> None:
+    """The same registers as partners export them: cp1252 CSV with semicolons, ISO dates and
+    decimal commas (written once, next to the Parquet files)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    area, _ = _area(persons)
+    for register in REGISTERS:
+        target = folder / f"{register}.csv"
+        if target.exists():
+            continue
+        table = pq.read_table(folder / f"{register}.parquet")
+        columns = {}
+        for name in table.column_names:
+            col = table[name]
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(pa.string())
+            if name == "bedrag":
+                col = pc.replace_substring(col.cast(pa.string()), ".", ",")
+            columns[name] = col
+        options = pacsv.WriteOptions(delimiter=";", quoting_style="needed")
+        pacsv.write_csv(pa.table(columns), folder / f"{register}.tmp", options)
+        (folder / f"{register}.tmp").rename(target)
+        (folder / f"{register}-csv.yaml").write_text(
+            _spec(register, area, f"{register}.csv"), encoding="utf-8"
+        )
+
+
 # -- variants (each runs in its own process) ------------------------------------------------
 
 
@@ -219,12 +252,16 @@ LEVELS_SQL = "[buurt, 'WK' || substr(buurt, 3, 6), 'GM' || substr(buurt, 3, 4)]"
 
 
 def _bare_sql(register: str, path: Path) -> list[str]:
+    return _bare_queries(register, f"read_parquet('{path}')")
+
+
+def _bare_queries(register: str, reader: str) -> list[str]:
     """The same tables as the toolkit, by hand: distinct units per buurt, wijk and gemeente
     (a unit's latest record decides its buurt), per category and in total; amounts with the
     number of households, the sum and the two largest per cell. No validation, no protection."""
     category, unit, _, _ = REGISTERS[register]
     multi = register != "bijstand"
-    src = f"(SELECT * FROM read_parquet('{path}') WHERE {_filter_sql(register)})"
+    src = f"(SELECT * FROM {reader} WHERE {_filter_sql(register)})"
     units = f"(SELECT {unit} AS u, arg_max(buurtcode, begin) AS buurt{'' if multi else f', arg_max({category}, begin) AS c'} FROM {src} GROUP BY {unit})"
     regions = f"(SELECT u, {'' if multi else 'c, '}unnest({LEVELS_SQL}) AS region FROM {units})"
     if multi:
@@ -257,6 +294,57 @@ def run_duckdb(folder: Path) -> dict[str, object]:
     for register in REGISTERS:
         for sql in _bare_sql(register, folder / f"{register}.parquet"):
             rows += con.execute(sql).to_arrow_table().num_rows
+    return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
+
+
+def run_duckdb_csv(folder: Path) -> dict[str, object]:
+    """Bare DuckDB SQL on the CSV exports (its own parallel CSV reader, types detected)."""
+    import duckdb
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    rows = 0
+    for register in REGISTERS:
+        reader = f"read_csv('{folder / f'{register}.csv'}', delim=';', decimal_separator=',')"
+        for sql in _bare_queries(register, reader):
+            rows += con.execute(sql).to_arrow_table().num_rows
+    return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
+
+
+def run_toolkit_csv(folder: Path) -> dict[str, object]:
+    """The toolkit's aggregation of the CSV exports (staging, checks and all tables; the
+    protection that follows is the same as for the Parquet input)."""
+    import pyarrow.dataset  # noqa: F401
+
+    from buurtbeeld.source.aggregate import aggregate
+    from buurtbeeld.source.engines import connect
+    from buurtbeeld.source.spec import load_spec
+
+    connect("duckdb").disconnect()
+    start = time.perf_counter()
+    rows = 0
+    for register in REGISTERS:
+        agg = aggregate(load_spec(folder / f"{register}-csv.yaml"), engine="duckdb")
+        rows += sum(t.data.num_rows for t in agg.tables)
+    return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
+
+
+def run_pandas_csv(folder: Path) -> dict[str, object]:
+    """Plain pandas on the CSV exports (read_csv with the export's conventions), same tables."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    rows = 0
+    for register in REGISTERS:
+        has_end = REGISTERS[register][2]
+        df = pd.read_csv(
+            folder / f"{register}.csv",
+            sep=";",
+            encoding="cp1252",
+            decimal=",",
+            parse_dates=["begin", "einde"] if has_end else ["begin"],
+        )
+        rows += _pandas_tables(df, register, pd)
     return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
 
 
@@ -388,11 +476,14 @@ def run_intake(folder: Path) -> dict[str, object]:
 
 
 VARIANTS = {
-    "intake": run_intake,
-    "toolkit": run_toolkit,
     "duckdb": run_duckdb,
+    "toolkit": run_toolkit,
+    "intake": run_intake,
     "pandas": run_pandas,
     "pandas_checked": run_pandas_checked,
+    "duckdb_csv": run_duckdb_csv,
+    "toolkit_csv": run_toolkit_csv,
+    "pandas_csv": run_pandas_csv,
 }
 
 
@@ -424,6 +515,7 @@ def main() -> None:
         _child(args.run, folder)
         return
     prepare(folder, args.persons, args.seed)
+    prepare_csv(folder, args.persons)
     info = json.loads((folder / "klaar.json").read_text(encoding="utf-8"))
     print(
         f"Population: {info['personen']:,} persons, {info['huishoudens']:,} households, "
@@ -431,7 +523,7 @@ def main() -> None:
     )
     print("Register rows: " + ", ".join(f"{k} {v:,}" for k, v in info["regels"].items()))
     results = {}
-    for variant in ("duckdb", "toolkit", "intake", "pandas", "pandas_checked"):
+    for variant in VARIANTS:
         out = subprocess.run(
             [
                 sys.executable,
@@ -479,6 +571,13 @@ def main() -> None:
     print(f"toolkit total / bare DuckDB: {float(tk['totaal_s']) / bare:.1f}x")
     print(f"toolkit peak memory: {tk['piek_mb']} MB (target <= 4096 MB)")
     print(f"cells published: {tk['cellen']:,}, hidden: {tk['verborgen']:,}")
+    csv = {v: float(results[f"{v}_csv"]["aggregatie_s"]) for v in ("duckdb", "toolkit", "pandas")}
+    print(
+        f"CSV exports (cp1252, ';', decimal commas): bare DuckDB {csv['duckdb']:.1f} s, toolkit "
+        f"aggregation {csv['toolkit']:.1f} s ({csv['toolkit'] / csv['duckdb']:.2f}x), pandas "
+        f"{csv['pandas']:.1f} s (pandas / toolkit {csv['pandas'] / csv['toolkit']:.1f}x, "
+        f"pandas / bare DuckDB {csv['pandas'] / csv['duckdb']:.1f}x)"
+    )
     intake = results["intake"]
     print(
         "platform intake audit: "
