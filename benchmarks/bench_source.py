@@ -194,12 +194,12 @@ def prepare_csv(folder: Path, persons: int) -> None:
             if name == "bedrag":
                 col = pc.replace_substring(col.cast(pa.string()), ".", ",")
             columns[name] = col
-        options = pacsv.WriteOptions(delimiter=";", quoting_style="needed")
-        pacsv.write_csv(pa.table(columns), folder / f"{register}.tmp", options)
-        (folder / f"{register}.tmp").rename(target)
         (folder / f"{register}-csv.yaml").write_text(
             _spec(register, area, f"{register}.csv"), encoding="utf-8"
         )
+        options = pacsv.WriteOptions(delimiter=";", quoting_style="needed")
+        pacsv.write_csv(pa.table(columns), folder / f"{register}.tmp", options)
+        (folder / f"{register}.tmp").rename(target)  # the file exists only when complete
 
 
 # -- variants (each runs in its own process) ------------------------------------------------
