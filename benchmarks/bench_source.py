@@ -251,10 +251,6 @@ def _filter_sql(register: str) -> str:
 LEVELS_SQL = "[buurt, 'WK' || substr(buurt, 3, 6), 'GM' || substr(buurt, 3, 4)]"
 
 
-def _bare_sql(register: str, path: Path) -> list[str]:
-    return _bare_queries(register, f"read_parquet('{path}')")
-
-
 def _bare_queries(register: str, reader: str) -> list[str]:
     """The same tables as the toolkit, by hand: distinct units per buurt, wijk and gemeente
     (a unit's latest record decides its buurt), per category and in total; amounts with the
@@ -292,7 +288,8 @@ def run_duckdb(folder: Path) -> dict[str, object]:
     start = time.perf_counter()
     rows = 0
     for register in REGISTERS:
-        for sql in _bare_sql(register, folder / f"{register}.parquet"):
+        reader = f"read_parquet('{folder / f'{register}.parquet'}')"
+        for sql in _bare_queries(register, reader):
             rows += con.execute(sql).to_arrow_table().num_rows
     return {"aggregatie_s": round(time.perf_counter() - start, 2), "rijen": rows}
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from buurtbeeld.cli.main import app
 from buurtbeeld.source import readers
 from buurtbeeld.source.errors import InputFileError
 from buurtbeeld.source.spec import InputFile
@@ -62,3 +64,23 @@ def test_unwritable_staging_folder_is_a_clean_error(tmp_path: Path) -> None:
     item = InputFile(pad=tmp_path / "export.csv", tekenset="cp1252")
     with pytest.raises(InputFileError, match="niet te lezen als CSV"):
         readers.stage(item, tmp_path / "bestaat-niet", 0)
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_command_reports_an_unreadable_export_without_its_content(tmp_path: Path) -> None:
+    _export(tmp_path / "export.csv", bad_at=4000)
+    (tmp_path / "wmo.yaml").write_text(
+        "dataset: wmo\nbron: test\ngemeente: GM0505\n"
+        "bestanden:\n  - {pad: export.csv, tekenset: cp1252}\n"
+        "sleutels: {persoon: bsn}\nregio: {buurtcode: buurtcode}\n"
+        "periode: {begin: begin, jaar: 2024}\n"
+        "dimensies:\n  - {naam: soort, kolom: soort}\n"
+        "tabellen:\n  - {naam: wmo, titel: Wmo, dimensies: [soort]}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["bron", "controleer", str(tmp_path / "wmo.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "BB-SPEC-002" in result.output
+    assert "export.csv" in result.output
+    for content in ("BU0505", "Ondersteuning", "4000"):
+        assert content not in result.output
