@@ -88,3 +88,19 @@ class DisclosureError(BuurtbeeldError, ValueError):
     code = "BB-SDC-001"
     http_status = 422
     default_hint = "Pas de beveiliging toe met het bronprofiel voordat u de tabel deelt."
+
+
+class InconsistentFiguresError(BuurtbeeldError):
+    """Figures contradict each other: no table satisfies every relation and published value.
+
+    Raised by the attacker audit when its linear program is infeasible (e.g. a total that is
+    not the sum of its parts, beyond rounding). Deliberately not a ``ValueError``: callers
+    catch exactly this and nothing else.
+    """
+
+    code = "BB-SDC-002"
+    http_status = 422
+    default_hint = (
+        "De cijfers tellen niet op over regio's of categorieën. Maak de tabel opnieuw met de "
+        "brontoolkit; wijzig cijfers nooit met de hand."
+    )

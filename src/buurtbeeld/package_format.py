@@ -5,7 +5,8 @@ Format ``buurtbeeld-pakket`` (docs/pakketformaat.md): one zip per delivery with
 ``categorie``, one column per dimension, ``waarde``, ``status``) and ``rapport.md``. The
 manifest lists every other member with its SHA-256. Version 1 holds one period and count
 tables with at most one dimension; version 2 only adds fields and columns (several periods,
-several dimensions, amount tables with their own profile).
+several dimensions, amount tables with their own profile); version 3 writes one status for
+every hidden cell instead of the primary/secondary letters.
 
 The toolkit writes packages with :func:`write_package`; the platform reads them with
 :func:`read_package` and trusts nothing it has not checked. This module does no protection
@@ -32,12 +33,21 @@ from buurtbeeld.errors import ImportFileError
 
 FORMAT = "buurtbeeld-pakket"
 VERSION = 1
-LATEST_VERSION = 2
-VERSIONS = (1, 2)
+LATEST_VERSION = 3
+HIDDEN_STATUS_VERSION = 3
+"""From this version every hidden cell has status ``HIDDEN_STATUS`` (see below)."""
+VERSIONS = (1, 2, 3)
 MANIFEST = "manifest.json"
 REPORT = "rapport.md"
 _DATE = (2020, 1, 1, 0, 0, 0)
 REQUIRED_COLUMNS = ("regiocode", "waarde", "status")
+# The 'status' column. Published: 's' (or 'z', forced published). Hidden: from version 3 one
+# status 'v' for every hidden cell, so a package never tells a small count (primary) from a
+# secondary; versions 1 and 2 wrote sdcTable's 'u' (primary) and 'x' (secondary), which the
+# platform reads as known to the attacker (docs/pakketformaat.md).
+PUBLISHED_STATUSES = ("s", "z")
+HIDDEN_STATUS = "v"
+LETTER_STATUSES = {"u": "primary", "x": "secondary"}
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -180,7 +190,8 @@ def read_package(path: Path) -> Package:
             or manifest.get("versie") not in VERSIONS
         ):
             raise refuse(
-                f"onbekend formaat (Buurtbeeld leest '{FORMAT}' versie 1 en 2).", "BB-PKG-002"
+                f"onbekend formaat (Buurtbeeld leest '{FORMAT}' versie 1 tot en met 3).",
+                "BB-PKG-002",
             )
         listed = manifest.get("bestanden")
         if not isinstance(listed, dict):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hypothesis import strategies as st
 
-from buurtbeeld.protect import Table, build_cross_table
+from buurtbeeld.protect import (
+    TOTAL,
+    Cell,
+    Dimension,
+    Inequality,
+    Relation,
+    Table,
+    TableCell,
+    build_cross_table,
+    table_relations,
+)
 
 
 @st.composite
@@ -40,3 +52,73 @@ def magnitude_tables(draw: st.DrawFn) -> Table:
                 for _ in range(n)
             ]
     return build_magnitude_table(contributions, [{"WK": buurten}, {"totaal": categories}])
+
+
+@dataclass
+class Delivery:
+    """A count table as a source publishes it: true counts of distinct units per region and
+    category (or categories, for a multi-valued dimension), the relations of
+    :func:`table_relations` as a :class:`Table`, and what the platform needs to see it."""
+
+    table: Table
+    keys: list[TableCell]
+    dimensions: tuple[Dimension, ...]
+    children: dict[str, list[str]]
+
+
+def _regions(
+    draw: st.DrawFn, gemeente: str, max_wijken: int, max_buurten: int
+) -> dict[str, list[str]]:
+    """gemeente > several wijken > buurten (CBS-shaped codes)."""
+    digits = gemeente[2:]
+    children: dict[str, list[str]] = {gemeente: []}
+    for w in range(draw(st.integers(2, max_wijken))):
+        wijk = f"WK{digits}{w:02d}"
+        children[gemeente].append(wijk)
+        children[wijk] = [
+            f"BU{digits}{w:02d}{b:02d}" for b in range(draw(st.integers(1, max_buurten)))
+        ]
+    return children
+
+
+@st.composite
+def deliveries(
+    draw: st.DrawFn, max_wijken: int = 3, max_buurten: int = 3, multi: bool | None = None
+) -> Delivery:
+    """Random units, each in one buurt with one category (additive dimension) or several
+    (multi-valued: categories <= distinct total <= their sum), counted per region level."""
+    children = _regions(draw, "GM0001", max_wijken, max_buurten)
+    buurten = [b for w in children["GM0001"] for b in children[w]]
+    categories = [f"cat{k}" for k in range(draw(st.integers(2, 3)))]
+    is_multi = draw(st.booleans()) if multi is None else multi
+    units = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(buurten),
+                st.sets(st.sampled_from(categories), min_size=1, max_size=3 if is_multi else 1),
+            ),
+            min_size=1,
+            max_size=90,
+        )
+    )
+    up = {b: [b, w, "GM0001"] for w in children["GM0001"] for b in children[w]}
+    counts: dict[TableCell, int] = {}
+    for buurt, cats in units:
+        for region in up[buurt]:
+            for code in (TOTAL, *cats):
+                counts[(region, (code,))] = counts.get((region, (code,)), 0) + 1
+    regions = ["GM0001", *children["GM0001"], *buurten]
+    keys = [(r, (c,)) for r in regions for c in (TOTAL, *categories)]
+    dims = (Dimension("soort", additive=not is_multi),)
+    found = table_relations(children, dims, keys)
+    table = Table(
+        cells=tuple(Cell(key=(r, *combo), count=counts.get((r, combo), 0)) for r, combo in keys),
+        relations=tuple(
+            Relation((t[0], *t[1]), tuple((p[0], *p[1]) for p in parts)) for t, parts in found.equal
+        ),
+        inequalities=tuple(
+            Inequality(tuple((c[0], *c[1]) for c in big), tuple((c[0], *c[1]) for c in small))
+            for big, small in found.at_least
+        ),
+    )
+    return Delivery(table, keys, dims, children)

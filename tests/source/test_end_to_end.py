@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
-from buurtbeeld.package_format import read_package
+from buurtbeeld.package_format import HIDDEN_STATUS, HIDDEN_STATUS_VERSION, read_package
 from buurtbeeld.source.synthetic import REGISTERS
 from buurtbeeld.store.workspace import Workspace, open_workspace
 from buurtbeeld.web.app import create_app
@@ -69,9 +69,9 @@ def test_every_register_is_accepted(
 ) -> None:
     _, packages, outputs = imported
     versions = {r: read_package(p).version for r, p in packages.items()}
-    # the contract covers both versions: Wmo fits version 1; bijstand (four quarters) and
-    # debt signals (amounts) need version 2
-    assert versions["wmo"] == 1 and versions["bijstand"] == 2 and versions["schuldsignalen"] == 2
+    # every package is version 3: one hidden status, so no package tells primaries from
+    # secondaries (the platform still reads versions 1 and 2)
+    assert set(versions.values()) == {HIDDEN_STATUS_VERSION}
     for register, output in outputs.items():
         assert "Pakket geaccepteerd" in output, register
 
@@ -100,7 +100,7 @@ def test_published_cells_land_unchanged_and_hidden_cells_stay_hidden(
                 assert len(stored) == len(rows), ident
                 for row in rows:
                     got = stored[(row["periode"], row["regiocode"])]
-                    if row["status"] in "ux":
+                    if row["status"] == HIDDEN_STATUS:
                         assert got == (None, "hidden"), ident
                     else:
                         assert got == (row["waarde"], "value"), ident

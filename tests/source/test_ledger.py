@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
+from buurtbeeld.package_format import HIDDEN_STATUS
 from buurtbeeld.source.ledger import LedgerError, entries, mark_sent, mark_withdrawn
 from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.spec import load_spec
-from buurtbeeld.store.intake import audit_package
+from buurtbeeld.store.intake_audit import audit_package
 from buurtbeeld.store.package_reader import read_package
 
 TOTALS = "  - naam: clienten\n    titel: Wmo-cliënten\n    dimensies: []\n"
@@ -87,7 +88,8 @@ def test_a_sent_package_constrains_the_next_delivery(
     assert second.exit_code == 0, second.output
     assert "Samen beveiligd met 1 eerder verzonden" in second.output
     # what the sent package hid stays hidden, and the two packages together pass the audit
-    assert [_totals(tmp_path / "b.zip")[r] for r in pair] == [("x", None), ("x", None)]
+    hidden = (HIDDEN_STATUS, None)
+    assert [_totals(tmp_path / "b.zip")[r] for r in pair] == [hidden, hidden]
     listing = runner.invoke(app, ["bron", "logboek", str(b)])
     assert "verzonden" in listing.output and "gemaakt" in listing.output
 

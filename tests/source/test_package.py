@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buurtbeeld.errors import ImportFileError
+from buurtbeeld.package_format import HIDDEN_STATUS, HIDDEN_STATUS_VERSION
 from buurtbeeld.protect import get_profile
 from buurtbeeld.source.aggregate import aggregate
 from buurtbeeld.source.package import read_package, rounding_seed, write_delivery
@@ -52,25 +53,30 @@ def test_every_register_packages_and_verifies(packages: dict[str, Path]) -> None
             data = table.data
             statuses = data["status"].to_pylist()
             values = data["waarde"].to_pylist()
-            assert all((s in "ux") == (v is None) for s, v in zip(statuses, values, strict=True))
+            # one hidden status: nothing tells a small count (primary) from a secondary
+            assert set(statuses) <= {"s", "z", HIDDEN_STATUS}
+            assert all(
+                (s == HIDDEN_STATUS) == (v is None) for s, v in zip(statuses, values, strict=True)
+            )
             if table.meta["maat"] == "aantal":
                 assert all(v % 5 == 0 and v >= 10 for v in values if v is not None)
             assert set(data["niveau"].to_pylist()) == {"gemeente", "wijk", "buurt"}
         assert sum(manifest["verborgen_per_reden"].values()) > 0
+        assert set(manifest["verborgen_per_reden"]) == {"verborgen"}
+        assert "verborgen primair" not in package.report  # one count per table
 
 
 def test_versions_and_multi_period(packages: dict[str, Path]) -> None:
     wmo = read_package(packages["wmo"])
-    assert wmo.version == 1 and wmo.periods == ["2024"]
+    assert wmo.version == HIDDEN_STATUS_VERSION and wmo.periods == ["2024"]
     assert set(wmo.tables) == {"voorzieningen", "voorzieningen_totaal", "leeftijd"}
     assert wmo.tables["voorzieningen"].dimensions == ["voorziening"]
     assert wmo.tables["voorzieningen"].meta["dimensies"][0]["optelbaar"] is False
     assert "totaal" in wmo.tables["leeftijd"].data["categorie"].to_pylist()
     bijstand = read_package(packages["bijstand"])
-    assert bijstand.version == 2 and len(bijstand.periods) == 4
+    assert len(bijstand.periods) == 4
     assert bijstand.manifest["periode"] == "2024-K1/2024-K4"
     debts = read_package(packages["schuldsignalen"])
-    assert debts.version == 2
     assert debts.tables["achterstand"].meta["profiel"] == "bedragen"
     assert debts.tables["huishoudens"].meta["eenheid"] == "huishoudens"
 
@@ -113,10 +119,10 @@ def test_tampering_is_refused(packages: dict[str, Path], tmp_path: Path) -> None
     assert info.value.code == "BB-PKG-001"
 
 
-def test_platform_intake_accepts_a_version_1_package(
+def test_platform_intake_accepts_a_toolkit_package(
     packages: dict[str, Path], filled_workspace: object
 ) -> None:
-    # the lead's current reader and intake (store/) take the v1 Wmo package as is
+    # the platform's reader and intake (store/) take the Wmo package as is
     from buurtbeeld.store.intake import intake_package
     from buurtbeeld.store.package_reader import read_package as platform_read
 
@@ -173,9 +179,14 @@ def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -
         for level in set(levels):
             allowed.add(levels.count(level))
             allowed.add(
-                sum(1 for lv, s in zip(levels, statuses, strict=True) if lv == level and s in "ux")
+                sum(
+                    1
+                    for lv, s in zip(levels, statuses, strict=True)
+                    if lv == level and s == HIDDEN_STATUS
+                )
             )
     allowed |= set(delivery.hidden_by_reason().values())
+    allowed.add(sum(delivery.hidden_by_reason().values()))  # the manifest's one hidden count
     for run in delivery.runs.values():
         allowed |= {run.report.n_audited, run.report.n_lps}
     return allowed
@@ -232,7 +243,7 @@ def test_no_member_reveals_a_hidden_value(
     for name, table in package.tables.items():
         dims = table.dimensions
         for row in table.data.to_pylist():
-            if row["status"] in "ux":
+            if row["status"] == HIDDEN_STATUS:
                 assert row["waarde"] is None
             # no column other than 'waarde' carries a number about the cell
             assert set(row) == {

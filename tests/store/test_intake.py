@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -277,3 +278,49 @@ def test_figures_that_do_not_add_up_are_refused_not_crashed(filled_workspace: Wo
         )
     assert info.value.code == "BB-PKG-010" and "tellen niet op" in info.value.message
     assert fingerprint(filled_workspace) == before
+
+
+def _multi_valued_package(buurt: str, hidden_status: str, sha: str) -> PackageContents:
+    """The issue's example: a buurt with 20 clients and three hidden voorzieningen."""
+    total = PublishedTable(
+        name="clienten_totaal",
+        title="Wmo-cliënten",
+        period="2024",
+        dimensions=(),
+        keys=((buurt, ()),),
+        values=(20.0,),
+        statuses=("s",),
+    )
+    categories = PublishedTable(
+        name="clienten",
+        title="Wmo-cliënten naar voorziening",
+        period="2024",
+        dimensions=(TableDimension("voorziening", additive=False),),
+        keys=tuple((buurt, (c,)) for c in CATEGORIES),
+        values=(None, None, None),
+        statuses=(hidden_status,) * 3,
+    )
+    return PackageContents(
+        "wmo-letters.zip", sha, "Wmo-team", "wmo", "personen", "2024", 2023, "cbs-zorg",
+        (total, categories),
+    )  # fmt: skip
+
+
+def test_status_letters_and_multi_valued_inequalities_are_known_to_the_attacker(
+    filled_workspace: Workspace,
+) -> None:
+    """Letters 'u' say each voorziening is 0..7; the toolkit counts only clients with a
+    voorziening, so together they are at least the total (20, so at least 16): each is pinned
+    into [2, 7]. Before the fix the intake knew neither and accepted this package."""
+    hierarchy, _ = dordrecht_counts(filled_workspace)
+    buurt = hierarchy[hierarchy["GM0505"][0]][0]
+    before = fingerprint(filled_workspace)
+    with pytest.raises(DisclosureError) as info:
+        intake_package(filled_workspace, _multi_valued_package(buurt, "u", "letters"))
+    assert info.value.code == "BB-PKG-011"
+    assert f"{buurt}/hulp_bij_huishouden" in info.value.message
+    assert not re.search(r"\b20\b", info.value.message)
+    assert fingerprint(filled_workspace) == before
+    # the same figures with one hidden status (format 3) tell nothing: accepted
+    report = intake_package(filled_workspace, _multi_valued_package(buurt, "v", "one-status"))
+    assert report.hidden == 3

@@ -1,8 +1,11 @@
 """The attacker audit: linear programs that bound every hidden cell.
 
-Attacker model (SDC.md §1.2, §5.3): the attacker knows every relation, every published value
-(exactly, or as an interval when it was rounded: ``[r - (b-1), r + (b-1)]`` for random rounding
-to base ``b``) and that counts and amounts are non-negative. For each hidden cell the attacker
+Attacker model (SDC.md §1.2, §5.3): the attacker knows every relation (equalities
+``total = sum(parts)`` and inequalities ``sum(greater) >= sum(lesser)``, e.g. a category of a
+multi-valued dimension is at most its distinct total), every published value (exactly, or as an
+interval when it was rounded: ``[r - (b-1), r + (b-1)]`` for random rounding to base ``b``),
+bounds every hidden cell is known to respect (``AuditInput.bounds``, e.g. from a status letter)
+and that counts and amounts are non-negative. For each hidden cell the attacker
 solves ``min y_i`` and ``max y_i`` over everything consistent with that knowledge (SciPy HiGHS).
 Bounds of count cells are rounded inward to integers.
 
@@ -12,7 +15,9 @@ A hidden cell fails the audit when
 - it is a frequency primary and its interval lies inside the hidden range (the attacker learns
   that the count is small: for ``cbs-zorg`` the upper bound must reach 8, for ``drempel-10`` the
   interval must reach 0 or 10);
-- it is a p%-primary and ``up < value + UPL`` or ``low > value - LPL``.
+- it is a p%-primary and ``up < value + UPL`` or ``low > value - LPL``;
+- it has a span (a cell known to lie in a range, e.g. from a status letter) and its interval
+  does not reach both ends of that range: the attacker narrowed it.
 
 Speed: hidden cells split into independent components (published cells are constants); per
 component the constraint matrix is built once. Two batch LPs (maximise the sum of capped cells,
@@ -32,16 +37,17 @@ from typing import Literal
 import highspy
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import bmat, coo_array, csr_array, hstack
+from scipy.sparse import bmat, coo_array, csr_array, hstack, vstack
 from scipy.sparse import eye_array as speye
 from scipy.sparse.csgraph import connected_components
 
+from buurtbeeld.errors import InconsistentFiguresError
 from buurtbeeld.protect.rules import Requirement
 
 EPS = 1e-6
 BATCH_ROUNDS = 40  # batch LPs per direction at most
 LARGE_COMPONENT = 5_000  # cells
-Problem = Literal["exact", "hidden-range", "protection-level"]
+Problem = Literal["exact", "hidden-range", "narrowed", "protection-level"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,10 @@ class AuditInput:
     integer: bool = True
     matrix: csr_array | None = None
     """The relations as an incidence matrix, if already built (they rarely change)."""
+    inequalities: Sequence[tuple[tuple[int, ...], tuple[int, ...]]] = ()
+    """``(greater, lesser)`` index tuples: ``sum(greater) >= sum(lesser)``."""
+    bounds: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    """Hidden cells the attacker knows to lie in ``[low, up]`` (e.g. from a status letter)."""
 
 
 def audit(
@@ -193,7 +203,10 @@ def _components(data: AuditInput, matrix: csr_array, variables: set[int]) -> lis
 class _Lp:
     cols: dict[int, int]
     a_eq: csr_array
-    b_eq: np.ndarray
+    """The rows: equalities (``row == b_lo``) and inequalities (``row >= b_lo``)."""
+    b_lo: np.ndarray
+    b_up: np.ndarray
+    """``b_lo`` for equalities, ``inf`` for inequalities."""
     bounds: list[tuple[float | None, float | None]]
     rows: np.ndarray
     """The relations (rows of the incidence matrix) in this LP."""
@@ -216,7 +229,8 @@ def _highs(lp: _Lp) -> highspy.Highs:
         model.col_upper_ = np.array(
             [highspy.kHighsInf if up is None else up for _, up in lp.bounds], dtype=np.float64
         )
-        model.row_lower_ = model.row_upper_ = np.asarray(lp.b_eq, dtype=np.float64)
+        model.row_lower_ = np.asarray(lp.b_lo, dtype=np.float64)
+        model.row_upper_ = np.where(np.isinf(lp.b_up), highspy.kHighsInf, lp.b_up)
         csc = lp.a_eq.tocsc()
         matrix = model.a_matrix_
         matrix.format_ = highspy.MatrixFormat.kColwise
@@ -230,8 +244,11 @@ def _highs(lp: _Lp) -> highspy.Highs:
 
 
 def incidence(data: AuditInput) -> csr_array:
-    """The relations as a sparse matrix: +1 for the total, -1 for each part."""
-    rows, cols, vals = [], [], []
+    """The relations as a sparse matrix: +1 for the total, -1 for each part (``= 0``); then one
+    row per inequality: +1 for each greater cell, -1 for each lesser one (``>= 0``)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
     for r, (total, parts) in enumerate(data.relations):
         rows.append(r)
         cols.append(total)
@@ -239,7 +256,12 @@ def incidence(data: AuditInput) -> csr_array:
         rows.extend([r] * len(parts))
         cols.extend(parts)
         vals.extend([-1.0] * len(parts))
-    shape = (len(data.relations), data.n_cells)
+    first = len(data.relations)
+    for r, (greater, lesser) in enumerate(data.inequalities, start=first):
+        rows.extend([r] * (len(greater) + len(lesser)))
+        cols.extend((*greater, *lesser))
+        vals.extend([1.0] * len(greater) + [-1.0] * len(lesser))
+    shape = (first + len(data.inequalities), data.n_cells)
     return coo_array((vals, (rows, cols)), shape=shape).tocsr()
 
 
@@ -249,6 +271,7 @@ class _Incidence:
     def __init__(self, data: AuditInput) -> None:
         self.m = data.matrix if data.matrix is not None else incidence(data)
         self.mt = self.m.T.tocsr()
+        self.n_equal = len(data.relations)
         self.constant = np.zeros(data.n_cells)
         self.is_constant = np.zeros(data.n_cells, dtype=bool)
         for c, (lo, up) in data.known.items():
@@ -260,18 +283,22 @@ class _Incidence:
         for c, (lo, up) in data.known.items():
             if up - lo > EPS:
                 self.lower[c], self.upper[c] = max(0.0, lo), up
+        for c, (lo, up) in data.bounds.items():
+            if c not in data.known:
+                self.lower[c], self.upper[c] = max(0.0, lo), up
 
     def build(self, component: list[int]) -> _Lp:
         comp = np.asarray(component, dtype=np.int64)
         rows = np.unique(self.mt[comp].indices)
         sub = self.m[rows]
         a_eq = sub[:, comp].tocsr()
-        b_eq = -(sub @ self.constant)
+        b_lo = -(sub @ self.constant)
+        b_up = np.where(rows >= self.n_equal, np.inf, b_lo)
         bounds: list[tuple[float | None, float | None]] = [
             (float(lo), None if np.isinf(up) else float(up))
             for lo, up in zip(self.lower[comp], self.upper[comp], strict=True)
         ]
-        return _Lp({c: k for k, c in enumerate(component)}, a_eq, b_eq, bounds, rows)
+        return _Lp({c: k for k, c in enumerate(component)}, a_eq, b_lo, b_up, bounds, rows)
 
     def published_in(self, rows: np.ndarray) -> tuple[int, ...]:
         """The published (constant) cells of these relations, sorted."""
@@ -297,7 +324,9 @@ def _solve(
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
-        raise ValueError("the published values contradict the relations (infeasible audit)")
+        raise InconsistentFiguresError(
+            "De gepubliceerde cijfers spreken elkaar tegen: geen tabel past bij alle totalen."
+        )
     if status != highspy.HighsModelStatus.kOptimal:
         h.clearSolver()  # unbounded: do not warm-start the next objective from here
         return None, np.zeros(lp.a_eq.shape[0])
@@ -429,9 +458,21 @@ def _batch_lp(
     for goal in goals.tolist():
         bounds.append((None, goal) if direction == "up" else (goal, None))
     obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
+    b_ub = np.zeros(m)
+    equal = np.isfinite(lp.b_up)
+    if not equal.all():  # inequality rows: row >= b_lo, as -row <= -b_lo
+        a_ub = vstack([a_ub, -a_eq[np.flatnonzero(~equal)]]).tocsr()
+        b_ub = np.concatenate([b_ub, -lp.b_lo[~equal]])
+        a_eq = a_eq[np.flatnonzero(equal)]
     result.n_lps += 1
     res = linprog(
-        obj, A_ub=a_ub, b_ub=np.zeros(m), A_eq=a_eq, b_eq=lp.b_eq, bounds=bounds, method="highs"
+        obj,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq if a_eq.shape[0] else None,
+        b_eq=lp.b_lo[equal] if a_eq.shape[0] else None,
+        bounds=bounds,
+        method="highs",
     )
     if res.status != 0:
         return 0
@@ -459,10 +500,16 @@ class _Rules:
         self.upper = np.zeros(n)
         self.lower = np.zeros(n)
         self.truth = np.full(n, np.nan)
+        self.has_span = np.zeros(n, dtype=bool)
+        self.smin = np.zeros(n)
+        self.smax = np.zeros(n)
         for c, req in data.requirements.items():
             if req.hidden_min is not None and req.hidden_max is not None:
                 self.has_range[c] = True
                 self.hmin[c], self.hmax[c] = req.hidden_min, req.hidden_max
+            if req.span_min is not None and req.span_max is not None:
+                self.has_span[c] = True
+                self.smin[c], self.smax[c] = req.span_min, req.span_max
             self.upper[c], self.lower[c] = req.upper, req.lower
         for c, value in data.truth.items():
             self.truth[c] = value
@@ -481,7 +528,10 @@ class _Rules:
                 np.where(self.hmin >= 1, self.hmin - 1.0, np.nan),
                 self.truth - np.maximum(self.lower, step),
             )
+            self.up_goal = np.where(self.has_span, self.smax, self.up_goal)
+            down = np.where(self.has_span, self.smin, down)
         self.down_goal = down
+        self.fixed_goal = self.has_range | self.has_span
         self.step = step
         self._lists = (
             self.has_range.tolist(),
@@ -491,6 +541,9 @@ class _Rules:
             self.truth.tolist(),
             self.upper.tolist(),
             self.lower.tolist(),
+            self.has_span.tolist(),
+            self.smin.tolist(),
+            self.smax.tolist(),
         )
 
     def goals(self, direction: str, wmin: np.ndarray, wmax: np.ndarray) -> np.ndarray:
@@ -504,10 +557,10 @@ class _Rules:
             if direction == "up":
                 low = np.ceil(wmin - EPS) if self.integer else wmin  # counts: whole numbers
                 seen = np.where(np.isfinite(wmin), low + self.step, np.nan)
-                return np.where(np.isnan(self.up_goal) & ~self.has_range, seen, self.up_goal)
+                return np.where(np.isnan(self.up_goal) & ~self.fixed_goal, seen, self.up_goal)
             high = np.floor(wmax + EPS) if self.integer else wmax
             seen = np.where(np.isfinite(wmax) & (high >= self.step), high - self.step, np.nan)
-            return np.where(np.isnan(self.down_goal) & ~self.has_range, seen, self.down_goal)
+            return np.where(np.isnan(self.down_goal) & ~self.fixed_goal, seen, self.down_goal)
 
     def failing(self, cells: np.ndarray, low: np.ndarray, up: np.ndarray) -> np.ndarray:
         """Whether each cell fails with interval ``[low, up]`` (vectorised :meth:`problem`)."""
@@ -521,13 +574,14 @@ class _Rules:
             lo_i, up_i = low, up
             exact = up - low <= EPS * scale
         in_range = self.has_range[cells] & (lo_i >= self.hmin[cells]) & (up_i <= self.hmax[cells])
+        narrowed = self.has_span[cells] & ((lo_i > self.smin[cells]) | (up_i < self.smax[cells]))
         truth = self.truth[cells]
         with np.errstate(invalid="ignore"):
             level = self.has_level[cells] & (
                 (up < truth + self.upper[cells] - EPS * scale)
                 | (low > truth - self.lower[cells] + EPS * scale)
             )
-        return np.asarray(exact | in_range | level)
+        return np.asarray(exact | in_range | narrowed | level)
 
     def proven(self, cells: np.ndarray, wmin: np.ndarray, wmax: np.ndarray) -> np.ndarray:
         """Whether witnesses alone show each cell is safe (the true interval contains them)."""
@@ -545,7 +599,9 @@ class _Rules:
 
     def problem(self, c: int, low: float, up: float) -> Problem | None:
         """How the interval ``[low, up]`` of hidden cell ``c`` fails, if it does."""
-        has_range, hmin, hmax, has_level, truth, upper, lower = (x[c] for x in self._lists)
+        has_range, hmin, hmax, has_level, truth, upper, lower, has_span, smin, smax = (
+            x[c] for x in self._lists
+        )
         scale = max(1.0, abs(up) if math.isfinite(up) else 1.0)
         lo_i: float = low
         up_i: float = up
@@ -558,6 +614,8 @@ class _Rules:
             return "exact"
         if has_range and lo_i >= hmin and up_i <= hmax:
             return "hidden-range"
+        if has_span and (lo_i > smin or up_i < smax):
+            return "narrowed"
         if has_level and (up < truth + upper - EPS * scale or low > truth - lower + EPS * scale):
             return "protection-level"
         return None

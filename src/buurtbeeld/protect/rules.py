@@ -145,13 +145,17 @@ class Requirement:
 
     Always: ``up - low`` larger than the audit tolerance (no exact disclosure). With a hidden
     range: the interval must not lie inside ``[hidden_min, hidden_max]``. With protection
-    levels: ``up >= value + upper`` and ``low <= value - lower``.
+    levels: ``up >= value + upper`` and ``low <= value - lower``. With a span: the interval
+    must reach ``span_min`` and ``span_max`` (a cell the attacker already knows to lie in that
+    range, e.g. from a status letter, must not be narrowed further).
     """
 
     hidden_min: int | None = None
     hidden_max: int | None = None
     upper: float = 0.0
     lower: float = 0.0
+    span_min: int | None = None
+    span_max: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

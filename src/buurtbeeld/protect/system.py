@@ -38,6 +38,8 @@ class System:
     fixed_published: set[int]
     fixed_hidden: set[int]
     earlier_known: dict[int, tuple[float, float]] = field(default_factory=dict)
+    inequalities: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    """``sum(greater) >= sum(lesser)``: used by the LP audit, not by the elimination."""
 
     @property
     def n_current(self) -> int:
@@ -117,7 +119,7 @@ def build_system(table: Table, primary: Primary, ledger: ReleaseLedger | None) -
             relations.append((index[rel.total], tuple(index[k] for k in rel.parts)))
     return System(
         table, keys, relations, measure, counts, levels, statuses, reasons, requirements,
-        guarded, fixed_published, fixed_hidden, earlier_known,
+        guarded, fixed_published, fixed_hidden, earlier_known, list(table.inequality_indices),
     )  # fmt: skip
 
 
@@ -160,11 +162,17 @@ def audit_input(
     local = {c: k for k, c in enumerate(cells)}
     if len(cells) == len(system.keys):  # the whole system: indices are the system's own
         relations = system.relations
+        inequalities = system.inequalities
     else:
         relations = [
             (local[t], tuple(local[p] for p in parts))
             for t, parts in (system.relations[r] for r in system.relations_of(cells))
             if t in local and all(p in local for p in parts)
+        ]
+        inequalities = [
+            (tuple(local[c] for c in big), tuple(local[c] for c in small))
+            for big, small in system.inequalities
+            if all(c in local for c in (*big, *small))
         ]
     known: dict[int, tuple[float, float]] = {}
     truth: dict[int, float] = {}
@@ -179,7 +187,9 @@ def audit_input(
             known[k] = system.earlier_known[c]
         else:
             known[k] = (system.measure[c], system.measure[c])
-    return AuditInput(len(cells), relations, known, requirements, truth, integer)
+    return AuditInput(
+        len(cells), relations, known, requirements, truth, integer, inequalities=inequalities
+    )
 
 
 def split_parts(system: System, link: set[int]) -> tuple[list[list[int]], list[set[int]]]:
@@ -192,8 +202,10 @@ def split_parts(system: System, link: set[int]) -> tuple[list[list[int]], list[s
             v = parent[v]
         return v
 
-    for t, parts in system.relations:
-        members = [c for c in (t, *parts) if c not in link]
+    groups: list[tuple[int, ...]] = [(t, *parts) for t, parts in system.relations]
+    groups += [(*big, *small) for big, small in system.inequalities]
+    for group in groups:
+        members = [c for c in group if c not in link]
         for other in members[1:]:
             a, b = find(members[0]), find(other)
             if a != b:
@@ -205,9 +217,8 @@ def split_parts(system: System, link: set[int]) -> tuple[list[list[int]], list[s
     block_list = list(blocks.values())
     block_of = {c: b for b, cells in enumerate(block_list) for c in cells}
     neighbours: list[set[int]] = [set() for _ in block_list]
-    for t, parts in system.relations:
-        members = [t, *parts]
-        inner = {block_of[c] for c in members if c in block_of}
+    for group in groups:
+        inner = {block_of[c] for c in group if c in block_of}
         for b in inner:
-            neighbours[b].update(c for c in members if c in link)
+            neighbours[b].update(c for c in group if c in link)
     return block_list, neighbours

@@ -79,6 +79,20 @@ class Relation:
     parts: tuple[CellKey, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Inequality:
+    """A known inequality ``sum(greater) >= sum(lesser)`` between cells.
+
+    E.g. a category of a multi-valued dimension (a client with several voorzieningen) is at
+    most the distinct total, and the categories together are at least the total. Secondary
+    suppression by elimination does not need them (they pin nothing by linear algebra alone);
+    the LP audit uses them, and its repairs hide more where they narrow a hidden cell.
+    """
+
+    greater: tuple[CellKey, ...]
+    lesser: tuple[CellKey, ...]
+
+
 @dataclass(frozen=True)
 class Table:
     """Cells plus additive relations; one or more linked tables of a delivery.
@@ -93,8 +107,12 @@ class Table:
     link_keys: frozenset[CellKey] = frozenset()
     """Cells through which otherwise independent blocks meet (a speed-up hint, see
     :func:`~buurtbeeld.protect.protect_table`); any set is sound."""
+    inequalities: tuple[Inequality, ...] = ()
     index: dict[CellKey, int] = field(init=False, repr=False, compare=False)
     relation_indices: tuple[tuple[int, tuple[int, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    inequality_indices: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = field(
         init=False, repr=False, compare=False
     )
 
@@ -122,8 +140,20 @@ class Table:
             rels.append((total, parts))
         if not self.link_keys <= index.keys():
             raise ValueError("a link cell is not in the table")
+        ineqs: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        for ineq in self.inequalities:
+            missing = [k for k in (*ineq.greater, *ineq.lesser) if k not in index]
+            if missing:
+                raise ValueError(f"inequality refers to unknown cell {missing[0]!r}")
+            greater = tuple(index[k] for k in ineq.greater)
+            lesser = tuple(index[k] for k in ineq.lesser)
+            big = sum(self.measure(i) for i in greater)
+            if big < sum(self.measure(i) for i in lesser) - 1e-6 * max(1.0, abs(big)):
+                raise ValueError(f"inequality for {ineq.lesser[0]!r} does not hold")
+            ineqs.append((greater, lesser))
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "relation_indices", tuple(rels))
+        object.__setattr__(self, "inequality_indices", tuple(ineqs))
 
     @classmethod
     def from_relations(
@@ -304,7 +334,7 @@ def _with_links(table: Table, hierarchies: Sequence[Hierarchy]) -> Table:
     if depth < 2:  # no level below the links: nothing to split
         return table
     links = cells_above(table, hierarchies[0], depth=1)
-    return Table(table.cells, table.relations, table.kind, frozenset(links))
+    return Table(table.cells, table.relations, table.kind, frozenset(links), table.inequalities)
 
 
 def link_tables(*tables: Table) -> Table:
@@ -328,7 +358,14 @@ def link_tables(*tables: Table) -> Table:
         for rel in table.relations:
             relations.setdefault((rel.total, frozenset(rel.parts)), rel)
     links = frozenset().union(*(t.link_keys for t in tables))
-    return Table(tuple(cells.values()), tuple(relations.values()), tables[0].kind, links)
+    ineqs = tuple(dict.fromkeys(i for t in tables for i in t.inequalities))
+    return Table(tuple(cells.values()), tuple(relations.values()), tables[0].kind, links, ineqs)
+
+
+def with_inequalities(table: Table, inequalities: Iterable[Inequality]) -> Table:
+    """The table with more known inequalities (e.g. between linked tables)."""
+    more = tuple(dict.fromkeys((*table.inequalities, *inequalities)))
+    return Table(table.cells, table.relations, table.kind, table.link_keys, more)
 
 
 def cells_above(

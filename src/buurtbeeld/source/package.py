@@ -1,9 +1,9 @@
 """The package of a delivery: manifest fields, the partner's rounding seed, the written zip.
 
 The format itself (zip layout, checksums, reading) is the shared contract in
-:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery and
-marks a package ``versie: 1`` when the original format can express it (one period; count
-tables with at most one dimension) and ``versie: 2`` otherwise.
+:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery.
+Every package is ``versie: 3``: it marks every hidden cell with the one hidden status, so no
+package tells a small count (primary) from a secondary.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from typing import Any
 from buurtbeeld import __version__
 from buurtbeeld.package_format import (
     FORMAT,
-    LATEST_VERSION,
-    VERSION,
+    HIDDEN_STATUS_VERSION,
     Package,
     PackageTable,
     read_package,
@@ -72,11 +71,15 @@ def rounding_seed(spec: DeliverySpec) -> str:
 
 
 def _version(delivery: ProtectedDelivery) -> int:
-    agg = delivery.aggregation
-    simple = len(agg.periods) == 1 and all(
-        o.source.measure == "aantal" and len(o.source.dimensions) <= 1 for o in delivery.outputs
-    )
-    return VERSION if simple else LATEST_VERSION
+    # the one hidden status needs version 3 (versions 1 and 2 told primaries from secondaries)
+    return HIDDEN_STATUS_VERSION
+
+
+def _one_reason(by_reason: dict[str, int]) -> dict[str, int]:
+    """Hidden cells as one count: the split into primary and secondary would tell, e.g. for a
+    table with only primaries, that every hidden cell is a small count (docs/protect.md)."""
+    total = sum(by_reason.values())
+    return {"verborgen": total} if total else {}
 
 
 def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
@@ -107,7 +110,7 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
                 "profiel": out.profile,
                 "richting": src.spec.richting,
                 "cellen": out.data.num_rows,
-                "verborgen_per_reden": out.hidden_by_reason,
+                "verborgen_per_reden": _one_reason(out.hidden_by_reason),
             }
         )
     return {
@@ -125,7 +128,7 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
         "software": f"buurtbeeld {__version__}",
         "engine": agg.engine,
         "spec_sha256": spec.sha256(),
-        "verborgen_per_reden": delivery.hidden_by_reason(),
+        "verborgen_per_reden": _one_reason(delivery.hidden_by_reason()),
         "regels": {
             "gelezen": agg.rows_read,
             "geldig": agg.valid_rows,

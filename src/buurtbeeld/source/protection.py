@@ -14,17 +14,21 @@ amount is published at all) would reveal a count that the count tables hide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
 
 import pyarrow as pa
 
 from buurtbeeld.errors import DisclosureError
+from buurtbeeld.package_format import HIDDEN_STATUS
 from buurtbeeld.protect import (
+    TOTAL,
     Cell,
     CellKey,
     CellStatus,
+    Dimension,
+    Inequality,
     ProtectedTable,
     ReleaseLedger,
     Table,
@@ -32,8 +36,10 @@ from buurtbeeld.protect import (
     link_tables,
     protect_table,
     rounding_interval,
+    table_relations,
+    with_inequalities,
 )
-from buurtbeeld.source.aggregate import TOTAL, AggregatedTable, Aggregation
+from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.regions import Division
 
 AMOUNT_PROFILE = "bedragen"
@@ -115,38 +121,12 @@ REGION = 3
 """Position of the region code in a cell key."""
 
 
-def _relations(
-    table: AggregatedTable,
-    division: Division,
-    periods: list[str],
-    codes: list[list[str]],
-    key: dict[tuple[str, str, tuple[str, ...]], CellKey],
-) -> Iterator[tuple[CellKey, list[CellKey]]]:
-    regions = division.all_codes()
-    for period in periods:
-        for combo in product(*codes):
-            for parent, kids in division.hierarchy.items():
-                yield key[(period, parent, combo)], [key[(period, k, combo)] for k in kids]
-        for i, dim in enumerate(table.dimensions):
-            if not table.additive[dim]:
-                continue
-            others = [c for j, c in enumerate(codes) if j != i]
-            cats = [c for c in codes[i] if c != TOTAL]
-            for region in regions:
-                for rest in product(*others):
-
-                    def at(code: str, rest: tuple[str, ...] = rest, i: int = i) -> tuple[str, ...]:
-                        return (*rest[:i], code, *rest[i:])
-
-                    yield (
-                        key[(period, region, at(TOTAL))],
-                        [key[(period, region, at(c))] for c in cats],
-                    )
-
-
 def _build(
     table: AggregatedTable, agg: Aggregation
-) -> tuple[Table, dict[tuple[str, str, tuple[str, ...]], CellKey]]:
+) -> tuple[Table, dict[tuple[str, str, tuple[str, ...]], CellKey], list[Inequality]]:
+    """The table's cells and relations (:func:`buurtbeeld.protect.table_relations`, as the
+    platform sees them), and its inequalities (they may name cells of the ``_totaal`` table:
+    added once the tables are linked)."""
     division = agg.division
     periods = [p.label for p in agg.periods]
     codes = _table_codes(table, agg.categories)
@@ -171,7 +151,22 @@ def _build(
                     cells.append(Cell(k, int(row["bijdragers"]), float(row["som_cent"]) / 100, top))
                 else:
                     cells.append(Cell(k, 0, 0.0, ()))
-    relations = list(_relations(table, division, periods, codes, key))
+    dims = [Dimension(d, table.additive[d]) for d in table.dimensions]
+    relations: list[tuple[CellKey, list[CellKey]]] = []
+    inequalities: list[Inequality] = []
+    for period in periods:
+
+        def at(cell: tuple[str, tuple[str, ...]], period: str = period) -> CellKey:
+            return _cell_key(agg.spec.dataset, period, cell[0], table, cell[1])
+
+        found = table_relations(
+            division.hierarchy, dims, [(r, c) for r in regions for c in product(*codes)]
+        )
+        relations += [(at(t), [at(p) for p in parts]) for t, parts in found.equal]
+        inequalities += [
+            Inequality(tuple(at(c) for c in big), tuple(at(c) for c in small))
+            for big, small in found.at_least
+        ]
     built = Table.from_relations(
         cells, relations, kind="frequency" if table.measure == "aantal" else "magnitude"
     )
@@ -181,7 +176,7 @@ def _build(
     if len(regions) > len(linked):
         links = frozenset(c.key for c in cells if c.key[REGION] in linked)
         built = Table(built.cells, built.relations, built.kind, links)
-    return built, key
+    return built, key, inequalities
 
 
 def _check_no_revision(joint: Table, ledger: ReleaseLedger | None) -> None:
@@ -248,6 +243,8 @@ def protect_delivery(
     earlier = ledgers or {}
     if counts:
         joint = link_tables(*counts)
+        more = [i for t in agg.tables if t.measure == "aantal" for i in built[t.name][2]]
+        joint = with_inequalities(joint, more)
         _check_no_revision(joint, earlier.get("aantallen"))
         runs["aantallen"] = protect_table(
             joint, profile=spec.profiel, seed=seed, ledger=earlier.get("aantallen")
@@ -290,7 +287,7 @@ def _output(
         for d, v in zip(table.dimensions, combo, strict=True):
             cols[d].append(v)
         cols["waarde"].append(run.value(key))
-        cols["status"].append(status.value)
+        cols["status"].append(HIDDEN_STATUS if status.suppressed else status.value)
         if status in (CellStatus.PRIMARY_SUPPRESSED, CellStatus.SECONDARY_SUPPRESSED):
             # in a count run only the ledger hides cells by hand: hidden by an earlier delivery
             own = run.reasons[key].value

@@ -1,7 +1,8 @@
 """The Dutch report for the partner's privacy officer (``rapport.md`` in the package).
 
-It says what the package contains, how it was protected, how many cells were hidden per table,
-level and reason, and how many rows were invalid per reason. It contains counts of cells and
+It says what the package contains, how it was protected, how many cells were hidden per table
+and level (one count: not per reason, which would tell primaries from secondaries), and how many
+rows were invalid per reason. It contains counts of cells and
 rows and names of tables, levels and reasons — never a hidden value and never a record.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from buurtbeeld.package_format import HIDDEN_STATUS
 from buurtbeeld.protect import get_profile
 
 if TYPE_CHECKING:
@@ -55,18 +57,17 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         "- Er worden **unieke personen of huishoudens** geteld, nooit regels: wie meerdere regels",
         "  heeft, telt één keer (per categorie), in de buurt van zijn of haar laatste regel.",
         "",
-        "| tabel | maat | eenheid | dimensies | cellen | gepubliceerd | verborgen primair | verborgen secundair |",
-        "|---|---|---|---|---|---|---|---|",
+        "| tabel | maat | eenheid | dimensies | cellen | gepubliceerd | verborgen |",
+        "|---|---|---|---|---|---|---|",
     ]
     for out in delivery.outputs:
         src = out.source
-        hidden = out.hidden_by_reason
-        primary = hidden.get("te_klein_aantal", 0) + hidden.get("gevoelig_bedrag", 0)
-        secondary = hidden.get("secundair", 0)
+        # one count: primary and secondary apart would tell which hidden cells are small
+        hidden = sum(out.hidden_by_reason.values())
         measure = "aantal" if src.measure == "aantal" else f"som van {src.spec.kolom} (euro)"
         lines.append(
             f"| `{src.name}` | {measure} | {src.unit} | {', '.join(src.dimensions) or '—'} | "
-            f"{out.data.num_rows} | {out.data.num_rows - primary - secondary} | {primary} | {secondary} |"
+            f"{out.data.num_rows} | {out.data.num_rows - hidden} | {hidden} |"
         )
     lines += [
         "",
@@ -108,7 +109,7 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         statuses = out.data["status"].to_pylist()
         per_level: Counter[str] = Counter(levels)
         hidden_level: Counter[str] = Counter(
-            lv for lv, s in zip(levels, statuses, strict=True) if s in ("u", "x")
+            lv for lv, s in zip(levels, statuses, strict=True) if s == HIDDEN_STATUS
         )
         for level in LEVELS:
             if per_level[level]:
@@ -117,8 +118,9 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
                 )
     lines += [
         "",
-        "Welke cellen verborgen zijn, staat in de tabellen zelf (status `u` primair, `x` secundair,",
-        "waarde leeg). Verborgen waarden zijn niet in het pakket opgenomen.",
+        "Welke cellen verborgen zijn, staat in de tabellen zelf (status `v`, waarde leeg). Het",
+        "pakket zegt niet of een cel primair of secundair verborgen is: dat zou verraden welke",
+        "verborgen aantallen klein zijn. Verborgen waarden zijn niet in het pakket opgenomen.",
         "",
         "## Regels in de invoer",
         "",

@@ -1,42 +1,31 @@
 """Intake of protected partner packages: verify, re-audit, then add to the cube.
 
 Nothing from a package reaches the cube unless (1) every member's checksum matches the
-manifest, (2) every published count is consistent with the package's protection profile, and
-(3) an attacker audit by linear programming on exactly what the package publishes finds no
-hidden cell that can be recomputed or pinned inside the hidden range. The audit knows the
-region hierarchy of the division (buurt → wijk → gemeente, including regions the package left
-out, which count as unknown) and the category totals. One violation refuses the whole package;
-the workspace stays unchanged. Messages name cells, never values.
+manifest, (2) every status is known and agrees with its value, and (3) ``protect.verify``
+accepts what the package publishes together with the figures of the same dataset, period and
+regions that the cube already published and the package would replace
+(:mod:`buurtbeeld.store.intake_audit`). One violation refuses the whole package; the workspace
+stays unchanged. Messages name cells, never values.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
-from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
+from buurtbeeld.errors import ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import parent_of
-from buurtbeeld.protect import (
-    AuditInput,
-    AuditResult,
-    Profile,
-    Requirement,
-    audit,
-    get_profile,
-)
+from buurtbeeld.package_format import PUBLISHED_STATUSES
+from buurtbeeld.protect import TOTAL
+from buurtbeeld.store.intake_audit import audit_package, check_statuses, earlier_figures
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.store.writes import insert_observations, next_import_id
-
-TOTAL = "totaal"
-PUBLISHED = {"s", "z"}
-HIDDEN = {"u", "x"}
-MEASURES = {"aantal", "som"}
 
 
 @dataclass(frozen=True)
@@ -107,202 +96,13 @@ class IntakeReport:
     published: int = 0
     hidden: int = 0
     audited_hidden_cells: int = 0
+    replaced_imports: list[int] = field(default_factory=list)
+    """Imports of the same dataset whose figures (same period, indicator, region) this package
+    replaces; audited together with it."""
 
     def to_json(self) -> str:
         """JSON for the import log."""
         return json.dumps(asdict(self), ensure_ascii=False)
-
-
-def _refuse(message: str, hint: str, code: str = "BB-PKG-010") -> DisclosureError:
-    return DisclosureError(f"Pakket geweigerd: {message}", code=code, hint=hint)
-
-
-def _profile(contents: PackageContents, table: PublishedTable) -> Profile:
-    return get_profile(table.profile or contents.profile)
-
-
-def _where(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> str:
-    return f"tabel '{table.name}', periode {table.period}, cel {key[0]}/{table.label(key[1])}"
-
-
-def check_published_values(contents: PackageContents) -> None:
-    """Every cell's status and value agree with its profile (rounding base, hidden range)."""
-    for table in contents.tables:
-        profile = _profile(contents, table)
-        base = profile.rounding_base or 1
-        rule = profile.frequency
-        if table.measure not in MEASURES:
-            raise _refuse(
-                f"tabel '{table.name}' heeft onbekende maat '{table.measure}'.",
-                "Maak het pakket opnieuw met de brontoolkit.",
-            )
-        for key, value, status in zip(table.keys, table.values, table.statuses, strict=True):
-            if status not in PUBLISHED | HIDDEN:
-                raise _refuse(
-                    f"{_where(table, key)} heeft onbekende status '{status}'.",
-                    "Maak het pakket opnieuw met de brontoolkit.",
-                )
-            if (status in HIDDEN) != (value is None):
-                raise _refuse(
-                    f"{_where(table, key)}: status en waarde spreken elkaar tegen.",
-                    "Maak het pakket opnieuw met de brontoolkit.",
-                )
-            if value is None:
-                continue
-            if value < 0 or (table.measure == "aantal" and value % base):
-                raise _refuse(
-                    f"{_where(table, key)} is geen afgerond aantal volgens profiel '{profile.name}'.",
-                    "Publiceer alleen afgeronde aantallen; gebruik de brontoolkit.",
-                )
-            if rule is not None and table.measure == "aantal":
-                low, up = max(0.0, value - (base - 1)), value + (base - 1)
-                zero_ok = rule.hidden_min > 0 and low == 0
-                if not zero_ok and up <= rule.hidden_max:
-                    raise _refuse(
-                        f"{_where(table, key)} publiceert een aantal dat volgens profiel '{profile.name}' verborgen moet zijn.",
-                        "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
-                    )
-
-
-CellId = tuple[str, str, tuple[tuple[str, str], ...]]
-"""(measure and unit, region, sorted non-total (dimension, value) pairs): one number in the package."""
-
-
-def _cell_id(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> CellId:
-    # tables counting different units (persons, households) are different numbers
-    measure = f"aantal:{table.unit}" if table.measure == "aantal" else f"som:{table.amount_column}"
-    pairs = tuple(
-        sorted((d.name, v) for d, v in zip(table.dimensions, key[1], strict=True) if v != TOTAL)
-    )
-    return (measure, key[0], pairs)
-
-
-def audit_package(contents: PackageContents, regions: dict[str, str | None]) -> int:
-    """LP audit on what the package publishes; returns the number of hidden cells audited.
-
-    All tables of one period and measure are audited as one linked system: a cell published in
-    one table and hidden in another, or a hidden cell computable from any combination of
-    tables, refuses the package. ``regions`` maps every region code of the division to its
-    parent code.
-
-    Raises
-    ------
-    DisclosureError
-        When any hidden cell can be recomputed or bounded inside the hidden range.
-    """
-    children: dict[str, list[str]] = {}
-    for code, parent in regions.items():
-        if parent is not None:
-            children.setdefault(parent, []).append(code)
-    groups: dict[tuple[str, str], list[PublishedTable]] = {}
-    for table in contents.tables:
-        groups.setdefault((table.period, table.measure), []).append(table)
-    hidden_audited = 0
-    for tables in groups.values():
-        result, labels = _audit_linked(contents, tables, children)
-        hidden_audited += result.n_hidden
-        if not result.passed:
-            cells = ", ".join(labels[f.cell] for f in result.findings[:5])
-            names = ", ".join(sorted({t.name for t in tables}))
-            raise _refuse(
-                f"in tabel '{names}' (periode {tables[0].period}) zijn {len(result.findings)} verborgen "
-                f"cellen terug te rekenen of te nauw in te sluiten ({cells}).",
-                "Beveilig alle tabellen van de levering samen met de brontoolkit (secundaire onderdrukking).",
-                code="BB-PKG-011",
-            )
-    return hidden_audited
-
-
-def _audit_linked(
-    contents: PackageContents, tables: list[PublishedTable], children: dict[str, list[str]]
-) -> tuple[AuditResult, dict[int, str]]:
-    index: dict[CellId, int] = {}
-    labels: dict[int, str] = {}
-    known: dict[int, tuple[float, float]] = {}
-    requirements: dict[int, Requirement] = {}
-    hidden: set[int] = set()
-    relations: set[tuple[int, tuple[int, ...]]] = set()
-    counts = tables[0].measure == "aantal"
-
-    def cell(table: PublishedTable, key: tuple[str, tuple[str, ...]]) -> int:
-        # a cell the package left out (e.g. a buurt without clients) is unknown to the attacker
-        i = index.setdefault(_cell_id(table, key), len(index))
-        labels.setdefault(i, f"{key[0]}/{table.label(key[1])}")
-        return i
-
-    for table in tables:
-        profile = _profile(contents, table)
-        base = (profile.rounding_base or 1) if counts else 1
-        rule = profile.frequency if counts else None
-        for key, value, status in zip(table.keys, table.values, table.statuses, strict=True):
-            i = cell(table, key)
-            if value is not None:
-                low, up = max(0.0, value - (base - 1)), value + (base - 1)
-                if i in known:
-                    low, up = max(low, known[i][0]), min(up, known[i][1])
-                    if low > up:
-                        raise _refuse(
-                            f"{_where(table, key)} heeft in twee tabellen een andere waarde.",
-                            "Maak het pakket opnieuw met de brontoolkit.",
-                        )
-                known[i] = (low, up)
-            else:
-                hidden.add(i)
-                if status == "u" and rule is not None:
-                    requirements[i] = Requirement(
-                        hidden_min=rule.hidden_min, hidden_max=rule.hidden_max
-                    )
-        relations.update(_relations(table, children, cell))
-    both = sorted(hidden & set(known))
-    if both:
-        raise _refuse(
-            f"{len(both)} cellen zijn in de ene tabel verborgen en in een andere gepubliceerd "
-            f"({', '.join(labels[i] for i in both[:5])}).",
-            "Beveilig alle tabellen van de levering samen met de brontoolkit.",
-            code="BB-PKG-011",
-        )
-    data = AuditInput(
-        n_cells=len(index),
-        relations=sorted(relations),
-        known=known,
-        requirements=requirements,
-        integer=counts,
-    )
-    try:
-        return audit(data), labels
-    except ValueError as err:  # infeasible: the published figures contradict the relations
-        raise _refuse(
-            f"de gepubliceerde cijfers van tabel '{tables[0].name}' (periode {tables[0].period}) "
-            "tellen niet op over de regio's of categorieën.",
-            "Maak het pakket opnieuw met de brontoolkit; wijzig pakketten nooit met de hand.",
-        ) from err
-
-
-def _relations(
-    table: PublishedTable,
-    children: dict[str, list[str]],
-    cell: Callable[[PublishedTable, tuple[str, tuple[str, ...]]], int],
-) -> Iterator[tuple[int, tuple[int, ...]]]:
-    """Region hierarchy per category, and totals of every additive dimension per region."""
-    in_table = {k[0] for k in table.keys}
-    combos = sorted({k[1] for k in table.keys})
-    for parent in sorted(in_table):
-        kids = sorted(children.get(parent, []))
-        if any(k in in_table for k in kids):
-            for combo in combos:
-                yield cell(table, (parent, combo)), tuple(cell(table, (k, combo)) for k in kids)
-    for i, dim in enumerate(table.dimensions):
-        categories = sorted({c[i] for c in combos} - {TOTAL})
-        if not dim.additive or not categories or not any(c[i] == TOTAL for c in combos):
-            continue
-        for region in sorted(in_table):
-            for combo in combos:
-                if combo[i] != TOTAL:
-                    continue
-                parts = tuple(
-                    cell(table, (region, (*combo[:i], c, *combo[i + 1 :]))) for c in categories
-                )
-                yield cell(table, (region, combo)), parts
 
 
 def _slug(text: str) -> str:
@@ -372,14 +172,15 @@ def intake_package(
     Raises
     ------
     DisclosureError
-        The package is refused (``BB-PKG-…``); the workspace is unchanged.
+        The package is refused (``BB-PKG-…``, see :func:`~buurtbeeld.store.intake_audit.audit_package`);
+        the workspace is unchanged.
     RegionCodeError
         Region codes unknown in the package's division (``BB-GEO-003``).
     """
     say = progress or (lambda _m: None)
     report = IntakeReport(file_name=contents.file_name)
     say("Waarden controleren")
-    check_published_values(contents)
+    check_statuses(contents)
     con = workspace.connect(read_only=True)
     try:
         previous = con.execute(
@@ -392,6 +193,7 @@ def intake_package(
                 [contents.division_year],
             ).fetchall()
         )
+        earlier = earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
     finally:
         con.close()
     if previous:
@@ -408,7 +210,8 @@ def intake_package(
         regions[code] = regions[code] or parent_of(code)
     _check_indicator_ids(contents)
     say("Aanvalscontrole (lineaire programmering)")
-    report.audited_hidden_cells = audit_package(contents, regions)
+    report.audited_hidden_cells = audit_package(contents, regions, earlier.views)
+    report.replaced_imports = earlier.import_ids
     say("Schrijven")
     with workspace.transaction() as con:
         import_id = next_import_id(con)
@@ -440,8 +243,8 @@ def intake_package(
                 rows["region_code"].append(key[0])
                 rows["period"].append(table.period)
                 rows["value"].append(value)
-                rows["status"].append("value" if status in PUBLISHED else "hidden")
-                rows["note"].append(None if status in PUBLISHED else "beveiligd")
+                rows["status"].append("value" if status in PUBLISHED_STATUSES else "hidden")
+                rows["note"].append(None if status in PUBLISHED_STATUSES else "beveiligd")
         n = len(rows["indicator_id"])
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published

@@ -17,8 +17,8 @@ import pyarrow as pa
 from buurtbeeld.catalog.models import Polarity
 from buurtbeeld.package_format import Package, PackageTable, refuse
 from buurtbeeld.package_format import read_package as read_verified
-from buurtbeeld.protect import get_profile
-from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable, TableDimension
+from buurtbeeld.protect import TOTAL, get_profile
+from buurtbeeld.store.intake import PackageContents, PublishedTable, TableDimension
 
 
 def read_package(path: Path) -> PackageContents:

@@ -1,0 +1,115 @@
+"""The seam: relations of a published table, what a published value tells, ``verify``."""
+
+from __future__ import annotations
+
+import pytest
+
+from buurtbeeld.errors import InconsistentFiguresError
+from buurtbeeld.protect import (
+    TOTAL,
+    AuditInput,
+    Dimension,
+    Mark,
+    TableView,
+    audit,
+    get_profile,
+    producible,
+    published_interval,
+    table_relations,
+    verify,
+)
+
+CHILDREN = {"GM1": ["WK1"], "WK1": ["BU1", "BU2"]}
+CBS = get_profile("cbs-zorg")
+TEN = get_profile("drempel-10")
+
+
+def test_relations_cover_regions_additive_totals_and_multi_valued_inequalities() -> None:
+    cells = [(r, (c,)) for r in ("WK1", "BU1", "BU2") for c in (TOTAL, "a", "b")]
+    additive = table_relations(CHILDREN, [Dimension("leeftijd")], cells)
+    assert (("WK1", ("a",)), (("BU1", ("a",)), ("BU2", ("a",)))) in additive.equal
+    assert (("BU1", (TOTAL,)), (("BU1", ("a",)), ("BU1", ("b",)))) in additive.equal
+    assert not additive.at_least
+    # GM1 is not in the table: no relation for it; WK1 has both buurten
+    assert all(t[0] != "GM1" for t, _ in additive.equal)
+
+    multi = [(r, (c,)) for r in ("WK1", "BU1", "BU2") for c in ("a", "b")]
+    found = table_relations(CHILDREN, [Dimension("voorziening", additive=False)], multi)
+    # no total = sum of categories; each category <= the distinct total (a cell of another
+    # table), and the categories together >= it
+    assert all(t[1] != (TOTAL,) for t, _ in found.equal)
+    assert (((("BU1", (TOTAL,)),), (("BU1", ("a",)),))) in found.at_least
+    assert ((("BU1", ("a",)), ("BU1", ("b",))), (("BU1", (TOTAL,)),)) in found.at_least
+
+
+def test_a_published_count_tells_its_rounding_interval_and_that_it_is_not_small() -> None:
+    assert published_interval(10, CBS) == (8, 14)  # never from 0..7
+    assert published_interval(25, CBS) == (21, 29)
+    assert published_interval(0, TEN) == (0, 0)  # drempel-10 publishes true zeros only
+    assert published_interval(12.5, None) == (12.5, 12.5)
+    assert [v for v in (0, 5, 10, 12, 15) if producible(v, CBS)] == [10, 15]
+    assert [v for v in (0, 5, 10, 15) if producible(v, TEN)] == [0, 10, 15]
+
+
+def test_contradicting_figures_raise_their_own_error_type() -> None:
+    # total 10 = a + b with a published as 20: no table fits
+    data = AuditInput(n_cells=3, relations=[(0, (1, 2))], known={0: (10, 10), 1: (20, 20)})
+    with pytest.raises(InconsistentFiguresError) as info:
+        audit(data)
+    assert info.value.code == "BB-SDC-002"
+    assert not isinstance(info.value, ValueError)  # callers catch this type, nothing broader
+
+
+def test_inequalities_narrow_what_an_attacker_learns() -> None:
+    # a multi-valued dimension: 3 hidden categories, each <= total, together >= total
+    base = {"n_cells": 4, "relations": [], "known": {0: (16.0, 24.0)}}
+    ineq = [((0,), (c,)) for c in (1, 2, 3)] + [((1, 2, 3), (0,))]
+    free = audit(AuditInput(**base), exact_intervals=True)  # type: ignore[arg-type]
+    bound = audit(AuditInput(**base, inequalities=ineq), exact_intervals=True)  # type: ignore[arg-type]
+    assert free.intervals[1][1] == float("inf")  # nothing links the categories to the total
+    assert bound.intervals[1] == pytest.approx((0.0, 24.0))
+    # with the letter 'u' known (each in 0..7) the sum >= 16 pins each into [2, 7]
+    letters = audit(
+        AuditInput(**base, inequalities=ineq, bounds=dict.fromkeys((1, 2, 3), (0.0, 7.0))),  # type: ignore[arg-type]
+        exact_intervals=True,
+    )
+    assert letters.intervals[1] == pytest.approx((2.0, 7.0))
+
+
+def _view(marks: tuple[Mark | None, ...], values: tuple[float | None, ...]) -> list[TableView]:
+    """A buurt with distinct total 20 and three hidden voorzieningen (the issue's example)."""
+    total = TableView(
+        name="clienten_totaal",
+        period="2024",
+        measure="aantal:personen",
+        dimensions=(),
+        keys=(("BU1", ()),),
+        values=(20.0,),
+        marks=(None,),
+        profile=CBS,
+    )
+    cats = TableView(
+        name="clienten",
+        period="2024",
+        measure="aantal:personen",
+        dimensions=(Dimension("voorziening", additive=False),),
+        keys=tuple(("BU1", (c,)) for c in ("a", "b", "c")),
+        values=values,
+        marks=marks,
+        profile=CBS,
+    )
+    return [total, cats]
+
+
+def test_verify_assumes_the_attacker_knows_status_letters() -> None:
+    hidden = (None, None, None)
+    lettered = verify(_view((Mark.PRIMARY,) * 3, hidden), CHILDREN)
+    assert [i.kind for i in lettered.issues] == ["disclosure"]
+    assert lettered.issues[0].cells == ("BU1/a", "BU1/b", "BU1/c")
+    # one hidden status: the same figures tell nothing (each category may be 8 or more)
+    assert verify(_view((Mark.HIDDEN,) * 3, hidden), CHILDREN).passed
+
+
+def test_verify_refuses_a_count_the_profile_cannot_publish() -> None:
+    five = verify(_view((None, Mark.HIDDEN, Mark.HIDDEN), (5.0, None, None)), CHILDREN)
+    assert [(i.kind, i.cells) for i in five.issues] == [("value", ("BU1/a",))]
