@@ -66,6 +66,9 @@ class ProtectedOutput:
     profile: str
     data: pa.Table
     hidden_by_reason: dict[str, int]
+    letters: tuple[str, ...] = ()
+    """The toolkit's own status per row of ``data`` (sdcTable letters ``s``/``z``/``u``/``x``).
+    Internal: the package marks every hidden cell with one status (``HIDDEN_STATUS``)."""
 
     @property
     def name(self) -> str:
@@ -278,8 +281,10 @@ def _output(
         cols[d] = []
     cols["waarde"], cols["status"] = [], []
     hidden: dict[str, int] = {}
+    letters: list[str] = []
     for (period, region, combo), key in keys.items():
         status = run.status(key)
+        letters.append(status.value)
         cols["periode"].append(period)
         cols["regiocode"].append(region)
         cols["niveau"].append(levels[region])
@@ -302,4 +307,4 @@ def _output(
         }
     )
     profile = run.profile.name
-    return ProtectedOutput(table, profile, data, dict(sorted(hidden.items())))
+    return ProtectedOutput(table, profile, data, dict(sorted(hidden.items())), tuple(letters))
