@@ -46,10 +46,16 @@ def dordrecht_counts(
     return hierarchy, counts
 
 
-def protected_contents(workspace: Workspace) -> PackageContents:
-    hierarchy, counts = dordrecht_counts(workspace)
-    table = build_cross_table(counts, [hierarchy, {"totaal": list(CATEGORIES)}])
-    protected = protect_table(table, profile="cbs-zorg", seed="test")
+def protected_contents(
+    workspace: Workspace,
+    counts: dict[tuple[str, str], int] | None = None,
+    *,
+    seed: str = "test",
+    sha256: str = "abc123",
+) -> PackageContents:
+    hierarchy, dordrecht = dordrecht_counts(workspace)
+    table = build_cross_table(counts or dordrecht, [hierarchy, {"totaal": list(CATEGORIES)}])
+    protected = protect_table(table, profile="cbs-zorg", seed=seed)
     statuses = {
         CellStatus.PUBLISHABLE: "s",
         CellStatus.FORCED_PUBLISHABLE: "z",
@@ -58,7 +64,7 @@ def protected_contents(workspace: Workspace) -> PackageContents:
     }
     return PackageContents(
         file_name="wmo-2024.zip",
-        sha256="abc123",
+        sha256=sha256,
         source="Wmo-team Dordrecht",
         dataset="wmo",
         unit="personen",
@@ -324,3 +330,56 @@ def test_status_letters_and_multi_valued_inequalities_are_known_to_the_attacker(
     # the same figures with one hidden status (format 3) tell nothing: accepted
     report = intake_package(filled_workspace, _multi_valued_package(buurt, "v", "one-status"))
     assert report.hidden == 3
+
+
+def test_a_replacement_is_audited_with_the_figures_it_replaces(
+    filled_workspace: Workspace,
+) -> None:
+    """Item 10: a second package of the same dataset and period in which a buurt went from a
+    published count to hidden (and the gemeente total dropped a little) tells who left. Before
+    the fix the intake replaced the first package silently."""
+    first = protected_contents(filled_workspace)
+    accepted = intake_package(filled_workspace, first)
+    table = first.tables[0]
+    _, counts = dordrecht_counts(filled_workspace)
+    # a buurt category the first package published, whose clients drop into the hidden range
+    region, category = next(
+        (k[0], k[1][0])
+        for k, s in zip(table.keys, table.statuses, strict=True)
+        if s == "s" and k[0].startswith("BU") and k[1][0] != "totaal"
+        and 8 <= counts[(k[0], k[1][0])] <= 12
+    )  # fmt: skip
+    fewer = dict(counts)
+    fewer[(region, category)] -= 5
+    second = protected_contents(filled_workspace, fewer, sha256="second")
+    assert second.tables[0].statuses[table.keys.index((region, (category,)))] != "s"
+    before = fingerprint(filled_workspace)
+    with pytest.raises(DisclosureError) as info:
+        intake_package(filled_workspace, second)
+    assert info.value.code == "BB-PKG-040"
+    assert f"{region}/{category}" in info.value.message
+    assert fingerprint(filled_workspace) == before
+    # the same figures re-delivered (another rounding seed): accepted, and the lineage says
+    # which import it replaced
+    again = protected_contents(filled_workspace, counts, seed="other", sha256="third")
+    report = intake_package(filled_workspace, again)
+    assert report.replaced_imports == [accepted.import_id]
+    con = filled_workspace.connect(read_only=True)
+    logged = con.execute(
+        "SELECT report_json FROM import_batch WHERE import_id = ?", [report.import_id]
+    ).fetchone()
+    con.close()
+    assert logged is not None and f'"replaced_imports": [{accepted.import_id}]' in logged[0]
+
+
+def test_a_replacement_that_moves_figures_beyond_rounding_is_a_revision(
+    filled_workspace: Workspace,
+) -> None:
+    first = protected_contents(filled_workspace)
+    intake_package(filled_workspace, first)
+    _, counts = dordrecht_counts(filled_workspace)
+    more = {k: v + 20 if k[1] == "begeleiding" else v for k, v in counts.items()}
+    with pytest.raises(DisclosureError) as info:
+        intake_package(filled_workspace, protected_contents(filled_workspace, more, sha256="x"))
+    assert info.value.code in {"BB-PKG-040", "BB-PKG-041"}
+    assert "vervangt eerder gepubliceerde cijfers" in info.value.message
