@@ -1,7 +1,10 @@
-"""Hypothesis strategies: small random gemeente > wijk > buurt x category tables."""
+"""Hypothesis strategies: random gemeente > several wijken > buurten tables - counts by one
+category, several linked tables over several periods, amounts, and deliveries with a
+multi-valued dimension (``deliveries``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -22,7 +25,7 @@ from buurtbeeld.protect import (
 @st.composite
 def hierarchical_tables(draw: st.DrawFn, max_wijken: int = 3, max_buurten: int = 4) -> Table:
     """A gemeente > wijk > buurt x category table with many small counts."""
-    n_wijken = draw(st.integers(1, max_wijken))
+    n_wijken = draw(st.integers(2, max_wijken))
     regions: dict[str, list[str]] = {"GM0001": []}
     leaves = []
     for w in range(n_wijken):
@@ -38,20 +41,68 @@ def hierarchical_tables(draw: st.DrawFn, max_wijken: int = 3, max_buurten: int =
 
 @st.composite
 def magnitude_tables(draw: st.DrawFn) -> Table:
-    """A wijk > buurt x category amount table; households contribute to one or more cells."""
+    """A gemeente > wijken > buurten x category amount table; households contribute to one or
+    more cells (amounts in cents, so totals are not round)."""
     from buurtbeeld.protect import build_magnitude_table
 
-    buurten = [f"BU{b}" for b in range(draw(st.integers(2, 4)))]
+    regions = _regions(draw, "GM0002", 3, 3)
+    buurten = [b for w in regions["GM0002"] for b in regions[w]]
     categories = [f"cat{k}" for k in range(draw(st.integers(1, 3)))]
     contributions: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for b in buurten:
         for c in categories:
             n = draw(st.integers(0, 5))
             contributions[(b, c)] = [
-                (f"hh{draw(st.integers(0, 12))}", float(draw(st.integers(1, 2000))))
+                (f"hh{draw(st.integers(0, 12))}", draw(st.integers(1, 200_000)) / 100)
                 for _ in range(n)
             ]
-    return build_magnitude_table(contributions, [{"WK": buurten}, {"totaal": categories}])
+    return build_magnitude_table(contributions, [regions, {"totaal": categories}])
+
+
+def _in_period(table: Table, period: str) -> Table:
+    """The same table for one period: every key starts with the period."""
+    return Table(
+        cells=tuple(dataclasses.replace(c, key=(period, *c.key)) for c in table.cells),
+        relations=tuple(
+            Relation((period, *r.total), tuple((period, *p) for p in r.parts))
+            for r in table.relations
+        ),
+        link_keys=frozenset((period, *k) for k in table.link_keys),
+    )
+
+
+@st.composite
+def linked_tables(draw: st.DrawFn, max_periods: int = 2) -> Table:
+    """Several periods of two tables over the same units - by category and by age band -
+    linked through their common totals (the toolkit's delivery of several tables)."""
+    from buurtbeeld.protect import link_tables
+
+    regions = _regions(draw, "GM0003", 3, 3)
+    buurten = [b for w in regions["GM0003"] for b in regions[w]]
+    categories = ["wmo", "jeugd"]
+    ages = ["0-17", "18-64", "65+"]
+    tables = []
+    for p in range(draw(st.integers(1, max_periods))):
+        units = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(buurten), st.sampled_from(categories), st.sampled_from(ages)
+                ),
+                min_size=1,
+                max_size=80,
+            )
+        )
+        by_cat: dict[tuple[str, str], int] = {}
+        by_age: dict[tuple[str, str], int] = {}
+        for buurt, cat, age in units:
+            by_cat[(buurt, cat)] = by_cat.get((buurt, cat), 0) + 1
+            by_age[(buurt, age)] = by_age.get((buurt, age), 0) + 1
+        period = f"2024-K{p + 1}"
+        tables.append(
+            _in_period(build_cross_table(by_cat, [regions, {"totaal": categories}]), period)
+        )
+        tables.append(_in_period(build_cross_table(by_age, [regions, {"totaal": ages}]), period))
+    return link_tables(*tables)
 
 
 @dataclass
