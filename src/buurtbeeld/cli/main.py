@@ -152,6 +152,12 @@ def import_package_command(
                 f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
                 f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
             )
+            if report.replaced_imports:
+                earlier = ", ".join(str(i) for i in report.replaced_imports)
+                console.print(
+                    f"Vervangt cijfers van import {earlier} (dezelfde dataset, periode en regio's); "
+                    "samen met die cijfers gecontroleerd."
+                )
     except BuurtbeeldError as err:
         _fail(err)
 
