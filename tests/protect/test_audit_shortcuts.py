@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurtbeeld.protect import CellStatus, Table, audit_protected
-from buurtbeeld.protect.audit import AuditInput, AuditResult, _Rules, audit
+from buurtbeeld.protect.audit import AuditInput, AuditResult, audit
+from buurtbeeld.protect.audit_rules import Rules as _Rules
 from buurtbeeld.protect.rules import Requirement
 
 from .strategies import hierarchical_tables, magnitude_tables

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import highspy
 import numpy as np
@@ -42,12 +41,14 @@ from scipy.sparse import eye_array as speye
 from scipy.sparse.csgraph import connected_components
 
 from buurtbeeld.errors import InconsistentFiguresError
+from buurtbeeld.protect.audit_rules import EPS, Problem, Rules
+from buurtbeeld.protect.lp import Incidence, Lp, highs_model, incidence
 from buurtbeeld.protect.rules import Requirement
 
-EPS = 1e-6
 BATCH_ROUNDS = 40  # batch LPs per direction at most
 LARGE_COMPONENT = 5_000  # cells
-Problem = Literal["exact", "hidden-range", "narrowed", "protection-level"]
+
+__all__ = ["AuditInput", "AuditResult", "Finding", "Problem", "Witnesses", "audit", "incidence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ def audit(
     hidden = [i for i in range(data.n_cells) if i not in data.known]
     result.n_hidden = len(hidden)
     variables = set(hidden) | {i for i, (lo, up) in data.known.items() if up - lo > EPS}
-    inc = _Incidence(data)
+    inc = Incidence(data)
     components = [
         comp
         for comp in _components(data, inc.m, variables)
@@ -170,7 +171,7 @@ def audit(
         wmin[c] = min(wmin[c], value)
         wmax[c] = max(wmax[c], value)
     result.witnesses = witnesses
-    rules = _Rules(data)
+    rules = Rules(data)
     if not exact_intervals and components:
         _batch(data, rules, inc, components, wmin, wmax, result)
     for component in components:
@@ -199,123 +200,12 @@ def _components(data: AuditInput, matrix: csr_array, variables: set[int]) -> lis
     return sorted(out, key=lambda g: g[0])
 
 
-@dataclass(eq=False)
-class _Lp:
-    cols: dict[int, int]
-    a_eq: csr_array
-    """The rows: equalities (``row == b_lo``) and inequalities (``row >= b_lo``)."""
-    b_lo: np.ndarray
-    b_up: np.ndarray
-    """``b_lo`` for equalities, ``inf`` for inequalities."""
-    bounds: list[tuple[float | None, float | None]]
-    rows: np.ndarray
-    """The relations (rows of the incidence matrix) in this LP."""
-    solver: highspy.Highs | None = None
-    """HiGHS with this LP loaded: every target cell only changes the objective, and the
-    simplex restarts from the previous basis (much cheaper than a fresh ``linprog``)."""
-    target: int | None = None
-    """The column whose cost is set (±1; every other cost is zero)."""
-
-
-def _highs(lp: _Lp) -> highspy.Highs:
-    if lp.solver is None:
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-        h.setOptionValue("output_flag", False)
-        n, m = lp.a_eq.shape[1], lp.a_eq.shape[0]
-        model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = n, m
-        model.col_cost_ = np.zeros(n)
-        model.col_lower_ = np.array([lo or 0.0 for lo, _ in lp.bounds], dtype=np.float64)
-        model.col_upper_ = np.array(
-            [highspy.kHighsInf if up is None else up for _, up in lp.bounds], dtype=np.float64
-        )
-        model.row_lower_ = np.asarray(lp.b_lo, dtype=np.float64)
-        model.row_upper_ = np.where(np.isinf(lp.b_up), highspy.kHighsInf, lp.b_up)
-        csc = lp.a_eq.tocsc()
-        matrix = model.a_matrix_
-        matrix.format_ = highspy.MatrixFormat.kColwise
-        matrix.num_col_, matrix.num_row_ = n, m
-        matrix.start_ = csc.indptr.astype(np.int32)
-        matrix.index_ = csc.indices.astype(np.int32)
-        matrix.value_ = csc.data.astype(np.float64)
-        h.passModel(model)
-        lp.solver = h
-    return lp.solver
-
-
-def incidence(data: AuditInput) -> csr_array:
-    """The relations as a sparse matrix: +1 for the total, -1 for each part (``= 0``); then one
-    row per inequality: +1 for each greater cell, -1 for each lesser one (``>= 0``)."""
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for r, (total, parts) in enumerate(data.relations):
-        rows.append(r)
-        cols.append(total)
-        vals.append(1.0)
-        rows.extend([r] * len(parts))
-        cols.extend(parts)
-        vals.extend([-1.0] * len(parts))
-    first = len(data.relations)
-    for r, (greater, lesser) in enumerate(data.inequalities, start=first):
-        rows.extend([r] * (len(greater) + len(lesser)))
-        cols.extend((*greater, *lesser))
-        vals.extend([1.0] * len(greater) + [-1.0] * len(lesser))
-    shape = (first + len(data.inequalities), data.n_cells)
-    return coo_array((vals, (rows, cols)), shape=shape).tocsr()
-
-
-class _Incidence:
-    """Relations as a sparse matrix (+1 total, -1 parts) and the published values."""
-
-    def __init__(self, data: AuditInput) -> None:
-        self.m = data.matrix if data.matrix is not None else incidence(data)
-        self.mt = self.m.T.tocsr()
-        self.n_equal = len(data.relations)
-        self.constant = np.zeros(data.n_cells)
-        self.is_constant = np.zeros(data.n_cells, dtype=bool)
-        for c, (lo, up) in data.known.items():
-            if up - lo <= EPS:
-                self.constant[c] = lo
-                self.is_constant[c] = True
-        self.lower = np.zeros(data.n_cells)
-        self.upper = np.full(data.n_cells, np.inf)
-        for c, (lo, up) in data.known.items():
-            if up - lo > EPS:
-                self.lower[c], self.upper[c] = max(0.0, lo), up
-        for c, (lo, up) in data.bounds.items():
-            if c not in data.known:
-                self.lower[c], self.upper[c] = max(0.0, lo), up
-
-    def build(self, component: list[int]) -> _Lp:
-        comp = np.asarray(component, dtype=np.int64)
-        rows = np.unique(self.mt[comp].indices)
-        sub = self.m[rows]
-        a_eq = sub[:, comp].tocsr()
-        b_lo = -(sub @ self.constant)
-        b_up = np.where(rows >= self.n_equal, np.inf, b_lo)
-        bounds: list[tuple[float | None, float | None]] = [
-            (float(lo), None if np.isinf(up) else float(up))
-            for lo, up in zip(self.lower[comp], self.upper[comp], strict=True)
-        ]
-        return _Lp({c: k for k, c in enumerate(component)}, a_eq, b_lo, b_up, bounds, rows)
-
-    def published_in(self, rows: np.ndarray) -> tuple[int, ...]:
-        """The published (constant) cells of these relations, sorted."""
-        ptr, idx, constant = self.m.indptr, self.m.indices, self.is_constant
-        found: set[int] = set()
-        for r in rows.tolist():
-            cells = idx[ptr[r] : ptr[r + 1]]
-            found.update(cells[constant[cells]].tolist())
-        return tuple(sorted(found))
-
-
 def _solve(
-    lp: _Lp, k: int, sign: float, result: AuditResult
+    lp: Lp, k: int, sign: float, result: AuditResult
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Minimise ``sign * y_k`` over the LP; ``(None, 0)`` when unbounded."""
     result.n_lps += 1
-    h = _highs(lp)
+    h = highs_model(lp)
     # only the target's cost changes: the previous target goes back to zero
     if lp.target is not None and lp.target != k:
         h.changeColCost(lp.target, 0.0)
@@ -335,8 +225,8 @@ def _solve(
 
 
 def _audit_component(
-    rules: _Rules,
-    inc: _Incidence,
+    rules: Rules,
+    inc: Incidence,
     component: list[int],
     result: AuditResult,
     exact: bool,
@@ -391,8 +281,8 @@ def _audit_component(
 
 def _batch(
     data: AuditInput,
-    rules: _Rules,
-    inc: _Incidence,
+    rules: Rules,
+    inc: Incidence,
     components: list[list[int]],
     wmin: np.ndarray,
     wmax: np.ndarray,
@@ -434,7 +324,7 @@ def _batch(
 
 
 def _batch_lp(
-    lp: _Lp,
+    lp: Lp,
     cells: np.ndarray,
     goals: np.ndarray,
     direction: str,
@@ -483,139 +373,3 @@ def _batch_lp(
     value = x[ks]
     reached = value >= goals - EPS if direction == "up" else value <= goals + EPS
     return int(reached.sum())
-
-
-class _Rules:
-    """What every hidden cell's interval must satisfy, as arrays (many cells at once) and lists
-    (one cell at a time, cheaper than numpy for a single value)."""
-
-    def __init__(self, data: AuditInput) -> None:
-        n = data.n_cells
-        self.integer = data.integer
-        self.known = np.zeros(n, dtype=bool)
-        self.known[list(data.known)] = True
-        self.has_range = np.zeros(n, dtype=bool)
-        self.hmin = np.zeros(n)
-        self.hmax = np.zeros(n)
-        self.upper = np.zeros(n)
-        self.lower = np.zeros(n)
-        self.truth = np.full(n, np.nan)
-        self.has_span = np.zeros(n, dtype=bool)
-        self.smin = np.zeros(n)
-        self.smax = np.zeros(n)
-        for c, req in data.requirements.items():
-            if req.hidden_min is not None and req.hidden_max is not None:
-                self.has_range[c] = True
-                self.hmin[c], self.hmax[c] = req.hidden_min, req.hidden_max
-            if req.span_min is not None and req.span_max is not None:
-                self.has_span[c] = True
-                self.smin[c], self.smax[c] = req.span_min, req.span_max
-            self.upper[c], self.lower[c] = req.upper, req.lower
-        for c, value in data.truth.items():
-            self.truth[c] = value
-        self.has_level = ~np.isnan(self.truth) & ((self.upper > 0) | (self.lower > 0))
-        # the batch LPs' goals: a value the cell must be able to reach (nan: none)
-        step = 1.0 if data.integer else EPS * 10
-        has_truth = ~np.isnan(self.truth)
-        with np.errstate(invalid="ignore"):
-            self.up_goal = np.where(
-                self.has_range,
-                self.hmax + 1.0,
-                np.where(has_truth, self.truth + np.maximum(self.upper, step), np.nan),
-            )
-            down = np.where(
-                self.has_range,
-                np.where(self.hmin >= 1, self.hmin - 1.0, np.nan),
-                self.truth - np.maximum(self.lower, step),
-            )
-            self.up_goal = np.where(self.has_span, self.smax, self.up_goal)
-            down = np.where(self.has_span, self.smin, down)
-        self.down_goal = down
-        self.fixed_goal = self.has_range | self.has_span
-        self.step = step
-        self._lists = (
-            self.has_range.tolist(),
-            self.hmin.tolist(),
-            self.hmax.tolist(),
-            self.has_level.tolist(),
-            self.truth.tolist(),
-            self.upper.tolist(),
-            self.lower.tolist(),
-            self.has_span.tolist(),
-            self.smin.tolist(),
-            self.smax.tolist(),
-        )
-
-    def goals(self, direction: str, wmin: np.ndarray, wmax: np.ndarray) -> np.ndarray:
-        """Per cell a value to push it to in a batch LP (nan: none).
-
-        From the requirements and true values; for a cell with neither (a secondary in a
-        package, whose true values the platform does not know) one step beyond what the
-        witnesses have shown so far: reaching it shows the cell is not exact.
-        """
-        with np.errstate(invalid="ignore"):
-            if direction == "up":
-                low = np.ceil(wmin - EPS) if self.integer else wmin  # counts: whole numbers
-                seen = np.where(np.isfinite(wmin), low + self.step, np.nan)
-                return np.where(np.isnan(self.up_goal) & ~self.fixed_goal, seen, self.up_goal)
-            high = np.floor(wmax + EPS) if self.integer else wmax
-            seen = np.where(np.isfinite(wmax) & (high >= self.step), high - self.step, np.nan)
-            return np.where(np.isnan(self.down_goal) & ~self.fixed_goal, seen, self.down_goal)
-
-    def failing(self, cells: np.ndarray, low: np.ndarray, up: np.ndarray) -> np.ndarray:
-        """Whether each cell fails with interval ``[low, up]`` (vectorised :meth:`problem`)."""
-        finite = np.isfinite(up)
-        scale = np.maximum(1.0, np.where(finite, np.abs(np.where(finite, up, 0.0)), 1.0))
-        if self.integer:
-            lo_i = np.ceil(low - EPS)
-            up_i = np.where(finite, np.floor(np.where(finite, up, 0.0) + EPS), np.inf)
-            exact = up_i - lo_i < 1
-        else:
-            lo_i, up_i = low, up
-            exact = up - low <= EPS * scale
-        in_range = self.has_range[cells] & (lo_i >= self.hmin[cells]) & (up_i <= self.hmax[cells])
-        narrowed = self.has_span[cells] & ((lo_i > self.smin[cells]) | (up_i < self.smax[cells]))
-        truth = self.truth[cells]
-        with np.errstate(invalid="ignore"):
-            level = self.has_level[cells] & (
-                (up < truth + self.upper[cells] - EPS * scale)
-                | (low > truth - self.lower[cells] + EPS * scale)
-            )
-        return np.asarray(exact | in_range | narrowed | level)
-
-    def proven(self, cells: np.ndarray, wmin: np.ndarray, wmax: np.ndarray) -> np.ndarray:
-        """Whether witnesses alone show each cell is safe (the true interval contains them)."""
-        seen = np.isfinite(wmin) & np.isfinite(wmax)
-        safe = np.zeros(len(cells), dtype=bool)
-        if seen.any():
-            safe[seen] = ~self.failing(cells[seen], wmin[seen], wmax[seen])
-        return safe
-
-    def proven_one(self, c: int, wmin: float, wmax: float) -> bool:
-        """:meth:`proven` for one cell."""
-        if not (math.isfinite(wmin) and math.isfinite(wmax)):
-            return False
-        return self.problem(c, float(wmin), float(wmax)) is None
-
-    def problem(self, c: int, low: float, up: float) -> Problem | None:
-        """How the interval ``[low, up]`` of hidden cell ``c`` fails, if it does."""
-        has_range, hmin, hmax, has_level, truth, upper, lower, has_span, smin, smax = (
-            x[c] for x in self._lists
-        )
-        scale = max(1.0, abs(up) if math.isfinite(up) else 1.0)
-        lo_i: float = low
-        up_i: float = up
-        if self.integer:
-            lo_i = math.ceil(low - EPS)
-            up_i = math.floor(up + EPS) if math.isfinite(up) else up
-            if up_i - lo_i < 1:
-                return "exact"
-        elif up - low <= EPS * scale:
-            return "exact"
-        if has_range and lo_i >= hmin and up_i <= hmax:
-            return "hidden-range"
-        if has_span and (lo_i > smin or up_i < smax):
-            return "narrowed"
-        if has_level and (up < truth + upper - EPS * scale or low > truth - lower + EPS * scale):
-            return "protection-level"
-        return None
