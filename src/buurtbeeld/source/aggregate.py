@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
+from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.periods import DateFormat, Period, compile_format
@@ -50,7 +51,6 @@ from buurtbeeld.source.readers import StagedFile, require_columns, stage
 from buurtbeeld.source.regions import Division, load_division
 from buurtbeeld.source.spec import DeliverySpec, Dimension, InputFile, TableSpec
 
-TOTAL = "totaal"
 MAX_CATEGORIES = 60
 ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$"
 Progress = Callable[[str], None]

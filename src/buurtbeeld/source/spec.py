@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.periods import (
     DateFormat,
@@ -215,8 +216,8 @@ class Dimension(_Model):
             if fmt.granularity == "jaar":
                 raise ValueError("een geboortedatum heeft minstens een maand nodig")
         labels = self.categories()
-        if "totaal" in labels:
-            raise ValueError("'totaal' is gereserveerd voor het totaal")
+        if TOTAL in labels:
+            raise ValueError(f"'{TOTAL}' is gereserveerd voor het totaal")
         return self
 
     def band_labels(self) -> list[str]:
