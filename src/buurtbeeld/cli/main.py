@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
 from buurtbeeld.store.intake import intake_package
@@ -154,6 +155,9 @@ def import_package_command(
             )
     except BuurtbeeldError as err:
         _fail(err)
+
+
+app.command("importeer-grenzen")(importeer_grenzen)
 
 
 def _serve(werkmap: Path, host: str, poort: int) -> None:

@@ -13,6 +13,7 @@ returned as ``(code, GeoJSON, bbox)`` rows per level, ready for the workspace's 
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ CODE_COLUMNS = {
 WATER_COLUMN = "water"
 FIRST_YEAR = 2003  # the first CBS wijk- en buurtkaart
 SQLITE_HEADER = b"SQLite format 3\x00"
+GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
 # RD New's valid area (metres): used only when a layer carries no coordinate system.
 RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
@@ -118,8 +120,9 @@ def _dataset(path: Path) -> str:
             )
         return f"/vsizip/{path}/{members[0]}"
     with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
+        header = handle.read(72)
+    # A GeoPackage is an SQLite file with application id "GPKG" (1.2+) or "GP10"/"GP11".
+    if header[: len(SQLITE_HEADER)] != SQLITE_HEADER or header[68:72] not in GPKG_IDS:
         raise BoundaryFileError(
             f"'{path.name}' is geen GeoPackage.",
             code="BB-GEO-012",
@@ -206,7 +209,12 @@ def _crs(dataset: str, name: str, layer: str, frame: gpd.GeoDataFrame) -> object
     if crs:
         return crs
     minx, miny, maxx, maxy = frame.total_bounds if len(frame) else RD_BOUNDS
-    if minx >= RD_BOUNDS[0] and miny >= RD_BOUNDS[1] and maxx <= RD_BOUNDS[2] and maxy <= RD_BOUNDS[3]:
+    if (
+        minx >= RD_BOUNDS[0]
+        and miny >= RD_BOUNDS[1]
+        and maxx <= RD_BOUNDS[2]
+        and maxy <= RD_BOUNDS[3]
+    ):
         return RD_NEW  # CBS publishes in RD New; coordinates in its range mean just that
     raise BoundaryFileError(
         f"Laag '{layer}' van '{name}' heeft geen coördinatenstelsel.",
@@ -226,6 +234,13 @@ def read_wijk_buurtkaart(
         Not a file (``BB-GEO-011``), not a GeoPackage (``012``), no usable layer (``013``), no
         code column (``014``), no year (``015``), bad codes (``016``), no coordinates (``017``).
     """
+    with warnings.catch_warnings():
+        # GDAL reports oddities of a file as RuntimeWarning; the checks below give coded errors.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _read(path, year, progress)
+
+
+def _read(path: Path, year: int | None, progress: Callable[[str], None] | None) -> BoundaryFile:
     dataset = _dataset(path)
     if year is None:
         year = year_from_name(path.name) or year_from_name(Path(dataset).name)

@@ -146,7 +146,9 @@ def import_boundaries(
         report.newly_covered = {lv: len(set(before[lv]) - set(after[lv])) for lv in LEVELS}
         report.still_missing = after
         # One row per file: a file imported before and since replaced moves to this new import id.
-        con.execute("DELETE FROM import_batch WHERE dataset = ? AND file_sha256 = ?", [DATASET, digest])
+        con.execute(
+            "DELETE FROM import_batch WHERE dataset = ? AND file_sha256 = ?", [DATASET, digest]
+        )
         con.execute(
             "INSERT INTO import_batch (import_id, dataset, source_label, file_name, file_sha256, "
             "imported_at, periods, observations, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -76,6 +76,10 @@ class ValuesOut(BaseModel):
     gebied: RegionOut
     waarden: list[ValueOut]
     bron: str
+    zonder_grens: list[str] = Field(
+        default=[],
+        description="codes of regions in `waarden` that have no polygon, so the map leaves them out",
+    )
 
 
 class StackOut(BaseModel):
@@ -196,6 +200,7 @@ def get_values(
         gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
         waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
         bron=f"Bron: {chosen.source_label}",
+        zonder_grens=[r.code for r in view.without_polygon],
     )
 
 
