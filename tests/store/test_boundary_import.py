@@ -141,6 +141,7 @@ def test_cube_draws_each_region_with_the_newest_year_not_after_the_division(
     later = tmp_path / "kaart-zonder-jaar.gpkg"
     frame = pyogrio.read_dataframe(wijkbuurtkaart_2023, layer="buurten")
     frame = frame[frame["buurtcode"].isin(["BU05050101", "BU0363AA01"])]
+    frame = frame.set_geometry(frame.geometry.translate(200, 0))  # a different shape in 2024
     pyogrio.write_dataframe(frame, later, layer="buurten", driver="GPKG")
     import_boundaries(empty_workspace, later, year=2024)
     cube = Cube(empty_workspace)
@@ -151,6 +152,13 @@ def test_cube_draws_each_region_with_the_newest_year_not_after_the_division(
         "BU0363AA01": 2024,
         "BU05050102": 2019,
     }
+    con = empty_workspace.connect(read_only=True)
+    from_2019 = con.execute(
+        "SELECT geometry FROM boundary WHERE boundary_year = 2019 AND code = 'BU05050101'"
+    ).fetchone()
+    con.close()
+    assert from_2019 is not None
+    assert cube.geometries(["BU05050101"], "buurt") == {"BU05050101": from_2019[0]}
     cube.close()
     import_boundaries(empty_workspace, wijkbuurtkaart_2023)
     cube = Cube(empty_workspace)
