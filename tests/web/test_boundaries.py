@@ -81,6 +81,8 @@ def test_the_api_says_which_regions_have_no_polygon(client: TestClient) -> None:
         assert len(left_out) == without
         assert geo["zonder_grens"] == left_out
         assert values["zonder_grens"] == left_out
+    stack = client.get("/api/v1/stapeling/GM1991.geojson").json()
+    assert len(stack["zonder_grens"]) == 39 and not stack["features"]
     wijk = client.get(
         "/api/v1/waarden", params={"indicator": "inwoners", "gebied": "GM0505", "niveau": "wijk"}
     ).json()

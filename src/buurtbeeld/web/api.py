@@ -218,7 +218,11 @@ def get_map(
     niveau: Level = "buurt",
     periode: str | None = None,
 ) -> Response:
-    """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour."""
+    """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour.
+
+    Regions without a polygon in the workspace's boundaries are not features; the foreign
+    member ``zonder_grens`` lists their codes (their figures are in ``/waarden``).
+    """
     view = map_view(gebied, catalog.get(indicator), level=niveau, period=periode)
     return Response(view.geojson, media_type="application/geo+json")
 
@@ -245,7 +249,7 @@ def get_stacking_map(
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> Response:
-    """GeoJSON of the stapelkaart."""
+    """GeoJSON of the stapelkaart; ``zonder_grens`` lists the buurten without a polygon."""
     _, _, rows = _stack(cube, catalog, gebied, indicator, referentie)
     return Response(
         stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")),
