@@ -68,6 +68,8 @@ def _print_report(report: ImportReport) -> None:
             f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
             f"(grenzen van een ander jaar): {shown}"
         )
+    if any(report.regions_without_boundary.values()):
+        console.print("Grenzen van het jaar van de cijfers: 'buurtbeeld importeer-grenzen --help'.")
 
 
 def _import_all(
