@@ -92,13 +92,20 @@ def regions_without_polygon(
     return {level: found.get(level, []) for level in LEVELS}
 
 
-def _latest_for_year(con: duckdb.DuckDBPyConnection, year: int) -> tuple[int, str] | None:
+def _current_import(
+    con: duckdb.DuckDBPyConnection, digest: str, year: int | None
+) -> tuple[int, int] | None:
+    """``(import id, year)`` when this file is the latest boundary import of its year."""
     row = con.execute(
-        "SELECT import_id, file_sha256 FROM import_batch WHERE dataset = ? AND periods = ? "
-        "ORDER BY import_id DESC LIMIT 1",
-        [DATASET, str(year)],
+        """SELECT b.import_id, b.periods FROM import_batch b
+           WHERE b.dataset = ? AND b.file_sha256 = ?
+             AND b.import_id = (SELECT max(import_id) FROM import_batch
+                                WHERE dataset = b.dataset AND periods = b.periods)""",
+        [DATASET, digest],
     ).fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+    if row is None or (year is not None and int(row[1]) != year):
+        return None
+    return int(row[0]), int(row[1])
 
 
 def import_boundaries(
@@ -115,17 +122,21 @@ def import_boundaries(
     BoundaryFileError
         The file is not a usable wijk- en buurtkaart (``BB-GEO-011`` … ``BB-GEO-017``).
     """
-    kaart = read_wijk_buurtkaart(path, year=year, progress=progress)
-    digest = file_sha256(path)
     division_year = workspace.config.division_year
+    digest = file_sha256(path) if path.is_file() else ""
+    con = workspace.connect(read_only=True)
+    try:
+        current = _current_import(con, digest, year)
+    finally:
+        con.close()
+    if current is not None:  # the same file again: nothing to read, nothing changes
+        return BoundaryImportReport(
+            path.name, current[1], division_year, current[0], already_imported=True
+        )
+    kaart = read_wijk_buurtkaart(path, year=year, progress=progress)
     if progress:
         progress(f"Grenzen {kaart.year} opslaan")
     with workspace.transaction() as con:
-        latest = _latest_for_year(con, kaart.year)
-        if latest is not None and latest[1] == digest:
-            return BoundaryImportReport(
-                kaart.file_name, kaart.year, division_year, latest[0], already_imported=True
-            )
         before = regions_without_polygon(con, division_year)
         import_id = next_import_id(con)
         report = BoundaryImportReport(kaart.file_name, kaart.year, division_year, import_id)
