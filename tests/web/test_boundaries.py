@@ -65,6 +65,16 @@ def test_amsterdam_without_any_polygon_gets_no_empty_map(client: TestClient) -> 
     assert len(re.findall(r'data-code="BU0363', page)) == 500  # first table page of 517
 
 
+def test_stapelkaart_without_buurt_polygons_has_a_note_not_an_empty_map(
+    client: TestClient,
+) -> None:
+    page = client.get("/gemeente/GM0590/stapeling").text
+    assert FALLBACK_ID in page and 'id="kaart"' not in page
+    assert "Voor de buurten van Papendrecht zijn geen grenzen beschikbaar" in page
+    dordrecht = client.get("/gemeente/GM0505/stapeling").text
+    assert FALLBACK_ID not in dordrecht and 'id="kaart"' in dordrecht
+
+
 def test_gemeente_with_its_buurt_polygons_has_no_fallback(client: TestClient) -> None:
     page = client.get("/gemeente/GM0505").text
     assert FALLBACK_ID not in page

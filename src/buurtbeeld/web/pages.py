@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.analysis.choropleth import MapRow, map_fallback
+from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE, MapRow, map_fallback
 from buurtbeeld.analysis.stacking import StackRow, stack, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
@@ -259,6 +259,8 @@ def stacking_page(
             "catalog": catalog,
             "without_polygon": _without_polygon(cube, rows),
             "polygon_count": len(cube.polygon_codes([r.code for r in rows], "buurt")),
+            "map_drawable": len(cube.polygon_codes([r.code for r in rows], "buurt"))
+            >= MIN_POLYGON_SHARE * len(rows),
             "bbox": cube.bbox([r.code for r in rows], "buurt"),
         },
     )
