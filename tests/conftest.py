@@ -76,4 +76,5 @@ def wijkbuurtkaart_2023(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared_file("powerbi_buurten_2019_wgs84.gpkg")
     shared_file("tmap_NLD_dist_wijken_2022_rd.gpkg")
     shared_file("tmap_NLD_muni_gemeenten_2022_rd.gpkg")
+    shared_file("gwb_namen_2024.parquet")
     return build_wijkbuurtkaart(SHARED_DATA, tmp_path_factory.mktemp("kaart"))

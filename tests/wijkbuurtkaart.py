@@ -7,6 +7,7 @@ columns ``gemeentecode``/``gemeentenaam``, ``wijkcode``/``wijknaam``, ``buurtcod
 (EPSG:28992); named ``wijkenbuurten_2023_v1.gpkg`` like CBS's download.
 
 What is real and what is fabricated:
+- names: CBS's names of the codes (``gwb_namen_2024``, division 2024, in UTF-8 as CBS writes them);
 - gemeenten: the 2022 gemeente polygons (tmap, RD New), with Brielle, Hellevoetsluis and
   Westvoorne merged into GM1992 Voorne aan Zee as CBS did on 1 January 2023;
 - wijken: the 2022 wijken of Dordrecht and Papendrecht (real codes), and Amsterdam's 2022
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
@@ -50,6 +52,8 @@ def _frame(columns: dict[str, list[object]], geometry: list[object]) -> gpd.GeoD
 def build_wijkbuurtkaart(shared_data: Path, folder: Path, file_name: str = FILE_NAME) -> Path:
     """Write the imitation of CBS's wijk- en buurtkaart 2023 and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
+    cbs_names = pq.read_table(shared_data / "gwb_namen_2024.parquet", columns=["code", "name"])
+    names = dict(zip(cbs_names["code"].to_pylist(), cbs_names["name"].to_pylist(), strict=True))
     path = folder / file_name
     gm = gpd.read_file(shared_data / "tmap_NLD_muni_gemeenten_2022_rd.gpkg").to_crs(RD_NEW)
     voorne = shapely.union_all(gm[gm["code"].isin(VOORNE)].geometry.values)
@@ -57,7 +61,8 @@ def build_wijkbuurtkaart(shared_data: Path, folder: Path, file_name: str = FILE_
     gemeenten = _frame(
         {
             "gemeentecode": [*gm["code"], "GM1992"],
-            "gemeentenaam": [*gm["name"], "Voorne aan Zee"],
+            "gemeentenaam": [names.get(c, n) for c, n in zip(gm["code"], gm["name"], strict=True)]
+            + ["Voorne aan Zee"],
             "water": ["NEE"] * (len(gm) + 1),
             "aantal_inwoners": [SECRET] * (len(gm) + 1),
         },
@@ -71,7 +76,12 @@ def build_wijkbuurtkaart(shared_data: Path, folder: Path, file_name: str = FILE_
     wijken = _frame(
         {
             "wijkcode": [*kept["code"], *new_wk],
-            "wijknaam": [*kept["name"], *ams["name"]],
+            "wijknaam": [
+                names.get(c, n)
+                for c, n in zip(
+                    [*kept["code"], *new_wk], [*kept["name"], *ams["name"]], strict=True
+                )
+            ],
             "gemeentecode": ["GM" + c[2:6] for c in [*kept["code"], *new_wk]],
             "water": ["NEE"] * (len(kept) + len(new_wk)),
         },
@@ -89,7 +99,7 @@ def build_wijkbuurtkaart(shared_data: Path, folder: Path, file_name: str = FILE_
     buurten = _frame(
         {
             "buurtcode": codes,
-            "buurtnaam": [f"Buurt {c[-4:]}" for c in codes],
+            "buurtnaam": [names.get(c, f"Buurt {c[-4:]}") for c in codes],
             "wijkcode": ["WK" + c[2:8] for c in codes],
             "gemeentecode": ["GM" + c[2:6] for c in codes],
             "water": ["NEE"] * (len(codes) - 1) + ["JA"],

@@ -79,6 +79,24 @@ def test_import_stores_the_land_polygons_and_reports_what_changed(
     assert (abs(coords * 1e5 - (coords * 1e5).round()) < 1e-6).all()
 
 
+def test_the_regions_of_the_kaart_year_get_cbs_names_from_the_kaart(
+    empty_workspace: Workspace, wijkbuurtkaart_2023: Path
+) -> None:
+    report = import_boundaries(empty_workspace, wijkbuurtkaart_2023)
+    buurten = pyogrio.read_dataframe(wijkbuurtkaart_2023, layer="buurten")
+    named = dict(zip(buurten["buurtcode"], buurten["buurtnaam"], strict=True))
+    con = empty_workspace.connect(read_only=True)
+    rows = con.execute(
+        "SELECT code, division_year, name FROM region WHERE code IN ('BU0363AA01', 'BU05050101')"
+    ).fetchall()
+    con.close()
+    names = {(code, year): name for code, year, name in rows}
+    assert names[("BU0363AA01", 2023)] == named["BU0363AA01"] != "Buurt BU0363AA01"
+    assert names[("BU05050101", 2023)] == named["BU05050101"]
+    assert names[("BU05050101", 2020)] == "Buurt BU05050101"  # another division keeps its own
+    assert report.renamed["buurt"] >= 479
+
+
 def test_simplified_buurten_stay_a_coverage(
     empty_workspace: Workspace, wijkbuurtkaart_2023: Path
 ) -> None:

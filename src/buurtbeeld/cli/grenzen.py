@@ -66,6 +66,16 @@ def print_boundary_report(report: BoundaryImportReport) -> None:
         + ".",
         highlight=False,
     )
+    renamed = [
+        f"{_number(n)} {PLURAL[level] if n != 1 else level}"
+        for level, n in report.renamed.items()
+        if n
+    ]
+    if renamed:
+        console.print(
+            f"Namen uit de kaart overgenomen voor de indeling {report.year}: {', '.join(renamed)}.",
+            highlight=False,
+        )
     for level, codes in report.still_missing.items():
         if codes:
             shown = ", ".join(codes[:SHOWN_CODES]) + (" …" if len(codes) > SHOWN_CODES else "")

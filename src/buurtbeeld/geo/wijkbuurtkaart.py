@@ -46,6 +46,11 @@ CODE_COLUMNS = {
     RegionLevel.WIJK: ("wijkcode", "wk_code"),
     RegionLevel.BUURT: ("buurtcode", "bu_code"),
 }
+NAME_COLUMNS = {
+    RegionLevel.GEMEENTE: ("gemeentenaam", "gm_naam"),
+    RegionLevel.WIJK: ("wijknaam", "wk_naam"),
+    RegionLevel.BUURT: ("buurtnaam", "bu_naam"),
+}
 WATER_COLUMN = "water"
 FIRST_YEAR = 2003  # the first CBS wijk- en buurtkaart
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -64,6 +69,7 @@ class BoundaryLayer:
     rows: list[GeometryRow]
     water_skipped: int
     empty_skipped: int
+    names: dict[str, str]  # code → name, as CBS spells it in the kaart (when it has names)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def _column(fields: list[str], wanted: tuple[str, ...]) -> str | None:
 
 def _read_layer(
     dataset: str, name: str, level: RegionLevel, layer: str
-) -> tuple[gpd.GeoDataFrame, int, int]:
+) -> tuple[gpd.GeoDataFrame, int, int, dict[str, str]]:
     fields = [str(f) for f in pyogrio.read_info(dataset, layer=layer)["fields"]]
     code_column = _column(fields, CODE_COLUMNS[level])
     if code_column is None:
@@ -172,7 +178,8 @@ def _read_layer(
             hint="Gebruik de wijk- en buurtkaart van CBS met de oorspronkelijke kolomnamen.",
         )
     water_column = _column(fields, (WATER_COLUMN,))
-    columns = [code_column] + ([water_column] if water_column else [])
+    name_column = _column(fields, NAME_COLUMNS[level])
+    columns = [code_column] + [c for c in (water_column, name_column) if c]
     frame = pyogrio.read_dataframe(dataset, layer=layer, columns=columns)
     water = 0
     if water_column:
@@ -195,13 +202,18 @@ def _read_layer(
             code="BB-GEO-016",
             hint=f"Een {level.value}code begint met {prefix}; gebruik het onbewerkte CBS-bestand.",
         )
+    names: dict[str, str] = {}
+    if name_column:
+        for code, text in zip(codes, frame[name_column].astype("string"), strict=True):
+            if isinstance(text, str) and text.strip():
+                names[str(code)] = text.strip()
     crs = _crs(dataset, name, layer, frame)
     geometry = frame.geometry.set_crs(crs, allow_override=True).values
     frame = gpd.GeoDataFrame({"code": codes.to_numpy()}, geometry=geometry)
     # A code in several rows (a region in parts) becomes one (multi)polygon.
     if frame["code"].duplicated().any():
         frame = frame.dissolve(by="code", as_index=False)
-    return frame, water, int(empty.sum())
+    return frame, water, int(empty.sum()), names
 
 
 def _crs(dataset: str, name: str, layer: str, frame: gpd.GeoDataFrame) -> object:
@@ -255,13 +267,13 @@ def _read(path: Path, year: int | None, progress: Callable[[str], None] | None) 
     for level, layer in _layers(dataset, path.name).items():
         if progress:
             progress(f"Grenzen lezen en vereenvoudigen: {level.plural} {year}")
-        frame, water, empty = _read_layer(dataset, path.name, level, layer)
+        frame, water, empty, names = _read_layer(dataset, path.name, level, layer)
         rows: list[GeometryRow] = []
         if len(frame):
             simplified = simplify_for_web(frame, tolerance_m=TOLERANCE_M[level])
             simplified = simplified[~shapely.is_empty(simplified.geometry.values)]
             rows = geometry_rows(simplified)
-        layers.append(BoundaryLayer(level, layer, rows, water, empty))
+        layers.append(BoundaryLayer(level, layer, rows, water, empty, names))
     if not any(layer.rows for layer in layers):
         raise BoundaryFileError(
             f"'{path.name}' bevat geen vlakken (alleen water of lege lagen).",

@@ -43,6 +43,7 @@ class BoundaryImportReport:
     water_skipped: dict[str, int] = field(default_factory=dict)
     newly_covered: dict[str, int] = field(default_factory=dict)
     still_missing: dict[str, list[str]] = field(default_factory=dict)
+    renamed: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The report as JSON (stored with the import batch)."""
@@ -90,6 +91,26 @@ def regions_without_polygon(
     ).fetchall()
     found = {str(level): list(codes) for level, codes in rows}
     return {level: found.get(level, []) for level in LEVELS}
+
+
+def _rename(con: duckdb.DuckDBPyConnection, year: int, names: dict[str, str]) -> int:
+    """Give the regions of the division of the kaart's own year CBS's names from the kaart.
+
+    The kaart of year Y names the regions of division Y (the bundled registry has no buurt
+    names and ASCII wijk names); other divisions keep theirs. Returns how many names changed.
+    """
+    if not names:
+        return 0
+    con.register("kaart_names", pa.table({"code": list(names), "name": list(names.values())}))
+    try:
+        row = con.execute(
+            """UPDATE region SET name = k.name FROM kaart_names k
+               WHERE region.code = k.code AND region.division_year = ? AND region.name <> k.name""",
+            [year],
+        ).fetchone()
+    finally:
+        con.unregister("kaart_names")
+    return int(row[0]) if row else 0
 
 
 def _current_import(
@@ -153,6 +174,7 @@ def import_boundaries(
             insert_boundaries(con, layer.level, kaart.year, layer.rows)
             report.polygons[level] = len(layer.rows)
             report.water_skipped[level] = layer.water_skipped
+            report.renamed[level] = _rename(con, kaart.year, layer.names)
         after = regions_without_polygon(con, division_year)
         report.newly_covered = {lv: len(set(before[lv]) - set(after[lv])) for lv in LEVELS}
         report.still_missing = after
