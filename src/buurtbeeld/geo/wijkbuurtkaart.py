@@ -124,7 +124,7 @@ def _dataset(path: Path) -> str:
                 code="BB-GEO-012",
                 hint="Pak het zip-bestand uit en geef het .gpkg-bestand van de kaart op.",
             )
-        return f"/vsizip/{path}/{members[0]}"
+        return f"/vsizip/{path.resolve()}/{members[0]}"
     with path.open("rb") as handle:
         header = handle.read(72)
     # A GeoPackage is an SQLite file with application id "GPKG" (1.2+) or "GP10"/"GP11".
