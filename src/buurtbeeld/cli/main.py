@@ -69,7 +69,10 @@ def _print_report(report: ImportReport) -> None:
             f"(grenzen van een ander jaar): {shown}"
         )
     if any(report.regions_without_boundary.values()):
-        console.print("Grenzen van het jaar van de cijfers: 'buurtbeeld importeer-grenzen --help'.")
+        console.print(
+            "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
+            "'buurtbeeld importeer-grenzen'."
+        )
 
 
 def _import_all(
