@@ -104,3 +104,14 @@ class InconsistentFiguresError(BuurtbeeldError):
         "De cijfers tellen niet op over regio's of categorieën. Maak de tabel opnieuw met de "
         "brontoolkit; wijzig cijfers nooit met de hand."
     )
+
+
+class BoundaryFileError(BuurtbeeldError, ValueError):
+    """A boundary file (CBS wijk- en buurtkaart) cannot be read or is not what is expected."""
+
+    code = "BB-GEO-010"
+    http_status = 422
+    default_hint = (
+        "Gebruik de GeoPackage van de CBS wijk- en buurtkaart (bijvoorbeeld "
+        "wijkenbuurten_2023_v1.gpkg) zoals CBS hem publiceert."
+    )
