@@ -22,6 +22,13 @@ import pyarrow as pa
 from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
 from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import parent_of
+from buurtbeeld.package_format.model import (
+    MEASURES,
+    TOTAL,
+    PackageContents,
+    PublishedTable,
+    TableDimension,
+)
 from buurtbeeld.protect import (
     AuditInput,
     AuditResult,
@@ -33,67 +40,20 @@ from buurtbeeld.protect import (
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.store.writes import insert_observations, next_import_id
 
-TOTAL = "totaal"
+__all__ = [
+    "TOTAL",
+    "IntakeReport",
+    "PackageContents",
+    "PublishedTable",
+    "TableDimension",
+    "audit_package",
+    "check_published_values",
+    "indicator_for",
+    "intake_package",
+]
+
 PUBLISHED = {"s", "z"}
 HIDDEN = {"u", "x"}
-MEASURES = {"aantal", "som"}
-
-
-@dataclass(frozen=True)
-class TableDimension:
-    """A dimension of a published table (e.g. ``voorziening``)."""
-
-    name: str
-    additive: bool = True
-    """The ``totaal`` category is the sum of the others (each unit in one category)."""
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    """One protected table of one period as delivered.
-
-    A cell is keyed by its region code and its value per dimension (``totaal`` for the total
-    over that dimension). Cells of different tables of the same package with the same period,
-    measure, region and dimension values are the same number (the toolkit counts every table
-    over the same units), so the audit treats them as one cell.
-    """
-
-    name: str
-    title: str
-    period: str
-    dimensions: tuple[TableDimension, ...]
-    keys: tuple[tuple[str, tuple[str, ...]], ...]
-    values: tuple[float | None, ...]
-    statuses: tuple[str, ...]
-    polarity: Polarity = Polarity.NEUTRAL
-    measure: str = "aantal"
-    """``aantal`` (distinct units) or ``som`` (an amount in euros)."""
-    profile: str | None = None
-    """Protection profile of this table; ``None``: the package's profile."""
-    unit: str | None = None
-    """What is counted (``personen``, ``huishoudens``); ``None``: the package's unit."""
-    amount_column: str | None = None
-
-    def label(self, combo: tuple[str, ...]) -> str:
-        """The category label of a cell: its non-total dimension values, or ``totaal``."""
-        parts = [v for v in combo if v != TOTAL]
-        return ", ".join(parts) if parts else TOTAL
-
-
-@dataclass(frozen=True)
-class PackageContents:
-    """What a verified package holds (checksums already checked by the reader)."""
-
-    file_name: str
-    sha256: str
-    source: str
-    dataset: str
-    unit: str
-    period: str
-    """The package's period label (``2024`` or ``2024-K1/2024-K4``); tables carry their own."""
-    division_year: int
-    profile: str
-    tables: tuple[PublishedTable, ...]
 
 
 @dataclass
@@ -336,7 +296,7 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
         name=label,
         definition=definition,
         unit="euro" if table.measure == "som" else "aantal",
-        polarity=table.polarity,
+        polarity=Polarity(table.polarity),
         theme="ketenpartners",
         source=SourceRef(dataset="pakket", column=table.name, package_source=contents.source),
         source_label=f"{contents.source} (beveiligd pakket)",

@@ -14,11 +14,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from buurtbeeld.catalog.models import Polarity
-from buurtbeeld.package_format import Package, PackageTable, refuse
+from buurtbeeld.package_format import (
+    TOTAL,
+    Package,
+    PackageContents,
+    PackageTable,
+    PublishedTable,
+    TableDimension,
+    refuse,
+)
 from buurtbeeld.package_format import read_package as read_verified
 from buurtbeeld.protect import get_profile
-from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable, TableDimension
 
 
 def read_package(path: Path) -> PackageContents:
@@ -105,7 +111,7 @@ def _tables(package: Package, table: PackageTable) -> list[PublishedTable]:
                 keys=tuple((codes[i], combos[i]) for i in rows),
                 values=tuple(values[i] for i in rows),
                 statuses=tuple(statuses[i] for i in rows),
-                polarity=Polarity(meta.get("richting") or Polarity.NEUTRAL.value),
+                polarity=str(meta.get("richting") or "neutraal"),
                 measure=measure,
                 profile=str(meta["profiel"]) if meta.get("profiel") else None,
                 unit=str(meta.get("eenheid") or package.manifest.get("eenheid", "personen")),

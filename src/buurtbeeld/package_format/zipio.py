@@ -1,4 +1,4 @@
-"""The package contract between a partner's source toolkit and the platform.
+"""Zip layout of the package contract: writing and verified reading.
 
 Format ``buurtbeeld-pakket`` (docs/pakketformaat.md): one zip per delivery with
 ``manifest.json``, one ``<tabel>.parquet`` per table (``periode``, ``regiocode``, ``niveau``,
