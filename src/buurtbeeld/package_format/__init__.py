@@ -1,11 +1,14 @@
 """The package contract between a partner's source toolkit and the platform.
 
 - :mod:`.model`: the published-table model (:class:`PublishedTable`, :class:`PackageContents`)
-- :mod:`.zipio`: the zip layout, writing and verified reading
+- :mod:`.manifest`: the manifest schema (every field validated)
+- :mod:`.signing`: Ed25519 keys and the signature of the manifest
+- :mod:`.zipio`: the zip layout, writing and verified (bounded) reading
 
 Written by ``source``, read by ``store``; see docs/pakketformaat.md.
 """
 
+from buurtbeeld.package_format.manifest import Manifest, is_plain_text, validate_manifest
 from buurtbeeld.package_format.model import (
     MEASURES,
     TOTAL,
@@ -13,16 +16,27 @@ from buurtbeeld.package_format.model import (
     PublishedTable,
     TableDimension,
 )
+from buurtbeeld.package_format.signing import (
+    SIGNATURE,
+    PublicKey,
+    SigningKey,
+    create_key_pair,
+    load_signing_key,
+    parse_public_key,
+)
 from buurtbeeld.package_format.zipio import (
     FORMAT,
     LATEST_VERSION,
+    LIMITS,
     MANIFEST,
     REPORT,
     REQUIRED_COLUMNS,
+    SIGNED_VERSION,
     VERSION,
     VERSIONS,
     Package,
     PackageTable,
+    ZipLimits,
     read_package,
     refuse,
     write_package,
@@ -31,19 +45,31 @@ from buurtbeeld.package_format.zipio import (
 __all__ = [
     "FORMAT",
     "LATEST_VERSION",
+    "LIMITS",
     "MANIFEST",
     "MEASURES",
     "REPORT",
     "REQUIRED_COLUMNS",
+    "SIGNATURE",
+    "SIGNED_VERSION",
     "TOTAL",
     "VERSION",
     "VERSIONS",
+    "Manifest",
     "Package",
     "PackageContents",
     "PackageTable",
+    "PublicKey",
     "PublishedTable",
+    "SigningKey",
     "TableDimension",
+    "ZipLimits",
+    "create_key_pair",
+    "is_plain_text",
+    "load_signing_key",
+    "parse_public_key",
     "read_package",
     "refuse",
+    "validate_manifest",
     "write_package",
 ]

@@ -71,3 +71,5 @@ class PackageContents:
     division_year: int
     profile: str
     tables: tuple[PublishedTable, ...]
+    signed_by: str | None = None
+    """Fingerprint of the registered partner key that signed the package."""
