@@ -27,3 +27,13 @@ def register(workspace: Workspace, key: SigningKey, name: str = "partner") -> No
     path = workspace.root.parent / f"{name}.pub"
     path.write_text(key.public.line(), encoding="utf-8")
     register_partner(workspace, name, path)
+
+
+def toolkit_keys(spec: Path) -> dict[str, PublicKey]:
+    """The public key the source toolkit made for this spec's source, as the platform trusts it."""
+    from buurtbeeld.package_format import parse_public_key
+    from buurtbeeld.source.keys import key_files
+    from buurtbeeld.source.spec import load_spec
+
+    key = parse_public_key(key_files(load_spec(spec)).public.read_text(encoding="utf-8"))
+    return {key.fingerprint: key}
