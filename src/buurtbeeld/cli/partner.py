@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.partners import list_partners, register_partner, remove_partner
@@ -62,10 +61,12 @@ def list_command(werkmap: WerkmapOpt = Path("werkmap")) -> None:
     if not partners:
         console.print("Er zijn nog geen partners geregistreerd.")
         return
-    table = Table("partner", "bron", "vingerafdruk", "geregistreerd")
-    for p in partners:
-        table.add_row(p.naam, p.bron, p.vingerafdruk, p.geregistreerd)
-    console.print(table)
+    for p in partners:  # one line per key, never wrapped (easy to compare with the partner)
+        console.print(
+            f"{p.naam}: bron '{p.bron}', vingerafdruk {p.vingerafdruk}, geregistreerd {p.geregistreerd}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @partner_app.command("verwijder")
