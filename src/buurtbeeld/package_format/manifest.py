@@ -30,6 +30,7 @@ GemeenteCode = Annotated[str, Field(pattern=r"^GM\d{4}$")]
 Count = Annotated[int, Field(ge=0)]
 Polarity = Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"]
 
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _PLAIN = re.compile(r"^[\w][\w .,'()&/:+-]*$")
 
 
@@ -143,7 +144,8 @@ def validate_manifest(data: Any) -> Manifest:
         first = err.errors()[0]
         # name the field, never echo what the package put there (a dict key is content)
         where = ".".join(
-            str(p) if isinstance(p, int) or p in _FIELDS else "…" for p in first["loc"]
+            str(p) if isinstance(p, int) or p in _FIELDS or _FIELD_NAME.match(p) else "…"
+            for p in first["loc"]
         )
         where = where or "manifest"
         why = _WHY.get(first["type"], "ongeldige waarde")
@@ -152,4 +154,4 @@ def validate_manifest(data: Any) -> Manifest:
             code="BB-PKG-025",
             hint="Namen bestaan uit kleine letters, cijfers en _, perioden zijn als 2024, 2024-K1 of "
             "2024-03, en vrije tekst bevat geen opmaak of formules. Maak het pakket opnieuw met de brontoolkit.",
-        ) from err
+        ) from None  # the validation error quotes the input: keep it out of tracebacks

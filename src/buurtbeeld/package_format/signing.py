@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from buurtbeeld.errors import SignatureError
+from buurtbeeld.package_format.manifest import is_plain_text
 
 SIGNATURE = "handtekening.json"
 ALGORITHM = "ed25519"
@@ -82,7 +83,7 @@ def parse_public_key(text: str) -> PublicKey:
     """
     parts = text.strip().split(" ", 2)
     try:
-        if len(parts) != 3 or parts[0] != PUBLIC_PREFIX or not parts[2].strip():
+        if len(parts) != 3 or parts[0] != PUBLIC_PREFIX or not is_plain_text(parts[2].strip()):
             raise ValueError("layout")
         raw = base64.b64decode(parts[1], validate=True)
         Ed25519PublicKey.from_public_bytes(raw)
@@ -103,6 +104,12 @@ def create_key_pair(private_path: Path, public_path: Path, source: str) -> Signi
     SignatureError
         ``BB-SIG-001`` when the private key file already exists (it is never overwritten).
     """
+    if not is_plain_text(source):
+        raise SignatureError(
+            "De bronnaam is geen platte tekst (geen opmaak of formules).",
+            code="BB-SIG-003",
+            hint="Geef de bron in de specificatie een naam van letters, cijfers en spaties.",
+        )
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,

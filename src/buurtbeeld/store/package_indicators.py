@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from buurtbeeld.catalog.load import builtin_catalog
+from buurtbeeld.catalog.load import Catalog, builtin_catalog
 from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
 from buurtbeeld.errors import CatalogError, ImportFileError
 from buurtbeeld.package_format.model import TOTAL, PackageContents, PublishedTable
@@ -64,14 +64,16 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
     )
 
 
-def check_indicator_ids(contents: PackageContents, existing: dict[str, Indicator]) -> None:
+def check_indicator_ids(
+    contents: PackageContents, existing: dict[str, Indicator], catalog: Catalog | None = None
+) -> None:
     """Refuse a package whose indicators would collide, before anything is written.
 
     Two tables or categories of the package must not become one indicator (``BB-PKG-006``);
     no indicator may take a catalogue id (``BB-PKG-026``) or an id another source's package
     defined (``BB-PKG-027``); and the catalogue the web app builds at start must still load,
     so ``serve`` can never be broken by an accepted package. ``existing``: the workspace's
-    package indicators by id.
+    package indicators by id; ``catalog``: the built-in catalogue unless given.
     """
     seen: dict[str, tuple[str, str]] = {}
     new: dict[str, Indicator] = {}
@@ -89,7 +91,7 @@ def check_indicator_ids(contents: PackageContents, existing: dict[str, Indicator
                     "leestekens verschillen, en maak het pakket opnieuw.",
                 )
             new[ident] = indicator
-    builtin = builtin_catalog()
+    builtin = catalog or builtin_catalog()
     clash = sorted(set(new) & {i.id for i in builtin.indicators})
     if clash:
         raise ImportFileError(
@@ -108,7 +110,8 @@ def check_indicator_ids(contents: PackageContents, existing: dict[str, Indicator
                 "een onderscheidende bronnaam in de specificatie gebruiken.",
             )
     try:
-        builtin.extended(list({**existing, **new}.values()))
+        # what serve does at start, for the new indicators (an earlier clash is not this package's)
+        builtin.extended(list(new.values()))
     except CatalogError as err:
         raise ImportFileError(
             f"Pakket geweigerd: met dit pakket zou de catalogus van de werkmap niet meer laden ({err.message})",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from buurtbeeld.errors import ImportFileError
+from buurtbeeld.errors import BuurtbeeldError, ImportFileError
 from buurtbeeld.package_format import (
     TOTAL,
     Package,
@@ -67,6 +67,8 @@ def read_package(path: Path, trusted: Mapping[str, PublicKey]) -> PackageContent
             tables=tuple(tables),
             signed_by=package.signer.fingerprint if package.signer else None,
         )
+    except BuurtbeeldError:
+        raise  # already coded (BB-PKG-005, BB-PKG-025, …): never re-labelled as BB-PKG-002
     except (KeyError, TypeError, ValueError) as err:
         raise refuse(
             f"manifest.json mist of bevat een ongeldig veld ({err}).", "BB-PKG-002"
