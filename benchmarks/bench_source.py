@@ -457,10 +457,10 @@ def run_pandas_checked(folder: Path) -> dict[str, object]:
 def run_intake(folder: Path) -> dict[str, object]:
     """The platform's audit of the packages the toolkit variant wrote (no true values)."""
     from buurtbeeld.geo.registry import bundled_regions
-    from buurtbeeld.store.intake import audit_package
     from buurtbeeld.package_format import parse_public_key
     from buurtbeeld.source.keys import key_files
     from buurtbeeld.source.spec import load_spec
+    from buurtbeeld.store.intake import audit_package
     from buurtbeeld.store.package_reader import read_package
 
     out: dict[str, object] = {}
