@@ -16,7 +16,7 @@ from buurtbeeld.errors import BuurtbeeldError, SignatureError
 from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
-from buurtbeeld.store.partners import register_partner, trusted_keys
+from buurtbeeld.store.partners import list_partners, register_partner, trusted_keys
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
 
 app = typer.Typer(
@@ -140,6 +140,7 @@ def import_package_command(
     try:
         workspace = open_workspace(werkmap)
         trusted = trusted_keys(workspace)
+        names = {p.vingerafdruk: p.naam for p in list_partners(workspace)}
         for path in pakketten:
             with console.status(f"Pakket controleren: {path.name}") as status:
                 report = intake_package(
@@ -153,7 +154,8 @@ def import_package_command(
             console.print(
                 f"[green]Pakket geaccepteerd[/]: {path.name} — {len(report.indicators)} indicatoren, "
                 f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
-                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
+                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd; "
+                f"ondertekend door partner '{names.get(report.signed_by or '', '?')}'."
             )
     except BuurtbeeldError as err:
         _fail(err)

@@ -69,6 +69,8 @@ class IntakeReport:
     published: int = 0
     hidden: int = 0
     audited_hidden_cells: int = 0
+    signed_by: str | None = None
+    """Fingerprint of the registered partner key that signed the package (lineage)."""
 
     def to_json(self) -> str:
         """JSON for the import log."""
@@ -287,7 +289,7 @@ def intake_package(
         Region codes unknown in the package's division (``BB-GEO-003``).
     """
     say = progress or (lambda _m: None)
-    report = IntakeReport(file_name=contents.file_name)
+    report = IntakeReport(file_name=contents.file_name, signed_by=contents.signed_by)
     say("Waarden controleren")
     check_published_values(contents)
     con = workspace.connect(read_only=True)
