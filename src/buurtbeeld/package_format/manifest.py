@@ -19,7 +19,7 @@ from buurtbeeld.errors import ImportFileError
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
-PlainText = Annotated[str, Field(pattern=r"^[\w][\w .,'()&/:+-]*$", min_length=1, max_length=120)]
+PlainText = Annotated[str, Field(pattern=r"^[\w][\w .,'()&/:+-]*$", min_length=1, max_length=200)]
 """Letters (any script), digits, space and a few punctuation marks; no markup, no formula."""
 PERIOD = r"\d{4}(-(K[1-4]|0[1-9]|1[0-2]))?"
 Period = Annotated[str, Field(pattern=rf"^{PERIOD}$")]
@@ -34,7 +34,7 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _PLAIN = re.compile(r"^[\w][\w .,'()&/:+-]*$")
 
 
-def is_plain_text(text: str, max_length: int = 120) -> bool:
+def is_plain_text(text: str, max_length: int = 200) -> bool:
     """Whether ``text`` is plain text as the schema allows it (no markup, no formula)."""
     return 0 < len(text) <= max_length and bool(_PLAIN.match(text))
 
