@@ -257,8 +257,11 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 def _open_members(path: Path, limits: ZipLimits) -> tuple[dict[str, bytes], str]:
     """Every member's bytes (bounded) and the SHA-256 of the whole file."""
     if path.is_dir() or not path.exists():
+        what = "is een map, geen pakketbestand" if path.is_dir() else "bestaat niet"
         raise ImportFileError(
-            f"Bestand '{path.name}' bestaat niet.", code="BB-IMP-002", hint="Controleer het pad."
+            f"Bestand '{path.name}' {what}.",
+            code="BB-IMP-002",
+            hint="Geef het pad van het .zip-bestand.",
         )
     if path.stat().st_size > limits.max_file_bytes:
         raise _too_big(f"'{path.name}' is groter dan {limits.max_file_bytes // _MB} MB.")
