@@ -3,11 +3,13 @@
 - :mod:`.model`: the published-table model (:class:`PublishedTable`, :class:`PackageContents`)
 - :mod:`.manifest`: the manifest schema (every field validated)
 - :mod:`.signing`: Ed25519 keys and the signature of the manifest
-- :mod:`.zipio`: the zip layout, writing and verified (bounded) reading
+- :mod:`.bounded`: opening a zip within limits (bombs, traversal)
+- :mod:`.zipio`: the zip layout, writing and verified reading
 
 Written by ``source``, read by ``store``; see docs/pakketformaat.md.
 """
 
+from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, refuse
 from buurtbeeld.package_format.manifest import Manifest, is_plain_text, validate_manifest
 from buurtbeeld.package_format.model import (
     MEASURES,
@@ -27,7 +29,6 @@ from buurtbeeld.package_format.signing import (
 from buurtbeeld.package_format.zipio import (
     FORMAT,
     LATEST_VERSION,
-    LIMITS,
     MANIFEST,
     REPORT,
     REQUIRED_COLUMNS,
@@ -36,9 +37,7 @@ from buurtbeeld.package_format.zipio import (
     VERSIONS,
     Package,
     PackageTable,
-    ZipLimits,
     read_package,
-    refuse,
     write_package,
 )
 
