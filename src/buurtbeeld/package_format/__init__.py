@@ -12,7 +12,10 @@ Written by ``source``, read by ``store``; see docs/pakketformaat.md.
 from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, refuse
 from buurtbeeld.package_format.manifest import Manifest, is_plain_text, validate_manifest
 from buurtbeeld.package_format.model import (
+    HIDDEN_STATUS,
+    LETTER_STATUSES,
     MEASURES,
+    PUBLISHED_STATUSES,
     TOTAL,
     PackageContents,
     PublishedTable,
@@ -28,6 +31,7 @@ from buurtbeeld.package_format.signing import (
 )
 from buurtbeeld.package_format.zipio import (
     FORMAT,
+    HIDDEN_STATUS_VERSION,
     LATEST_VERSION,
     MANIFEST,
     REPORT,
@@ -43,10 +47,14 @@ from buurtbeeld.package_format.zipio import (
 
 __all__ = [
     "FORMAT",
+    "HIDDEN_STATUS",
+    "HIDDEN_STATUS_VERSION",
     "LATEST_VERSION",
+    "LETTER_STATUSES",
     "LIMITS",
     "MANIFEST",
     "MEASURES",
+    "PUBLISHED_STATUSES",
     "REPORT",
     "REQUIRED_COLUMNS",
     "SIGNATURE",

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 TOTAL = "totaal"
 """The category of a cell that is the total over a dimension."""
+# The 'status' column. Published: 's' (or 'z', forced published). Hidden: from format version 3
+# one status 'v' for every hidden cell, so a package never tells a small count (primary) from a
+# secondary; versions 1 and 2 wrote sdcTable's 'u' (primary) and 'x' (secondary), which the
+# platform reads as known to the attacker (docs/pakketformaat.md). Same values as the seam work.
+PUBLISHED_STATUSES = ("s", "z")
+HIDDEN_STATUS = "v"
+LETTER_STATUSES = {"u": "primary", "x": "secondary"}
 MEASURES = ("aantal", "som")
 """``aantal``: distinct units; ``som``: an amount in euros."""
 

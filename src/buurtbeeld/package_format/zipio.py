@@ -50,6 +50,8 @@ from buurtbeeld.package_format.signing import (
 FORMAT = "buurtbeeld-pakket"
 VERSION = 1
 SIGNED_VERSION = 3
+HIDDEN_STATUS_VERSION = 3
+"""From this version every hidden cell has status ``HIDDEN_STATUS`` (one hidden status)."""
 LATEST_VERSION = 3
 VERSIONS = (1, 2, 3)
 MANIFEST = "manifest.json"
