@@ -98,3 +98,14 @@ class SignatureError(BuurtbeeldError, ValueError):
     default_hint = (
         "Vraag de partner het pakket opnieuw te maken en te ondertekenen met de brontoolkit."
     )
+
+
+class BoundaryFileError(BuurtbeeldError, ValueError):
+    """A boundary file (CBS wijk- en buurtkaart) cannot be read or is not what is expected."""
+
+    code = "BB-GEO-010"
+    http_status = 422
+    default_hint = (
+        "Gebruik de GeoPackage van de CBS wijk- en buurtkaart (bijvoorbeeld "
+        "wijkenbuurten_2023_v1.gpkg) zoals CBS hem publiceert."
+    )
