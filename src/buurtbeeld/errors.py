@@ -106,6 +106,16 @@ class InconsistentFiguresError(BuurtbeeldError):
     )
 
 
+class SignatureError(BuurtbeeldError, ValueError):
+    """A package signature or a partner key is missing, unknown or wrong."""
+
+    code = "BB-SIG-001"
+    http_status = 422
+    default_hint = (
+        "Vraag de partner het pakket opnieuw te maken en te ondertekenen met de brontoolkit."
+    )
+
+
 class BoundaryFileError(BuurtbeeldError, ValueError):
     """A boundary file (CBS wijk- en buurtkaart) cannot be read or is not what is expected."""
 

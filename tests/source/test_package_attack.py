@@ -25,9 +25,10 @@ from scipy.optimize import linprog
 
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.registry import bundled_regions
-from buurtbeeld.package_format import HIDDEN_STATUS, read_package
+from buurtbeeld.package_format import HIDDEN_STATUS, parse_public_key, read_package
 from buurtbeeld.protect import get_profile
 from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.keys import key_files
 from buurtbeeld.source.package import write_delivery
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.spec import parse_spec
@@ -266,7 +267,8 @@ def test_an_independent_attacker_learns_nothing_from_a_package(
         if rule.hidden_min <= value <= rule.hidden_max:
             assert low < rule.hidden_min or up > rule.hidden_max, f"{cell} pinned as small"
     # the platform accepts what the toolkit sends (nothing legitimate is refused)
-    contents = platform_read(path)
+    key = parse_public_key(key_files(delivery.aggregation.spec).public.read_text("utf-8"))
+    contents = platform_read(path, {key.fingerprint: key})
     assert {s for t in contents.tables for s in t.statuses} <= {"s", "z", HIDDEN_STATUS}
     assert audit_package(contents, _regions()) >= len(found)
     # the same package with the letters of formats 1 and 2: where the attacker narrows a

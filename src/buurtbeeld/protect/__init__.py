@@ -18,11 +18,17 @@ from buurtbeeld.protect.published import (
     TableRelations,
     producible,
     published_interval,
-    smallest_published,
     table_relations,
 )
 from buurtbeeld.protect.report import DisclosureReport, HiddenCell
-from buurtbeeld.protect.rounding import cell_uniform, random_round, ratio, rounding_interval
+from buurtbeeld.protect.rounding import (
+    cell_uniform,
+    is_producible_count,
+    random_round,
+    ratio,
+    rounding_interval,
+    smallest_published,
+)
 from buurtbeeld.protect.rules import (
     PROFILES,
     FrequencyRule,
@@ -89,6 +95,7 @@ __all__ = [
     "cell_uniform",
     "cells_above",
     "get_profile",
+    "is_producible_count",
     "link_tables",
     "producible",
     "protect_table",

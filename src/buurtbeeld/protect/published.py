@@ -18,11 +18,11 @@ Pure: no I/O. The wire letters themselves belong to the package contract
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from buurtbeeld.protect.rounding import is_producible_count
 from buurtbeeld.protect.rules import Profile
 
 TOTAL = "totaal"
@@ -121,27 +121,16 @@ def table_relations(
     return out
 
 
-def smallest_published(profile: Profile) -> int:
-    """The smallest non-zero count a profile publishes (rounding raises counts above the
-    hidden range to at least this; 10 under ``cbs-zorg`` and ``drempel-10``)."""
-    rule, base = profile.frequency, profile.rounding_base or 1
-    if rule is None:
-        return base
-    return math.ceil((rule.hidden_max + 1) / base) * base
-
-
 def producible(value: float, profile: Profile) -> bool:
     """Whether a profile can publish this count at all (multiple of the base, never from the
     hidden range: a published 5 under ``cbs-zorg`` can only be a re-published small count)."""
-    base = profile.rounding_base or 1
-    if value < 0 or value % base:
-        return False
     rule = profile.frequency
-    if rule is None:
-        return True
-    if value == 0:
-        return rule.hidden_min > 0
-    return value >= smallest_published(profile)
+    return is_producible_count(
+        value,
+        base=profile.rounding_base or 1,
+        hidden_min=rule.hidden_min if rule else None,
+        hidden_max=rule.hidden_max if rule else None,
+    )
 
 
 def published_interval(value: float, profile: Profile | None) -> tuple[float, float]:

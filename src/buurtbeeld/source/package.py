@@ -1,9 +1,10 @@
 """The package of a delivery: manifest fields, the partner's rounding seed, the written zip.
 
-The format itself (zip layout, checksums, reading) is the shared contract in
-:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery.
-Every package is ``versie: 3``: it marks every hidden cell with the one hidden status, so no
-package tells a small count (primary) from a secondary.
+The format itself (zip layout, checksums, signature, reading) is the shared contract in
+:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery;
+every package is written as format version 3, signed with the source's key
+(:mod:`buurtbeeld.source.keys`). Every hidden cell carries the one hidden status, so no package tells
+a small count (primary) from a secondary.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import Any
 from buurtbeeld import __version__
 from buurtbeeld.package_format import (
     FORMAT,
-    HIDDEN_STATUS_VERSION,
+    SIGNED_VERSION,
     Package,
     PackageTable,
+    SigningKey,
     read_package,
     write_package,
 )
 from buurtbeeld.source.aggregate import Aggregation
+from buurtbeeld.source.keys import signing_key
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.report import delivery_report
 from buurtbeeld.source.spec import DeliverySpec
@@ -70,11 +73,6 @@ def rounding_seed(spec: DeliverySpec) -> str:
     return hmac.new(secret.encode("ascii"), message, hashlib.sha256).hexdigest()
 
 
-def _version(delivery: ProtectedDelivery) -> int:
-    # the one hidden status needs version 3 (versions 1 and 2 told primaries from secondaries)
-    return HIDDEN_STATUS_VERSION
-
-
 def _one_reason(by_reason: dict[str, int]) -> dict[str, int]:
     """Hidden cells as one count: the split into primary and secondary would tell, e.g. for a
     table with only primaries, that every hidden cell is a small count (docs/protect.md)."""
@@ -115,7 +113,7 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
         )
     return {
         "formaat": FORMAT,
-        "versie": _version(delivery),
+        "versie": SIGNED_VERSION,
         "bron": spec.bron,
         "dataset": spec.dataset,
         "eenheid": spec.eenheid,
@@ -139,12 +137,20 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
     }
 
 
-def write_delivery(delivery: ProtectedDelivery, target: Path) -> Path:
-    """Write a protected delivery as a package with its report."""
+def write_delivery(
+    delivery: ProtectedDelivery, target: Path, key: SigningKey | None = None
+) -> Path:
+    """Write a protected delivery as a signed package with its report.
+
+    ``key``: default the source's key (:func:`buurtbeeld.source.keys.signing_key`, created on
+    first use).
+    """
     manifest = manifest_for(delivery)
     report = delivery_report(delivery, manifest)
+    if key is None:
+        key, _ = signing_key(delivery.aggregation.spec)
     return write_package(
-        target, manifest, {o.name: o.data for o in delivery.outputs}, report=report
+        target, manifest, {o.name: o.data for o in delivery.outputs}, report=report, key=key
     )
 
 

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.package_format import HIDDEN_STATUS, LETTER_STATUSES, PUBLISHED_STATUSES
+from buurtbeeld.package_format.model import (
+    HIDDEN_STATUS,
+    LETTER_STATUSES,
+    MEASURES,
+    PUBLISHED_STATUSES,
+    PackageContents,
+    PublishedTable,
+)
 from buurtbeeld.protect import (
     Dimension,
     Issue,
@@ -28,12 +34,8 @@ from buurtbeeld.protect import (
     verify,
 )
 
-if TYPE_CHECKING:  # the intake imports this module
-    from buurtbeeld.store.intake import PackageContents, PublishedTable
-
-MEASURES = {"aantal", "som"}
 HIDDEN_STATUSES = {HIDDEN_STATUS, *LETTER_STATUSES}
-IndicatorFor = Callable[["PackageContents", "PublishedTable", str], str]
+IndicatorFor = Callable[[PackageContents, PublishedTable, str], str]
 """The cube indicator id of a table's category label (``intake.indicator_for(...).id``)."""
 
 
@@ -183,11 +185,12 @@ def _refusal(contents: PackageContents, issue: Issue) -> DisclosureError:
     where = f"tabel '{names}' (periode {issue.period})"
     if issue.kind == "value":
         profile = _profile(contents, next(t for t in contents.tables if t.name == names))
+        rule = profile.frequency
         return refuse(
             f"{where} publiceert in {issue.n_cells} cellen ({cells}) een aantal dat volgens "
             f"profiel '{profile.name}' verborgen moet zijn of niet door afronding kan ontstaan "
             f"(veelvouden van {profile.rounding_base or 1}, kleinste gepubliceerde waarde "
-            f"{smallest_published(profile)}).",
+            f"{smallest_published(profile.rounding_base or 1, rule.hidden_max if rule else None)}).",
             "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
         )
     if issue.earlier:
