@@ -187,8 +187,8 @@ def _refusal(contents: PackageContents, issue: Issue) -> DisclosureError:
         profile = _profile(contents, next(t for t in contents.tables if t.name == names))
         rule = profile.frequency
         return refuse(
-            f"{where} publiceert in {issue.n_cells} cellen ({cells}) een aantal dat volgens "
-            f"profiel '{profile.name}' verborgen moet zijn of niet door afronding kan ontstaan "
+            f"{where} publiceert in {issue.n_cells} cellen ({cells}) een aantal dat profiel "
+            f"'{profile.name}' niet kan opleveren: kleine aantallen worden verborgen "
             f"(veelvouden van {profile.rounding_base or 1}, kleinste gepubliceerde waarde "
             f"{smallest_published(profile.rounding_base or 1, rule.hidden_max if rule else None)}).",
             "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
