@@ -77,6 +77,7 @@ def make_delivery(
     ]
     (folder / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec = parse_spec(SPEC.format(profiel=profile, multi=str(multi).lower()), base=folder)
+    spec.zaadbestand = folder / ".buurtbeeld-zaad"  # the signing key beside it, not in the cwd
     delivery = protect_delivery(aggregate(spec), seed="aanval")
     return delivery, write_delivery(delivery, folder / "p.zip")
 
