@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -143,3 +144,20 @@ def test_only_packages_from_the_ledger_can_be_marked(
     assert info.value.code == "BB-BRON-001"
     result = CliRunner().invoke(app, ["bron", "verzonden", str(a), str(tmp_path / "weg.zip")])
     assert result.exit_code == 2 and "BB-BRON-001" in result.output
+
+
+@pytest.mark.parametrize("register", ["wmo", "schuldsignalen"])
+def test_an_unchanged_delivery_remade_after_sending_is_byte_identical(
+    delivery: Path, tmp_path: Path, register: str
+) -> None:
+    """Several linked tables (wmo) and an amount table (schuldsignalen): the ledger of the sent
+    package takes part in the re-make, and must change nothing in what is written."""
+    spec = delivery / f"{register}.yaml"
+    first = make_package(load_spec(spec), tmp_path / "eerst.zip").path
+    mark_sent(load_spec(spec), first)
+    again = make_package(load_spec(spec), tmp_path / "opnieuw.zip")
+    assert len(again.earlier) == 1
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(again.path) as b:
+        differing = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differing == []
+    assert again.path.read_bytes() == first.read_bytes()

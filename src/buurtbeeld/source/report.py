@@ -93,12 +93,19 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
             " verborgen als het aantal bijdragende huishoudens zelf verborgen zou zijn."
             " Bedragen worden niet afgerond."
         )
+    # what the package holds, not how the audit got there: the number of LPs and of audited
+    # cells depends on the ledger and on how the system was split, and a re-made delivery must
+    # give the same bytes
     for name, run in delivery.runs.items():
         r = run.report
         lines.append(
-            f"- Aanvalscontrole {name}: {'geslaagd' if r.audit_passed else 'NIET geslaagd'}, "
-            f"{r.n_audited} verborgen cellen gecontroleerd met {r.n_lps} LP's."
+            f"- Aanvalscontrole {name}: {'geslaagd' if r.audit_passed else 'NIET geslaagd'}; "
+            f"alle {r.n_primary + r.n_secondary} verborgen cellen van dit pakket gecontroleerd."
         )
+    lines.append(
+        "- Wat eerder verzonden pakketten van deze dataset publiceerden (het logboek), is in de"
+        " onderdrukking en de aanvalscontrole meegenomen."
+    )
     lines += ["", "## Wat is verborgen en waarom", ""]
     for key, text in REASON_TEXT.items():
         lines.append(f"- **{key}** — {text}.")
