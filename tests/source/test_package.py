@@ -279,3 +279,23 @@ def test_no_member_reveals_a_hidden_value(
                                 if v is not None
                             ]
                             assert stats.min in published and stats.max in published
+
+
+def test_report_states_the_smallest_value_the_package_publishes(
+    packages: dict[str, Path],
+) -> None:
+    """cbs-zorg hides 0..7 and rounds to fives, raising 8 and 9 to 10: the report must say 10,
+    the smallest positive count any of the packages actually publishes."""
+    for path in packages.values():
+        package = read_package(path)
+        found = re.search(r"kleinste gepubliceerde\s+waarde boven nul is (\d+)", package.report)
+        assert found, package.report
+        stated = int(found.group(1))
+        published = [
+            v
+            for table in package.tables.values()
+            if table.meta["maat"] == "aantal"
+            for v in table.data["waarde"].to_pylist()
+            if v
+        ]
+        assert stated == min(published)

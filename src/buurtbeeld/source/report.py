@@ -7,6 +7,7 @@ rows and names of tables, levels and reasons — never a hidden value and never 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,18 @@ REASON_TEXT = {
     "secundair": "secundair: verborgen zodat een primair verborgen cel niet via totalen of andere tabellen terug te rekenen of nauw in te sluiten is",
 }
 LEVELS = ("land", "gemeente", "wijk", "buurt")
+
+
+def smallest_published(base: int, hidden_max: int | None) -> int:
+    """The smallest non-zero count the rounding publishes: the first multiple of ``base`` above
+    the hidden range (``protect_table`` raises 8 and 9 to 10 under ``cbs-zorg``).
+
+    Helper "trust" adds the same pure function to :mod:`buurtbeeld.protect.rounding`; switch to
+    it when that is merged.
+    """
+    if hidden_max is None:
+        return base
+    return math.ceil((hidden_max + 1) / base) * base
 
 
 def _profile_text(name: str) -> str:
@@ -83,7 +96,7 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         lines.append(
             f"- Gepubliceerde aantallen zijn willekeurig afgerond op veelvouden van {base}, met een"
             " geheim zaad dat op uw machine blijft (`.buurtbeeld-zaad`); de kleinste gepubliceerde"
-            f" waarde boven nul is {rule.hidden_max + 1 if rule else base}."
+            f" waarde boven nul is {smallest_published(base, rule.hidden_max if rule else None)}."
             if rule
             else f"- Gepubliceerde aantallen zijn afgerond op veelvouden van {base}."
         )
