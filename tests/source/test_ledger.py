@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import gzip
 import hashlib
@@ -161,3 +162,58 @@ def test_an_unchanged_delivery_remade_after_sending_is_byte_identical(
         differing = [n for n in a.namelist() if a.read(n) != b.read(n)]
     assert differing == []
     assert again.path.read_bytes() == first.read_bytes()
+
+
+def _clients_living_in(folder: Path, buurt: str) -> list[str]:
+    """Client numbers of the Wmo export with a record in this buurt (via the postcode table)."""
+    lookup = {}
+    with (folder / "postcode_buurt.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            lookup[row["postcode"].replace(" ", "").upper()] = row["buurtcode"]
+    with (folder / "wmo_export.csv").open(encoding="cp1252") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    found = [
+        r["clientnr"] for r in rows if lookup.get(r["postcode"].replace(" ", "").upper()) == buurt
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _without_client(folder: Path, client: str) -> None:
+    export = folder / "wmo_export.csv"
+    lines = export.read_bytes().splitlines(keepends=True)
+    export.write_bytes(
+        b"".join(line for line in lines if not line.startswith(client.encode() + b";"))
+    )
+
+
+def test_a_small_revision_inside_the_rounding_is_refused_as_a_revision(
+    delivery: Path, tmp_path: Path
+) -> None:
+    """One client less: a buurt published as 10 with a true count of 8 drops to 7 (the hidden
+    range, as in the issue: BU05050600 10 -> hidden), the gemeente total by one. Every published
+    value stays inside its rounding interval, so the interval check let it through and the
+    protection, pinned to the sent pattern, failed with BB-SDC-001. It is a revision."""
+    spec = delivery / "wmo.yaml"
+    sent = make_package(load_spec(spec), tmp_path / "verzonden.zip")
+    mark_sent(load_spec(spec), sent.path)
+    true = {
+        r["regiocode"]: r["aantal"]
+        for r in sent.aggregation.table("voorzieningen_totaal").data.to_pylist()
+    }
+    published = next(o for o in sent.delivery.outputs if o.name == "voorzieningen_totaal").data
+    buurt = next(
+        r["regiocode"]
+        for r in published.to_pylist()
+        if r["niveau"] == "buurt" and r["waarde"] == 10 and true[r["regiocode"]] == 8
+    )
+    _without_client(delivery, _clients_living_in(delivery, buurt)[0])
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["bron", "maak-pakket", str(spec), "--uit", str(tmp_path / "b.zip")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "BB-BRON-002" in result.output and "herziening" in result.output
+    assert not (tmp_path / "b.zip").exists()
+    # withdrawn on the platform: the revised delivery is a delivery like any other
+    mark_withdrawn(load_spec(spec), sent.path)
+    assert make_package(load_spec(spec), tmp_path / "c.zip").path.exists()
