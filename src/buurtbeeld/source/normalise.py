@@ -14,10 +14,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
+from buurtbeeld.source.identifiers import REASONS, bsn_expr
 from buurtbeeld.source.periods import DateFormat, compile_format
 from buurtbeeld.source.readers import StagedFile
 from buurtbeeld.source.spec import DeliverySpec
 
+KEYS = ("persoon", "huishouden")
 ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$"
 
 
@@ -114,7 +116,7 @@ def needed_keys(spec: DeliverySpec) -> set[str]:
 
 
 def source_columns(spec: DeliverySpec) -> list[str]:
-    cols = [c for c in (spec.sleutels.persoon, spec.sleutels.huishouden) if c]
+    cols = [c for c in (spec.sleutels.column("persoon"), spec.sleutels.column("huishouden")) if c]
     region = spec.regio
     cols += [c for c in (region.buurtcode, region.postcode, region.huisnummer) if c]
     cols += [c for c in (spec.periode.begin, spec.periode.einde) if c]
@@ -124,35 +126,39 @@ def source_columns(spec: DeliverySpec) -> list[str]:
 
 
 def key_types(spec: DeliverySpec, staged: list[StagedFile]) -> dict[str, str]:
-    """``int64`` for a key column that is an integer in every file (grouping on integers is
-    cheaper than on text), else ``string``."""
+    """``int64`` for a BSN (normalised to its number) and for a key column that is an integer
+    in every file (grouping on integers is cheaper than on text), else ``string``."""
     out = {}
-    for key, column in (
-        ("persoon", spec.sleutels.persoon),
-        ("huishouden", spec.sleutels.huishouden),
-    ):
-        typed = column is not None and all(
-            pa.types.is_integer(s.schema.field(column).type) for s in staged
+    for key in KEYS:
+        column = spec.sleutels.column(key)
+        typed = spec.sleutels.kind(key) == "bsn" or (
+            column is not None
+            and all(pa.types.is_integer(s.schema.field(column).type) for s in staged)
         )
         out[key] = "int64" if typed else "string"
     return out
 
 
-def _key(t: ir.Table, column: str | None, typ: str) -> ir.Value:
-    if column is None:
-        return ibis.null(typ)
-    return t[column].cast("int64") if typ == "int64" else _text(t[column])
+def _keys(t: ir.Table, spec: DeliverySpec, types: dict[str, str]) -> dict[str, ir.Value]:
+    """The needed key columns; a BSN with ``<key>_fout``, the reason it is not a valid one."""
+    out: dict[str, ir.Value] = {}
+    for key in sorted(needed_keys(spec), reverse=True):
+        column = spec.sleutels.column(key)
+        if column is None:
+            out[key] = ibis.null(types[key])
+        elif spec.sleutels.kind(key) == "bsn":
+            out[key], out[f"{key}_fout"] = bsn_expr(t[column])
+        else:
+            out[key] = t[column].cast("int64") if types[key] == "int64" else _text(t[column])
+    return out
 
 
 def normalise(t: ir.Table, spec: DeliverySpec, key_types: dict[str, str]) -> ir.Table:
-    keys, region, period = spec.sleutels, spec.regio, spec.periode
+    region, period = spec.regio, spec.periode
     fmt = period.date_format
     # Only fields that are used, and no constant columns: every column makes the
     # deduplication (a DISTINCT over all of them) more expensive.
-    out: dict[str, ir.Value] = {
-        key: _key(t, keys.persoon if key == "persoon" else keys.huishouden, key_types[key])
-        for key in sorted(needed_keys(spec), reverse=True)
-    }
+    out = _keys(t, spec, key_types)
     if region.buurtcode:
         # the "BU" prefix for bare digits is added in the second step (one regex pass)
         out["regio"] = _text(t[region.buurtcode]).upper().re_replace(r"\s", "")
@@ -164,7 +170,8 @@ def normalise(t: ir.Table, spec: DeliverySpec, key_types: dict[str, str]) -> ir.
                 _text(t[region.huisnummer]).re_extract(r"^(\d+)", 1).nullif("").try_cast("int64")
             )
     dates: dict[str, ir.Value] = {}
-    dates.update(_date_parts(t[period.begin], fmt, end=False, name="begin"))
+    if period.begin:
+        dates.update(_date_parts(t[period.begin], fmt, end=False, name="begin"))
     if period.einde:
         dates.update(_date_parts(t[period.einde], fmt, end=True, name="einde"))
     for dim in spec.used_dimensions():
@@ -196,7 +203,12 @@ def normalise(t: ir.Table, spec: DeliverySpec, key_types: dict[str, str]) -> ir.
     if region.buurtcode:
         code = first.regio
         final["regio"] = ibis.ifelse(code.re_search(r"^\d{8}$"), "BU" + code, code)
-    final["begin"], final["begin_fout"] = _date_finish(first, "begin")
+    if period.begin:
+        final["begin"], final["begin_fout"] = _date_finish(first, "begin")
+    else:
+        # a snapshot (stand per peildatum): every record holds on the reference day
+        day = period.reference_int(period.periods()[0])
+        final["begin"], final["begin_fout"] = ibis.literal(day, "int64"), ibis.literal(False)
     if period.einde:
         final["einde"], final["einde_fout"] = _date_finish(first, "einde")
     for dim in spec.used_dimensions():
@@ -261,6 +273,9 @@ def classify(
     rows = rows.left_join(area, rows.buurt == area.a_buurt).select(rows, area.a_nr)
     needed = needed_keys(spec)
     checks: list[tuple[ir.BooleanValue, str]] = []
+    for key, label in (("persoon", "persoonsnummer"), ("huishouden", "huishoudnummer")):
+        if key in needed and f"{key}_fout" in rows.columns:
+            checks += [(rows[f"{key}_fout"] == why, f"{label} (BSN) {why}") for why in REASONS]
     if "persoon" in needed:
         checks.append((rows.persoon.isnull(), "persoonsnummer ontbreekt"))
     if "huishouden" in needed:

@@ -15,6 +15,7 @@ from buurtbeeld.protect import get_profile
 
 if TYPE_CHECKING:
     from buurtbeeld.source.protection import ProtectedDelivery
+    from buurtbeeld.source.spec import DeliverySpec
 
 REASON_TEXT = {
     "te_klein_aantal": "te klein aantal (primair): het aantal valt in het verborgen bereik van het profiel",
@@ -45,6 +46,13 @@ def _profile_text(name: str) -> str:
     return f"`{name}`: aantallen {rule.hidden_min} t/m {rule.hidden_max} verborgen ({zeros})"
 
 
+def _period_kind(spec: DeliverySpec) -> str:
+    period = spec.periode
+    if period.peildatum is not None:
+        return f"stand op {period.peildatum:%d-%m-%Y}: de export heeft geen datumkolom"
+    return "telling op peildatum" if period.soort == "peildatum" else "telling gedurende de periode"
+
+
 def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> str:
     """The Markdown report of a protected delivery."""
     agg = delivery.aggregation
@@ -63,8 +71,7 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         "",
         f"- Bron: {spec.bron}; dataset `{spec.dataset}`; gebied {', '.join(spec.gemeenten)}, "
         f"indeling {spec.indelingsjaar}.",
-        f"- Periode(n): {', '.join(p.label for p in agg.periods)} "
-        f"({'telling op peildatum' if spec.periode.soort == 'peildatum' else 'telling gedurende de periode'}).",
+        f"- Periode(n): {', '.join(p.label for p in agg.periods)} ({_period_kind(spec)}).",
         "- Er worden **unieke personen of huishoudens** geteld, nooit regels: wie meerdere regels",
         "  heeft, telt één keer (per categorie), in de buurt van zijn of haar laatste regel.",
         "",
