@@ -255,6 +255,7 @@ def _mount_source_toolkit() -> None:
         bron_app,
         name="bron",
         help="Brontoolkit voor ketenpartners: aggregeren en beveiligen bij de bron.",
+        options_metavar="[OPTIES]",  # a sub-app's own setting loses to the parent's here
     )
 
 

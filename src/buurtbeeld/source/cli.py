@@ -27,6 +27,8 @@ from buurtbeeld.source.synthetic import REGISTERS, generate
 bron_app = typer.Typer(
     help="Brontoolkit: tel en beveilig bij de bron; alleen het beveiligde pakket verlaat uw machine.",
     no_args_is_help=True,
+    options_metavar="[OPTIES]",
+    subcommand_metavar="OPDRACHT [ARGUMENTEN]...",
 )
 console = Console()
 
@@ -80,7 +82,9 @@ def _bad_rows(agg: Aggregation) -> None:
 
 EngineOpt = Annotated[
     str | None,
-    typer.Option("--engine", help="Rekenmachine: duckdb (standaard) of spark (groot volume)."),
+    typer.Option(
+        "--engine", metavar="NAAM", help="Rekenmachine: duckdb (standaard) of spark (groot volume)."
+    ),
 ]
 
 
@@ -95,12 +99,18 @@ def _engine(value: str | None) -> EngineName | None:
 @bron_app.command("genereer")
 def generate_command(
     map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map voor de synthetische exports.")],
-    gemeente: Annotated[str, typer.Option(help="Gemeentecode, bijvoorbeeld GM0505.")] = "GM0505",
-    zaad: Annotated[int, typer.Option(help="Zaad voor de toevalsgenerator (herhaalbaar).")] = 2024,
-    jaar: Annotated[int, typer.Option(help="Jaar van de exports.")] = 2024,
+    gemeente: Annotated[
+        str, typer.Option(metavar="CODE", help="Gemeentecode, bijvoorbeeld GM0505.")
+    ] = "GM0505",
+    zaad: Annotated[
+        int, typer.Option(metavar="GETAL", help="Zaad voor de toevalsgenerator (herhaalbaar).")
+    ] = 2024,
+    jaar: Annotated[int, typer.Option(metavar="JAAR", help="Jaar van de exports.")] = 2024,
     register: Annotated[
         list[str] | None,
-        typer.Option(help=f"Alleen deze registers ({', '.join(REGISTERS)}); herhaalbaar."),
+        typer.Option(
+            metavar="NAAM", help=f"Alleen deze registers ({', '.join(REGISTERS)}); herhaalbaar."
+        ),
     ] = None,
 ) -> None:
     """Maak synthetische exports (fictieve personen) met een specificatie per register."""
@@ -128,7 +138,7 @@ def generate_command(
 
 @bron_app.command("controleer")
 def check_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
     engine: EngineOpt = None,
 ) -> None:
     """Controleer een specificatie en tel ongeldige regels per reden (proefdraai, schrijft niets)."""
@@ -149,8 +159,8 @@ def check_command(
 
 @bron_app.command("maak-pakket")
 def package_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
-    uit: Annotated[Path | None, typer.Option(help="Pakketbestand (.zip).")] = None,
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
+    uit: Annotated[Path | None, typer.Option(metavar="PAD", help="Pakketbestand (.zip).")] = None,
     engine: EngineOpt = None,
 ) -> None:
     """Tel, beveilig (onderdrukking, afronding, aanvalscontrole) en schrijf het pakket met rapport."""
@@ -196,8 +206,10 @@ def _mark(spec: Path, pakket: Path, sent: bool) -> None:
 
 @bron_app.command("verzonden")
 def sent_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
-    pakket: Annotated[Path, typer.Argument(help="Het verzonden pakket (.zip).")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van het pakket.")
+    ],
+    pakket: Annotated[Path, typer.Argument(metavar="PAKKET", help="Het verzonden pakket (.zip).")],
 ) -> None:
     """Leg vast dat een pakket is verzonden: volgende leveringen van deze dataset worden er samen mee beveiligd."""
     _mark(spec, pakket, sent=True)
@@ -205,8 +217,12 @@ def sent_command(
 
 @bron_app.command("ingetrokken")
 def withdrawn_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
-    pakket: Annotated[Path, typer.Argument(help="Het pakket dat het platform heeft verwijderd.")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van het pakket.")
+    ],
+    pakket: Annotated[
+        Path, typer.Argument(metavar="PAKKET", help="Het pakket dat het platform heeft verwijderd.")
+    ],
 ) -> None:
     """Leg vast dat een verzonden pakket is ingetrokken (alleen als het platform het heeft verwijderd)."""
     _mark(spec, pakket, sent=False)
@@ -214,7 +230,7 @@ def withdrawn_command(
 
 @bron_app.command("logboek")
 def ledger_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
 ) -> None:
     """Toon de pakketten van deze dataset in het logboek (gemaakt, verzonden, ingetrokken)."""
     try:
