@@ -17,7 +17,17 @@ from typer.testing import CliRunner
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
-from buurtbeeld.source.ledger import LedgerError, entries, mark_sent, mark_withdrawn
+from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.ledger import (
+    LedgerError,
+    RevisionError,
+    check_no_revision,
+    entries,
+    mark_sent,
+    mark_withdrawn,
+    sent_packages,
+)
+from buurtbeeld.source.package import rounding_seed
 from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.store.intake import audit_package
@@ -214,6 +224,12 @@ def test_a_small_revision_inside_the_rounding_is_refused_as_a_revision(
     assert result.exit_code == 2, result.output
     assert "BB-BRON-002" in result.output and "herziening" in result.output
     assert not (tmp_path / "b.zip").exists()
+    # fingerprints of another key (another area's rounding seed) cannot be compared: no
+    # false revision, the interval check of the protection step remains
+    changed, sent_entries = aggregate(load_spec(spec)), sent_packages(load_spec(spec))
+    with pytest.raises(RevisionError):
+        check_no_revision(changed, rounding_seed(load_spec(spec)), sent_entries)
+    check_no_revision(changed, "een ander zaad", sent_entries)
     # withdrawn on the platform: the revised delivery is a delivery like any other
     mark_withdrawn(load_spec(spec), sent.path)
     assert make_package(load_spec(spec), tmp_path / "c.zip").path.exists()

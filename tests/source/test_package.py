@@ -160,7 +160,9 @@ def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -
     allowed |= {2023, 2024, 256, 0, 1, 2, 3, 15, 5}
     rule = get_profile(agg.spec.profiel).frequency
     assert rule is not None
-    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1}
+    base = get_profile(agg.spec.profiel).rounding_base or 1
+    smallest = -(-(rule.hidden_max + 1) // base) * base  # the profile's smallest published count
+    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1, smallest}
     for out in delivery.outputs:
         n = out.data.num_rows
         hidden = sum(out.hidden_by_reason.values())

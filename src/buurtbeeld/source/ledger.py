@@ -34,7 +34,7 @@ from buurtbeeld.errors import BuurtbeeldError, DisclosureError
 from buurtbeeld.protect import CellStatus, Relation, Release, ReleasedCell, ReleaseLedger
 from buurtbeeld.source.aggregate import Aggregation
 from buurtbeeld.source.protection import ProtectedDelivery
-from buurtbeeld.source.revision import changed_cells, delivery_truth, fingerprints
+from buurtbeeld.source.revision import changed_cells, delivery_truth, fingerprints, key_id
 from buurtbeeld.source.spec import DeliverySpec
 
 FORMAT = "buurtbeeld-logboek"
@@ -178,6 +178,7 @@ def record_made(
         },
     }
     if seed is not None:
+        data["vingerafdruksleutel"] = key_id(seed)
         truth = delivery_truth(delivery.aggregation)
         for name, run in delivery.runs.items():
             data["runs"][name]["vingerafdrukken"] = fingerprints(truth, run.keys, seed)
@@ -255,6 +256,8 @@ def check_no_revision(agg: Aggregation, seed: str, sent: SentPackages) -> None:
     """
     truth = delivery_truth(agg)
     for entry, data in sent:
+        if data.get("vingerafdruksleutel") != key_id(seed):
+            continue
         changed = []
         for run in data["runs"].values():
             recorded = run.get("vingerafdrukken")

@@ -83,6 +83,15 @@ def _hasher_key(seed: str) -> bytes:
     return hashlib.sha256(f"buurtbeeld-logboek|{seed}".encode()).digest()
 
 
+def key_id(seed: str) -> str:
+    """Which key made a set of fingerprints (a hash of the key; says nothing about values).
+
+    Fingerprints made with another key (another area of the same dataset, whose rounding seed
+    differs) cannot be compared: such a sent package keeps only the rounding-interval check.
+    """
+    return hashlib.blake2b(_hasher_key(seed), digest_size=8, person=b"bb-logboek").hexdigest()
+
+
 def _fingerprint(secret: bytes, key: CellKey, value: tuple[int, ...]) -> bytes:
     text = "\x1f".join((*key, *(str(v) for v in value))).encode("utf-8")
     return hashlib.blake2b(text, key=secret, digest_size=FINGERPRINT_BYTES).digest()
