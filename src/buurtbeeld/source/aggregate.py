@@ -3,12 +3,14 @@ in Ibis, run on DuckDB (default) or Spark.
 
 Steps (every one an Ibis expression, so both engines run the same plan):
 
-1. **Normalise** each input file: keys trimmed, postcodes as ``1234AB``, buurtcodes as
-   ``BU…``, dates as integers ``yyyymmdd`` (declared format, ISO as fallback, impossible dates
-   flagged), amounts as integer cents (decimal comma or point), categories recoded.
+1. **Normalise** each input file (:mod:`buurtbeeld.source.normalise`): keys trimmed, BSNs
+   without their leading zeros and checked (:mod:`buurtbeeld.source.identifiers`), postcodes as
+   ``1234AB``, buurtcodes as ``BU…``, dates as integers ``yyyymmdd`` (declared format, ISO as
+   fallback, impossible dates flagged; a snapshot without date column gets its peildatum),
+   amounts as integer cents (decimal comma or point), categories recoded.
 2. **Deduplicate**: rows equal in every used field count once; their number is reported.
-3. **Classify** each row: valid, or the *first* reason it is bad (missing key, unknown region,
-   impossible date, …). Bad rows are counted per reason and never printed.
+3. **Classify** each row: valid, or the *first* reason it is bad (missing or invalid key,
+   unknown region, impossible date, …). Bad rows are counted per reason and never printed.
 4. **Place** valid rows in periods (flow: active at some moment of the period; stock: active on
    the reference day).
 5. **Units, not records**: every unit (person or household) gets the buurt of its latest record
