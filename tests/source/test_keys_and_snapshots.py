@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
-from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.aggregate import AggregatedTable, aggregate
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.package import read_package
 from buurtbeeld.source.spec import load_spec, parse_spec
@@ -67,8 +67,8 @@ tabellen: [{naam: jongeren, titel: Jongeren met jeugdhulp, dimensies: [hulpvorm]
 """
 
 
-def _count(agg_table: object, **where: str) -> int:
-    rows = [r for r in agg_table.data.to_pylist() if all(r[k] == v for k, v in where.items())]  # type: ignore[attr-defined]
+def _count(table: AggregatedTable, **where: str) -> int:
+    rows = [r for r in table.data.to_pylist() if all(r[k] == v for k, v in where.items())]
     return int(rows[0]["aantal"]) if rows else 0
 
 
