@@ -7,11 +7,10 @@ rows and names of tables, levels and reasons — never a hidden value and never 
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from buurtbeeld.protect import get_profile
+from buurtbeeld.protect import get_profile, smallest_published
 
 if TYPE_CHECKING:
     from buurtbeeld.source.protection import ProtectedDelivery
@@ -23,18 +22,6 @@ REASON_TEXT = {
     "secundair": "secundair: verborgen zodat een primair verborgen cel niet via totalen of andere tabellen terug te rekenen of nauw in te sluiten is",
 }
 LEVELS = ("land", "gemeente", "wijk", "buurt")
-
-
-def smallest_published(base: int, hidden_max: int | None) -> int:
-    """The smallest non-zero count the rounding publishes: the first multiple of ``base`` above
-    the hidden range (``protect_table`` raises 8 and 9 to 10 under ``cbs-zorg``).
-
-    Helper "trust" adds the same pure function to :mod:`buurtbeeld.protect.rounding`; switch to
-    it when that is merged.
-    """
-    if hidden_max is None:
-        return base
-    return math.ceil((hidden_max + 1) / base) * base
 
 
 def _profile_text(name: str) -> str:
