@@ -218,6 +218,7 @@ def test_no_member_reveals_a_hidden_value(
     ]
     (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec = parse_spec(SMALL.format(profiel=profile, multi=str(multi).lower()), base=tmp_path)
+    spec.zaadbestand = tmp_path / ".buurtbeeld-zaad"  # the signing key beside it, not in the cwd
     agg = aggregate(spec)
     delivery = protect_delivery(agg, seed="eigenschap")
     target = write_delivery(delivery, tmp_path / "p.zip")

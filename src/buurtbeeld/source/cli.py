@@ -201,7 +201,9 @@ def package_command(
 
 @bron_app.command("sleutel")
 def key_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van de bron.")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van de bron.")
+    ],
 ) -> None:
     """Maak (of toon) de ondertekeningssleutel van deze bron; de publieke sleutel gaat naar het platform."""
     try:
