@@ -16,7 +16,7 @@ from buurtbeeld.analysis.stacking import StackRow, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
-from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, unique
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
@@ -222,7 +222,7 @@ def _stack(
     cube: Cube, catalog: Catalog, gebied: str, indicator: list[str] | None, referentie: str
 ) -> tuple[RegionRow, list[Indicator], list[StackRow]]:
     area = cube.region(gebied)
-    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
+    chosen = [catalog.get(i) for i in unique(indicator or DEFAULT_STACK)]
     _, rows = stack(cube, area.code, chosen, reference=referentie)
     return area, chosen, rows
 

@@ -6,7 +6,7 @@ That keeps the imports one way: deps ← pages/api ← app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +54,11 @@ def get_map_view(request: Request) -> MapViewFactory:
         )
 
     return view
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """A list parameter without repeats, in first-seen order."""
+    return list(dict.fromkeys(values))
 
 
 MapViewFactory = Callable[..., Choropleth]

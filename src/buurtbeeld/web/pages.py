@@ -16,7 +16,7 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates, unique
 from buurtbeeld.web.format import format_cell
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
@@ -231,7 +231,7 @@ def stacking_page(
     area = cube.region(code)
     if area.level != "gemeente" and area.code != COUNTRY_CODE:
         raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
-    chosen_ids = indicator or list(DEFAULT_STACK)
+    chosen_ids = unique(indicator or DEFAULT_STACK)
     chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
     thresholds, rows = stack(cube, area.code, chosen, reference=referentie)
     rows_sorted = sorted(rows, key=lambda r: (-r.count, r.code))
