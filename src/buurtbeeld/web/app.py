@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -37,6 +38,15 @@ from buurtbeeld.web.middleware import (
 from buurtbeeld.web.problems import problem, title
 
 log = logging.getLogger("buurtbeeld.web")
+# For ``buurtbeeld serve --processen N``: each worker process builds the app from these.
+ENV_WORKSPACE = "BUURTBEELD_WERKMAP"
+ENV_HOSTS = "BUURTBEELD_HOSTNAMEN"
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory for several worker processes (settings from the environment)."""
+    hosts = [h for h in os.environ.get(ENV_HOSTS, "").split(",") if h]
+    return create_app(Path(os.environ[ENV_WORKSPACE]), hosts=hosts)
 
 
 def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
