@@ -17,6 +17,7 @@ from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
+from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.workspace import Workspace
 
 STATUS_LABELS = {
@@ -98,6 +99,7 @@ class Cube:
             self._bounds.setdefault(level, {})[code] = tuple(bounds)
         self._geometry: dict[str, dict[str, str]] = {}
         self._geometry_lock = threading.Lock()
+        self._by_region = RegionIndex(self._con)
 
     def catalog(self, builtin: Catalog) -> Catalog:
         """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
@@ -197,33 +199,24 @@ class Cube:
 
     def series_for_region(self, code: str) -> dict[str, list[Cell]]:
         """Every period of every indicator for one region (for indicators with a time series)."""
-        rows = (
-            self.cursor()
-            .execute(
-                """SELECT indicator_id, region_code, value, status, status_note, period FROM observation
-               WHERE region_code = ? ORDER BY indicator_id, period""",
-                [code],
-            )
-            .fetchall()
-        )
         out: dict[str, list[Cell]] = {}
-        for r in rows:
-            out.setdefault(r[0], []).append(Cell(r[1], r[2], r[3], r[4], r[5]))
+        for o in self._by_region.observations(code):
+            out.setdefault(o.indicator_id, []).append(
+                Cell(code, o.value, o.status, o.note, o.period)
+            )
         return out
 
     def latest_cells_for_region(self, code: str) -> dict[str, Cell]:
-        """For every indicator, the figure of its latest period for one region."""
-        rows = (
-            self.cursor()
-            .execute(
-                """WITH latest AS (SELECT indicator_id, max(period) AS period FROM observation GROUP BY indicator_id)
-               SELECT o.indicator_id, o.region_code, o.value, o.status, o.status_note, o.period
-               FROM observation o JOIN latest USING (indicator_id, period) WHERE o.region_code = ?""",
-                [code],
-            )
-            .fetchall()
-        )
-        return {r[0]: Cell(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+        """For every indicator, the figure of the latest period *this region* has a figure for.
+
+        Published or hidden both count; a newer period that only other regions have (KWB 2024
+        for one gemeente) never turns this region's figure into "missing".
+        """
+        # observations come by indicator and period, oldest first: the last one per indicator wins
+        return {
+            o.indicator_id: Cell(code, o.value, o.status, o.note, o.period)
+            for o in self._by_region.observations(code)
+        }
 
     def coverage(self, indicator_id: str) -> list[tuple[str, str, int, int, int]]:
         """Per period and level: (period, level, values, hidden, missing) for the current division."""
