@@ -167,6 +167,9 @@ def test_markup_in_parameters_is_escaped(client: TestClient) -> None:
         ("/api/v1/waarden?indicator=inwoners&gebied=GM0505", "application/json"),
         ("/api/v1/kaart/GM0505.geojson?indicator=inwoners", "application/geo+json"),
         ("/gemeente/GM0505/tabel.csv", "text/csv"),
+        ("/api/v1/kaart/NL00.geojson?indicator=inwoners", "application/geo+json"),
+        ("/api/v1/stapeling/NL00.geojson", "application/geo+json"),
+        ("/gemeente/NL00/stapeling", "text/html"),
         ("/static/vendor/maplibre-gl/maplibre-gl.mjs", "javascript"),
     ],
 )
@@ -182,3 +185,22 @@ def test_responses_are_compressed(client: TestClient, url: str, kind: str) -> No
     # httpx decodes gzip itself: compare the decoded bodies, then the size on the wire
     assert packed.content == plain.content
     assert wire < len(plain.content) / 2, (wire, len(plain.content))
+
+
+def test_national_stapelkaart_is_paginated(client: TestClient) -> None:
+    """Item 13: the national stapelkaart was 12.6 MB of HTML (14,000 rows in one table)."""
+    api = client.get("/api/v1/stapeling/NL00").json()
+    first = client.get("/gemeente/NL00/stapeling")
+    assert first.status_code == 200
+    assert len(first.content) < 1_000_000, len(first.content)
+    seen = re.findall(r'data-code="([^"]+)"', first.text)
+    assert 0 < len(seen) <= 500
+    assert "pagina=2" in first.text
+    last_page = -(-len(api["buurten"]) // len(seen))
+    last = client.get("/gemeente/NL00/stapeling", params={"pagina": last_page})
+    assert last.status_code == 200
+    tail = re.findall(r'data-code="([^"]+)"', last.text)
+    assert 0 < len(tail) <= len(seen) and not set(tail) & set(seen)
+    beyond = client.get("/gemeente/NL00/stapeling", params={"pagina": last_page + 5})
+    assert re.findall(r'data-code="([^"]+)"', beyond.text) == tail
+    assert set(seen) | set(tail) <= {b["code"] for b in api["buurten"]}

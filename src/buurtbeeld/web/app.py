@@ -61,6 +61,8 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
         app.state.cube = Cube(workspace)
         app.state.catalog = app.state.cube.catalog(builtin_catalog())
         app.state.map_cache = LRUCache(size=32)
+        app.state.stack_cache = LRUCache(size=8)  # a national result holds 14,000 rows
+        app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.cube.close()
 
@@ -81,7 +83,7 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLimits)
     app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts])

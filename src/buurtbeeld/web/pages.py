@@ -11,12 +11,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.analysis.choropleth import MapRow
-from buurtbeeld.analysis.stacking import StackRow, stack, stackable
+from buurtbeeld.analysis.stacking import StackRow, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates, unique
+from buurtbeeld.web.deps import (
+    CatalogDep,
+    CubeDep,
+    MapViewDep,
+    StackViewDep,
+    templates,
+    unique,
+)
 from buurtbeeld.web.format import format_cell
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
@@ -224,18 +231,21 @@ def stacking_page(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
+    stack_view: StackViewDep,
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: str = "gemeente",
+    pagina: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    """The stapelkaart: how many problems pile up per buurt."""
+    """The stapelkaart: how many problems pile up per buurt (the table in pages of 500)."""
     area = cube.region(code)
     if area.level != "gemeente" and area.code != COUNTRY_CODE:
         raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
     chosen_ids = unique(indicator or DEFAULT_STACK)
     chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
-    thresholds, rows = stack(cube, area.code, chosen, reference=referentie)
+    thresholds, rows = stack_view(area.code, chosen, reference=referentie)
     rows_sorted = sorted(rows, key=lambda r: (-r.count, r.code))
     query = urlencode([("indicator", i.id) for i in chosen] + [("referentie", referentie)])
+    page = _page(len(rows_sorted), pagina)
     return templates.TemplateResponse(
         request,
         "stapeling.html",
@@ -244,7 +254,8 @@ def stacking_page(
             "chosen": chosen,
             "options": [i for i in catalog.indicators if stackable(i)],
             "thresholds": thresholds,
-            "rows": rows_sorted,
+            "rows": rows_sorted[page["first"] - 1 : page["last"]],
+            "page": page,
             "reference": referentie,
             "query": query,
             "colours": STACK_COLOURS,
@@ -254,6 +265,21 @@ def stacking_page(
             "bbox": cube.bbox([r.code for r in rows], "buurt"),
         },
     )
+
+
+def _page(total: int, number: int) -> dict[str, int]:
+    """Rows ``first``..``last`` (1-based) of page ``number`` (clamped to the last page)."""
+    count = max(1, -(-total // PAGE_SIZE))
+    number = min(number, count)
+    first = (number - 1) * PAGE_SIZE
+    return {
+        "number": number,
+        "count": count,
+        "first": first + 1,
+        "last": min(first + PAGE_SIZE, total),
+        "total": total,
+        "size": PAGE_SIZE,
+    }
 
 
 def _without_polygon(cube: Cube, rows: list[StackRow]) -> list[StackRow]:
