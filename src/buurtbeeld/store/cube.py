@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import duckdb
+import numpy as np
 
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
@@ -181,8 +182,34 @@ class Cube:
             )
             .fetchall()
         )
-        found = {r[0]: Cell(r[0], r[1], r[2], r[3], period) for r in rows}
-        return {c: found.get(c, Cell(c, None, "missing", None, period)) for c in codes}
+        found = {r[0]: r for r in rows}  # one Cell per region: national views ask for 14,000
+        out = {}
+        for c in codes:
+            r = found.get(c)
+            out[c] = (
+                Cell(c, r[1], r[2], r[3], period) if r else Cell(c, None, "missing", None, period)
+            )
+        return out
+
+    def published_values(self, indicator_id: str, period: str, codes: list[str]) -> np.ndarray:
+        """The published numbers (no hidden, no missing) of ``codes``, as a float array.
+
+        For distributions over many regions (the national reference of the stapelkaart):
+        no ``Cell`` per region.
+        """
+        prefix = os.path.commonprefix(codes) if codes else ""  # noqa: RUF071 - character prefix wanted
+        values = (
+            self.cursor()
+            .execute(
+                """SELECT o.value FROM observation o
+               SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS code) c ON o.region_code = c.code
+               WHERE o.indicator_id = ? AND o.period = ? AND o.region_code >= ? AND o.region_code <= ?
+                 AND o.value IS NOT NULL""",
+                [codes, indicator_id, period, prefix, prefix + "\uffff"],
+            )
+            .fetchnumpy()["value"]
+        )
+        return np.asarray(values, dtype=float)
 
     def cells_by_period(self, indicator_id: str, code: str) -> list[Cell]:
         """Time series of one region, oldest first."""
