@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -243,7 +243,10 @@ def stacking_page(
     chosen_ids = unique(indicator or DEFAULT_STACK)
     chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
     thresholds, rows = stack_view(area.code, chosen, reference=referentie)
-    rows_sorted = sorted(rows, key=lambda r: (-r.count, r.code))
+    layout = request.app.state.stack_cache.get_or_create(
+        ("page", area.code, tuple(chosen_ids), referentie), lambda: _stack_layout(cube, rows)
+    )
+    rows_sorted = layout["rows"]
     query = urlencode([("indicator", i.id) for i in chosen] + [("referentie", referentie)])
     page = _page(len(rows_sorted), pagina)
     return templates.TemplateResponse(
@@ -260,11 +263,22 @@ def stacking_page(
             "query": query,
             "colours": STACK_COLOURS,
             "catalog": catalog,
-            "without_polygon": _without_polygon(cube, rows),
-            "polygon_count": len(cube.polygon_codes([r.code for r in rows], "buurt")),
-            "bbox": cube.bbox([r.code for r in rows], "buurt"),
+            "without_polygon": layout["without_polygon"],
+            "polygon_count": layout["polygon_count"],
+            "bbox": layout["bbox"],
         },
     )
+
+
+def _stack_layout(cube: Cube, rows: list[StackRow]) -> dict[str, Any]:
+    """Sorted rows and map facts of a stapelkaart (cached: all of NL has 14,000 buurten)."""
+    codes = [r.code for r in rows]
+    return {
+        "rows": sorted(rows, key=lambda r: (-r.count, r.code)),
+        "without_polygon": _without_polygon(cube, rows),
+        "polygon_count": len(cube.polygon_codes(codes, "buurt")),
+        "bbox": cube.bbox(codes, "buurt"),
+    }
 
 
 def _page(total: int, number: int) -> dict[str, int]:
