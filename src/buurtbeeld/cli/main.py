@@ -19,6 +19,7 @@ from rich.console import Console
 
 from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
+from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.errors import BuurtbeeldError
 
 if TYPE_CHECKING:
@@ -86,6 +87,11 @@ def _print_report(report: ImportReport) -> None:
         console.print(
             f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
             f"(grenzen van een ander jaar): {shown}"
+        )
+    if any(report.regions_without_boundary.values()):
+        console.print(
+            "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
+            "'buurtbeeld importeer-grenzen'."
         )
 
 
@@ -176,6 +182,9 @@ def import_package_command(
             f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
             f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
         )
+
+
+app.command("importeer-grenzen")(importeer_grenzen)
 
 
 def _serve(

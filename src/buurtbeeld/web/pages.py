@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.analysis.choropleth import MapRow
+from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE, MapRow, map_fallback
 from buurtbeeld.analysis.stacking import StackRow, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
@@ -87,6 +87,11 @@ def gemeente_page(
         "niveau": niveau,
         **({"periode": view.period} if view.period else {}),
     }
+    # Too few polygons for this level: draw the wijken (or no map) and say why.
+    drawn, fallback = map_fallback(
+        view, lambda: map_view(code, chosen, level="wijk", period=view.period)
+    )
+    map_params = {**params, "niveau": drawn.level} if drawn else params
     rows = _sorted_rows(
         view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op"
     )
@@ -113,6 +118,9 @@ def gemeente_page(
             "sort": sorteer,
             "direction": richting,
             "counts": view.counts(),
+            "map": drawn,
+            "map_fallback": fallback,
+            "map_query": urlencode(map_params),
         },
     )
 
@@ -266,6 +274,7 @@ def stacking_page(
             "without_polygon": layout["without_polygon"],
             "polygon_count": layout["polygon_count"],
             "bbox": layout["bbox"],
+            "map_drawable": layout["polygon_count"] >= MIN_POLYGON_SHARE * len(rows),
         },
     )
 
