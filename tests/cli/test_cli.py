@@ -92,9 +92,25 @@ def test_help_loads_no_heavy_library(args: list[str]) -> None:
 def test_help_is_dutch_throughout() -> None:
     for args in (["--help"], ["serve", "--help"], ["importeer", "--help"]):
         output = runner.invoke(app, args).output
-        for english in ("Usage:", "Show this message", "Options", "Commands", "default:"):
+        for english in (
+            "Usage:",
+            "Show this message",
+            "Options",
+            "Commands",
+            "default:",
+            "[OPTIONS]",
+            "COMMAND",
+        ):
             assert english not in output, (args, english)
     assert "Gebruik:" in runner.invoke(app, ["--help"]).output
+    for args, dutch in (
+        (["importeer"], "Argument 'bestanden' ontbreekt."),
+        (["bestaatniet"], "Onbekende opdracht 'bestaatniet'."),
+        (["serve", "--poort", "x"], "Ongeldige waarde voor '--poort'"),
+        (["serve", "--onzin"], "Onbekende optie: --onzin"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and dutch in result.output, (args, result.output)
     from buurtbeeld.source.synthetic import REGISTERS
 
     genereer = runner.invoke(app, ["bron", "genereer", "--help"]).output

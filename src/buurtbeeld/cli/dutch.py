@@ -7,13 +7,18 @@ where the commands are defined.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from typer import rich_utils
 from typer._click import core as click_core
+from typer._click import exceptions as click_exceptions
 from typer._click import formatting
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 HELP_OPTION_TEXT = "Toon deze hulp en stop."
+USAGE_WORDS = {"[OPTIONS]": "[OPTIES]", "COMMAND [ARGS]...": "OPDRACHT [ARGUMENTEN]..."}
 PANEL_TEXTS = {
     "ARGUMENTS_PANEL_TITLE": "Argumenten",
     "OPTIONS_PANEL_TITLE": "Opties",
@@ -26,7 +31,26 @@ PANEL_TEXTS = {
     "ENVVAR_STRING": "[omgevingsvariabele: {}]",
     "DEPRECATED_STRING": "(verouderd) ",
 }
+# Typer's usage errors (raised while parsing, before any command runs).
+USAGE_ERRORS = (
+    (re.compile(r"^Missing argument '(.+)'\.$"), r"Argument '\1' ontbreekt."),
+    (re.compile(r"^Missing option '(.+)'\.$"), r"Optie '\1' ontbreekt."),
+    (re.compile(r"^Missing parameter: (.+)$"), r"Parameter ontbreekt: \1"),
+    (re.compile(r"^No such command '(.+)'\.$"), r"Onbekende opdracht '\1'."),
+    (re.compile(r"^No such option: (\S+)"), r"Onbekende optie: \1"),
+    (re.compile(r"^Invalid value for (.+?): ", re.S), r"Ongeldige waarde voor \1: "),
+    (re.compile(r"^Invalid value: ", re.S), "Ongeldige waarde: "),
+    (re.compile(r"^Got unexpected extra arguments? \((.*)\)$"), r"Onverwacht extra argument (\1)"),
+    (re.compile(r"^Missing command\.$"), "Geef een opdracht."),
+)
 _installed = False
+
+
+def translate_usage_error(message: str) -> str:
+    """Typer's English usage error in Dutch (unknown messages unchanged)."""
+    for pattern, dutch in USAGE_ERRORS:
+        message = pattern.sub(dutch, message, count=1)
+    return message
 
 
 def install() -> None:
@@ -54,3 +78,24 @@ def install() -> None:
         return option
 
     click_core.Command.get_help_option = dutch_help_option  # type: ignore[method-assign]
+
+    for error_class in [TyperException, *vars(click_exceptions).values()]:
+        if (
+            isinstance(error_class, type)
+            and issubclass(error_class, TyperException)
+            and "format_message" in vars(error_class)
+        ):
+            english = error_class.format_message
+
+            def dutch_message(self: Any, _english: Any = english) -> str:
+                return translate_usage_error(_english(self))
+
+            error_class.format_message = dutch_message  # type: ignore[method-assign]
+
+    for command_class in (click_core.Command, TyperGroup):
+        pieces = command_class.collect_usage_pieces
+
+        def dutch_pieces(self: Any, ctx: Any, _pieces: Any = pieces) -> list[str]:
+            return [USAGE_WORDS.get(p, p) for p in _pieces(self, ctx)]
+
+        command_class.collect_usage_pieces = dutch_pieces  # type: ignore[method-assign]
