@@ -12,7 +12,16 @@ from buurtbeeld.source.cli import bron_app
 
 COMMANDS = [c.name for c in bron_app.registered_commands]
 # Typer's and click's own words, and its type names, as they appeared in the help
-ENGLISH = ["[OPTIONS]", "COMMAND", "[ARGS]", "<str>", "<int>", "list[str]"]
+ENGLISH = ["[OPTIONS]", "COMMAND", "[ARGS]", "<path>", "<str>", "<int>", "<bool>", "list[str]"]
+ENGLISH += [
+    "Usage",
+    "Options",
+    "Arguments",
+    "Commands",
+    "Show this message",
+    "required",
+    "default:",
+]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

@@ -14,7 +14,7 @@ from typer import rich_utils
 from typer._click import core as click_core
 from typer._click import exceptions as click_exceptions
 from typer._click import formatting
-from typer.core import TyperGroup
+from typer.core import TyperGroup, _TyperParameter
 from typer.exceptions import TyperException
 
 HELP_OPTION_TEXT = "Toon deze hulp en stop."
@@ -53,12 +53,24 @@ def translate_usage_error(message: str) -> str:
     return message
 
 
+TYPE_NAMES = {"<path>": "<pad>", "<str>": "<tekst>", "<int>": "<getal>", "<float>": "<getal>"}
+TYPE_NAMES |= {"<bool>": "", "<list[str]>": "<tekst>..."}
+"""Typer's type column in Dutch (a flag such as --help shows no type)."""
+
+
 def install() -> None:
     """Put the Dutch texts in place (idempotent)."""
     global _installed
     if _installed:
         return
     _installed = True
+    display_type = _TyperParameter.display_type
+
+    def dutch_type(self: Any, ctx: Any) -> str:
+        label = display_type(self, ctx)
+        return TYPE_NAMES.get(label, label)
+
+    _TyperParameter.display_type = dutch_type  # type: ignore[method-assign]
     for name, text in PANEL_TEXTS.items():
         setattr(rich_utils, name, text)
 
