@@ -30,8 +30,8 @@ from buurtbeeld.protect import (
     audit,
     get_profile,
 )
+from buurtbeeld.store.batches import Replaced, next_import_id, replace_observations
 from buurtbeeld.store.workspace import Workspace
-from buurtbeeld.store.writes import insert_observations, next_import_id
 
 TOTAL = "totaal"
 PUBLISHED = {"s", "z"}
@@ -107,6 +107,11 @@ class IntakeReport:
     published: int = 0
     hidden: int = 0
     audited_hidden_cells: int = 0
+    replaced: list[Replaced] = field(default_factory=list)
+    """Stored cells this package replaced, per earlier import (same indicator, period, region)."""
+    became_hidden: int = 0
+    untouched: int = 0
+    """Stored cells of the same indicators and periods for regions the package does not cover."""
 
     def to_json(self) -> str:
         """JSON for the import log."""
@@ -429,10 +434,6 @@ def intake_package(
                         [indicator.id, indicator.model_dump_json(), import_id],
                     )
                     report.indicators.append(indicator.id)
-                con.execute(
-                    "DELETE FROM observation WHERE indicator_id = ? AND period = ?",
-                    [indicator.id, table.period],
-                )
             for key, label, value, status in zip(
                 table.keys, labels, table.values, table.statuses, strict=True
             ):
@@ -445,7 +446,7 @@ def intake_package(
         n = len(rows["indicator_id"])
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
-        insert_observations(
+        written = replace_observations(
             con,
             pa.table(
                 {
@@ -460,6 +461,8 @@ def intake_package(
                 }
             ),
         )
+        report.replaced, report.untouched = written.replaced, written.untouched
+        report.became_hidden = written.became_hidden
         con.execute(
             "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
