@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from buurtbeeld.cli.import_texts import package_summary, print_import_report
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
+from buurtbeeld.store.importer import BUNDLED_FILES, import_file
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
@@ -39,45 +39,25 @@ def _fail(err: BuurtbeeldError) -> None:
     raise typer.Exit(code=2)
 
 
-def _print_report(report: ImportReport) -> None:
-    if report.already_imported:
-        console.print(
-            f"[yellow]{report.file_name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."
-        )
-        return
-    console.print(
-        f"[green]Geïmporteerd[/]: {report.file_name} ({report.dataset}), perioden {', '.join(report.periods)}, "
-        f"{report.rows:,} rijen, {report.observations:,} cijfers.".replace(",", ".")
-    )
-    table = Table(title="Cijfers per indicator", show_lines=False)
-    table.add_column("indicator")
-    table.add_column("periode")
-    table.add_column("met cijfer", justify="right")
-    table.add_column("verborgen", justify="right")
-    for c in report.counts:
-        table.add_row(c.indicator_id, c.period, str(c.values), str(c.hidden))
-    console.print(table)
-    if report.unused_columns:
-        console.print(
-            f"Niet gebruikte kolommen ({len(report.unused_columns)}): {', '.join(report.unused_columns)}"
-        )
-    for level, codes in report.regions_without_boundary.items():
-        shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
-        console.print(
-            f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
-            f"(grenzen van een ander jaar): {shown}"
-        )
-
-
 def _import_all(
-    workspace: Workspace, files: list[Path], *, year: int | None = None, encoding: str | None = None
+    workspace: Workspace,
+    files: list[Path],
+    *,
+    year: int | None = None,
+    encoding: str | None = None,
+    replace_hidden: bool = False,
 ) -> None:
     for path in files:
         with console.status(f"Importeren: {path.name}") as status:
             report = import_file(
-                workspace, path, year=year, encoding=encoding, progress=lambda m: status.update(m)
+                workspace,
+                path,
+                year=year,
+                encoding=encoding,
+                progress=lambda m: status.update(m),
+                replace_hidden=replace_hidden,
             )
-        _print_report(report)
+        print_import_report(console, report)
 
 
 @app.command("init")
@@ -119,10 +99,20 @@ def import_command(
     tekenset: Annotated[
         str | None, typer.Option(help="Tekenset van een CSV-bestand (standaard UTF-8).")
     ] = None,
+    vervang: Annotated[
+        bool,
+        typer.Option(
+            "--vervang",
+            help="Sta toe dat het bestand gepubliceerde cijfers in de werkmap verbergt "
+            "(een '.' waar de werkmap een cijfer heeft).",
+        ),
+    ] = False,
 ) -> None:
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     try:
-        _import_all(open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset)
+        _import_all(
+            open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset, replace_hidden=vervang
+        )
     except BuurtbeeldError as err:
         _fail(err)
 
@@ -148,9 +138,8 @@ def import_package_command(
                 )
                 continue
             console.print(
-                f"[green]Pakket geaccepteerd[/]: {path.name} — {len(report.indicators)} indicatoren, "
-                f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
-                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
+                f"[green]Pakket geaccepteerd[/]: {package_summary(path.name, report)}",
+                highlight=False,
             )
     except BuurtbeeldError as err:
         _fail(err)

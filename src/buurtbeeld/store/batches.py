@@ -116,8 +116,9 @@ def refuse_hiding(count: int, file_name: str) -> None:
         return
     shown = f"{count:,}".replace(",", ".")
     raise ImportFileError(
-        f"'{file_name}' zou {shown} gepubliceerde "
-        f"{'cijfer' if count == 1 else 'cijfers'} in de werkmap vervangen door 'verborgen' "
+        f"'{file_name}' zou {shown} "
+        f"{'gepubliceerd cijfer' if count == 1 else 'gepubliceerde cijfers'} in de werkmap "
+        "vervangen door 'verborgen' "
         "(het bestand heeft daar '.' waar de werkmap een cijfer heeft).",
         code="BB-IMP-030",
         hint="Dit is meestal een oudere of onvolledige download. Download het nieuwste bestand "
