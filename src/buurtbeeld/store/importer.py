@@ -37,6 +37,7 @@ from buurtbeeld.store.batches import (
     refuse_hiding,
     replace_observations,
 )
+from buurtbeeld.store.plausibility import check_ranges, check_relations
 from buurtbeeld.store.workspace import Workspace
 
 SOURCE_LABELS = {
@@ -319,9 +320,13 @@ def import_file(
     catalog = catalog or builtin_catalog()
     say = progress or (lambda _msg: None)
     say(f"Controleren: {path.name}")
-    digest = file_sha256(path) if path.exists() else ""
+    digest = file_sha256(path) if path.is_file() else ""
     frames = read_frames(path, year=year, encoding=encoding, catalog=catalog)
     dataset = frames[0].dataset
+    sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
+    for frame in frames:
+        check_ranges(frame, sourced)
+        check_relations(frame, catalog)
     report = ImportReport(file_name=path.name, dataset=dataset)
     with workspace.transaction() as con:
         previous = con.execute(
@@ -334,7 +339,6 @@ def import_file(
             return report
         import_id = next_import_id(con)
         report.import_id = import_id
-        sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
         summary = ReplaceSummary()
         derived: set[str] = set()
         for frame in frames:
