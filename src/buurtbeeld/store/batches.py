@@ -8,7 +8,9 @@ would become hidden, stored cells of the same indicators and periods left untouc
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -59,6 +61,67 @@ def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     """The id the next import batch gets."""
     row = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_batch").fetchone()
     return int(row[0]) if row else 1
+
+
+def find_batch(con: duckdb.DuckDBPyConnection, dataset: str, sha256: str) -> int | None:
+    """The import id of a batch with these bytes for this dataset, if already imported."""
+    row = con.execute(
+        "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
+        [dataset, sha256],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One row of the import log (``import_batch``)."""
+
+    import_id: int
+    dataset: str
+    source_label: str
+    file_name: str
+    sha256: str
+    periods: str
+    observations: int
+    report_json: str
+
+
+def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """Log an import batch (inside the caller's transaction), stamped with the UTC time."""
+    con.execute(
+        "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch.import_id,
+            batch.dataset,
+            batch.source_label,
+            batch.file_name,
+            batch.sha256,
+            datetime.now(UTC).replace(tzinfo=None),
+            batch.periods,
+            batch.observations,
+            batch.report_json,
+        ],
+    )
+
+
+def observation_table(
+    columns: Mapping[str, Sequence[object]], *, division_year: int, import_id: int
+) -> pa.Table:
+    """Observation rows from lists ``indicator_id``, ``region_code``, ``period``, ``value``,
+    ``status`` and ``status_note`` (one division year and import for all)."""
+    n = len(columns["indicator_id"])
+    return pa.table(
+        {
+            "indicator_id": pa.array(columns["indicator_id"], pa.string()),
+            "region_code": pa.array(columns["region_code"], pa.string()),
+            "period": pa.array(columns["period"], pa.string()),
+            "division_year": pa.array([division_year] * n, pa.int32()),
+            "value": pa.array(columns["value"], pa.float64()),
+            "status": pa.array(columns["status"], pa.string()),
+            "status_note": pa.array(columns["status_note"], pa.string()),
+            "import_id": pa.array([import_id] * n, pa.int32()),
+        }
+    )
 
 
 def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:

@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -31,9 +30,12 @@ from buurtbeeld.opendata.frames import SourceFrame
 from buurtbeeld.opendata.health import looks_like_health, read_health
 from buurtbeeld.opendata.kwb import looks_like_kwb, read_kwb
 from buurtbeeld.store.batches import (
+    Batch,
     Replaced,
     ReplaceSummary,
+    find_batch,
     next_import_id,
+    record_batch,
     refuse_hiding,
     replace_observations,
 )
@@ -329,13 +331,10 @@ def import_file(
         check_relations(frame, catalog)
     report = ImportReport(file_name=path.name, dataset=dataset)
     with workspace.transaction() as con:
-        previous = con.execute(
-            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
-            [dataset, digest],
-        ).fetchone()
-        if previous:
+        previous = find_batch(con, dataset, digest)
+        if previous is not None:
             report.already_imported = True
-            report.import_id = int(previous[0])
+            report.import_id = previous
             return report
         import_id = next_import_id(con)
         report.import_id = import_id
@@ -377,18 +376,17 @@ def import_file(
         ).fetchall():
             report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
         report.regions_without_boundary = missing_boundaries(con, frames[0].division_year)
-        con.execute(
-            "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        record_batch(
+            con,
+            Batch(
                 import_id,
                 dataset,
                 SOURCE_LABELS[dataset],
                 path.name,
                 digest,
-                datetime.now(UTC).replace(tzinfo=None),
                 ",".join(report.periods),
                 report.observations,
                 report.to_json(),
-            ],
+            ),
         )
     return report

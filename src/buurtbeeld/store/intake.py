@@ -15,9 +15,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-
-import pyarrow as pa
 
 from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
 from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
@@ -30,7 +27,15 @@ from buurtbeeld.protect import (
     audit,
     get_profile,
 )
-from buurtbeeld.store.batches import Replaced, next_import_id, replace_observations
+from buurtbeeld.store.batches import (
+    Batch,
+    Replaced,
+    find_batch,
+    next_import_id,
+    observation_table,
+    record_batch,
+    replace_observations,
+)
 from buurtbeeld.store.workspace import Workspace
 
 TOTAL = "totaal"
@@ -387,10 +392,7 @@ def intake_package(
     check_published_values(contents)
     con = workspace.connect(read_only=True)
     try:
-        previous = con.execute(
-            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
-            [f"pakket:{contents.dataset}", contents.sha256],
-        ).fetchone()
+        previous = find_batch(con, f"pakket:{contents.dataset}", contents.sha256)
         regions = dict(
             con.execute(
                 "SELECT code, parent_code FROM region WHERE division_year = ?",
@@ -399,8 +401,8 @@ def intake_package(
         )
     finally:
         con.close()
-    if previous:
-        report.already_imported, report.import_id = True, int(previous[0])
+    if previous is not None:
+        report.already_imported, report.import_id = True, previous
         return report
     unknown = sorted({k[0] for t in contents.tables for k in t.keys if k[0] not in regions})
     if unknown:
@@ -419,7 +421,8 @@ def intake_package(
         import_id = next_import_id(con)
         report.import_id = import_id
         rows: dict[str, list[object]] = {
-            k: [] for k in ("indicator_id", "region_code", "period", "value", "status", "note")
+            k: []
+            for k in ("indicator_id", "region_code", "period", "value", "status", "status_note")
         }
         defined: set[str] = set()
         for table in contents.tables:
@@ -442,39 +445,28 @@ def intake_package(
                 rows["period"].append(table.period)
                 rows["value"].append(value)
                 rows["status"].append("value" if status in PUBLISHED else "hidden")
-                rows["note"].append(None if status in PUBLISHED else "beveiligd")
+                rows["status_note"].append(None if status in PUBLISHED else "beveiligd")
         n = len(rows["indicator_id"])
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
-        written = replace_observations(
-            con,
-            pa.table(
-                {
-                    "indicator_id": pa.array(rows["indicator_id"], pa.string()),
-                    "region_code": pa.array(rows["region_code"], pa.string()),
-                    "period": pa.array(rows["period"], pa.string()),
-                    "division_year": pa.array([contents.division_year] * n, pa.int32()),
-                    "value": pa.array(rows["value"], pa.float64()),
-                    "status": pa.array(rows["status"], pa.string()),
-                    "status_note": pa.array(rows["note"], pa.string()),
-                    "import_id": pa.array([import_id] * n, pa.int32()),
-                }
-            ),
+        table = observation_table(rows, division_year=contents.division_year, import_id=import_id)
+        written = replace_observations(con, table)
+        report.replaced, report.untouched, report.became_hidden = (
+            written.replaced,
+            written.untouched,
+            written.became_hidden,
         )
-        report.replaced, report.untouched = written.replaced, written.untouched
-        report.became_hidden = written.became_hidden
-        con.execute(
-            "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        record_batch(
+            con,
+            Batch(
                 import_id,
                 f"pakket:{contents.dataset}",
                 f"{contents.source} (beveiligd pakket)",
                 contents.file_name,
                 contents.sha256,
-                datetime.now(UTC).replace(tzinfo=None),
                 contents.period,
                 n,
                 report.to_json(),
-            ],
+            ),
         )
     return report
