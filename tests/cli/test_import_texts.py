@@ -56,6 +56,7 @@ def test_partial_file_is_warned_and_hiding_needs_vervang(tmp_path: Path) -> None
     )
     assert "1 gepubliceerd cijfer is nu verborgen" in out
     assert "vervangen uit import 1 (kwb-2023.csv)" in out
+    assert "van andere regio's bij dezelfde indicatoren bleven ongewijzigd" in out
 
 
 def test_package_summary_uses_singular_for_one() -> None:

@@ -112,3 +112,17 @@ def test_xlsx_bomb_is_refused_before_it_is_unpacked(
     assert bomb.stat().st_size < 1024 * 1024
     err = _refused(empty_workspace, bomb)
     assert err.code == "BB-IMP-036"
+
+
+def test_a_declared_range_in_the_catalogue_is_checked(
+    empty_workspace: Workspace, tmp_path: Path
+) -> None:
+    """stedelijkheid declares ``range: [1, 5]``; its unit (klasse) implies no range."""
+    from buurtbeeld.catalog.load import builtin_catalog
+    from tests.cbs_files import kwb_rows, write_kwb_csv
+
+    assert builtin_catalog().get("stedelijkheid").valid_range == (1, 5)
+    header, rows = kwb_rows()
+    rows[2][header.index("ste_mvs")] = "6"
+    err = _refused(empty_workspace, write_kwb_csv(tmp_path / "kwb-2023.csv", rows_override=rows))
+    assert err.code == "BB-IMP-037" and "ste_mvs" in err.message and "tot en met 5" in err.message

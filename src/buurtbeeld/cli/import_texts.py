@@ -37,8 +37,8 @@ def import_summary(report: ImportReport) -> str:
     )
 
 
-def replacement_lines(report: ImportReport) -> list[str]:
-    """What the import replaced, what became hidden, what it left alone."""
+def replacement_lines(report: ImportReport | IntakeReport) -> list[str]:
+    """What an import or package replaced, what became hidden, what it left alone."""
     lines = [
         f"{count(r.cells, 'cijfer', 'cijfers')} vervangen uit import {r.import_id} ({r.file_name})."
         for r in report.replaced
@@ -46,13 +46,12 @@ def replacement_lines(report: ImportReport) -> list[str]:
     if report.became_hidden:
         lines.append(
             f"{count(report.became_hidden, 'gepubliceerd cijfer is', 'gepubliceerde cijfers zijn')}"
-            " nu verborgen (--vervang)."
+            " nu verborgen" + (" (--vervang)." if isinstance(report, ImportReport) else ".")
         )
     if report.untouched:
         lines.append(
-            f"{count(report.untouched, 'cijfer', 'cijfers')} van dezelfde indicatoren en "
-            f"{'periode' if len(report.periods) == 1 else 'perioden'} voor andere regio's "
-            "ongewijzigd."
+            f"{count(report.untouched, 'cijfer', 'cijfers')} van andere regio's bij dezelfde "
+            f"indicatoren {'bleef' if report.untouched == 1 else 'bleven'} ongewijzigd."
         )
     return lines
 

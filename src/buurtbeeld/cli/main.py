@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from buurtbeeld.cli.import_texts import package_summary, print_import_report
+from buurtbeeld.cli.import_texts import package_summary, print_import_report, replacement_lines
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
 from buurtbeeld.store.intake import intake_package
@@ -141,6 +141,8 @@ def import_package_command(
                 f"[green]Pakket geaccepteerd[/]: {package_summary(path.name, report)}",
                 highlight=False,
             )
+            for line in replacement_lines(report):
+                console.print(line, highlight=False)
     except BuurtbeeldError as err:
         _fail(err)
 
