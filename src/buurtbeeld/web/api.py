@@ -16,7 +16,7 @@ from buurtbeeld.analysis.stacking import StackRow, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
-from buurtbeeld.web.app import CatalogDep, CubeDep, MapViewDep
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])

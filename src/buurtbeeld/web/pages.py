@@ -16,7 +16,7 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.app import CatalogDep, CubeDep, MapViewDep, templates
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 

@@ -1,0 +1,49 @@
+"""Errors as responses: RFC 9457 problem+json for the API, the Dutch error page for browsers."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from buurtbeeld.web.deps import templates
+
+
+def wants_json(request: Request) -> bool:
+    """API paths and clients that ask for JSON get problem+json; browsers get a page."""
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, code: str, hint: str | None = None
+) -> Response:
+    """An error response with a stable code and a Dutch hint."""
+    if wants_json(request):
+        body = {
+            "type": f"https://buurtbeeld.nl/fouten#{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "instance": request.url.path,
+        }
+        if hint:
+            body["hint"] = hint
+        return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return templates.TemplateResponse(
+        request,
+        "fout.html",
+        {"status": status, "title": title, "detail": detail, "code": code, "hint": hint},
+        status_code=status,
+    )
+
+
+def title(status: int) -> str:
+    """Dutch title of an HTTP status."""
+    return {
+        400: "Ongeldige invoer",
+        404: "Niet gevonden",
+        422: "Niet te verwerken",
+        500: "Interne fout",
+    }.get(status, "Fout")
