@@ -59,8 +59,8 @@ def _utrecht_from_national(path: Path) -> Path:
 def test_gemeente_file_replaces_only_its_own_regions(
     filled_workspace: Workspace, tmp_path: Path
 ) -> None:
-    others_before = _rows(filled_workspace, "period = '2023'")
-    others_before = {k: v for k, v in others_before.items() if not _is_utrecht(k[1])}
+    before = _rows(filled_workspace, "period = '2023'")
+    others_before = {k: v for k, v in before.items() if not _is_utrecht(k[1])}
     path = _utrecht_from_national(tmp_path / "kwb-2023-utrecht.csv")
     report = import_file(filled_workspace, path)
     assert report.rows == 122
@@ -70,6 +70,11 @@ def test_gemeente_file_replaces_only_its_own_regions(
     assert others_after == others_before
     utrecht = {k: v for k, v in after.items() if _is_utrecht(k[1])}
     assert utrecht and all(v[-1] == report.import_id for v in utrecht.values())
+    # the same CBS figures give the same values, derived ratios included (recomputed)
+    assert {k: v[:-1] for k, v in utrecht.items()} == {
+        k: v[:-1] for k, v in before.items() if _is_utrecht(k[1])
+    }
+    assert {"bijstand_per_1000", "eenpersoonshuishoudens_pct"} <= set(report.derived_indicators)
     # the report says what was replaced, by which import and file, and what was not touched
     assert report.became_hidden == 0
     assert [(r.import_id, r.file_name) for r in report.replaced] == [(1, "kwb2023.parquet")]

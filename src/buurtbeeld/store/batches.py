@@ -135,39 +135,59 @@ def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None
         con.unregister(NEW)
 
 
-def replace_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> ReplaceSummary:
+def replace_observations(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, *, summarize: bool = True
+) -> ReplaceSummary:
     """Write ``table``'s observations, replacing only stored cells with the same key.
 
     Cells of the same indicators and periods for other regions stay as they are, with their
     own lineage. Call inside the caller's transaction; refusing (see :func:`refuse_hiding`)
-    rolls everything back.
+    rolls everything back. ``summarize=False`` skips counting what is replaced (derived
+    figures, recomputed from inputs already counted).
     """
     summary = ReplaceSummary(written=table.num_rows)
     if table.num_rows == 0:
         return summary
     con.register(NEW, table)
     try:
-        for import_id, file_name, cells, hiding in con.execute(
-            f"""SELECT o.import_id, coalesce(b.file_name, '?'), count(*),
-                       count(*) FILTER (o.status <> 'hidden' AND n.status = 'hidden')
-                FROM observation o JOIN {NEW} n ON {_SAME_KEY}
-                LEFT JOIN import_batch b ON b.import_id = o.import_id
-                GROUP BY ALL ORDER BY 1"""
-        ).fetchall():
-            summary.replaced.append(Replaced(int(import_id), str(file_name), int(cells)))
-            summary.became_hidden += int(hiding)
-        row = con.execute(
-            f"""SELECT count(*) FROM observation o
-                WHERE (o.indicator_id, o.period) IN (SELECT DISTINCT indicator_id, period FROM {NEW})
-                  AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE {_SAME_KEY})"""
-        ).fetchone()
-        summary.untouched = int(row[0]) if row else 0
-        if summary.replaced:
-            con.execute(f"DELETE FROM observation o USING {NEW} n WHERE {_SAME_KEY}")
+        if summarize:
+            _summarize(con, summary)
+        if summary.replaced or not summarize:
+            # UPDATE in place, then INSERT the new keys: deleting and re-inserting the same
+            # primary keys in one DuckDB transaction is far slower (national revision: 179 s
+            # with DELETE + INSERT, 9 s like this).
+            con.execute(
+                f"""UPDATE observation o SET division_year = n.division_year, value = n.value,
+                        status = n.status, status_note = n.status_note, import_id = n.import_id
+                    FROM {NEW} n WHERE {_SAME_KEY}"""
+            )
+        con.execute(
+            f"""INSERT INTO observation SELECT * FROM {NEW} n
+                WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_SAME_KEY})
+                ORDER BY indicator_id, period, region_code"""
+        )
     finally:
         con.unregister(NEW)
-    insert_observations(con, table)
     return summary
+
+
+def _summarize(con: duckdb.DuckDBPyConnection, summary: ReplaceSummary) -> None:
+    """Count the stored cells the registered batch replaces, hides and leaves alone."""
+    for import_id, file_name, cells, hiding in con.execute(
+        f"""SELECT o.import_id, coalesce(b.file_name, '?'), count(*),
+                   count(*) FILTER (o.status <> 'hidden' AND n.status = 'hidden')
+            FROM observation o JOIN {NEW} n ON {_SAME_KEY}
+            LEFT JOIN import_batch b ON b.import_id = o.import_id
+            GROUP BY ALL ORDER BY 1"""
+    ).fetchall():
+        summary.replaced.append(Replaced(int(import_id), str(file_name), int(cells)))
+        summary.became_hidden += int(hiding)
+    row = con.execute(
+        f"""SELECT count(*) FROM observation o
+            WHERE (o.indicator_id, o.period) IN (SELECT DISTINCT indicator_id, period FROM {NEW})
+              AND NOT EXISTS (SELECT 1 FROM {NEW} n WHERE {_SAME_KEY})"""
+    ).fetchone()
+    summary.untouched = int(row[0]) if row else 0
 
 
 def refuse_hiding(count: int, file_name: str) -> None:

@@ -198,7 +198,6 @@ def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: in
 
 
 DERIVE_SQL = """
-INSERT INTO observation
 SELECT ? AS indicator_id, n.region_code, n.period, n.division_year,
        CASE WHEN n.status <> 'hidden' AND d.status <> 'hidden' AND d.value >= ? AND d.value > 0
             THEN n.value / d.value * ? END AS value,
@@ -226,21 +225,26 @@ def _derive(
     Only derived indicators with a changed input are touched, and only for the regions whose
     input this import wrote; the other input is whatever is stored. Returns their ids.
     """
-    derived = []
+    derived: list[str] = []
+    pending: list[pa.Table] = []
+
+    def flush() -> None:
+        if pending:
+            replace_observations(con, pa.concat_tables(pending), summarize=False)
+            pending.clear()
+
     for indicator in catalog.indicators:
         rule = indicator.derived
         if rule is None or not {rule.numerator, rule.denominator} & changed:
             continue
+        if {rule.numerator, rule.denominator} & set(derived):
+            flush()  # a ratio of a ratio: its input must be written first
         affected = (
             "SELECT region_code FROM observation WHERE import_id = ? AND period = ? "
             "AND indicator_id IN (?, ?)"
         )
         inputs = [import_id, period, rule.numerator, rule.denominator]
-        con.execute(
-            f"DELETE FROM observation WHERE indicator_id = ? AND period = ? AND region_code IN ({affected})",
-            [indicator.id, period, *inputs],
-        )
-        con.execute(
+        rows = con.execute(
             DERIVE_SQL + f" AND n.region_code IN ({affected})",
             [
                 indicator.id,
@@ -254,9 +258,20 @@ def _derive(
                 period,
                 *inputs,
             ],
+        ).to_arrow_table()
+        # a region that lost an input has no derived figure any more
+        con.execute(
+            f"""DELETE FROM observation WHERE indicator_id = ? AND period = ?
+                AND region_code IN ({affected}) AND region_code NOT IN (
+                  SELECT n.region_code FROM observation n JOIN observation d
+                    ON d.region_code = n.region_code AND d.period = n.period AND d.indicator_id = ?
+                  WHERE n.indicator_id = ? AND n.period = ?)""",
+            [indicator.id, period, *inputs, rule.denominator, rule.numerator, period],
         )
+        pending.append(rows.cast(pending[0].schema) if pending else rows)
         changed.add(indicator.id)
         derived.append(indicator.id)
+    flush()
     return derived
 
 
