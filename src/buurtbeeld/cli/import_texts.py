@@ -90,6 +90,11 @@ def print_import_report(console: Console, report: ImportReport) -> None:
             f"zonder vlak op de kaart (grenzen van een ander jaar): {shown}",
             highlight=False,
         )
+    if any(report.regions_without_boundary.values()):
+        console.print(
+            "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
+            "'buurtbeeld importeer-grenzen'."
+        )
 
 
 def package_summary(file_name: str, report: IntakeReport) -> str:

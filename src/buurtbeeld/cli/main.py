@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.import_texts import package_summary, print_import_report, replacement_lines
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
@@ -145,6 +146,9 @@ def import_package_command(
                 console.print(line, highlight=False)
     except BuurtbeeldError as err:
         _fail(err)
+
+
+app.command("importeer-grenzen")(importeer_grenzen)
 
 
 def _serve(werkmap: Path, host: str, poort: int) -> None:

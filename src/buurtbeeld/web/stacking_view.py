@@ -41,4 +41,12 @@ def stack_geojson(rows: list[StackRow], geometries: dict[str, str]) -> str:
         parts.append(
             f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}'
         )
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    # Foreign member (RFC 7946 §6.1): the buurten left off the map for want of a polygon.
+    missing = json.dumps([row.code for row in rows if row.code not in geometries])
+    return (
+        '{"type":"FeatureCollection","zonder_grens":'
+        + missing
+        + ',"features":['
+        + ",".join(parts)
+        + "]}"
+    )
