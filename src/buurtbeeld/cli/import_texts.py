@@ -97,11 +97,12 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         )
 
 
-def package_summary(file_name: str, report: IntakeReport) -> str:
-    """One line for an accepted package."""
+def package_summary(file_name: str, report: IntakeReport, signer: str | None = None) -> str:
+    """One line for an accepted package (with the partner that signed it, if known)."""
     return (
         f"{file_name} — {count(len(report.indicators), 'indicator', 'indicatoren')}, "
         f"{count(report.published, 'gepubliceerde', 'gepubliceerde')} en "
         f"{count(report.hidden, 'verborgen cel', 'verborgen cellen')}; aanvalscontrole op "
-        f"{count(report.audited_hidden_cells, 'verborgen cel', 'verborgen cellen')} geslaagd."
+        f"{count(report.audited_hidden_cells, 'verborgen cel', 'verborgen cellen')} geslaagd"
+        + (f"; ondertekend door partner '{signer}'." if signer else ".")
     )

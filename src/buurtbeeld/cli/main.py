@@ -12,10 +12,12 @@ from rich.console import Console
 
 from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.import_texts import package_summary, print_import_report, replacement_lines
-from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.cli.partner import partner_app
+from buurtbeeld.errors import BuurtbeeldError, SignatureError
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
+from buurtbeeld.store.partners import list_partners, register_partner, trusted_keys
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
 
 app = typer.Typer(
@@ -128,10 +130,12 @@ def import_package_command(
     """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
     try:
         workspace = open_workspace(werkmap)
+        trusted = trusted_keys(workspace)
+        names = {p.vingerafdruk: p.naam for p in list_partners(workspace)}
         for path in pakketten:
             with console.status(f"Pakket controleren: {path.name}") as status:
                 report = intake_package(
-                    workspace, read_package(path), progress=lambda m: status.update(m)
+                    workspace, read_package(path, trusted), progress=lambda m: status.update(m)
                 )
             if report.already_imported:
                 console.print(
@@ -139,7 +143,8 @@ def import_package_command(
                 )
                 continue
             console.print(
-                f"[green]Pakket geaccepteerd[/]: {package_summary(path.name, report)}",
+                f"[green]Pakket geaccepteerd[/]: "
+                f"{package_summary(path.name, report, names.get(report.signed_by or '', '?'))}",
                 highlight=False,
             )
             for line in replacement_lines(report):
@@ -177,8 +182,10 @@ def serve_command(
 def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) -> None:
     """Synthetic extracts of four partners → source toolkit → protected packages → intake.
 
-    What a partner and the data adviser do with ``bron maak-pakket`` and ``importeer-pakket``:
-    Wmo, jeugdhulp, bijstand (four quarters) and debt signals (with amounts), all fictitious.
+    What a partner and the data adviser do with ``bron maak-pakket``, ``partner registreer``
+    and ``importeer-pakket``: Wmo, jeugdhulp, bijstand (four quarters) and debt signals (with
+    amounts), all fictitious. Each demo source gets its own signing key (in ``folder``), which
+    the demo registers as partner ``demo-<register>``.
     """
     from buurtbeeld.source.pipeline import make_package
     from buurtbeeld.source.spec import load_spec
@@ -189,8 +196,14 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
         for register in REGISTERS:
             status.update(f"Demo-ketenpartner {register}: tellen, beveiligen en inlezen")
             spec = load_spec(folder / f"{register}.yaml")
-            package = make_package(spec, folder / f"{register}-pakket.zip").path
-            report = intake_package(workspace, read_package(package))
+            made = make_package(spec, folder / f"{register}-pakket.zip")
+            if made.keys is not None:
+                try:
+                    register_partner(workspace, f"demo-{register}", made.keys.public)
+                except SignatureError as err:
+                    if err.code != "BB-SIG-010":  # already registered by an earlier run
+                        raise
+            report = intake_package(workspace, read_package(made.path, trusted_keys(workspace)))
             console.print(
                 f"[green]Demo-pakket {register} geaccepteerd[/]: {len(report.indicators)} "
                 "indicatoren van een fictieve ketenpartner.",
@@ -254,6 +267,7 @@ def _mount_source_toolkit() -> None:
 
 
 _mount_source_toolkit()
+app.add_typer(partner_app, name="partner")
 
 
 def main() -> None:

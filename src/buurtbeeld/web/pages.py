@@ -17,7 +17,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
-from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.format import csv_safe, format_cell
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
 router = APIRouter(include_in_schema=False)
@@ -154,16 +154,16 @@ def gemeente_csv(
         )
         writer.writerow(
             [
-                row.region.code,
-                row.region.name,
-                row.region.level,
-                chosen.id,
-                view.period or "",
+                csv_safe(row.region.code),
+                csv_safe(row.region.name),
+                csv_safe(row.region.level),
+                csv_safe(chosen.id),
+                csv_safe(view.period or ""),
                 value,
-                chosen.unit_label,
-                row.cell.status,
-                row.cell.explanation,
-                f"Bron: {chosen.source_label}",
+                csv_safe(chosen.unit_label),
+                csv_safe(row.cell.status),
+                csv_safe(row.cell.explanation),
+                csv_safe(f"Bron: {chosen.source_label}"),
             ]
         )
     name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
