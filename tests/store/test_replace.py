@@ -165,14 +165,16 @@ def _gemeente_package(workspace: Workspace, gemeente: str, source: str) -> Packa
 
 
 def test_package_of_another_gemeente_keeps_the_first(filled_workspace: Workspace) -> None:
-    dordrecht = _gemeente_package(filled_workspace, "GM0505", "Wmo-team Dordrecht")
+    # one regional team delivers per gemeente: same source, dataset, table and period
+    dordrecht = _gemeente_package(filled_workspace, "GM0505", "Wmo-team Drechtsteden")
     first = intake_package(filled_workspace, dordrecht)
     kept = _rows(filled_workspace, "period = '2024'")
     assert kept and all(v[-1] == first.import_id for v in kept.values())
     second = intake_package(
-        filled_workspace, _gemeente_package(filled_workspace, "GM0642", "Wmo-team Zwijndrecht")
+        filled_workspace, _gemeente_package(filled_workspace, "GM0642", "Wmo-team Drechtsteden")
     )
     after = _rows(filled_workspace, "period = '2024'")
     assert {k: v for k, v in after.items() if k[1][2:6] == "0505"} == kept
     assert any(v[-1] == second.import_id for v in after.values())
+    assert set(second.indicators) == {k[0] for k in kept}  # the same indicators
     assert second.replaced == [] and second.untouched == len(kept)
