@@ -1,14 +1,20 @@
-"""Dutch texts of the import commands: numbers, lists, singular and plural."""
+"""Dutch texts of the import commands: numbers, lists, singular and plural.
+
+Imported inside the commands (the CLI loads no store library for ``--help``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
-from buurtbeeld.store.importer import ImportReport
-from buurtbeeld.store.intake import IntakeReport
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from buurtbeeld.store.importer import ImportReport
+    from buurtbeeld.store.intake import IntakeReport
 
 
 def nl_number(number: int) -> str:
@@ -37,8 +43,11 @@ def import_summary(report: ImportReport) -> str:
     )
 
 
-def replacement_lines(report: ImportReport | IntakeReport) -> list[str]:
-    """What an import or package replaced, what became hidden, what it left alone."""
+def replacement_lines(report: ImportReport | IntakeReport, *, vervang: bool = True) -> list[str]:
+    """What an import or package replaced, what became hidden, what it left alone.
+
+    ``vervang``: the hidden figures were allowed by ``importeer --vervang`` (open data).
+    """
     lines = [
         f"{count(r.cells, 'cijfer', 'cijfers')} vervangen uit import {r.import_id} ({r.file_name})."
         for r in report.replaced
@@ -46,7 +55,7 @@ def replacement_lines(report: ImportReport | IntakeReport) -> list[str]:
     if report.became_hidden:
         lines.append(
             f"{count(report.became_hidden, 'gepubliceerd cijfer is', 'gepubliceerde cijfers zijn')}"
-            " nu verborgen" + (" (--vervang)." if isinstance(report, ImportReport) else ".")
+            " nu verborgen" + (" (--vervang)." if vervang else ".")
         )
     if report.untouched:
         lines.append(

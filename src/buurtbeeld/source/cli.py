@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,13 +17,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.source.aggregate import Aggregation, aggregate
-from buurtbeeld.source.engines import EngineName
-from buurtbeeld.source.keys import key_files, signing_key
-from buurtbeeld.source.ledger import entries, mark_sent, mark_withdrawn
-from buurtbeeld.source.pipeline import default_target, make_package
-from buurtbeeld.source.spec import load_spec
-from buurtbeeld.source.synthetic import REGISTERS, generate
+
+# The toolkit's modules (Ibis, DuckDB, pyarrow) load inside the commands: `buurtbeeld --help`
+# and `buurtbeeld bron --help` stay instant.
+if TYPE_CHECKING:
+    from buurtbeeld.source.aggregate import Aggregation
+    from buurtbeeld.source.engines import EngineName
+REGISTER_NAMES = "wmo, jeugdhulp, bijstand, schuldsignalen"  # = synthetic.REGISTERS (tested)
 
 bron_app = typer.Typer(
     help="Brontoolkit: tel en beveilig bij de bron; alleen het beveiligde pakket verlaat uw machine.",
@@ -101,10 +101,12 @@ def generate_command(
     jaar: Annotated[int, typer.Option(help="Jaar van de exports.")] = 2024,
     register: Annotated[
         list[str] | None,
-        typer.Option(help=f"Alleen deze registers ({', '.join(REGISTERS)}); herhaalbaar."),
+        typer.Option(help=f"Alleen deze registers ({REGISTER_NAMES}); herhaalbaar."),
     ] = None,
 ) -> None:
     """Maak synthetische exports (fictieve personen) met een specificatie per register."""
+    from buurtbeeld.source.synthetic import REGISTERS, generate
+
     chosen = tuple(register or REGISTERS)
     unknown = [r for r in chosen if r not in REGISTERS]
     if unknown:
@@ -133,6 +135,9 @@ def check_command(
     engine: EngineOpt = None,
 ) -> None:
     """Controleer een specificatie en tel ongeldige regels per reden (proefdraai, schrijft niets)."""
+    from buurtbeeld.source.aggregate import aggregate
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         with _progress(STEPS_CHECK) as step:
@@ -155,6 +160,9 @@ def package_command(
     engine: EngineOpt = None,
 ) -> None:
     """Tel, beveilig (onderdrukking, afronding, aanvalscontrole) en schrijf het pakket met rapport."""
+    from buurtbeeld.source.pipeline import default_target, make_package
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         target = uit or default_target(delivery, spec.parent)
@@ -194,6 +202,9 @@ def key_command(
     spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van de bron.")],
 ) -> None:
     """Maak (of toon) de ondertekeningssleutel van deze bron; de publieke sleutel gaat naar het platform."""
+    from buurtbeeld.source.keys import key_files, signing_key
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         key, created = signing_key(delivery)
@@ -217,6 +228,9 @@ def key_command(
 
 
 def _mark(spec: Path, pakket: Path, sent: bool) -> None:
+    from buurtbeeld.source.ledger import mark_sent, mark_withdrawn
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         entry = (mark_sent if sent else mark_withdrawn)(delivery, pakket)
@@ -252,6 +266,9 @@ def ledger_command(
     spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
 ) -> None:
     """Toon de pakketten van deze dataset in het logboek (gemaakt, verzonden, ingetrokken)."""
+    from buurtbeeld.source.ledger import entries
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         found = entries(delivery)
