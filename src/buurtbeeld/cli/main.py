@@ -24,7 +24,6 @@ from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.errors import BuurtbeeldError, SignatureError
 
 if TYPE_CHECKING:
-    from buurtbeeld.store.importer import ImportReport
     from buurtbeeld.store.workspace import Workspace
 
 dutch.install()
@@ -59,54 +58,28 @@ def options(
         os.environ[DEBUG_ENV] = "1"
 
 
-def _print_report(report: ImportReport) -> None:
-    if report.already_imported:
-        console.print(
-            f"[yellow]{report.file_name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."
-        )
-        return
-    console.print(
-        f"[green]Geïmporteerd[/]: {report.file_name} ({report.dataset}), perioden {', '.join(report.periods)}, "
-        f"{report.rows:,} rijen, {report.observations:,} cijfers.".replace(",", ".")
-    )
-    from rich.table import Table
-
-    table = Table(title="Cijfers per indicator", show_lines=False)
-    table.add_column("indicator")
-    table.add_column("periode")
-    table.add_column("met cijfer", justify="right")
-    table.add_column("verborgen", justify="right")
-    for c in report.counts:
-        table.add_row(c.indicator_id, c.period, str(c.values), str(c.hidden))
-    console.print(table)
-    if report.unused_columns:
-        console.print(
-            f"Niet gebruikte kolommen ({len(report.unused_columns)}): {', '.join(report.unused_columns)}"
-        )
-    for level, codes in report.regions_without_boundary.items():
-        shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
-        console.print(
-            f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
-            f"(grenzen van een ander jaar): {shown}"
-        )
-    if any(report.regions_without_boundary.values()):
-        console.print(
-            "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
-            "'buurtbeeld importeer-grenzen'."
-        )
-
-
 def _import_all(
-    workspace: Workspace, files: list[Path], *, year: int | None = None, encoding: str | None = None
+    workspace: Workspace,
+    files: list[Path],
+    *,
+    year: int | None = None,
+    encoding: str | None = None,
+    replace_hidden: bool = False,
 ) -> None:
+    from buurtbeeld.cli.import_texts import print_import_report
     from buurtbeeld.store.importer import import_file
 
     for path in files:
         with console.status(f"Importeren: {path.name}") as status:
             report = import_file(
-                workspace, path, year=year, encoding=encoding, progress=lambda m: status.update(m)
+                workspace,
+                path,
+                year=year,
+                encoding=encoding,
+                progress=lambda m: status.update(m),
+                replace_hidden=replace_hidden,
             )
-        _print_report(report)
+        print_import_report(console, report)
 
 
 @app.command("init")
@@ -148,11 +121,21 @@ def import_command(
     tekenset: Annotated[
         str | None, typer.Option(help="Tekenset van een CSV-bestand (standaard UTF-8).")
     ] = None,
+    vervang: Annotated[
+        bool,
+        typer.Option(
+            "--vervang",
+            help="Sta toe dat het bestand gepubliceerde cijfers in de werkmap verbergt "
+            "(een '.' waar de werkmap een cijfer heeft).",
+        ),
+    ] = False,
 ) -> None:
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     from buurtbeeld.store.workspace import open_workspace
 
-    _import_all(open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset)
+    _import_all(
+        open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset, replace_hidden=vervang
+    )
 
 
 @app.command("importeer-pakket")
@@ -163,6 +146,7 @@ def import_package_command(
     werkmap: WerkmapOpt = Path("werkmap"),
 ) -> None:
     """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
+    from buurtbeeld.cli.import_texts import package_summary, replacement_lines
     from buurtbeeld.store.intake import intake_package
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import list_partners, trusted_keys
@@ -182,11 +166,12 @@ def import_package_command(
             )
             continue
         console.print(
-            f"[green]Pakket geaccepteerd[/]: {path.name} — {len(report.indicators)} indicatoren, "
-            f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
-            f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd; "
-            f"ondertekend door partner '{names.get(report.signed_by or '', '?')}'."
+            f"[green]Pakket geaccepteerd[/]: "
+            f"{package_summary(path.name, report, names.get(report.signed_by or '', '?'))}",
+            highlight=False,
         )
+        for line in replacement_lines(report, vervang=False):
+            console.print(line, highlight=False)
 
 
 app.command("importeer-grenzen")(importeer_grenzen)
