@@ -156,7 +156,9 @@ def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -
     allowed |= {2023, 2024, 256, 0, 1, 2, 3, 15, 5}
     rule = get_profile(agg.spec.profiel).frequency
     assert rule is not None
-    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1}
+    base = get_profile(agg.spec.profiel).rounding_base or 1
+    smallest = -(-(rule.hidden_max + 1) // base) * base  # the profile's smallest published count
+    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1, smallest}
     for out in delivery.outputs:
         n = out.data.num_rows
         hidden = sum(out.hidden_by_reason.values())
@@ -262,3 +264,23 @@ def test_no_member_reveals_a_hidden_value(
                                 if v is not None
                             ]
                             assert stats.min in published and stats.max in published
+
+
+def test_report_states_the_smallest_value_the_package_publishes(
+    packages: dict[str, Path],
+) -> None:
+    """cbs-zorg hides 0..7 and rounds to fives, raising 8 and 9 to 10: the report must say 10,
+    the smallest positive count any of the packages actually publishes."""
+    for path in packages.values():
+        package = read_package(path)
+        found = re.search(r"kleinste gepubliceerde\s+waarde boven nul is (\d+)", package.report)
+        assert found, package.report
+        stated = int(found.group(1))
+        published = [
+            v
+            for table in package.tables.values()
+            if table.meta["maat"] == "aantal"
+            for v in table.data["waarde"].to_pylist()
+            if v
+        ]
+        assert stated == min(published)
