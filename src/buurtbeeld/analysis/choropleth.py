@@ -93,16 +93,16 @@ def build_choropleth(
             f"Onbekend niveau '{level}'.", code="BB-NF-005", hint="Kies 'wijk' of 'buurt'."
         )
     periods = cube.periods(indicator.id)
+    regions = cube.children(area.code, level)
+    codes = [r.code for r in regions]
     if period is None:
-        period = periods[-1] if periods else None
+        period = cube.default_period(indicator.id, codes)
     elif period not in periods:
         raise NotFoundError(
             f"Voor {indicator.label} is er geen periode {period}.",
             code="BB-NF-006",
             hint=f"Beschikbare perioden: {', '.join(periods) or 'geen'}.",
         )
-    regions = cube.children(area.code, level)
-    codes = [r.code for r in regions]
     cells = (
         cube.cells(indicator.id, period, codes)
         if period

@@ -87,7 +87,7 @@ def stack(
     thresholds = []
     flags: dict[str, dict[str, bool | None]] = {c: {} for c in codes}
     for indicator in indicators:
-        period = cube.latest_period(indicator.id)
+        period = cube.default_period(indicator.id, codes)
         if period is None:
             for c in codes:
                 flags[c][indicator.id] = None

@@ -161,10 +161,34 @@ class Cube:
         """Periods with observations for an indicator, oldest first."""
         return list(self._periods.get(indicator_id, []))
 
-    def latest_period(self, indicator_id: str) -> str | None:
-        """Most recent period of an indicator, or None."""
+    def default_period(self, indicator_id: str, codes: list[str]) -> str | None:
+        """The period a view of ``codes`` shows when the user chose none.
+
+        The latest period with figures (published or hidden, not missing) for the regions
+        shown, counting only periods that cover at least half as many of them as the
+        best-covered period: a newer file for one gemeente (KWB 2024 for Utrecht) makes 2024
+        Utrecht's default but leaves every other gemeente, and the national view, on 2023.
+        """
         periods = self.periods(indicator_id)
-        return periods[-1] if periods else None
+        if len(periods) <= 1 or not codes:
+            return periods[-1] if periods else None
+        prefix = os.path.commonprefix(codes)  # noqa: RUF071 - character prefix wanted
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT o.period, count(*) FROM observation o
+               SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS code) c ON o.region_code = c.code
+               WHERE o.indicator_id = ? AND o.region_code >= ? AND o.region_code <= ?
+               GROUP BY o.period""",
+                [codes, indicator_id, prefix, prefix + "\uffff"],
+            )
+            .fetchall()
+        )
+        covered = {str(r[0]): int(r[1]) for r in rows}
+        if not covered:
+            return periods[-1]
+        enough = max(covered.values()) / 2
+        return max(p for p, n in covered.items() if n >= enough)
 
     def cells(self, indicator_id: str, period: str, codes: list[str]) -> dict[str, Cell]:
         """Figures for ``codes``; regions without an observation are 'missing'."""
@@ -212,18 +236,30 @@ class Cube:
         return out
 
     def latest_cells_for_region(self, code: str) -> dict[str, Cell]:
-        """For every indicator, the figure of its latest period for one region."""
+        """For every indicator, the figure of the latest period *this region* has a figure for.
+
+        Published or hidden both count; a newer period that other regions have (KWB 2024 for
+        one gemeente) never turns this region's figure into "missing".
+        """
         rows = (
             self.cursor()
             .execute(
-                """WITH latest AS (SELECT indicator_id, max(period) AS period FROM observation GROUP BY indicator_id)
-               SELECT o.indicator_id, o.region_code, o.value, o.status, o.status_note, o.period
-               FROM observation o JOIN latest USING (indicator_id, period) WHERE o.region_code = ?""",
+                """SELECT indicator_id, arg_max(struct_pack(region_code, value, status, status_note, period), period)
+               FROM observation WHERE region_code = ? GROUP BY indicator_id""",
                 [code],
             )
             .fetchall()
         )
-        return {r[0]: Cell(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+        out = {}
+        for indicator_id, latest in rows:
+            out[indicator_id] = Cell(
+                latest["region_code"],
+                latest["value"],
+                latest["status"],
+                latest["status_note"],
+                latest["period"],
+            )
+        return out
 
     def coverage(self, indicator_id: str) -> list[tuple[str, str, int, int, int]]:
         """Per period and level: (period, level, values, hidden, missing) for the current division."""

@@ -18,6 +18,7 @@ from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
 router = APIRouter(include_in_schema=False)
@@ -202,12 +203,14 @@ def indicator_page(
 ) -> Response:
     """Definition, source and coverage per level of one indicator."""
     indicator = catalog.get(indicator_id)
+    coverage = cube.coverage(indicator.id)
     return templates.TemplateResponse(
         request,
         "indicator.html",
         {
             "indicator": indicator,
-            "coverage": cube.coverage(indicator.id),
+            "coverage": coverage,
+            "regions_per_period": regions_per_period(coverage),
             "catalog": catalog,
             "used_by": [
                 i
