@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 
-from buurtbeeld.analysis.classify import Legend, make_legend
+from buurtbeeld.analysis.classify import Legend, make_legend, source_rounding
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
@@ -72,9 +72,18 @@ class Choropleth:
 
 
 def build_choropleth(
-    cube: Cube, area_code: str, indicator: Indicator, *, level: str, period: str | None = None
+    cube: Cube,
+    area_code: str,
+    indicator: Indicator,
+    *,
+    level: str,
+    period: str | None = None,
+    numerator: Indicator | None = None,
 ) -> Choropleth:
     """Figures, classes and polygons for the ``level`` regions of ``area_code``.
+
+    ``numerator``: for a derived ratio, its numerator's definition (for the legend to say what a
+    0 stands for when the source rounded the numerator).
 
     Raises
     ------
@@ -108,7 +117,11 @@ def build_choropleth(
         if period
         else {c: Cell(c, None, "missing", None) for c in codes}
     )
-    legend = make_legend(indicator, [c.value for c in cells.values() if c.value is not None])
+    legend = make_legend(
+        indicator,
+        [c.value for c in cells.values() if c.value is not None],
+        rounding=source_rounding(indicator, level, numerator),
+    )
     geometries = cube.geometries(codes, level)
     rows = []
     for region in regions:

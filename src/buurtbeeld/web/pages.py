@@ -17,7 +17,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
-from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.format import format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
 
@@ -140,11 +140,7 @@ def gemeente_csv(
         ]
     )
     for row in view.rows:
-        value = (
-            ""
-            if row.cell.value is None
-            else f"{row.cell.value:.{chosen.decimals}f}".replace(".", ",")
-        )
+        value = format_plain(row.cell.value, chosen.decimals)
         writer.writerow(
             [
                 row.region.code,

@@ -20,7 +20,9 @@ function hatch(size = 8) {
   return { width: size, height: size, data };
 }
 
-const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d });
+// Half away from zero like CBS and the server (web/format.py); toPrecision(12) first, so a
+// float such as 31.249999999999996 counts as the half 31.25 it stands for.
+const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d, roundingMode: "halfExpand" });
 const STATUS = { hidden: "verborgen", missing: "ontbreekt" };
 
 async function start() {
@@ -67,7 +69,7 @@ async function start() {
         let text;
         if (stacking) text = `${p.aantal} van de beoordeelde indicatoren (${p.beoordeeld}) in het ongunstigste vijfde`;
         else if (p.status === "hidden" || p.status === "missing") text = STATUS[p.status];
-        else text = `${nf(Number(container.dataset.decimalen || 0)).format(p.waarde)} ${container.dataset.eenheid || ""}`;
+        else text = `${nf(Number(container.dataset.decimalen || 0)).format(Number(Number(p.waarde).toPrecision(12)))} ${container.dataset.eenheid || ""}`;
         const box = document.createElement("div");
         box.className = "bb-popup";
         const title = document.createElement("strong");
