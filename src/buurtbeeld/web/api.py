@@ -12,12 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from buurtbeeld.analysis.stacking import StackRow, stack
+from buurtbeeld.analysis.stacking import StackRow, ranked, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
-from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson, stack_properties
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
 PROBLEM = {
@@ -224,7 +224,7 @@ def _stack(
     area = cube.region(gebied)
     chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
     _, rows = stack(cube, area.code, chosen, reference=referentie)
-    return area, chosen, rows
+    return area, chosen, ranked(rows)
 
 
 @router.get(
@@ -261,20 +261,15 @@ def get_stacking(
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> StackOut:
-    """Per buurt: in how many of the chosen indicators it falls in the worst fifth."""
+    """Per buurt: in how many of the indicators it could be judged on it falls in the worst fifth.
+
+    Sorted like the page: by share of the judged indicators, more evidence first. ``onzeker``:
+    judged on fewer than half of the chosen indicators.
+    """
     area, chosen, rows = _stack(cube, catalog, gebied, indicator, referentie)
     return StackOut(
         gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level),
         referentie=referentie,
         indicatoren=[i.id for i in chosen],
-        buurten=[
-            {
-                "code": r.code,
-                "naam": r.name,
-                "aantal": r.count,
-                "beoordeeld": r.judged,
-                "indicatoren": r.flags,
-            }
-            for r in rows
-        ],
+        buurten=[stack_properties(r) | {"indicatoren": r.flags} for r in rows],
     )

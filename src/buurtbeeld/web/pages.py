@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.analysis.choropleth import MapRow
-from buurtbeeld.analysis.stacking import StackRow, stack, stackable
+from buurtbeeld.analysis.stacking import StackRow, ranked, stack, stackable
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
@@ -19,7 +19,7 @@ from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
-from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_LEGEND, stack_colour, stack_csv
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -233,7 +233,7 @@ def stacking_page(
     chosen_ids = indicator or list(DEFAULT_STACK)
     chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
     thresholds, rows = stack(cube, area.code, chosen, reference=referentie)
-    rows_sorted = sorted(rows, key=lambda r: (-r.count, r.code))
+    rows_sorted = ranked(rows)
     query = urlencode([("indicator", i.id) for i in chosen] + [("referentie", referentie)])
     return templates.TemplateResponse(
         request,
@@ -246,12 +246,35 @@ def stacking_page(
             "rows": rows_sorted,
             "reference": referentie,
             "query": query,
-            "colours": STACK_COLOURS,
+            "legend": STACK_LEGEND,
+            "stack_colour": stack_colour,
             "catalog": catalog,
             "without_polygon": _without_polygon(cube, rows),
             "polygon_count": len(cube.polygon_codes([r.code for r in rows], "buurt")),
             "bbox": cube.bbox([r.code for r in rows], "buurt"),
         },
+    )
+
+
+@router.get("/gemeente/{code}/stapeling.csv")
+def stacking_csv(
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    indicator: Annotated[list[str] | None, Query()] = None,
+    referentie: str = "gemeente",
+) -> Response:
+    """The stapelkaart table as CSV, in the page's order."""
+    area = cube.region(code)
+    if area.level != "gemeente" and area.code != COUNTRY_CODE:
+        raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
+    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
+    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    name = f"buurtbeeld_{area.code}_stapeling_{referentie}.csv"
+    return Response(
+        stack_csv(ranked(rows), chosen, referentie),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
