@@ -11,11 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.analysis.choropleth import MapRow
+from buurtbeeld.analysis.divisions import division_notes
 from buurtbeeld.analysis.stacking import StackRow, ranked, stack, stackable
+from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.store.cube import Cube
+from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
@@ -172,11 +174,15 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
     cells = {r.code: cube.latest_cells_for_region(r.code) for r in columns}
     series = {i: c for i, c in cube.series_for_region(region.code).items() if len(c) > 1}
     gemeente = next((r for r in [region, *ancestors] if r.level == "gemeente"), None)
+    without = [i.id for i in catalog.indicators if i.id not in cells[region.code]]
     return templates.TemplateResponse(
         request,
         "regio.html",
         {
             "region": region,
+            "division_year": cube.division_year,
+            "division_notes": division_notes(cube, region, without),
+            "map_indicator": _map_indicator(cube, catalog, region),
             "columns": columns,
             "cells": cells,
             "catalog": catalog,
@@ -184,6 +190,20 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "series": series,
             "format_cell": format_cell,
         },
+    )
+
+
+def _map_indicator(cube: Cube, catalog: Catalog, region: RegionRow) -> str | None:
+    """For a region of an earlier division: an indicator that has figures on its map."""
+    if region.division_year in (None, cube.division_year):
+        return None
+    return next(
+        (
+            i.id
+            for i in catalog.indicators
+            if region.division_year in cube.indicator_divisions(i.id)
+        ),
+        None,
     )
 
 
