@@ -84,7 +84,9 @@ class Cube:
         # a region is shown on the division its figures belong to.
         self._divisions: dict[int, dict[str, RegionRow]] = {}
         for r in rows:
-            self._divisions.setdefault(int(r[4]), {})[r[0]] = RegionRow(*r[:4], int(r[4]))
+            self._divisions.setdefault(int(r[4]), {})[r[0]] = RegionRow(
+                r[0], r[1], r[2], r[3], int(r[4])
+            )
         self._regions = self._divisions.get(self.division_year, {})
         self._periods: dict[str, list[str]] = {
             r[0]: list(r[1])
