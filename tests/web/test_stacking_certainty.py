@@ -72,7 +72,7 @@ def test_counts_labels_and_uncertainty_follow_what_was_judged(client: TestClient
         assert b["uitkomst"] == (
             f"{count} van {judged} beoordeeld" if judged else "niet te beoordelen"
         )
-        assert b["onzeker"] == (2 * judged < chosen)
+        assert b["onzeker"] == (judged > 0 and 2 * judged < chosen)
 
 
 def test_colour_follows_the_share_of_what_was_judged(client: TestClient) -> None:
@@ -155,6 +155,7 @@ def test_few_indicators_judged_are_marked_not_drawn_as_certain(client: TestClien
         "/api/v1/stapeling/GM0855", params=[*params, ("indicator", "wmo_per_1000")]
     ).json()
     uncertain = [b for b in three["buurten"] if b["onzeker"]]
-    assert uncertain and all(2 * b["beoordeeld"] < 3 for b in uncertain)
+    assert uncertain and all(b["beoordeeld"] == 1 for b in uncertain)
+    assert all(not b["onzeker"] for b in three["buurten"] if b["beoordeeld"] == 0)
     page = client.get("/gemeente/GM0855/stapeling", params=[*params, ("indicator", "wmo_per_1000")])
     assert page.text.count('data-onzeker="ja"') == len(uncertain)

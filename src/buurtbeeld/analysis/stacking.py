@@ -62,8 +62,11 @@ class StackRow:
 
     @property
     def uncertain(self) -> bool:
-        """Judged on fewer than half of the chosen indicators: drawn hatched, read with care."""
-        return 2 * self.judged < self.chosen
+        """Judged on some, but fewer than half, of the chosen indicators: hatched, read with care.
+
+        A buurt judged on none is not uncertain but without figures ("niet te beoordelen").
+        """
+        return self.judged > 0 and 2 * self.judged < self.chosen
 
     @property
     def label(self) -> str:
