@@ -66,3 +66,15 @@ def filled_workspace(tmp_path: Path, filled_workspace_template: Path) -> Workspa
 def app_workspace(filled_workspace_template: Path) -> Iterator[Path]:
     """The filled workspace for read-only use by the web app."""
     yield filled_workspace_template
+
+
+@pytest.fixture(scope="session")
+def wijkbuurtkaart_2023(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An imitation of CBS's wijk- en buurtkaart 2023 GeoPackage (see tests/wijkbuurtkaart.py)."""
+    from tests.wijkbuurtkaart import build_wijkbuurtkaart
+
+    shared_file("powerbi_buurten_2019_wgs84.gpkg")
+    shared_file("tmap_NLD_dist_wijken_2022_rd.gpkg")
+    shared_file("tmap_NLD_muni_gemeenten_2022_rd.gpkg")
+    shared_file("gwb_namen_2024.parquet")
+    return build_wijkbuurtkaart(SHARED_DATA, tmp_path_factory.mktemp("kaart"))

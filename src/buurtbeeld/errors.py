@@ -88,3 +88,14 @@ class DisclosureError(BuurtbeeldError, ValueError):
     code = "BB-SDC-001"
     http_status = 422
     default_hint = "Pas de beveiliging toe met het bronprofiel voordat u de tabel deelt."
+
+
+class BoundaryFileError(BuurtbeeldError, ValueError):
+    """A boundary file (CBS wijk- en buurtkaart) cannot be read or is not what is expected."""
+
+    code = "BB-GEO-010"
+    http_status = 422
+    default_hint = (
+        "Gebruik de GeoPackage van de CBS wijk- en buurtkaart (bijvoorbeeld "
+        "wijkenbuurten_2023_v1.gpkg) zoals CBS hem publiceert."
+    )

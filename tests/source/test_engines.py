@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,27 @@ from buurtbeeld.source.aggregate import aggregate
 from buurtbeeld.source.spec import load_spec
 
 pytest.importorskip("pyspark", reason="Spark-engine niet geïnstalleerd (extra 'spark')")
+
+
+def _java_major() -> int | None:
+    """Major version of the `java` on PATH (PySpark 4 needs 17 or newer), or None."""
+    java = shutil.which("java")
+    if java is None:
+        return None
+    shown = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', shown)
+    if found is None:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+if (_java_major() or 0) < 17:
+    pytest.skip(
+        "Java 17 of nieuwer ontbreekt: de Spark-vergelijking wordt overgeslagen "
+        "(installeer bijvoorbeeld Debian's default-jre-headless)",
+        allow_module_level=True,
+    )
 
 # PySpark 4.0 passes pandas' deprecated `copy=` keyword, and py4j leaves its gateway socket to
 # the garbage collector: both are third-party and harmless here.

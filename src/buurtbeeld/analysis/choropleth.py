@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +11,10 @@ from buurtbeeld.analysis.classify import Legend, make_legend, source_rounding
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
+
+# Below this share of regions with a polygon, a map of the level is (almost) empty: the page
+# draws the coarser level instead and says why (see ``map_fallback``).
+MIN_POLYGON_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,24 @@ class Choropleth:
     geometries: dict[str, str]
     boundary_year: int | None
     bbox: tuple[float, float, float, float] | None
+    boundary_years: tuple[int, ...] = ()
 
     @property
     def without_polygon(self) -> list[RegionRow]:
         """Regions with figures but no polygon in the boundary layer (vintage mismatch)."""
         return [r.region for r in self.rows if not r.has_polygon]
+
+    @property
+    def polygon_share(self) -> float:
+        """Share of the regions that have a polygon (1.0 when there are no regions)."""
+        if not self.rows:
+            return 1.0
+        return sum(1 for r in self.rows if r.has_polygon) / len(self.rows)
+
+    @property
+    def drawable(self) -> bool:
+        """Whether the map of this level shows enough of the area to be worth drawing."""
+        return self.polygon_share >= MIN_POLYGON_SHARE
 
     def counts(self) -> dict[str, int]:
         """Number of regions per status."""
@@ -68,7 +86,15 @@ class Choropleth:
             parts.append(
                 f'{{"type":"Feature","geometry":{geometry},"properties":{json.dumps(props, ensure_ascii=False)}}}'
             )
-        return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+        # Foreign member (RFC 7946 §6.1): the regions left off the map for want of a polygon.
+        missing = json.dumps([r.code for r in self.without_polygon])
+        return (
+            '{"type":"FeatureCollection","zonder_grens":'
+            + missing
+            + ',"features":['
+            + ",".join(parts)
+            + "]}"
+        )
 
 
 def build_choropleth(
@@ -135,6 +161,7 @@ def build_choropleth(
                 region.code in geometries,
             )
         )
+    years = tuple(sorted(set(cube.boundary_years(codes, level).values())))
     return Choropleth(
         indicator,
         period,
@@ -143,6 +170,24 @@ def build_choropleth(
         rows,
         legend,
         geometries,
-        cube.boundary_year(level),
+        max(years) if years else cube.boundary_year(level),
         cube.bbox(codes, level),
+        years,
     )
+
+
+def map_fallback(
+    view: Choropleth, coarser: Callable[[], Choropleth]
+) -> tuple[Choropleth | None, bool]:
+    """The map to draw for ``view`` and whether it is a fallback to another level.
+
+    A buurt map of a gemeente whose buurten (almost) all lack a polygon would be empty with a
+    full legend; then the wijk map (``coarser()``) is drawn when it is drawable, else no map.
+    """
+    if view.drawable:
+        return view, False
+    if view.level == "buurt":
+        wijk = coarser()
+        if wijk.drawable:
+            return wijk, True
+    return None, True

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
 from buurtbeeld.store.intake import intake_package
@@ -66,6 +67,11 @@ def _print_report(report: ImportReport) -> None:
         console.print(
             f"[yellow]Let op[/]: {len(codes)} {level}-regio's zonder vlak op de kaart "
             f"(grenzen van een ander jaar): {shown}"
+        )
+    if any(report.regions_without_boundary.values()):
+        console.print(
+            "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
+            "'buurtbeeld importeer-grenzen'."
         )
 
 
@@ -154,6 +160,9 @@ def import_package_command(
             )
     except BuurtbeeldError as err:
         _fail(err)
+
+
+app.command("importeer-grenzen")(importeer_grenzen)
 
 
 def _serve(werkmap: Path, host: str, poort: int) -> None:

@@ -58,6 +58,10 @@ BUNDLED = (
 )
 
 
+# Simplification tolerance per level in metres (RD New): what the bundled layers use.
+TOLERANCE_M = {RegionLevel.GEMEENTE: 10.0, RegionLevel.WIJK: 10.0, RegionLevel.BUURT: 5.0}
+
+
 def simplify_for_web(frame: gpd.GeoDataFrame, *, tolerance_m: float = 10.0) -> gpd.GeoDataFrame:
     """Simplify a polygon coverage without opening gaps between neighbours.
 
@@ -74,11 +78,11 @@ def simplify_for_web(frame: gpd.GeoDataFrame, *, tolerance_m: float = 10.0) -> g
     return out
 
 
-def read_bundled(
-    boundary_set: BoundarySet,
-) -> list[tuple[str, str, tuple[float, float, float, float]]]:
-    """``(code, GeoJSON geometry text, bbox)`` for every polygon of a bundled layer."""
-    frame = gpd.read_parquet(boundary_set.path)
+GeometryRow = tuple[str, str, tuple[float, float, float, float]]
+
+
+def geometry_rows(frame: gpd.GeoDataFrame) -> list[GeometryRow]:
+    """``(code, GeoJSON geometry text, bbox)`` for every polygon of a WGS84 frame with ``code``."""
     geometries = frame.geometry.values
     texts = shapely.to_geojson(geometries)
     bounds = shapely.bounds(geometries)
@@ -86,3 +90,8 @@ def read_bundled(
         (str(code), str(text), (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
         for code, text, b in zip(frame["code"], texts, np.asarray(bounds), strict=True)
     ]
+
+
+def read_bundled(boundary_set: BoundarySet) -> list[GeometryRow]:
+    """``(code, GeoJSON geometry text, bbox)`` for every polygon of a bundled layer."""
+    return geometry_rows(gpd.read_parquet(boundary_set.path))

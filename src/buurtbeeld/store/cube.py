@@ -7,7 +7,6 @@ never returned as numbers (the schema enforces ``value IS NULL`` for hidden cell
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +16,7 @@ from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
+from buurtbeeld.store.boundary_index import BoundaryIndex
 from buurtbeeld.store.workspace import Workspace
 
 STATUS_LABELS = {
@@ -100,18 +100,7 @@ class Cube:
                 "SELECT indicator_id, list(DISTINCT division_year ORDER BY division_year) FROM observation GROUP BY 1"
             ).fetchall()
         }
-        self._boundary_years = dict(
-            cur.execute("SELECT level, max(boundary_year) FROM boundary GROUP BY 1").fetchall()
-        )
-        self._polygons: dict[str, set[str]] = {}
-        self._bounds: dict[str, dict[str, tuple[float, float, float, float]]] = {}
-        for level, code, *bounds in cur.execute(
-            "SELECT level, code, min(min_x), min(min_y), max(max_x), max(max_y) FROM boundary GROUP BY ALL"
-        ).fetchall():
-            self._polygons.setdefault(level, set()).add(code)
-            self._bounds.setdefault(level, {})[code] = tuple(bounds)
-        self._geometry: dict[str, dict[str, str]] = {}
-        self._geometry_lock = threading.Lock()
+        self._boundaries = BoundaryIndex(self._con, self.division_year)
 
     def catalog(self, builtin: Catalog) -> Catalog:
         """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
@@ -338,46 +327,26 @@ class Cube:
         )
         return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
-    # --- geometry ----------------------------------------------------------------------
+    # --- geometry (one boundary year per region: see store/boundary_index.py) -------------
     def geometries(self, codes: list[str], level: str) -> dict[str, str]:
-        """GeoJSON geometry text per code, from the newest boundary layer of ``level``."""
-        layer = self._geometry.get(level)
-        if layer is None:
-            with self._geometry_lock:
-                layer = self._geometry.get(level)
-                if layer is None:
-                    rows = (
-                        self.cursor()
-                        .execute(
-                            "SELECT code, arg_max(geometry, boundary_year) FROM boundary WHERE level = ? GROUP BY code",
-                            [level],
-                        )
-                        .fetchall()
-                    )
-                    layer = self._geometry[level] = dict(rows)
-        return {c: layer[c] for c in codes if c in layer}
+        """GeoJSON geometry text per code, from the boundary year chosen for that region."""
+        return self._boundaries.geometries(codes, level)
 
     def bbox(self, codes: list[str], level: str) -> tuple[float, float, float, float] | None:
         """West, south, east, north of the polygons of ``codes`` (WGS84), or None."""
-        layer = self._bounds.get(level, {})
-        boxes = [layer[c] for c in codes if c in layer]
-        if not boxes:
-            return None
-        return (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
+        return self._boundaries.bbox(codes, level)
 
     def polygon_codes(self, codes: list[str], level: str) -> set[str]:
         """The subset of ``codes`` that has a polygon for ``level``."""
-        return set(codes) & self._polygons.get(level, set())
+        return self._boundaries.polygon_codes(codes, level)
+
+    def boundary_years(self, codes: list[str], level: str) -> dict[str, int]:
+        """The boundary year each region of ``codes`` is drawn with (codes with a polygon)."""
+        return self._boundaries.years(codes, level)
 
     def boundary_year(self, level: str) -> int | None:
-        """Vintage of the boundary layer used for ``level``."""
-        year = self._boundary_years.get(level)
-        return int(year) if year is not None else None
+        """Newest boundary year drawn for ``level``."""
+        return self._boundaries.newest_year(level)
 
     @cached_property
     def imports(self) -> list[tuple[int, str, str, str, str]]:

@@ -81,6 +81,10 @@ class ValuesOut(BaseModel):
     gebied: RegionOut
     waarden: list[ValueOut]
     bron: str
+    zonder_grens: list[str] = Field(
+        default=[],
+        description="codes of regions in `waarden` that have no polygon, so the map leaves them out",
+    )
 
 
 class StackOut(BaseModel):
@@ -223,6 +227,7 @@ def get_values(
         gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
         waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
         bron=f"Bron: {chosen.source_label}",
+        zonder_grens=[r.code for r in view.without_polygon],
     )
 
 
@@ -240,7 +245,11 @@ def get_map(
     niveau: Level = "buurt",
     periode: str | None = None,
 ) -> Response:
-    """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour."""
+    """GeoJSON (WGS84) of the wijken or buurten of a gemeente with figure, status and legend colour.
+
+    Regions without a polygon in the workspace's boundaries are not features; the foreign
+    member ``zonder_grens`` lists their codes (their figures are in ``/waarden``).
+    """
     view = map_view(gebied, catalog.get(indicator), level=niveau, period=periode)
     return Response(view.geojson, media_type="application/geo+json")
 
@@ -267,7 +276,7 @@ def get_stacking_map(
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> Response:
-    """GeoJSON of the stapelkaart."""
+    """GeoJSON of the stapelkaart; ``zonder_grens`` lists the buurten without a polygon."""
     _, _, rows = _stack(cube, catalog, gebied, indicator, referentie)
     return Response(
         stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")),

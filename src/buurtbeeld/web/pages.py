@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.analysis.choropleth import MapRow
+from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE, MapRow, map_fallback
 from buurtbeeld.analysis.divisions import division_notes
 from buurtbeeld.analysis.stacking import StackRow, ranked, stack, stackable
 from buurtbeeld.catalog.load import Catalog
@@ -83,6 +83,11 @@ def gemeente_page(
         "niveau": niveau,
         **({"periode": view.period} if view.period else {}),
     }
+    # Too few polygons for this level: draw the wijken (or no map) and say why.
+    drawn, fallback = map_fallback(
+        view, lambda: map_view(code, chosen, level="wijk", period=view.period)
+    )
+    map_params = {**params, "niveau": drawn.level} if drawn else params
     rows = _sorted_rows(
         view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op"
     )
@@ -109,6 +114,9 @@ def gemeente_page(
             "sort": sorteer,
             "direction": richting,
             "counts": view.counts(),
+            "map": drawn,
+            "map_fallback": fallback,
+            "map_query": urlencode(map_params),
         },
     )
 
@@ -271,6 +279,8 @@ def stacking_page(
             "catalog": catalog,
             "without_polygon": _without_polygon(cube, rows),
             "polygon_count": len(cube.polygon_codes([r.code for r in rows], "buurt")),
+            "map_drawable": len(cube.polygon_codes([r.code for r in rows], "buurt"))
+            >= MIN_POLYGON_SHARE * len(rows),
             "bbox": cube.bbox([r.code for r in rows], "buurt"),
         },
     )

@@ -66,7 +66,15 @@ def stack_geojson(rows: list[StackRow], geometries: dict[str, str]) -> str:
             continue
         props = json.dumps(stack_properties(row), ensure_ascii=False)
         parts.append(f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}')
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    # Foreign member (RFC 7946 §6.1): the buurten left off the map for want of a polygon.
+    missing = json.dumps([row.code for row in rows if row.code not in geometries])
+    return (
+        '{"type":"FeatureCollection","zonder_grens":'
+        + missing
+        + ',"features":['
+        + ",".join(parts)
+        + "]}"
+    )
 
 
 def stack_csv(rows: list[StackRow], chosen: list[Indicator], reference: str) -> str:
