@@ -33,8 +33,18 @@ def predecessors(cube: Cube, gemeente: RegionRow, division_year: int) -> list[Re
     """Gemeenten of ``division_year`` that no longer exist and lay inside ``gemeente``.
 
     "Inside": most of their buurten (the centres of their polygons' bounding boxes) lie in the
-    gemeente's polygon (Uden and Landerd for Maashorst; not neighbouring Grave).
+    gemeente's polygon (Uden and Landerd for Maashorst; not neighbouring Grave). Computed once
+    per workspace and gemeente.
     """
+    key = ("predecessors", gemeente.code, division_year)
+    if key not in cube.memo:
+        cube.memo[key] = _predecessors(cube, gemeente, division_year)
+    found = cube.memo[key]
+    assert isinstance(found, list)
+    return found
+
+
+def _predecessors(cube: Cube, gemeente: RegionRow, division_year: int) -> list[RegionRow]:
     geometry = cube.geometries([gemeente.code], "gemeente").get(gemeente.code)
     if geometry is None:
         return []

@@ -101,6 +101,8 @@ class Cube:
             ).fetchall()
         }
         self._boundaries = BoundaryIndex(self._con, self.division_year)
+        # Results of analysis over this (unchanging) workspace, e.g. a gemeente's predecessors.
+        self.memo: dict[tuple[object, ...], object] = {}
 
     def catalog(self, builtin: Catalog) -> Catalog:
         """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
