@@ -165,3 +165,14 @@ def test_profiles_of_hidden_buurten_and_wijken_show_no_number(served: Served) ->
             assert cell is not None and cell.group(1).strip() == "verborgen", (region, indicator)
         for text in (page, json.dumps(api)):
             assert not _secrets_in(text, served.secret_amounts), region
+
+
+def test_partner_counts_state_the_toolkits_rounding(served: Served) -> None:
+    counts = [
+        i
+        for i in served.indicators
+        if served.client.get(f"/api/v1/indicatoren/{i}").json()["eenheid"] != "euro"
+    ]
+    assert counts
+    page = served.client.get(f"/indicatoren/{counts[0]}").text
+    assert "aselect afgerond op vijftallen" in page

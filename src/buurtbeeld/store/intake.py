@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
+from buurtbeeld.catalog.models import Indicator, Polarity, Rounding, SourceRef
 from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.protect import (
@@ -330,7 +330,8 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
             f"Aantal {table.unit or contents.unit} ({what}), geteld bij de bron door {contents.source} en "
             f"beveiligd met profiel '{profile}'."
         )
-        note = "Kleine aantallen zijn bij de bron verborgen en de overige aantallen afgerond op vijftallen."
+        note = "Kleine aantallen zijn bij de bron verborgen."
+    base = get_profile(profile).rounding_base if table.measure != "som" else None
     return Indicator(
         id=ident,
         name=label,
@@ -341,6 +342,8 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
         source=SourceRef(dataset="pakket", column=table.name, package_source=contents.source),
         source_label=f"{contents.source} (beveiligd pakket)",
         note=note,
+        # the toolkit rounds published counts at random to the profile's base (issue 10, item 7)
+        rounding=Rounding(base=base, method="aselect") if base else None,
     )
 
 
