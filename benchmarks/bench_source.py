@@ -457,12 +457,17 @@ def run_pandas_checked(folder: Path) -> dict[str, object]:
 def run_intake(folder: Path) -> dict[str, object]:
     """The platform's audit of the packages the toolkit variant wrote (no true values)."""
     from buurtbeeld.geo.registry import bundled_regions
+    from buurtbeeld.package_format import parse_public_key
+    from buurtbeeld.source.keys import key_files
+    from buurtbeeld.source.spec import load_spec
     from buurtbeeld.store.intake import audit_package
     from buurtbeeld.store.package_reader import read_package
 
     out: dict[str, object] = {}
     for register in REGISTERS:
-        contents = read_package(folder / f"{register}.zip")
+        public = key_files(load_spec(folder / f"{register}.yaml")).public  # signed by the toolkit
+        key = parse_public_key(public.read_text(encoding="utf-8"))
+        contents = read_package(folder / f"{register}.zip", {key.fingerprint: key})
         year = contents.division_year
         regions = {r.code: r.parent_code for r in bundled_regions(year) if r.division_year == year}
         start = time.perf_counter()

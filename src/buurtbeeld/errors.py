@@ -90,6 +90,16 @@ class DisclosureError(BuurtbeeldError, ValueError):
     default_hint = "Pas de beveiliging toe met het bronprofiel voordat u de tabel deelt."
 
 
+class SignatureError(BuurtbeeldError, ValueError):
+    """A package signature or a partner key is missing, unknown or wrong."""
+
+    code = "BB-SIG-001"
+    http_status = 422
+    default_hint = (
+        "Vraag de partner het pakket opnieuw te maken en te ondertekenen met de brontoolkit."
+    )
+
+
 class BoundaryFileError(BuurtbeeldError, ValueError):
     """A boundary file (CBS wijk- en buurtkaart) cannot be read or is not what is expected."""
 

@@ -59,5 +59,10 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     assert "/gemeente/GM0505" in result.output and "/gemeente/GM0642" in result.output
     for register in ("wmo", "jeugdhulp", "bijstand", "schuldsignalen"):
         assert f"Demo-pakket {register} geaccepteerd" in result.output
+    # the demo made a signing key per demo source and registered it as a partner
+    partners = runner.invoke(app, ["partner", "lijst", "--werkmap", str(root)])
+    assert partners.output.count("demo-") == 4, partners.output
+    for private in (root / "bron-demo").glob(".buurtbeeld-sleutel-*"):
+        assert private.stat().st_mode & 0o077 == 0
     again = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert "Bestaande demowerkmap" in again.output

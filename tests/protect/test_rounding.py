@@ -52,3 +52,43 @@ def test_ratio_needs_a_large_enough_denominator() -> None:
     assert ratio(15, 99) is None
     assert ratio(None, 300) is None
     assert ratio(15, 50, min_denominator=50) == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize("profile_name", ["cbs-zorg", "drempel-10"])
+def test_what_the_toolkit_publishes_is_what_the_platform_accepts(profile_name: str) -> None:
+    """protect_table rounds every publishable count to a value the platform's producibility
+    check accepts, and the check refuses the small values the toolkit never publishes."""
+    from buurtbeeld.protect import (
+        CellStatus,
+        build_cross_table,
+        get_profile,
+        is_producible_count,
+        protect_table,
+        smallest_published,
+    )
+
+    profile = get_profile(profile_name)
+    rule, base = profile.frequency, profile.rounding_base
+    assert rule is not None and base is not None
+    counts = {(f"BU0505{i:04d}", "a"): i % 40 for i in range(120)}
+    hierarchy = {"GM0505": [k[0] for k in counts]}
+    protected = protect_table(
+        build_cross_table(counts, [hierarchy, {"totaal": ["a"]}]), profile=profile, seed="p"
+    )
+    published = [
+        v
+        for v, s in zip(protected.values, protected.statuses, strict=True)
+        if s in (CellStatus.PUBLISHABLE, CellStatus.FORCED_PUBLISHABLE)
+    ]
+    assert published
+    for value in published:
+        assert value is not None
+        assert is_producible_count(
+            value, base=base, hidden_min=rule.hidden_min, hidden_max=rule.hidden_max
+        )
+    smallest = smallest_published(base, rule.hidden_max)
+    assert smallest == 10 and min(v for v in published if v) == smallest
+    for never in range(1, smallest):
+        assert not is_producible_count(
+            never, base=base, hidden_min=rule.hidden_min, hidden_max=rule.hidden_max
+        )

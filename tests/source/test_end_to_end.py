@@ -16,17 +16,28 @@ from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
 from buurtbeeld.package_format import read_package
+from buurtbeeld.source.keys import key_files
+from buurtbeeld.source.spec import load_spec
 from buurtbeeld.source.synthetic import REGISTERS
 from buurtbeeld.store.workspace import Workspace, open_workspace
 from buurtbeeld.web.app import create_app
 
-TOTALS = {
-    # register: (table whose total becomes an indicator, its dimension-free indicator id)
-    "wmo": "wmo_voorzieningen_totaal",
-    "jeugdhulp": "jeugdhulp_jongeren_totaal",
-    "bijstand": "bijstand_personen",
-    "schuldsignalen": "schuldsignalen_huishoudens_totaal",
+PREFIX = {
+    # register: its indicators' namespace p_<bron>_<dataset>_ (docs/pakketformaat.md)
+    "wmo": "p_wmo_team_gemeente_demo_wmo_",
+    "jeugdhulp": "p_jeugdhulpregio_demo_jeugdhulp_",
+    "bijstand": "p_team_werk_en_inkomen_demo_bijstand_",
+    "schuldsignalen": "p_vroegsignalering_schulden_demo_schuldsignalen_",
 }
+TOTALS = {
+    # register: the dimension-free indicator id of a table's total
+    "wmo": PREFIX["wmo"] + "voorzieningen_totaal",
+    "jeugdhulp": PREFIX["jeugdhulp"] + "jongeren_totaal",
+    "bijstand": PREFIX["bijstand"] + "personen",
+    "schuldsignalen": PREFIX["schuldsignalen"] + "huishoudens_totaal",
+}
+BIJSTAND = TOTALS["bijstand"]
+DEBTS = PREFIX["schuldsignalen"] + "achterstand"
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +68,13 @@ def imported(
         )
         assert result.exit_code == 0, result.output
         assert "Pakket gemaakt" in result.output
+        assert "Nieuwe ondertekeningssleutel gemaakt" in result.output
         packages[register] = target
+        public = key_files(load_spec(base / "export" / f"{register}.yaml")).public
+        result = runner.invoke(
+            app, ["partner", "registreer", register, str(public), "--werkmap", str(root)]
+        )
+        assert result.exit_code == 0, result.output
         result = runner.invoke(app, ["importeer-pakket", str(target), "--werkmap", str(root)])
         assert result.exit_code == 0, result.output
         outputs[register] = result.output
@@ -69,9 +86,8 @@ def test_every_register_is_accepted(
 ) -> None:
     _, packages, outputs = imported
     versions = {r: read_package(p).version for r, p in packages.items()}
-    # the contract covers both versions: Wmo fits version 1; bijstand (four quarters) and
-    # debt signals (amounts) need version 2
-    assert versions["wmo"] == 1 and versions["bijstand"] == 2 and versions["schuldsignalen"] == 2
+    # the toolkit writes signed packages: format version 3
+    assert set(versions.values()) == {3}
     for register, output in outputs.items():
         assert "Pakket geaccepteerd" in output, register
 
@@ -87,7 +103,7 @@ def test_published_cells_land_unchanged_and_hidden_cells_stay_hidden(
             for table in package.tables.values():
                 if table.dimensions:
                     continue  # the table total is enough; categories follow the same path
-                ident = f"{register}_{table.name}"
+                ident = PREFIX[register] + table.name
                 stored = {
                     (r[0], r[1]): (r[2], r[3])
                     for r in con.execute(
@@ -126,27 +142,25 @@ def test_registers_on_map_api_and_buurt_profile(
         quarters = read_package(packages["bijstand"]).periods
         assert quarters == ["2024-K1", "2024-K2", "2024-K3", "2024-K4"]
         body = client.get(
-            "/api/v1/waarden", params={"indicator": "bijstand_personen", "gebied": "GM0505"}
+            "/api/v1/waarden", params={"indicator": BIJSTAND, "gebied": "GM0505"}
         ).json()
         assert body["periode"] == "2024-K4"
         first = client.get(
             "/api/v1/waarden",
-            params={"indicator": "bijstand_personen", "gebied": "GM0505", "periode": "2024-K1"},
+            params={"indicator": BIJSTAND, "gebied": "GM0505", "periode": "2024-K1"},
         )
         assert first.status_code == 200
         # debt amounts in euros, hidden where few or dominant creditors
-        debts = client.get("/indicatoren/schuldsignalen_achterstand").text
+        debts = client.get(f"/indicatoren/{DEBTS}").text
         assert "€" in debts and "Som van" in debts
-        debt_map = client.get(
-            "/gemeente/GM0505", params={"indicator": "schuldsignalen_achterstand"}
-        ).text
+        debt_map = client.get("/gemeente/GM0505", params={"indicator": DEBTS}).text
         assert "(euro)" in debt_map and "(euro) (€)" not in debt_map  # the unit said once
         # a buurt profile lists the partner figures next to the CBS figures
         buurt = next(
             v["code"]
             for v in client.get(
                 "/api/v1/waarden",
-                params={"indicator": "wmo_voorzieningen_totaal", "gebied": "GM0505"},
+                params={"indicator": TOTALS["wmo"], "gebied": "GM0505"},
             ).json()["waarden"]
             if v["waarde"] is not None
         )
@@ -161,7 +175,7 @@ def test_maps_with_mostly_hidden_buurten_point_to_the_wijk_level(
     workspace, _, _ = imported
     shown = {}
     with TestClient(create_app(workspace.root)) as client:
-        for ident in (*TOTALS.values(), "jeugdhulp_jongeren_jeugdbescherming"):
+        for ident in (*TOTALS.values(), PREFIX["jeugdhulp"] + "jongeren_jeugdbescherming"):
             values = client.get(
                 "/api/v1/waarden", params={"indicator": ident, "gebied": "GM0505"}
             ).json()["waarden"]

@@ -20,6 +20,7 @@ from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.store.intake import audit_package
 from buurtbeeld.store.package_reader import read_package
+from tests.signing import toolkit_keys
 
 TOTALS = "  - naam: clienten\n    titel: Wmo-cliënten\n    dimensies: []\n"
 BY_AGE = "  - naam: leeftijd\n    titel: Wmo-cliënten naar leeftijd\n    dimensies: [leeftijd]\n"
@@ -37,7 +38,8 @@ def specs(delivery: Path) -> tuple[Path, Path]:
 def _totals(package: Path) -> dict[str, tuple[str, float | None]]:
     """Status and value of every buurt total in a package (any table)."""
     out = {}
-    for table in read_package(package).tables:
+    keys = toolkit_keys(package.parent / "levering" / "a.yaml")  # the delivery fixture's folder
+    for table in read_package(package, keys).tables:
         for (region, combo), value, status in zip(
             table.keys, table.values, table.statuses, strict=True
         ):
@@ -105,7 +107,8 @@ def test_two_deliveries_together_pass_the_platform_audit(
     mark_sent(load_spec(a), tmp_path / "a.zip")
     result = make_package(load_spec(b), tmp_path / "b.zip")
     assert len(result.earlier) == 1
-    first, second = read_package(tmp_path / "a.zip"), read_package(tmp_path / "b.zip")
+    keys = toolkit_keys(a)
+    first, second = read_package(tmp_path / "a.zip", keys), read_package(tmp_path / "b.zip", keys)
     union = dataclasses.replace(first, tables=first.tables + second.tables)
     con = duckdb.connect(str(next(filled_workspace_template.glob("*.duckdb"))), read_only=True)
     regions = {

@@ -22,6 +22,7 @@ from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.spec import load_spec, parse_spec
 from buurtbeeld.source.synthetic import REGISTERS
+from tests.signing import toolkit_keys
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_every_register_packages_and_verifies(packages: dict[str, Path]) -> None
             names = set(archive.namelist())
             for name, digest in manifest["bestanden"].items():
                 assert hashlib.sha256(archive.read(name)).hexdigest() == digest
-        assert names == {"manifest.json", *manifest["bestanden"]}
+        assert names == {"manifest.json", "handtekening.json", *manifest["bestanden"]}
         assert "rapport.md" in names and "Beveiligingsrapport" in package.report
         for table in package.tables.values():
             data = table.data
@@ -61,16 +62,16 @@ def test_every_register_packages_and_verifies(packages: dict[str, Path]) -> None
 
 def test_versions_and_multi_period(packages: dict[str, Path]) -> None:
     wmo = read_package(packages["wmo"])
-    assert wmo.version == 1 and wmo.periods == ["2024"]
+    assert wmo.version == 3 and wmo.periods == ["2024"]
     assert set(wmo.tables) == {"voorzieningen", "voorzieningen_totaal", "leeftijd"}
     assert wmo.tables["voorzieningen"].dimensions == ["voorziening"]
     assert wmo.tables["voorzieningen"].meta["dimensies"][0]["optelbaar"] is False
     assert "totaal" in wmo.tables["leeftijd"].data["categorie"].to_pylist()
     bijstand = read_package(packages["bijstand"])
-    assert bijstand.version == 2 and len(bijstand.periods) == 4
+    assert bijstand.version == 3 and len(bijstand.periods) == 4
     assert bijstand.manifest["periode"] == "2024-K1/2024-K4"
     debts = read_package(packages["schuldsignalen"])
-    assert debts.version == 2
+    assert debts.version == 3
     assert debts.tables["achterstand"].meta["profiel"] == "bedragen"
     assert debts.tables["huishoudens"].meta["eenheid"] == "huishoudens"
 
@@ -100,7 +101,8 @@ def test_tampering_is_refused(packages: dict[str, Path], tmp_path: Path) -> None
         report = src.read("rapport.md")
     cases = {
         "BB-PKG-003": {"rapport.md": report + b"\nextra"},
-        "BB-PKG-004": {"extra.csv": b"a;b"},
+        "BB-PKG-004": {"extra.parquet": b"a;b"},
+        "BB-PKG-023": {"../extra.csv": b"a;b"},
         "BB-PKG-002": {"manifest.json": b"{not json"},
     }
     for code, change in cases.items():
@@ -113,15 +115,16 @@ def test_tampering_is_refused(packages: dict[str, Path], tmp_path: Path) -> None
     assert info.value.code == "BB-PKG-001"
 
 
-def test_platform_intake_accepts_a_version_1_package(
-    packages: dict[str, Path], filled_workspace: object
+def test_platform_intake_accepts_the_signed_package(
+    packages: dict[str, Path], filled_workspace: object, generated_template: Path
 ) -> None:
-    # the lead's current reader and intake (store/) take the v1 Wmo package as is
+    # the platform's reader and intake (store/) take the signed Wmo package with its key
     from buurtbeeld.store.intake import intake_package
     from buurtbeeld.store.package_reader import read_package as platform_read
 
-    report = intake_package(filled_workspace, platform_read(packages["wmo"]))  # type: ignore[arg-type]
-    assert "wmo_voorzieningen_totaal" in report.indicators
+    contents = platform_read(packages["wmo"], toolkit_keys(generated_template / "wmo.yaml"))
+    report = intake_package(filled_workspace, contents)  # type: ignore[arg-type]
+    assert "p_wmo_team_gemeente_demo_wmo_voorzieningen_totaal" in report.indicators
     assert report.hidden > 0 and report.published > 0
 
 

@@ -20,6 +20,8 @@ from buurtbeeld.store.workspace import Workspace
 from tests.store.test_import import fingerprint
 
 CATEGORIES = ("hulp_bij_huishouden", "begeleiding", "hulpmiddelen")
+WMO = "p_wmo_team_dordrecht_wmo_"
+"""Package indicators: ``p_<bron>_<dataset>_<tabel>[_<categorie>]`` (docs/pakketformaat.md)."""
 
 
 def dordrecht_counts(
@@ -85,7 +87,7 @@ def test_protected_package_is_accepted_and_lands_in_the_cube(filled_workspace: W
     assert (
         report.hidden > 0 and report.published > 0 and report.audited_hidden_cells >= report.hidden
     )
-    assert "wmo_voorzieningen" in report.indicators and len(report.indicators) == 4
+    assert WMO + "voorzieningen" in report.indicators and len(report.indicators) == 4
     con = filled_workspace.connect(read_only=True)
     rows = {
         (r[0], r[1]): (r[2], r[3])
@@ -97,7 +99,7 @@ def test_protected_package_is_accepted_and_lands_in_the_cube(filled_workspace: W
         contents.tables[0].keys, contents.tables[0].values, contents.tables[0].statuses, strict=True
     ):
         category = key[1][0]
-        ident = "wmo_voorzieningen" + ("" if category == "totaal" else f"_{category}")
+        ident = WMO + "voorzieningen" + ("" if category == "totaal" else f"_{category}")
         assert rows[(key[0], ident)] == ((value, "value") if status in "sz" else (None, "hidden"))
     again = intake_package(filled_workspace, contents)
     assert again.already_imported
@@ -145,7 +147,7 @@ def test_small_published_count_is_refused_without_showing_it(filled_workspace: W
     with pytest.raises(DisclosureError) as info:
         intake_package(filled_workspace, tampered)
     assert info.value.code == "BB-PKG-010"
-    assert "verborgen moet zijn" in info.value.message
+    assert "niet kan opleveren" in info.value.message
 
 
 def _categories_table(contents: PackageContents) -> PublishedTable:
@@ -172,7 +174,7 @@ def test_tables_of_one_package_are_audited_together(filled_workspace: Workspace)
     twin = _categories_table(contents)
     consistent = dataclasses.replace(contents, tables=(*contents.tables, twin))
     report = intake_package(filled_workspace, consistent)
-    assert {"wmo_voorzieningen", "wmo_clienten_begeleiding"} <= set(report.indicators)
+    assert {WMO + "voorzieningen", WMO + "clienten_begeleiding"} <= set(report.indicators)
     # the second table publishes a cell the first one hides: refused, without the value
     hidden = next(i for i, s in enumerate(twin.statuses) if s in "ux")
     values, statuses = list(twin.values), list(twin.statuses)
@@ -236,15 +238,15 @@ def test_amounts_keep_cents_and_an_exactly_recoverable_amount_is_refused(
         intake_package(filled_workspace, package({one}, "a"))
     assert info.value.code == "BB-PKG-011" and f"{one}/totaal" in info.value.message
     report = intake_package(filled_workspace, package({one, two}, "b"))
-    assert report.indicators == ["schulden_achterstand"] and report.hidden == 2
+    assert report.indicators == ["p_schuldhulp_schulden_achterstand"] and report.hidden == 2
     con = filled_workspace.connect(read_only=True)
     stored = dict(
         con.execute(
-            "SELECT region_code, value FROM observation WHERE indicator_id = 'schulden_achterstand'"
+            "SELECT region_code, value FROM observation WHERE indicator_id = 'p_schuldhulp_schulden_achterstand'"
         ).fetchall()
     )
     definition = con.execute(
-        "SELECT definition_json FROM indicator_def WHERE id = 'schulden_achterstand'"
+        "SELECT definition_json FROM indicator_def WHERE id = 'p_schuldhulp_schulden_achterstand'"
     ).fetchone()
     con.close()
     assert stored[wijk] == sums[wijk] and stored[one] is None
@@ -257,7 +259,7 @@ def test_two_tables_may_not_become_one_indicator(filled_workspace: Workspace) ->
     clash = dataclasses.replace(contents, tables=(*contents.tables, twin))
     with pytest.raises(ImportFileError) as info:
         intake_package(filled_workspace, clash)
-    assert info.value.code == "BB-PKG-006" and "wmo_voorzieningen" in info.value.message
+    assert info.value.code == "BB-PKG-006" and WMO + "voorzieningen" in info.value.message
 
 
 def test_figures_that_do_not_add_up_are_refused_not_crashed(filled_workspace: Workspace) -> None:

@@ -1,30 +1,33 @@
-"""Package format v1 (written by hand) on the platform side: checksums, manifest, end-to-end through the CLI."""
+"""Packages written by hand on the platform side: signature, checksums, manifest, end-to-end through the CLI."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import ImportFileError
-from buurtbeeld.package_format import write_package
+from buurtbeeld.package_format import SigningKey, write_package
+from buurtbeeld.package_format.signing import sign_manifest
 from buurtbeeld.store.intake import PackageContents
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.web.app import create_app
+from tests.signing import make_key, register, trusted
 from tests.store.test_import import fingerprint
-from tests.store.test_intake import protected_contents
+from tests.store.test_intake import WMO, protected_contents
 
 
-def package_from(contents: PackageContents, path: Path) -> Path:
+def manifest_and_table(contents: PackageContents) -> tuple[dict[str, object], pa.Table]:
+    """The manifest fields and the table a hand-written package of ``contents`` holds."""
     table = contents.tables[0]
     manifest = {
         "bron": contents.source,
@@ -51,14 +54,25 @@ def package_from(contents: PackageContents, path: Path) -> Path:
             "status": list(table.statuses),
         }
     )
+    return manifest, data
+
+
+def package_from(contents: PackageContents, path: Path, key: SigningKey) -> Path:
+    """A signed (version 3) package of ``contents``."""
+    manifest, data = manifest_and_table(contents)
     return write_package(
-        path, manifest, {table.name: data}, report="# Rapport\nGeen verborgen waarden.\n"
+        path,
+        manifest,
+        {contents.tables[0].name: data},
+        report="# Rapport\nGeen verborgen waarden.\n",
+        key=key,
     )
 
 
 def test_round_trip_keeps_every_cell(filled_workspace: Workspace, tmp_path: Path) -> None:
     contents = protected_contents(filled_workspace)
-    read = read_package(package_from(contents, tmp_path / "wmo.zip"))
+    key = make_key(tmp_path / "sleutels", contents.source)
+    read = read_package(package_from(contents, tmp_path / "wmo.zip", key), trusted(key))
     assert read.tables[0].keys == contents.tables[0].keys
     assert read.tables[0].values == contents.tables[0].values
     assert read.tables[0].statuses == contents.tables[0].statuses
@@ -81,32 +95,53 @@ def _rewrite(path: Path, target: Path, change: dict[str, bytes | None]) -> Path:
 def test_tampered_or_broken_packages_are_refused(
     filled_workspace: Workspace, tmp_path: Path
 ) -> None:
-    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+    contents = protected_contents(filled_workspace)
+    key = make_key(tmp_path / "sleutels", contents.source)
+    good = package_from(contents, tmp_path / "wmo.zip", key)
     cases = {
         "BB-PKG-003": _rewrite(good, tmp_path / "a.zip", {"rapport.md": b"# gewijzigd\n"}),
-        "BB-PKG-004": _rewrite(good, tmp_path / "b.zip", {"records.csv": b"bsn;wmo\n"}),
+        "BB-PKG-004": _rewrite(good, tmp_path / "b.zip", {"records.parquet": b"bsn;wmo\n"}),
+        "BB-PKG-023": _rewrite(good, tmp_path / "e.zip", {"records.csv": b"bsn;wmo\n"}),
         "BB-PKG-002": _rewrite(good, tmp_path / "c.zip", {"manifest.json": b"{niet json"}),
     }
     (tmp_path / "d.zip").write_bytes(good.read_bytes()[:200])
     cases["BB-PKG-001"] = tmp_path / "d.zip"
     for code, path in cases.items():
         with pytest.raises(ImportFileError) as info:
-            read_package(path)
+            read_package(path, trusted(key))
         assert info.value.code == code, path
 
 
 def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Path) -> None:
     contents = protected_contents(filled_workspace)
-    package = package_from(contents, tmp_path / "wmo-dordrecht-2024.zip")
+    key = make_key(tmp_path / "sleutels", contents.source)
+    package = package_from(contents, tmp_path / "wmo-dordrecht-2024.zip", key)
     runner = CliRunner()
+    refused = runner.invoke(
+        app, ["importeer-pakket", str(package), "--werkmap", str(filled_workspace.root)]
+    )
+    assert refused.exit_code == 2 and "BB-SIG-005" in refused.output  # key not yet registered
+    registered = runner.invoke(
+        app,
+        [
+            "partner",
+            "registreer",
+            "wmo-dordrecht",
+            str(tmp_path / "sleutels" / "wmo-team-dordrecht.pub"),
+            "--werkmap",
+            str(filled_workspace.root),
+        ],
+    )
+    assert registered.exit_code == 0 and key.public.fingerprint in registered.output
     result = runner.invoke(
         app, ["importeer-pakket", str(package), "--werkmap", str(filled_workspace.root)]
     )
     assert result.exit_code == 0, result.output
     assert "Pakket geaccepteerd" in result.output
+    assert "ondertekend door partner 'wmo-dordrecht'" in result.output
     with TestClient(create_app(filled_workspace.root)) as client:
         body = client.get(
-            "/api/v1/waarden", params={"indicator": "wmo_voorzieningen", "gebied": "GM0505"}
+            "/api/v1/waarden", params={"indicator": WMO + "voorzieningen", "gebied": "GM0505"}
         ).json()
         table = contents.tables[0]
         expected = {
@@ -117,7 +152,7 @@ def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Pa
         got = {w["code"]: w["waarde"] for w in body["waarden"]}
         assert {c: got[c] for c in expected} == expected
         page = client.get(
-            "/gemeente/GM0505", params={"indicator": "wmo_voorzieningen_begeleiding"}
+            "/gemeente/GM0505", params={"indicator": WMO + "voorzieningen_begeleiding"}
         ).text
         assert "Wmo-team Dordrecht (beveiligd pakket)" in page and 'data-status="hidden"' in page
 
@@ -125,7 +160,10 @@ def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Pa
 def test_cli_refusal_leaves_workspace_unchanged(
     filled_workspace: Workspace, tmp_path: Path
 ) -> None:
-    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+    contents = protected_contents(filled_workspace)
+    key = make_key(tmp_path / "sleutels", contents.source)
+    register(filled_workspace, key)
+    good = package_from(contents, tmp_path / "wmo.zip", key)
     bad = _rewrite(good, tmp_path / "bad.zip", {"rapport.md": b"x"})
     before = fingerprint(filled_workspace)
     result = CliRunner().invoke(
@@ -135,18 +173,33 @@ def test_cli_refusal_leaves_workspace_unchanged(
     assert fingerprint(filled_workspace) == before
 
 
-def test_a_table_listed_twice_is_refused(filled_workspace: Workspace, tmp_path: Path) -> None:
-    good = package_from(protected_contents(filled_workspace), tmp_path / "wmo.zip")
+def resigned(
+    good: Path, target: Path, key: SigningKey, change: Callable[[dict[str, Any]], None]
+) -> Path:
+    """``good`` with its manifest changed by ``change`` and signed again with ``key``
+    (what a partner's own key could do: the signature alone does not make it valid)."""
     with zipfile.ZipFile(good) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        tables = {n: archive.read(n) for n in archive.namelist() if n.endswith(".parquet")}
-    twice = {k: v for k, v in manifest.items() if k not in ("formaat", "versie", "bestanden")}
-    twice["tabellen"] = manifest["tabellen"] * 2
-    path = write_package(
-        tmp_path / "dubbel.zip",
-        twice,
-        {n.removesuffix(".parquet"): pq.read_table(io.BytesIO(b)) for n, b in tables.items()},
+    change(manifest)
+    body = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+    return _rewrite(
+        good, target, {"manifest.json": body, "handtekening.json": sign_manifest(body, key)}
+    )
+
+
+def test_a_table_listed_twice_is_refused(filled_workspace: Workspace, tmp_path: Path) -> None:
+    contents = protected_contents(filled_workspace)
+    key = make_key(tmp_path / "sleutels", contents.source)
+    good = package_from(contents, tmp_path / "wmo.zip", key)
+    path = resigned(
+        good, tmp_path / "dubbel.zip", key, lambda m: m.update(tabellen=m["tabellen"] * 2)
     )
     with pytest.raises(ImportFileError) as info:
-        read_package(path)
+        read_package(path, trusted(key))
     assert info.value.code == "BB-PKG-002" and "twee keer" in info.value.message
+    # the writer refuses to make it in the first place
+    manifest, data = manifest_and_table(contents)
+    manifest["tabellen"] = manifest["tabellen"] * 2  # type: ignore[operator]
+    with pytest.raises(ImportFileError) as info:
+        write_package(tmp_path / "nooit.zip", manifest, {"voorzieningen": data}, key=key)
+    assert info.value.code == "BB-PKG-025" and not (tmp_path / "nooit.zip").exists()

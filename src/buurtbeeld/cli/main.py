@@ -12,10 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from buurtbeeld.cli.grenzen import importeer_grenzen
-from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.cli.partner import partner_app
+from buurtbeeld.errors import BuurtbeeldError, SignatureError
 from buurtbeeld.store.importer import BUNDLED_FILES, ImportReport, import_file
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
+from buurtbeeld.store.partners import list_partners, register_partner, trusted_keys
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
 
 app = typer.Typer(
@@ -143,10 +145,12 @@ def import_package_command(
     """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
     try:
         workspace = open_workspace(werkmap)
+        trusted = trusted_keys(workspace)
+        names = {p.vingerafdruk: p.naam for p in list_partners(workspace)}
         for path in pakketten:
             with console.status(f"Pakket controleren: {path.name}") as status:
                 report = intake_package(
-                    workspace, read_package(path), progress=lambda m: status.update(m)
+                    workspace, read_package(path, trusted), progress=lambda m: status.update(m)
                 )
             if report.already_imported:
                 console.print(
@@ -156,7 +160,8 @@ def import_package_command(
             console.print(
                 f"[green]Pakket geaccepteerd[/]: {path.name} — {len(report.indicators)} indicatoren, "
                 f"{report.published} gepubliceerde en {report.hidden} verborgen cellen; "
-                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd."
+                f"aanvalscontrole op {report.audited_hidden_cells} verborgen cellen geslaagd; "
+                f"ondertekend door partner '{names.get(report.signed_by or '', '?')}'."
             )
     except BuurtbeeldError as err:
         _fail(err)
@@ -191,8 +196,10 @@ def serve_command(
 def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) -> None:
     """Synthetic extracts of four partners → source toolkit → protected packages → intake.
 
-    What a partner and the data adviser do with ``bron maak-pakket`` and ``importeer-pakket``:
-    Wmo, jeugdhulp, bijstand (four quarters) and debt signals (with amounts), all fictitious.
+    What a partner and the data adviser do with ``bron maak-pakket``, ``partner registreer``
+    and ``importeer-pakket``: Wmo, jeugdhulp, bijstand (four quarters) and debt signals (with
+    amounts), all fictitious. Each demo source gets its own signing key (in ``folder``), which
+    the demo registers as partner ``demo-<register>``.
     """
     from buurtbeeld.source.pipeline import make_package
     from buurtbeeld.source.spec import load_spec
@@ -203,8 +210,14 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
         for register in REGISTERS:
             status.update(f"Demo-ketenpartner {register}: tellen, beveiligen en inlezen")
             spec = load_spec(folder / f"{register}.yaml")
-            package = make_package(spec, folder / f"{register}-pakket.zip").path
-            report = intake_package(workspace, read_package(package))
+            made = make_package(spec, folder / f"{register}-pakket.zip")
+            if made.keys is not None:
+                try:
+                    register_partner(workspace, f"demo-{register}", made.keys.public)
+                except SignatureError as err:
+                    if err.code != "BB-SIG-010":  # already registered by an earlier run
+                        raise
+            report = intake_package(workspace, read_package(made.path, trusted_keys(workspace)))
             console.print(
                 f"[green]Demo-pakket {register} geaccepteerd[/]: {len(report.indicators)} "
                 "indicatoren van een fictieve ketenpartner.",
@@ -268,6 +281,7 @@ def _mount_source_toolkit() -> None:
 
 
 _mount_source_toolkit()
+app.add_typer(partner_app, name="partner")
 
 
 def main() -> None:

@@ -9,7 +9,14 @@ from buurtbeeld.protect.audit import AuditInput, AuditResult, Finding, audit
 from buurtbeeld.protect.ledger import Release, ReleasedCell, ReleaseLedger
 from buurtbeeld.protect.protect import ProtectedTable, audit_protected, protect_table
 from buurtbeeld.protect.report import DisclosureReport, HiddenCell
-from buurtbeeld.protect.rounding import cell_uniform, random_round, ratio, rounding_interval
+from buurtbeeld.protect.rounding import (
+    cell_uniform,
+    is_producible_count,
+    random_round,
+    ratio,
+    rounding_interval,
+    smallest_published,
+)
 from buurtbeeld.protect.rules import (
     PROFILES,
     FrequencyRule,
@@ -64,10 +71,12 @@ __all__ = [
     "cell_uniform",
     "cells_above",
     "get_profile",
+    "is_producible_count",
     "link_tables",
     "protect_table",
     "random_round",
     "ratio",
     "rounding_interval",
+    "smallest_published",
     "threshold_profile",
 ]

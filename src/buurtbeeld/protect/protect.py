@@ -16,7 +16,7 @@ from buurtbeeld.protect.audit import AuditResult, audit
 from buurtbeeld.protect.ledger import Release, ReleasedCell, ReleaseLedger
 from buurtbeeld.protect.parts import protect_system
 from buurtbeeld.protect.report import DisclosureReport, HiddenCell
-from buurtbeeld.protect.rounding import random_round
+from buurtbeeld.protect.rounding import random_round, smallest_published
 from buurtbeeld.protect.rules import Profile, Reason, apply_primary_rules, get_profile
 from buurtbeeld.protect.system import System, audit_input, build_system
 from buurtbeeld.protect.table import CellKey, CellStatus, Relation, Table
@@ -153,7 +153,10 @@ def _assemble(
     statuses: list[CellStatus] = []
     values: list[float | None] = []
     base = profile.rounding_base if rounding and table.kind == "frequency" else None
-    floor = profile.frequency.hidden_max + 1 if profile.frequency else 0
+    # the smallest published count above the hidden range (shared with the platform check)
+    floor = (
+        smallest_published(base, profile.frequency.hidden_max) if profile.frequency and base else 0
+    )
     for i, cell in enumerate(table.cells):
         original = system.statuses[i]
         if i in hidden:

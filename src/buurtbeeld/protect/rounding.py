@@ -68,6 +68,46 @@ def random_round(
     return rounded
 
 
+def smallest_published(base: int, hidden_max: int | None) -> int:
+    """The smallest non-zero count :func:`random_round` publishes above the hidden range.
+
+    With ``floor = hidden_max + 1`` (as :func:`buurtbeeld.protect.protect_table` rounds) that is
+    the smallest multiple of ``base`` above ``hidden_max``: 10 under ``cbs-zorg`` (0..7 hidden,
+    base 5). Without a hidden range: ``base``.
+
+    Examples
+    --------
+    >>> smallest_published(5, 7), smallest_published(5, 9), smallest_published(5, None)
+    (10, 10, 5)
+    """
+    if hidden_max is None:
+        return base
+    return math.ceil((hidden_max + 1) / base) * base
+
+
+def is_producible_count(
+    value: float, *, base: int, hidden_min: int | None = None, hidden_max: int | None = None
+) -> bool:
+    """Whether protection with this rounding base and hidden range can publish ``value``.
+
+    The set of producible counts: 0 when zero is not hidden (``hidden_min > 0``), and every
+    multiple of ``base`` from :func:`smallest_published` up. The toolkit rounds with this rule
+    and the platform refuses any other published count (a hidden primary re-published as 5).
+
+    Examples
+    --------
+    >>> [v for v in range(0, 21) if is_producible_count(v, base=5, hidden_min=0, hidden_max=7)]
+    [10, 15, 20]
+    >>> [v for v in range(0, 16) if is_producible_count(v, base=5, hidden_min=1, hidden_max=9)]
+    [0, 10, 15]
+    """
+    if value < 0 or value != int(value) or int(value) % base:
+        return False
+    if value == 0:
+        return hidden_min is None or hidden_min > 0
+    return value >= smallest_published(base, hidden_max)
+
+
 def rounding_interval(published: float, base: int) -> tuple[float, float]:
     """What a random-rounded value tells an attacker: ``[r - (b-1), r + (b-1)]``, at least 0."""
     return max(0.0, published - (base - 1)), published + (base - 1)

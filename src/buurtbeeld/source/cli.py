@@ -19,6 +19,7 @@ from rich.table import Table
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.source.aggregate import Aggregation, aggregate
 from buurtbeeld.source.engines import EngineName
+from buurtbeeld.source.keys import key_files, signing_key
 from buurtbeeld.source.ledger import entries, mark_sent, mark_withdrawn
 from buurtbeeld.source.pipeline import default_target, make_package
 from buurtbeeld.source.spec import load_spec
@@ -175,8 +176,42 @@ def package_command(
             highlight=False,
         )
     console.print("Lees rapport.md in het pakket voor de privacyfunctionaris.")
+    if result.key_created and result.keys is not None:
+        console.print(
+            f"[yellow]Nieuwe ondertekeningssleutel gemaakt[/]. Stuur {result.keys.public} naar de "
+            "databeheerder van het platform (die registreert hem met 'buurtbeeld partner registreer'); "
+            f"het geheime deel {result.keys.private.name} blijft op deze machine.",
+            highlight=False,
+        )
     console.print(
         f"Na verzending: buurtbeeld bron verzonden {spec} {result.path}",
+        highlight=False,
+    )
+
+
+@bron_app.command("sleutel")
+def key_command(
+    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van de bron.")],
+) -> None:
+    """Maak (of toon) de ondertekeningssleutel van deze bron; de publieke sleutel gaat naar het platform."""
+    try:
+        delivery = load_spec(spec)
+        key, created = signing_key(delivery)
+    except BuurtbeeldError as err:
+        _fail(err)
+    files = key_files(delivery)
+    console.print(
+        ("[green]Sleutel gemaakt[/]" if created else "Bestaande sleutel")
+        + f" voor bron '{delivery.bron}': vingerafdruk {key.public.fingerprint}.",
+        highlight=False,
+    )
+    console.print(
+        f"Publieke sleutel (naar het platform sturen): {files.public}\n"
+        f"Geheime sleutel (blijft hier, alleen voor u leesbaar): {files.private}",
+        highlight=False,
+    )
+    console.print(
+        "Spreek de vingerafdruk buiten e-mail om (telefoon, persoonlijk) af met de databeheerder.",
         highlight=False,
     )
 

@@ -1,9 +1,9 @@
 """The package of a delivery: manifest fields, the partner's rounding seed, the written zip.
 
-The format itself (zip layout, checksums, reading) is the shared contract in
-:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery and
-marks a package ``versie: 1`` when the original format can express it (one period; count
-tables with at most one dimension) and ``versie: 2`` otherwise.
+The format itself (zip layout, checksums, signature, reading) is the shared contract in
+:mod:`buurtbeeld.package_format`. This module fills the manifest from a protected delivery;
+every package is written as format version 3, signed with the source's key
+(:mod:`buurtbeeld.source.keys`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from typing import Any
 from buurtbeeld import __version__
 from buurtbeeld.package_format import (
     FORMAT,
-    LATEST_VERSION,
-    VERSION,
+    SIGNED_VERSION,
     Package,
     PackageTable,
+    SigningKey,
     read_package,
     write_package,
 )
 from buurtbeeld.source.aggregate import Aggregation
+from buurtbeeld.source.keys import signing_key
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.report import delivery_report
 from buurtbeeld.source.spec import DeliverySpec
@@ -71,14 +72,6 @@ def rounding_seed(spec: DeliverySpec) -> str:
     return hmac.new(secret.encode("ascii"), message, hashlib.sha256).hexdigest()
 
 
-def _version(delivery: ProtectedDelivery) -> int:
-    agg = delivery.aggregation
-    simple = len(agg.periods) == 1 and all(
-        o.source.measure == "aantal" and len(o.source.dimensions) <= 1 for o in delivery.outputs
-    )
-    return VERSION if simple else LATEST_VERSION
-
-
 def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
     """The manifest fields of a protected delivery (``bestanden`` is added by the writer)."""
     agg = delivery.aggregation
@@ -112,7 +105,7 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
         )
     return {
         "formaat": FORMAT,
-        "versie": _version(delivery),
+        "versie": SIGNED_VERSION,
         "bron": spec.bron,
         "dataset": spec.dataset,
         "eenheid": spec.eenheid,
@@ -136,12 +129,20 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
     }
 
 
-def write_delivery(delivery: ProtectedDelivery, target: Path) -> Path:
-    """Write a protected delivery as a package with its report."""
+def write_delivery(
+    delivery: ProtectedDelivery, target: Path, key: SigningKey | None = None
+) -> Path:
+    """Write a protected delivery as a signed package with its report.
+
+    ``key``: default the source's key (:func:`buurtbeeld.source.keys.signing_key`, created on
+    first use).
+    """
     manifest = manifest_for(delivery)
     report = delivery_report(delivery, manifest)
+    if key is None:
+        key, _ = signing_key(delivery.aggregation.spec)
     return write_package(
-        target, manifest, {o.name: o.data for o in delivery.outputs}, report=report
+        target, manifest, {o.name: o.data for o in delivery.outputs}, report=report, key=key
     )
 
 

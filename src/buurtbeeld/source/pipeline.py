@@ -8,6 +8,7 @@ from pathlib import Path
 
 from buurtbeeld.source.aggregate import Aggregation, aggregate
 from buurtbeeld.source.engines import EngineName
+from buurtbeeld.source.keys import KeyFiles, key_files, signing_key
 from buurtbeeld.source.ledger import LedgerEntry, record_made, sent_ledgers
 from buurtbeeld.source.package import rounding_seed, write_delivery
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
@@ -24,6 +25,9 @@ class PackageResult:
     delivery: ProtectedDelivery
     earlier: list[LedgerEntry] = field(default_factory=list)
     """Sent packages of the same dataset this delivery was protected together with."""
+    keys: KeyFiles | None = None
+    key_created: bool = False
+    """The source's key pair was made for this package: send the public key to the platform."""
 
     @property
     def aggregation(self) -> Aggregation:
@@ -59,6 +63,7 @@ def make_package(
     DisclosureError
         When protection cannot find a safe pattern (nothing is written).
     """
+    key, created = signing_key(spec)  # before the long run: a bad key file stops it at once
     agg = aggregate(spec, engine=engine, progress=progress)
     if progress:
         progress("Beveiligen: onderdrukking en aanvalscontrole")
@@ -68,7 +73,7 @@ def make_package(
     )
     if progress:
         progress("Pakket schrijven")
-    path = write_delivery(delivery, target)
+    path = write_delivery(delivery, target, key)
     if spec.logboek is not None:
         record_made(spec, delivery, path)
-    return PackageResult(path, delivery, earlier)
+    return PackageResult(path, delivery, earlier, key_files(spec), created)

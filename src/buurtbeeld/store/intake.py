@@ -12,16 +12,22 @@ the workspace stays unchanged. Messages name cells, never values.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from buurtbeeld.catalog.models import Indicator, Polarity, Rounding, SourceRef
-from buurtbeeld.errors import DisclosureError, ImportFileError, RegionCodeError
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import DisclosureError, RegionCodeError
 from buurtbeeld.geo.codes import parent_of
+from buurtbeeld.package_format.model import (
+    MEASURES,
+    TOTAL,
+    PackageContents,
+    PublishedTable,
+    TableDimension,
+)
 from buurtbeeld.protect import (
     AuditInput,
     AuditResult,
@@ -29,71 +35,27 @@ from buurtbeeld.protect import (
     Requirement,
     audit,
     get_profile,
+    is_producible_count,
 )
+from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.store.writes import insert_observations, next_import_id
 
-TOTAL = "totaal"
+__all__ = [
+    "TOTAL",
+    "IntakeReport",
+    "PackageContents",
+    "PublishedTable",
+    "TableDimension",
+    "audit_package",
+    "check_indicator_ids",
+    "check_published_values",
+    "indicator_for",
+    "intake_package",
+]
+
 PUBLISHED = {"s", "z"}
 HIDDEN = {"u", "x"}
-MEASURES = {"aantal", "som"}
-
-
-@dataclass(frozen=True)
-class TableDimension:
-    """A dimension of a published table (e.g. ``voorziening``)."""
-
-    name: str
-    additive: bool = True
-    """The ``totaal`` category is the sum of the others (each unit in one category)."""
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    """One protected table of one period as delivered.
-
-    A cell is keyed by its region code and its value per dimension (``totaal`` for the total
-    over that dimension). Cells of different tables of the same package with the same period,
-    measure, region and dimension values are the same number (the toolkit counts every table
-    over the same units), so the audit treats them as one cell.
-    """
-
-    name: str
-    title: str
-    period: str
-    dimensions: tuple[TableDimension, ...]
-    keys: tuple[tuple[str, tuple[str, ...]], ...]
-    values: tuple[float | None, ...]
-    statuses: tuple[str, ...]
-    polarity: Polarity = Polarity.NEUTRAL
-    measure: str = "aantal"
-    """``aantal`` (distinct units) or ``som`` (an amount in euros)."""
-    profile: str | None = None
-    """Protection profile of this table; ``None``: the package's profile."""
-    unit: str | None = None
-    """What is counted (``personen``, ``huishoudens``); ``None``: the package's unit."""
-    amount_column: str | None = None
-
-    def label(self, combo: tuple[str, ...]) -> str:
-        """The category label of a cell: its non-total dimension values, or ``totaal``."""
-        parts = [v for v in combo if v != TOTAL]
-        return ", ".join(parts) if parts else TOTAL
-
-
-@dataclass(frozen=True)
-class PackageContents:
-    """What a verified package holds (checksums already checked by the reader)."""
-
-    file_name: str
-    sha256: str
-    source: str
-    dataset: str
-    unit: str
-    period: str
-    """The package's period label (``2024`` or ``2024-K1/2024-K4``); tables carry their own."""
-    division_year: int
-    profile: str
-    tables: tuple[PublishedTable, ...]
 
 
 @dataclass
@@ -107,6 +69,8 @@ class IntakeReport:
     published: int = 0
     hidden: int = 0
     audited_hidden_cells: int = 0
+    signed_by: str | None = None
+    """Fingerprint of the registered partner key that signed the package (lineage)."""
 
     def to_json(self) -> str:
         """JSON for the import log."""
@@ -154,14 +118,18 @@ def check_published_values(contents: PackageContents) -> None:
                     f"{_where(table, key)} is geen afgerond aantal volgens profiel '{profile.name}'.",
                     "Publiceer alleen afgeronde aantallen; gebruik de brontoolkit.",
                 )
-            if rule is not None and table.measure == "aantal":
-                low, up = max(0.0, value - (base - 1)), value + (base - 1)
-                zero_ok = rule.hidden_min > 0 and low == 0
-                if not zero_ok and up <= rule.hidden_max:
-                    raise _refuse(
-                        f"{_where(table, key)} publiceert een aantal dat volgens profiel '{profile.name}' verborgen moet zijn.",
-                        "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
-                    )
+            if table.measure == "aantal" and not is_producible_count(
+                value,
+                base=base,
+                hidden_min=rule.hidden_min if rule else None,
+                hidden_max=rule.hidden_max if rule else None,
+            ):
+                raise _refuse(
+                    f"{_where(table, key)} publiceert een aantal dat profiel '{profile.name}' niet "
+                    "kan opleveren (kleine aantallen worden verborgen, de kleinste gepubliceerde "
+                    "waarde ligt boven het verborgen bereik).",
+                    "Beveilig de tabel bij de bron; kleine aantallen mogen het pakket niet verlaten.",
+                )
 
 
 CellId = tuple[str, str, tuple[tuple[str, str], ...]]
@@ -305,65 +273,6 @@ def _relations(
                 yield cell(table, (region, combo)), parts
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def indicator_for(contents: PackageContents, table: PublishedTable, category: str) -> Indicator:
-    """The cube indicator for one table and category label (``totaal``: the table total)."""
-    ident = _slug(
-        f"{contents.dataset}_{table.name}" + ("" if category == TOTAL else f"_{category}")
-    )
-    if not ident[0].isalpha():
-        ident = "p_" + ident
-    label = table.title if category == TOTAL else f"{table.title}: {category}"
-    what = f"{table.title.lower()}{'' if category == TOTAL else ', ' + category}"
-    profile = table.profile or contents.profile
-    if table.measure == "som":
-        definition = (
-            f"Som van {table.amount_column or 'het bedrag'} in euro's ({what}), opgeteld bij de bron "
-            f"door {contents.source} en beveiligd met profiel '{profile}'."
-        )
-        note = "Bedragen met te weinig of te dominante bijdragers zijn bij de bron verborgen."
-    else:
-        definition = (
-            f"Aantal {table.unit or contents.unit} ({what}), geteld bij de bron door {contents.source} en "
-            f"beveiligd met profiel '{profile}'."
-        )
-        note = "Kleine aantallen zijn bij de bron verborgen."
-    base = get_profile(profile).rounding_base if table.measure != "som" else None
-    return Indicator(
-        id=ident,
-        name=label,
-        definition=definition,
-        unit="euro" if table.measure == "som" else "aantal",
-        polarity=table.polarity,
-        theme="ketenpartners",
-        source=SourceRef(dataset="pakket", column=table.name, package_source=contents.source),
-        source_label=f"{contents.source} (beveiligd pakket)",
-        note=note,
-        # the toolkit rounds published counts at random to the profile's base (issue 10, item 7)
-        rounding=Rounding(base=base, method="aselect") if base else None,
-    )
-
-
-def _check_indicator_ids(contents: PackageContents) -> None:
-    """Two tables or categories must not become the same indicator (their cells would mix)."""
-    seen: dict[str, tuple[str, str]] = {}
-    for table in contents.tables:
-        for label in sorted({table.label(k[1]) for k in table.keys}):
-            ident = indicator_for(contents, table, label).id
-            if seen.setdefault(ident, (table.name, label)) != (table.name, label):
-                other = seen[ident]
-                raise ImportFileError(
-                    f"Pakket geweigerd: tabel '{table.name}' ({label}) en tabel '{other[0]}' "
-                    f"({other[1]}) krijgen dezelfde indicatorcode '{ident}'.",
-                    code="BB-PKG-006",
-                    hint="Geef de tabellen of categorieën in de specificatie namen die ook zonder "
-                    "leestekens verschillen, en maak het pakket opnieuw.",
-                )
-
-
 def intake_package(
     workspace: Workspace,
     contents: PackageContents,
@@ -380,7 +289,7 @@ def intake_package(
         Region codes unknown in the package's division (``BB-GEO-003``).
     """
     say = progress or (lambda _m: None)
-    report = IntakeReport(file_name=contents.file_name)
+    report = IntakeReport(file_name=contents.file_name, signed_by=contents.signed_by)
     say("Waarden controleren")
     check_published_values(contents)
     con = workspace.connect(read_only=True)
@@ -395,6 +304,10 @@ def intake_package(
                 [contents.division_year],
             ).fetchall()
         )
+        existing = {
+            r[0]: Indicator.model_validate_json(r[1])
+            for r in con.execute("SELECT id, definition_json FROM indicator_def").fetchall()
+        }
     finally:
         con.close()
     if previous:
@@ -409,7 +322,7 @@ def intake_package(
         )
     for code in list(regions):
         regions[code] = regions[code] or parent_of(code)
-    _check_indicator_ids(contents)
+    check_indicator_ids(contents, existing)
     say("Aanvalscontrole (lineaire programmering)")
     report.audited_hidden_cells = audit_package(contents, regions)
     say("Schrijven")

@@ -9,20 +9,33 @@ docs/pakketformaat.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from buurtbeeld.catalog.models import Polarity
-from buurtbeeld.package_format import Package, PackageTable, refuse
+from buurtbeeld.errors import BuurtbeeldError, ImportFileError
+from buurtbeeld.package_format import (
+    TOTAL,
+    Package,
+    PackageContents,
+    PackageTable,
+    PublicKey,
+    PublishedTable,
+    TableDimension,
+    refuse,
+)
 from buurtbeeld.package_format import read_package as read_verified
-from buurtbeeld.protect import get_profile
-from buurtbeeld.store.intake import TOTAL, PackageContents, PublishedTable, TableDimension
+from buurtbeeld.protect import PROFILES, get_profile
 
 
-def read_package(path: Path) -> PackageContents:
-    """Open a package, verify every checksum and map its tables for the intake.
+def read_package(path: Path, trusted: Mapping[str, PublicKey]) -> PackageContents:
+    """Open a package, verify signature, schema and checksums, and map its tables for the intake.
+
+    ``trusted``: the workspace's registered partner keys
+    (:func:`buurtbeeld.store.partners.trusted_keys`); an unsigned package or one signed with
+    another key is refused (``BB-SIG-…``).
 
     Raises
     ------
@@ -31,11 +44,14 @@ def read_package(path: Path) -> PackageContents:
         missing or invalid, ``BB-PKG-003`` a checksum differs, ``BB-PKG-004`` unlisted or
         missing members, ``BB-PKG-005`` a table lacks required columns.
     """
-    package = read_verified(Path(path))
+    package = read_verified(Path(path), trusted)
     manifest = package.manifest
     try:
         profile = str(manifest["profiel"])
-        get_profile(profile)
+        _known_profile(profile)
+        for meta in manifest["tabellen"]:
+            if meta.get("profiel"):
+                _known_profile(str(meta["profiel"]))
         tables: list[PublishedTable] = []
         for meta in manifest["tabellen"]:
             tables.extend(_tables(package, package.tables[str(meta["naam"])]))
@@ -49,10 +65,24 @@ def read_package(path: Path) -> PackageContents:
             division_year=int(manifest["indelingsjaar"]),
             profile=profile,
             tables=tuple(tables),
+            signed_by=package.signer.fingerprint if package.signer else None,
         )
+    except BuurtbeeldError:
+        raise  # already coded (BB-PKG-005, BB-PKG-025, …): never re-labelled as BB-PKG-002
     except (KeyError, TypeError, ValueError) as err:
         raise refuse(
             f"manifest.json mist of bevat een ongeldig veld ({err}).", "BB-PKG-002"
+        ) from err
+
+
+def _known_profile(name: str) -> None:
+    try:
+        get_profile(name)
+    except (KeyError, ValueError) as err:
+        raise ImportFileError(
+            "Pakket geweigerd: het manifest noemt een onbekend beveiligingsprofiel.",
+            code="BB-PKG-025",
+            hint=f"Bekende profielen: {', '.join(sorted(PROFILES))}. Maak het pakket opnieuw met de brontoolkit.",
         ) from err
 
 
@@ -105,7 +135,7 @@ def _tables(package: Package, table: PackageTable) -> list[PublishedTable]:
                 keys=tuple((codes[i], combos[i]) for i in rows),
                 values=tuple(values[i] for i in rows),
                 statuses=tuple(statuses[i] for i in rows),
-                polarity=Polarity(meta.get("richting") or Polarity.NEUTRAL.value),
+                polarity=str(meta.get("richting") or "neutraal"),
                 measure=measure,
                 profile=str(meta["profiel"]) if meta.get("profiel") else None,
                 unit=str(meta.get("eenheid") or package.manifest.get("eenheid", "personen")),

@@ -48,3 +48,21 @@ def format_cell(cell: Cell, indicator: Indicator) -> str:
     decimals = indicator.decimals
     text = format_number(cell.value, decimals)
     return text + (" (voorlopig)" if cell.status == "provisional" else "")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection).
+
+    A leading ``= + - @``, tab or carriage return is neutralised with an apostrophe, which
+    spreadsheets show as text. Use for every text cell of a CSV or XLSX export; numbers stay
+    numbers (a negative value is not text).
+
+    Examples
+    --------
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe("Dordrecht"), csv_safe("")
+    ("'=HYPERLINK(1)", 'Dordrecht', '')
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text

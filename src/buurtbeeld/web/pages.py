@@ -19,7 +19,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
-from buurtbeeld.web.format import format_cell, format_plain
+from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_LEGEND, stack_colour, stack_csv
 
@@ -153,16 +153,16 @@ def gemeente_csv(
         value = format_plain(row.cell.value, chosen.decimals)
         writer.writerow(
             [
-                row.region.code,
-                row.region.name,
-                row.region.level,
-                chosen.id,
-                view.period or "",
+                csv_safe(row.region.code),
+                csv_safe(row.region.name),
+                csv_safe(row.region.level),
+                csv_safe(chosen.id),
+                csv_safe(view.period or ""),
                 value,
-                chosen.unit_label,
-                row.cell.status,
-                row.cell.explanation,
-                f"Bron: {chosen.source_label}",
+                csv_safe(chosen.unit_label),
+                csv_safe(row.cell.status),
+                csv_safe(row.cell.explanation),
+                csv_safe(f"Bron: {chosen.source_label}"),
             ]
         )
     name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"

@@ -8,6 +8,7 @@ import json
 
 from buurtbeeld.analysis.stacking import StackRow
 from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.web.format import csv_safe
 
 DEFAULT_STACK = (
     "bijstand_per_1000",
@@ -98,8 +99,8 @@ def stack_csv(rows: list[StackRow], chosen: list[Indicator], reference: str) -> 
     for row in rows:
         writer.writerow(
             [
-                row.code,
-                row.name,
+                csv_safe(row.code),
+                csv_safe(row.name),
                 row.count,
                 row.judged,
                 row.chosen,

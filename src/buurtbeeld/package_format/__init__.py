@@ -1,0 +1,82 @@
+"""The package contract between a partner's source toolkit and the platform.
+
+- :mod:`.model`: the published-table model (:class:`PublishedTable`, :class:`PackageContents`)
+- :mod:`.manifest`: the manifest schema (every field validated)
+- :mod:`.signing`: Ed25519 keys and the signature of the manifest
+- :mod:`.bounded`: opening a zip within limits (bombs, traversal)
+- :mod:`.zipio`: the zip layout, writing and verified reading
+
+Written by ``source``, read by ``store``; see docs/pakketformaat.md.
+"""
+
+from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, refuse
+from buurtbeeld.package_format.manifest import Manifest, is_plain_text, validate_manifest
+from buurtbeeld.package_format.model import (
+    HIDDEN_STATUS,
+    LETTER_STATUSES,
+    MEASURES,
+    PUBLISHED_STATUSES,
+    TOTAL,
+    PackageContents,
+    PublishedTable,
+    TableDimension,
+)
+from buurtbeeld.package_format.signing import (
+    SIGNATURE,
+    PublicKey,
+    SigningKey,
+    create_key_pair,
+    load_signing_key,
+    parse_public_key,
+)
+from buurtbeeld.package_format.zipio import (
+    FORMAT,
+    HIDDEN_STATUS_VERSION,
+    LATEST_VERSION,
+    MANIFEST,
+    REPORT,
+    REQUIRED_COLUMNS,
+    SIGNED_VERSION,
+    VERSION,
+    VERSIONS,
+    Package,
+    PackageTable,
+    read_package,
+    write_package,
+)
+
+__all__ = [
+    "FORMAT",
+    "HIDDEN_STATUS",
+    "HIDDEN_STATUS_VERSION",
+    "LATEST_VERSION",
+    "LETTER_STATUSES",
+    "LIMITS",
+    "MANIFEST",
+    "MEASURES",
+    "PUBLISHED_STATUSES",
+    "REPORT",
+    "REQUIRED_COLUMNS",
+    "SIGNATURE",
+    "SIGNED_VERSION",
+    "TOTAL",
+    "VERSION",
+    "VERSIONS",
+    "Manifest",
+    "Package",
+    "PackageContents",
+    "PackageTable",
+    "PublicKey",
+    "PublishedTable",
+    "SigningKey",
+    "TableDimension",
+    "ZipLimits",
+    "create_key_pair",
+    "is_plain_text",
+    "load_signing_key",
+    "parse_public_key",
+    "read_package",
+    "refuse",
+    "validate_manifest",
+    "write_package",
+]

@@ -1,0 +1,157 @@
+"""The manifest schema: every field of ``manifest.json`` validated (pydantic).
+
+Names are slugs (``wmo``, ``voorzieningen``), periods match CBS-style labels (``2024``,
+``2024-K1``, ``2024-03``, a range ``2024-K1/2024-K4``), free text (``bron``, ``titel``, category
+names) is plain text: letters, digits, spaces and ``. , ' ( ) & / : + -``, beginning with a
+letter or digit, so no markup, no SQL and no spreadsheet formula (a leading ``=``) can pass.
+Unknown fields are refused. The writer validates before writing and the reader after reading,
+so the toolkit never writes what the platform would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from buurtbeeld.errors import ImportFileError
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
+PlainText = Annotated[str, Field(pattern=r"^[\w][\w .,'()&/:+-]*$", min_length=1, max_length=200)]
+"""Letters (any script), digits, space and a few punctuation marks; no markup, no formula."""
+PERIOD = r"\d{4}(-(K[1-4]|0[1-9]|1[0-2]))?"
+Period = Annotated[str, Field(pattern=rf"^{PERIOD}$")]
+PeriodRange = Annotated[str, Field(pattern=rf"^{PERIOD}(/{PERIOD})?$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+MemberName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.(parquet|md)$", max_length=70)]
+GemeenteCode = Annotated[str, Field(pattern=r"^GM\d{4}$")]
+Count = Annotated[int, Field(ge=0)]
+Polarity = Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"]
+
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_PLAIN = re.compile(r"^[\w][\w .,'()&/:+-]*$")
+
+
+def is_plain_text(text: str, max_length: int = 200) -> bool:
+    """Whether ``text`` is plain text as the schema allows it (no markup, no formula)."""
+    return 0 < len(text) <= max_length and bool(_PLAIN.match(text))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DimensionMeta(_Strict):
+    """A dimension of a table."""
+
+    naam: Slug
+    optelbaar: bool = True
+    categorieen: list[PlainText] = Field(default_factory=list, max_length=500)
+
+
+class TableMeta(_Strict):
+    """A table's manifest entry."""
+
+    naam: Slug
+    titel: PlainText | None = None
+    bestand: MemberName
+    dimensie: Slug | None = None
+    dimensies: list[DimensionMeta] | None = Field(default=None, max_length=6)
+    maat: Literal["aantal", "som"] = "aantal"
+    eenheid: Slug | None = None
+    bedragkolom: Slug | None = None
+    profiel: ProfileName | None = None
+    richting: Polarity | None = None
+    cellen: Count | None = None
+    verborgen_per_reden: dict[Slug, Count] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _file_is_named_after_table(self) -> TableMeta:
+        if self.bestand != f"{self.naam}.parquet":
+            raise ValueError("bestand moet <naam>.parquet heten")
+        return self
+
+
+class Lines(_Strict):
+    """Counts of rows read at the source (no content)."""
+
+    gelezen: Count
+    geldig: Count
+    buiten_de_periode: Count
+    ongeldig_per_reden: dict[PlainText, Count] = Field(default_factory=dict)
+
+
+class Manifest(_Strict):
+    """``manifest.json`` of format versions 1, 2 and 3."""
+
+    formaat: Literal["buurtbeeld-pakket"]
+    versie: Literal[1, 2, 3]
+    bron: PlainText
+    dataset: Slug
+    eenheid: Slug = "personen"
+    periode: PeriodRange
+    perioden: list[Period] | None = Field(default=None, max_length=400)
+    periodesoort: Slug | None = None
+    gebied: list[GemeenteCode] = Field(default_factory=list, max_length=400)
+    indelingsjaar: int = Field(ge=2000, le=2100)
+    profiel: ProfileName
+    software: PlainText | None = None
+    engine: Literal["duckdb", "spark"] | None = None
+    spec_sha256: Sha256 | None = None
+    verborgen_per_reden: dict[Slug, Count] = Field(default_factory=dict)
+    regels: Lines | None = None
+    tabellen: list[TableMeta] = Field(min_length=1, max_length=100)
+    bestanden: dict[MemberName, Sha256]
+
+    @model_validator(mode="after")
+    def _tables_once(self) -> Manifest:
+        names = [t.naam for t in self.tabellen]
+        if len(set(names)) != len(names):
+            raise ValueError("een tabel staat twee keer in het manifest")
+        return self
+
+
+_FIELDS = {
+    name for model in (DimensionMeta, TableMeta, Lines, Manifest) for name in model.model_fields
+}
+
+_WHY = {
+    "missing": "ontbreekt",
+    "extra_forbidden": "onbekend veld",
+    "string_pattern_mismatch": "niet toegestane tekens of vorm",
+    "string_too_long": "te lang",
+    "string_too_short": "leeg",
+    "literal_error": "onbekende waarde",
+    "too_long": "te veel onderdelen",
+    "too_short": "te weinig onderdelen",
+    "value_error": "klopt niet met de rest van het manifest",
+}
+
+
+def validate_manifest(data: Any) -> Manifest:
+    """Validate a parsed ``manifest.json``.
+
+    Raises
+    ------
+    ImportFileError
+        ``BB-PKG-025`` naming the first invalid field (never its content).
+    """
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        # name the field, never echo what the package put there (a dict key is content)
+        where = ".".join(
+            str(p) if isinstance(p, int) or p in _FIELDS or _FIELD_NAME.match(p) else "…"
+            for p in first["loc"]
+        )
+        where = where or "manifest"
+        why = _WHY.get(first["type"], "ongeldige waarde")
+        raise ImportFileError(
+            f"Pakket geweigerd: veld '{where}' van manifest.json is ongeldig ({why}).",
+            code="BB-PKG-025",
+            hint="Namen bestaan uit kleine letters, cijfers en _, perioden zijn als 2024, 2024-K1 of "
+            "2024-03, en vrije tekst bevat geen opmaak of formules. Maak het pakket opnieuw met de brontoolkit.",
+        ) from None  # the validation error quotes the input: keep it out of tracebacks

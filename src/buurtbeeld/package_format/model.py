@@ -1,0 +1,82 @@
+"""The published-table model: a protected table as the toolkit publishes it and the platform reads it.
+
+This is the shared vocabulary of the package contract: the source toolkit's tables become
+these cells when written, and the platform's intake audits exactly these cells. Pure data, no
+I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOTAL = "totaal"
+"""The category of a cell that is the total over a dimension."""
+# The 'status' column. Published: 's' (or 'z', forced published). Hidden: from format version 3
+# one status 'v' for every hidden cell, so a package never tells a small count (primary) from a
+# secondary; versions 1 and 2 wrote sdcTable's 'u' (primary) and 'x' (secondary), which the
+# platform reads as known to the attacker (docs/pakketformaat.md). Same values as the seam work.
+PUBLISHED_STATUSES = ("s", "z")
+HIDDEN_STATUS = "v"
+LETTER_STATUSES = {"u": "primary", "x": "secondary"}
+MEASURES = ("aantal", "som")
+"""``aantal``: distinct units; ``som``: an amount in euros."""
+
+
+@dataclass(frozen=True)
+class TableDimension:
+    """A dimension of a published table (e.g. ``voorziening``)."""
+
+    name: str
+    additive: bool = True
+    """The ``totaal`` category is the sum of the others (each unit in one category)."""
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One protected table of one period as delivered.
+
+    A cell is keyed by its region code and its value per dimension (``totaal`` for the total
+    over that dimension). Cells of different tables of the same package with the same period,
+    measure, region and dimension values are the same number (the toolkit counts every table
+    over the same units), so the audit treats them as one cell.
+    """
+
+    name: str
+    title: str
+    period: str
+    dimensions: tuple[TableDimension, ...]
+    keys: tuple[tuple[str, tuple[str, ...]], ...]
+    values: tuple[float | None, ...]
+    statuses: tuple[str, ...]
+    polarity: str = "neutraal"
+    """``hoger_is_slechter``, ``hoger_is_beter`` or ``neutraal`` (the catalogue's polarity)."""
+    measure: str = "aantal"
+    """``aantal`` (distinct units) or ``som`` (an amount in euros)."""
+    profile: str | None = None
+    """Protection profile of this table; ``None``: the package's profile."""
+    unit: str | None = None
+    """What is counted (``personen``, ``huishoudens``); ``None``: the package's unit."""
+    amount_column: str | None = None
+
+    def label(self, combo: tuple[str, ...]) -> str:
+        """The category label of a cell: its non-total dimension values, or ``totaal``."""
+        parts = [v for v in combo if v != TOTAL]
+        return ", ".join(parts) if parts else TOTAL
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    """What a verified package holds (checksums already checked by the reader)."""
+
+    file_name: str
+    sha256: str
+    source: str
+    dataset: str
+    unit: str
+    period: str
+    """The package's period label (``2024`` or ``2024-K1/2024-K4``); tables carry their own."""
+    division_year: int
+    profile: str
+    tables: tuple[PublishedTable, ...]
+    signed_by: str | None = None
+    """Fingerprint of the registered partner key that signed the package."""
