@@ -22,7 +22,7 @@ from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.spec import load_spec, parse_spec
 from buurtbeeld.source.synthetic import REGISTERS
-from tests.signing import toolkit_keys
+from tests.signing import make_key, toolkit_keys
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +371,8 @@ def test_a_planted_leak_is_found_where_the_whitelist_is_blind(tmp_path: Path) ->
     (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec = parse_spec(MARKED, base=tmp_path)
     delivery = protect_delivery(aggregate(spec), seed="merk")
-    target = write_delivery(delivery, tmp_path / "p.zip")
+    key = make_key(tmp_path / "sleutels", "eigenschap")
+    target = write_delivery(delivery, tmp_path / "p.zip", key=key)
     package = read_package(target)
     markers = _hidden_amount_markers(delivery)
     assert len(markers) >= 3, "the hidden buurten's amounts are hidden"

@@ -29,6 +29,7 @@ from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
+from tests.signing import toolkit_keys
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,8 @@ def served(
     generate(folder, gemeente="GM0505", seed=23, registers=("schuldsignalen",))
     (folder / ".buurtbeeld-zaad").write_text("1" * 64 + "\n", encoding="ascii")
     result = make_package(load_spec(folder / "schuldsignalen.yaml"), base / "pakket.zip")
-    report = intake_package(open_workspace(root), read_package(result.path))
+    trusted = toolkit_keys(folder / "schuldsignalen.yaml")
+    report = intake_package(open_workspace(root), read_package(result.path, trusted))
     secret: set[float] = set()
     protected = {o.name: o for o in result.delivery.outputs}
     for table in result.aggregation.tables:
