@@ -92,7 +92,7 @@ def bench_server(workspace: Path, requests: int) -> list[tuple[str, float, float
         "Tilburg stapelkaart page": "/gemeente/GM0855/stapeling?{}",
     }
     out = []
-    with TestClient(create_app(workspace)) as client:
+    with TestClient(create_app(workspace), base_url="http://127.0.0.1") as client:
         client.get("/api/v1/kaart/NL00.geojson?indicator=inwoners")  # loads the geometry layer once
         for name, template in urls.items():
             client.get(template.format(indicators[0]))  # warm-up: template compile

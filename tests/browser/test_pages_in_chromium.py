@@ -31,6 +31,10 @@ def test_map_renders_polygons_in_the_screenshot(
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     page.goto(f"{live_server}/gemeente/GM0505?indicator=bijstand_per_1000")
     page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
     assert page.get_attribute("#kaart", "data-features") == "128"
@@ -53,6 +57,34 @@ def test_map_renders_polygons_in_the_screenshot(
     assert hatch_grey > 200, "hidden buurten are not hatched"
     assert not errors, errors
     assert all(u.startswith(live_server) for u in requested), "a request left the machine"
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs", "/gemeente/GM0505/stapeling"])
+def test_no_request_leaves_the_machine(browser: Any, live_server: str, path: str) -> None:
+    """The API documentation (Swagger UI, vendored) and the stapelkaart work offline, under the CSP."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" else None,
+    )
+    page.goto(live_server + path)
+    if path == "/api/v1/docs":
+        page.wait_for_selector(".swagger-ui .info .title", timeout=30000)
+        assert "Buurtbeeld API" in page.locator(".swagger-ui .info .title").inner_text()
+        page.wait_for_selector(".opblock-tag", timeout=30000)
+    else:
+        page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
+        assert int(page.get_attribute("#kaart", "data-features") or 0) > 100
+    assert not problems, problems
+    assert requested and all(u.startswith(live_server) for u in requested), [
+        u for u in requested if not u.startswith(live_server)
+    ]
     page.close()
 
 
@@ -97,7 +129,9 @@ def test_buurt_profile_from_map_table(browser: Any, live_server: str) -> None:
     ],
 )
 def test_no_serious_accessibility_violations(browser: Any, live_server: str, path: str) -> None:
-    page = browser.new_page()
+    # axe-core is injected as an inline script, which the app's CSP (rightly) blocks
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
     page.goto(live_server + path)
     if page.locator("#kaart").count():
         page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
@@ -109,4 +143,4 @@ def test_no_serious_accessibility_violations(browser: Any, live_server: str, pat
         if v["impact"] in ("serious", "critical")
     ]
     assert not serious, "\n".join(serious)
-    page.close()
+    context.close()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
+from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.main import app
+from buurtbeeld.errors import NotFoundError
 from tests.cbs_files import write_kwb_csv
 
 runner = CliRunner()
@@ -66,3 +73,102 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
         assert private.stat().st_mode & 0o077 == 0
     again = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert "Bestaande demowerkmap" in again.output
+
+
+HEAVY = ("duckdb", "pandas", "pyarrow", "numpy", "scipy", "ibis", "geopandas", "fastapi", "uvicorn")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["bron", "--help"], ["serve", "--help"]])
+def test_help_loads_no_heavy_library(args: list[str]) -> None:
+    """`buurtbeeld --help` must not wait for DuckDB, pandas, Ibis, SciPy or the web stack."""
+    probe = (
+        "import sys\n"
+        "from buurtbeeld.cli.main import app\n"
+        f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "Toon deze hulp en stop." in done.stdout
+    assert "LOADED []" in done.stdout, done.stdout.splitlines()[-1]
+
+
+def test_help_is_dutch_throughout() -> None:
+    for args in (["--help"], ["serve", "--help"], ["importeer", "--help"]):
+        output = runner.invoke(app, args).output
+        for english in (
+            "Usage:",
+            "Show this message",
+            "Options",
+            "Commands",
+            "default:",
+            "[OPTIONS]",
+            "COMMAND",
+        ):
+            assert english not in output, (args, english)
+    assert "Gebruik:" in runner.invoke(app, ["--help"]).output
+    for args, dutch in (
+        (["importeer"], "Argument 'bestanden' ontbreekt."),
+        (["bestaatniet"], "Onbekende opdracht 'bestaatniet'."),
+        (["serve", "--poort", "x"], "Ongeldige waarde voor '--poort'"),
+        (["serve", "--onzin"], "Onbekende optie: --onzin"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and dutch in result.output, (args, result.output)
+    from buurtbeeld.source.synthetic import REGISTERS
+
+    genereer = runner.invoke(app, ["bron", "genereer", "--help"]).output
+    assert all(name in genereer for name in REGISTERS)
+
+
+def _boundary_app() -> typer.Typer:
+    """A two-command app on the CLI's own boundary (the real commands cannot be made to crash)."""
+    crashing = typer.Typer(cls=ErrorBoundary, pretty_exceptions_enable=False)
+
+    @crashing.command("kapot")
+    def broken() -> None:
+        raise RuntimeError("geheim BU05050101 telt 3")
+
+    @crashing.command("fout")
+    def failing() -> None:
+        raise NotFoundError("Regio BU99 bestaat niet.", code="BB-NF-003")
+
+    return crashing
+
+
+def test_one_boundary_turns_every_error_into_a_coded_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert isinstance(typer.main.get_command(app), ErrorBoundary)
+    crashing = _boundary_app()
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    result = runner.invoke(crashing, ["kapot"])
+    assert result.exit_code == 1
+    assert "BB-CLI-001" in result.output and "RuntimeError" in result.output
+    assert "geheim" not in result.output and "Traceback" not in result.output
+    result = runner.invoke(crashing, ["fout"])
+    assert result.exit_code == 2
+    assert "Fout BB-NF-003" in result.output and "Oplossing" in result.output
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    result = runner.invoke(crashing, ["kapot"])
+    assert result.exit_code == 1 and "BB-CLI-001" in result.output
+    assert "Traceback" in result.output and "geheim" in result.output
+
+
+def test_no_traceback_from_the_real_cli(tmp_path: Path) -> None:
+    """A directory given as a file, through the installed command's code path."""
+    root = tmp_path / "werkmap"
+    assert runner.invoke(app, ["init", str(root), "--zonder-cbs"]).exit_code == 0
+    folder = tmp_path / "kwb-2023.csv"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "buurtbeeld.cli.main", "importeer", str(folder), "-w", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != DEBUG_ENV},
+    )
+    assert done.returncode in (1, 2), done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Fout BB-" in done.stderr and "Oplossing" in done.stderr

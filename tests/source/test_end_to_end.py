@@ -128,7 +128,7 @@ def test_registers_on_map_api_and_buurt_profile(
     imported: tuple[Workspace, dict[str, Path], dict[str, str]],
 ) -> None:
     workspace, packages, _ = imported
-    with TestClient(create_app(workspace.root)) as client:
+    with TestClient(create_app(workspace.root), base_url="http://127.0.0.1") as client:
         for ident in TOTALS.values():
             page = client.get("/gemeente/GM0505", params={"indicator": ident})
             assert page.status_code == 200, ident
@@ -174,7 +174,7 @@ def test_maps_with_mostly_hidden_buurten_point_to_the_wijk_level(
 ) -> None:
     workspace, _, _ = imported
     shown = {}
-    with TestClient(create_app(workspace.root)) as client:
+    with TestClient(create_app(workspace.root), base_url="http://127.0.0.1") as client:
         for ident in (*TOTALS.values(), PREFIX["jeugdhulp"] + "jongeren_jeugdbescherming"):
             values = client.get(
                 "/api/v1/waarden", params={"indicator": ident, "gebied": "GM0505"}

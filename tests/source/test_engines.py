@@ -8,10 +8,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from buurtbeeld.source.aggregate import aggregate
 from buurtbeeld.source.spec import load_spec
+from tests.source.test_keys_and_snapshots import ELF_FAIL, P1, P2, P3, ROWS, SPEC
 
 pytest.importorskip("pyspark", reason="Spark-engine niet geïnstalleerd (extra 'spark')")
 
@@ -78,3 +81,25 @@ def test_duckdb_and_spark_agree_on_every_register(delivery: Path, register: str)
     # wmo: cp1252 + age bands; jeugdhulp: XLSX + buurtcodes; bijstand: typed Parquet, stocks
     # on four quarterly reference days
     _assert_same(delivery, register)
+
+
+def test_duckdb_and_spark_agree_on_bsns(tmp_path: Path) -> None:
+    """BSN normalisation and the elfproef (item 11): text with lost or extra leading zeros and
+    every kind of invalid value, plus a typed Parquet file of the same persons."""
+    (tmp_path / "export.csv").write_text(
+        "bsn;buurt;vorm;start\n" + "\n".join(ROWS) + "\n", encoding="utf-8"
+    )
+    typed = pa.table(
+        {
+            "bsn": pa.array([P1, P2, P3, ELF_FAIL, -5, 10**10, None], pa.int64()),
+            "buurt": pa.array(["BU05050200"] * 7),
+            "vorm": pa.array(["ambulant"] * 7),
+            "start": pa.array(["2024-09-01"] * 7),
+        }
+    )
+    pq.write_table(typed, tmp_path / "getypt.parquet")
+    spec = SPEC.replace(
+        "bestanden: [{pad: export.csv}]", "bestanden: [{pad: export.csv}, {pad: getypt.parquet}]"
+    )
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    _assert_same(tmp_path, "spec")

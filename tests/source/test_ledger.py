@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import gzip
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -15,7 +17,17 @@ from typer.testing import CliRunner
 from buurtbeeld.cli.main import app
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
-from buurtbeeld.source.ledger import LedgerError, entries, mark_sent, mark_withdrawn
+from buurtbeeld.source.aggregate import aggregate
+from buurtbeeld.source.ledger import (
+    LedgerError,
+    RevisionError,
+    check_no_revision,
+    entries,
+    mark_sent,
+    mark_withdrawn,
+    sent_packages,
+)
+from buurtbeeld.source.package import rounding_seed
 from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.store.intake import audit_package
@@ -146,3 +158,81 @@ def test_only_packages_from_the_ledger_can_be_marked(
     assert info.value.code == "BB-BRON-001"
     result = CliRunner().invoke(app, ["bron", "verzonden", str(a), str(tmp_path / "weg.zip")])
     assert result.exit_code == 2 and "BB-BRON-001" in result.output
+
+
+@pytest.mark.parametrize("register", ["wmo", "schuldsignalen"])
+def test_an_unchanged_delivery_remade_after_sending_is_byte_identical(
+    delivery: Path, tmp_path: Path, register: str
+) -> None:
+    """Several linked tables (wmo) and an amount table (schuldsignalen): the ledger of the sent
+    package takes part in the re-make, and must change nothing in what is written."""
+    spec = delivery / f"{register}.yaml"
+    first = make_package(load_spec(spec), tmp_path / "eerst.zip").path
+    mark_sent(load_spec(spec), first)
+    again = make_package(load_spec(spec), tmp_path / "opnieuw.zip")
+    assert len(again.earlier) == 1
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(again.path) as b:
+        differing = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differing == []
+    assert again.path.read_bytes() == first.read_bytes()
+
+
+def _clients_living_in(folder: Path, buurt: str) -> list[str]:
+    """Client numbers of the Wmo export with a record in this buurt (via the postcode table)."""
+    lookup = {}
+    with (folder / "postcode_buurt.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            lookup[row["postcode"].replace(" ", "").upper()] = row["buurtcode"]
+    with (folder / "wmo_export.csv").open(encoding="cp1252") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    found = [
+        r["clientnr"] for r in rows if lookup.get(r["postcode"].replace(" ", "").upper()) == buurt
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _without_client(folder: Path, client: str) -> None:
+    export = folder / "wmo_export.csv"
+    lines = export.read_bytes().splitlines(keepends=True)
+    export.write_bytes(
+        b"".join(line for line in lines if not line.startswith(client.encode() + b";"))
+    )
+
+
+def test_a_small_revision_inside_the_rounding_is_refused_as_a_revision(
+    delivery: Path, tmp_path: Path
+) -> None:
+    """One client less: a buurt published as 10 with a true count of 8 drops to 7 (the hidden
+    range, as in the issue: BU05050600 10 -> hidden), the gemeente total by one. Every published
+    value stays inside its rounding interval, so the interval check let it through and the
+    protection, pinned to the sent pattern, failed with BB-SDC-001. It is a revision."""
+    spec = delivery / "wmo.yaml"
+    sent = make_package(load_spec(spec), tmp_path / "verzonden.zip")
+    mark_sent(load_spec(spec), sent.path)
+    true = {
+        r["regiocode"]: r["aantal"]
+        for r in sent.aggregation.table("voorzieningen_totaal").data.to_pylist()
+    }
+    published = next(o for o in sent.delivery.outputs if o.name == "voorzieningen_totaal").data
+    buurt = next(
+        r["regiocode"]
+        for r in published.to_pylist()
+        if r["niveau"] == "buurt" and r["waarde"] == 10 and true[r["regiocode"]] == 8
+    )
+    _without_client(delivery, _clients_living_in(delivery, buurt)[0])
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["bron", "maak-pakket", str(spec), "--uit", str(tmp_path / "b.zip")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "BB-BRON-002" in result.output and "herziening" in result.output
+    assert not (tmp_path / "b.zip").exists()
+    # fingerprints of another key (another area's rounding seed) cannot be compared: no
+    # false revision, the interval check of the protection step remains
+    changed, sent_entries = aggregate(load_spec(spec)), sent_packages(load_spec(spec))
+    with pytest.raises(RevisionError):
+        check_no_revision(changed, rounding_seed(load_spec(spec)), sent_entries)
+    check_no_revision(changed, "een ander zaad", sent_entries)
+    # withdrawn on the platform: the revised delivery is a delivery like any other
+    mark_withdrawn(load_spec(spec), sent.path)
+    assert make_package(load_spec(spec), tmp_path / "c.zip").path.exists()

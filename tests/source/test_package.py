@@ -163,7 +163,9 @@ def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -
     allowed |= {2023, 2024, 256, 0, 1, 2, 3, 15, 5}
     rule = get_profile(agg.spec.profiel).frequency
     assert rule is not None
-    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1}
+    base = get_profile(agg.spec.profiel).rounding_base or 1
+    smallest = -(-(rule.hidden_max + 1) // base) * base  # the profile's smallest published count
+    allowed |= {rule.hidden_min, rule.hidden_max, rule.hidden_max + 1, smallest}
     for out in delivery.outputs:
         n = out.data.num_rows
         hidden = sum(out.hidden_by_reason.values())
@@ -266,6 +268,7 @@ def test_no_member_reveals_a_hidden_value(
     ]
     (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec = parse_spec(SMALL.format(profiel=profile, multi=str(multi).lower()), base=tmp_path)
+    spec.zaadbestand = tmp_path / ".buurtbeeld-zaad"  # the signing key beside it, not in the cwd
     agg = aggregate(spec)
     delivery = protect_delivery(agg, seed="eigenschap")
     target = write_delivery(delivery, tmp_path / "p.zip")
@@ -394,3 +397,23 @@ def test_a_planted_leak_is_found_where_the_whitelist_is_blind(tmp_path: Path) ->
     # … while a planted hidden amount is found, in whichever form it is written
     for marker in sorted(markers)[:3]:
         assert _leaked_markers([*texts, package.report + f" ({marker} euro)"], markers) == {marker}
+
+
+def test_report_states_the_smallest_value_the_package_publishes(
+    packages: dict[str, Path],
+) -> None:
+    """cbs-zorg hides 0..7 and rounds to fives, raising 8 and 9 to 10: the report must say 10,
+    the smallest positive count any of the packages actually publishes."""
+    for path in packages.values():
+        package = read_package(path)
+        found = re.search(r"kleinste gepubliceerde\s+waarde boven nul is (\d+)", package.report)
+        assert found, package.report
+        stated = int(found.group(1))
+        published = [
+            v
+            for table in package.tables.values()
+            if table.meta["maat"] == "aantal"
+            for v in table.data["waarde"].to_pylist()
+            if v
+        ]
+        assert stated == min(published)

@@ -145,7 +145,7 @@ def test_every_text_cell_of_the_csv_export_is_safe(filled_workspace: Workspace) 
             "'Wmo-team Dordrecht (beveiligd pakket)', '=Wmo-team') WHERE id = ?",
             [ident],
         )
-    with TestClient(create_app(filled_workspace.root)) as client:
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
         body = client.get("/gemeente/GM0505/tabel.csv", params={"indicator": ident}).text
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     named = next(r for r in rows if r[0] == "BU05050100")

@@ -40,7 +40,7 @@ def test_a_table_named_like_a_catalogue_indicator_keeps_the_app_running(
     report = intake_package(filled_workspace, _clienten(filled_workspace))
     assert "wmo_clienten" not in report.indicators
     assert all(i.startswith("p_") for i in report.indicators)
-    with TestClient(create_app(filled_workspace.root)) as client:
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
         ours = client.get(
             "/api/v1/waarden", params={"indicator": "wmo_clienten", "gebied": "GM0505"}
         )
@@ -61,7 +61,7 @@ def test_another_source_may_not_take_a_sources_indicators(filled_workspace: Work
         intake_package(filled_workspace, lookalike)
     assert info.value.code == "BB-PKG-027"
     assert fingerprint(filled_workspace) == before
-    with TestClient(create_app(filled_workspace.root)) as client:
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
         assert client.get("/").status_code == 200
     # the same source again (a new period) is no collision
     again = dataclasses.replace(
@@ -106,7 +106,7 @@ def test_indicators_stored_under_the_old_ids_keep_working(filled_workspace: Work
             "WHERE indicator_id = ?",
             [new.id],
         )
-    with TestClient(create_app(filled_workspace.root)) as client:
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
         old_values = client.get(
             "/api/v1/waarden", params={"indicator": "wmo_voorzieningen", "gebied": "GM0505"}
         ).json()["waarden"]

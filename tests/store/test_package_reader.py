@@ -139,7 +139,7 @@ def test_end_to_end_cli_import_and_map(filled_workspace: Workspace, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "Pakket geaccepteerd" in result.output
     assert "ondertekend door partner 'wmo-dordrecht'" in result.output
-    with TestClient(create_app(filled_workspace.root)) as client:
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
         body = client.get(
             "/api/v1/waarden", params={"indicator": WMO + "voorzieningen", "gebied": "GM0505"}
         ).json()

@@ -11,5 +11,5 @@ from buurtbeeld.web.app import create_app
 
 @pytest.fixture(scope="session")
 def client(app_workspace: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(app_workspace)) as test_client:
+    with TestClient(create_app(app_workspace), base_url="http://127.0.0.1") as test_client:
         yield test_client

@@ -114,7 +114,7 @@ def test_amsterdam_gets_the_wijk_map_then_the_buurt_map_after_importing_boundari
         driver="GPKG",
     )
     import_boundaries(workspace, wijken_only)
-    with TestClient(create_app(root)) as client:
+    with TestClient(create_app(root), base_url="http://127.0.0.1") as client:
         page = client.get("/gemeente/GM0363").text
         assert (
             "Voor de buurten van Amsterdam zijn geen grenzen beschikbaar; de kaart toont wijken"
@@ -123,7 +123,7 @@ def test_amsterdam_gets_the_wijk_map_then_the_buurt_map_after_importing_boundari
         assert _map_attr(page, "data-aantal") == "99"
     # then the whole kaart: the buurt map of Amsterdam has its polygons
     import_boundaries(workspace, wijkbuurtkaart_2023)
-    with TestClient(create_app(root)) as client:
+    with TestClient(create_app(root), base_url="http://127.0.0.1") as client:
         page = client.get("/gemeente/GM0363").text
         assert FALLBACK_ID not in page
         assert _map_attr(page, "data-aantal") == "479"

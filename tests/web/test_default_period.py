@@ -33,7 +33,7 @@ def client(
     root = tmp_path_factory.mktemp("utrecht2024") / "werkmap"
     shutil.copytree(filled_workspace_template, root)
     import_file(open_workspace(root), path)
-    with TestClient(create_app(root)) as test_client:
+    with TestClient(create_app(root), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

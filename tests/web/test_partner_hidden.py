@@ -81,7 +81,7 @@ def served(
         ).fetchall()
     ]
     con.close()
-    with TestClient(create_app(root)) as client:
+    with TestClient(create_app(root), base_url="http://127.0.0.1") as client:
         yield Served(client, hidden, list(report.indicators), secret)
 
 

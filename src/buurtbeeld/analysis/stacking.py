@@ -118,17 +118,14 @@ def stack(
             for c in codes:
                 flags[c][indicator.id] = None
             continue
-        ref_cells = cube.cells(indicator.id, period, reference_codes)
-        ref_values = np.array(
-            [c.value for c in ref_cells.values() if c.value is not None], dtype=float
-        )
+        ref_values = cube.published_values(indicator.id, period, reference_codes)
         if ref_values.size < 5:
             for c in codes:
                 flags[c][indicator.id] = None
             continue
         limit = _threshold(ref_values, indicator)
         thresholds.append(Threshold(indicator, period, limit, int(ref_values.size)))
-        cells = ref_cells if reference == "gemeente" else cube.cells(indicator.id, period, codes)
+        cells = cube.cells(indicator.id, period, codes)
         for c in codes:
             value = cells[c].value
             if value is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from buurtbeeld.catalog.models import Indicator, Theme
+from buurtbeeld.catalog.models import Indicator, Relation, Theme
 from buurtbeeld.errors import CatalogError, NotFoundError
 
 BUILTIN_DIR = Path(__file__).parent / "indicators"
@@ -21,6 +21,8 @@ class Catalog:
 
     themes: tuple[Theme, ...]
     indicators: tuple[Indicator, ...]
+    relations: tuple[Relation, ...] = ()
+    """Relations CBS guarantees between indicators (``relations.yaml``), checked on import."""
 
     def get(self, indicator_id: str) -> Indicator:
         """Indicator by id, or a Dutch NotFoundError."""
@@ -58,7 +60,9 @@ class Catalog:
                     f"Indicator '{indicator.id}' verwijst naar onbekend thema '{indicator.theme}'.",
                     code="BB-IND-002",
                 )
-        return Catalog(themes=self.themes, indicators=self.indicators + tuple(extra))
+        return Catalog(
+            themes=self.themes, indicators=self.indicators + tuple(extra), relations=self.relations
+        )
 
     def by_theme(self) -> list[tuple[Theme, list[Indicator]]]:
         """Indicators grouped by theme, in catalogue order."""
@@ -77,8 +81,14 @@ def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
     themes_file = directory / "themes.yaml"
     themes = tuple(Theme.model_validate(t) for t in _read_yaml(themes_file))
     indicators: list[Indicator] = []
+    relations_file = directory / "relations.yaml"
+    relations = (
+        tuple(_relation(r, relations_file) for r in _read_yaml(relations_file))
+        if relations_file.exists()
+        else ()
+    )
     for path in sorted(directory.glob("*.yaml")):
-        if path.name == "themes.yaml":
+        if path.name in {"themes.yaml", "relations.yaml"}:
             continue
         for entry in _read_yaml(path):
             try:
@@ -91,7 +101,26 @@ def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
                 )
                 raise CatalogError(f"{path.name}, indicator '{ident}': {problems}.") from err
     _check_references(themes, indicators)
-    return Catalog(themes=themes, indicators=tuple(indicators))
+    known = {i.id for i in indicators}
+    for relation in relations:
+        for part in (relation.smaller, relation.larger):
+            if part not in known:
+                raise CatalogError(
+                    f"relations.yaml verwijst naar onbekende indicator '{part}'.",
+                    code="BB-IND-002",
+                    hint="Voeg die indicator toe of corrigeer de relatie.",
+                )
+    return Catalog(themes=themes, indicators=tuple(indicators), relations=relations)
+
+
+def _relation(entry: object, path: Path) -> Relation:
+    try:
+        return Relation.model_validate(entry)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise CatalogError(f"{path.name}: {problems}.") from err
 
 
 def _read_yaml(path: Path) -> list[dict[str, object]]:

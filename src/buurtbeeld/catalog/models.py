@@ -47,6 +47,16 @@ UNIT_LABELS: dict[str, str] = {
 }
 
 
+UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "aantal": (0.0, None),
+    "procent": (0.0, 100.0),
+    "per_1000": (0.0, 1000.0),
+    "km": (0.0, None),
+    "per_km2": (0.0, None),
+}
+"""Valid values an indicator's unit implies, unless the indicator declares its own ``range``."""
+
+
 class SourceRef(BaseModel):
     """Where a sourced indicator's values come from."""
 
@@ -162,12 +172,23 @@ class Indicator(BaseModel):
     rounding: Rounding | None = Field(
         default=None, description="How the source rounded this count (not the display decimals)"
     )
+    range: tuple[float | None, float | None] | None = Field(
+        default=None,
+        description="Valid values [low, high] (null: unbounded); default implied by the unit",
+    )
 
     @model_validator(mode="after")
     def _exactly_one_origin(self) -> Indicator:
         if (self.source is None) == (self.derived is None):
             raise ValueError("geef precies één van 'source' of 'derived'")
         return self
+
+    @property
+    def valid_range(self) -> tuple[float | None, float | None]:
+        """Declared range, or the one the unit implies (counts ≥ 0, percentages 0–100)."""
+        if self.range is not None:
+            return self.range
+        return UNIT_RANGES.get(self.unit, (None, None))
 
     @property
     def label(self) -> str:
@@ -205,3 +226,18 @@ class Theme(BaseModel):
 
     id: str
     name: str
+
+
+class Relation(BaseModel):
+    """A relation CBS guarantees between two indicators in every region: smaller ≤ larger.
+
+    ``slack`` allows for CBS's rounding of small counts (to fives), so a buurt with 5
+    households and 0 inhabitants after rounding is no contradiction.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    smaller: str
+    larger: str
+    slack: float = Field(default=5.0, ge=0)
+    why: str

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.store.partners import list_partners, register_partner, remove_partner
-from buurtbeeld.store.workspace import open_workspace
+
+# The store (DuckDB, geopandas) loads inside the commands: `buurtbeeld --help` stays instant.
 
 partner_app = typer.Typer(
     help="Ketenpartners en hun publieke sleutels: alleen ondertekende pakketten van geregistreerde partners worden aangenomen.",
@@ -40,6 +40,9 @@ def register_command(
     werkmap: WerkmapOpt = Path("werkmap"),
 ) -> None:
     """Registreer de publieke sleutel van een partner (controleer de vingerafdruk eerst met de partner)."""
+    from buurtbeeld.store.partners import register_partner
+    from buurtbeeld.store.workspace import open_workspace
+
     try:
         partner = register_partner(open_workspace(werkmap), naam, sleutel)
     except BuurtbeeldError as err:
@@ -54,6 +57,9 @@ def register_command(
 @partner_app.command("lijst")
 def list_command(werkmap: WerkmapOpt = Path("werkmap")) -> None:
     """Toon de geregistreerde partners en hun sleutels."""
+    from buurtbeeld.store.partners import list_partners
+    from buurtbeeld.store.workspace import open_workspace
+
     try:
         partners = list_partners(open_workspace(werkmap))
     except BuurtbeeldError as err:
@@ -81,6 +87,9 @@ def remove_command(
     ] = None,
 ) -> None:
     """Verwijder de sleutel(s) van een partner; nieuwe pakketten met die sleutel worden geweigerd."""
+    from buurtbeeld.store.partners import remove_partner
+    from buurtbeeld.store.workspace import open_workspace
+
     try:
         gone = remove_partner(open_workspace(werkmap), naam, vingerafdruk)
     except BuurtbeeldError as err:

@@ -40,6 +40,7 @@ def parse_column(column: pa.ChunkedArray | pa.Array, *, name: str, file_name: st
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
         hidden = np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+        _refuse_non_finite(values, hidden, column, name=name, file_name=file_name)
         return ParsedColumn(np.where(hidden, np.nan, values), hidden)
     text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
     hidden_arr = pc.or_kleene(pc.is_null(text), pc.is_in(text, pa.array(["", *HIDDEN_MARKERS])))
@@ -59,7 +60,25 @@ def parse_column(column: pa.ChunkedArray | pa.Array, *, name: str, file_name: st
             hint="Een CBS-cel is een getal of '.' (geheim/onbekend). Gebruik het originele "
             "CBS-bestand, niet een bewerkte versie.",
         ) from None
+    _refuse_non_finite(values, hidden, text, name=name, file_name=file_name)
     return ParsedColumn(np.where(hidden, np.nan, values), hidden)
+
+
+def _refuse_non_finite(
+    values: np.ndarray, hidden: np.ndarray, cells: pa.Array, *, name: str, file_name: str
+) -> None:
+    """``NaN``, ``inf``, ``1e400`` or a 400-digit number is no figure: never store it as ±∞."""
+    bad = np.flatnonzero(~hidden & ~np.isfinite(values))
+    if not len(bad):
+        return
+    examples = ", ".join(f"rij {i + 2}: '{str(cells[int(i)].as_py())[:20]}'" for i in bad[:3])
+    raise ImportFileError(
+        f"Kolom '{name}' in '{file_name}' bevat waarden die geen eindig getal zijn ({examples}; "
+        f"{len(bad)} {'cel' if len(bad) == 1 else 'cellen'} in totaal).",
+        code="BB-IMP-033",
+        hint="NaN, oneindig of een getal met honderden cijfers is geen CBS-cijfer. Gebruik '.' "
+        "voor een onbekende waarde, of het originele CBS-bestand.",
+    )
 
 
 def _unparseable_rows(cleaned: pa.Array) -> list[int]:

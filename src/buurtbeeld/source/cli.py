@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,17 +17,19 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.source.aggregate import Aggregation, aggregate
-from buurtbeeld.source.engines import EngineName
-from buurtbeeld.source.keys import key_files, signing_key
-from buurtbeeld.source.ledger import entries, mark_sent, mark_withdrawn
-from buurtbeeld.source.pipeline import default_target, make_package
-from buurtbeeld.source.spec import load_spec
-from buurtbeeld.source.synthetic import REGISTERS, generate
+
+# The toolkit's modules (Ibis, DuckDB, pyarrow) load inside the commands: `buurtbeeld --help`
+# and `buurtbeeld bron --help` stay instant.
+if TYPE_CHECKING:
+    from buurtbeeld.source.aggregate import Aggregation
+    from buurtbeeld.source.engines import EngineName
+REGISTER_NAMES = "wmo, jeugdhulp, bijstand, schuldsignalen"  # = synthetic.REGISTERS (tested)
 
 bron_app = typer.Typer(
     help="Brontoolkit: tel en beveilig bij de bron; alleen het beveiligde pakket verlaat uw machine.",
     no_args_is_help=True,
+    options_metavar="[OPTIES]",
+    subcommand_metavar="OPDRACHT [ARGUMENTEN]...",
 )
 console = Console()
 
@@ -81,7 +83,9 @@ def _bad_rows(agg: Aggregation) -> None:
 
 EngineOpt = Annotated[
     str | None,
-    typer.Option("--engine", help="Rekenmachine: duckdb (standaard) of spark (groot volume)."),
+    typer.Option(
+        "--engine", metavar="NAAM", help="Rekenmachine: duckdb (standaard) of spark (groot volume)."
+    ),
 ]
 
 
@@ -96,15 +100,23 @@ def _engine(value: str | None) -> EngineName | None:
 @bron_app.command("genereer")
 def generate_command(
     map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map voor de synthetische exports.")],
-    gemeente: Annotated[str, typer.Option(help="Gemeentecode, bijvoorbeeld GM0505.")] = "GM0505",
-    zaad: Annotated[int, typer.Option(help="Zaad voor de toevalsgenerator (herhaalbaar).")] = 2024,
-    jaar: Annotated[int, typer.Option(help="Jaar van de exports.")] = 2024,
+    gemeente: Annotated[
+        str, typer.Option(metavar="CODE", help="Gemeentecode, bijvoorbeeld GM0505.")
+    ] = "GM0505",
+    zaad: Annotated[
+        int, typer.Option(metavar="GETAL", help="Zaad voor de toevalsgenerator (herhaalbaar).")
+    ] = 2024,
+    jaar: Annotated[int, typer.Option(metavar="JAAR", help="Jaar van de exports.")] = 2024,
     register: Annotated[
         list[str] | None,
-        typer.Option(help=f"Alleen deze registers ({', '.join(REGISTERS)}); herhaalbaar."),
+        typer.Option(
+            metavar="NAAM", help=f"Alleen deze registers ({REGISTER_NAMES}); herhaalbaar."
+        ),
     ] = None,
 ) -> None:
     """Maak synthetische exports (fictieve personen) met een specificatie per register."""
+    from buurtbeeld.source.synthetic import REGISTERS, generate
+
     chosen = tuple(register or REGISTERS)
     unknown = [r for r in chosen if r not in REGISTERS]
     if unknown:
@@ -129,10 +141,13 @@ def generate_command(
 
 @bron_app.command("controleer")
 def check_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
     engine: EngineOpt = None,
 ) -> None:
     """Controleer een specificatie en tel ongeldige regels per reden (proefdraai, schrijft niets)."""
+    from buurtbeeld.source.aggregate import aggregate
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         with _progress(STEPS_CHECK) as step:
@@ -150,11 +165,14 @@ def check_command(
 
 @bron_app.command("maak-pakket")
 def package_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
-    uit: Annotated[Path | None, typer.Option(help="Pakketbestand (.zip).")] = None,
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
+    uit: Annotated[Path | None, typer.Option(metavar="PAD", help="Pakketbestand (.zip).")] = None,
     engine: EngineOpt = None,
 ) -> None:
     """Tel, beveilig (onderdrukking, afronding, aanvalscontrole) en schrijf het pakket met rapport."""
+    from buurtbeeld.source.pipeline import default_target, make_package
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         target = uit or default_target(delivery, spec.parent)
@@ -191,9 +209,14 @@ def package_command(
 
 @bron_app.command("sleutel")
 def key_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van de bron.")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van de bron.")
+    ],
 ) -> None:
     """Maak (of toon) de ondertekeningssleutel van deze bron; de publieke sleutel gaat naar het platform."""
+    from buurtbeeld.source.keys import key_files, signing_key
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         key, created = signing_key(delivery)
@@ -217,6 +240,9 @@ def key_command(
 
 
 def _mark(spec: Path, pakket: Path, sent: bool) -> None:
+    from buurtbeeld.source.ledger import mark_sent, mark_withdrawn
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         entry = (mark_sent if sent else mark_withdrawn)(delivery, pakket)
@@ -231,8 +257,10 @@ def _mark(spec: Path, pakket: Path, sent: bool) -> None:
 
 @bron_app.command("verzonden")
 def sent_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
-    pakket: Annotated[Path, typer.Argument(help="Het verzonden pakket (.zip).")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van het pakket.")
+    ],
+    pakket: Annotated[Path, typer.Argument(metavar="PAKKET", help="Het verzonden pakket (.zip).")],
 ) -> None:
     """Leg vast dat een pakket is verzonden: volgende leveringen van deze dataset worden er samen mee beveiligd."""
     _mark(spec, pakket, sent=True)
@@ -240,8 +268,12 @@ def sent_command(
 
 @bron_app.command("ingetrokken")
 def withdrawn_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML) van het pakket.")],
-    pakket: Annotated[Path, typer.Argument(help="Het pakket dat het platform heeft verwijderd.")],
+    spec: Annotated[
+        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van het pakket.")
+    ],
+    pakket: Annotated[
+        Path, typer.Argument(metavar="PAKKET", help="Het pakket dat het platform heeft verwijderd.")
+    ],
 ) -> None:
     """Leg vast dat een verzonden pakket is ingetrokken (alleen als het platform het heeft verwijderd)."""
     _mark(spec, pakket, sent=False)
@@ -249,9 +281,12 @@ def withdrawn_command(
 
 @bron_app.command("logboek")
 def ledger_command(
-    spec: Annotated[Path, typer.Argument(help="Specificatie (YAML).")],
+    spec: Annotated[Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML).")],
 ) -> None:
     """Toon de pakketten van deze dataset in het logboek (gemaakt, verzonden, ingetrokken)."""
+    from buurtbeeld.source.ledger import entries
+    from buurtbeeld.source.spec import load_spec
+
     try:
         delivery = load_spec(spec)
         found = entries(delivery)

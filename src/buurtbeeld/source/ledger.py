@@ -9,7 +9,10 @@ The ledger lives on the partner's machine, beside the spec in ``.buurtbeeld-logb
 field ``logboek``): one gzip-compressed JSON per package, ``<dataset>/<sha256>.json.gz``, with
 per protection run (``aantallen``, ``bedragen``) the released cells - key, status, published
 value, rounding base and the hidden range of primaries - and the table relations. It never
-holds a hidden value, so it is no more sensitive than the packages themselves.
+holds a hidden value; per cell it keeps a fingerprint of the true value keyed with the secret
+rounding seed, so that a later delivery that counts a sent cell differently is refused as a
+revision (:mod:`buurtbeeld.source.revision`). Without the seed the ledger is no more sensitive
+than the packages themselves.
 
 ``bron maak-pakket`` records every package it writes as *gemaakt*; only packages marked
 *verzonden* (``bron verzonden``) constrain later deliveries. A partner who tries specs out does
@@ -27,9 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.errors import BuurtbeeldError, DisclosureError
 from buurtbeeld.protect import CellStatus, Relation, Release, ReleasedCell, ReleaseLedger
+from buurtbeeld.source.aggregate import Aggregation
 from buurtbeeld.source.protection import ProtectedDelivery
+from buurtbeeld.source.revision import changed_cells, delivery_truth, fingerprints, key_id
 from buurtbeeld.source.spec import DeliverySpec
 
 FORMAT = "buurtbeeld-logboek"
@@ -45,6 +50,16 @@ class LedgerError(BuurtbeeldError):
     code = "BB-BRON-001"
     http_status = 422
     default_hint = "Maak het pakket met 'buurtbeeld bron maak-pakket' en dezelfde specificatie."
+
+
+class RevisionError(DisclosureError):
+    """A delivery counts cells of a sent package differently (``BB-BRON-002``)."""
+
+    code = "BB-BRON-002"
+    default_hint = (
+        "Overleg met de privacyfunctionaris; lever een herziening pas als het eerdere pakket is "
+        "ingetrokken, en haal het dan met 'buurtbeeld bron ingetrokken' uit het logboek."
+    )
 
 
 @dataclass(frozen=True)
@@ -132,8 +147,14 @@ def _entry(path: Path, data: dict[str, Any]) -> LedgerEntry:
     )
 
 
-def record_made(spec: DeliverySpec, delivery: ProtectedDelivery, package: Path) -> LedgerEntry:
-    """Record a written package as *gemaakt* (keeps *verzonden* if it was sent before)."""
+def record_made(
+    spec: DeliverySpec, delivery: ProtectedDelivery, package: Path, *, seed: str | None = None
+) -> LedgerEntry:
+    """Record a written package as *gemaakt* (keeps *verzonden* if it was sent before).
+
+    With the rounding ``seed`` the ledger also keeps keyed fingerprints of the true values, so a
+    later revision of any cell is recognised (:func:`check_no_revision`).
+    """
     sha = _file_sha(package)
     path = _entry_path(spec, sha)
     if path.exists():
@@ -156,6 +177,11 @@ def record_made(spec: DeliverySpec, delivery: ProtectedDelivery, package: Path) 
             for name, run in sorted(delivery.runs.items())
         },
     }
+    if seed is not None:
+        data["vingerafdruksleutel"] = key_id(seed)
+        truth = delivery_truth(delivery.aggregation)
+        for name, run in delivery.runs.items():
+            data["runs"][name]["vingerafdrukken"] = fingerprints(truth, run.keys, seed)
     _write(path, data)
     return _entry(path, data)
 
@@ -210,15 +236,52 @@ def entries(spec: DeliverySpec) -> list[LedgerEntry]:
     return [entry for entry, _ in _load(spec)]
 
 
-def sent_ledgers(spec: DeliverySpec) -> tuple[dict[str, ReleaseLedger], list[LedgerEntry]]:
+SentPackages = list[tuple[LedgerEntry, dict[str, Any]]]
+
+
+def sent_packages(spec: DeliverySpec) -> SentPackages:
+    """The dataset's sent packages with their ledger data, oldest first."""
+    return [(entry, data) for entry, data in _load(spec) if entry.status == SENT]
+
+
+def check_no_revision(agg: Aggregation, seed: str, sent: SentPackages) -> None:
+    """Refuse a delivery that counts any cell of a sent package differently.
+
+    Raises
+    ------
+    RevisionError
+        ``BB-BRON-002``, naming the package, the number of cells and a few of them (never a
+        value). Ledger entries made before fingerprints existed are checked by the protection
+        step against the published rounding intervals only.
+    """
+    truth = delivery_truth(agg)
+    for entry, data in sent:
+        if data.get("vingerafdruksleutel") != key_id(seed):
+            continue
+        changed = []
+        for run in data["runs"].values():
+            recorded = run.get("vingerafdrukken")
+            if recorded is not None:
+                keys = [tuple(cell[0]) for cell in run["cellen"]]
+                changed += changed_cells(truth, keys, recorded, seed)
+        if changed:
+            named = ", ".join(" / ".join(k[2:]) for k in changed[:3])
+            raise RevisionError(
+                f"Deze levering telt {len(changed)} cellen anders dan het verzonden pakket "
+                f"'{entry.package}' van dataset '{entry.dataset}' (o.a. {named}): het is een "
+                "herziening. Twee versies naast elkaar laten verschillen zien die klein kunnen zijn."
+            )
+
+
+def sent_ledgers(
+    spec: DeliverySpec, sent: SentPackages | None = None
+) -> tuple[dict[str, ReleaseLedger], list[LedgerEntry]]:
     """The ledgers (per protection run) of the dataset's sent packages, and those packages."""
     ledgers: dict[str, ReleaseLedger] = {}
-    sent = []
-    for entry, data in _load(spec):
-        if entry.status != SENT:
-            continue
-        sent.append(entry)
+    found = []
+    for entry, data in sent_packages(spec) if sent is None else sent:
+        found.append(entry)
         for run, cells in data["runs"].items():
             release = _release(f"{entry.sha256}:{run}", cells)
             ledgers[run] = ledgers.get(run, ReleaseLedger()).add(release)
-    return ledgers, sent
+    return ledgers, found

@@ -9,7 +9,13 @@ from pathlib import Path
 from buurtbeeld.source.aggregate import Aggregation, aggregate
 from buurtbeeld.source.engines import EngineName
 from buurtbeeld.source.keys import KeyFiles, key_files, signing_key
-from buurtbeeld.source.ledger import LedgerEntry, record_made, sent_ledgers
+from buurtbeeld.source.ledger import (
+    LedgerEntry,
+    check_no_revision,
+    record_made,
+    sent_ledgers,
+    sent_packages,
+)
 from buurtbeeld.source.package import rounding_seed, write_delivery
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.spec import DeliverySpec
@@ -60,6 +66,8 @@ def make_package(
     ------
     SpecError
         Invalid inputs (``BB-SPEC-…``).
+    RevisionError
+        ``BB-BRON-002``: the delivery counts cells of a sent package differently.
     DisclosureError
         When protection cannot find a safe pattern (nothing is written).
     """
@@ -67,13 +75,14 @@ def make_package(
     agg = aggregate(spec, engine=engine, progress=progress)
     if progress:
         progress("Beveiligen: onderdrukking en aanvalscontrole")
-    ledgers, earlier = sent_ledgers(spec) if spec.logboek is not None else ({}, [])
-    delivery = protect_delivery(
-        agg, seed=seed if seed is not None else rounding_seed(spec), ledgers=ledgers
-    )
+    seed = seed if seed is not None else rounding_seed(spec)
+    sent = sent_packages(spec) if spec.logboek is not None else []
+    check_no_revision(agg, seed, sent)
+    ledgers, earlier = sent_ledgers(spec, sent)
+    delivery = protect_delivery(agg, seed=seed, ledgers=ledgers)
     if progress:
         progress("Pakket schrijven")
     path = write_delivery(delivery, target, key)
     if spec.logboek is not None:
-        record_made(spec, delivery, path)
+        record_made(spec, delivery, path, seed=seed)
     return PackageResult(path, delivery, earlier, key_files(spec), created)

@@ -292,11 +292,11 @@ def _output(
         cols["waarde"].append(run.value(key))
         cols["status"].append(status.value)
         if status in (CellStatus.PRIMARY_SUPPRESSED, CellStatus.SECONDARY_SUPPRESSED):
-            # in a count run only the ledger hides cells by hand: hidden by an earlier delivery
+            # in a count run only the ledger hides cells by hand: hidden by an earlier delivery;
+            # in an amount run the ledger's secondaries are 'manual' too, but not primary
             own = run.reasons[key].value
-            reason = (
-                "secundair" if counted and own == "manual" else COARSE_REASON.get(own, "secundair")
-            )
+            secondary = status == CellStatus.SECONDARY_SUPPRESSED or (counted and own == "manual")
+            reason = "secundair" if secondary else COARSE_REASON.get(own, "secundair")
             hidden[reason] = hidden.get(reason, 0) + 1
     data = pa.table(
         {

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from buurtbeeld.protect import get_profile
+from buurtbeeld.protect import get_profile, smallest_published
 
 if TYPE_CHECKING:
     from buurtbeeld.source.protection import ProtectedDelivery
+    from buurtbeeld.source.spec import DeliverySpec
 
 REASON_TEXT = {
     "te_klein_aantal": "te klein aantal (primair): het aantal valt in het verborgen bereik van het profiel",
@@ -30,6 +31,13 @@ def _profile_text(name: str) -> str:
         return name
     zeros = "nullen ook verborgen" if rule.hidden_min == 0 else "nullen gepubliceerd"
     return f"`{name}`: aantallen {rule.hidden_min} t/m {rule.hidden_max} verborgen ({zeros})"
+
+
+def _period_kind(spec: DeliverySpec) -> str:
+    period = spec.periode
+    if period.peildatum is not None:
+        return f"stand op {period.peildatum:%d-%m-%Y}: de export heeft geen datumkolom"
+    return "telling op peildatum" if period.soort == "peildatum" else "telling gedurende de periode"
 
 
 def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> str:
@@ -50,8 +58,7 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         "",
         f"- Bron: {spec.bron}; dataset `{spec.dataset}`; gebied {', '.join(spec.gemeenten)}, "
         f"indeling {spec.indelingsjaar}.",
-        f"- Periode(n): {', '.join(p.label for p in agg.periods)} "
-        f"({'telling op peildatum' if spec.periode.soort == 'peildatum' else 'telling gedurende de periode'}).",
+        f"- Periode(n): {', '.join(p.label for p in agg.periods)} ({_period_kind(spec)}).",
         "- Er worden **unieke personen of huishoudens** geteld, nooit regels: wie meerdere regels",
         "  heeft, telt één keer (per categorie), in de buurt van zijn of haar laatste regel.",
         "",
@@ -83,7 +90,7 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
         lines.append(
             f"- Gepubliceerde aantallen zijn willekeurig afgerond op veelvouden van {base}, met een"
             " geheim zaad dat op uw machine blijft (`.buurtbeeld-zaad`); de kleinste gepubliceerde"
-            f" waarde boven nul is {rule.hidden_max + 1 if rule else base}."
+            f" waarde boven nul is {smallest_published(base, rule.hidden_max if rule else None)}."
             if rule
             else f"- Gepubliceerde aantallen zijn afgerond op veelvouden van {base}."
         )
@@ -93,12 +100,19 @@ def delivery_report(delivery: ProtectedDelivery, manifest: dict[str, Any]) -> st
             " verborgen als het aantal bijdragende huishoudens zelf verborgen zou zijn."
             " Bedragen worden niet afgerond."
         )
+    # what the package holds, not how the audit got there: the number of LPs and of audited
+    # cells depends on the ledger and on how the system was split, and a re-made delivery must
+    # give the same bytes
     for name, run in delivery.runs.items():
         r = run.report
         lines.append(
-            f"- Aanvalscontrole {name}: {'geslaagd' if r.audit_passed else 'NIET geslaagd'}, "
-            f"{r.n_audited} verborgen cellen gecontroleerd met {r.n_lps} LP's."
+            f"- Aanvalscontrole {name}: {'geslaagd' if r.audit_passed else 'NIET geslaagd'}; "
+            f"alle {r.n_primary + r.n_secondary} verborgen cellen van dit pakket gecontroleerd."
         )
+    lines.append(
+        "- Wat eerder verzonden pakketten van deze dataset publiceerden (het logboek), is in de"
+        " onderdrukking en de aanvalscontrole meegenomen."
+    )
     lines += ["", "## Wat is verborgen en waarom", ""]
     for key, text in REASON_TEXT.items():
         lines.append(f"- **{key}** — {text}.")

@@ -9,26 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from buurtbeeld.source.errors import SpecError
-from buurtbeeld.source.periods import (
-    DateFormat,
-    Period,
-    compile_format,
-    finer_or_equal,
-    periods_between,
+from buurtbeeld.source.spec_fields import (
+    Dimension,
+    Identifier,
+    KeyColumn,
+    Keys,
+    PeriodSpec,
+    _Model,
 )
 
 __all__ = [
     "DeliverySpec",
     "Dimension",
     "InputFile",
+    "KeyColumn",
+    "Keys",
     "LookupTable",
     "PeriodSpec",
     "RegionSpec",
@@ -38,12 +40,7 @@ __all__ = [
     "parse_spec",
 ]
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 FileFormat = Literal["csv", "xlsx", "parquet"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 class InputFile(_Model):
@@ -115,128 +112,6 @@ class RegionSpec(_Model):
         return self
 
 
-class PeriodSpec(_Model):
-    """Which records count in which period.
-
-    ``gedurende`` (flow): a unit counts in a period when one of its records is active at some
-    moment in it. ``peildatum`` (stock): when a record is active on the period's reference day
-    (its last day, or its first with ``peildag: begin``).
-    """
-
-    soort: Literal["gedurende", "peildatum"] = "gedurende"
-    begin: str = Field(description="column with the start date (or the event date)")
-    einde: str | None = Field(default=None, description="column with the end date (empty: open)")
-    formaat: str = "%d-%m-%Y"
-    per: Literal["maand", "kwartaal", "jaar"] = "jaar"
-    jaar: int | None = Field(default=None, ge=1900, le=2100)
-    van: date | None = None
-    tot: date | None = None
-    peildag: Literal["einde", "begin"] = "einde"
-
-    @field_validator("formaat")
-    @classmethod
-    def _format(cls, value: str) -> str:
-        compile_format(value)
-        return value
-
-    @model_validator(mode="after")
-    def _range(self) -> PeriodSpec:
-        if self.jaar is not None and (self.van or self.tot):
-            raise ValueError("geef 'jaar' óf 'van' en 'tot' op, niet beide")
-        if self.jaar is None and (self.van is None or self.tot is None):
-            raise ValueError("geef 'jaar' op, of 'van' en 'tot' (datums, bijvoorbeeld 2024-01-01)")
-        if self.van and self.tot and self.tot < self.van:
-            raise ValueError("'tot' ligt voor 'van'")
-        if self.soort == "peildatum" and self.einde is None:
-            raise ValueError("'peildatum' vraagt om een kolom met de einddatum ('einde')")
-        fmt = compile_format(self.formaat)
-        if not finer_or_equal(fmt.granularity, self.per):
-            raise ValueError(
-                f"datums in formaat '{self.formaat}' ({fmt.granularity}) zijn te grof voor perioden per {self.per}"
-            )
-        if len(self.periods()) > 120:
-            raise ValueError("meer dan 120 perioden in één levering; splits de levering")
-        return self
-
-    @property
-    def date_format(self) -> DateFormat:
-        """The compiled date format."""
-        return compile_format(self.formaat)
-
-    def periods(self) -> list[Period]:
-        """The reporting periods of this delivery."""
-        first = self.van or date(int(self.jaar or 0), 1, 1)
-        last = self.tot or date(int(self.jaar or 0), 12, 31)
-        return periods_between(first, last, self.per)
-
-    def reference_int(self, period: Period) -> int:
-        """The reference day (``yyyymmdd``) of a period for stocks."""
-        return period.end_int if self.peildag == "einde" else period.start_int
-
-
-class Dimension(_Model):
-    """A breakdown of the counts, e.g. voorziening or age band.
-
-    ``meerdere_per_eenheid``: a unit may fall in several categories (a client with two
-    voorzieningen); its total is then a distinct count, published as a separate table
-    ``<tabel>_totaal``. Otherwise each unit gets the category of its latest record and the
-    categories add up to the total.
-    """
-
-    naam: Identifier
-    kolom: str
-    soort: Literal["categorie", "leeftijd", "getal"] = "categorie"
-    meerdere_per_eenheid: bool = False
-    waarden: dict[str, str] | None = Field(
-        default=None, description="recoding of raw values to published categories"
-    )
-    overig: str | None = Field(default=None, description="category for values not in 'waarden'")
-    klassen: list[int] | None = Field(
-        default=None, description="lower bounds of the bands (leeftijd, getal)"
-    )
-    formaat: str = Field(default="%d-%m-%Y", description="date format of a birth date column")
-
-    @model_validator(mode="after")
-    def _check(self) -> Dimension:
-        if self.soort in ("leeftijd", "getal"):
-            bands = self.klassen or []
-            if len(bands) < 2 or sorted(set(bands)) != bands or bands[0] < 0:
-                raise ValueError(
-                    "'klassen' moet oplopende ondergrenzen hebben, minstens twee (bijvoorbeeld [0, 18, 65])"
-                )
-            if self.waarden or self.overig:
-                raise ValueError("'waarden' en 'overig' horen bij soort 'categorie'")
-            if self.meerdere_per_eenheid:
-                raise ValueError("een leeftijds- of getalklasse is er één per eenheid")
-        elif self.klassen:
-            raise ValueError("'klassen' hoort bij soort 'leeftijd' of 'getal'")
-        if self.soort == "leeftijd":
-            fmt = compile_format(self.formaat)
-            if fmt.granularity == "jaar":
-                raise ValueError("een geboortedatum heeft minstens een maand nodig")
-        labels = self.categories()
-        if "totaal" in labels:
-            raise ValueError("'totaal' is gereserveerd voor het totaal")
-        return self
-
-    def band_labels(self) -> list[str]:
-        """Labels of the bands: ``0-17``, ``18-64``, ``65+``."""
-        bands = self.klassen or []
-        return [
-            f"{lo}-{hi - 1}" if hi is not None else f"{lo}+"
-            for lo, hi in zip(bands, [*bands[1:], None], strict=True)
-        ]
-
-    def categories(self) -> list[str]:
-        """Categories known from the spec (values seen in the data are added later)."""
-        if self.soort != "categorie":
-            return self.band_labels()
-        labels = set((self.waarden or {}).values())
-        if self.overig:
-            labels.add(self.overig)
-        return sorted(labels)
-
-
 class TableSpec(_Model):
     """One published table: a measure broken down by dimensions over all region levels."""
 
@@ -256,19 +131,6 @@ class TableSpec(_Model):
             raise ValueError("'kolom' hoort bij 'maat: som'")
         if len(set(self.dimensies)) != len(self.dimensies):
             raise ValueError("een dimensie staat twee keer in de tabel")
-        return self
-
-
-class Keys(_Model):
-    """Columns with the person and household identifiers (pseudonymised or not)."""
-
-    persoon: str | None = None
-    huishouden: str | None = None
-
-    @model_validator(mode="after")
-    def _some(self) -> Keys:
-        if not (self.persoon or self.huishouden):
-            raise ValueError("geef de kolom met het persoons- en/of huishoudnummer op")
         return self
 
 
@@ -372,6 +234,10 @@ class DeliverySpec(_Model):
     def canonical_json(self) -> str:
         """The spec as canonical JSON (file paths by name only, so moving a folder keeps the hash)."""
         data = self.model_dump(mode="json", exclude={"zaadbestand", "logboek"})
+        # fields added later are left out at their default: existing specs keep their hash
+        data["sleutels"] = self.sleutels.canonical()
+        if data["periode"].get("peildatum") is None:
+            data["periode"].pop("peildatum", None)
         for item in data["bestanden"]:
             item["pad"] = Path(item["pad"]).name
         if data["regio"].get("koppeltabel"):

@@ -22,8 +22,8 @@ import pyarrow as pa
 from buurtbeeld.geo.boundaries import GeometryRow
 from buurtbeeld.geo.codes import RegionLevel
 from buurtbeeld.geo.wijkbuurtkaart import read_wijk_buurtkaart
+from buurtbeeld.store.batches import next_import_id
 from buurtbeeld.store.workspace import Workspace
-from buurtbeeld.store.writes import next_import_id
 
 DATASET = "grenzen"
 LEVELS = ("gemeente", "wijk", "buurt")

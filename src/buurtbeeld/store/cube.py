@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import duckdb
+import numpy as np
 
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
 from buurtbeeld.store.boundary_index import BoundaryIndex
+from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.workspace import Workspace
 
 STATUS_LABELS = {
@@ -103,6 +105,7 @@ class Cube:
         self._boundaries = BoundaryIndex(self._con, self.division_year)
         # Results of analysis over this (unchanging) workspace, e.g. a gemeente's predecessors.
         self.memo: dict[tuple[object, ...], object] = {}
+        self._by_region = RegionIndex(self._con)
 
     def catalog(self, builtin: Catalog) -> Catalog:
         """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
@@ -250,8 +253,34 @@ class Cube:
             )
             .fetchall()
         )
-        found = {r[0]: Cell(r[0], r[1], r[2], r[3], period) for r in rows}
-        return {c: found.get(c, Cell(c, None, "missing", None, period)) for c in codes}
+        found = {r[0]: r for r in rows}  # one Cell per region: national views ask for 14,000
+        out = {}
+        for c in codes:
+            r = found.get(c)
+            out[c] = (
+                Cell(c, r[1], r[2], r[3], period) if r else Cell(c, None, "missing", None, period)
+            )
+        return out
+
+    def published_values(self, indicator_id: str, period: str, codes: list[str]) -> np.ndarray:
+        """The published numbers (no hidden, no missing) of ``codes``, as a float array.
+
+        For distributions over many regions (the national reference of the stapelkaart):
+        no ``Cell`` per region.
+        """
+        prefix = os.path.commonprefix(codes) if codes else ""  # noqa: RUF071 - character prefix wanted
+        values = (
+            self.cursor()
+            .execute(
+                """SELECT o.value FROM observation o
+               SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS code) c ON o.region_code = c.code
+               WHERE o.indicator_id = ? AND o.period = ? AND o.region_code >= ? AND o.region_code <= ?
+                 AND o.value IS NOT NULL""",
+                [codes, indicator_id, period, prefix, prefix + "\uffff"],
+            )
+            .fetchnumpy()["value"]
+        )
+        return np.asarray(values, dtype=float)
 
     def cells_by_period(self, indicator_id: str, code: str) -> list[Cell]:
         """Time series of one region, oldest first."""
@@ -268,47 +297,24 @@ class Cube:
 
     def series_for_region(self, code: str) -> dict[str, list[Cell]]:
         """Every period of every indicator for one region (for indicators with a time series)."""
-        rows = (
-            self.cursor()
-            .execute(
-                """SELECT indicator_id, region_code, value, status, status_note, period, division_year
-               FROM observation WHERE region_code = ? ORDER BY indicator_id, period""",
-                [code],
-            )
-            .fetchall()
-        )
         out: dict[str, list[Cell]] = {}
-        for r in rows:
-            out.setdefault(r[0], []).append(Cell(r[1], r[2], r[3], r[4], r[5], r[6]))
+        for o in self._by_region.observations(code):
+            out.setdefault(o.indicator_id, []).append(
+                Cell(code, o.value, o.status, o.note, o.period, o.division_year)
+            )
         return out
 
     def latest_cells_for_region(self, code: str) -> dict[str, Cell]:
         """For every indicator, the figure of the latest period *this region* has a figure for.
 
-        Published or hidden both count; a newer period that other regions have (KWB 2024 for
-        one gemeente) never turns this region's figure into "missing".
+        Published or hidden both count; a newer period that only other regions have (KWB 2024
+        for one gemeente) never turns this region's figure into "missing".
         """
-        rows = (
-            self.cursor()
-            .execute(
-                """SELECT indicator_id,
-                      arg_max(struct_pack(region_code, value, status, status_note, period, division_year), period)
-               FROM observation WHERE region_code = ? GROUP BY indicator_id""",
-                [code],
-            )
-            .fetchall()
-        )
-        out = {}
-        for indicator_id, latest in rows:
-            out[indicator_id] = Cell(
-                latest["region_code"],
-                latest["value"],
-                latest["status"],
-                latest["status_note"],
-                latest["period"],
-                int(latest["division_year"]),
-            )
-        return out
+        # observations come by indicator and period, oldest first: the last one per indicator wins
+        return {
+            o.indicator_id: Cell(code, o.value, o.status, o.note, o.period, o.division_year)
+            for o in self._by_region.observations(code)
+        }
 
     def coverage(self, indicator_id: str) -> list[tuple[str, str, int, int, int]]:
         """Per period and level: (period, level, values, hidden, missing) for the current division."""

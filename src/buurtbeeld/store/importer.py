@@ -3,8 +3,10 @@
 An import reads and validates the whole file before it touches the workspace, then writes
 everything in one DuckDB transaction: a failure leaves the workspace exactly as it was.
 Importing a file whose SHA-256 is already recorded for that dataset changes nothing.
-A new file for the same indicator and period replaces the earlier figures (CBS revises
-KWB files over time); lineage keeps which file every figure came from.
+A new file replaces exactly the figures it covers (indicator × period × region) and nothing
+else (CBS revises KWB files over time; a gemeente's extract leaves the other regions alone);
+lineage keeps which file every figure came from. A file that would turn published figures into
+hidden ones (an older or partial download) is refused unless the caller allows it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -28,14 +29,26 @@ from buurtbeeld.opendata.files import read_text_table
 from buurtbeeld.opendata.frames import SourceFrame
 from buurtbeeld.opendata.health import looks_like_health, read_health
 from buurtbeeld.opendata.kwb import looks_like_kwb, read_kwb
+from buurtbeeld.store.batches import (
+    Batch,
+    Replaced,
+    ReplaceSummary,
+    find_batch,
+    next_import_id,
+    record_batch,
+    refuse_hiding,
+    replace_observations,
+)
+from buurtbeeld.store.plausibility import check_ranges, check_relations
 from buurtbeeld.store.workspace import Workspace
-from buurtbeeld.store.writes import insert_observations, next_import_id
 
 SOURCE_LABELS = {
     "kwb": "CBS, Kerncijfers wijken en buurten",
     "gezondheidsmonitor": "RIVM/CBS, Gezondheidsmonitor",
 }
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data" / "cbs"
+COVERAGE_WARNING = 0.5
+"""Warn when a file covers fewer than this share of the regions already stored for its table."""
 BUNDLED_FILES = (
     BUNDLED_DIR / "kwb2023.parquet",
     BUNDLED_DIR / "gezondheidsmonitor_2016_2020.parquet",
@@ -66,6 +79,14 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     new_regions: int = 0
     regions_without_boundary: dict[str, list[str]] = field(default_factory=dict)
+    replaced: list[Replaced] = field(default_factory=list)
+    """Stored figures this import replaced, per earlier import (derived figures not counted)."""
+    became_hidden: int = 0
+    """Published figures that became hidden (only with ``replace_hidden``)."""
+    untouched: int = 0
+    """Stored figures of the same indicators and periods that the file does not cover."""
+    derived_indicators: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def observations(self) -> int:
@@ -177,7 +198,6 @@ def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: in
 
 
 DERIVE_SQL = """
-INSERT INTO observation
 SELECT ? AS indicator_id, n.region_code, n.period, n.division_year,
        CASE WHEN n.status <> 'hidden' AND d.status <> 'hidden' AND d.value >= ? AND d.value > 0
             THEN n.value / d.value * ? END AS value,
@@ -193,16 +213,39 @@ WHERE n.indicator_id = ? AND n.period = ?
 """
 
 
-def _derive(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str, import_id: int) -> None:
+def _derive(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    period: str,
+    import_id: int,
+    changed: set[str],
+) -> list[str]:
+    """Recompute derived indicators of ``period`` for the regions this import wrote.
+
+    Only derived indicators with a changed input are touched, and only for the regions whose
+    input this import wrote; the other input is whatever is stored. Returns their ids.
+    """
+    derived: list[str] = []
+    pending: list[pa.Table] = []
+
+    def flush() -> None:
+        if pending:
+            replace_observations(con, pa.concat_tables(pending), summarize=False)
+            pending.clear()
+
     for indicator in catalog.indicators:
         rule = indicator.derived
-        if rule is None:
+        if rule is None or not {rule.numerator, rule.denominator} & changed:
             continue
-        con.execute(
-            "DELETE FROM observation WHERE indicator_id = ? AND period = ?", [indicator.id, period]
+        if {rule.numerator, rule.denominator} & set(derived):
+            flush()  # a ratio of a ratio: its input must be written first
+        affected = (
+            "SELECT region_code FROM observation WHERE import_id = ? AND period = ? "
+            "AND indicator_id IN (?, ?)"
         )
-        con.execute(
-            DERIVE_SQL,
+        inputs = [import_id, period, rule.numerator, rule.denominator]
+        rows = con.execute(
+            DERIVE_SQL + f" AND n.region_code IN ({affected})",
             [
                 indicator.id,
                 rule.min_denominator,
@@ -213,8 +256,46 @@ def _derive(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str, impor
                 rule.denominator,
                 rule.numerator,
                 period,
+                *inputs,
             ],
+        ).to_arrow_table()
+        # a region that lost an input has no derived figure any more
+        con.execute(
+            f"""DELETE FROM observation WHERE indicator_id = ? AND period = ?
+                AND region_code IN ({affected}) AND region_code NOT IN (
+                  SELECT n.region_code FROM observation n JOIN observation d
+                    ON d.region_code = n.region_code AND d.period = n.period AND d.indicator_id = ?
+                  WHERE n.indicator_id = ? AND n.period = ?)""",
+            [indicator.id, period, *inputs, rule.denominator, rule.numerator, period],
         )
+        pending.append(rows.cast(pending[0].schema) if pending else rows)
+        changed.add(indicator.id)
+        derived.append(indicator.id)
+    flush()
+    return derived
+
+
+def _coverage_warning(
+    con: duckdb.DuckDBPyConnection, frame: SourceFrame, indicator_ids: list[str]
+) -> str | None:
+    """A Dutch warning when the file covers far fewer regions than stored for its table."""
+    row = con.execute(
+        f"""SELECT count(DISTINCT region_code) FROM observation
+            WHERE period = ? AND indicator_id IN ({", ".join("?" * len(indicator_ids))})""",
+        [frame.period, *indicator_ids],
+    ).fetchone()
+    stored = int(row[0]) if row else 0
+    if not stored or len(frame.codes) >= COVERAGE_WARNING * stored:
+        return None
+    return (
+        f"Dit bestand bevat {_nl(len(frame.codes))} regio's; in de werkmap staan voor "
+        f"{frame.period} {_nl(stored)} regio's van deze tabel. Alleen de regio's in het bestand "
+        "zijn bijgewerkt; de andere houden hun cijfers."
+    )
+
+
+def _nl(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def missing_boundaries(con: duckdb.DuckDBPyConnection, division_year: int) -> dict[str, list[str]]:
@@ -240,8 +321,13 @@ def import_file(
     encoding: str | None = None,
     catalog: Catalog | None = None,
     progress: Callable[[str], None] | None = None,
+    replace_hidden: bool = False,
 ) -> ImportReport:
     """Import a CBS KWB or Gezondheidsmonitor file into the workspace cube.
+
+    Only the stored figures the file covers (indicator × period × region) are replaced.
+    ``replace_hidden`` allows the file to turn published figures into hidden ones
+    (``buurtbeeld importeer --vervang``); without it such a file is refused (``BB-IMP-030``).
 
     Raises
     ------
@@ -251,22 +337,24 @@ def import_file(
     catalog = catalog or builtin_catalog()
     say = progress or (lambda _msg: None)
     say(f"Controleren: {path.name}")
-    digest = file_sha256(path) if path.exists() else ""
+    digest = file_sha256(path) if path.is_file() else ""
     frames = read_frames(path, year=year, encoding=encoding, catalog=catalog)
     dataset = frames[0].dataset
+    sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
+    for frame in frames:
+        check_ranges(frame, sourced)
+        check_relations(frame, catalog)
     report = ImportReport(file_name=path.name, dataset=dataset)
     with workspace.transaction() as con:
-        previous = con.execute(
-            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
-            [dataset, digest],
-        ).fetchone()
-        if previous:
+        previous = find_batch(con, dataset, digest)
+        if previous is not None:
             report.already_imported = True
-            report.import_id = int(previous[0])
+            report.import_id = previous
             return report
         import_id = next_import_id(con)
         report.import_id = import_id
-        sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
+        summary = ReplaceSummary()
+        derived: set[str] = set()
         for frame in frames:
             say(f"Schrijven: periode {frame.period}")
             new_regions = _check_regions(con, frame)
@@ -281,15 +369,20 @@ def import_file(
                     hint="Controleer of het bestand de CBS-kolomnamen heeft (bijvoorbeeld a_inw).",
                 )
             ids = sorted(set(table["indicator_id"].to_pylist()))
-            con.execute(
-                f"DELETE FROM observation WHERE period = ? AND indicator_id IN ({', '.join('?' * len(ids))})",
-                [frame.period, *ids],
-            )
-            insert_observations(con, table)
-            _derive(con, catalog, frame.period, import_id)
+            warning = _coverage_warning(con, frame, [i.id for i in sourced])
+            if warning:
+                report.warnings.append(warning)
+            summary.add(replace_observations(con, table))
+            derived.update(_derive(con, catalog, frame.period, import_id, set(ids)))
             report.rows += len(frame.codes)
             report.periods.append(frame.period)
             report.unused_columns = sorted(set(report.unused_columns) | set(frame.unused_columns))
+        if not replace_hidden:
+            refuse_hiding(summary.became_hidden, path.name)
+        report.replaced = summary.replaced
+        report.became_hidden = summary.became_hidden
+        report.untouched = summary.untouched
+        report.derived_indicators = sorted(derived)
         say("Samenvatten")
         for indicator_id, period, values, hidden in con.execute(
             """SELECT indicator_id, period, count(*) FILTER (status <> 'hidden'), count(*) FILTER (status = 'hidden')
@@ -298,18 +391,17 @@ def import_file(
         ).fetchall():
             report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
         report.regions_without_boundary = missing_boundaries(con, frames[0].division_year)
-        con.execute(
-            "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        record_batch(
+            con,
+            Batch(
                 import_id,
                 dataset,
                 SOURCE_LABELS[dataset],
                 path.name,
                 digest,
-                datetime.now(UTC).replace(tzinfo=None),
                 ",".join(report.periods),
                 report.observations,
                 report.to_json(),
-            ],
+            ),
         )
     return report

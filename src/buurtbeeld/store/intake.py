@@ -14,9 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-
-import pyarrow as pa
 
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import DisclosureError, RegionCodeError
@@ -37,9 +34,17 @@ from buurtbeeld.protect import (
     get_profile,
     is_producible_count,
 )
+from buurtbeeld.store.batches import (
+    Batch,
+    Replaced,
+    find_batch,
+    next_import_id,
+    observation_table,
+    record_batch,
+    replace_observations,
+)
 from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
 from buurtbeeld.store.workspace import Workspace
-from buurtbeeld.store.writes import insert_observations, next_import_id
 
 __all__ = [
     "TOTAL",
@@ -69,6 +74,11 @@ class IntakeReport:
     published: int = 0
     hidden: int = 0
     audited_hidden_cells: int = 0
+    replaced: list[Replaced] = field(default_factory=list)
+    """Stored cells this package replaced, per earlier import (same indicator, period, region)."""
+    became_hidden: int = 0
+    untouched: int = 0
+    """Stored cells of the same indicators and periods for regions the package does not cover."""
     signed_by: str | None = None
     """Fingerprint of the registered partner key that signed the package (lineage)."""
 
@@ -294,10 +304,7 @@ def intake_package(
     check_published_values(contents)
     con = workspace.connect(read_only=True)
     try:
-        previous = con.execute(
-            "SELECT import_id FROM import_batch WHERE dataset = ? AND file_sha256 = ?",
-            [f"pakket:{contents.dataset}", contents.sha256],
-        ).fetchone()
+        previous = find_batch(con, f"pakket:{contents.dataset}", contents.sha256)
         regions = dict(
             con.execute(
                 "SELECT code, parent_code FROM region WHERE division_year = ?",
@@ -310,8 +317,8 @@ def intake_package(
         }
     finally:
         con.close()
-    if previous:
-        report.already_imported, report.import_id = True, int(previous[0])
+    if previous is not None:
+        report.already_imported, report.import_id = True, previous
         return report
     unknown = sorted({k[0] for t in contents.tables for k in t.keys if k[0] not in regions})
     if unknown:
@@ -330,7 +337,8 @@ def intake_package(
         import_id = next_import_id(con)
         report.import_id = import_id
         rows: dict[str, list[object]] = {
-            k: [] for k in ("indicator_id", "region_code", "period", "value", "status", "note")
+            k: []
+            for k in ("indicator_id", "region_code", "period", "value", "status", "status_note")
         }
         defined: set[str] = set()
         for table in contents.tables:
@@ -345,10 +353,6 @@ def intake_package(
                         [indicator.id, indicator.model_dump_json(), import_id],
                     )
                     report.indicators.append(indicator.id)
-                con.execute(
-                    "DELETE FROM observation WHERE indicator_id = ? AND period = ?",
-                    [indicator.id, table.period],
-                )
             for key, label, value, status in zip(
                 table.keys, labels, table.values, table.statuses, strict=True
             ):
@@ -357,37 +361,28 @@ def intake_package(
                 rows["period"].append(table.period)
                 rows["value"].append(value)
                 rows["status"].append("value" if status in PUBLISHED else "hidden")
-                rows["note"].append(None if status in PUBLISHED else "beveiligd")
+                rows["status_note"].append(None if status in PUBLISHED else "beveiligd")
         n = len(rows["indicator_id"])
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
-        insert_observations(
-            con,
-            pa.table(
-                {
-                    "indicator_id": pa.array(rows["indicator_id"], pa.string()),
-                    "region_code": pa.array(rows["region_code"], pa.string()),
-                    "period": pa.array(rows["period"], pa.string()),
-                    "division_year": pa.array([contents.division_year] * n, pa.int32()),
-                    "value": pa.array(rows["value"], pa.float64()),
-                    "status": pa.array(rows["status"], pa.string()),
-                    "status_note": pa.array(rows["note"], pa.string()),
-                    "import_id": pa.array([import_id] * n, pa.int32()),
-                }
-            ),
+        table = observation_table(rows, division_year=contents.division_year, import_id=import_id)
+        written = replace_observations(con, table)
+        report.replaced, report.untouched, report.became_hidden = (
+            written.replaced,
+            written.untouched,
+            written.became_hidden,
         )
-        con.execute(
-            "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        record_batch(
+            con,
+            Batch(
                 import_id,
                 f"pakket:{contents.dataset}",
                 f"{contents.source} (beveiligd pakket)",
                 contents.file_name,
                 contents.sha256,
-                datetime.now(UTC).replace(tzinfo=None),
                 contents.period,
                 n,
                 report.to_json(),
-            ],
+            ),
         )
     return report

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from buurtbeeld.analysis.divisions import division_notes
-from buurtbeeld.analysis.stacking import StackRow, ranked, stack
+from buurtbeeld.analysis.stacking import StackRow, ranked
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
-from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
-from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_geojson, stack_properties
+from buurtbeeld.web.compression import cached_text_response
+from buurtbeeld.web.deps import (
+    CatalogDep,
+    CubeDep,
+    MapViewDep,
+    StackGeoJSONDep,
+    StackViewDep,
+    StackViewFactory,
+    unique,
+)
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_properties
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
 PROBLEM = {
@@ -238,6 +247,7 @@ def get_values(
     response_class=Response,
 )
 def get_map(
+    request: Request,
     gebied: str,
     catalog: CatalogDep,
     map_view: MapViewDep,
@@ -251,15 +261,20 @@ def get_map(
     member ``zonder_grens`` lists their codes (their figures are in ``/waarden``).
     """
     view = map_view(gebied, catalog.get(indicator), level=niveau, period=periode)
-    return Response(view.geojson, media_type="application/geo+json")
+    return cached_text_response(request, view.geojson, "application/geo+json")
 
 
 def _stack(
-    cube: Cube, catalog: Catalog, gebied: str, indicator: list[str] | None, referentie: str
+    cube: Cube,
+    catalog: Catalog,
+    stack_view: StackViewFactory,
+    gebied: str,
+    indicator: list[str] | None,
+    referentie: str,
 ) -> tuple[RegionRow, list[Indicator], list[StackRow]]:
     area = cube.region(gebied)
-    chosen = [catalog.get(i) for i in (indicator or DEFAULT_STACK)]
-    _, rows = stack(cube, area.code, chosen, reference=referentie)
+    chosen = [catalog.get(i) for i in unique(indicator or DEFAULT_STACK)]
+    _, rows = stack_view(area.code, chosen, reference=referentie)
     return area, chosen, ranked(rows)
 
 
@@ -270,17 +285,19 @@ def _stack(
     response_class=Response,
 )
 def get_stacking_map(
+    request: Request,
     gebied: str,
     cube: CubeDep,
     catalog: CatalogDep,
+    stack_geojson: StackGeoJSONDep,
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> Response:
     """GeoJSON of the stapelkaart; ``zonder_grens`` lists the buurten without a polygon."""
-    _, _, rows = _stack(cube, catalog, gebied, indicator, referentie)
-    return Response(
-        stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt")),
-        media_type="application/geo+json",
+    area = cube.region(gebied)
+    chosen = [catalog.get(i) for i in unique(indicator or DEFAULT_STACK)]
+    return cached_text_response(
+        request, stack_geojson(area.code, chosen, reference=referentie), "application/geo+json"
     )
 
 
@@ -294,6 +311,7 @@ def get_stacking(
     gebied: str,
     cube: CubeDep,
     catalog: CatalogDep,
+    stack_view: StackViewDep,
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> StackOut:
@@ -302,7 +320,7 @@ def get_stacking(
     Sorted like the page: by share of the judged indicators, more evidence first. ``onzeker``:
     judged on fewer than half of the chosen indicators.
     """
-    area, chosen, rows = _stack(cube, catalog, gebied, indicator, referentie)
+    area, chosen, rows = _stack(cube, catalog, stack_view, gebied, indicator, referentie)
     return StackOut(
         gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level),
         referentie=referentie,

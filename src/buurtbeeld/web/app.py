@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
-from collections.abc import AsyncIterator
+import os
+import re
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from buurtbeeld import __version__
 from buurtbeeld.catalog.load import builtin_catalog
@@ -21,13 +27,33 @@ from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import api, pages
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
+from buurtbeeld.web.middleware import (
+    CONTENT_SECURITY_POLICY,
+    LOCAL_HOSTS,
+    HeadAsGet,
+    HostCheck,
+    RequestLimits,
+    SecurityHeaders,
+)
 from buurtbeeld.web.problems import problem, title
 
 log = logging.getLogger("buurtbeeld.web")
+# For ``buurtbeeld serve --processen N``: each worker process builds the app from these.
+ENV_WORKSPACE = "BUURTBEELD_WERKMAP"
+ENV_HOSTS = "BUURTBEELD_HOSTNAMEN"
 
 
-def create_app(workspace_root: Path) -> FastAPI:
-    """Build the app for one workspace (opened read-only for the app's lifetime)."""
+def app_from_environment() -> FastAPI:
+    """uvicorn factory for several worker processes (settings from the environment)."""
+    hosts = [h for h in os.environ.get(ENV_HOSTS, "").split(",") if h]
+    return create_app(Path(os.environ[ENV_WORKSPACE]), hosts=hosts)
+
+
+def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
+    """Build the app for one workspace (opened read-only for the app's lifetime).
+
+    ``hosts``: names besides 127.0.0.1/localhost under which the app may be addressed.
+    """
     workspace = open_workspace(workspace_root)
 
     @asynccontextmanager
@@ -35,6 +61,8 @@ def create_app(workspace_root: Path) -> FastAPI:
         app.state.cube = Cube(workspace)
         app.state.catalog = app.state.cube.catalog(builtin_catalog())
         app.state.map_cache = LRUCache(size=32)
+        app.state.stack_cache = LRUCache(size=8)  # a national result holds 14,000 rows
+        app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.cube.close()
 
@@ -48,12 +76,23 @@ def create_app(workspace_root: Path) -> FastAPI:
         ),
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     )
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # Outermost last: every response (also a refusal) gets the security headers.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(RequestLimits)
+    app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts])
+    app.add_middleware(SecurityHeaders)
+    docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        return HTMLResponse(docs_body, headers={"content-security-policy": docs_csp})
 
     @app.exception_handler(BuurtbeeldError)
     async def _domain_error(request: Request, exc: BuurtbeeldError) -> Response:
@@ -102,3 +141,21 @@ def create_app(workspace_root: Path) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _api_docs_page(openapi_url: str, title: str) -> tuple[bytes, str]:
+    """Swagger UI from the vendored files, and a CSP that allows exactly its inline script."""
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{title} – documentatie",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+    )
+    body = bytes(page.body)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in re.findall(rb"<script>(.*?)</script>", body, flags=re.DOTALL)
+    )
+    csp = CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}")
+    return body, csp

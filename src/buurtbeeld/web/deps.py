@@ -6,7 +6,7 @@ That keeps the imports one way: deps ← pages/api ← app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +15,13 @@ from fastapi.templating import Jinja2Templates
 
 from buurtbeeld import __version__
 from buurtbeeld.analysis.choropleth import Choropleth, build_choropleth
+from buurtbeeld.analysis.stacking import StackRow, Threshold, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
+from buurtbeeld.web.stacking_view import stack_geojson
 
 HERE = Path(__file__).parent
 
@@ -61,7 +63,46 @@ def get_map_view(request: Request) -> MapViewFactory:
     return view
 
 
+def get_stack_view(request: Request) -> StackViewFactory:
+    """Cached stapelkaart results (page, API and GeoJSON of the same choice share one)."""
+    cube: Cube = request.app.state.cube
+    cache: LRUCache = request.app.state.stack_cache
+
+    def view(
+        area: str, indicators: list[Indicator], *, reference: str
+    ) -> tuple[list[Threshold], list[StackRow]]:
+        key = (area, tuple(i.id for i in indicators), reference)
+        return cache.get_or_create(key, lambda: stack(cube, area, indicators, reference=reference))
+
+    return view
+
+
+def get_stack_geojson(request: Request) -> Callable[..., str]:
+    """Cached GeoJSON of a stapelkaart (all of NL: 5 MB, built once per choice)."""
+    cube: Cube = request.app.state.cube
+    cache: LRUCache = request.app.state.stack_cache
+    view = get_stack_view(request)
+
+    def geojson(area: str, indicators: list[Indicator], *, reference: str) -> str:
+        def build() -> str:
+            _, rows = view(area, indicators, reference=reference)
+            return stack_geojson(rows, cube.geometries([r.code for r in rows], "buurt"))
+
+        key = ("geojson", area, tuple(i.id for i in indicators), reference)
+        return cache.get_or_create(key, build)
+
+    return geojson
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """A list parameter without repeats, in first-seen order."""
+    return list(dict.fromkeys(values))
+
+
 MapViewFactory = Callable[..., Choropleth]
 CubeDep = Annotated[Cube, Depends(get_cube)]
 MapViewDep = Annotated[MapViewFactory, Depends(get_map_view)]
+StackViewFactory = Callable[..., tuple[list[Threshold], list[StackRow]]]
+StackViewDep = Annotated[StackViewFactory, Depends(get_stack_view)]
+StackGeoJSONDep = Annotated[Callable[..., str], Depends(get_stack_geojson)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
