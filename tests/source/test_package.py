@@ -22,7 +22,7 @@ from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.protection import ProtectedDelivery
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.source.synthetic import REGISTERS
-from tests.signing import toolkit_keys
+from tests.signing import make_key, toolkit_keys
 
 from .test_package_attack import RECORDS, make_delivery
 
@@ -184,6 +184,56 @@ def _allowed_numbers(delivery: ProtectedDelivery, manifest: dict[str, object]) -
     return allowed
 
 
+def _hidden_amount_markers(delivery: ProtectedDelivery) -> set[str]:
+    """Text forms of the true value of every hidden amount cell (e.g. '1234,56', '1234.56').
+
+    Amounts carry cents, so their true sums are distinctive: unlike a hidden count of 1–7 they
+    cannot be mistaken for a row count or a year, and no whitelist is needed to search for them.
+    """
+    markers: set[str] = set()
+    protected = {o.name: o for o in delivery.outputs}
+    for table in delivery.aggregation.tables:
+        if table.measure == "aantal":
+            continue
+        hidden = {
+            (r["periode"], r["regiocode"], *(r[d] for d in table.dimensions))
+            for r in protected[table.name].data.to_pylist()
+            if r["status"] in "ux"
+        }
+        for row in table.data.to_pylist():
+            key = (row["periode"], row["regiocode"], *(row[d] for d in table.dimensions))
+            cents = int(row["som_cent"])
+            if key in hidden and cents % 100:  # with cents: cannot occur as another number
+                euros = f"{cents // 100}.{cents % 100:02d}"
+                markers |= {euros, euros.replace(".", ","), f"{cents / 100:,.2f}"}
+    return markers
+
+
+def _leaked_markers(texts: list[str], markers: set[str]) -> set[str]:
+    """The markers that occur in any of ``texts`` as a whole number (not inside a longer one)."""
+    found = set()
+    for marker in markers:
+        pattern = rf"(?<![\d.,]){re.escape(marker)}(?![\d])"
+        if any(re.search(pattern, text) for text in texts):
+            found.add(marker)
+    return found
+
+
+def _member_texts(target: Path) -> list[str]:
+    """Every member of the package as text: the report, the manifest, every Parquet cell."""
+    texts = []
+    with zipfile.ZipFile(target) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            if name.endswith(".parquet"):
+                table = pq.read_table(io.BytesIO(data))
+                texts.append(json.dumps(table.to_pylist(), default=str))
+                texts.append(str(pq.ParquetFile(io.BytesIO(data)).metadata.to_dict()))
+            else:
+                texts.append(data.decode("utf-8", errors="replace"))
+    return texts
+
+
 def _numbers(text: str) -> set[int]:
     text = re.sub(r"[0-9a-f]{64}", " ", text)  # checksums
     text = re.sub(r"\b(GM|WK|BU)[0-9]+", " ", text)  # region codes
@@ -243,6 +293,10 @@ def test_no_member_reveals_a_hidden_value(
     for text in texts:
         leaked = _numbers(text) - allowed
         assert not leaked, f"numbers not derived from published information: {sorted(leaked)}"
+    # the whitelist above cannot see a hidden 1–7 (row counts and years are allowed numbers);
+    # the true sums of hidden amount cells are distinctive and searched for in every member
+    markers = _hidden_amount_markers(delivery)
+    assert not _leaked_markers(_member_texts(target), markers)
     # the Parquet members carry no statistics with hidden values (min/max of waarde)
     with zipfile.ZipFile(target) as archive:
         for name in archive.namelist():
@@ -264,6 +318,64 @@ def test_no_member_reveals_a_hidden_value(
                                 if v is not None
                             ]
                             assert stats.min in published and stats.max in published
+
+
+# -- the leak checks themselves must be able to fail ----------------------------------------
+
+MARKED = """dataset: merk
+bron: eigenschap
+gemeente: GM0060
+profiel: cbs-zorg
+bestanden: [{pad: r.csv}]
+sleutels: {persoon: p, huishouden: h}
+regio: {buurtcode: b}
+periode: {begin: d, jaar: 2024}
+dimensies: [{naam: soort, kolom: s}]
+tabellen:
+  - {naam: personen, titel: P, dimensies: [soort]}
+  - {naam: bedrag, titel: B, maat: som, kolom: e, dimensies: [soort]}
+"""
+
+
+def test_a_planted_leak_is_found_where_the_whitelist_is_blind(tmp_path: Path) -> None:
+    """Plant a hidden value in the report: the small-number whitelist misses it, the markers not."""
+    lines = ["p;h;b;s;d;e"]
+    person = 0
+    # many persons in two buurten, 1–3 in the others (hidden primaries); cents make every sum
+    # distinctive (…,37 …,74 …)
+    for b, n in zip(BUURTEN, (30, 25, 3, 2, 1), strict=True):
+        for i in range(n):
+            person += 1
+            cents = 734_137 + 1_000_037 * person
+            lines.append(
+                f"P{person};H{person};{b};{'ab'[i % 2]};15-03-2024;{cents // 100},{cents % 100:02d}"
+            )
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = parse_spec(MARKED, base=tmp_path)
+    delivery = protect_delivery(aggregate(spec), seed="merk")
+    key = make_key(tmp_path / "sleutels", "eigenschap")
+    target = write_delivery(delivery, tmp_path / "p.zip", key=key)
+    package = read_package(target)
+    markers = _hidden_amount_markers(delivery)
+    assert len(markers) >= 3, "the hidden buurten's amounts are hidden"
+    texts = _member_texts(target)
+    assert not _leaked_markers(texts, markers)  # the real package leaks nothing
+    allowed = _allowed_numbers(delivery, package.manifest)
+    # a hidden primary count (1–3 persons) planted in the report passes the whitelist …
+    counts = next(o for o in delivery.outputs if o.name == "personen").data.to_pylist()
+    hidden_buurt = next(r for r in counts if r["status"] == "u" and r["niveau"] == "buurt")
+    truth = next(
+        r["aantal"]
+        for t in delivery.aggregation.tables
+        if t.name == "personen"
+        for r in t.data.to_pylist()
+        if (r["regiocode"], r["soort"]) == (hidden_buurt["regiocode"], hidden_buurt["soort"])
+    )
+    planted = package.report + f"\n{hidden_buurt['regiocode']}: {truth} personen\n"
+    assert not (_numbers(planted) - allowed), "the whitelist's blind spot: a hidden 1–7"
+    # … while a planted hidden amount is found, in whichever form it is written
+    for marker in sorted(markers)[:3]:
+        assert _leaked_markers([*texts, package.report + f" ({marker} euro)"], markers) == {marker}
 
 
 def test_report_states_the_smallest_value_the_package_publishes(

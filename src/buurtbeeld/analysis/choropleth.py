@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from buurtbeeld.analysis.classify import Legend, make_legend
+from buurtbeeld.analysis.classify import Legend, make_legend, source_rounding
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
@@ -98,9 +98,18 @@ class Choropleth:
 
 
 def build_choropleth(
-    cube: Cube, area_code: str, indicator: Indicator, *, level: str, period: str | None = None
+    cube: Cube,
+    area_code: str,
+    indicator: Indicator,
+    *,
+    level: str,
+    period: str | None = None,
+    numerator: Indicator | None = None,
 ) -> Choropleth:
     """Figures, classes and polygons for the ``level`` regions of ``area_code``.
+
+    ``numerator``: for a derived ratio, its numerator's definition (for the legend to say what a
+    0 stands for when the source rounded the numerator).
 
     Raises
     ------
@@ -119,22 +128,26 @@ def build_choropleth(
             f"Onbekend niveau '{level}'.", code="BB-NF-005", hint="Kies 'wijk' of 'buurt'."
         )
     periods = cube.periods(indicator.id)
+    regions = cube.children(area.code, level)
+    codes = [r.code for r in regions]
     if period is None:
-        period = periods[-1] if periods else None
+        period = cube.default_period(indicator.id, codes)
     elif period not in periods:
         raise NotFoundError(
             f"Voor {indicator.label} is er geen periode {period}.",
             code="BB-NF-006",
             hint=f"Beschikbare perioden: {', '.join(periods) or 'geen'}.",
         )
-    regions = cube.children(area.code, level)
-    codes = [r.code for r in regions]
     cells = (
         cube.cells(indicator.id, period, codes)
         if period
         else {c: Cell(c, None, "missing", None) for c in codes}
     )
-    legend = make_legend(indicator, [c.value for c in cells.values() if c.value is not None])
+    legend = make_legend(
+        indicator,
+        [c.value for c in cells.values() if c.value is not None],
+        rounding=source_rounding(indicator, level, numerator),
+    )
     geometries = cube.geometries(codes, level)
     rows = []
     for region in regions:

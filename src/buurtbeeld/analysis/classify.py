@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import mapclassify
 import numpy as np
 
-from buurtbeeld.catalog.models import Indicator, Polarity
+from buurtbeeld.catalog.models import Indicator, Polarity, Rounding
 
 # ColorBrewer sequential ramps (5 classes), light to dark.
 RAMP_WORSE = (
@@ -31,6 +31,7 @@ class LegendClass:
     upper: float
     colour: str
     count: int
+    note: str | None = None  # what a single published value stands for ("0–4")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Legend:
 
     classes: tuple[LegendClass, ...]
     method: str
+    rounding_note: str | None = None  # Dutch: how the source rounded, and what 0 means
 
     def colour_of(self, value: float | None) -> str | None:
         """Colour of a published value (None for hidden/missing)."""
@@ -69,23 +71,83 @@ def _ramp(indicator: Indicator, k: int) -> list[str]:
     return [ramp[p] for p in positions]
 
 
-def make_legend(indicator: Indicator, values: list[float], *, k: int = 5) -> Legend:
+@dataclass(frozen=True)
+class SourceRounding:
+    """The rounding behind a map's values: of the count itself, or of a ratio's numerator."""
+
+    rounding: Rounding
+    numerator: Indicator | None = None  # set for a ratio of a rounded count
+
+    def note(self, value: float) -> str | None:
+        """What a single published value stands for: '0–4' (count) or '0–4 personen met …'."""
+        if self.numerator is None:
+            low, high = self.rounding.interval(value)
+            return f"{low}–{high}"
+        if value != 0:
+            return None  # a ratio's other values depend on each region's denominator
+        low, high = self.rounding.interval(0)
+        name = self.numerator.name
+        return f"{low}–{high} {name[0].lower() + name[1:]}"
+
+    def explanation(self) -> str:
+        """Dutch footnote for the legend."""
+        if self.numerator is None:
+            return self.rounding.explanation()
+        low, high = self.rounding.interval(0)
+        return (
+            f"De teller ({self.numerator.name}) is door de bron {self.rounding.words}: "
+            f"een 0 betekent {low} tot en met {high}, niet per se niemand."
+        )
+
+
+def source_rounding(
+    indicator: Indicator, level: str, numerator: Indicator | None = None
+) -> SourceRounding | None:
+    """The rounding that applies to ``indicator``'s values at ``level`` (``numerator``: of a ratio)."""
+    if indicator.rounding is not None and level in indicator.rounding.levels:
+        return SourceRounding(indicator.rounding)
+    if (
+        numerator is not None
+        and numerator.rounding is not None
+        and level in numerator.rounding.levels
+    ):
+        return SourceRounding(numerator.rounding, numerator)
+    return None
+
+
+def make_legend(
+    indicator: Indicator,
+    values: list[float],
+    *,
+    k: int = 5,
+    rounding: SourceRounding | None = None,
+) -> Legend:
     """Quantile classes (5 by default) over the published values of the map.
 
     Quantiles suit skewed social-domain figures and give each colour a similar number of
     areas; with fewer distinct values than classes, each distinct value is its own class.
+    Class boundaries are always published values (never an interpolated 26 where the source
+    publishes only tens), and with a known source rounding a single-value class says what it
+    stands for ("0 (0–4)").
     """
     data = np.asarray([v for v in values if v is not None], dtype=float)
+    footnote = rounding.explanation() if rounding else None
     if data.size == 0:
-        return Legend((), "geen")
+        return Legend((), "geen", footnote)
+
+    def note(lower: float, upper: float) -> str | None:
+        return rounding.note(lower) if rounding and lower == upper else None
+
     distinct = np.unique(data)
     if distinct.size <= k:
         colours = _ramp(indicator, int(distinct.size))
         classes = tuple(
-            LegendClass(float(v), float(v), colours[i], int((data == v).sum()))
+            LegendClass(
+                float(v), float(v), colours[i], int((data == v).sum()), note(float(v), float(v))
+            )
             for i, v in enumerate(distinct)
         )
-        return Legend(classes, "unieke waarden")
+        return Legend(classes, "unieke waarden", footnote)
     with warnings.catch_warnings():
         # With many ties (e.g. lots of zeros) mapclassify merges classes and says so; that is
         # exactly what the legend should do.
@@ -96,7 +158,9 @@ def make_legend(indicator: Indicator, values: list[float], *, k: int = 5) -> Leg
     colours = _ramp(indicator, len(bins))
     lower = float(data.min())
     result: list[LegendClass] = []
-    for i, upper in enumerate(bins):
-        result.append(LegendClass(lower, float(upper), colours[i], int(counts[i])))
-        lower = float(upper)
-    return Legend(tuple(c for c in result if c.count > 0), "kwantielen")
+    for i, edge in enumerate(bins):
+        # The largest published value in the class: the same members, an honest boundary.
+        upper = float(distinct[np.searchsorted(distinct, edge + 1e-12, side="right") - 1])
+        result.append(LegendClass(lower, upper, colours[i], int(counts[i]), note(lower, upper)))
+        lower = upper
+    return Legend(tuple(c for c in result if c.count > 0), "kwantielen", footnote)

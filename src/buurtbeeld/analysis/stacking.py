@@ -46,13 +46,39 @@ class Threshold:
 
 @dataclass(frozen=True)
 class StackRow:
-    """Result for one buurt."""
+    """Result for one buurt: ``count`` of the ``judged`` indicators (of ``chosen``) in the worst fifth."""
 
     code: str
     name: str
     count: int
     judged: int
     flags: dict[str, bool | None]  # indicator id -> in worst fifth (None: not judged)
+    chosen: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Share of the judged indicators in the worst fifth (None: nothing judged)."""
+        return self.count / self.judged if self.judged else None
+
+    @property
+    def uncertain(self) -> bool:
+        """Judged on some, but fewer than half, of the chosen indicators: hatched, read with care.
+
+        A buurt judged on none is not uncertain but without figures ("niet te beoordelen").
+        """
+        return self.judged > 0 and 2 * self.judged < self.chosen
+
+    @property
+    def label(self) -> str:
+        """Dutch: '2 van 2 beoordeeld' – what was judged, never '2 van 6'."""
+        if not self.judged:
+            return "niet te beoordelen"
+        return f"{self.count} van {self.judged} beoordeeld"
+
+
+def ranked(rows: list[StackRow]) -> list[StackRow]:
+    """Most stacking first, by share of what was judged; more evidence first; unjudged last."""
+    return sorted(rows, key=lambda r: (r.share is None, -(r.share or 0.0), -r.judged, r.code))
 
 
 def _threshold(values: np.ndarray, indicator: Indicator) -> float:
@@ -87,7 +113,7 @@ def stack(
     thresholds = []
     flags: dict[str, dict[str, bool | None]] = {c: {} for c in codes}
     for indicator in indicators:
-        period = cube.latest_period(indicator.id)
+        period = cube.default_period(indicator.id, codes)
         if period is None:
             for c in codes:
                 flags[c][indicator.id] = None
@@ -115,6 +141,7 @@ def stack(
             count=sum(1 for f in flags[b.code].values() if f),
             judged=sum(1 for f in flags[b.code].values() if f is not None),
             flags=flags[b.code],
+            chosen=len(indicators),
         )
         for b in buurten
     ]

@@ -84,6 +84,69 @@ class Derivation(BaseModel):
     min_denominator: float = 100.0
 
 
+ROUNDING_WORDS = {5: "vijftallen", 10: "tientallen", 100: "honderdtallen", 1000: "duizendtallen"}
+LEVEL_PLURALS = {"land": "het land", "gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
+RegionLevel = Literal["land", "gemeente", "wijk", "buurt"]
+
+
+class Rounding(BaseModel):
+    """How the source rounded a published count (e.g. CBS's KWB benefit counts: to tens).
+
+    ``gewoon``: to the nearest multiple (CBS: 0 means 0–4 when rounding to tens);
+    ``aselect``: CBS's random rounding, up or down with chances by distance (15 can be 11–19).
+    ``levels``: the region levels the rounding applies to (CBS rounds KWB population counts
+    of wijken and buurten, not of gemeenten).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base: int = Field(ge=2)
+    method: Literal["gewoon", "aselect"] = "gewoon"
+    levels: tuple[RegionLevel, ...] = ("land", "gemeente", "wijk", "buurt")
+    secret_upto: int | None = Field(
+        default=None, ge=0, description="True counts 0..secret_upto are not published (hidden)"
+    )
+
+    def interval(self, published: float) -> tuple[int, int]:
+        """The whole counts a published value can stand for (0 → (0, 4) for tens)."""
+        value = round(published)
+        if self.method == "aselect":
+            low, high = value - self.base + 1, value + self.base - 1
+        else:
+            low, high = value - self.base // 2, value + (self.base - 1) // 2
+        floor = 0 if self.secret_upto is None else self.secret_upto + 1
+        return max(floor, low), high
+
+    @property
+    def words(self) -> str:
+        """Dutch: 'afgerond op tientallen' / 'aselect afgerond op vijftallen'."""
+        unit = ROUNDING_WORDS.get(self.base, f"veelvouden van {self.base}")
+        return ("aselect " if self.method == "aselect" else "") + f"afgerond op {unit}"
+
+    def explanation(self) -> str:
+        """Dutch sentence on what a published value means, with CBS's own example values."""
+        first = self.base if self.method == "aselect" else 0
+        if self.secret_upto is not None:
+            first = -(-(self.secret_upto + 1) // self.base) * self.base
+        second = first + self.base
+        parts = [
+            f"{v} betekent {lo} tot en met {hi}"
+            for v in (first, second)
+            for lo, hi in [self.interval(v)]
+        ]
+        where = (
+            ""
+            if len(self.levels) == 4
+            else " (alleen bij " + " en ".join(LEVEL_PLURALS[lvl] for lvl in self.levels) + ")"
+        )
+        secret = (
+            ""
+            if self.secret_upto is None
+            else f" Aantallen van 0 tot en met {self.secret_upto} publiceert de bron niet (verborgen)."
+        )
+        return f"De bron heeft dit aantal {self.words}{where}: {' en '.join(parts)}.{secret}"
+
+
 class Indicator(BaseModel):
     """One indicator of the catalogue."""
 
@@ -106,6 +169,9 @@ class Indicator(BaseModel):
     source_label: str
     reference_date: str | None = None
     note: str | None = None
+    rounding: Rounding | None = Field(
+        default=None, description="How the source rounded this count (not the display decimals)"
+    )
     range: tuple[float | None, float | None] | None = Field(
         default=None,
         description="Valid values [low, high] (null: unbounded); default implied by the unit",

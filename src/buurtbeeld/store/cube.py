@@ -45,6 +45,7 @@ class RegionRow:
     name: str
     level: str
     parent_code: str | None
+    division_year: int | None = None  # the division the region belongs to
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Cell:
     status: str  # value | provisional | hidden | missing
     note: str | None
     period: str | None = None
+    division_year: int | None = None  # division of the figure (health monitor: 2020)
 
     @property
     def explanation(self) -> str:
@@ -78,17 +80,31 @@ class Cube:
         self._con = workspace.connect(read_only=True)
         cur = self.cursor()
         rows = cur.execute(
-            "SELECT code, name, level, parent_code FROM region WHERE division_year = ? ORDER BY code",
-            [self.division_year],
+            "SELECT code, name, level, parent_code, division_year FROM region ORDER BY division_year DESC, code"
         ).fetchall()
-        self._regions = {r[0]: RegionRow(*r) for r in rows}
+        # Other divisions (the health monitor's 2020, a KWB 2024 of one gemeente) stay reachable:
+        # a region is shown on the division its figures belong to.
+        self._divisions: dict[int, dict[str, RegionRow]] = {}
+        for r in rows:
+            self._divisions.setdefault(int(r[4]), {})[r[0]] = RegionRow(
+                r[0], r[1], r[2], r[3], int(r[4])
+            )
+        self._regions = self._divisions.get(self.division_year, {})
         self._periods: dict[str, list[str]] = {
             r[0]: list(r[1])
             for r in cur.execute(
                 "SELECT indicator_id, list(DISTINCT period ORDER BY period) FROM observation GROUP BY 1"
             ).fetchall()
         }
+        self._indicator_divisions: dict[str, list[int]] = {
+            r[0]: [int(y) for y in r[1]]
+            for r in cur.execute(
+                "SELECT indicator_id, list(DISTINCT division_year ORDER BY division_year) FROM observation GROUP BY 1"
+            ).fetchall()
+        }
         self._boundaries = BoundaryIndex(self._con, self.division_year)
+        # Results of analysis over this (unchanging) workspace, e.g. a gemeente's predecessors.
+        self.memo: dict[tuple[object, ...], object] = {}
         self._by_region = RegionIndex(self._con)
 
     def catalog(self, builtin: Catalog) -> Catalog:
@@ -120,10 +136,30 @@ class Cube:
         code = normalize_code(code)
         row = self._regions.get(code)
         if row is None:
+            row = next((d[code] for d in self._divisions.values() if code in d), None)
+        if row is None:
             raise NotFoundError(
-                f"Regio {code} bestaat niet in de indeling {self.division_year}.", code="BB-NF-003"
+                f"Regio {code} bestaat niet in de indeling {self.division_year} en ook niet in "
+                "een eerdere indeling met cijfers.",
+                code="BB-NF-003",
             )
         return row
+
+    def in_division(self, code: str, division_year: int) -> bool:
+        """Whether ``code`` exists in the division of ``division_year``."""
+        return code in self._divisions.get(division_year, {})
+
+    def division_years(self) -> list[int]:
+        """Every division with regions in this workspace, newest first."""
+        return sorted(self._divisions, reverse=True)
+
+    def region_in(self, code: str, division_year: int) -> RegionRow:
+        """One region of a given division (KeyError if absent)."""
+        return self._divisions[division_year][code]
+
+    def regions_of_division(self, division_year: int) -> list[RegionRow]:
+        """All regions of one division, by code."""
+        return list(self._divisions.get(division_year, {}).values())
 
     def gemeenten(self) -> list[RegionRow]:
         """All gemeenten of the current division, by name."""
@@ -132,19 +168,37 @@ class Cube:
             key=lambda r: r.name.lower(),
         )
 
-    def children(self, gemeente: str, level: str) -> list[RegionRow]:
-        """Wijken or buurten of a gemeente (``level`` 'wijk' or 'buurt'), or all of NL00."""
+    def children(
+        self, gemeente: str, level: str, division_year: int | None = None
+    ) -> list[RegionRow]:
+        """Wijken or buurten of a gemeente (``level`` 'wijk' or 'buurt'), or all of NL00.
+
+        ``division_year``: the division to take them from (default: the gemeente's own; for
+        NL00 the current one).
+        """
+        if division_year is None:
+            division_year = (
+                self.division_year
+                if gemeente == COUNTRY_CODE
+                else self.region(gemeente).division_year or self.division_year
+            )
+        regions = self._divisions.get(division_year, {})
         prefix = ("WK" if level == "wijk" else "BU") + (
             "" if gemeente == COUNTRY_CODE else gemeente[2:6]
         )
-        return [r for code, r in self._regions.items() if code.startswith(prefix)]
+        return [r for code, r in regions.items() if code.startswith(prefix)]
 
     def ancestors(self, code: str) -> list[RegionRow]:
-        """The region's wijk, gemeente and the country (nearest first)."""
+        """The region's wijk, gemeente and the country (nearest first), in its own division."""
         out = []
         current = self.region(code)
-        while current.parent_code and current.parent_code in self._regions:
-            current = self._regions[current.parent_code]
+        own = self._divisions.get(current.division_year or self.division_year, {})
+        while current.parent_code:
+            # a partial division (KWB 2024 of one gemeente) continues in the current one
+            parent = own.get(current.parent_code) or self._regions.get(current.parent_code)
+            if parent is None:
+                break
+            current = parent
             out.append(current)
         return out
 
@@ -153,10 +207,38 @@ class Cube:
         """Periods with observations for an indicator, oldest first."""
         return list(self._periods.get(indicator_id, []))
 
-    def latest_period(self, indicator_id: str) -> str | None:
-        """Most recent period of an indicator, or None."""
+    def default_period(self, indicator_id: str, codes: list[str]) -> str | None:
+        """The period a view of ``codes`` shows when the user chose none.
+
+        The latest period with figures (published or hidden, not missing) for the regions
+        shown, counting only periods that cover at least half as many of them as the
+        best-covered period: a newer file for one gemeente (KWB 2024 for Utrecht) makes 2024
+        Utrecht's default but leaves every other gemeente, and the national view, on 2023.
+        """
         periods = self.periods(indicator_id)
-        return periods[-1] if periods else None
+        if len(periods) <= 1 or not codes:
+            return periods[-1] if periods else None
+        prefix = os.path.commonprefix(codes)  # noqa: RUF071 - character prefix wanted
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT o.period, count(*) FROM observation o
+               SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS code) c ON o.region_code = c.code
+               WHERE o.indicator_id = ? AND o.region_code >= ? AND o.region_code <= ?
+               GROUP BY o.period""",
+                [codes, indicator_id, prefix, prefix + "\uffff"],
+            )
+            .fetchall()
+        )
+        covered = {str(r[0]): int(r[1]) for r in rows}
+        if not covered:
+            return periods[-1]
+        enough = max(covered.values()) / 2
+        return max(p for p, n in covered.items() if n >= enough)
+
+    def indicator_divisions(self, indicator_id: str) -> list[int]:
+        """The divisions an indicator's figures follow (health monitor: [2020]), oldest first."""
+        return list(self._indicator_divisions.get(indicator_id, []))
 
     def cells(self, indicator_id: str, period: str, codes: list[str]) -> dict[str, Cell]:
         """Figures for ``codes``; regions without an observation are 'missing'."""
@@ -205,7 +287,7 @@ class Cube:
         rows = (
             self.cursor()
             .execute(
-                """SELECT region_code, value, status, status_note, period FROM observation
+                """SELECT region_code, value, status, status_note, period, division_year FROM observation
                WHERE indicator_id = ? AND region_code = ? ORDER BY period""",
                 [indicator_id, code],
             )
@@ -218,7 +300,7 @@ class Cube:
         out: dict[str, list[Cell]] = {}
         for o in self._by_region.observations(code):
             out.setdefault(o.indicator_id, []).append(
-                Cell(code, o.value, o.status, o.note, o.period)
+                Cell(code, o.value, o.status, o.note, o.period, o.division_year)
             )
         return out
 
@@ -230,7 +312,7 @@ class Cube:
         """
         # observations come by indicator and period, oldest first: the last one per indicator wins
         return {
-            o.indicator_id: Cell(code, o.value, o.status, o.note, o.period)
+            o.indicator_id: Cell(code, o.value, o.status, o.note, o.period, o.division_year)
             for o in self._by_region.observations(code)
         }
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 from buurtbeeld.catalog.load import Catalog, builtin_catalog
-from buurtbeeld.catalog.models import Indicator, Polarity, SourceRef
+from buurtbeeld.catalog.models import Indicator, Polarity, Rounding, SourceRef
 from buurtbeeld.errors import CatalogError, ImportFileError
 from buurtbeeld.package_format.model import TOTAL, PackageContents, PublishedTable
+from buurtbeeld.protect import get_profile
 
 
 def _source(indicator: Indicator) -> str | None:
@@ -50,7 +51,8 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
             f"Aantal {table.unit or contents.unit} ({what}), geteld bij de bron door {contents.source} en "
             f"beveiligd met profiel '{profile}'."
         )
-        note = "Kleine aantallen zijn bij de bron verborgen en de overige aantallen afgerond op vijftallen."
+        note = "Kleine aantallen zijn bij de bron verborgen."
+    base = get_profile(profile).rounding_base if table.measure != "som" else None
     return Indicator(
         id=ident,
         name=label,
@@ -61,6 +63,8 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
         source=SourceRef(dataset="pakket", column=table.name, package_source=contents.source),
         source_label=f"{contents.source} (beveiligd pakket)",
         note=note,
+        # the toolkit rounds published counts at random to the profile's base (issue 10, item 7)
+        rounding=Rounding(base=base, method="aselect") if base else None,
     )
 
 

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-COLUMNS = ("indicator_id", "value", "status", "status_note", "period")
+COLUMNS = ("indicator_id", "value", "status", "status_note", "period", "division_year")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class RegionObservation:
     status: str
     note: str | None
     period: str
+    division_year: int | None = None  # the division the figure follows (health monitor: 2020)
 
 
 class RegionIndex:
@@ -60,7 +61,7 @@ class RegionIndex:
                 table = (
                     self._con.cursor()
                     .execute(
-                        "SELECT region_code, indicator_id, value, status, status_note, period "
+                        "SELECT region_code, indicator_id, value, status, status_note, period, division_year "
                         "FROM observation ORDER BY region_code, indicator_id, period"
                     )
                     .to_arrow_table()

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from buurtbeeld.analysis.stacking import StackRow
+from buurtbeeld.analysis.divisions import division_notes
+from buurtbeeld.analysis.stacking import StackRow, ranked
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
@@ -26,7 +27,7 @@ from buurtbeeld.web.deps import (
     StackViewFactory,
     unique,
 )
-from buurtbeeld.web.stacking_view import DEFAULT_STACK
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, stack_properties
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
 PROBLEM = {
@@ -45,6 +46,7 @@ class RegionOut(BaseModel):
     naam: str
     niveau: str
     bovenliggend: str | None = None
+    indeling: int | None = Field(default=None, description="jaar van de gemeentelijke indeling")
 
 
 class ValueOut(BaseModel):
@@ -56,6 +58,9 @@ class ValueOut(BaseModel):
     waarde: float | None = Field(description="null when hidden or missing")
     status: Literal["value", "provisional", "hidden", "missing"]
     toelichting: str | None = None
+    indeling: int | None = Field(
+        default=None, description="indeling van het cijfer (Gezondheidsmonitor: 2020)"
+    )
 
 
 class IndicatorOut(BaseModel):
@@ -127,6 +132,7 @@ def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
         waarde=cell.value,
         status=cell.status,
         toelichting=cell.explanation or None,
+        indeling=cell.division_year,
     )  # type: ignore[arg-type]
 
 
@@ -145,26 +151,47 @@ def list_gemeenten(cube: CubeDep) -> list[RegionOut]:
 def get_region(code: str, cube: CubeDep) -> RegionOut:
     """One region by CBS code (NL00, GMxxxx, WKxxxxxx, BUxxxxxxxx)."""
     r = cube.region(code)
-    return RegionOut(code=r.code, naam=r.name, niveau=r.level, bovenliggend=r.parent_code)
+    return RegionOut(
+        code=r.code,
+        naam=r.name,
+        niveau=r.level,
+        bovenliggend=r.parent_code,
+        indeling=r.division_year,
+    )
 
 
 @router.get("/regios/{code}/profiel", responses=ERRORS, operation_id="cijfers-profiel")
 def get_profile(code: str, cube: CubeDep, catalog: CatalogDep) -> dict[str, object]:
-    """Latest figure of every indicator for a region and its wijk, gemeente and the Netherlands."""
+    """Latest figure of every indicator for a region and its wijk, gemeente and the Netherlands.
+
+    Each figure is that region's latest; ``indeling`` says which division it follows (the
+    health monitor: 2020). A region of an earlier division (a 2020 buurt) has its own profile.
+    Why a region lacks a figure of another division is in ``toelichting``.
+    """
     region = cube.region(code)
     areas = [region, *cube.ancestors(region.code)]
     out = []
     for area in areas:
         cells = cube.latest_cells_for_region(area.code)
+        notes = division_notes(cube, area, [i.id for i in catalog.indicators if i.id not in cells])
+        values = {}
+        for i in catalog.indicators:
+            value = _value_out(cells.get(i.id, Cell(area.code, None, "missing", None)))
+            if i.id in notes:
+                note = notes[i.id]
+                links = ", ".join(f"{r.name} ({r.code})" for r in note.links)
+                value.toelichting = f"{note.text} {links}".strip()
+            values[i.id] = value
         out.append(
             {
                 "regio": RegionOut(
-                    code=area.code, naam=area.name, niveau=area.level, bovenliggend=area.parent_code
+                    code=area.code,
+                    naam=area.name,
+                    niveau=area.level,
+                    bovenliggend=area.parent_code,
+                    indeling=area.division_year,
                 ),
-                "waarden": {
-                    i.id: _value_out(cells.get(i.id, Cell(area.code, None, "missing", None)))
-                    for i in catalog.indicators
-                },
+                "waarden": values,
             }
         )
     return {"regio": region.code, "gebieden": out}
@@ -248,7 +275,7 @@ def _stack(
     area = cube.region(gebied)
     chosen = [catalog.get(i) for i in unique(indicator or DEFAULT_STACK)]
     _, rows = stack_view(area.code, chosen, reference=referentie)
-    return area, chosen, rows
+    return area, chosen, ranked(rows)
 
 
 @router.get(
@@ -288,20 +315,15 @@ def get_stacking(
     indicator: Annotated[list[str] | None, Query()] = None,
     referentie: Literal["gemeente", "nederland"] = "gemeente",
 ) -> StackOut:
-    """Per buurt: in how many of the chosen indicators it falls in the worst fifth."""
+    """Per buurt: in how many of the indicators it could be judged on it falls in the worst fifth.
+
+    Sorted like the page: by share of the judged indicators, more evidence first. ``onzeker``:
+    judged on fewer than half of the chosen indicators.
+    """
     area, chosen, rows = _stack(cube, catalog, stack_view, gebied, indicator, referentie)
     return StackOut(
         gebied=RegionOut(code=area.code, naam=area.name, niveau=area.level),
         referentie=referentie,
         indicatoren=[i.id for i in chosen],
-        buurten=[
-            {
-                "code": r.code,
-                "naam": r.name,
-                "aantal": r.count,
-                "beoordeeld": r.judged,
-                "indicatoren": r.flags,
-            }
-            for r in rows
-        ],
+        buurten=[stack_properties(r) | {"indicatoren": r.flags} for r in rows],
     )

@@ -48,11 +48,16 @@ def get_map_view(request: Request) -> MapViewFactory:
     """Cached choropleth views (shared by the map page, the table, CSV and the API)."""
     cube: Cube = request.app.state.cube
     cache: LRUCache = request.app.state.map_cache
+    catalog: Catalog = request.app.state.catalog
 
     def view(area: str, indicator: Indicator, *, level: str, period: str | None) -> Choropleth:
         key = (area.strip().upper(), indicator.id, level, period)
+        numerator = catalog.get(indicator.derived.numerator) if indicator.derived else None
         return cache.get_or_create(
-            key, lambda: build_choropleth(cube, area, indicator, level=level, period=period)
+            key,
+            lambda: build_choropleth(
+                cube, area, indicator, level=level, period=period, numerator=numerator
+            ),
         )
 
     return view

@@ -1,17 +1,44 @@
-"""Dutch number formatting for pages and CSV."""
+"""Dutch number formatting for pages and CSV, rounded half-up like CBS."""
 
 from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.store.cube import STATUS_LABELS, Cell
 
 
+def round_half_up(value: float, decimals: int = 0) -> Decimal:
+    """``value`` rounded half away from zero, as CBS rounds (31.25 → 31.3, not 31.2).
+
+    The float is first read at 12 significant digits: a ratio computed in binary floating point
+    (30 / 960 × 1000 = 31.249999999999996) then counts as the exact half it stands for, while
+    a ratio of published counts that is not a half lies much further from one (at least
+    1 / (20,000 × numerator) relative) than that 12-digit reading can move it.
+    """
+    exact = Decimal(format(float(value), ".12g") if abs(value) < 1e11 else repr(float(value)))
+    rounded = exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0,0"
+
+
 def format_number(value: float | None, decimals: int = 0) -> str:
-    """``1234.5`` → ``1.234,5`` (Dutch separators)."""
+    """``1234.55`` → ``1.234,6`` (Dutch separators, half-up)."""
     if value is None:
         return ""
-    text = f"{value:,.{decimals}f}"
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{round_half_up(value, decimals):,}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def format_plain(value: float | None, decimals: int = 0) -> str:
+    """``1234.55`` → ``1234,6``: a decimal comma without thousands separators (CSV)."""
+    if value is None:
+        return ""
+    if not math.isfinite(value):
+        return str(value)
+    return str(round_half_up(value, decimals)).replace(".", ",")
 
 
 def format_cell(cell: Cell, indicator: Indicator) -> str:

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE, MapRow, map_fallback
-from buurtbeeld.analysis.stacking import StackRow, stackable
+from buurtbeeld.analysis.divisions import division_notes
+from buurtbeeld.analysis.stacking import StackRow, ranked, stackable
+from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.store.cube import Cube
+from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.deps import (
     CatalogDep,
     CubeDep,
@@ -24,8 +26,9 @@ from buurtbeeld.web.deps import (
     templates,
     unique,
 )
-from buurtbeeld.web.format import csv_safe, format_cell
-from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_COLOURS
+from buurtbeeld.web.format import csv_safe, format_cell, format_plain
+from buurtbeeld.web.periods import regions_per_period
+from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_LEGEND, stack_colour, stack_csv
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -154,11 +157,7 @@ def gemeente_csv(
         ]
     )
     for row in view.rows:
-        value = (
-            ""
-            if row.cell.value is None
-            else f"{row.cell.value:.{chosen.decimals}f}".replace(".", ",")
-        )
+        value = format_plain(row.cell.value, chosen.decimals)
         writer.writerow(
             [
                 csv_safe(row.region.code),
@@ -190,11 +189,15 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
     cells = {r.code: cube.latest_cells_for_region(r.code) for r in columns}
     series = {i: c for i, c in cube.series_for_region(region.code).items() if len(c) > 1}
     gemeente = next((r for r in [region, *ancestors] if r.level == "gemeente"), None)
+    without = [i.id for i in catalog.indicators if i.id not in cells[region.code]]
     return templates.TemplateResponse(
         request,
         "regio.html",
         {
             "region": region,
+            "division_year": cube.division_year,
+            "division_notes": division_notes(cube, region, without),
+            "map_indicator": _map_indicator(cube, catalog, region),
             "columns": columns,
             "cells": cells,
             "catalog": catalog,
@@ -202,6 +205,20 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "series": series,
             "format_cell": format_cell,
         },
+    )
+
+
+def _map_indicator(cube: Cube, catalog: Catalog, region: RegionRow) -> str | None:
+    """For a region of an earlier division: an indicator that has figures on its map."""
+    if region.division_year in (None, cube.division_year):
+        return None
+    return next(
+        (
+            i.id
+            for i in catalog.indicators
+            if region.division_year in cube.indicator_divisions(i.id)
+        ),
+        None,
     )
 
 
@@ -217,12 +234,14 @@ def indicator_page(
 ) -> Response:
     """Definition, source and coverage per level of one indicator."""
     indicator = catalog.get(indicator_id)
+    coverage = cube.coverage(indicator.id)
     return templates.TemplateResponse(
         request,
         "indicator.html",
         {
             "indicator": indicator,
-            "coverage": cube.coverage(indicator.id),
+            "coverage": coverage,
+            "regions_per_period": regions_per_period(coverage),
             "catalog": catalog,
             "used_by": [
                 i
@@ -269,7 +288,8 @@ def stacking_page(
             "page": page,
             "reference": referentie,
             "query": query,
-            "colours": STACK_COLOURS,
+            "legend": STACK_LEGEND,
+            "stack_colour": stack_colour,
             "catalog": catalog,
             "without_polygon": layout["without_polygon"],
             "polygon_count": layout["polygon_count"],
@@ -279,11 +299,34 @@ def stacking_page(
     )
 
 
+@router.get("/gemeente/{code}/stapeling.csv")
+def stacking_csv(
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    stack_view: StackViewDep,
+    indicator: Annotated[list[str] | None, Query()] = None,
+    referentie: str = "gemeente",
+) -> Response:
+    """The stapelkaart table as CSV, in the page's order."""
+    area = cube.region(code)
+    if area.level != "gemeente" and area.code != COUNTRY_CODE:
+        raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
+    chosen = [catalog.get(i) for i in unique(indicator or DEFAULT_STACK)]
+    _, rows = stack_view(area.code, chosen, reference=referentie)
+    name = f"buurtbeeld_{area.code}_stapeling_{referentie}.csv"
+    return Response(
+        stack_csv(ranked(rows), chosen, referentie),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def _stack_layout(cube: Cube, rows: list[StackRow]) -> dict[str, Any]:
     """Sorted rows and map facts of a stapelkaart (cached: all of NL has 14,000 buurten)."""
     codes = [r.code for r in rows]
     return {
-        "rows": sorted(rows, key=lambda r: (-r.count, r.code)),
+        "rows": ranked(rows),
         "without_polygon": _without_polygon(cube, rows),
         "polygon_count": len(cube.polygon_codes(codes, "buurt")),
         "bbox": cube.bbox(codes, "buurt"),

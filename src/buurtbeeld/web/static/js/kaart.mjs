@@ -7,20 +7,23 @@ import * as maplibre from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
 const lib = maplibre.default ?? maplibre;
 const container = document.getElementById("kaart");
 
-function hatch(size = 8) {
+function hatch(size = 8, overlay = false) {
+  // overlay: dark lines on transparent ground, drawn over a colour (stapelkaart: few judged)
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const on = (x + y) % size < 3;
+      const on = (x + y) % size < (overlay ? 2 : 3);
       const i = (y * size + x) * 4;
-      const v = on ? 130 : 255;
-      data.set([v, v, v, 255], i);
+      if (overlay) data.set(on ? [0, 0, 0, 150] : [0, 0, 0, 0], i);
+      else data.set(on ? [130, 130, 130, 255] : [255, 255, 255, 255], i);
     }
   }
   return { width: size, height: size, data };
 }
 
-const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d });
+// Half away from zero like CBS and the server (web/format.py); toPrecision(12) first, so a
+// float such as 31.249999999999996 counts as the half 31.25 it stands for.
+const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d, roundingMode: "halfExpand" });
 const STATUS = { hidden: "verborgen", missing: "ontbreekt" };
 
 async function start() {
@@ -51,6 +54,7 @@ async function start() {
   });
   map.on("load", () => {
     map.addImage("arcering", hatch());
+    map.addImage("arcering-onzeker", hatch(8, true));
     const many = count > 2000;
     // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
     map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
@@ -58,6 +62,8 @@ async function start() {
       paint: { "fill-color": ["coalesce", ["get", "kleur"], "#ffffff"], "fill-opacity": 0.9 } });
     map.addLayer({ id: "verborgen", type: "fill", source: "gebieden", filter: ["==", ["get", "status"], "hidden"],
       paint: { "fill-pattern": "arcering" } });
+    if (stacking) map.addLayer({ id: "onzeker", type: "fill", source: "gebieden", filter: ["==", ["get", "onzeker"], true],
+      paint: { "fill-pattern": "arcering-onzeker" } });
     map.addLayer({ id: "randen", type: "line", source: "gebieden", minzoom: many ? 9 : 0,
       paint: { "line-color": "#555555", "line-width": ["case", ["==", ["get", "status"], "missing"], 0.8, 0.4],
                "line-dasharray": ["case", ["==", ["get", "status"], "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
@@ -65,9 +71,9 @@ async function start() {
       map.on("click", layer, (e) => {
         const p = e.features[0].properties;
         let text;
-        if (stacking) text = `${p.aantal} van de beoordeelde indicatoren (${p.beoordeeld}) in het ongunstigste vijfde`;
+        if (stacking) text = `${p.uitkomst}: ${p.aantal} van de ${p.beoordeeld} beoordeelde indicatoren (van ${p.gekozen} gekozen) in het ongunstigste vijfde${p.onzeker ? "; onzeker: minder dan de helft beoordeeld" : ""}`;
         else if (p.status === "hidden" || p.status === "missing") text = STATUS[p.status];
-        else text = `${nf(Number(container.dataset.decimalen || 0)).format(p.waarde)} ${container.dataset.eenheid || ""}`;
+        else text = `${nf(Number(container.dataset.decimalen || 0)).format(Number(Number(p.waarde).toPrecision(12)))} ${container.dataset.eenheid || ""}`;
         const box = document.createElement("div");
         box.className = "bb-popup";
         const title = document.createElement("strong");
