@@ -93,12 +93,13 @@ def test_page_api_and_csv_show_the_cbs_figure(
         if expected is None:
             assert (status, text) == ("hidden", "verborgen"), code
             assert api_values[code]["waarde"] is None and api_values[code]["status"] == "hidden"
-            assert csv_rows[code]["waarde"] == "" and csv_rows[code]["status"] == "hidden"
+            assert csv_rows[code]["waarde"] == "" and csv_rows[code]["status"] == "verborgen"
         else:
             assert status == "value"
             assert text == format_number(float(expected), decimals), code
             assert api_values[code]["waarde"] == pytest.approx(expected)
             assert float(csv_rows[code]["waarde"].replace(",", ".")) == pytest.approx(expected)
+            assert csv_rows[code]["status"] == "waarde"  # Dutch, like the rest of the file
 
 
 def test_profile_shows_buurt_next_to_wijk_gemeente_and_nl(client: TestClient) -> None:

@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from buurtbeeld.package_format import HIDDEN_STATUS
 from buurtbeeld.source.pipeline import make_package
 from buurtbeeld.source.spec import load_spec
 from buurtbeeld.source.synthetic import generate
@@ -64,7 +65,7 @@ def served(
         hidden_keys = {
             (r["periode"], r["regiocode"], *(r[d] for d in table.dimensions))
             for r in out
-            if r["status"] in "ux"
+            if r["status"] == HIDDEN_STATUS
         }
         for row in table.data.to_pylist():
             key = (row["periode"], row["regiocode"], *(row[d] for d in table.dimensions))
@@ -137,7 +138,7 @@ def test_hidden_cells_carry_no_number_in_map_table_csv_and_api(served: Served, l
         }
         for region in regions:
             assert (api[region]["waarde"], api[region]["status"]) == (None, "hidden")
-            assert (rows[region]["waarde"], rows[region]["status"]) == ("", "hidden")
+            assert (rows[region]["waarde"], rows[region]["status"]) == ("", "verborgen")
             if region in geo:
                 assert geo[region]["waarde"] is None and geo[region]["kleur"] is None
             row = re.search(rf'<tr[^>]*data-code="{region}"[^>]*>(.*?)</tr>', out["pagina"], re.S)

@@ -17,7 +17,7 @@ from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.store.cube import Cube, RegionRow
+from buurtbeeld.store.cube import STATUS_LABELS, Cube, RegionRow
 from buurtbeeld.web.deps import (
     CatalogDep,
     CubeDep,
@@ -167,7 +167,7 @@ def gemeente_csv(
                 csv_safe(view.period or ""),
                 value,
                 csv_safe(chosen.unit_label),
-                csv_safe(row.cell.status),
+                STATUS_LABELS[row.cell.status],
                 csv_safe(row.cell.explanation),
                 csv_safe(f"Bron: {chosen.source_label}"),
             ]
