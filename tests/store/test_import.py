@@ -164,7 +164,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
     def broken_derive(*args: object, **kwargs: object) -> None:
         raise RuntimeError("schijf vol")
 
-    monkeypatch.setattr(importer, "_derive", broken_derive)
+    monkeypatch.setattr(importer, "derive_for_import", broken_derive)
     with pytest.raises(RuntimeError):
         import_file(filled_workspace, write_kwb_csv(tmp_path / "kwb-2023.csv"))
     assert fingerprint(filled_workspace) == before
