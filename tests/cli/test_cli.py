@@ -66,6 +66,7 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     assert "/gemeente/GM0505" in result.output and "/gemeente/GM0642" in result.output
     for register in ("wmo", "jeugdhulp", "bijstand", "schuldsignalen"):
         assert f"Demo-pakket {register} geaccepteerd" in result.output
+    assert "1 indicatoren" not in result.output  # bijstand has one indicator: singular
     # the demo made a signing key per demo source and registered it as a partner
     partners = runner.invoke(app, ["partner", "lijst", "--werkmap", str(root)])
     assert partners.output.count("demo-") == 4, partners.output

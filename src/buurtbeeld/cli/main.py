@@ -239,6 +239,7 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
     amounts), all fictitious. Each demo source gets its own signing key (in ``folder``), which
     the demo registers as partner ``demo-<register>``.
     """
+    from buurtbeeld.cli.import_texts import count
     from buurtbeeld.source.pipeline import make_package
     from buurtbeeld.source.spec import load_spec
     from buurtbeeld.source.synthetic import REGISTERS, generate
@@ -260,8 +261,9 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
                         raise
             report = intake_package(workspace, read_package(made.path, trusted_keys(workspace)))
             console.print(
-                f"[green]Demo-pakket {register} geaccepteerd[/]: {len(report.indicators)} "
-                "indicatoren van een fictieve ketenpartner.",
+                f"[green]Demo-pakket {register} geaccepteerd[/]: "
+                f"{count(len(report.indicators), 'indicator', 'indicatoren')} "
+                "van een fictieve ketenpartner.",
                 highlight=False,
             )
 
