@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(app_workspace: Path) -> Iterator[str]:
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """The web app of a workspace on a free local port, in a thread; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(app_workspace), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(root), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -34,9 +36,17 @@ def live_server(app_workspace: Path) -> Iterator[str]:
         if time.time() > deadline:
             raise RuntimeError("server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(app_workspace: Path) -> Iterator[str]:
+    with serve(app_workspace) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from PIL import Image
 
 from buurtbeeld.store.boundary_import import import_boundaries
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web.app import create_app
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import serve
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -71,26 +65,6 @@ def test_middelburg_buurt_page_draws_its_wijken(
     page.close()
 
 
-@contextmanager
-def _serve(root: Path) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(root), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_amsterdam_buurt_map_after_importing_the_wijk_en_buurtkaart(
     browser: Any,
     tmp_path: Path,
@@ -100,7 +74,7 @@ def test_amsterdam_buurt_map_after_importing_the_wijk_en_buurtkaart(
     root = tmp_path / "werkmap"
     shutil.copytree(filled_workspace_template, root)
     import_boundaries(open_workspace(root), wijkbuurtkaart_2023)
-    with _serve(root) as server:
+    with serve(root) as server:
         page, png = _render(
             browser,
             f"{server}/gemeente/GM0363?indicator=inwoners",

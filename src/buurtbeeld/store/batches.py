@@ -8,9 +8,11 @@ would become hidden, stored cells of the same indicators and periods left untouc
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -55,6 +57,15 @@ class ReplaceSummary:
             else:
                 self.replaced.append(Replaced(r.import_id, r.file_name, r.cells))
         self.replaced.sort(key=lambda r: r.import_id)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def next_import_id(con: duckdb.DuckDBPyConnection) -> int:

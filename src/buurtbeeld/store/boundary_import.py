@@ -9,7 +9,6 @@ Importing the same file again changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ import pyarrow as pa
 from buurtbeeld.geo.boundaries import GeometryRow
 from buurtbeeld.geo.codes import RegionLevel
 from buurtbeeld.geo.wijkbuurtkaart import read_wijk_buurtkaart
-from buurtbeeld.store.batches import next_import_id
+from buurtbeeld.store.batches import file_sha256, next_import_id
 from buurtbeeld.store.workspace import Workspace
 
 DATASET = "grenzen"
@@ -48,14 +47,6 @@ class BoundaryImportReport:
     def to_json(self) -> str:
         """The report as JSON (stored with the import batch)."""
         return json.dumps(asdict(self), ensure_ascii=False)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def insert_boundaries(
@@ -152,7 +143,7 @@ def import_boundaries(
         The file is not a usable wijk- en buurtkaart (``BB-GEO-011`` … ``BB-GEO-017``).
     """
     division_year = workspace.config.division_year
-    digest = _sha256(path) if path.is_file() else ""
+    digest = file_sha256(path) if path.is_file() else ""
     con = workspace.connect(read_only=True)
     try:
         current = _current_import(con, digest, year)

@@ -11,7 +11,6 @@ hidden ones (an older or partial download) is refused unless the caller allows i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,6 +32,7 @@ from buurtbeeld.store.batches import (
     Batch,
     Replaced,
     ReplaceSummary,
+    file_sha256,
     find_batch,
     next_import_id,
     record_batch,
@@ -97,15 +97,6 @@ class ImportReport:
     def to_json(self) -> str:
         """JSON text for the import log."""
         return json.dumps(asdict(self), ensure_ascii=False)
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def wanted_keys(catalog: Catalog, dataset: str) -> set[str]:
