@@ -32,6 +32,11 @@ __all__ = [
 ]
 
 
+RESERVED = frozenset(
+    {"periode", "regiocode", "aantal", "buurt", "persoon", "huishouden", "eenheid", "k", "src"}
+)
+
+
 class LinkError(BuurtbeeldError, ValueError):
     """The koppelspec is invalid (``BB-KOP-001``); the message names file, line and field."""
 
@@ -126,6 +131,9 @@ class LinkSpec(_Model):
     @model_validator(mode="after")
     def _unique(self) -> LinkSpec:
         names = [e.naam for e in self.extracten]
+        taken = sorted(set(names) & RESERVED)
+        if taken:
+            raise ValueError(f"'{taken[0]}' is een gereserveerde kolomnaam; kies een andere naam")
         double = sorted({n for n in names if names.count(n) > 1})
         if double:
             raise ValueError(f"twee extracten heten '{double[0]}': elke naam één keer")
