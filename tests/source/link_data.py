@@ -218,7 +218,9 @@ def truth(
         for region in chain(buurt):
             for r in range(len(names) + 1):
                 for totalled in combinations(range(len(names)), r):
-                    values = tuple("totaal" if i in totalled else flags[i] for i in range(len(names)))
+                    values = tuple(
+                        "totaal" if i in totalled else flags[i] for i in range(len(names))
+                    )
                     cell = (key[0], region, *values)
                     cells[cell] = cells.get(cell, 0) + 1
     return cells, placed

@@ -33,7 +33,6 @@ from tests.source.link_data import (
     place,
     truth,
     write_all,
-    write_extract,
 )
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -199,7 +198,8 @@ def test_no_low_overlap_warning_for_extracts_of_one_key(linked: tuple[LinkedCoun
     assert not [w for w in counts.report.warnings if "overlappen" in w]
     # the persons of jeugdhulp and bijstand hardly overlap (age), their households do
     persons = {
-        (o.first, o.second): o for o in counts.report.overlaps
+        (o.first, o.second): o
+        for o in counts.report.overlaps
         if o.unit == "personen" and o.period == "2024"
     }
     assert persons[("jeugdhulp", "bijstand")].low
@@ -224,8 +224,24 @@ def test_an_extract_made_with_another_key_triggers_the_low_overlap_warning(
 
 def _small(tmp_path: Path, **metas: dict[str, Any]) -> Path:
     rows = {
-        "wmo": [{"periode": "2023", "persoon": 1, "huishouden": 2, "buurt": "BU05050100", "maand": 202305}],
-        "bijstand": [{"periode": "2023", "persoon": 1, "huishouden": 2, "buurt": "BU05050100", "maand": 202306}],
+        "wmo": [
+            {
+                "periode": "2023",
+                "persoon": 1,
+                "huishouden": 2,
+                "buurt": "BU05050100",
+                "maand": 202305,
+            }
+        ],
+        "bijstand": [
+            {
+                "periode": "2023",
+                "persoon": 1,
+                "huishouden": 2,
+                "buurt": "BU05050100",
+                "maand": 202306,
+            }
+        ],
     }
     for r in rows.values():
         r.append({**r[0], "periode": "2024", "maand": 202401})
@@ -261,7 +277,9 @@ def test_extracts_that_do_not_fit_are_refused(
     spec = _small(tmp_path, bijstand=changes)
     with pytest.raises(error, match=words) as caught:
         link(load_link_spec(spec))
-    assert "1" not in str(caught.value).split("Oplossing")[0].replace("BB-KOP-00", "")  # no pseudonym
+    assert "1" not in str(caught.value).split("Oplossing")[0].replace(
+        "BB-KOP-00", ""
+    )  # no pseudonym
 
 
 def test_a_file_that_is_not_an_extract_is_refused(tmp_path: Path) -> None:
@@ -281,7 +299,9 @@ def test_an_extract_with_another_attribute_is_refused(tmp_path: Path) -> None:
     spec = _small(tmp_path)
     path = tmp_path / "wmo-pseudoniemen.parquet"
     table = pq.read_table(path).append_column("leeftijd", pa.array([80, 81]))
-    pq.write_table(table.replace_schema_metadata({"buurtbeeld": json.dumps(meta("wmo", "personen"))}), path)
+    pq.write_table(
+        table.replace_schema_metadata({"buurtbeeld": json.dumps(meta("wmo", "personen"))}), path
+    )
     with pytest.raises(ExtractError, match=r"kolommen mee die er niet in horen \(leeftijd\)"):
         link(load_link_spec(spec))
 
@@ -298,7 +318,9 @@ def test_a_missing_extract_is_refused(tmp_path: Path) -> None:
 
 def test_the_spec_resolves_paths_beside_the_spec(tmp_path: Path) -> None:
     spec_file = tmp_path / "koppel.yaml"
-    spec_file.write_text(link_spec_text(["wmo", "bijstand"], uitvoer="uit/pakket.zip"), encoding="utf-8")
+    spec_file.write_text(
+        link_spec_text(["wmo", "bijstand"], uitvoer="uit/pakket.zip"), encoding="utf-8"
+    )
     spec = load_link_spec(spec_file)
     assert spec.extracten[0].pad == tmp_path / "wmo-pseudoniemen.parquet"
     assert spec.uitvoer == tmp_path / "uit" / "pakket.zip"

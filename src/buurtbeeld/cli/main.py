@@ -20,6 +20,7 @@ from rich.console import Console
 from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.grenzen import importeer_grenzen
+from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.errors import BuurtbeeldError, SignatureError
 
@@ -175,6 +176,7 @@ def import_package_command(
 
 
 app.command("importeer-grenzen")(importeer_grenzen)
+app.command("koppel")(koppel)
 
 
 def _serve(

@@ -42,7 +42,7 @@ from buurtbeeld.source.aggregate import AggregatedTable, Aggregation, _rollup_co
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.link_extracts import Extract, read_extracts
 from buurtbeeld.source.link_report import LinkReport, build_report
-from buurtbeeld.source.link_spec import LinkSpec
+from buurtbeeld.source.link_spec import ExtractReadError, LinkSpec
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.regions import Division, load_division
 from buurtbeeld.source.spec import TableSpec
@@ -122,7 +122,9 @@ def _region_arrow(division: Division, found: list[str]) -> tuple[pa.Table, pa.Ta
         chain = [code, *parents, *top]
         nrs += [nr] * len(chain)
         regions += chain
-    area = pa.table({"a_buurt": pa.array(codes, pa.string()), "a_nr": pa.array(range(len(codes)), pa.int64())})
+    area = pa.table(
+        {"a_buurt": pa.array(codes, pa.string()), "a_nr": pa.array(range(len(codes)), pa.int64())}
+    )
     levels = pa.table({"l_nr": pa.array(nrs, pa.int64()), "l_code": pa.array(regions, pa.string())})
     return area, levels, codes
 
@@ -167,48 +169,94 @@ def link(
     extracts, periods = read_extracts(spec)
     division = load_division(spec.gemeenten, spec.indelingsjaar)
     with _workdir(workdir) as folder:
-        backend = con or connect(engine)
-        if con is None and engine == "duckdb":
-            # spill files hold pseudonyms: keep them in the folder that is always removed
-            backend.raw_sql(f"SET temp_directory = '{folder / 'duckdb'}'")
-        _say(progress, "Extracten lezen")
-        raw = [
-            backend.read_parquet(e.spec.pad).select(
-                "periode", "persoon", "huishouden", "buurt", "maand", src=ibis.literal(i)
-            )
-            for i, e in enumerate(extracts)
-        ]
-        rows = ibis.union(*raw, distinct=False)
-        found = [str(c) for c in backend.to_pyarrow(rows.select("buurt").distinct())["buurt"].to_pylist() if c is not None]
-        area_arrow, levels_arrow, codes = _region_arrow(division, found)
-        area = _parquet(backend, area_arrow, folder / "gebied.parquet")
-        levels = _parquet(backend, levels_arrow, folder / "niveaus.parquet")
-        j = rows.join(area, rows.buurt == area.a_buurt)
-        keyed = j.select(
-            "periode",
-            "persoon",
-            "huishouden",
-            "src",
-            k=j.maand.cast("int64") * BUURT_NR + (BUURT_NR - 1 - j.a_nr),
-        )
-        tables: list[AggregatedTable] = []
-        movers: list[dict[str, Any]] = []
-        outside: Counter[str] = Counter()
-        for label, unit in UNITS.items():
-            members = [i for i, e in enumerate(extracts) if label == "huishoudens" or e.has_persons]
-            if len(members) < 2:
-                continue
-            _say(progress, f"{label.capitalize()} koppelen en tellen")
-            names = [extracts[i].name for i in members]
-            table, mover_rows, out = _count_unit(
-                backend, keyed, levels, unit, label, members, names, spec, division, codes
-            )
-            tables.append(table)
-            movers += mover_rows
-            outside[label] = out
+        try:
+            tables, movers, outside = _link_all(con, engine, folder, extracts, division, progress)
+        except _engine_errors() as err:
+            raise ExtractReadError(
+                "De extracten zijn niet volledig te lezen (beschadigd of afgebroken bestand?)."
+            ) from err
     categories = {name: [YES, NO] for t in tables for name in t.dimensions}
-    at_least = _at_least(tables)
-    movers_table = pa.Table.from_pylist(
+    report = build_report(spec, division, extracts, tables, outside)
+    return LinkedCounts(
+        spec,
+        division,
+        periods,
+        tables,
+        categories,
+        _movers_table(movers),
+        _at_least(tables),
+        extracts,
+        report,
+        engine,
+    )
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    """The engines' own errors for unreadable input (anything else is a bug and surfaces)."""
+    import duckdb
+
+    errors: list[type[BaseException]] = [duckdb.Error]
+    try:
+        from pyspark.errors import PySparkException
+    except ImportError:  # pragma: no cover - Spark is an optional extra
+        pass
+    else:
+        errors.append(PySparkException)
+    return tuple(errors)
+
+
+def _link_all(
+    con: BaseBackend | None,
+    engine: EngineName,
+    folder: Path,
+    extracts: list[Extract],
+    division: Division,
+    progress: Progress | None,
+) -> tuple[list[AggregatedTable], list[dict[str, Any]], Counter[str]]:
+    backend = con or connect(engine)
+    if con is None and engine == "duckdb":
+        # spill files hold pseudonyms: keep them in the folder that is always removed
+        backend.raw_sql(f"SET temp_directory = '{folder / 'duckdb'}'")
+    _say(progress, "Extracten lezen")
+    raw = [
+        backend.read_parquet(e.spec.pad).select(
+            "periode", "persoon", "huishouden", "buurt", "maand", src=ibis.literal(i)
+        )
+        for i, e in enumerate(extracts)
+    ]
+    rows = ibis.union(*raw, distinct=False)
+    found = backend.to_pyarrow(rows.select("buurt").distinct())["buurt"].to_pylist()
+    area_arrow, levels_arrow, codes = _region_arrow(division, [c for c in found if c])
+    area = _parquet(backend, area_arrow, folder / "gebied.parquet")
+    levels = _parquet(backend, levels_arrow, folder / "niveaus.parquet")
+    j = rows.join(area, rows.buurt == area.a_buurt)
+    keyed = j.select(
+        "periode",
+        "persoon",
+        "huishouden",
+        "src",
+        k=j.maand.cast("int64") * BUURT_NR + (BUURT_NR - 1 - j.a_nr),
+    )
+    tables: list[AggregatedTable] = []
+    movers: list[dict[str, Any]] = []
+    outside: Counter[str] = Counter()
+    for label, unit in UNITS.items():
+        members = [i for i, e in enumerate(extracts) if label == "huishoudens" or e.has_persons]
+        if len(members) < 2:
+            continue
+        _say(progress, f"{label.capitalize()} koppelen en tellen")
+        names = [extracts[i].name for i in members]
+        table, mover_rows, out = _count_unit(
+            backend, keyed, levels, unit, label, members, names, division, codes
+        )
+        tables.append(table)
+        movers += mover_rows
+        outside[label] = out
+    return tables, movers, outside
+
+
+def _movers_table(movers: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(
         movers,
         schema=pa.schema(
             [
@@ -222,10 +270,6 @@ def link(
             ]
         ),
     )
-    report = build_report(spec, division, extracts, tables, outside)
-    return LinkedCounts(
-        spec, division, periods, tables, categories, movers_table, at_least, extracts, report, engine
-    )
 
 
 def _count_unit(
@@ -236,7 +280,6 @@ def _count_unit(
     label: str,
     members: list[int],
     names: list[str],
-    spec: LinkSpec,
     division: Division,
     codes: list[str],
 ) -> tuple[AggregatedTable, list[dict[str, Any]], int]:
@@ -257,7 +300,9 @@ def _count_unit(
         with units.cache() as linked:
             leaf = linked.group_by(["periode", "buurt", *names]).aggregate(aantal=linked.count())
             with leaf.cache() as leaf_c:
-                per_buurt = con.to_pyarrow(leaf_c.group_by("buurt").aggregate(n=leaf_c.aantal.sum()))
+                per_buurt = con.to_pyarrow(
+                    leaf_c.group_by("buurt").aggregate(n=leaf_c.aantal.sum())
+                )
                 data = con.to_pyarrow(
                     _rollup_counts(leaf_c, names, names, levels).order_by(
                         ["periode", "regiocode", *names]
@@ -269,7 +314,8 @@ def _count_unit(
             mover_pairs = con.to_pyarrow(moved).to_pylist()
     inside = {nr for nr, code in enumerate(codes) if code in division.buurten}
     out = sum(
-        int(n) for nr, n in zip(per_buurt["buurt"].to_pylist(), per_buurt["n"].to_pylist(), strict=True)
+        int(n)
+        for nr, n in zip(per_buurt["buurt"].to_pylist(), per_buurt["n"].to_pylist(), strict=True)
         if int(nr) not in inside
     )
     table_spec = TableSpec.model_construct(

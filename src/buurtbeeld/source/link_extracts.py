@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.source.link_spec import (
     ExtractError,
     ExtractSpec,
@@ -241,7 +240,6 @@ def read_extracts(spec: LinkSpec) -> tuple[list[Extract], list[Period]]:
 
 __all__ = [
     "AreaError",
-    "BuurtbeeldError",
     "Extract",
     "ExtractMeta",
     "read_extract_meta",

@@ -22,6 +22,7 @@ from buurtbeeld.source.spec_fields import Identifier, _Model
 
 __all__ = [
     "ExtractError",
+    "ExtractReadError",
     "ExtractSpec",
     "KeyMismatchError",
     "LinkError",
@@ -72,6 +73,16 @@ class MismatchError(LinkError):
     default_hint = (
         "Laat de partners dezelfde perioden, dezelfde periodesoort en hetzelfde indelingsjaar "
         "gebruiken als de koppelspecificatie."
+    )
+
+
+class ExtractReadError(ExtractError):
+    """The engine could not read an extract's rows (``BB-KOP-006``)."""
+
+    code = "BB-KOP-006"
+    default_hint = (
+        "Een extract is beschadigd of onvolledig overgekomen: vraag de partner het opnieuw te "
+        "sturen en vergelijk de SHA-256 van het bestand."
     )
 
 
@@ -166,7 +177,9 @@ class LinkSpec(_Model):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-def parse_link_spec(text: str, *, name: str = "koppelspecificatie", base: Path | None = None) -> LinkSpec:
+def parse_link_spec(
+    text: str, *, name: str = "koppelspecificatie", base: Path | None = None
+) -> LinkSpec:
     """Validate a koppelspec given as YAML text; relative paths are relative to ``base``.
 
     Raises
@@ -185,7 +198,9 @@ def parse_link_spec(text: str, *, name: str = "koppelspecificatie", base: Path |
             hint="Controleer inspringing en dubbele punten; zet tekst met ':' of '#' tussen aanhalingstekens.",
         ) from err
     if not isinstance(data, dict):
-        raise LinkError(f"{name}: de specificatie moet een lijst van velden zijn (dataset, bron, …).")
+        raise LinkError(
+            f"{name}: de specificatie moet een lijst van velden zijn (dataset, bron, …)."
+        )
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _line_index(node, (), lines)
