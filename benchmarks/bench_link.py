@@ -25,6 +25,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -212,7 +213,6 @@ def _run_link(folder: Path, engine: str) -> dict[str, object]:
     from buurtbeeld.source.engines import connect
     from buurtbeeld.source.link import link
     from buurtbeeld.source.link_spec import load_link_spec
-
     from buurtbeeld.source.regions import load_division
 
     spec = load_link_spec(folder / "koppel.yaml")
@@ -225,7 +225,7 @@ def _run_link(folder: Path, engine: str) -> dict[str, object]:
     counts = link(spec, engine=engine, progress=lambda s: steps.append((s, time.perf_counter())))  # type: ignore[arg-type]
     end = time.perf_counter()
     marks = [*steps, ("einde", end)]
-    profile = {a[0]: round(b[1] - a[1], 2) for a, b in zip(marks, marks[1:], strict=False)}
+    profile = {a[0]: round(b[1] - a[1], 2) for a, b in itertools.pairwise(marks)}
     out: dict[str, object] = {
         "seconden": round(end - start, 2),
         "cellen": sum(t.data.num_rows for t in counts.tables),
@@ -268,8 +268,19 @@ def main() -> None:
         if variant == "spark" and args.zonder_spark:
             continue
         out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_link", "--run", variant]
-            + ["--persons", str(args.persons), "--seed", str(args.seed), "--data", str(args.data)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_link",
+                "--run",
+                variant,
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--data",
+                str(args.data),
+            ],
             check=True,
             capture_output=True,
             text=True,
