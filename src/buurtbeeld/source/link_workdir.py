@@ -53,7 +53,7 @@ def _alive(folder: Path) -> bool:
 
 def remove_leftovers(parent: Path) -> list[tuple[str, int]]:
     """Remove work folders of crashed runs in ``parent``; their names and file counts."""
-    removed = []
+    removed: list[tuple[str, int]] = []
     if not parent.is_dir():
         return removed
     for folder in sorted(parent.glob(PREFIX + "*")):
