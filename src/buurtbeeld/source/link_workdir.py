@@ -78,7 +78,5 @@ def work_folder(parent: Path, cleanup: Cleanup) -> Iterator[Path]:
         yield folder
     finally:
         n = _files(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-        if folder.exists():  # pragma: no cover - a file still open on another system
-            shutil.rmtree(folder)
+        shutil.rmtree(folder)  # a failure here must be loud: the folder may hold pseudonyms
         cleanup.removed = (folder.name, n)
