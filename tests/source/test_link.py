@@ -354,3 +354,17 @@ def test_pairs_cover_every_combination_of_two(linked: tuple[LinkedCounts, Rows])
     counts, _ = linked
     pairs = {(o.first, o.second) for o in counts.report.overlaps if o.unit == "huishoudens"}
     assert pairs == set(combinations(NAMES, 2))
+
+
+def test_one_person_extract_gives_only_the_household_table(
+    tmp_path: Path, registers: tuple[Rows, dict[str, str]], inside: set[str]
+) -> None:
+    rows, units = registers
+    chosen = {n: rows[n] for n in ("wmo", "schuldsignalen")}
+    write_all(tmp_path, chosen, units)
+    (tmp_path / "koppel.yaml").write_text(link_spec_text(list(chosen)), encoding="utf-8")
+    counts = link(load_link_spec(tmp_path / "koppel.yaml"))
+    assert [t.name for t in counts.tables] == ["huishoudens"]
+    expected, _ = truth(chosen, list(chosen), "huishoudens", inside)
+    assert _cells(counts, "huishoudens") == expected
+    assert set(counts.movers["eenheid"].to_pylist()) == {"huishoudens"}
