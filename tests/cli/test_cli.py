@@ -173,4 +173,3 @@ def test_no_traceback_from_the_real_cli(tmp_path: Path) -> None:
     assert done.returncode in (1, 2), done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "Fout BB-" in done.stderr and "Oplossing" in done.stderr
-
