@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("pyspark", reason="Spark-engine niet geïnstalleerd (extra 'spark')")
 
-from buurtbeeld.source.link import link  # noqa: E402
-from buurtbeeld.source.link_spec import load_link_spec  # noqa: E402
-from tests.source.link_data import link_spec_text, make_rows, write_all  # noqa: E402
-from tests.source.test_engines import _java_major  # noqa: E402
+from buurtbeeld.source.link import link
+from buurtbeeld.source.link_spec import load_link_spec
+from tests.source.link_data import link_spec_text, make_rows, write_all
+from tests.source.test_engines import _java_major
 
 if (_java_major() or 0) < 17:
     pytest.skip("Java 17 of nieuwer ontbreekt", allow_module_level=True)
@@ -35,10 +35,14 @@ def test_duckdb_and_spark_link_identically(tmp_path: Path) -> None:
     duck = link(spec, engine="duckdb")
     spark = link(spec, engine="spark")
     assert (duck.engine, spark.engine) == ("duckdb", "spark")
-    assert [t.name for t in duck.tables] == [t.name for t in spark.tables] == [
-        "personen",
-        "huishoudens",
-    ]
+    assert (
+        [t.name for t in duck.tables]
+        == [t.name for t in spark.tables]
+        == [
+            "personen",
+            "huishoudens",
+        ]
+    )
     for a, b in zip(duck.tables, spark.tables, strict=True):
         assert a.data.num_rows > 1000
         assert a.data.schema.names == b.data.schema.names

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,17 +37,17 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation, _rollup_counts
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.link_extracts import Extract, read_extracts
 from buurtbeeld.source.link_report import LinkReport, build_report
+from buurtbeeld.source.link_results import NO, YES, at_least, movers_table
+from buurtbeeld.source.link_results import movers as mover_cells
 from buurtbeeld.source.link_spec import ExtractReadError, LinkSpec
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.regions import Division, load_division
 from buurtbeeld.source.spec import TableSpec
 
-YES, NO = "ja", "nee"
 BUURT_NR = 100_000  # buurt numbers (rank among all codes found) are below this
 Progress = Callable[[str], None]
 UNITS = {"personen": "persoon", "huishoudens": "huishouden"}
@@ -183,8 +183,8 @@ def link(
         periods,
         tables,
         categories,
-        _movers_table(movers),
-        _at_least(tables),
+        movers_table(movers),
+        at_least(tables),
         extracts,
         report,
         engine,
@@ -255,23 +255,6 @@ def _link_all(
     return tables, movers, outside
 
 
-def _movers_table(movers: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(
-        movers,
-        schema=pa.schema(
-            [
-                ("periode", pa.string()),
-                ("regiocode", pa.string()),
-                ("eenheid", pa.string()),
-                ("voorziening", pa.string()),
-                ("blijft", pa.int64()),
-                ("binnen", pa.int64()),
-                ("buiten", pa.int64()),
-            ]
-        ),
-    )
-
-
 def _count_unit(
     con: BaseBackend,
     keyed: ir.Table,
@@ -338,88 +321,8 @@ def _count_unit(
         data=data,
     )
     names_by_src = dict(zip(members, names, strict=True))
-    movers = _movers(mover_pairs, names_by_src, label, division, codes)
+    movers = mover_cells(mover_pairs, names_by_src, label, division, codes)
     return table, movers, out
-
-
-def _chain(division: Division, code: str) -> list[str]:
-    parents = division.buurten.get(code)
-    if parents is None:
-        return []
-    return [code, *parents, *([COUNTRY_CODE] if division.national else [])]
-
-
-def _movers(
-    pairs: list[dict[str, Any]],
-    names: dict[int, str],
-    label: str,
-    division: Division,
-    codes: list[str],
-) -> list[dict[str, Any]]:
-    """``blijft``/``binnen``/``buiten`` per period, region (every level) and provision."""
-    cells: defaultdict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in pairs:
-        period, name, n = row["periode"], names[int(row["src"])], int(row["n"])
-        own = _chain(division, codes[int(row["pb"])])
-        linked = _chain(division, codes[int(row["lb"])])
-        for level in range(max(len(own), len(linked))):
-            r_own = own[level] if own else None
-            r_link = linked[level] if linked else None
-            if r_own is not None and r_own == r_link:
-                cells[(period, r_own, name)][0] += n
-                continue
-            if r_link is not None:
-                cells[(period, r_link, name)][1] += n
-            if r_own is not None:
-                cells[(period, r_own, name)][2] += n
-    return [
-        {
-            "periode": period,
-            "regiocode": region,
-            "eenheid": label,
-            "voorziening": name,
-            "blijft": v[0],
-            "binnen": v[1],
-            "buiten": v[2],
-        }
-        for (period, region, name), v in sorted(cells.items())
-    ]
-
-
-def _at_least(tables: list[AggregatedTable]) -> pa.Table:
-    """Units with k or more provisions (k = 1..n), from the exclusive combination cells."""
-    rows: list[dict[str, Any]] = []
-    for table in tables:
-        dims = table.dimensions
-        by_cell: defaultdict[tuple[str, str], Counter[int]] = defaultdict(Counter)
-        for cell in table.data.to_pylist():
-            values = [cell[d] for d in dims]
-            if TOTAL in values:
-                continue
-            by_cell[(cell["periode"], cell["regiocode"])][values.count(YES)] += int(cell["aantal"])
-        for (period, region), exact in sorted(by_cell.items()):
-            for k in range(1, len(dims) + 1):
-                rows.append(
-                    {
-                        "periode": period,
-                        "regiocode": region,
-                        "eenheid": table.unit,
-                        "k": k,
-                        "aantal": sum(n for size, n in exact.items() if size >= k),
-                    }
-                )
-    return pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [
-                ("periode", pa.string()),
-                ("regiocode", pa.string()),
-                ("eenheid", pa.string()),
-                ("k", pa.int64()),
-                ("aantal", pa.int64()),
-            ]
-        ),
-    )
 
 
 __all__ = ["NO", "YES", "LinkedCounts", "link"]
