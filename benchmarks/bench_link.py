@@ -126,8 +126,8 @@ def prepare(folder: Path, persons: int, seed: int) -> dict[str, object]:
             "gemeenten": area,
             "indelingsjaar": 2023,
             "perioden": [str(YEAR)],
-            "periodesoort": "jaar",
-            "sleutelcontrole": "0" * 16,
+            "periodesoort": "gedurende",
+            "sleutelcontrole": "0" * 32,
             "project": "benchmark",
             "regels": {
                 "gelezen": table.num_rows,

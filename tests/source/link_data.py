@@ -49,7 +49,7 @@ def pseudonym(key: bytes, value: str) -> int:
 
 def check_value(key: bytes) -> str:
     """The key check value (contract §1)."""
-    return hmac.new(key, b"buurtbeeld-koppelsleutel-controle", hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, b"buurtbeeld-koppelsleutel-controle", hashlib.sha256).digest()[:16].hex()
 
 
 def meta(name: str, unit: str, *, key: bytes = KEY, **changes: Any) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def meta(name: str, unit: str, *, key: bytes = KEY, **changes: Any) -> dict[str,
         "gemeenten": ["GM0505"],
         "indelingsjaar": 2023,
         "perioden": list(PERIODS),
-        "periodesoort": "jaar",
+        "periodesoort": "gedurende",
         "sleutelcontrole": check_value(key),
         "project": "test",
         "regels": {"gelezen": 10, "geldig": 10, "buiten_de_periode": 0, "ongeldig_per_reden": {}},

@@ -13,6 +13,7 @@ function can delegate to it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -74,7 +75,8 @@ class ExtractMeta(BaseModel):
     gemeenten: list[str]
     indelingsjaar: int
     perioden: list[str]
-    periodesoort: Literal["maand", "kwartaal", "jaar"]
+    periodesoort: Literal["gedurende", "peildatum"]
+    """How the partner placed units in periods: active during the period, or on a reference day."""
     sleutelcontrole: str
     project: str
     regels: RowCounts
@@ -154,22 +156,27 @@ class Extract:
         return self.meta.eenheid == "personen"
 
 
-def _period(label: str, kind: str) -> Period:
-    try:
-        if kind == "jaar":
-            day = date(int(label), 1, 1)
-        elif kind == "kwartaal":
-            year, quarter = label.split("-K")
-            day = date(int(year), 3 * int(quarter) - 2, 1)
-        else:
-            year, month = label.split("-")
-            day = date(int(year), int(month), 1)
-    except ValueError as err:
-        raise MismatchError(f"'{label}' is geen periode van de soort '{kind}'.") from err
-    period = period_of(day, kind)  # type: ignore[arg-type]
-    if period.label != label:
-        raise MismatchError(f"'{label}' is geen periode van de soort '{kind}'.")
-    return period
+_KINDS = (
+    (re.compile(r"\d{4}"), "jaar"),
+    (re.compile(r"\d{4}-K[1-4]"), "kwartaal"),
+    (re.compile(r"\d{4}-(0[1-9]|1[0-2])"), "maand"),
+)
+
+
+def _period(label: str, name: str) -> Period:
+    """The period of a label (``2024``, ``2024-K1``, ``2024-03``); its kind follows from it."""
+    for pattern, kind in _KINDS:
+        if pattern.fullmatch(label):
+            year = int(label[:4])
+            month = (
+                1
+                if kind == "jaar"
+                else 3 * int(label[-1]) - 2
+                if kind == "kwartaal"
+                else int(label[5:])
+            )
+            return period_of(date(year, month, 1), kind)  # type: ignore[arg-type]
+    raise ExtractError(f"Extract '{name}' noemt een onbekende periode ('{label[:20]}').")
 
 
 def _covers(area: list[str], wanted: list[str]) -> bool:
@@ -186,7 +193,7 @@ def read_extracts(spec: LinkSpec) -> tuple[list[Extract], list[Period]]:
     KeyMismatchError
         ``BB-KOP-003``: the extracts were made with different key files.
     MismatchError
-        ``BB-KOP-004``: periods, period kind or division year differ.
+        ``BB-KOP-004``: periods or division year differ.
     AreaError
         ``BB-KOP-005``: an extract does not cover the koppelspec's gemeenten.
     """
@@ -210,11 +217,8 @@ def read_extracts(spec: LinkSpec) -> tuple[list[Extract], list[Period]]:
         )
     first = extracts[0]
     for e in extracts[1:]:
-        if e.meta.periodesoort != first.meta.periodesoort:
-            raise MismatchError(
-                f"Extract '{e.name}' telt per {e.meta.periodesoort}, '{first.name}' per "
-                f"{first.meta.periodesoort}."
-            )
+        # periodesoort (gedurende / peildatum) may differ: a stock register (bijstand on a
+        # reference day) links with flow registers; the period labels must be the same
         if e.meta.perioden != first.meta.perioden:
             raise MismatchError(
                 f"Extract '{e.name}' heeft de perioden {', '.join(e.meta.perioden)}, "
@@ -233,8 +237,8 @@ def read_extracts(spec: LinkSpec) -> tuple[list[Extract], list[Period]]:
                 "koppelspecificatie niet."
             )
     if not first.meta.perioden:
-        raise MismatchError(f"Extract '{first.name}' noemt geen periode.")
-    periods = [_period(label, first.meta.periodesoort) for label in first.meta.perioden]
+        raise ExtractError(f"Extract '{first.name}' noemt geen periode.")
+    periods = [_period(label, first.name) for label in first.meta.perioden]
     return extracts, periods
 
 
