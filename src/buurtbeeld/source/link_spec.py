@@ -71,8 +71,8 @@ class MismatchError(LinkError):
 
     code = "BB-KOP-004"
     default_hint = (
-        "Laat de partners dezelfde perioden, dezelfde periodesoort en hetzelfde indelingsjaar "
-        "gebruiken als de koppelspecificatie."
+        "Laat de partners dezelfde perioden (bijvoorbeeld allemaal per jaar) en hetzelfde "
+        "indelingsjaar gebruiken als de koppelspecificatie."
     )
 
 
