@@ -25,6 +25,8 @@ from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
@@ -118,13 +120,12 @@ def build_report(
     for table in tables:
         dims = table.dimensions
         cells: dict[tuple[str, str, frozenset[str]], int] = {}
-        for row in table.data.to_pylist():
-            if row["regiocode"] not in gemeenten:
-                continue
-            values = {d: row[d] for d in dims}
-            if any(v not in (TOTAL, "ja") for v in values.values()):
-                continue
-            yes = frozenset(d for d, v in values.items() if v == "ja")
+        data = table.data
+        mask = pc.is_in(data["regiocode"], pa.array(sorted(gemeenten), pa.string()))
+        for d in dims:
+            mask = pc.and_(mask, pc.is_in(data[d], pa.array([TOTAL, "ja"])))
+        for row in data.filter(mask).to_pylist():  # gemeente level, ja/totaal only: small
+            yes = frozenset(d for d in dims if row[d] == "ja")
             if 1 <= len(yes) <= 2:
                 cells[(row["periode"], row["regiocode"], yes)] = int(row["aantal"])
         periods = sorted({p for p, _, _ in cells})

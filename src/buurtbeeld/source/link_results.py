@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.protect.published import TOTAL
@@ -81,17 +84,37 @@ def movers(
     ]
 
 
+def _all(masks: Iterable[Any]) -> Any:
+    return reduce(pc.and_, masks)
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    return reduce(pc.add, values)
+
+
 def at_least(tables: list[AggregatedTable]) -> pa.Table:
     """Units with k or more provisions (k = 1..n), from the exclusive combination cells."""
     rows: list[dict[str, Any]] = []
     for table in tables:
         dims = table.dimensions
+        data = table.data
+        exclusive = data.filter(_all(pc.not_equal(data[d], TOTAL) for d in dims))
+        yes = _sum(pc.equal(exclusive[d], YES).cast(pa.int64()) for d in dims)
+        grouped = (
+            pa.table(
+                {
+                    "periode": exclusive["periode"],
+                    "regiocode": exclusive["regiocode"],
+                    "ja": yes,
+                    "aantal": exclusive["aantal"],
+                }
+            )
+            .group_by(["periode", "regiocode", "ja"])
+            .aggregate([("aantal", "sum")])
+        )
         by_cell: defaultdict[tuple[str, str], Counter[int]] = defaultdict(Counter)
-        for cell in table.data.to_pylist():
-            values = [cell[d] for d in dims]
-            if TOTAL in values:
-                continue
-            by_cell[(cell["periode"], cell["regiocode"])][values.count(YES)] += int(cell["aantal"])
+        for cell in grouped.to_pylist():
+            by_cell[(cell["periode"], cell["regiocode"])][cell["ja"]] += int(cell["aantal_sum"])
         for (period, region), exact in sorted(by_cell.items()):
             for k in range(1, len(dims) + 1):
                 rows.append(
