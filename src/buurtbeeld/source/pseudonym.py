@@ -283,10 +283,13 @@ def _meta(
     )
 
 
-def _write(table: pa.Table, meta: ExtractMeta, path: Path) -> None:
+def _write(table: pa.Table, meta: ExtractMeta, path: Path, progress: Progress | None) -> None:
+    """Write to ``path`` (a new file, mode 0600); a crash from here on leaves it for the next
+    run to remove."""
     table = table.replace_schema_metadata({META_KEY: meta.model_dump_json().encode("utf-8")})
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
+        say(progress, "Schrijven")
         pq.write_table(table, out, compression="zstd")
         out.flush()
         os.fsync(out.fileno())
@@ -339,9 +342,8 @@ def pseudonymise(
         say(progress, "Pseudoniemen berekenen")
         table = _pseudonymised(raw, spec, key, unit, codes)
         del raw
-        say(progress, "Schrijven")
         meta = _meta(spec, key, unit, labels, counts)
-        _write(table, meta, temporary)
+        _write(table, meta, temporary, progress)
         os.replace(temporary, target)
     finally:
         _remove(temporary)
