@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from buurtbeeld.errors import BuurtbeeldError
 
@@ -198,7 +197,7 @@ class LinkKey:
         """The ``int64`` pseudonym of every normalised identifier string; nulls stay null.
 
         The first 8 bytes of HMAC-SHA-256(key, UTF-8 of the value), read as a signed big-endian
-        integer. Each distinct value is hashed once (dictionary encoding), in batches.
+        integer; hashed in batches (bounded memory for the Python byte strings).
         """
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
@@ -210,14 +209,17 @@ class LinkKey:
             )
         if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
             raise TypeError("pseudonyms() takes normalised identifiers as text")
-        encoded = pc.dictionary_encode(values)
-        distinct = encoded.dictionary
         parts = [
-            self._hash_batch(distinct.slice(i, _BATCH).to_pylist())
-            for i in range(0, len(distinct), _BATCH)
+            self._hash_batch(values.slice(i, _BATCH).drop_null().to_pylist())
+            for i in range(0, len(values), _BATCH)
         ]
         numbers = np.concatenate(parts) if parts else np.empty(0, np.int64)
-        return pc.take(pa.array(numbers, pa.int64()), encoded.indices)
+        if not values.null_count:
+            return pa.array(numbers, pa.int64())
+        missing = values.is_null().to_numpy(zero_copy_only=False)
+        full = np.zeros(len(values), np.int64)
+        full[~missing] = numbers
+        return pa.array(full, pa.int64(), mask=missing)
 
     def _hash_batch(self, batch: list[bytes]) -> np.ndarray:
         # the OpenSSL HMAC state inside the stdlib object copies ~35 % faster than the wrapper

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -195,7 +196,9 @@ def _units(records: ActiveRecords, unit: str, household: bool) -> ir.Table:
     }
     if household:
         text = act.huishouden.cast("string").fill_null("")
-        aggregates["hh"] = (key.cast("string") + text).max().substr(_LATEST).nullif("")
+        latest_hh = (key.cast("string") + text).max().substr(_LATEST).nullif("")
+        typed = act.huishouden.type().is_integer()
+        aggregates["hh"] = latest_hh.cast("int64") if typed else latest_hh
     return act.group_by(["periode", unit]).aggregate(**aggregates)
 
 
@@ -208,6 +211,23 @@ def identifier_text(values: pa.Array | pa.ChunkedArray, kind: str) -> pa.Array:
     return pc.utf8_lpad(text, 9, "0") if kind == "bsn" else text
 
 
+def _pseudonyms(key: LinkKey, values: pa.ChunkedArray, kind: str) -> pa.Array:
+    """Pseudonyms of a column of normalised identifiers; integers (BSNs, numeric keys) are
+    deduplicated first (a person is in several periods, a household has several persons)."""
+    values = values.combine_chunks()
+    if not pa.types.is_integer(values.type):
+        return key.pseudonyms(identifier_text(values, kind))
+    present = values.drop_null().to_numpy()
+    distinct, inverse = np.unique(present, return_inverse=True)
+    hashed = key.pseudonyms(identifier_text(pa.array(distinct), kind)).to_numpy()[inverse]
+    if not values.null_count:
+        return pa.array(hashed, pa.int64())
+    missing = values.is_null().to_numpy(zero_copy_only=False)
+    full = np.zeros(len(values), np.int64)
+    full[~missing] = hashed
+    return pa.array(full, pa.int64(), mask=missing)
+
+
 def _pseudonymised(
     raw: pa.Table, spec: DeliverySpec, key: LinkKey, unit: str, codes: list[str]
 ) -> pa.Table:
@@ -218,8 +238,7 @@ def _pseudonymised(
     columns: dict[str, pa.Array] = {"periode": raw["periode"].combine_chunks().cast(pa.string())}
     for name in ("persoon", "huishouden"):
         if name in source:
-            text = identifier_text(raw[source[name]], spec.sleutels.kind(name))
-            columns[name] = key.pseudonyms(text)
+            columns[name] = _pseudonyms(key, raw[source[name]], spec.sleutels.kind(name))
         else:
             columns[name] = pa.nulls(raw.num_rows, pa.int64())
     nrs = raw["buurt"].combine_chunks().cast(pa.int64())
