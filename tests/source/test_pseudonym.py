@@ -379,3 +379,64 @@ def test_a_person_carries_the_household_of_the_latest_record(
         _reference(secret, f"{P2:09d}"): (_reference(secret, "HH-D"), b2, 202406),
         _reference(secret, f"{P3:09d}"): (None, b2, 202404),
     }
+
+
+TYPED_SPEC = """dataset: getypt
+bron: test
+gemeente: GM0505
+bestanden: [{pad: getypt.parquet}]
+sleutels:
+  persoon: {kolom: bsn, soort: bsn}
+  huishouden: hh
+regio: {buurtcode: buurt}
+periode: {soort: peildatum, begin: start, einde: einde, per: kwartaal, van: 2024-01-01, tot: 2024-06-30}
+tabellen: [{naam: personen, titel: Personen}]
+"""
+
+
+def write_typed(folder: Path) -> Path:
+    """Typed Parquet: integer BSNs and integer household numbers, two quarters."""
+    import datetime as dt
+
+    table = pa.table(
+        {
+            "bsn": pa.array([P1, P1, P2, P3, None], pa.int64()),
+            "hh": pa.array([7, 9, 7, None, 5], pa.int64()),
+            "buurt": pa.array(
+                ["BU05050101", "BU05050102", "BU05050101", "BU05050102", "BU05050101"]
+            ),
+            "start": pa.array(
+                [
+                    dt.date(2024, 1, 5),
+                    dt.date(2024, 5, 1),
+                    dt.date(2024, 2, 1),
+                    dt.date(2024, 3, 3),
+                    dt.date(2024, 1, 1),
+                ]
+            ),
+            "einde": pa.nulls(5, pa.date32()),  # open: active on every later reference day
+        }
+    )
+    pq.write_table(table, folder / "getypt.parquet")
+    (folder / "getypt.yaml").write_text(TYPED_SPEC, encoding="utf-8")
+    return folder / "getypt.yaml"
+
+
+def test_integer_keys_give_the_pseudonyms_of_their_digits(tmp_path: Path, key_file: Path) -> None:
+    spec = load_spec(write_typed(tmp_path))
+    secret = _secret(key_file)
+    extract = pseudonymise(spec, LinkKey.load(key_file), tmp_path / "uit.parquet")
+    rows = {
+        (r["periode"], r["persoon"]): (r["huishouden"], r["buurt"], r["maand"])
+        for r in pq.read_table(extract.path).to_pylist()
+    }
+    p1, p2, p3 = (_reference(secret, f"{p:09d}") for p in (P1, P2, P3))
+    assert rows == {
+        ("2024-K1", p1): (_reference(secret, "7"), "BU05050101", 202401),
+        ("2024-K1", p2): (_reference(secret, "7"), "BU05050101", 202402),
+        ("2024-K1", p3): (None, "BU05050102", 202403),
+        ("2024-K2", p1): (_reference(secret, "9"), "BU05050102", 202405),
+        ("2024-K2", p2): (_reference(secret, "7"), "BU05050101", 202402),
+        ("2024-K2", p3): (None, "BU05050102", 202403),
+    }
+    assert extract.counts.bad_rows == {"persoonsnummer ontbreekt": 1}
