@@ -7,7 +7,7 @@ audit. ``audit_protected`` re-audits any pattern (ours, or one from another tool
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -84,6 +84,7 @@ def protect_table(
     ledger: ReleaseLedger | None = None,
     link_cells: Collection[CellKey] | None = None,
     rounding: bool = True,
+    values: Mapping[CellKey, float] | None = None,
 ) -> ProtectedTable:
     """Protect a table (or linked tables) for publication.
 
@@ -115,6 +116,11 @@ def protect_table(
         ``()`` protects the whole system at once.
     rounding
         Round published counts as the profile says (``False``: publish exact counts).
+    values
+        Published values given by the caller for cells whose true count another release
+        already published rounded (e.g. a partner's count of the same units): such a cell,
+        when published, gets that value and is never rounded a second time (two independent
+        roundings of one true count would narrow its interval).
 
     Returns
     -------
@@ -136,7 +142,8 @@ def protect_table(
     keys = table.link_keys if link_cells is None else link_cells
     link = {table.index[k] for k in keys} if ledger is None else set()
     hidden, reasons, audits = protect_system(system, prof, link)
-    return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding)
+    given = {table.index[k]: v for k, v in (values or {}).items()}
+    return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding, given)
 
 
 def _assemble(
@@ -148,6 +155,7 @@ def _assemble(
     reasons: dict[int, Reason],
     audits: Sequence[AuditResult],
     rounding: bool,
+    given: Mapping[int, float],
 ) -> ProtectedTable:
     n = len(table.cells)
     statuses: list[CellStatus] = []
@@ -172,7 +180,9 @@ def _assemble(
             if original == CellStatus.FORCED_PUBLISHABLE
             else CellStatus.PUBLISHABLE
         )
-        if base:
+        if i in given:
+            values.append(given[i])
+        elif base:
             values.append(
                 float(random_round(cell.count, cell.key, base=base, seed=seed, floor=floor))
             )
