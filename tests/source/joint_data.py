@@ -179,7 +179,7 @@ def link_counts(data: dict[int, dict[str, Record]], spec: Spec) -> Counts:
             for (name, region), v in sorted(moved.items())
         ]
     )
-    return Counts(spec, division, [PERIOD], [table], dict.fromkeys(names, ["ja", "nee"]), movers)
+    return Counts(spec, division, [PERIOD], [table], {n: ["ja", "nee"] for n in names}, movers)
 
 
 def partner_package(

@@ -177,8 +177,14 @@ def read_partner(
     try:
         package = read_package(path, trusted)
     except BuurtbeeldError as err:
+        why = (
+            "het is niet ondertekend met de opgegeven sleutel van de partner, of de handtekening "
+            "klopt niet"
+            if err.code.startswith("BB-SIG")
+            else err.message
+        )
         raise LinkProtectionError(
-            f"Het pakket van extract '{name}' ({Path(path).name}) is geweigerd: {err.message}",
+            f"Het pakket van extract '{name}' ({Path(path).name}) is geweigerd: {why}.",
             hint=f"Alleen een pakket dat de partner zelf ondertekende telt mee ({err.code}). "
             "Geef de publieke sleutel van de partner op, of vraag het pakket opnieuw.",
         ) from err
@@ -288,10 +294,18 @@ def joint_cells(
     link_keys: set[CellKey] = set()
     values: dict[CellKey, float] = {}
     quiet: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    omit: set[CellKey] = set()
     for table in counts.tables:
         if table.measure != "aantal":
             continue
         truth = _table_counts(table)
+        # the universe is "units with at least one provision": no provision at all is zero
+        none = tuple("nee" for _ in table.dimensions)
+        omit.update(
+            _cell_key(spec.dataset, p.label, r, table, none)
+            for p in counts.periods
+            for r in regions
+        )
         for name, partner in partners.items():
             if partner.unit != table.unit or name not in table.dimensions:
                 continue
@@ -395,6 +409,7 @@ def joint_cells(
         hidden=frozenset(hidden - known),
         links=frozenset(link_keys),
         values=values,
+        omit=frozenset(omit),
     )
     return extra, dict(quiet)
 

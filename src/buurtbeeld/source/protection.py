@@ -115,6 +115,9 @@ class JointCells:
     """Cells at the link levels (gemeente, wijk): the speed-up hint of ``protect_table``."""
     values: Mapping[CellKey, float] = field(default_factory=dict)
     """Table cells whose true count a partner published: published with that value."""
+    omit: frozenset[CellKey] = frozenset()
+    """Table cells that are zero by construction (e.g. a linked table's "no provision at all"
+    cell): known to the attacker, not written to the package."""
 
 
 def _levels(division: Division) -> dict[str, str]:
@@ -294,7 +297,7 @@ def protect_delivery(
             seed=seed,
             ledger=earlier.get("aantallen"),
             suppress=extra.hidden,
-            publish=extra.known,
+            publish=extra.known | extra.omit,
             values=extra.values,
         )
     if amounts:
@@ -310,7 +313,10 @@ def protect_delivery(
     for table in agg.tables:
         counted = table.measure == "aantal"
         run = runs["aantallen" if counted else "bedragen"]
-        outputs.append(_output(table, built[table.name][1], run, levels, counted))
+        keys = built[table.name][1]
+        if joint_cells is not None and joint_cells.omit:
+            keys = {k: v for k, v in keys.items() if v not in joint_cells.omit}
+        outputs.append(_output(table, keys, run, levels, counted))
     return ProtectedDelivery(agg, outputs, runs)
 
 
