@@ -85,6 +85,7 @@ def protect_table(
     link_cells: Collection[CellKey] | None = None,
     rounding: bool = True,
     values: Mapping[CellKey, float] | None = None,
+    intervals: Mapping[CellKey, tuple[float, float]] | None = None,
 ) -> ProtectedTable:
     """Protect a table (or linked tables) for publication.
 
@@ -121,6 +122,11 @@ def protect_table(
         already published rounded (e.g. a partner's count of the same units): such a cell,
         when published, gets that value and is never rounded a second time (two independent
         roundings of one true count would narrow its interval).
+    intervals
+        Cells the attacker already knows as an interval, e.g. a partner's randomly rounded
+        count: the elimination treats them as unknown (it cannot use an interval, and an exact
+        value would be more than the attacker knows), the LP audit as the interval. Such a cell
+        is published only with its value from ``values`` (else reported hidden).
 
     Returns
     -------
@@ -135,6 +141,13 @@ def protect_table(
     prof = get_profile(profile)
     primary = apply_primary_rules(table, prof, suppress=suppress, publish=publish)
     system = build_system(table, primary, ledger)
+    for key, interval in (intervals or {}).items():
+        i = table.index[key]
+        if system.statuses[i].suppressed:
+            raise ValueError(f"cell {key!r} is known as an interval but sensitive")
+        system.intervals[i] = interval
+        system.fixed_hidden.add(i)
+        system.fixed_published.discard(i)
     for key in hide:
         i = table.index[key]
         if not system.statuses[i].suppressed and i not in system.fixed_published:
@@ -167,6 +180,10 @@ def _assemble(
     )
     for i, cell in enumerate(table.cells):
         original = system.statuses[i]
+        if i in system.intervals:  # known elsewhere: published here only with that value
+            hidden.discard(i)
+            if i not in given:
+                hidden.add(i)
         if i in hidden:
             statuses.append(
                 CellStatus.PRIMARY_SUPPRESSED

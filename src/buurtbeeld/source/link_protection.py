@@ -60,7 +60,15 @@ from buurtbeeld.package_format import (
     read_package,
     write_package,
 )
-from buurtbeeld.protect import Cell, CellKey, Relation, ReleaseLedger, get_profile
+from buurtbeeld.protect import (
+    Cell,
+    CellKey,
+    Profile,
+    Relation,
+    ReleaseLedger,
+    get_profile,
+    published_interval,
+)
 from buurtbeeld.protect.rounding import rounding_interval
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.package import table_entries
@@ -126,8 +134,8 @@ class PartnerMarginals:
     package: Package
     table: str
     unit: str
-    base: int | None
-    """Rounding base of the partner's profile (``None``: exact)."""
+    profile: Profile
+    """The protection profile of the partner's table."""
     cells: dict[tuple[str, str], float | None]
     """``(period, region)`` → published value (``None``: hidden)."""
 
@@ -213,9 +221,7 @@ def read_partner(
         )
     unit = str(found.meta.get("eenheid") or manifest.get("eenheid") or "personen")
     profile = get_profile(str(found.meta.get("profiel") or manifest["profiel"]))
-    return PartnerMarginals(
-        name, package, table, unit, profile.rounding_base, _totals(found, package, name)
-    )
+    return PartnerMarginals(name, package, table, unit, profile, _totals(found, package, name))
 
 
 def _totals(
@@ -293,6 +299,7 @@ def joint_cells(
     hidden: set[CellKey] = set()
     link_keys: set[CellKey] = set()
     values: dict[CellKey, float] = {}
+    intervals: dict[CellKey, tuple[float, float]] = {}
     quiet: dict[str, list[tuple[str, str]]] = defaultdict(list)
     omit: set[CellKey] = set()
     for table in counts.tables:
@@ -365,10 +372,9 @@ def joint_cells(
                         hidden.add(lkey)  # movers are few: L would estimate the hidden cell
                     else:
                         assert isinstance(published, float)
+                        base = partner.profile.rounding_base
                         low, up = (
-                            rounding_interval(published, partner.base)
-                            if partner.base
-                            else (published, published)
+                            rounding_interval(published, base) if base else (published, published)
                         )
                         if not low - 1e-6 <= true <= up + 1e-6:
                             raise LinkProtectionError(
@@ -384,16 +390,23 @@ def joint_cells(
                                 code="BB-KOP-033",
                                 hint="Koppel met het profiel waarmee de partners hun pakketten maakten.",
                             )
-                        known.add(pkey)
+                        intervals[pkey] = published_interval(published, partner.profile)
                         if into == 0 and out == 0:
                             values[lkey] = published
+                            if still:  # the attacker knows L = P: L is known as P is
+                                intervals[lkey] = intervals[pkey]
                     structural = single_top and region in division.top_codes
                     if still or structural:
                         known.update((mkeys["binnen"], mkeys["buiten"]))
                     else:
                         hidden.update((mkeys["binnen"], mkeys["buiten"]))
-                # movers in and out balance per level: one never-published total per level
+                # movers in and out balance per level: one never-published total per level.
+                # Only at the link levels (gemeente and wijk, or land and gemeente): below them
+                # one relation over every buurt of the area would join all blocks into one
+                # system, and one sum over thousands of unknown cells pins none of them.
                 for level, into_keys in sums["binnen"].items():
+                    if not all(k in link_keys for k in into_keys):
+                        continue
                     total = ("verhuizers", name, table.unit, period, level, "totaal")
                     count = sum(per_region[k[4]][1] for k in into_keys)
                     cells.append(Cell(total, count))
@@ -409,6 +422,7 @@ def joint_cells(
         hidden=frozenset(hidden - known),
         links=frozenset(link_keys),
         values=values,
+        intervals=intervals,
         omit=frozenset(omit),
     )
     return extra, dict(quiet)

@@ -115,6 +115,9 @@ class JointCells:
     """Cells at the link levels (gemeente, wijk): the speed-up hint of ``protect_table``."""
     values: Mapping[CellKey, float] = field(default_factory=dict)
     """Table cells whose true count a partner published: published with that value."""
+    intervals: Mapping[CellKey, tuple[float, float]] = field(default_factory=dict)
+    """Cells the attacker knows as an interval (a partner's rounded count; a linked marginal
+    known to equal it): see ``protect_table(intervals=...)``."""
     omit: frozenset[CellKey] = frozenset()
     """Table cells that are zero by construction (e.g. a linked table's "no provision at all"
     cell): known to the attacker, not written to the package."""
@@ -299,6 +302,7 @@ def protect_delivery(
             suppress=extra.hidden,
             publish=extra.known | extra.omit,
             values=extra.values,
+            intervals=extra.intervals,
         )
     if amounts:
         rule = get_profile(spec.profiel).frequency
