@@ -33,7 +33,12 @@ from buurtbeeld.store.batches import (
     record_batch,
     replace_observations,
 )
-from buurtbeeld.store.intake_audit import audit_package, check_statuses, earlier_figures
+from buurtbeeld.store.intake_audit import (
+    audit_package,
+    check_statuses,
+    earlier_figures,
+    partner_figures,
+)
 from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
 from buurtbeeld.store.workspace import Workspace
 
@@ -69,6 +74,8 @@ class IntakeReport:
     """Stored cells of the same indicators and periods for regions the package does not cover."""
     signed_by: str | None = None
     """Fingerprint of the registered partner key that signed the package (lineage)."""
+    partner_marginals: int = 0
+    """Published partner cells a linked package was audited with (``koppeling``)."""
     replaced_imports: list[int] = field(default_factory=list)
     """Imports of the same dataset whose figures (same period, indicator, region) this package
     replaces; audited together with it (``protect.verify`` with an earlier release)."""
@@ -111,6 +118,7 @@ def intake_package(
             for r in con.execute("SELECT id, definition_json FROM indicator_def").fetchall()
         }
         earlier = earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
+        partners = partner_figures(con, contents)  # a linked package: the partners' marginals
     finally:
         con.close()
     if previous is not None:
@@ -127,7 +135,8 @@ def intake_package(
         regions[code] = regions[code] or parent_of(code)
     check_indicator_ids(contents, existing)
     say("Aanvalscontrole (lineaire programmering)")
-    report.audited_hidden_cells = audit_package(contents, regions, earlier.views)
+    report.audited_hidden_cells = audit_package(contents, regions, earlier.views, partners)
+    report.partner_marginals = sum(len(v.keys) for v in partners)
     report.replaced_imports = earlier.import_ids
     say("Schrijven")
     with workspace.transaction() as con:
