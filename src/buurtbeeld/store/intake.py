@@ -117,7 +117,7 @@ def intake_package(
         earlier = (
             earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
             if contents.linkage is None
-            else earlier_overlap(con, contents)
+            else earlier_overlap(con, contents, contents.linkage)
         )
     finally:
         con.close()

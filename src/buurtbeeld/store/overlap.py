@@ -45,7 +45,9 @@ class OverlapError(ImportFileError):
     """A linked package does not fit the stapeling table."""
 
     code = "BB-STP-011"
-    default_hint = "Maak het pakket opnieuw met 'buurtbeeld koppel'; wijzig pakketten nooit met de hand."
+    default_hint = (
+        "Maak het pakket opnieuw met 'buurtbeeld koppel'; wijzig pakketten nooit met de hand."
+    )
 
 
 def join(names: Sequence[str] | set[str] | frozenset[str]) -> str:
@@ -245,9 +247,17 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
-def earlier_overlap(con: duckdb.DuckDBPyConnection, contents: PackageContents) -> EarlierFigures:
+def earlier_overlap(
+    con: duckdb.DuckDBPyConnection, contents: PackageContents, linkage: Linkage
+) -> EarlierFigures:
     """What the cube published for the same dataset, unit, period and regions as this linked
-    package (the figures it replaces), as tables the intake audit adds as an earlier release."""
+    package (the figures it replaces), as tables the intake audit adds as an earlier release.
+
+    First checks that the package fits the stapeling table (``BB-STP-010``/``011``), so a
+    package of other provisions is refused for that, not compared with cells it cannot match.
+    """
+    check_linked(contents, linkage)
+    _check_same_provisions(con, contents, linkage)
     found = EarlierFigures()
     imports: set[int] = set()
     for table in contents.tables:
