@@ -297,6 +297,14 @@ def overlap_view(cube: Cube, chosen: OverlapSet, gemeente: RegionRow, *, level: 
     return OverlapView(chosen, areas[0], level, areas[1:], kwb)
 
 
+def area_of(cube: Cube, view: OverlapView, region: RegionRow) -> AreaOverlap:
+    """The stapeling of one more area of the view's gemeente (a wijk on a buurt page)."""
+    for row in [view.area, *view.rows]:
+        if row.region.code == region.code:
+            return row
+    return _areas(cube, view.chosen, [region], view.denominator_period)[0]
+
+
 def region_overlap(cube: Cube, region: RegionRow) -> tuple[OverlapSet, list[AreaOverlap]] | None:
     """For a profile: the latest stapeling of the region and its wider areas (None: no figures)."""
     for chosen in reversed(cube.overlap.sets):

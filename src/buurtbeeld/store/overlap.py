@@ -16,7 +16,7 @@ that would mix two sets is refused (``BB-STP-010``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -50,7 +50,7 @@ class OverlapError(ImportFileError):
     )
 
 
-def join(names: Sequence[str] | set[str] | frozenset[str]) -> str:
+def join(names: Iterable[str]) -> str:
     """The stored form of a set of provisions: sorted names joined by ``+`` ('' when empty)."""
     return "+".join(sorted(names))
 
@@ -345,14 +345,29 @@ class OverlapCells:
             label = str(source or dataset).removesuffix(" (beveiligd pakket)")
             self.sets.append(OverlapSet(str(dataset), str(period), label, provisions))
 
-    def find(self, dataset: str | None, period: str | None) -> OverlapSet | None:
-        """The set of ``dataset`` and ``period`` (default: the first dataset, its latest period)."""
-        chosen = [s for s in self.sets if dataset in (None, s.dataset)]
+    def find(
+        self, dataset: str | None, period: str | None, among: Sequence[OverlapSet] | None = None
+    ) -> OverlapSet | None:
+        """The set of ``dataset`` and ``period`` (default: the first dataset, its latest period)
+        among ``among`` (default: all)."""
+        chosen = [
+            s for s in (self.sets if among is None else among) if dataset in (None, s.dataset)
+        ]
         if dataset is None and chosen:
             chosen = [s for s in chosen if s.dataset == chosen[0].dataset]
         if period is not None:
             chosen = [s for s in chosen if s.period == period]
         return chosen[-1] if chosen else None
+
+    def sets_for(self, code: str) -> list[OverlapSet]:
+        """The stored sets with cells for region ``code`` (oldest period first per dataset)."""
+        found = {
+            (str(r[0]), str(r[1]))
+            for r in self._con.cursor()
+            .execute("SELECT DISTINCT dataset, period FROM stapeling WHERE region_code = ?", [code])
+            .fetchall()
+        }
+        return [s for s in self.sets if (s.dataset, s.period) in found]
 
     def cells(
         self, chosen: OverlapSet, codes: Sequence[str]
