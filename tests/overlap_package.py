@@ -22,6 +22,7 @@ from buurtbeeld.source.package import write_delivery
 from buurtbeeld.source.protection import protect_delivery
 from buurtbeeld.source.regions import load_division
 from buurtbeeld.source.spec import load_spec
+from buurtbeeld.store.importer import BUNDLED_FILES
 
 PROVISIONS = (
     ("wmo", "Wmo", "Wmo-team gemeente (demo)", 0.55),
@@ -30,6 +31,7 @@ PROVISIONS = (
 )
 SOURCE = "Onderzoeksbureau Drechtsteden (koppelpartij)"
 GEMEENTE = "GM0531"
+KWB = BUNDLED_FILES[0]
 SPEC = f"""dataset: stapeling
 bron: {SOURCE}
 gemeente: {GEMEENTE}
@@ -68,12 +70,15 @@ LINKAGE = Linkage(
 )
 
 
-def write_records(folder: Path, *, households: int = 1500, seed: int = 7) -> Path:
+def write_records(folder: Path, *, households: int = 4000, seed: int = 7) -> Path:
     """The linked records (one row per person) as the toolkit reads them."""
     rng = random.Random(seed)
     division = load_division([GEMEENTE], 2023)
     buurten = sorted(division.buurten)
-    weights = [rng.choice((1, 2, 6, 12)) for _ in buurten]
+    kwb = pq.read_table(KWB, columns=["gwb_code_10", "a_hh"]).to_pylist()
+    size = {r["gwb_code_10"]: r["a_hh"] or 0.0 for r in kwb}
+    # calibrated to CBS's households per buurt, with buurten of more and of less stapeling
+    weights = [size.get(b, 0.0) * rng.choice((0.5, 1.0, 2.0)) for b in buurten]
     lines = ["persoon;huishouden;buurt;datum;" + ";".join(n for n, *_ in PROVISIONS)]
     person = 0
     for h in range(households):

@@ -215,6 +215,13 @@ def share(count: Figure, households: Cell | None) -> Figure:
             f"Niet berekend: minder dan {MIN_DENOMINATOR} huishoudens (CBS-regel voor "
             "verhoudingscijfers).",
         )
+    if count.value > households.value:
+        return Figure(
+            None,
+            "missing",
+            "Niet berekend: meer huishoudens met voorzieningen dan huishoudens volgens CBS "
+            "(andere peildatum of indeling).",
+        )
     return Figure(100.0 * count.value / households.value, "value")
 
 
