@@ -82,7 +82,7 @@ def test_the_upset_chart_draws_bars_and_says_what_is_hidden(
     png = chart.screenshot()
     (tmp_path / "upset.png").write_bytes(png)
     assert sum(1 for p in _pixels(png) if _near(p, BAR, 6)) > 200, "no bars"
-    rows = page.locator("#combinatietabel tbody tr[data-combinatie]")
+    rows = page.locator("#combinatietabel-personen tbody tr[data-combinatie]")
     words = [rows.nth(i).locator("td[data-eenheid=personen]").inner_text() for i in range(7)]
     bars = chart.locator("text").evaluate_all("els => els.map(e => e.textContent)")
     # every number of the table is in the chart, and as often "verborgen"

@@ -154,7 +154,7 @@ def test_page_shows_hidden_combinations_as_hidden_and_the_published_numbers(
         if {c["aantal"]["status"] for c in a["huishoudens"]["combinaties"]} == {"value", "hidden"}
     )
     html = client.get(f"{PAGE}?niveau=buurt&gebied={area['code']}").text
-    table = html[html.index('id="combinatietabel"') :]
+    table = html[html.index('id="combinatietabel-huishoudens"') :]
     table = table[: table.index("</table>")]
     for combo in area["huishoudens"]["combinaties"]:
         key = "+".join(combo["voorzieningen"])
@@ -214,3 +214,57 @@ def test_clear_dutch_errors(client: TestClient, path: str, code: str) -> None:
     response = client.get(path, headers={"accept": "application/json"})
     assert response.status_code == 404
     assert response.json()["code"] == code
+
+
+def _persons_without(contents: Any, drop: str) -> Any:
+    """The package with its persons table over the other provisions only (as when one register
+    knows households alone): the cells with ``drop`` open, without that dimension."""
+    from dataclasses import replace
+
+    tables = []
+    for t in contents.tables:
+        if t.unit != "personen":
+            tables.append(t)
+            continue
+        i = [d.name for d in t.dimensions].index(drop)
+        keep = [j for j, k in enumerate(t.keys) if k[1][i] == "totaal"]
+        tables.append(
+            replace(
+                t,
+                dimensions=t.dimensions[:i] + t.dimensions[i + 1 :],
+                keys=tuple((t.keys[j][0], t.keys[j][1][:i] + t.keys[j][1][i + 1 :]) for j in keep),
+                values=tuple(t.values[j] for j in keep),
+                statuses=tuple(t.statuses[j] for j in keep),
+            )
+        )
+    return replace(contents, tables=tuple(tables))
+
+
+def test_a_persons_table_over_fewer_provisions_than_the_households(
+    filled_workspace: Any, linked_package: tuple[Path, Any]
+) -> None:
+    from buurtbeeld.store.intake import intake_package
+    from buurtbeeld.store.package_reader import read_package
+    from buurtbeeld.store.partners import trusted_keys
+    from tests.signing import register
+
+    register(filled_workspace, linked_package[1], "koppelpartij")
+    contents = read_package(linked_package[0], trusted_keys(filled_workspace))
+    intake_package(filled_workspace, _persons_without(contents, "bijstand"))
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
+        area = client.get(API).json()["gebieden"][0]
+        assert area["personen"]["voorzieningen"] == ["wmo", "jeugdhulp"]
+        assert set(area["personen"]["minstens"]) == {"1", "2"}
+        assert len(area["personen"]["combinaties"]) == 3
+        assert area["personen"]["cbs_85637ned"] is None
+        assert area["huishoudens"]["voorzieningen"] == list(NAMES)
+        assert area["huishoudens"]["cbs_85637ned"] is not None
+        # persons' "2 or more" is now "Wmo and jeugdhulp": the published cell itself
+        cells = published_cells(linked_package[0], "personen")
+        both = cells[("GM0531", "ja", "ja", "totaal")]
+        two = area["personen"]["minstens"]["2"]
+        assert (two["waarde"], two["status"]) == ((both, "value") if both else (None, "hidden"))
+        page = client.get(f"{PAGE}?gebied=WK053101&eenheid=personen")
+        assert page.status_code == 200
+        assert "personen tellen alleen Wmo, Jeugdhulp" in page.text
+        assert client.get("/regio/WK053101").status_code == 200

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
-from buurtbeeld.store.overlap import OverlapSet, StoredCell, StoredProvision, join
+from buurtbeeld.store.overlap import OverlapSet, StoredCell, StoredProvision, join, split
 
 UNITS = ("huishoudens", "personen")
 UNIT_LABELS = {"huishoudens": "Huishoudens", "personen": "Personen"}
@@ -81,6 +81,8 @@ class UnitOverlap:
     """One unit's (households' or persons') stapeling in one area."""
 
     unit: str
+    names: tuple[str, ...]
+    """The provisions this unit's table counts (persons: only extracts with persons)."""
     total: Figure
     combinations: list[Combination]
     at_least: dict[int, Figure]
@@ -98,6 +100,10 @@ class AreaOverlap:
     """The KWB households of the area (the denominator)."""
     shares: dict[int, Figure] = field(default_factory=dict)
     """Per k (2, 3, ...): percentage of the households with k or more provisions."""
+
+    def names(self, unit: str) -> tuple[str, ...]:
+        """The provisions ``unit``'s table counts."""
+        return self.units[unit].names
 
     @property
     def has_figures(self) -> bool:
@@ -225,12 +231,24 @@ def share(count: Figure, households: Cell | None) -> Figure:
     return Figure(100.0 * count.value / households.value, "value")
 
 
+def unit_names(cells: Cells, provisions: Sequence[StoredProvision]) -> list[str]:
+    """The provisions a unit's table counts, in the linkage's order.
+
+    A persons table counts only the extracts with persons (a household-only register, such as
+    debt signals, is in the households table alone); the cells say which: every provision of
+    the table is ``ja`` or open in some cell. Without cells: all provisions.
+    """
+    seen = {n for key in cells for part in key for n in split(part)}
+    return [p.name for p in provisions if p.name in seen] or [p.name for p in provisions]
+
+
 def unit_overlap(unit: str, cells: Cells, provisions: Sequence[StoredProvision]) -> UnitOverlap:
     """Combinations, k-or-more and the CBS layout of one unit in one area."""
-    names = [p.name for p in provisions]
+    names = unit_names(cells, provisions)
     titles = {p.name: provision_label(p) for p in provisions}
     return UnitOverlap(
         unit=unit,
+        names=tuple(names),
         total=at_least(cells, names, 1),
         combinations=exclusive(cells, names, titles),
         at_least={k: at_least(cells, names, k) for k in range(1, len(names) + 1)},

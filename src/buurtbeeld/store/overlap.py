@@ -90,10 +90,17 @@ def check_linked(contents: PackageContents, linkage: Linkage) -> None:
     for table in contents.tables:
         dims = [d.name for d in table.dimensions]
         unit = table.unit or contents.unit
-        if sorted(dims) != sorted(names) or table.measure != "aantal" or unit not in UNITS:
+        # a persons table counts only the extracts with persons: a subset of two or more
+        if (
+            len(dims) < 2
+            or len(set(dims)) != len(dims)
+            or not set(dims) <= set(names)
+            or table.measure != "aantal"
+            or unit not in UNITS
+        ):
             raise OverlapError(
                 f"Pakket geweigerd: tabel '{table.name}' van '{contents.file_name}' telt geen "
-                "personen of huishoudens naar precies de gekoppelde voorzieningen."
+                "personen of huishoudens naar twee of meer van de gekoppelde voorzieningen."
             )
         if any(v not in (YES, NO, TOTAL) for _region, combo in table.keys for v in combo):
             raise OverlapError(

@@ -45,6 +45,9 @@ class CombinationOut(BaseModel):
 class UnitOut(BaseModel):
     """One unit's stapeling in one area."""
 
+    voorzieningen: list[str] = Field(
+        description="the provisions this unit counts (persons: only registers with persons)"
+    )
     minstens: dict[str, FigureOut] = Field(description="per k: units with k or more provisions")
     combinaties: list[CombinationOut]
     cbs_85637ned: dict[str, FigureOut] | None = Field(
@@ -85,6 +88,7 @@ def _figure(f: Figure) -> FigureOut:
 def _area(a: AreaOverlap) -> AreaOut:
     units = {
         unit: UnitOut(
+            voorzieningen=list(u.names),
             minstens={str(k): _figure(f) for k, f in u.at_least.items()},
             combinaties=[
                 CombinationOut(voorzieningen=list(c.names), aantal=_figure(c.figure))

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE
 from buurtbeeld.analysis.overlap import (
+    CBS_CATEGORIES,
     DENOMINATOR_SOURCE,
     UNIT_LABELS,
     area_of,
@@ -53,7 +54,7 @@ def overlap_page(
         if region.level not in ("wijk", "buurt") or region.code[2:6] != view.area.region.code[2:6]:
             _not_here(region.code, view.area.region.name)
         selected = area_of(cube, view, region)
-    names = [p.name for p in view.provisions]
+    names = list(selected.names(eenheid))
     titles = {p.name: provision_label(p) for p in view.provisions}
     codes = [r.region.code for r in view.rows]
     polygons = cube.polygon_codes(codes, niveau)
@@ -78,10 +79,12 @@ def overlap_page(
             "selected": selected,
             "unit": eenheid,
             "unit_labels": UNIT_LABELS,
-            "names": names,
+            "names": [p.name for p in view.provisions],
+            "person_names": view.area.names("personen"),
             "titles": titles,
             "chart": upset_svg(selected.units[eenheid], names, titles, f"upset-{eenheid}"),
             "figure_text": figure_text,
+            "cbs_labels": [label for label, _ in CBS_CATEGORIES],
             "query": urlencode(params),
             "csv_query": urlencode({"dataset": view.chosen.dataset, "periode": view.chosen.period}),
             "denominator_source": DENOMINATOR_SOURCE,
