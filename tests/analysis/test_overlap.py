@@ -102,3 +102,12 @@ def test_shares_follow_cbs_rule_for_ratios() -> None:
     assert share(count, Cell("WK1", 25.0, "value", None)).value is None
     hidden = at_least(cells({**ALL, ("wmo", "bijstand"): None, ("bijstand",): None}), NAMES, 2)
     assert share(hidden, Cell("WK1", 600.0, "value", None)).status == "hidden"
+
+
+def test_all_provisions_stay_hidden_when_their_one_cell_is_hidden() -> None:
+    c = cells({**ALL, ("wmo", "jeugdhulp", "bijstand"): None})
+    # 100 - 40 - 20 - 10 - 10 - 10 - 5 would estimate the hidden cell: not shown
+    assert at_least(c, NAMES, 3).status == "hidden"
+    assert at_least(c, NAMES, 3).value is None
+    two = at_least(c, NAMES, 2)  # a sum of several combinations: from the total
+    assert (two.value, two.status) == (30.0, "value")

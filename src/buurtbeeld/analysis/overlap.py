@@ -8,6 +8,8 @@ never an input, so no output can carry it):
 - "k or more provisions" is the sum of the exclusive combinations of size >= k when all of
   them are published, else the total minus the combinations of size < k when those and the
   total are published (of the two, the one that adds up fewer rounded counts), else hidden;
+  for k = n, "n or more" is the one combination of all n itself, so it is hidden when that
+  cell is (the total minus the others would estimate a hidden cell);
 - the share of households with k or more provisions divides that count by the KWB households
   of the same area (CBS's rule: only for a denominator of at least 100);
 - CBS StatLine 85637NED's seven categories (only Jeugd, ..., all three) are the cells with
@@ -162,7 +164,9 @@ def at_least(cells: Cells, names: Sequence[str], k: int) -> Figure:
                 else f"som van {len(big)} gepubliceerde combinaties",
             )
         )
-    if total is not None and all(values[c] is not None for c in small):
+    # With one combination of size >= k (k = n), "k or more" IS that cell: when it is hidden,
+    # the total minus the others would only estimate a hidden cell, so it stays hidden.
+    if total is not None and len(big) > 1 and all(values[c] is not None for c in small):
         options.append(
             (
                 1 + len(small),
