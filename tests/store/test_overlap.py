@@ -198,3 +198,51 @@ def test_a_workspace_of_schema_2_gets_the_stapeling_table(workspace: Workspace) 
         assert con.execute("SELECT count(*) FROM observation").fetchone() == n
     finally:
         con.close()
+
+
+def test_the_stored_cells_join_the_audit_of_a_replacement_as_published(
+    workspace: Workspace, linked_package: tuple[Path, object]
+) -> None:
+    from buurtbeeld.store.overlap import earlier_overlap
+
+    contents = _contents(workspace, linked_package[0])
+    assert contents.linkage is not None
+    con = workspace.connect(read_only=True)
+    try:
+        earlier = earlier_overlap(con, contents, contents.linkage)
+    finally:
+        con.close()
+    assert len(earlier.import_ids) == 1
+    assert len(earlier.views) == len(contents.tables)
+    for table, view in zip(contents.tables, earlier.views, strict=True):
+        assert view.earlier and view.period == table.period
+        package = dict(zip(table.keys, table.values, strict=True))
+        stored = dict(zip(view.keys, view.values, strict=True))
+        assert stored == package  # every cell back in the package's own coordinates
+        hidden = {k for k, m in zip(view.keys, view.marks, strict=True) if m is not None}
+        assert hidden == {k for k, v in package.items() if v is None}
+
+
+def test_a_replacement_that_hides_a_published_cell_is_refused(
+    workspace: Workspace, linked_package: tuple[Path, object]
+) -> None:
+    from buurtbeeld.errors import DisclosureError
+
+    contents = _contents(workspace, linked_package[0])
+    before = _stored(workspace)
+    table = contents.tables[0]
+    i = next(
+        j
+        for j, (k, v) in enumerate(zip(table.keys, table.values, strict=True))
+        if k[0].startswith("BU") and v
+    )
+    changed = replace(
+        table,
+        values=(*table.values[:i], None, *table.values[i + 1 :]),
+        statuses=(*table.statuses[:i], "v", *table.statuses[i + 1 :]),
+    )
+    revised = replace(contents, tables=(changed, *contents.tables[1:]), sha256="5" * 64)
+    with pytest.raises(DisclosureError) as err:
+        intake_package(workspace, revised)
+    assert err.value.code == "BB-PKG-040"  # with the cells it replaces; alone it passes
+    assert _stored(workspace) == before
