@@ -24,7 +24,7 @@ from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, pages
+from buurtbeeld.web import api, overlap_api, overlap_pages, pages, stacking_pages
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.middleware import (
@@ -134,7 +134,10 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
         )
 
     app.include_router(pages.router)
+    app.include_router(stacking_pages.router)
+    app.include_router(overlap_pages.router)
     app.include_router(api.router)
+    app.include_router(overlap_api.router)
 
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:
