@@ -21,6 +21,7 @@ from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.partner import partner_app
+from buurtbeeld.cli.platform import audit_app, platform_app, user_app
 from buurtbeeld.errors import BuurtbeeldError, SignatureError
 
 if TYPE_CHECKING:
@@ -326,6 +327,9 @@ def _mount_source_toolkit() -> None:
 
 _mount_source_toolkit()
 app.add_typer(partner_app, name="partner")
+app.add_typer(platform_app, name="platform")
+app.add_typer(user_app, name="gebruiker")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
