@@ -74,9 +74,7 @@ def test_an_expired_session_is_refused(db: PlatformDB, user: User) -> None:
     store = SessionStore(db)
     token = store.create(user, timedelta(hours=1))
     with db.begin() as con:
-        con.execute(
-            update(sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        )
+        con.execute(update(sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert store.get(token) is None
     with db.begin() as con:
         con.execute(update(sessions).values(expires_at=datetime.now(UTC) - timedelta(days=2)))

@@ -108,13 +108,11 @@ def migrate_command(werkmap: WerkmapOpt = Path("werkmap")) -> None:
     """Maak of werk de platformdatabase bij (veilig om vaker te doen)."""
     from buurtbeeld.platform.db import current_revision, upgrade
 
-    db = open_db(werkmap, migrate=False)
-    applied = upgrade(db)
+    with open_db(werkmap, migrate=False) as db:
+        applied = upgrade(db)
+        revision = current_revision(db)
     done = f"migraties toegepast: {', '.join(applied)}" if applied else "was al actueel"
-    console.print(
-        f"Platformdatabase {db.display_url}: schema {current_revision(db)} ({done}).",
-        soft_wrap=True,
-    )
+    console.print(f"Platformdatabase {db.display_url}: schema {revision} ({done}).", soft_wrap=True)
 
 
 @user_app.command("maak")
@@ -131,11 +129,11 @@ def create_command(
     from buurtbeeld.platform.roles import parse_role
     from buurtbeeld.platform.users import UserStore, normalise_name
 
-    store = UserStore(open_db(werkmap))
     name, role = normalise_name(naam), parse_role(rol)  # refuse before asking the password
-    if not wachtwoord_stdin:
-        console.print(RULE)
-    user = store.create(name, role, read_password(wachtwoord_stdin), actor=cli_actor())
+    with open_db(werkmap) as db:
+        if not wachtwoord_stdin:
+            console.print(RULE)
+        user = UserStore(db).create(name, role, read_password(wachtwoord_stdin), actor=cli_actor())
     console.print(f"[green]Gebruiker gemaakt[/]: {user.name} ({user.role.value}).")
 
 
@@ -144,7 +142,8 @@ def list_command(werkmap: WerkmapOpt = Path("werkmap")) -> None:
     """Toon alle gebruikers met rol, soort account en status."""
     from buurtbeeld.platform.users import UserStore
 
-    users = UserStore(open_db(werkmap)).list()
+    with open_db(werkmap) as db:
+        users = UserStore(db).list()
     if not users:
         console.print("Er zijn nog geen gebruikers. Maak er een met 'buurtbeeld gebruiker maak'.")
         return
@@ -166,7 +165,8 @@ def role_command(
     """Wijzig de rol van een gebruiker (geldt vanaf het volgende verzoek)."""
     from buurtbeeld.platform.users import UserStore
 
-    user = UserStore(open_db(werkmap)).set_role(naam, rol, actor=cli_actor())
+    with open_db(werkmap) as db:
+        user = UserStore(db).set_role(naam, rol, actor=cli_actor())
     console.print(f"Rol van {user.name} is nu {user.role.value}.")
 
 
@@ -178,7 +178,8 @@ def disable_command(
     """Schakel een account uit; lopende sessies eindigen meteen."""
     from buurtbeeld.platform.users import UserStore
 
-    user = UserStore(open_db(werkmap)).set_disabled(naam, True, actor=cli_actor())
+    with open_db(werkmap) as db:
+        user = UserStore(db).set_disabled(naam, True, actor=cli_actor())
     console.print(f"Account {user.name} is uitgeschakeld.")
 
 
@@ -190,7 +191,8 @@ def enable_command(
     """Schakel een uitgeschakeld account weer in."""
     from buurtbeeld.platform.users import UserStore
 
-    user = UserStore(open_db(werkmap)).set_disabled(naam, False, actor=cli_actor())
+    with open_db(werkmap) as db:
+        user = UserStore(db).set_disabled(naam, False, actor=cli_actor())
     console.print(f"Account {user.name} is ingeschakeld.")
 
 
@@ -203,10 +205,10 @@ def delete_command(
     """Verwijder een account en zijn sessies (het auditlog houdt de naam)."""
     from buurtbeeld.platform.users import UserStore
 
-    store = UserStore(open_db(werkmap))
     if not ja and not typer.confirm(f"Gebruiker {naam} verwijderen?", default=False):
         raise typer.Exit(1)
-    store.delete(naam, actor=cli_actor())
+    with open_db(werkmap) as db:
+        UserStore(db).delete(naam, actor=cli_actor())
     console.print(f"Gebruiker {naam.strip().lower()} is verwijderd.")
 
 
@@ -219,8 +221,8 @@ def password_command(
     """Geef een lokaal account een nieuw wachtwoord; lopende sessies eindigen."""
     from buurtbeeld.platform.users import UserStore
 
-    store = UserStore(open_db(werkmap))
-    store.set_password(naam, read_password(wachtwoord_stdin), actor=cli_actor())
+    with open_db(werkmap) as db:
+        UserStore(db).set_password(naam, read_password(wachtwoord_stdin), actor=cli_actor())
     console.print(f"Wachtwoord van {naam.strip().lower()} is gewijzigd.")
 
 
@@ -238,7 +240,8 @@ def verify_command(
     """Controleer de hashketen van het auditlog; bij een wijziging: de eerste gebroken regel en exitcode 2."""
     from buurtbeeld.platform.audit import AuditLog
 
-    entries, last = AuditLog(open_db(werkmap)).verify(anker.strip().lower() if anker else None)
+    with open_db(werkmap) as db:
+        entries, last = AuditLog(db).verify(anker.strip().lower() if anker else None)
     console.print(f"[green]Auditlog in orde[/]: {entries} regels, hashketen ongebroken.")
     console.print(f"Laatste hash (bewaar als anker): {last}", soft_wrap=True)
 
@@ -254,12 +257,14 @@ def export_command(
     """Exporteer het hele auditlog met hashes (de export wordt zelf ook vastgelegd)."""
     from buurtbeeld.platform.audit import AuditLog, Event
 
-    log = AuditLog(open_db(werkmap))
-    text = log.export(formaat.strip().lower())
-    entries = text.count("\n") - 1 if formaat == "csv" else log.count()
-    if uitvoer is None:
-        sys.stdout.write(text)
-    else:
-        uitvoer.write_text(text, encoding="utf-8")
-        Console(stderr=True).print(f"Auditlog geëxporteerd naar {uitvoer}.")
-    log.append(Event.AUDIT_EXPORTED, cli_actor(), {"formaat": formaat, "regels": entries})
+    fmt = formaat.strip().lower()
+    with open_db(werkmap) as db:
+        log = AuditLog(db)
+        entries = log.count()
+        text = log.export(fmt)
+        if uitvoer is None:
+            sys.stdout.write(text)
+        else:
+            uitvoer.write_text(text, encoding="utf-8")
+            Console(stderr=True).print(f"Auditlog geëxporteerd naar {uitvoer}.")
+        log.append(Event.AUDIT_EXPORTED, cli_actor(), {"formaat": fmt, "regels": entries})
