@@ -95,8 +95,8 @@ def test_internal_routes_by_role() -> None:
         assert {r for r in ALL if allowed(r, "GET", path)} == roles, path
     assert allowed(Role.ADMIN, "POST", "/beheer/gebruikers")
     assert not allowed(Role.ANALYST, "POST", "/beheer/gebruikers")
-    assert not allowed(None, "POST", "/afmelden") and allowed(Role.READER, "POST", "/afmelden")
-    assert allowed(None, "POST", "/aanmelden")
+    assert allowed(None, "POST", "/inloggen") and allowed(Role.READER, "POST", "/uitloggen")
+    assert not allowed(None, "GET", "/uitloggen")  # logging out is a form (CSRF), never a link
 
 
 def test_unknown_routes_and_methods_are_denied() -> None:

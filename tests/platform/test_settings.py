@@ -14,14 +14,14 @@ SECRET = secrets.token_urlsafe(48)
 SAFE = {
     "BUURTBEELD_AANMELDEN": "lokaal",
     "BUURTBEELD_SESSIE_GEHEIM": SECRET,
-    "BUURTBEELD_PUBLIEK_ADRES": "https://buurtbeeld.gemeente.example",
+    "BUURTBEELD_ADRES": "https://buurtbeeld.gemeente.example",
 }
 OIDC = {
     **SAFE,
     "BUURTBEELD_AANMELDEN": "lokaal,oidc",
-    "BUURTBEELD_OIDC_ISSUER": "https://login.gemeente.example/realms/bb",
+    "BUURTBEELD_OIDC_UITGEVER": "https://login.gemeente.example/realms/bb",
     "BUURTBEELD_OIDC_CLIENT_ID": "buurtbeeld",
-    "BUURTBEELD_OIDC_CLIENT_GEHEIM": "client-" + secrets.token_hex(16),
+    "BUURTBEELD_OIDC_CLIENT_SECRET": "client-" + secrets.token_hex(16),
     "BUURTBEELD_OIDC_ROLLEN": "bb-lezers=lezer, bb-beheer=beheerder,bb-fg=privacyfunctionaris",
 }
 
@@ -43,7 +43,7 @@ def _refused(env: dict[str, str]) -> SettingsError:
     with pytest.raises(SettingsError) as err:
         load_settings(env)
     text = str(err.value)
-    for value in (SECRET, OIDC["BUURTBEELD_OIDC_CLIENT_GEHEIM"]):
+    for value in (SECRET, OIDC["BUURTBEELD_OIDC_CLIENT_SECRET"]):
         assert value not in text
     return err.value
 
@@ -55,9 +55,9 @@ def _refused(env: dict[str, str]) -> SettingsError:
         ({"BUURTBEELD_SESSIE_GEHEIM": SECRET[:20]}, "BB-PLT-032"),
         ({"BUURTBEELD_SESSIE_GEHEIM": "a" * 40}, "BB-PLT-032"),
         ({"BUURTBEELD_SESSIE_GEHEIM": "wijzig-mij-" + SECRET}, "BB-PLT-032"),
-        ({"BUURTBEELD_PUBLIEK_ADRES": "http://buurtbeeld.gemeente.example"}, "BB-PLT-033"),
-        ({"BUURTBEELD_PUBLIEK_ADRES": "http://10.1.2.3:8000"}, "BB-PLT-033"),
-        ({"BUURTBEELD_PUBLIEK_ADRES": "ftp://x"}, "BB-PLT-037"),
+        ({"BUURTBEELD_ADRES": "http://buurtbeeld.gemeente.example"}, "BB-PLT-033"),
+        ({"BUURTBEELD_ADRES": "http://10.1.2.3:8000"}, "BB-PLT-033"),
+        ({"BUURTBEELD_ADRES": "ftp://x"}, "BB-PLT-037"),
         ({"BUURTBEELD_AANMELDEN": "ldap"}, "BB-PLT-036"),
         ({"BUURTBEELD_SESSIE_MINUTEN": "0"}, "BB-PLT-031"),
         ({"BUURTBEELD_SESSIE_MINUTEN": "acht uur"}, "BB-PLT-031"),
@@ -71,8 +71,9 @@ def test_unsafe_local_sign_in_is_refused(change: dict[str, str], code: str) -> N
 
 
 def test_http_is_allowed_on_localhost_without_secure_cookies() -> None:
+    assert load_settings({k: v for k, v in SAFE.items() if k != "BUURTBEELD_ADRES"}).cookie_secure
     for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
-        settings = load_settings({**SAFE, "BUURTBEELD_PUBLIEK_ADRES": url})
+        settings = load_settings({**SAFE, "BUURTBEELD_ADRES": url})
         assert not settings.cookie_secure
 
 
@@ -87,16 +88,16 @@ def test_oidc_settings_and_role_mapping() -> None:
     assert oidc.role_for(["iets-anders"]) is None and oidc.role_for(None) is None
     with_default = load_settings({**OIDC, "BUURTBEELD_OIDC_STANDAARDROL": "lezer"}).oidc
     assert with_default is not None and with_default.role_for([]) is Role.READER
-    assert OIDC["BUURTBEELD_OIDC_CLIENT_GEHEIM"] not in repr(settings)
+    assert OIDC["BUURTBEELD_OIDC_CLIENT_SECRET"] not in repr(settings)
 
 
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        ({"BUURTBEELD_OIDC_ISSUER": ""}, "BB-PLT-034"),
+        ({"BUURTBEELD_OIDC_UITGEVER": ""}, "BB-PLT-034"),
         ({"BUURTBEELD_OIDC_CLIENT_ID": ""}, "BB-PLT-034"),
-        ({"BUURTBEELD_OIDC_CLIENT_GEHEIM": ""}, "BB-PLT-034"),
-        ({"BUURTBEELD_OIDC_ISSUER": "http://login.gemeente.example"}, "BB-PLT-034"),
+        ({"BUURTBEELD_OIDC_CLIENT_SECRET": ""}, "BB-PLT-034"),
+        ({"BUURTBEELD_OIDC_UITGEVER": "http://login.gemeente.example"}, "BB-PLT-034"),
         ({"BUURTBEELD_OIDC_ROLLEN": ""}, "BB-PLT-035"),
         ({"BUURTBEELD_OIDC_ROLLEN": "bb-lezers"}, "BB-PLT-035"),
         ({"BUURTBEELD_OIDC_ROLLEN": "bb=koning"}, "BB-PLT-035"),
@@ -108,5 +109,5 @@ def test_incomplete_or_unsafe_oidc_is_refused(change: dict[str, str], code: str)
 
 
 def test_a_local_test_provider_may_use_http() -> None:
-    env = {**OIDC, "BUURTBEELD_OIDC_ISSUER": "http://127.0.0.1:9090"}
+    env = {**OIDC, "BUURTBEELD_OIDC_UITGEVER": "http://127.0.0.1:9090"}
     assert load_settings(env).oidc is not None

@@ -66,7 +66,7 @@ class Settings:
     sign_in: frozenset[str] = frozenset()  # empty: local viewer without sign-in
     session_secret: str = field(default="", repr=False)
     session_ttl: timedelta = timedelta(hours=8)
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str | None = None  # BUURTBEELD_ADRES, as users reach the app
     login_attempts_per_minute: int = 5
     public_instance: bool = False
     oidc: OidcSettings | None = None
@@ -83,8 +83,9 @@ class Settings:
 
     @property
     def cookie_secure(self) -> bool:
-        """Session cookies carry ``Secure`` (always, except for http on localhost)."""
-        return urlsplit(self.public_url).scheme == "https"
+        """Session cookies carry ``Secure``: always, except with an explicit http address on
+        this machine (browsers accept Secure cookies on http://localhost, not on 127.0.0.1)."""
+        return self.public_url is None or urlsplit(self.public_url).scheme == "https"
 
 
 def _fail(name: str, message: str, code: str, hint: str) -> SettingsError:
@@ -140,8 +141,10 @@ def _check_secret(secret: str) -> None:
         )
 
 
-def _url(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = env.get(PREFIX + name, "").strip() or default
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(PREFIX + name, "").strip()
+    if not raw:
+        return None
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _fail(
@@ -188,13 +191,13 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings:
             )
         return value
 
-    issuer = need("OIDC_ISSUER").rstrip("/")
+    issuer = need("OIDC_UITGEVER").rstrip("/")
     parts = urlsplit(issuer)
     if parts.scheme != "https" and not (
         parts.scheme == "http" and is_loopback(parts.hostname or "")
     ):
         raise _fail(
-            "OIDC_ISSUER",
+            "OIDC_UITGEVER",
             "moet een https-adres zijn.",
             "BB-PLT-034",
             "Gebruik het https-adres van de identity provider (alleen localhost mag http).",
@@ -220,8 +223,8 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings:
     return OidcSettings(
         issuer=issuer,
         client_id=need("OIDC_CLIENT_ID"),
-        client_secret=need("OIDC_CLIENT_GEHEIM"),
-        role_claim=env.get(PREFIX + "OIDC_ROL_CLAIM", "").strip() or "roles",
+        client_secret=need("OIDC_CLIENT_SECRET"),
+        role_claim=env.get(PREFIX + "OIDC_ROLCLAIM", "").strip() or "roles",
         role_map=role_map,
         default_role=default_role,
         scopes=env.get(PREFIX + "OIDC_SCOPES", "").strip() or "openid profile email",
@@ -240,7 +243,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "BB-PLT-036",
             "Kies uit, lokaal, oidc of lokaal,oidc.",
         )
-    public_url = _url(env, "PUBLIEK_ADRES", "http://127.0.0.1:8000")
+    public_url = _url(env, "ADRES")
     minutes = _int(env, "SESSIE_MINUTEN", 480, 5, 7 * 24 * 60, "BB-PLT-031")
     attempts = _int(env, "AANMELDPOGINGEN", 5, 1, 100, "BB-PLT-037")
     public_instance = _bool(env, "PUBLIEKE_INSTANTIE")
@@ -263,10 +266,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"Zet {PREFIX}AANMELDEN op uit voor de publieke site, of draai een aparte interne site.",
         )
     _check_secret(settings.session_secret)
-    host = urlsplit(public_url).hostname or ""
-    if not settings.cookie_secure and not is_loopback(host):
+    host = urlsplit(public_url or "").hostname or ""
+    if public_url and not settings.cookie_secure and not is_loopback(host):
         raise _fail(
-            "PUBLIEK_ADRES",
+            "ADRES",
             "aanmelden over http buiten localhost: sessiecookies "
             "zouden onversleuteld over het netwerk gaan.",
             "BB-PLT-033",
