@@ -61,7 +61,6 @@ def _refused(env: dict[str, str]) -> SettingsError:
         ({"BUURTBEELD_AANMELDEN": "ldap"}, "BB-PLT-036"),
         ({"BUURTBEELD_SESSIE_MINUTEN": "0"}, "BB-PLT-031"),
         ({"BUURTBEELD_SESSIE_MINUTEN": "acht uur"}, "BB-PLT-031"),
-        ({"BUURTBEELD_AANMELDPOGINGEN": "0"}, "BB-PLT-037"),
         ({"BUURTBEELD_PUBLIEKE_INSTANTIE": "ja"}, "BB-PLT-030"),
         ({"BUURTBEELD_PUBLIEKE_INSTANTIE": "misschien"}, "BB-PLT-037"),
     ],

@@ -67,7 +67,6 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     session_ttl: timedelta = timedelta(hours=8)
     public_url: str | None = None  # BUURTBEELD_ADRES, as users reach the app
-    login_attempts_per_minute: int = 5
     public_instance: bool = False
     oidc: OidcSettings | None = None
 
@@ -245,14 +244,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     public_url = _url(env, "ADRES")
     minutes = _int(env, "SESSIE_MINUTEN", 480, 5, 7 * 24 * 60, "BB-PLT-031")
-    attempts = _int(env, "AANMELDPOGINGEN", 5, 1, 100, "BB-PLT-037")
     public_instance = _bool(env, "PUBLIEKE_INSTANTIE")
     settings = Settings(
         sign_in=modes,
         session_secret=env.get(PREFIX + "SESSIE_GEHEIM", ""),
         session_ttl=timedelta(minutes=minutes),
         public_url=public_url,
-        login_attempts_per_minute=attempts,
         public_instance=public_instance,
         oidc=_oidc(env) if "oidc" in modes else None,
     )
