@@ -51,6 +51,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [jwk] },
   scopes: ['openid', 'profile', 'email', 'roles'],
   claims: { openid: ['sub'], profile: ['name', 'preferred_username'], roles: ['roles'] },
+  conformIdTokenClaims: false, // scope claims (name, roles) in the id_token, as Entra ID does
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   pkce: { required: () => true },
   cookies: { keys: ['cookie-sleutel-voor-tests'] },

@@ -1,0 +1,1 @@
+"""The shared platform: users, roles, sessions, audit log, settings and sign-in."""
