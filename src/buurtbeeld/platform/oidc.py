@@ -44,7 +44,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from buurtbeeld.errors import AuthError
+from buurtbeeld.platform.auth_errors import AuthError
 
 # How long a started sign-in may take at the provider, and how long discovery is cached.
 PENDING_TTL_SECONDS = 600

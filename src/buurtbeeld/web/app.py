@@ -22,9 +22,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from buurtbeeld import __version__
 from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.platform import auth_settings
+from buurtbeeld.platform.auth_settings import AuthConfig
+from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import api, pages
+from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.middleware import (
@@ -49,10 +53,13 @@ def app_from_environment() -> FastAPI:
     return create_app(Path(os.environ[ENV_WORKSPACE]), hosts=hosts)
 
 
-def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(
+    workspace_root: Path, *, hosts: Iterable[str] = (), auth: AuthConfig | None = None
+) -> FastAPI:
     """Build the app for one workspace (opened read-only for the app's lifetime).
 
     ``hosts``: names besides 127.0.0.1/localhost under which the app may be addressed.
+    ``auth``: sign-in settings (default: from the environment; none = the local viewer).
     """
     workspace = open_workspace(workspace_root)
 
@@ -133,6 +140,9 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
             "Probeer het later opnieuw of meld het aan de beheerder.",
         )
 
+    sign_in = auth or auth_settings.from_environment()
+    if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
+        auth_routes.install(app, sign_in, open_platform(workspace.root))
     app.include_router(pages.router)
     app.include_router(api.router)
 
