@@ -74,7 +74,7 @@ provider.use(async (ctx, next) => {
   const token = ctx.body.id_token;
   if (clientId === 'bb-vervalst') {
     const [header, , signature] = token.split('.');
-    const claims = { ...decodeJwt(token), roles: ['bb-beheer'], sub: 'anna' };
+    const claims = { ...decodeJwt(token), roles: ['bb-beheer', 'vervalst'], sub: 'anna' };
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     ctx.body = { ...ctx.body, id_token: `${header}.${payload}.${signature}` };
   } else if (MISBEHAVIOUR[clientId]) {

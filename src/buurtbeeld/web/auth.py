@@ -26,8 +26,8 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from buurtbeeld.platform.audit import AuditLog, Event
-from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.auth_errors import AuthError
+from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.platform.errors import UserError
 from buurtbeeld.platform.oidc import OidcClient, PendingLogin, choose_role, seal, unseal
@@ -162,8 +162,13 @@ def _client_address(request: Request) -> str:
 
 
 def _login_page(
-    request: Request, state: AuthState, *, name: str = "", error: str | None = None,
-    status: int = 200, next_path: str = "/",
+    request: Request,
+    state: AuthState,
+    *,
+    name: str = "",
+    error: str | None = None,
+    status: int = 200,
+    next_path: str = "/",
 ) -> Response:
     response = templates.TemplateResponse(
         request,
@@ -224,7 +229,11 @@ def login(
     if wait:
         minutes = max(1, -(-wait // 60))
         return _login_page(
-            request, state, name=gebruikersnaam, status=429, next_path=next_path,
+            request,
+            state,
+            name=gebruikersnaam,
+            status=429,
+            next_path=next_path,
             error=f"Te veel mislukte pogingen. Probeer het over {minutes} "
             f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.",
         )
@@ -238,7 +247,11 @@ def login(
             {"methode": "lokaal", "reden": "onjuist" if known else "onbekende naam"},
         )
         return _login_page(
-            request, state, name=gebruikersnaam, status=401, next_path=next_path,
+            request,
+            state,
+            name=gebruikersnaam,
+            status=401,
+            next_path=next_path,
             error="Gebruikersnaam of wachtwoord onjuist.",
         )
     state.config.limiter.succeeded(gebruikersnaam)
