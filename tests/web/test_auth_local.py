@@ -1,0 +1,250 @@
+"""Local sign-in: the Dutch page, CSRF, cookie flags, generic errors, rate limit, audit, logout.
+
+The real app (TestClient over https, so Secure cookies travel) with the real platform database
+(SQLite in a fresh copy of a workspace).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from buurtbeeld.platform import auth_settings
+from buurtbeeld.platform.audit import AuditLog
+from buurtbeeld.platform.auth_settings import AuthConfig
+from buurtbeeld.platform.db import open_platform
+from buurtbeeld.platform.login_limit import LoginLimiter
+from buurtbeeld.platform.sessions import SessionStore
+from buurtbeeld.platform.users import UserStore
+from buurtbeeld.web.app import create_app
+
+PASSWORD = "paarse-olifant-wandelt-7"
+COOKIE = "__Host-bb_sessie"
+BASE = "https://127.0.0.1"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, empty_workspace_template: Path) -> Path:
+    root = tmp_path / "werkmap"
+    shutil.copytree(empty_workspace_template, root)
+    UserStore(open_platform(root)).create("els", "lezer", PASSWORD, actor="test")
+    return root
+
+
+def _app(root: Path) -> FastAPI:
+    return create_app(root, auth=AuthConfig(session_secret="x" * 40, local=True))
+
+
+def _client(root_or_app: Path | FastAPI, address: str = "10.0.0.1") -> TestClient:
+    app = _app(root_or_app) if isinstance(root_or_app, Path) else root_or_app
+    return TestClient(app, base_url=BASE, client=(address, 5000))
+
+
+@pytest.fixture
+def client(workspace: Path) -> Iterator[TestClient]:
+    with _client(workspace) as test_client:
+        yield test_client
+
+
+def _csrf(page_text: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page_text)
+    assert match, "formulier zonder CSRF-token"
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, name: str = "els", password: str = PASSWORD) -> object:
+    token = _csrf(client.get("/inloggen").text)
+    return client.post(
+        "/inloggen",
+        data={"gebruikersnaam": name, "wachtwoord": password, "csrf": token},
+        follow_redirects=False,
+    )
+
+
+def test_the_sign_in_page_is_dutch_and_its_form_has_a_csrf_token(client: TestClient) -> None:
+    page = client.get("/inloggen")
+    assert page.status_code == 200 and '<html lang="nl">' in page.text
+    assert "Gebruikersnaam" in page.text and "Wachtwoord" in page.text
+    assert _csrf(page.text) == client.cookies.get("bb_formulier")
+    assert "no-store" in page.headers["cache-control"]
+    assert "content-security-policy" in page.headers
+
+
+def test_sign_in_sets_a_secure_httponly_samesite_cookie_and_records_it(
+    client: TestClient, workspace: Path
+) -> None:
+    response = _sign_in(client)
+
+    assert response.status_code == 303 and response.headers["location"] == "/"  # type: ignore[attr-defined]
+    cookie = next(
+        c
+        for c in response.headers.get_list("set-cookie")
+        if c.startswith(COOKIE + "=")  # type: ignore[attr-defined]
+    )
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=lax", "path=/"} <= flags
+    assert not any(f.startswith("domain") for f in flags)
+    assert "Afmelden (els)" in client.get("/over").text
+    entries = list(AuditLog(open_platform(workspace)).entries())
+    assert (entries[-1].actor, entries[-1].event) == ("els", "aanmelding")
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_generic_error(
+    client: TestClient, workspace: Path
+) -> None:
+    wrong = _sign_in(client, password="niet-het-wachtwoord")
+    unknown = _sign_in(client, name="niemand")
+
+    for response in (wrong, unknown):
+        assert response.status_code == 401  # type: ignore[attr-defined]
+        assert "Gebruikersnaam of wachtwoord onjuist." in response.text  # type: ignore[attr-defined]
+        assert client.cookies.get(COOKIE) is None
+    log = [(e.actor, e.event, e.details) for e in AuditLog(open_platform(workspace)).entries()]
+    assert log[-2][:2] == ("els", "aanmelding_mislukt")
+    assert log[-1][:2] == ("onbekend", "aanmelding_mislukt")
+    assert not any("niet-het-wachtwoord" in str(row) or "niemand" in str(row) for row in log)
+
+
+@pytest.mark.parametrize("token", [None, "", "een-ander-token"])
+def test_a_form_without_the_right_csrf_token_is_refused(
+    client: TestClient, token: str | None
+) -> None:
+    client.get("/inloggen")  # the browser has the form cookie, the post lacks the token
+    data = {"gebruikersnaam": "els", "wachtwoord": PASSWORD}
+    if token is not None:
+        data["csrf"] = token
+    response = client.post("/inloggen", data=data, follow_redirects=False)
+
+    assert response.status_code == 403 and "BB-AUTH-003" in response.text
+    assert client.cookies.get(COOKIE) is None
+
+
+def test_logout_needs_the_session_token_and_ends_the_session(
+    client: TestClient, workspace: Path
+) -> None:
+    _sign_in(client)
+    session_token = client.cookies.get(COOKIE)
+    page = client.get("/over")
+
+    refused = client.post("/uitloggen", data={"csrf": "geraden"}, follow_redirects=False)
+    assert refused.status_code == 403 and "BB-AUTH-003" in refused.text
+    assert SessionStore(open_platform(workspace)).get(session_token) is not None
+
+    done = client.post("/uitloggen", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert SessionStore(open_platform(workspace)).get(session_token) is None
+    entries = list(AuditLog(open_platform(workspace)).entries())
+    assert (entries[-1].actor, entries[-1].event) == ("els", "afmelding")
+
+
+def test_five_failures_block_the_account_even_with_the_right_password(
+    workspace: Path,
+) -> None:
+    app = _app(workspace)
+    with _client(app, "10.0.0.1") as first, _client(app, "10.0.0.2") as second:
+        for _ in range(5):
+            assert _sign_in(first, password="fout-wachtwoord-1").status_code == 401  # type: ignore[attr-defined]
+        blocked = _sign_in(first)
+        elsewhere = _sign_in(second)  # the account is blocked from every address
+    for response in (blocked, elsewhere):
+        assert response.status_code == 429  # type: ignore[attr-defined]
+        assert "Te veel mislukte pogingen" in response.text  # type: ignore[attr-defined]
+
+
+def test_five_failures_block_the_address_for_other_accounts(workspace: Path) -> None:
+    UserStore(open_platform(workspace)).create("piet", "lezer", PASSWORD + "x", actor="test")
+    with _client(workspace, "10.0.0.3") as guesser:
+        for name in ("a1", "a2", "a3", "a4", "a5"):
+            _sign_in(guesser, name=name)
+        assert _sign_in(guesser, name="piet", password=PASSWORD + "x").status_code == 429  # type: ignore[attr-defined]
+
+
+def test_the_limiter_forgets_failures_after_the_window() -> None:
+    now = [1000.0]
+    limiter = LoginLimiter(max_failures=5, window_seconds=900, clock=lambda: now[0])
+    for _ in range(5):
+        limiter.failed("els", "10.0.0.1")
+    assert limiter.wait_seconds("els", "10.0.0.9") == 900
+    now[0] += 600
+    assert limiter.wait_seconds("ELS ", "10.0.0.9") == 300  # names compare case-insensitively
+    now[0] += 300
+    assert limiter.wait_seconds("els", "10.0.0.1") == 0
+
+
+def test_a_next_path_off_the_site_is_ignored(client: TestClient) -> None:
+    token = _csrf(client.get("/inloggen").text)
+    response = client.post(
+        "/inloggen",
+        data={
+            "gebruikersnaam": "els",
+            "wachtwoord": PASSWORD,
+            "csrf": token,
+            "volgende": "//kwaadaardig.example/",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_without_configuration_the_app_has_no_sign_in(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BUURTBEELD_AANMELDEN", raising=False)
+    with TestClient(create_app(workspace), base_url="http://127.0.0.1") as viewer:
+        assert viewer.get("/inloggen").status_code == 404
+        page = viewer.get("/over")
+        assert page.status_code == 200 and "Aanmelden" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"BUURTBEELD_SESSIE_GEHEIM": ""}, "BUURTBEELD_SESSIE_GEHEIM ontbreekt"),
+        ({"BUURTBEELD_SESSIE_GEHEIM": "kort"}, "korter dan 32"),
+        ({"BUURTBEELD_AANMELDEN": "ja"}, "kent alleen"),
+        ({"BUURTBEELD_ADRES": "http://buurtbeeld.gemeente.nl"}, "http buiten deze machine"),
+        ({"BUURTBEELD_OIDC_UITGEVER": ""}, "ontbreekt: BUURTBEELD_OIDC_UITGEVER"),
+        ({"BUURTBEELD_OIDC_UITGEVER": "http://idp.gemeente.nl"}, "http buiten deze machine"),
+        ({"BUURTBEELD_OIDC_ROLLEN": "groep=koning"}, "onbekende rol"),
+    ],
+)
+def test_unsafe_or_incomplete_settings_are_refused_in_dutch(
+    env: dict[str, str], words: str
+) -> None:
+    base = {
+        "BUURTBEELD_AANMELDEN": "lokaal,oidc",
+        "BUURTBEELD_SESSIE_GEHEIM": "g" * 40,
+        "BUURTBEELD_ADRES": "https://buurtbeeld.gemeente.nl",
+        "BUURTBEELD_OIDC_UITGEVER": "https://idp.gemeente.nl",
+        "BUURTBEELD_OIDC_CLIENT_ID": "buurtbeeld",
+        "BUURTBEELD_OIDC_CLIENT_SECRET": "s",
+    }
+    settings = {name: value for name, value in (base | env).items() if value}
+    with pytest.raises(Exception, match=words) as refused:
+        auth_settings.from_environment(settings)
+    assert getattr(refused.value, "code", "") == "BB-AUTH-014"
+
+
+def test_complete_settings_are_accepted() -> None:
+    config = auth_settings.from_environment(
+        {
+            "BUURTBEELD_AANMELDEN": "lokaal,oidc",
+            "BUURTBEELD_SESSIE_GEHEIM": "g" * 40,
+            "BUURTBEELD_ADRES": "https://buurtbeeld.gemeente.nl/",
+            "BUURTBEELD_OIDC_UITGEVER": "https://idp.gemeente.nl/realms/gemeente",
+            "BUURTBEELD_OIDC_CLIENT_ID": "buurtbeeld",
+            "BUURTBEELD_OIDC_CLIENT_SECRET": "s",
+            "BUURTBEELD_OIDC_ROLLEN": "BB Beheer=beheerder, bb-lezen=Lezer",
+        }
+    )
+    assert config is not None and config.secure_cookies and config.local
+    assert config.oidc is not None
+    assert config.oidc.redirect_uri == "https://buurtbeeld.gemeente.nl/inloggen/oidc/terug"
+    assert dict(config.oidc.role_map) == {"BB Beheer": "beheerder", "bb-lezen": "lezer"}
+    assert auth_settings.from_environment({}) is None
