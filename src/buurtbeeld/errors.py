@@ -125,4 +125,3 @@ class BoundaryFileError(BuurtbeeldError, ValueError):
         "Gebruik de GeoPackage van de CBS wijk- en buurtkaart (bijvoorbeeld "
         "wijkenbuurten_2023_v1.gpkg) zoals CBS hem publiceert."
     )
-
