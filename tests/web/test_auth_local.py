@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -248,3 +249,28 @@ def test_complete_settings_are_accepted() -> None:
     assert config.oidc.redirect_uri == "https://buurtbeeld.gemeente.nl/inloggen/oidc/terug"
     assert dict(config.oidc.role_map) == {"BB Beheer": "beheerder", "bb-lezen": "lezer"}
     assert auth_settings.from_environment({}) is None
+
+
+def _all_routes(routes: list[Any]) -> Iterator[Any]:
+    """Every route, also inside included routers (FastAPI keeps those nested)."""
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        yield from _all_routes(nested.routes) if nested is not None else [route]
+
+
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(
+    client: TestClient,
+) -> None:
+    _sign_in(client)  # signed in: the session's token is the one that counts
+    app: FastAPI = client.app  # type: ignore[assignment]
+    changing = [
+        (method, re.sub(r"\{[^}]+\}", "x", route.path))
+        for route in _all_routes(app.routes)
+        for method in sorted(getattr(route, "methods", None) or ())
+        if method not in ("GET", "HEAD", "OPTIONS")
+    ]
+    assert ("POST", "/inloggen") in changing and ("POST", "/uitloggen") in changing
+    for method, path in changing:
+        response = client.request(method, path, data={"veld": "waarde"})
+        assert response.status_code == 403, (method, path)
+        assert "BB-AUTH-003" in response.text
