@@ -156,6 +156,11 @@ def test_five_failures_block_the_account_even_with_the_right_password(
     for response in (blocked, elsewhere):
         assert response.status_code == 429  # type: ignore[attr-defined]
         assert "Te veel mislukte pogingen" in response.text  # type: ignore[attr-defined]
+        assert "BB-AUTH-002" in response.text  # type: ignore[attr-defined]
+        assert 0 < int(response.headers["retry-after"]) <= 900  # type: ignore[attr-defined]
+    entries = list(AuditLog(open_platform(workspace)).entries())
+    assert [e.event for e in entries[-2:]] == ["aanmelding_mislukt"] * 2
+    assert all(e.actor == "els" for e in entries[-7:])
 
 
 def test_five_failures_block_the_address_for_other_accounts(workspace: Path) -> None:
@@ -178,19 +183,26 @@ def test_the_limiter_forgets_failures_after_the_window() -> None:
     assert limiter.wait_seconds("els", "10.0.0.1") == 0
 
 
-def test_a_next_path_off_the_site_is_ignored(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    "target", ["//kwaadaardig.example/", "https://kwaadaardig.example/", "/\t/kwaadaardig.example"]
+)
+def test_a_next_path_off_the_site_is_ignored(client: TestClient, target: str) -> None:
     token = _csrf(client.get("/inloggen").text)
     response = client.post(
         "/inloggen",
-        data={
-            "gebruikersnaam": "els",
-            "wachtwoord": PASSWORD,
-            "csrf": token,
-            "volgende": "//kwaadaardig.example/",
-        },
+        data={"gebruikersnaam": "els", "wachtwoord": PASSWORD, "csrf": token, "volgende": target},
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_signed_in_pages_are_private_to_caches(client: TestClient) -> None:
+    assert "cache-control" not in client.get("/over").headers  # anonymous: unchanged
+    _sign_in(client)
+    assert client.get("/over").headers["cache-control"] == "private, no-store"
+    assert "no-store" not in client.get("/static/css/buurtbeeld.css").headers.get(
+        "cache-control", ""
+    )
 
 
 def test_without_configuration_the_app_has_no_sign_in(

@@ -24,6 +24,7 @@ class AuthError(BuurtbeeldError, PermissionError):
         "BB-AUTH-002": 429,
         "BB-AUTH-003": 403,
         "BB-AUTH-011": 403,
+        "BB-AUTH-012": 502,
     }
 
     def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:

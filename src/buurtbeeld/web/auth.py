@@ -24,6 +24,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from buurtbeeld.platform.audit import AuditLog, Event
 from buurtbeeld.platform.auth_errors import AuthError
@@ -60,6 +62,33 @@ class AuthState:
     oidc: OidcClient | None
 
 
+class PrivateWhenSignedIn:
+    """A response to a signed-in request is never kept by a shared cache (reverse proxy).
+
+    Pages then carry the user's name and CSRF token. Static files stay cacheable.
+    """
+
+    def __init__(self, app: ASGIApp, cookie_name: str) -> None:
+        self.app = app
+        self.cookie_name = cookie_name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith("/static/")
+            or self.cookie_name not in Request(scope).cookies
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_private(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["cache-control"] = "private, no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_private)
+
+
 def install(app: FastAPI, config: AuthConfig, db: PlatformDB) -> None:
     """Mount the sign-in routes and keep their state on the app."""
     audit = AuditLog(db)
@@ -72,6 +101,7 @@ def install(app: FastAPI, config: AuthConfig, db: PlatformDB) -> None:
         oidc=OidcClient(config.oidc) if config.oidc else None,
     )
     app.include_router(router)
+    app.add_middleware(PrivateWhenSignedIn, cookie_name=_cookie_name(config))
 
 
 def _state(request: Request) -> AuthState:
@@ -111,7 +141,8 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def _set_csrf_cookie(request: Request, response: Response, config: AuthConfig) -> None:
+def set_csrf_cookie(request: Request, response: Response, config: AuthConfig) -> None:
+    """Send the anonymous form token that ``csrf_token`` made for this page (if it made one)."""
     new = request.scope.get("bb_new_csrf")
     if new:
         response.set_cookie(
@@ -152,7 +183,13 @@ CsrfDep = Annotated[None, Depends(require_csrf)]
 
 def _next_path(value: str | None) -> str:
     """Only a path on this site (no ``//host`` or ``https://``: no open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(c.isspace() or ord(c) < 32 for c in value)  # browsers drop tabs: "/\t/x" = "//x"
+    ):
         return "/"
     return value[:500]
 
@@ -166,9 +203,10 @@ def _login_page(
     state: AuthState,
     *,
     name: str = "",
-    error: str | None = None,
+    error: tuple[str, str] | None = None,
     status: int = 200,
     next_path: str = "/",
+    headers: dict[str, str] | None = None,
 ) -> Response:
     response = templates.TemplateResponse(
         request,
@@ -177,13 +215,14 @@ def _login_page(
             "local": state.config.local,
             "oidc": state.oidc is not None,
             "name": name,
-            "error": error,
+            "error": error[1] if error else None,
+            "error_code": error[0] if error else None,
             "next_path": next_path,
         },
         status_code=status,
-        headers={"cache-control": "no-store"},
+        headers={"cache-control": "no-store", **(headers or {})},
     )
-    _set_csrf_cookie(request, response, state.config)
+    set_csrf_cookie(request, response, state.config)
     return response
 
 
@@ -228,14 +267,23 @@ def login(
     wait = state.config.limiter.wait_seconds(gebruikersnaam, address)
     if wait:
         minutes = max(1, -(-wait // 60))
+        state.audit.append(
+            Event.SIGN_IN_FAILED,
+            _known_name(state, gebruikersnaam) or "onbekend",
+            {"methode": "lokaal", "reden": "te veel pogingen"},
+        )
         return _login_page(
             request,
             state,
             name=gebruikersnaam,
             status=429,
             next_path=next_path,
-            error=f"Te veel mislukte pogingen. Probeer het over {minutes} "
-            f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.",
+            headers={"retry-after": str(wait)},
+            error=(
+                "BB-AUTH-002",
+                f"Te veel mislukte pogingen. Probeer het over {minutes} "
+                f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.",
+            ),
         )
     user = state.users.verify(gebruikersnaam, wachtwoord)
     if user is None:
@@ -252,7 +300,7 @@ def login(
             name=gebruikersnaam,
             status=401,
             next_path=next_path,
-            error="Gebruikersnaam of wachtwoord onjuist.",
+            error=("BB-AUTH-001", "Gebruikersnaam of wachtwoord onjuist."),
         )
     state.config.limiter.succeeded(gebruikersnaam)
     state.audit.append(Event.SIGN_IN, user.name, {"methode": "lokaal", "rol": user.role.value})
