@@ -2,6 +2,7 @@
 
 - :mod:`.model`: the published-table model (:class:`PublishedTable`, :class:`PackageContents`)
 - :mod:`.manifest`: the manifest schema (every field validated)
+- :mod:`.linkage`: the optional ``koppeling`` field of a linked package
 - :mod:`.signing`: Ed25519 keys and the signature of the manifest
 - :mod:`.bounded`: opening a zip within limits (bombs, traversal)
 - :mod:`.zipio`: the zip layout, writing and verified reading
@@ -10,14 +11,19 @@ Written by ``source``, read by ``store``; see docs/pakketformaat.md.
 """
 
 from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, refuse
+from buurtbeeld.package_format.linkage import linkage_from_manifest, linkage_to_manifest
 from buurtbeeld.package_format.manifest import Manifest, is_plain_text, validate_manifest
 from buurtbeeld.package_format.model import (
     HIDDEN_STATUS,
     LETTER_STATUSES,
+    LINKAGE_KIND,
+    LINKAGE_RULE,
     MEASURES,
     PUBLISHED_STATUSES,
     TOTAL,
+    Linkage,
     PackageContents,
+    Provision,
     PublishedTable,
     TableDimension,
 )
@@ -52,6 +58,8 @@ __all__ = [
     "LATEST_VERSION",
     "LETTER_STATUSES",
     "LIMITS",
+    "LINKAGE_KIND",
+    "LINKAGE_RULE",
     "MANIFEST",
     "MEASURES",
     "PUBLISHED_STATUSES",
@@ -62,10 +70,12 @@ __all__ = [
     "TOTAL",
     "VERSION",
     "VERSIONS",
+    "Linkage",
     "Manifest",
     "Package",
     "PackageContents",
     "PackageTable",
+    "Provision",
     "PublicKey",
     "PublishedTable",
     "SigningKey",
@@ -73,6 +83,8 @@ __all__ = [
     "ZipLimits",
     "create_key_pair",
     "is_plain_text",
+    "linkage_from_manifest",
+    "linkage_to_manifest",
     "load_signing_key",
     "parse_public_key",
     "read_package",

@@ -83,6 +83,35 @@ class Lines(_Strict):
     ongeldig_per_reden: dict[PlainText, Count] = Field(default_factory=dict)
 
 
+class ProvisionMeta(_Strict):
+    """One provision of a linked package (``koppeling.voorzieningen``)."""
+
+    naam: Slug
+    titel: PlainText
+    bron: PlainText
+    dataset: Slug
+    tabel: Slug
+    pakket_sha256: Sha256 | None = None
+    zonder_verhuizers: dict[Slug, list[Period]] = Field(default_factory=dict, max_length=4)
+    """Unit → periods in which no unit of this provision was placed elsewhere than its own
+    extract placed it (so the linked marginal equals the partner's published count)."""
+
+
+class LinkageMeta(_Strict):
+    """``koppeling``: the package holds combinations of provisions of several partners."""
+
+    soort: Literal["stapeling"]
+    regel: Literal["laatste-adres"]
+    voorzieningen: list[ProvisionMeta] = Field(min_length=2, max_length=12)
+
+    @model_validator(mode="after")
+    def _provisions_once(self) -> LinkageMeta:
+        names = [p.naam for p in self.voorzieningen]
+        if len(set(names)) != len(names):
+            raise ValueError("een voorziening staat twee keer in de koppeling")
+        return self
+
+
 class Manifest(_Strict):
     """``manifest.json`` of format versions 1, 2 and 3."""
 
@@ -104,6 +133,7 @@ class Manifest(_Strict):
     regels: Lines | None = None
     tabellen: list[TableMeta] = Field(min_length=1, max_length=100)
     bestanden: dict[MemberName, Sha256]
+    koppeling: LinkageMeta | None = None
 
     @model_validator(mode="after")
     def _tables_once(self) -> Manifest:
@@ -114,7 +144,9 @@ class Manifest(_Strict):
 
 
 _FIELDS = {
-    name for model in (DimensionMeta, TableMeta, Lines, Manifest) for name in model.model_fields
+    name
+    for model in (DimensionMeta, TableMeta, Lines, ProvisionMeta, LinkageMeta, Manifest)
+    for name in model.model_fields
 }
 
 _WHY = {

@@ -64,6 +64,42 @@ class PublishedTable:
         return ", ".join(parts) if parts else TOTAL
 
 
+LINKAGE_KIND = "stapeling"
+"""``koppeling.soort``: a table of combinations of provisions of several partners."""
+LINKAGE_RULE = "laatste-adres"
+"""``koppeling.regel``: one buurt per unit and period, that of its latest record over all extracts."""
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One partner's provision in a linked package and where its published marginals are.
+
+    ``name`` is the dimension of the combination tables (``wmo``); ``source``, ``dataset`` and
+    ``table`` name the partner's own signed package table whose published cells the linked
+    tables were protected against (``pakkettabel`` of the koppelspec).
+    """
+
+    name: str
+    title: str
+    source: str
+    dataset: str
+    table: str
+    package_sha256: str | None = None
+    """SHA-256 of the partner package protected against (``None``: none was given)."""
+    no_movers: tuple[tuple[str, str], ...] = ()
+    """``(unit, period)`` pairs in which the link rule placed every unit of this provision in
+    the buurt its own extract gave: there the linked marginal equals the partner's count."""
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """The ``koppeling`` field of a package made by the linking party (issue 11)."""
+
+    kind: str
+    rule: str
+    provisions: tuple[Provision, ...]
+
+
 @dataclass(frozen=True)
 class PackageContents:
     """What a verified package holds (checksums already checked by the reader)."""
@@ -80,3 +116,5 @@ class PackageContents:
     tables: tuple[PublishedTable, ...]
     signed_by: str | None = None
     """Fingerprint of the registered partner key that signed the package."""
+    linkage: Linkage | None = None
+    """The ``koppeling`` field: a linked package of several partners' provisions."""

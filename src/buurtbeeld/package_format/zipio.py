@@ -37,8 +37,9 @@ import pyarrow.parquet as pq
 
 from buurtbeeld.errors import BuurtbeeldError, ImportFileError, SignatureError
 from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, open_members, refuse, too_big
+from buurtbeeld.package_format.linkage import linkage_from_manifest
 from buurtbeeld.package_format.manifest import is_plain_text, validate_manifest
-from buurtbeeld.package_format.model import TOTAL
+from buurtbeeld.package_format.model import TOTAL, Linkage
 from buurtbeeld.package_format.signing import (
     SIGNATURE,
     PublicKey,
@@ -172,6 +173,11 @@ class Package:
     def periods(self) -> list[str]:
         """Periods in the package (version 1: the single ``periode``)."""
         return list(self.manifest.get("perioden") or [self.manifest["periode"]])
+
+    @property
+    def linkage(self) -> Linkage | None:
+        """The ``koppeling`` field of a linked package (``None``: a package of one partner)."""
+        return linkage_from_manifest(self.manifest.get("koppeling"))
 
 
 def _check_signature(

@@ -20,9 +20,11 @@ from buurtbeeld import __version__
 from buurtbeeld.package_format import (
     FORMAT,
     SIGNED_VERSION,
+    Linkage,
     Package,
     PackageTable,
     SigningKey,
+    linkage_to_manifest,
     read_package,
     write_package,
 )
@@ -80,8 +82,11 @@ def _one_reason(by_reason: dict[str, int]) -> dict[str, int]:
     return {"verborgen": total} if total else {}
 
 
-def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
-    """The manifest fields of a protected delivery (``bestanden`` is added by the writer)."""
+def manifest_for(delivery: ProtectedDelivery, linkage: Linkage | None = None) -> dict[str, Any]:
+    """The manifest fields of a protected delivery (``bestanden`` is added by the writer).
+
+    ``linkage``: the ``koppeling`` field of a package of the linking party (issue 11).
+    """
     agg = delivery.aggregation
     spec = agg.spec
     periods = [p.label for p in agg.periods]
@@ -111,7 +116,7 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
                 "verborgen_per_reden": _one_reason(out.hidden_by_reason),
             }
         )
-    return {
+    manifest: dict[str, Any] = {
         "formaat": FORMAT,
         "versie": SIGNED_VERSION,
         "bron": spec.bron,
@@ -135,17 +140,24 @@ def manifest_for(delivery: ProtectedDelivery) -> dict[str, Any]:
         },
         "tabellen": tables,
     }
+    if linkage is not None:
+        manifest["koppeling"] = linkage_to_manifest(linkage)
+    return manifest
 
 
 def write_delivery(
-    delivery: ProtectedDelivery, target: Path, key: SigningKey | None = None
+    delivery: ProtectedDelivery,
+    target: Path,
+    key: SigningKey | None = None,
+    *,
+    linkage: Linkage | None = None,
 ) -> Path:
     """Write a protected delivery as a signed package with its report.
 
     ``key``: default the source's key (:func:`buurtbeeld.source.keys.signing_key`, created on
-    first use).
+    first use). ``linkage``: the ``koppeling`` field of a linked package.
     """
-    manifest = manifest_for(delivery)
+    manifest = manifest_for(delivery, linkage)
     report = delivery_report(delivery, manifest)
     if key is None:
         key, _ = signing_key(delivery.aggregation.spec)

@@ -24,6 +24,7 @@ from buurtbeeld.package_format import (
     PublicKey,
     PublishedTable,
     TableDimension,
+    linkage_from_manifest,
     refuse,
 )
 from buurtbeeld.package_format import read_package as read_verified
@@ -66,6 +67,7 @@ def read_package(path: Path, trusted: Mapping[str, PublicKey]) -> PackageContent
             profile=profile,
             tables=tuple(tables),
             signed_by=package.signer.fingerprint if package.signer else None,
+            linkage=linkage_from_manifest(manifest.get("koppeling")),
         )
     except BuurtbeeldError:
         raise  # already coded (BB-PKG-005, BB-PKG-025, …): never re-labelled as BB-PKG-002
