@@ -90,6 +90,12 @@ class PlatformDB:
         """Release the connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> PlatformDB:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def _unreachable(display_url: str) -> PlatformError:
     return PlatformError(

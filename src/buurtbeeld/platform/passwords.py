@@ -7,6 +7,8 @@ characters and is not a commonly used password. There is never a default passwor
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -17,7 +19,7 @@ MAX_LENGTH = 256
 RULE = (
     f"Een wachtwoord heeft minstens {MIN_LENGTH} en hoogstens {MAX_LENGTH} tekens, bevat de "
     "gebruikersnaam niet, heeft minstens 5 verschillende tekens en is geen veelgebruikt "
-    "wachtwoord. Een zin van een paar woorden is sterk en goed te onthouden."
+    "wachtwoord (ook niet met alleen cijfers of leestekens erbij). Een zin van een paar woorden is sterk en goed te onthouden."
 )
 # Frequent choices that meet the length rule (lower case; compared case-insensitively).
 COMMON = frozenset(
@@ -47,6 +49,16 @@ COMMON = frozenset(
     }
 )
 
+# Words that, with only digits and punctuation added ("Welkom2026!"), make a guessable password.
+COMMON_WORDS = frozenset(
+    {
+        "welkom", "wachtwoord", "password", "passwort", "qwerty", "azerty", "admin",
+        "administrator", "beheerder", "beheer", "buurtbeeld", "gemeente", "zomer", "winter",
+        "lente", "herfst", "voorjaar", "najaar", "januari", "december", "geheim", "secret",
+        "letmein", "iloveyou", "monkey", "dragon", "abc", "abcdef", "test", "gebruiker",
+    }
+)  # fmt: skip
+
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 # A hash of a random string: verified against when the user does not exist, so that an unknown
 # name takes as long as a wrong password (no user enumeration by timing).
@@ -65,7 +77,8 @@ def check_strength(password: str, user_name: str) -> None:
         problems.append("het bevat de gebruikersnaam")
     if len(set(password)) < 5:
         problems.append("het heeft minder dan 5 verschillende tekens")
-    if lowered in COMMON or lowered.strip("0123456789!.") in COMMON:
+    core = re.sub(r"[\W\d_]+", "", lowered)  # letters only
+    if lowered in COMMON or core in COMMON or core in COMMON_WORDS:
         problems.append("het is een veelgebruikt wachtwoord")
     if problems:
         raise UserError(

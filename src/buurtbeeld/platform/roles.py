@@ -14,8 +14,8 @@ the audit log in the web app (separation of duties: whoever manages users and pu
 also oversee the trail of those acts). A person who needs both gets two accounts.
 
 :data:`ROUTES` is the single table the web app checks (middleware, next session) and the
-role-matrix test walks. Every route of the web app must match exactly one row: a route that
-matches no row is refused (deny by default). Paths use FastAPI's template syntax: ``{name}``
+role-matrix test walks. Every route of the web app must match a row (the first match counts):
+a request that matches no row is refused (deny by default). Paths use FastAPI's template syntax: ``{name}``
 matches one path segment, ``{name:path}`` the rest of the path.
 """
 
@@ -131,10 +131,10 @@ ROUTES: tuple[Route, ...] = (
     Route("/gezond", READ, Access.PUBLIC, "liveness"),
     Route("/klaar", READ, Access.PUBLIC, "readiness"),
     # --- Sign-in (helper "oidc"): public, forms protected by CSRF.
-    Route("/aanmelden", READ | WRITE, Access.PUBLIC),
-    Route("/aanmelden/oidc", READ, Access.PUBLIC),
-    Route("/aanmelden/oidc/terug", READ, Access.PUBLIC, "callback van de identity provider"),
-    Route("/afmelden", WRITE, Access.INTERNAL),
+    Route("/inloggen", READ | WRITE, Access.PUBLIC, "formulier lokale accounts"),
+    Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),
+    Route("/inloggen/oidc/terug", READ, Access.PUBLIC, "callback van de identity provider"),
+    Route("/uitloggen", WRITE, Access.PUBLIC, "zonder sessie: niets te beëindigen"),
     # --- Internal routes (issue 12 items 3-5; fill in as they are built). Keep them under these
     # prefixes so that a forgotten row is refused, not opened.
     Route("/intern/{rest:path}", READ, Access.INTERNAL, "interne pagina's en downloads"),

@@ -70,6 +70,7 @@ def _user(row: Any) -> User:  # a Row with the columns of _COLUMNS
     created = m["created_at"]
     if created.tzinfo is None:  # SQLite stores naive UTC
         created = created.replace(tzinfo=UTC)
+    created = created.astimezone(UTC)
     return User(
         id=m["id"],
         name=m["name"],
