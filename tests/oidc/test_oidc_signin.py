@@ -19,7 +19,7 @@ from buurtbeeld.web.app import create_app
 from tests.oidc.browser import Browser
 from tests.oidc.conftest import APP
 
-SECRET = "een-sessiegeheim-van-minstens-tweeendertig-tekens"
+SECRET = "Zq8vN2rT5kLx0WbE7yHc3MfA9uPjD6sG1oRi4tKe"  # random, as load_settings demands
 COOKIE = "bb_sessie"  # http on 127.0.0.1: no "__Host-" prefix (that needs Secure)
 
 

@@ -4,9 +4,10 @@
 (state, nonce, S256 code challenge), exchanges the code at the token endpoint (client id and
 secret) and validates the id_token: signature against the provider's JWKS (fetched again once
 for an unknown key id), ``iss``, ``aud``, ``exp`` (with a small leeway), ``nonce`` and
-``azp``. It returns an ``Identity``; mapping the role claim to a Buurtbeeld role is
-``choose_role``. The web layer keeps the ``PendingLogin`` (state, nonce, verifier) between
-the redirect and the callback, sealed with the session secret (``seal`` / ``unseal``).
+``azp``. It returns an ``Identity``; the platform settings map its role claim values to a
+Buurtbeeld role (``platform.settings.OidcSettings.role_for``). The web layer keeps the
+``PendingLogin`` (state, nonce, verifier) between the redirect and the callback, sealed with the
+session secret (``seal`` / ``unseal``).
 
 Nothing here logs or returns a token, secret or claim value in an error message.
 """
@@ -20,8 +21,8 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -59,8 +60,8 @@ _PROVIDER_HINT = (
 
 
 @dataclass(frozen=True)
-class OidcSettings:
-    """Where the provider is and who we are there (from the environment, see web/auth)."""
+class OidcClientSettings:
+    """Where the provider is and who we are there (see ``platform.auth_settings``)."""
 
     issuer: str
     client_id: str
@@ -68,8 +69,6 @@ class OidcSettings:
     redirect_uri: str
     scopes: str = "openid profile email"
     role_claim: str = "roles"
-    role_map: Mapping[str, str] = field(default_factory=dict)
-    default_role: str | None = None
     post_logout_redirect_uri: str | None = None
     leeway_seconds: int = 60
 
@@ -139,20 +138,10 @@ def unseal(value: str | None, secret: str, *, now: float | None = None) -> Pendi
     return pending
 
 
-def choose_role(
-    values: Iterable[str], role_map: Mapping[str, str], order: list[str], default: str | None
-) -> str | None:
-    """The highest Buurtbeeld role any claim value maps to (``order``: lowest first)."""
-    mapped = [role_map[v] for v in values if v in role_map]
-    if not mapped:
-        return default
-    return max(mapped, key=order.index)
-
-
 class OidcClient:
     """One relying party at one provider; thread-safe, caches discovery and the JWKS."""
 
-    def __init__(self, settings: OidcSettings) -> None:
+    def __init__(self, settings: OidcClientSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._metadata: dict[str, Any] | None = None

@@ -32,8 +32,8 @@ from buurtbeeld.platform.auth_errors import AuthError
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.platform.errors import UserError
-from buurtbeeld.platform.oidc import OidcClient, PendingLogin, choose_role, seal, unseal
-from buurtbeeld.platform.roles import ACCOUNT_ROLES, Role
+from buurtbeeld.platform.oidc import OidcClient, PendingLogin, seal, unseal
+from buurtbeeld.platform.roles import ACCOUNT_ROLES
 from buurtbeeld.platform.sessions import Session, SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.deps import templates
@@ -45,9 +45,6 @@ CSRF_COOKIE = "bb_formulier"
 PENDING_COOKIE = "bb_oidc"
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Role order for choosing the highest mapped role (the privacy officer reads more than an
-# analist writes, but may not import: between lezer and beheerder is a choice, documented).
-ROLE_ORDER = [Role.READER, Role.ANALYST, Role.PRIVACY, Role.ADMIN]
 
 
 @dataclass
@@ -342,16 +339,15 @@ def oidc_start(request: Request, volgende: str | None = None) -> Response:
 @router.get("/inloggen/oidc/terug")
 def oidc_callback(request: Request) -> Response:
     state = _state(request)
-    if state.oidc is None or state.config.oidc is None:
+    if state.oidc is None or state.config.role_for is None:
         raise AuthError("Aanmelden via de organisatie is niet ingesteld.", code="BB-AUTH-015")
-    settings = state.config.oidc
     try:
         pending = unseal(request.cookies.get(PENDING_COOKIE), state.config.session_secret)
         identity = state.oidc.finish(dict(request.query_params), pending)
     except AuthError as err:
         state.audit.append(Event.SIGN_IN_FAILED, "onbekend", {"methode": "oidc", "code": err.code})
         raise
-    role = choose_role(identity.claim_values, settings.role_map, ROLE_ORDER, settings.default_role)
+    role = state.config.role_for(list(identity.claim_values))
     if role is None or role not in ACCOUNT_ROLES:
         state.audit.append(
             Event.SIGN_IN_FAILED, "onbekend", {"methode": "oidc", "code": "BB-AUTH-011"}
@@ -378,7 +374,7 @@ def logout(request: Request, _csrf: CsrfDep) -> Response:
         state.audit.append(Event.SIGN_OUT, session.user.name, {})
         if session.user.external and state.oidc is not None:
             try:
-                target = state.oidc.logout_url(None, _absolute(state, target)) or target
+                target = state.oidc.logout_url(None, _after_logout(state)) or target
             except AuthError:  # the provider is down: our session has ended all the same
                 log.warning("Afmelden bij de identiteitsprovider niet mogelijk")
     response = RedirectResponse(target, status_code=303)
@@ -386,12 +382,9 @@ def logout(request: Request, _csrf: CsrfDep) -> Response:
     return response
 
 
-def _absolute(state: AuthState, path: str) -> str:
-    """``path`` on this site as an absolute URL (from the OIDC settings' redirect URI)."""
+def _after_logout(state: AuthState) -> str:
+    """Where the provider sends the browser after its logout (an absolute URL of this site)."""
     settings = state.config.oidc
-    if settings and settings.post_logout_redirect_uri:
+    if settings is not None and settings.post_logout_redirect_uri:
         return settings.post_logout_redirect_uri
-    if settings is None or path.startswith("http"):
-        return path
-    base = settings.redirect_uri.split("/inloggen/", 1)[0]
-    return base + path
+    return state.config.post_logout_url
