@@ -72,6 +72,8 @@ def create_app(
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.cube.close()
+        if hasattr(app.state, "auth"):
+            app.state.auth.db.close()
 
     app = FastAPI(
         title="Buurtbeeld API",

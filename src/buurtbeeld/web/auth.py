@@ -1,7 +1,7 @@
 """Sign-in for the web app: local accounts, OpenID Connect, sessions, CSRF, logout.
 
-Mounted only when sign-in is configured (``AuthConfig.from_environment`` returns ``None``
-otherwise, and the app stays the local viewer it was). Routes:
+Mounted only when sign-in is configured (``platform.auth_settings.from_environment`` returns
+``None`` otherwise, and the app stays the local viewer it was). Routes:
 
 - ``GET /inloggen``: the sign-in page (local form with CSRF token; a button for OIDC);
 - ``POST /inloggen``: local sign-in (rate-limited per account and client address; one generic
@@ -10,8 +10,10 @@ otherwise, and the app stays the local viewer it was). Routes:
 - ``POST /uitloggen``: ends the session (and at the provider, RP-initiated logout).
 
 Every state-changing form carries a CSRF token: the session's own (``platform.sessions``) when
-signed in, else a random one in a cookie of its own (double submit). Routes add
-``Depends(require_csrf)``; templates print ``csrf_token(request)``.
+signed in, else a random one in a cookie of its own (double submit). The app runs
+``require_csrf`` before every route (a form field ``csrf`` or an ``X-CSRF-Token`` header);
+templates print ``csrf_token(request)``, and a page with an anonymous form sends the cookie with
+``set_csrf_cookie``.
 """
 
 from __future__ import annotations
