@@ -25,7 +25,8 @@ def sign_in_server(
 ) -> Iterator[str]:
     root = tmp_path_factory.mktemp("aanmelden") / "werkmap"
     shutil.copytree(empty_workspace_template, root)
-    UserStore(open_platform(root)).create("els", "analist", PASSWORD, actor="test")
+    with open_platform(root) as db:
+        UserStore(db).create("els", "analist", PASSWORD, actor="test")
     # The defaults a gemeente gets: Secure, __Host- cookies (browsers accept them on 127.0.0.1).
     with serve(root, auth=AuthConfig(session_secret="s" * 40)) as url:
         yield url

@@ -21,6 +21,7 @@ class Browser:
         self.app = app_client
         self.web = httpx2.Client(timeout=10)
         self.visited: list[str] = []
+        self.opened: list[Any] = []  # platform databases a test opened: closed with the browser
 
     def _send(self, method: str, url: str, data: dict[str, str] | None = None) -> Any:
         self.visited.append(url)
@@ -57,3 +58,5 @@ class Browser:
 
     def close(self) -> None:
         self.web.close()
+        for db in self.opened:
+            db.close()

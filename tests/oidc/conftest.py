@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.platform.conftest import postgres_cluster  # noqa: F401 (fixture, for PostgreSQL runs)
+
 HERE = Path(__file__).parent
 APP = "http://127.0.0.1:8000"
 REDIRECT_URI = f"{APP}/inloggen/oidc/terug"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from buurtbeeld.platform import auth_settings
 from buurtbeeld.platform.audit import AuditLog
-from buurtbeeld.platform.db import open_platform
+from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.app import create_app
@@ -25,9 +25,20 @@ COOKIE = "bb_sessie"  # http on 127.0.0.1: no "__Host-" prefix (that needs Secur
 
 @pytest.fixture
 def sign_in_app(
-    provider: str, tmp_path: Path, empty_workspace_template: Path
+    request: pytest.FixtureRequest,
+    provider: str,
+    tmp_path: Path,
+    empty_workspace_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., Browser]]:
-    """Build the app for one OIDC client of the provider and hand out a browser for it."""
+    """Build the app for one OIDC client of the provider and hand out a browser for it.
+
+    Parametrised indirectly with "sqlite" (default) or "postgresql" (the platform database).
+    """
+    monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
+    if getattr(request, "param", "sqlite") == "postgresql":
+        cluster = request.getfixturevalue("postgres_cluster")
+        monkeypatch.setenv(ENV_DATABASE_URL, cluster.new_database())
     browsers: list[Browser] = []
     clients: list[TestClient] = []
 
@@ -63,10 +74,12 @@ def sign_in_app(
 
 def _platform(browser: Browser) -> tuple[UserStore, SessionStore, AuditLog]:
     db = open_platform(browser.root)  # type: ignore[attr-defined]
+    browser.opened.append(db)  # closed with the browser
     audit = AuditLog(db)
     return UserStore(db, audit), SessionStore(db), audit
 
 
+@pytest.mark.parametrize("sign_in_app", ["sqlite", "postgresql"], indirect=True)
 def test_round_trip_signs_in_with_the_mapped_role(sign_in_app: Callable[..., Browser]) -> None:
     browser = sign_in_app()
     page = browser.sign_in("anna")
@@ -121,6 +134,7 @@ def test_the_session_cookie_flags(sign_in_app: Callable[..., Browser]) -> None:
     assert callback.has_nonstandard_attr("HttpOnly")
 
 
+@pytest.mark.parametrize("sign_in_app", ["sqlite", "postgresql"], indirect=True)
 def test_logout_ends_the_session_here_and_at_the_provider(
     sign_in_app: Callable[..., Browser],
 ) -> None:

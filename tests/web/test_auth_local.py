@@ -18,13 +18,14 @@ from fastapi.testclient import TestClient
 
 from buurtbeeld.errors import BuurtbeeldError, ConfigError
 from buurtbeeld.platform import auth_settings
-from buurtbeeld.platform.audit import AuditLog
+from buurtbeeld.platform.audit import AuditLog, Entry
 from buurtbeeld.platform.auth_settings import AuthConfig
-from buurtbeeld.platform.db import open_platform
+from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.login_limit import LoginLimiter
-from buurtbeeld.platform.sessions import SessionStore
+from buurtbeeld.platform.sessions import Session, SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.app import create_app
+from tests.platform.conftest import postgres_cluster  # noqa: F401 (fixture, for PostgreSQL runs)
 
 PASSWORD = "paarse-olifant-wandelt-7"
 COOKIE = "__Host-bb_sessie"
@@ -32,11 +33,37 @@ BASE = "https://127.0.0.1"
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, empty_workspace_template: Path) -> Path:
+def workspace(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    empty_workspace_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """A workspace with user els; the platform database on SQLite, or PostgreSQL when the test
+    is parametrised indirectly with "postgresql"."""
+    monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
+    if getattr(request, "param", "sqlite") == "postgresql":
+        cluster = request.getfixturevalue("postgres_cluster")
+        monkeypatch.setenv(ENV_DATABASE_URL, cluster.new_database())
     root = tmp_path / "werkmap"
     shutil.copytree(empty_workspace_template, root)
-    UserStore(open_platform(root)).create("els", "lezer", PASSWORD, actor="test")
+    _create_user(root, "els", PASSWORD)
     return root
+
+
+def _create_user(root: Path, name: str, password: str) -> None:
+    with open_platform(root) as db:
+        UserStore(db).create(name, "lezer", password, actor="test")
+
+
+def _audit(root: Path) -> list[Entry]:
+    with open_platform(root) as db:
+        return list(AuditLog(db).entries())
+
+
+def _session(root: Path, token: str | None) -> Session | None:
+    with open_platform(root) as db:
+        return SessionStore(db).get(token)
 
 
 def _app(root: Path) -> FastAPI:
@@ -78,6 +105,7 @@ def test_the_sign_in_page_is_dutch_and_its_form_has_a_csrf_token(client: TestCli
     assert "content-security-policy" in page.headers
 
 
+@pytest.mark.parametrize("workspace", ["sqlite", "postgresql"], indirect=True)
 def test_sign_in_sets_a_secure_httponly_samesite_cookie_and_records_it(
     client: TestClient, workspace: Path
 ) -> None:
@@ -93,10 +121,11 @@ def test_sign_in_sets_a_secure_httponly_samesite_cookie_and_records_it(
     assert {"httponly", "secure", "samesite=lax", "path=/"} <= flags
     assert not any(f.startswith("domain") for f in flags)
     assert "Afmelden (els)" in client.get("/over").text
-    entries = list(AuditLog(open_platform(workspace)).entries())
+    entries = _audit(workspace)
     assert (entries[-1].actor, entries[-1].event) == ("els", "aanmelding")
 
 
+@pytest.mark.parametrize("workspace", ["sqlite", "postgresql"], indirect=True)
 def test_a_wrong_password_and_an_unknown_name_get_the_same_generic_error(
     client: TestClient, workspace: Path
 ) -> None:
@@ -107,7 +136,7 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_generic_error(
         assert response.status_code == 401  # type: ignore[attr-defined]
         assert "Gebruikersnaam of wachtwoord onjuist." in response.text  # type: ignore[attr-defined]
         assert client.cookies.get(COOKIE) is None
-    log = [(e.actor, e.event, e.details) for e in AuditLog(open_platform(workspace)).entries()]
+    log = [(e.actor, e.event, e.details) for e in _audit(workspace)]
     assert log[-2][:2] == ("els", "aanmelding_mislukt")
     assert log[-1][:2] == ("onbekend", "aanmelding_mislukt")
     assert not any("niet-het-wachtwoord" in str(row) or "niemand" in str(row) for row in log)
@@ -127,6 +156,7 @@ def test_a_form_without_the_right_csrf_token_is_refused(
     assert client.cookies.get(COOKIE) is None
 
 
+@pytest.mark.parametrize("workspace", ["sqlite", "postgresql"], indirect=True)
 def test_logout_needs_the_session_token_and_ends_the_session(
     client: TestClient, workspace: Path
 ) -> None:
@@ -136,15 +166,16 @@ def test_logout_needs_the_session_token_and_ends_the_session(
 
     refused = client.post("/uitloggen", data={"csrf": "geraden"}, follow_redirects=False)
     assert refused.status_code == 403 and "BB-AUTH-003" in refused.text
-    assert SessionStore(open_platform(workspace)).get(session_token) is not None
+    assert _session(workspace, session_token) is not None
 
     done = client.post("/uitloggen", data={"csrf": _csrf(page.text)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/"
-    assert SessionStore(open_platform(workspace)).get(session_token) is None
-    entries = list(AuditLog(open_platform(workspace)).entries())
+    assert _session(workspace, session_token) is None
+    entries = _audit(workspace)
     assert (entries[-1].actor, entries[-1].event) == ("els", "afmelding")
 
 
+@pytest.mark.parametrize("workspace", ["sqlite", "postgresql"], indirect=True)
 def test_five_failures_block_the_account_even_with_the_right_password(
     workspace: Path,
 ) -> None:
@@ -159,13 +190,13 @@ def test_five_failures_block_the_account_even_with_the_right_password(
         assert "Te veel mislukte pogingen" in response.text  # type: ignore[attr-defined]
         assert "BB-AUTH-002" in response.text  # type: ignore[attr-defined]
         assert 0 < int(response.headers["retry-after"]) <= 900  # type: ignore[attr-defined]
-    entries = list(AuditLog(open_platform(workspace)).entries())
+    entries = _audit(workspace)
     assert [e.event for e in entries[-2:]] == ["aanmelding_mislukt"] * 2
     assert all(e.actor == "els" for e in entries[-7:])
 
 
 def test_five_failures_block_the_address_for_other_accounts(workspace: Path) -> None:
-    UserStore(open_platform(workspace)).create("piet", "lezer", PASSWORD + "x", actor="test")
+    _create_user(workspace, "piet", PASSWORD + "x")
     with _client(workspace, "10.0.0.3") as guesser:
         for name in ("a1", "a2", "a3", "a4", "a5"):
             _sign_in(guesser, name=name)
