@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ from fastapi.testclient import TestClient
 from buurtbeeld.errors import BuurtbeeldError, ConfigError
 from buurtbeeld.platform import auth_settings
 from buurtbeeld.platform.audit import AuditLog, Entry
+from buurtbeeld.platform.auth_errors import AuthError
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.login_limit import LoginLimiter
+from buurtbeeld.platform.oidc import OidcClientSettings, PendingLogin, seal, unseal
 from buurtbeeld.platform.sessions import Session, SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.app import create_app
@@ -266,7 +269,50 @@ def test_the_platform_settings_give_the_sign_in_configuration() -> None:
     assert config.oidc.redirect_uri == "https://buurtbeeld.gemeente.nl/inloggen/oidc/terug"
     assert config.oidc.post_logout_redirect_uri == "https://buurtbeeld.gemeente.nl/"
     assert config.role_for(["bb-lezen", "BB Beheer"]) == "beheerder"
+    assert config.hosts == ("buurtbeeld.gemeente.nl",)  # the app answers to its address
     assert auth_settings.from_environment({}) is None
+
+
+def test_the_app_answers_to_its_public_address(workspace: Path) -> None:
+    config = AuthConfig(session_secret="x" * 40, hosts=("buurtbeeld.gemeente.nl",))
+    app = create_app(workspace, auth=config)
+    with TestClient(app, base_url="https://buurtbeeld.gemeente.nl") as public:
+        assert public.get("/inloggen").status_code == 200
+    with TestClient(app, base_url="https://ander.example") as other:
+        assert other.get("/inloggen").status_code == 400  # BB-WEB-001, as before
+
+
+def test_an_unreachable_provider_gives_a_dutch_page(workspace: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    oidc = OidcClientSettings(
+        issuer=f"http://127.0.0.1:{port}",
+        client_id="buurtbeeld",
+        client_secret="s",
+        redirect_uri=f"{BASE}/inloggen/oidc/terug",
+    )
+    config = AuthConfig(session_secret="x" * 40, oidc=oidc, role_for=lambda values: None)
+    with TestClient(create_app(workspace, auth=config), base_url=BASE) as client:
+        page = client.get("/inloggen/oidc", follow_redirects=False)
+    assert page.status_code == 502 and "BB-AUTH-012" in page.text
+    assert "niet bereikbaar" in page.text and "Traceback" not in page.text
+
+
+def test_a_pending_sign_in_that_was_altered_or_is_stale_is_refused() -> None:
+    pending = PendingLogin.start("/over")
+    sealed = seal(pending, "geheim-1" * 5)
+    assert unseal(sealed, "geheim-1" * 5) == pending
+    altered = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    for value, secret, now in [
+        (altered, "geheim-1" * 5, None),
+        (sealed, "geheim-2" * 5, None),  # another server secret
+        (sealed, "geheim-1" * 5, pending.started + 601),  # after ten minutes
+        ("", "geheim-1" * 5, None),
+    ]:
+        with pytest.raises(AuthError) as refused:
+            unseal(value, secret, now=now)
+        assert refused.value.code == "BB-AUTH-004"
 
 
 def test_oidc_without_an_address_is_refused_in_dutch() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from buurtbeeld.errors import ConfigError
 from buurtbeeld.platform.login_limit import LoginLimiter
@@ -34,6 +35,7 @@ class AuthConfig:
     session_ttl: timedelta = timedelta(hours=8)
     secure_cookies: bool = True
     post_logout_url: str = "/"
+    hosts: tuple[str, ...] = ()  # the host name of BUURTBEELD_ADRES: the app answers to it
     limiter: LoginLimiter = field(default_factory=LoginLimiter, compare=False)
 
 
@@ -43,6 +45,7 @@ def from_settings(settings: Settings) -> AuthConfig | None:
         return None
     oidc = None
     role_for = None
+    host = urlsplit(settings.public_url).hostname if settings.public_url else None
     if settings.oidc is not None:
         if not settings.public_url:
             raise ConfigError(
@@ -70,6 +73,7 @@ def from_settings(settings: Settings) -> AuthConfig | None:
         role_for=role_for,
         session_ttl=settings.session_ttl,
         secure_cookies=settings.cookie_secure,
+        hosts=(host,) if host else (),
     )
 
 

@@ -62,6 +62,7 @@ def create_app(
     ``auth``: sign-in settings (default: from the environment; none = the local viewer).
     """
     workspace = open_workspace(workspace_root)
+    sign_in = auth or auth_settings.from_environment()  # None: the local viewer, no sign-in
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,7 +97,8 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLimits)
-    app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts])
+    public_hosts = sign_in.hosts if sign_in else ()  # the host of BUURTBEELD_ADRES
+    app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts, *public_hosts])
     app.add_middleware(SecurityHeaders)
     docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
 
@@ -143,7 +145,6 @@ def create_app(
             "Probeer het later opnieuw of meld het aan de beheerder.",
         )
 
-    sign_in = auth or auth_settings.from_environment()
     if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
         auth_routes.install(app, sign_in, open_platform(workspace.root))
     app.include_router(pages.router)
