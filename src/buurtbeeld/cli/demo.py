@@ -16,8 +16,80 @@ if TYPE_CHECKING:
 
 DRECHTSTEDEN = {"GM0505": "Dordrecht", "GM0642": "Zwijndrecht"}
 
+STAPELING = {
+    # provision → (spec file, the partner package's table with the distinct unit totals)
+    "wmo": ("wmo.yaml", "voorzieningen_totaal"),
+    "jeugdhulp": ("jeugdhulp.yaml", "jongeren_totaal"),
+    # yearly for the stapeling (the partner's package is quarterly: no marginal for it)
+    "bijstand": ("bijstand-jaar.yaml", None),
+    "schuldsignalen": ("schuldsignalen.yaml", "huishoudens_totaal"),
+}
+TITLES = {
+    "wmo": "Wmo",
+    "jeugdhulp": "Jeugdhulp",
+    "bijstand": "Bijstand",
+    "schuldsignalen": "Schuldsignalen",
+}
 
-def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) -> None:
+
+def yearly_benefit_spec(gemeente: str, year: int = 2024) -> str:
+    """The demo's bijstand spec with one yearly period (``gedurende``) for the stapeling.
+
+    The other demo registers count a year; bijstand's own package counts quarters (stand on a
+    reference day), and the extracts of one link must share their periods.
+    """
+    import yaml
+
+    from buurtbeeld.source.synthetic import demo_spec
+
+    data = yaml.safe_load(demo_spec(gemeente, year, "bijstand"))
+    data["periode"] = {
+        "soort": "gedurende",
+        "begin": "ingangsdatum",
+        "einde": "einddatum",
+        "jaar": year,
+    }
+    data["tabellen"] = [
+        {
+            "naam": "personen",
+            "titel": f"Personen met bijstand in {year}",
+            "richting": "hoger_is_slechter",
+        }
+    ]
+    head = f"# Personen met bijstand gedurende {year}: de periode van de stapeling.\n"
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def stapeling_spec(gemeente: str, packages: dict[str, Path]) -> str:
+    """The demo koppelspec: four extracts, the partners' packages where periods match."""
+    lines = [
+        "# Stapeling van de vier demoregisters (koppelpartij: fictief onderzoeksbureau).",
+        "dataset: stapeling",
+        "bron: Onderzoeksbureau gemeente (demo, koppelpartij)",
+        "profiel: cbs-zorg",
+        f"gemeente: {gemeente}",
+        "indelingsjaar: 2023",
+        f"uitvoer: stapeling-{gemeente}.zip",
+        "extracten:",
+    ]
+    for name, (_spec, table) in STAPELING.items():
+        lines += [
+            f"  - naam: {name}",
+            f"    titel: {TITLES[name]}",
+            f"    pad: {name}-pseudoniemen.parquet",
+        ]
+        if table is not None and name in packages:
+            lines += [f"    pakket: {packages[name].name}", f"    pakkettabel: {table}"]
+        elif table is None:
+            lines.append(
+                "    # geen pakket: dat van de partner telt per kwartaal, dit extract per jaar"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _demo_partner_packages(
+    workspace: Workspace, folder: Path, gemeente: str
+) -> tuple[dict[str, Path], list[Path]]:
     """Synthetic extracts of four partners → source toolkit → protected packages → intake.
 
     What a partner and the data adviser do with ``bron maak-pakket``, ``partner registreer``
@@ -33,13 +105,17 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import register_partner, trusted_keys
 
+    packages: dict[str, Path] = {}
+    public_keys: list[Path] = []
     with console.status("Demo-ketenpartners: synthetische exports maken") as status:
         generate(folder, gemeente=gemeente, registers=REGISTERS)
         for register in REGISTERS:
             status.update(f"Demo-ketenpartner {register}: tellen, beveiligen en inlezen")
             spec = load_spec(folder / f"{register}.yaml")
             made = make_package(spec, folder / f"{register}-pakket.zip")
+            packages[register] = made.path
             if made.keys is not None:
+                public_keys.append(made.keys.public)
                 try:
                     register_partner(workspace, f"demo-{register}", made.keys.public)
                 except SignatureError as err:
@@ -52,6 +128,67 @@ def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) ->
                 "van een fictieve ketenpartner.",
                 highlight=False,
             )
+    return packages, public_keys
+
+
+def _demo_stapeling(
+    workspace: Workspace,
+    folder: Path,
+    gemeente: str,
+    packages: dict[str, Path],
+    public_keys: list[Path],
+) -> None:
+    """Stapeling: project key → ``bron pseudonimiseer`` ×4 → ``koppel`` → ``importeer-pakket``.
+
+    What the partners and a linking party do (docs/stapeling.md, examples/bron/README.md): the
+    partners share a project key and pseudonymise their registers; the linking party (here a
+    fictitious research department) links the extracts, protects the combinations together with
+    the partners' packages and signs the package, which the platform registers and reads.
+    """
+    from buurtbeeld.cli.koppel import protect_and_package
+    from buurtbeeld.source.keys import key_files
+    from buurtbeeld.source.link import link
+    from buurtbeeld.source.link_key import LinkKey, create_key_file
+    from buurtbeeld.source.link_spec import load_link_spec
+    from buurtbeeld.source.link_workdir import Cleanup, work_folder
+    from buurtbeeld.source.pseudonym import pseudonymise
+    from buurtbeeld.source.spec import load_spec
+    from buurtbeeld.store.intake import intake_package
+    from buurtbeeld.store.package_reader import read_package
+    from buurtbeeld.store.partners import register_partner, trusted_keys
+
+    with console.status("Stapeling: pseudonimiseren bij de partners") as status:
+        key_path = folder / "stapeling.sleutel"
+        key = LinkKey.load(key_path) if key_path.exists() else create_key_file(key_path, "demo")
+        (folder / "bijstand-jaar.yaml").write_text(yearly_benefit_spec(gemeente), encoding="utf-8")
+        for name, (spec_file, _table) in STAPELING.items():
+            status.update(f"Stapeling: {name} pseudonimiseren")
+            pseudonymise(
+                load_spec(folder / spec_file), key, folder / f"{name}-pseudoniemen.parquet"
+            )
+        spec_path = folder / "stapeling.yaml"
+        spec_path.write_text(stapeling_spec(gemeente, packages), encoding="utf-8")
+        status.update("Stapeling: koppelen (koppelpartij)")
+        spec = load_link_spec(spec_path)
+        cleanup = Cleanup()
+        with work_folder(folder, cleanup) as work:
+            counts = link(spec, workdir=work)
+        status.update("Stapeling: beveiligen samen met de pakketten van de partners")
+        path, linked, _created = protect_and_package(
+            counts, spec.uitvoer or folder / "stapeling.zip", public_keys
+        )
+        try:
+            register_partner(workspace, "demo-koppelpartij", key_files(spec).public)  # type: ignore[arg-type]
+        except SignatureError as err:
+            if err.code != "BB-SIG-010":
+                raise
+        intake_package(workspace, read_package(path, trusted_keys(workspace)))
+    hidden = sum(linked.delivery.hidden_by_reason().values())
+    console.print(
+        f"[green]Demo-stapeling geaccepteerd[/]: {len(STAPELING)} registers gekoppeld "
+        f"(bijstand per jaar, zonder marge van de partner); {hidden} cellen verborgen.",
+        highlight=False,
+    )
 
 
 def demo_command(
@@ -89,8 +226,12 @@ def demo_command(
                 progress=lambda m: status.update(m),
             )
         import_all(workspace, list(BUNDLED_FILES))
-        _demo_partner_packages(workspace, werkmap / "bron-demo", gemeente)
+        packages, public_keys = _demo_partner_packages(workspace, werkmap / "bron-demo", gemeente)
+        _demo_stapeling(workspace, werkmap / "bron-demo", gemeente, packages, public_keys)
     for code, name in DRECHTSTEDEN.items():
         console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
+    console.print(
+        f"  Stapeling: http://{host}:{poort}/gemeente/{gemeente}/voorzieningen", highlight=False
+    )
     if starten:
         serve(werkmap, host, poort)

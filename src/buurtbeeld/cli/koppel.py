@@ -1,7 +1,14 @@
 """``buurtbeeld koppel KOPPELSPEC``: the linking party links pseudonymised extracts (stapeling).
 
+Link, then protect jointly with the partners' published marginals and write one package signed
+by the linking party (:mod:`buurtbeeld.source.link_protection`). The partners' packages named in
+the koppelspec are verified against their public key files (``--partnersleutel``, the ``.pub``
+files each partner made with ``buurtbeeld bron sleutel``): that is what a linking party holds,
+not a platform workspace.
+
 Output never shows a pseudonym or a buurt count: rows per extract, units and overlaps per
-gemeente rounded to tens, warnings, and which intermediate files were removed.
+gemeente rounded to tens, warnings, where the package went, hidden cells, and which intermediate
+files were removed.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from buurtbeeld.source.link import LinkedCounts
+    from buurtbeeld.source.link_protection import LinkedDelivery
     from buurtbeeld.source.link_spec import LinkSpec
     from buurtbeeld.source.link_workdir import Cleanup
 
@@ -87,6 +95,61 @@ def _print_cleanup(cleanup: Cleanup) -> None:
         console.print(f"Tussenbestanden verwijderd: {name} ({files} bestanden).", highlight=False)
 
 
+def protect_and_package(
+    counts: LinkedCounts, target: Path, partner_key_files: list[Path]
+) -> tuple[Path, LinkedDelivery, bool]:
+    """Protect the counts with the partners' packages and write the signed package.
+
+    The rounding seed and signing key are the linking party's own, beside the koppelspec
+    (``zaadbestand``, created on first use as for a partner). The same steps as joint's
+    ``link_protection.make_linked_package``; ``True`` when the signing key was just created.
+    """
+    from buurtbeeld.source.keys import signing_key
+    from buurtbeeld.source.link_protection import partner_keys, protect_link, write_linked_package
+    from buurtbeeld.source.package import rounding_seed
+
+    spec = counts.spec
+    trusted = partner_keys(partner_key_files)
+    linked = protect_link(counts, seed=rounding_seed(spec), trusted=trusted)  # type: ignore[arg-type]
+    key, created = signing_key(spec)  # type: ignore[arg-type]
+    return write_linked_package(linked, target, key), linked, created
+
+
+def print_package_report(path: Path, linked: LinkedDelivery, spec: LinkSpec, created: bool) -> None:
+    """Where the package went, what was hidden, with which partner figures it was protected."""
+    from buurtbeeld.source.keys import key_files
+
+    delivery = linked.delivery
+    hidden = delivery.hidden_by_reason()
+    cells = sum(o.data.num_rows for o in delivery.outputs)
+    console.print(
+        f"[green]Pakket gemaakt[/]: {path} — {len(delivery.outputs)} tabellen, {_number(cells)} "
+        "cellen; verborgen cellen: "
+        + (", ".join(f"{k} {_number(v)}" for k, v in hidden.items()) or "geen"),
+        highlight=False,
+    )
+    for provision in linked.linkage.provisions:
+        if provision.table:
+            with_what = (
+                f"samen beveiligd met tabel '{provision.table}' uit het pakket van de partner"
+            )
+        else:
+            with_what = (
+                "geen pakket van de partner in de koppelspecificatie: geen marge om samen mee te "
+                "beveiligen (bijvoorbeeld andere perioden dan het pakket van de partner)"
+            )
+        console.print(f"  {provision.title}: {with_what}.", highlight=False)
+    console.print("Lees rapport.md in het pakket voor de privacyfunctionaris.")
+    files = key_files(spec)  # type: ignore[arg-type]
+    if created:
+        console.print(
+            f"[yellow]Nieuwe ondertekeningssleutel gemaakt[/]. Stuur {files.public} naar de "
+            "databeheerder van het platform (die registreert hem met 'buurtbeeld partner "
+            f"registreer'); het geheime deel {files.private.name} blijft op deze machine.",
+            highlight=False,
+        )
+
+
 def koppel(
     koppelspec: Annotated[
         Path, typer.Argument(metavar="KOPPELSPEC", help="Koppelspecificatie (YAML).")
@@ -103,6 +166,15 @@ def koppel(
         Path | None,
         typer.Option(
             "--uit", metavar="PAD", help="Uitvoerbestand (standaard: 'uitvoer' of naast de spec)."
+        ),
+    ] = None,
+    partnersleutel: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--partnersleutel",
+            metavar="PAD",
+            help="Publieke sleutel (.pub) van een partner, om zijn pakket te controleren; "
+            "herhaal per partner.",
         ),
     ] = None,
 ) -> None:
@@ -138,8 +210,6 @@ def koppel(
     finally:
         _print_cleanup(Cleanup(removed=cleanup.removed))
     print_link_report(counts)
-    console.print(
-        "[bold]Beveiligen en pakket maken[/]: nog niet beschikbaar in deze versie; "
-        f"er is geen pakket geschreven ({target.name}).",
-        highlight=False,
-    )
+    with console.status("Beveiligen samen met de cijfers van de partners en pakket schrijven"):
+        path, linked, created = protect_and_package(counts, target, list(partnersleutel or []))
+    print_package_report(path, linked, spec, created)
