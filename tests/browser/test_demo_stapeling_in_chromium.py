@@ -1,0 +1,94 @@
+"""End to end from the CLI chain: the demo's four registers → pseudonimiseer → koppel → package →
+intake → the stapeling page in real Chromium (pixels of the map and the chart, axe-core).
+
+The workspace is built by the demo's own steps (``cli.demo``: synthetic exports, partner
+packages, project key, pseudonymised extracts, ``koppel`` with the partners' packages and public
+keys, intake) for Hendrik-Ido-Ambacht, so the package on the page is the one ``buurtbeeld koppel``
+makes — not a package assembled in a test (tests/browser/test_overlap_in_chromium.py).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from buurtbeeld.cli.demo import _demo_partner_packages, _demo_stapeling
+from buurtbeeld.store.workspace import open_workspace
+from tests.browser.conftest import serve
+
+pytestmark = pytest.mark.browser
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+GEMEENTE = "GM0531"
+PAGE = f"/gemeente/{GEMEENTE}/voorzieningen"
+BAR = (0x1A, 0x4F, 0x8B)
+BACKGROUND = (247, 247, 247)
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, filled_workspace_template: Path
+) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("demo-stapeling") / "werkmap"
+    shutil.copytree(filled_workspace_template, root)
+    workspace = open_workspace(root)
+    folder = root / "bron-demo"
+    packages, public_keys = _demo_partner_packages(workspace, folder, GEMEENTE)
+    _demo_stapeling(workspace, folder, GEMEENTE, packages, public_keys)
+    assert not list(folder.glob(".buurtbeeld-koppel-werk-*"))
+    with serve(root) as url:
+        yield url
+
+
+def _pixels(png: bytes) -> list[tuple[int, int, int]]:
+    return list(Image.open(io.BytesIO(png)).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
+
+
+def test_the_koppel_package_is_drawn_on_the_map_and_in_the_chart(
+    browser: Any, demo_server: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{demo_server}{PAGE}?niveau=buurt")
+    page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
+    text = page.locator("main").inner_text()
+    for title in ("Wmo", "Jeugdhulp", "Bijstand", "Schuldsignalen"):
+        assert title in text
+    png = page.locator("#kaart").screenshot()
+    (tmp_path / "kaart.png").write_bytes(png)
+    pixels = _pixels(png)
+    off = sum(1 for p in pixels if max(abs(a - b) for a, b in zip(p, BACKGROUND, strict=True)) > 30)
+    assert off > len(pixels) // 20, "the map is (nearly) empty"
+    page.goto(f"{demo_server}{PAGE}?gebied=WK053101&eenheid=huishoudens")
+    chart = page.locator("svg.bb-upset")
+    png = chart.screenshot()
+    (tmp_path / "upset.png").write_bytes(png)
+    assert (
+        sum(1 for p in _pixels(png) if all(abs(a - b) <= 6 for a, b in zip(p, BAR, strict=True)))
+        > 200
+    )
+    assert not problems, problems
+    page.close()
+
+
+def test_no_serious_accessibility_violations(browser: Any, demo_server: str) -> None:
+    context = browser.new_context(bypass_csp=True)  # axe-core is injected inline
+    page = context.new_page()
+    page.goto(f"{demo_server}{PAGE}?niveau=buurt")
+    page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+    context.close()
