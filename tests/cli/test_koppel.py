@@ -89,7 +89,9 @@ def test_a_crashed_runs_leftover_is_removed_and_reported(folder: Path) -> None:
     running = folder / (PREFIX + "loopt")
     running.mkdir()
     (running / PID_FILE).write_text(str(os.getppid()), encoding="ascii")  # a live process
-    result = runner.invoke(app, ["koppel", str(folder / "koppel.yaml")])
+    two = folder / "koppel-twee.yaml"  # two extracts: a small table to protect
+    two.write_text(link_spec_text(["wmo", "schuldsignalen"]), encoding="utf-8")
+    result = runner.invoke(app, ["koppel", str(two)])
     assert result.exit_code == 0, result.output
     assert "afgebroken koppeling verwijderd: .buurtbeeld-koppel-werk-oud (2 bestanden)" in " ".join(
         result.output.split()
