@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
-from buurtbeeld.errors import BuurtbeeldError, SignatureError
+from buurtbeeld.errors import BuurtbeeldError, DisclosureError, SignatureError
 
 if TYPE_CHECKING:
     from buurtbeeld.store.workspace import Workspace
@@ -167,16 +167,36 @@ def _demo_stapeling(
                 load_spec(folder / spec_file), key, folder / f"{name}-pseudoniemen.parquet"
             )
         spec_path = folder / "stapeling.yaml"
-        spec_path.write_text(stapeling_spec(gemeente, packages), encoding="utf-8")
-        status.update("Stapeling: koppelen (koppelpartij)")
-        spec = load_link_spec(spec_path)
-        cleanup = Cleanup()
-        with work_folder(folder, cleanup) as work:
-            counts = link(spec, workdir=work)
-        status.update("Stapeling: beveiligen samen met de pakketten van de partners")
-        path, linked, _created = protect_and_package(
-            counts, spec.uitvoer or folder / "stapeling.zip", public_keys
-        )
+        linked = None
+        for with_partners in (True, False):
+            spec_path.write_text(
+                stapeling_spec(gemeente, packages if with_partners else {}), encoding="utf-8"
+            )
+            status.update("Stapeling: koppelen (koppelpartij)")
+            spec = load_link_spec(spec_path)
+            cleanup = Cleanup()
+            with work_folder(folder, cleanup) as work:
+                counts = link(spec, workdir=work)
+            status.update("Stapeling: beveiligen en pakket maken")
+            try:
+                path, linked, _created = protect_and_package(
+                    counts, spec.uitvoer or folder / "stapeling.zip", public_keys
+                )
+                break
+            except DisclosureError as err:
+                console.print(
+                    f"[yellow]Let op[/]: de demo-stapeling is {'' if with_partners else 'ook '}"
+                    f"niet te beveiligen{' samen met de pakketten van de partners' if with_partners else ''} "
+                    f"({err.code})"
+                    + (
+                        "; de demo beveiligt haar zonder de marges van de partners."
+                        if with_partners
+                        else "; geen stapeling in de demo."
+                    ),
+                    highlight=False,
+                )
+        if linked is None:
+            return
         try:
             register_partner(workspace, "demo-koppelpartij", key_files(spec).public)  # type: ignore[arg-type]
         except SignatureError as err:
@@ -184,9 +204,12 @@ def _demo_stapeling(
                 raise
         intake_package(workspace, read_package(path, trusted_keys(workspace)))
     hidden = sum(linked.delivery.hidden_by_reason().values())
+    joint = [p.title for p in linked.linkage.provisions if p.table]
     console.print(
-        f"[green]Demo-stapeling geaccepteerd[/]: {len(STAPELING)} registers gekoppeld "
-        f"(bijstand per jaar, zonder marge van de partner); {hidden} cellen verborgen.",
+        f"[green]Demo-stapeling geaccepteerd[/]: {len(STAPELING)} registers gekoppeld, "
+        f"samen beveiligd met de pakketten van: {', '.join(joint) or 'geen partner'} "
+        f"(bijstand telt per jaar, het pakket van de partner per kwartaal); "
+        f"{hidden} cellen verborgen.",
         highlight=False,
     )
 
