@@ -144,6 +144,7 @@ def _demo_stapeling(
     partners share a project key and pseudonymise their registers; the linking party (here a
     fictitious research department) links the extracts, protects the combinations together with
     the partners' packages and signs the package, which the platform registers and reads.
+    When joint protection finds no safe pattern the demo says so and shows no stapeling.
     """
     from buurtbeeld.cli.koppel import protect_and_package
     from buurtbeeld.source.keys import key_files
@@ -167,35 +168,24 @@ def _demo_stapeling(
                 load_spec(folder / spec_file), key, folder / f"{name}-pseudoniemen.parquet"
             )
         spec_path = folder / "stapeling.yaml"
-        linked = None
-        for with_partners in (True, False):
-            spec_path.write_text(
-                stapeling_spec(gemeente, packages if with_partners else {}), encoding="utf-8"
+        spec_path.write_text(stapeling_spec(gemeente, packages), encoding="utf-8")
+        status.update("Stapeling: koppelen (koppelpartij)")
+        spec = load_link_spec(spec_path)
+        cleanup = Cleanup()
+        with work_folder(folder, cleanup) as work:
+            counts = link(spec, workdir=work)
+        status.update("Stapeling: beveiligen samen met de pakketten van de partners")
+        try:
+            path, linked, _created = protect_and_package(
+                counts, spec.uitvoer or folder / "stapeling.zip", public_keys
             )
-            status.update("Stapeling: koppelen (koppelpartij)")
-            spec = load_link_spec(spec_path)
-            cleanup = Cleanup()
-            with work_folder(folder, cleanup) as work:
-                counts = link(spec, workdir=work)
-            status.update("Stapeling: beveiligen en pakket maken")
-            try:
-                path, linked, _created = protect_and_package(
-                    counts, spec.uitvoer or folder / "stapeling.zip", public_keys
-                )
-                break
-            except DisclosureError as err:
-                console.print(
-                    f"[yellow]Let op[/]: de demo-stapeling is {'' if with_partners else 'ook '}"
-                    f"niet te beveiligen{' samen met de pakketten van de partners' if with_partners else ''} "
-                    f"({err.code})"
-                    + (
-                        "; de demo beveiligt haar zonder de marges van de partners."
-                        if with_partners
-                        else "; geen stapeling in de demo."
-                    ),
-                    highlight=False,
-                )
-        if linked is None:
+        except DisclosureError as err:
+            # joint protection found no safe pattern: no stapeling rather than a weaker one
+            console.print(
+                f"[yellow]Let op[/]: de demo-stapeling is niet samen met de pakketten van de "
+                f"partners te beveiligen ({err.code}); de demo toont geen stapeling.",
+                highlight=False,
+            )
             return
         try:
             register_partner(workspace, "demo-koppelpartij", key_files(spec).public)  # type: ignore[arg-type]
