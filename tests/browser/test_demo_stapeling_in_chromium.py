@@ -1,16 +1,15 @@
-"""End to end from the CLI chain: the demo's four registers → pseudonimiseer → koppel → package →
-intake → the stapeling page in real Chromium (pixels of the map and the chart, axe-core).
+"""End to end from the CLI chain: pseudonimiseer → koppel (with the partners' packages) →
+importeer-pakket → the stapeling page in real Chromium (pixels of the map and the chart, axe-core).
 
-The workspace is built by the demo's own steps (``cli.demo``: synthetic exports, partner
-packages, project key, pseudonymised extracts, ``koppel`` with the partners' packages and public
-keys, intake) for Hendrik-Ido-Ambacht, so the package on the page is the one ``buurtbeeld koppel``
-makes — not a package assembled in a test (tests/browser/test_overlap_in_chromium.py).
+The workspace is the one of the whole-flow scan test (tests/cli/test_stapeling_flow.py: three
+partners, ``buurtbeeld bron`` and ``buurtbeeld koppel`` through the CLI), so the package on the
+page is the one ``buurtbeeld koppel`` makes — not a package assembled in a test
+(tests/browser/test_overlap_in_chromium.py).
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from buurtbeeld.cli.demo import _demo_partner_packages, _demo_stapeling
-from buurtbeeld.store.workspace import open_workspace
 from tests.browser.conftest import serve
+from tests.cli.test_stapeling_flow import Flow, flow  # noqa: F401  (the CLI flow fixture)
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -31,17 +29,8 @@ BACKGROUND = (247, 247, 247)
 
 
 @pytest.fixture(scope="module")
-def demo_server(
-    tmp_path_factory: pytest.TempPathFactory, filled_workspace_template: Path
-) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("demo-stapeling") / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
-    workspace = open_workspace(root)
-    folder = root / "bron-demo"
-    packages, public_keys = _demo_partner_packages(workspace, folder, GEMEENTE)
-    _demo_stapeling(workspace, folder, GEMEENTE, packages, public_keys)
-    assert not list(folder.glob(".buurtbeeld-koppel-werk-*"))
-    with serve(root) as url:
+def demo_server(flow: Flow) -> Iterator[str]:  # noqa: F811
+    with serve(flow.workspace) as url:
         yield url
 
 
@@ -59,7 +48,7 @@ def test_the_koppel_package_is_drawn_on_the_map_and_in_the_chart(
     page.goto(f"{demo_server}{PAGE}?niveau=buurt")
     page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
     text = page.locator("main").inner_text()
-    for title in ("Wmo", "Jeugdhulp", "Bijstand", "Schuldsignalen"):
+    for title in ("Wmo", "Jeugdhulp", "Bijstand"):
         assert title in text
     png = page.locator("#kaart").screenshot()
     (tmp_path / "kaart.png").write_bytes(png)
