@@ -19,7 +19,9 @@ from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.demo import demo_command
 from buurtbeeld.cli.grenzen import importeer_grenzen
+from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.partner import partner_app
+from buurtbeeld.cli.platform import audit_app, platform_app, user_app
 from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
 
 if TYPE_CHECKING:
@@ -144,6 +146,7 @@ def import_package_command(
 
 
 app.command("importeer-grenzen")(importeer_grenzen)
+app.command("koppel")(koppel)
 app.command("demo")(demo_command)
 
 
@@ -185,6 +188,9 @@ def _mount_source_toolkit() -> None:
 
 _mount_source_toolkit()
 app.add_typer(partner_app, name="partner")
+app.add_typer(platform_app, name="platform")
+app.add_typer(user_app, name="gebruiker")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
