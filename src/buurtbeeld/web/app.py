@@ -29,6 +29,7 @@ from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import api, overlap_api, overlap_pages, pages, stacking_pages
 from buurtbeeld.web import auth as auth_routes
+from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.middleware import (
@@ -94,6 +95,7 @@ def create_app(
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
+    app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLimits)
