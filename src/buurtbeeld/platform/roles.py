@@ -13,11 +13,12 @@ Decision: the privacy officer is a *role*, not a flag on another role, and a beh
 the audit log in the web app (separation of duties: whoever manages users and publications does not
 also oversee the trail of those acts). A person who needs both gets two accounts.
 
-:data:`ROUTES` is the single table the web app checks (middleware, next session) and the
-role-matrix test walks. Every route of the web app must match a row (the first match counts):
-a request that matches no row is refused (deny by default). In local-viewer mode (no sign-in configured, ``Settings.local_viewer``) the single local user is
-the owner of the workspace; the web app decides there whether to apply the table (suggested: as
-``lezer``). Paths use FastAPI's template syntax: ``{name}``
+:data:`ROUTES` is the single table the web app checks (``web/access.py``) and the
+role-matrix test (``tests/web/test_access.py``) walks. Every route of the web app must match a
+row (the first match counts): a request that matches no row is refused (deny by default). In
+local-viewer mode (no sign-in configured, ``Settings.local_viewer``) the single local user is the
+owner of the workspace: the web app does not apply the table and shows what ``lezer`` sees.
+Paths use FastAPI's template syntax: ``{name}``
 matches one path segment, ``{name:path}`` the rest of the path.
 """
 
