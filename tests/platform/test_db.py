@@ -120,3 +120,10 @@ def test_cli_refuses_a_folder_that_is_not_a_workspace(
     result = runner.invoke(app, ["gebruiker", "lijst", "--werkmap", str(tmp_path)])
     assert result.exit_code == 2 and "BB-WS-001" in result.output
     assert not (tmp_path / DB_FILE).exists()
+
+
+def test_the_cli_knows_the_workspace_file_name() -> None:
+    from buurtbeeld.cli.platform import CONFIG_FILE
+    from buurtbeeld.store.workspace import CONFIG_FILE as STORE_CONFIG_FILE
+
+    assert CONFIG_FILE == STORE_CONFIG_FILE

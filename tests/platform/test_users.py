@@ -186,3 +186,23 @@ def test_user_management_is_audited_without_passwords(store: UserStore, db: Plat
     assert '"van":"lezer"' in entries[1].details and '"naar":"analist"' in entries[1].details
     dump = AuditLog(db).export("json")
     assert GOOD not in dump and "nog een ander" not in dump and "$argon2" not in dump
+
+
+def test_no_change_without_its_audit_entry(store: UserStore, db: PlatformDB) -> None:
+    """The entry is written in the same transaction: when it cannot be written, nothing changes."""
+    store.create("baas", "beheerder", GOOD, actor="test")
+    store.create("kim", "lezer", GOOD, actor="test")
+    with db.begin() as con:  # an attacker (or a broken database) removes the audit table
+        con.execute(text("DROP TABLE audit_log"))
+    for change in (
+        lambda: store.create("nieuw", "lezer", GOOD, actor="test"),
+        lambda: store.set_role("kim", "analist", actor="test"),
+        lambda: store.set_disabled("kim", True, actor="test"),
+        lambda: store.delete("kim", actor="test"),
+        lambda: store.external(ISSUER, "sub-7", "extern", "lezer"),
+    ):
+        with pytest.raises(Exception):  # noqa: B017 - the driver's error for a missing table
+            change()
+    assert [u.name for u in store.list()] == ["baas", "kim"]
+    kim = store.get("kim")
+    assert kim is not None and kim.role is Role.READER and not kim.disabled

@@ -19,6 +19,7 @@ from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.demo import demo_command
 from buurtbeeld.cli.grenzen import importeer_grenzen
+from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.cli.platform import audit_app, platform_app, user_app
 from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
@@ -145,6 +146,7 @@ def import_package_command(
 
 
 app.command("importeer-grenzen")(importeer_grenzen)
+app.command("koppel")(koppel)
 app.command("demo")(demo_command)
 
 

@@ -35,6 +35,9 @@ audit_app = typer.Typer(
     help="Het auditlog: controleren (hashketen) en exporteren.", no_args_is_help=True
 )
 console = Console(highlight=False)
+# store.workspace.CONFIG_FILE (a test checks they agree): importing the store would load DuckDB
+# and geopandas, seconds before a password prompt.
+CONFIG_FILE = "buurtbeeld.toml"
 
 WerkmapOpt = Annotated[
     Path,
@@ -64,7 +67,6 @@ def cli_actor() -> str:
 def open_db(werkmap: Path, *, migrate: bool = True) -> PlatformDB:
     """The migrated platform database of ``werkmap`` (or of ``BUURTBEELD_DATABASE_URL``)."""
     from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
-    from buurtbeeld.store.workspace import CONFIG_FILE
 
     if os.environ.get(ENV_DATABASE_URL, "").strip():
         return open_platform(None, migrate=migrate)

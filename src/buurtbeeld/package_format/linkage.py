@@ -22,8 +22,9 @@ def linkage_to_manifest(linkage: Linkage) -> dict[str, Any]:
             "titel": p.title,
             "bron": p.source,
             "dataset": p.dataset,
-            "tabel": p.table,
         }
+        if p.table is not None:
+            entry["tabel"] = p.table
         if p.package_sha256 is not None:
             entry["pakket_sha256"] = p.package_sha256
         if p.no_movers:
@@ -48,7 +49,7 @@ def linkage_from_manifest(field: dict[str, Any] | None) -> Linkage | None:
                 title=str(p["titel"]),
                 source=str(p["bron"]),
                 dataset=str(p["dataset"]),
-                table=str(p["tabel"]),
+                table=str(p["tabel"]) if p.get("tabel") else None,
                 package_sha256=p.get("pakket_sha256"),
                 no_movers=tuple(
                     sorted(

@@ -90,7 +90,7 @@ class ProvisionMeta(_Strict):
     titel: PlainText
     bron: PlainText
     dataset: Slug
-    tabel: Slug
+    tabel: Slug | None = None
     pakket_sha256: Sha256 | None = None
     zonder_verhuizers: dict[Slug, list[Period]] = Field(default_factory=dict, max_length=4)
     """Unit → periods in which no unit of this provision was placed elsewhere than its own

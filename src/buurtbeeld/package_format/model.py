@@ -83,7 +83,8 @@ class Provision:
     title: str
     source: str
     dataset: str
-    table: str
+    table: str | None
+    """``None``: the partner published no table to protect against."""
     package_sha256: str | None = None
     """SHA-256 of the partner package protected against (``None``: none was given)."""
     no_movers: tuple[tuple[str, str], ...] = ()

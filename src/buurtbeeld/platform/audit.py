@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, false, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from buurtbeeld.platform.db import PlatformDB
@@ -37,6 +37,7 @@ _FORBIDDEN_KEY = re.compile(
     r"wachtwoord|password|passwd|token|secret|geheim|cookie|e-?mail|ip_?adres|ip_?address|bsn",
     re.IGNORECASE,
 )
+_PG_AUDIT_LOCK = 0x42_42_41_55  # advisory lock key that serialises audit appends
 _MAX_DETAILS = 8_000  # characters of canonical JSON
 
 
@@ -126,12 +127,19 @@ class AuditLog:
         self.db = db
 
     def append(
-        self, event: Event | str, actor: str, details: Mapping[str, Any] | None = None
+        self,
+        event: Event | str,
+        actor: str,
+        details: Mapping[str, Any] | None = None,
+        *,
+        con: Connection | None = None,
     ) -> Entry:
         """Add an entry at the end of the chain and return it.
 
-        Safe with several processes: the sequence number is the primary key, so two writers
-        that read the same last entry cannot both append; the loser re-reads and retries.
+        With ``con``, inside the caller's transaction: the entry is committed or rolled back
+        with the change it records. Safe with several processes: appends are serialised (an
+        advisory transaction lock on PostgreSQL, SQLite's write lock), and the sequence number
+        is the primary key, so two writers can never both append after the same entry.
         """
         try:
             name = Event(event).value
@@ -158,36 +166,50 @@ class AuditLog:
                 hint=f"Houd de details onder {_MAX_DETAILS} tekens.",
             )
         actor = actor.strip()[:160] or "onbekend"
+        if con is not None:
+            return self._append_in(con, name, actor, details_json)
         for attempt in range(50):
             try:
                 return self._append_once(name, actor, details_json)
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError) as err:
                 if attempt == 49:
-                    raise
+                    raise AuditError(
+                        "Het auditlog kon deze gebeurtenis niet vastleggen (de database is niet "
+                        "bereikbaar of te druk).",
+                        code="BB-AUD-013",
+                        hint="Controleer de platformdatabase; de handeling is niet uitgevoerd.",
+                    ) from err
                 _time.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _append_once(self, event: str, actor: str, details: str) -> Entry:
         with self.db.engine.begin() as con:
-            last = con.execute(
-                select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-            ).first()
-            seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-            now = datetime.now(UTC).isoformat(timespec="microseconds")
-            digest = entry_hash(seq, now, actor, event, details, prev)
-            entry = Entry(seq, now, actor, event, details, prev, digest)
-            con.execute(
-                insert(audit_log).values(
-                    seq=seq,
-                    time=now,
-                    actor=actor,
-                    event=event,
-                    details=details,
-                    prev_hash=prev,
-                    hash=digest,
-                )
+            return self._append_in(con, event, actor, details)
+
+    @staticmethod
+    def _append_in(con: Connection, event: str, actor: str, details: str) -> Entry:
+        if con.dialect.name == "postgresql":  # one appender at a time, until commit
+            con.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        else:  # take SQLite's write lock before reading the last entry
+            con.execute(update(audit_log).where(false()).values(seq=audit_log.c.seq))
+        last = con.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        digest = entry_hash(seq, now, actor, event, details, prev)
+        con.execute(
+            insert(audit_log).values(
+                seq=seq,
+                time=now,
+                actor=actor,
+                event=event,
+                details=details,
+                prev_hash=prev,
+                hash=digest,
             )
-        return entry
+        )
+        return Entry(seq, now, actor, event, details, prev, digest)
 
     def entries(self, *, since: int = 0) -> Iterator[Entry]:
         """All entries in order of their sequence number."""

@@ -147,7 +147,11 @@ def open_platform(
     """Open the platform database of ``werkmap`` (or ``BUURTBEELD_DATABASE_URL``), migrated."""
     db = connect(database_url(werkmap, url))
     if migrate:
-        upgrade(db)
+        try:
+            upgrade(db)
+        except BaseException:
+            db.close()
+            raise
     return db
 
 

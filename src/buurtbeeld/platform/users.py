@@ -1,6 +1,7 @@
 """User accounts: local ones (argon2id password) and external ones (OIDC ``issuer`` + ``subject``).
 
-Every change is recorded in the audit log with the actor who made it (``cli:<os-user>`` for the
+Every change is recorded in the audit log, in the same transaction (no change without its
+entry), with the actor who made it (``cli:<os-user>`` for the
 command line, the signed-in user's name in the web app). Sign-ins are *not* recorded here: the
 caller (local form or OIDC callback) records ``Event.SIGN_IN`` / ``Event.SIGN_IN_FAILED``, because
 only it knows how the user signed in.
@@ -159,9 +160,11 @@ class UserStore:
                         changed_at=now,
                     )
                 )
+                self.audit.append(
+                    Event.USER_CREATED, actor, {"gebruiker": name, "rol": role.value}, con=con
+                )
         except IntegrityError:
             raise self._taken(name) from None
-        self.audit.append(Event.USER_CREATED, actor, {"gebruiker": name, "rol": role.value})
         return self._require(name)
 
     @staticmethod
@@ -220,7 +223,7 @@ class UserStore:
                 .values(password_hash=hash_password(password), changed_at=datetime.now(UTC))
             )
             con.execute(delete(sessions).where(sessions.c.user_id == user.id))
-        self.audit.append(Event.PASSWORD_CHANGED, actor, {"gebruiker": user.name})
+            self.audit.append(Event.PASSWORD_CHANGED, actor, {"gebruiker": user.name}, con=con)
 
     # --- external (OIDC) accounts ------------------------------------------------------------
     def external(self, issuer: str, subject: str, name: str, role: Role | str) -> User:
@@ -257,13 +260,14 @@ class UserStore:
                             changed_at=now,
                         )
                     )
+                    self.audit.append(
+                        Event.USER_CREATED,
+                        "oidc",
+                        {"gebruiker": name, "rol": role.value, "extern": True},
+                        con=con,
+                    )
             except IntegrityError:
                 raise self._taken(name) from None
-            self.audit.append(
-                Event.USER_CREATED,
-                "oidc",
-                {"gebruiker": name, "rol": role.value, "extern": True},
-            )
             user = self.get(name)
             assert user is not None
             return user
@@ -282,14 +286,15 @@ class UserStore:
                         .where(users.c.id == user.id)
                         .values(role=role.value, name=name, changed_at=now)
                     )
+                    if user.role != role:
+                        self.audit.append(
+                            Event.ROLE_CHANGED,
+                            "oidc",
+                            {"gebruiker": name, "van": user.role.value, "naar": role.value},
+                            con=con,
+                        )
             except IntegrityError:
                 raise self._taken(name) from None
-            if user.role != role:
-                self.audit.append(
-                    Event.ROLE_CHANGED,
-                    "oidc",
-                    {"gebruiker": name, "van": user.role.value, "naar": role.value},
-                )
             user = self._require(name)
         return user
 
@@ -307,9 +312,12 @@ class UserStore:
                 .where(users.c.id == user.id)
                 .values(role=new.value, changed_at=datetime.now(UTC))
             )
-        self.audit.append(
-            Event.ROLE_CHANGED, actor, {"gebruiker": user.name, "van": user.role.value, "naar": new}
-        )
+            self.audit.append(
+                Event.ROLE_CHANGED,
+                actor,
+                {"gebruiker": user.name, "van": user.role.value, "naar": new.value},
+                con=con,
+            )
         return self._require(name)
 
     def _keep_an_admin(self, user: User, *, losing: bool) -> None:
@@ -335,9 +343,12 @@ class UserStore:
             )
             if disabled:
                 con.execute(delete(sessions).where(sessions.c.user_id == user.id))
-        self.audit.append(
-            Event.USER_DISABLED if disabled else Event.USER_ENABLED, actor, {"gebruiker": user.name}
-        )
+            self.audit.append(
+                Event.USER_DISABLED if disabled else Event.USER_ENABLED,
+                actor,
+                {"gebruiker": user.name},
+                con=con,
+            )
         return self._require(name)
 
     def delete(self, name: str, *, actor: str) -> None:
@@ -347,4 +358,4 @@ class UserStore:
         with self.db.begin() as con:
             con.execute(delete(sessions).where(sessions.c.user_id == user.id))
             con.execute(delete(users).where(users.c.id == user.id))
-        self.audit.append(Event.USER_REMOVED, actor, {"gebruiker": user.name})
+            self.audit.append(Event.USER_REMOVED, actor, {"gebruiker": user.name}, con=con)

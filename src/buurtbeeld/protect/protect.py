@@ -7,7 +7,7 @@ audit. ``audit_protected`` re-audits any pattern (ours, or one from another tool
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -84,6 +84,8 @@ def protect_table(
     ledger: ReleaseLedger | None = None,
     link_cells: Collection[CellKey] | None = None,
     rounding: bool = True,
+    values: Mapping[CellKey, float] | None = None,
+    intervals: Mapping[CellKey, tuple[float, float]] | None = None,
 ) -> ProtectedTable:
     """Protect a table (or linked tables) for publication.
 
@@ -115,6 +117,16 @@ def protect_table(
         ``()`` protects the whole system at once.
     rounding
         Round published counts as the profile says (``False``: publish exact counts).
+    values
+        Published values given by the caller for cells whose true count another release
+        already published rounded (e.g. a partner's count of the same units): such a cell,
+        when published, gets that value and is never rounded a second time (two independent
+        roundings of one true count would narrow its interval).
+    intervals
+        Cells the attacker already knows as an interval, e.g. a partner's randomly rounded
+        count: the elimination treats them as unknown (it cannot use an interval, and an exact
+        value would be more than the attacker knows), the LP audit as the interval. Such a cell
+        is published only with its value from ``values`` (else reported hidden).
 
     Returns
     -------
@@ -129,6 +141,13 @@ def protect_table(
     prof = get_profile(profile)
     primary = apply_primary_rules(table, prof, suppress=suppress, publish=publish)
     system = build_system(table, primary, ledger)
+    for key, interval in (intervals or {}).items():
+        i = table.index[key]
+        if system.statuses[i].suppressed:
+            raise ValueError(f"cell {key!r} is known as an interval but sensitive")
+        system.intervals[i] = interval
+        system.fixed_hidden.add(i)
+        system.fixed_published.discard(i)
     for key in hide:
         i = table.index[key]
         if not system.statuses[i].suppressed and i not in system.fixed_published:
@@ -136,7 +155,8 @@ def protect_table(
     keys = table.link_keys if link_cells is None else link_cells
     link = {table.index[k] for k in keys} if ledger is None else set()
     hidden, reasons, audits = protect_system(system, prof, link)
-    return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding)
+    given = {table.index[k]: v for k, v in (values or {}).items()}
+    return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding, given)
 
 
 def _assemble(
@@ -148,6 +168,7 @@ def _assemble(
     reasons: dict[int, Reason],
     audits: Sequence[AuditResult],
     rounding: bool,
+    given: Mapping[int, float],
 ) -> ProtectedTable:
     n = len(table.cells)
     statuses: list[CellStatus] = []
@@ -159,6 +180,10 @@ def _assemble(
     )
     for i, cell in enumerate(table.cells):
         original = system.statuses[i]
+        if i in system.intervals:  # known elsewhere: published here only with that value
+            hidden.discard(i)
+            if i not in given:
+                hidden.add(i)
         if i in hidden:
             statuses.append(
                 CellStatus.PRIMARY_SUPPRESSED
@@ -172,7 +197,9 @@ def _assemble(
             if original == CellStatus.FORCED_PUBLISHABLE
             else CellStatus.PUBLISHABLE
         )
-        if base:
+        if i in given:
+            values.append(given[i])
+        elif base:
             values.append(
                 float(random_round(cell.count, cell.key, base=base, seed=seed, floor=floor))
             )

@@ -40,6 +40,9 @@ class System:
     earlier_known: dict[int, tuple[float, float]] = field(default_factory=dict)
     inequalities: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
     """``sum(greater) >= sum(lesser)``: used by the LP audit, not by the elimination."""
+    intervals: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Cells the attacker knows only as an interval (another party's rounded count): hidden
+    and unguarded for the elimination, which cannot use an interval; known for the audit."""
 
     @property
     def n_current(self) -> int:
@@ -178,7 +181,9 @@ def audit_input(
     truth: dict[int, float] = {}
     requirements: dict[int, Requirement] = {}
     for k, c in enumerate(cells):
-        if c in hidden:
+        if c in system.intervals:
+            known[k] = system.intervals[c]
+        elif c in hidden:
             if c < system.n_current:
                 truth[k] = system.measure[c]
             if c in system.requirements:

@@ -41,6 +41,7 @@ __all__ = [
     "manifest_for",
     "read_package",
     "rounding_seed",
+    "table_entries",
     "write_delivery",
     "write_package",
 ]
@@ -82,14 +83,9 @@ def _one_reason(by_reason: dict[str, int]) -> dict[str, int]:
     return {"verborgen": total} if total else {}
 
 
-def manifest_for(delivery: ProtectedDelivery, linkage: Linkage | None = None) -> dict[str, Any]:
-    """The manifest fields of a protected delivery (``bestanden`` is added by the writer).
-
-    ``linkage``: the ``koppeling`` field of a package of the linking party (issue 11).
-    """
+def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
+    """The manifest's ``tabellen`` of a protected delivery."""
     agg = delivery.aggregation
-    spec = agg.spec
-    periods = [p.label for p in agg.periods]
     tables = []
     for out in delivery.outputs:
         src = out.source
@@ -116,6 +112,17 @@ def manifest_for(delivery: ProtectedDelivery, linkage: Linkage | None = None) ->
                 "verborgen_per_reden": _one_reason(out.hidden_by_reason),
             }
         )
+    return tables
+
+
+def manifest_for(delivery: ProtectedDelivery, linkage: Linkage | None = None) -> dict[str, Any]:
+    """The manifest fields of a protected delivery (``bestanden`` is added by the writer).
+
+    ``linkage``: the ``koppeling`` field of a package of the linking party (issue 11).
+    """
+    agg = delivery.aggregation
+    spec = agg.spec
+    periods = [p.label for p in agg.periods]
     manifest: dict[str, Any] = {
         "formaat": FORMAT,
         "versie": SIGNED_VERSION,
@@ -138,7 +145,7 @@ def manifest_for(delivery: ProtectedDelivery, linkage: Linkage | None = None) ->
             "buiten_de_periode": agg.outside_period,
             "ongeldig_per_reden": dict(sorted(agg.bad_rows.items())),
         },
-        "tabellen": tables,
+        "tabellen": table_entries(delivery),
     }
     if linkage is not None:
         manifest["koppeling"] = linkage_to_manifest(linkage)

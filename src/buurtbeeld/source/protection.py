@@ -15,7 +15,7 @@ amount is published at all) would reveal a count that the count tables hide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 import pyarrow as pa
@@ -30,6 +30,7 @@ from buurtbeeld.protect import (
     Dimension,
     Inequality,
     ProtectedTable,
+    Relation,
     ReleaseLedger,
     Table,
     get_profile,
@@ -92,6 +93,34 @@ class ProtectedDelivery:
             for reason, n in out.hidden_by_reason.items():
                 total[reason] = total.get(reason, 0) + n
         return dict(sorted(total.items()))
+
+
+@dataclass(frozen=True)
+class JointCells:
+    """Cells protected jointly with a delivery's counts but never written to its package.
+
+    Issue 11: the partners' published marginals and the mover counts of a linked delivery
+    (:mod:`buurtbeeld.source.link_protection`). ``relations`` may name cells of the delivery's
+    tables (keys as :func:`_cell_key` makes them).
+    """
+
+    cells: tuple[Cell, ...]
+    relations: tuple[Relation, ...]
+    known: frozenset[CellKey] = frozenset()
+    """Cells the attacker knows (a partner's published count, a structural zero)."""
+    hidden: frozenset[CellKey] = frozenset()
+    """Cells never published and guarded like counts (a partner's hidden count, movers); may
+    name cells of the delivery's tables too (hidden whatever their value)."""
+    links: frozenset[CellKey] = frozenset()
+    """Cells at the link levels (gemeente, wijk): the speed-up hint of ``protect_table``."""
+    values: Mapping[CellKey, float] = field(default_factory=dict)
+    """Table cells whose true count a partner published: published with that value."""
+    intervals: Mapping[CellKey, tuple[float, float]] = field(default_factory=dict)
+    """Cells the attacker knows as an interval (a partner's rounded count; a linked marginal
+    known to equal it): see ``protect_table(intervals=...)``."""
+    omit: frozenset[CellKey] = frozenset()
+    """Table cells that are zero by construction (e.g. a linked table's "no provision at all"
+    cell): known to the attacker, not written to the package."""
 
 
 def _levels(division: Division) -> dict[str, str]:
@@ -217,7 +246,11 @@ def _check_no_revision(joint: Table, ledger: ReleaseLedger | None) -> None:
 
 
 def protect_delivery(
-    agg: Aggregation, *, seed: str, ledgers: Mapping[str, ReleaseLedger] | None = None
+    agg: Aggregation,
+    *,
+    seed: str,
+    ledgers: Mapping[str, ReleaseLedger] | None = None,
+    joint_cells: JointCells | None = None,
 ) -> ProtectedDelivery:
     """Protect every table of a delivery jointly (counts together, amounts together).
 
@@ -228,6 +261,9 @@ def protect_delivery(
     ledgers
         Per protection run (``aantallen``, ``bedragen``) what sent packages of the same
         dataset published (:mod:`buurtbeeld.source.ledger`): protected jointly with them.
+    joint_cells
+        More cells and relations protected with the counts and never published (a linked
+        delivery's partner marginals and movers, :mod:`buurtbeeld.source.link_protection`).
     seed
         Secret rounding seed (never written to the package): the same cell of the same source
         rounds the same way in every delivery, so repeated deliveries cannot be averaged.
@@ -248,9 +284,25 @@ def protect_delivery(
         joint = link_tables(*counts)
         more = [i for t in agg.tables if t.measure == "aantal" for i in built[t.name][2]]
         joint = with_inequalities(joint, more)
+        extra = joint_cells or JointCells((), ())
+        if extra.cells or extra.relations:
+            joint = Table(
+                (*joint.cells, *extra.cells),
+                (*joint.relations, *extra.relations),
+                joint.kind,
+                joint.link_keys | extra.links,
+                joint.inequalities,
+            )
         _check_no_revision(joint, earlier.get("aantallen"))
         runs["aantallen"] = protect_table(
-            joint, profile=spec.profiel, seed=seed, ledger=earlier.get("aantallen")
+            joint,
+            profile=spec.profiel,
+            seed=seed,
+            ledger=earlier.get("aantallen"),
+            suppress=extra.hidden,
+            publish=extra.known | extra.omit,
+            values=extra.values,
+            intervals=extra.intervals,
         )
     if amounts:
         rule = get_profile(spec.profiel).frequency
@@ -265,7 +317,10 @@ def protect_delivery(
     for table in agg.tables:
         counted = table.measure == "aantal"
         run = runs["aantallen" if counted else "bedragen"]
-        outputs.append(_output(table, built[table.name][1], run, levels, counted))
+        keys = built[table.name][1]
+        if joint_cells is not None and joint_cells.omit:
+            keys = {k: v for k, v in keys.items() if v not in joint_cells.omit}
+        outputs.append(_output(table, keys, run, levels, counted))
     return ProtectedDelivery(agg, outputs, runs)
 
 

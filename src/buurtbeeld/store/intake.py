@@ -14,12 +14,15 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import duckdb
+
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import RegionCodeError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format.model import (
     PUBLISHED_STATUSES,
     TOTAL,
+    Linkage,
     PackageContents,
     PublishedTable,
     TableDimension,
@@ -33,7 +36,13 @@ from buurtbeeld.store.batches import (
     record_batch,
     replace_observations,
 )
-from buurtbeeld.store.intake_audit import audit_package, check_statuses, earlier_figures
+from buurtbeeld.store.intake_audit import (
+    audit_package,
+    check_statuses,
+    earlier_figures,
+    partner_figures,
+)
+from buurtbeeld.store.overlap import earlier_overlap, write_overlap
 from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
 from buurtbeeld.store.workspace import Workspace
 
@@ -69,6 +78,8 @@ class IntakeReport:
     """Stored cells of the same indicators and periods for regions the package does not cover."""
     signed_by: str | None = None
     """Fingerprint of the registered partner key that signed the package (lineage)."""
+    partner_marginals: int = 0
+    """Published partner cells a linked package was audited with (``koppeling``)."""
     replaced_imports: list[int] = field(default_factory=list)
     """Imports of the same dataset whose figures (same period, indicator, region) this package
     replaces; audited together with it (``protect.verify`` with an earlier release)."""
@@ -110,7 +121,12 @@ def intake_package(
             r[0]: Indicator.model_validate_json(r[1])
             for r in con.execute("SELECT id, definition_json FROM indicator_def").fetchall()
         }
-        earlier = earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
+        earlier = (
+            earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
+            if contents.linkage is None
+            else earlier_overlap(con, contents, contents.linkage)
+        )
+        partners = partner_figures(con, contents)  # a linked package: the partners' marginals
     finally:
         con.close()
     if previous is not None:
@@ -125,14 +141,19 @@ def intake_package(
         )
     for code in list(regions):
         regions[code] = regions[code] or parent_of(code)
-    check_indicator_ids(contents, existing)
+    if contents.linkage is None:
+        check_indicator_ids(contents, existing)
     say("Aanvalscontrole (lineaire programmering)")
-    report.audited_hidden_cells = audit_package(contents, regions, earlier.views)
+    report.audited_hidden_cells = audit_package(contents, regions, earlier.views, partners)
+    report.partner_marginals = sum(len(v.keys) for v in partners)
     report.replaced_imports = earlier.import_ids
     say("Schrijven")
     with workspace.transaction() as con:
         import_id = next_import_id(con)
         report.import_id = import_id
+        if contents.linkage is not None:  # stapeling (issue 11): store/overlap.py
+            _write_linked(con, contents, contents.linkage, import_id, report)
+            return report
         rows: dict[str, list[object]] = {
             k: []
             for k in ("indicator_id", "region_code", "period", "value", "status", "status_note")
@@ -183,3 +204,36 @@ def intake_package(
             ),
         )
     return report
+
+
+def _write_linked(
+    con: duckdb.DuckDBPyConnection,
+    contents: PackageContents,
+    linkage: Linkage,
+    import_id: int,
+    report: IntakeReport,
+) -> None:
+    """A linked package's combination cells go to the stapeling table, not to indicators."""
+    written = write_overlap(con, contents, linkage, import_id)
+    report.published = sum(
+        1 for t in contents.tables for s in t.statuses if s in PUBLISHED_STATUSES
+    )
+    report.hidden = written.written - report.published
+    report.replaced, report.untouched, report.became_hidden = (
+        written.replaced,
+        written.untouched,
+        written.became_hidden,
+    )
+    record_batch(
+        con,
+        Batch(
+            import_id,
+            f"pakket:{contents.dataset}",
+            f"{contents.source} (beveiligd pakket)",
+            contents.file_name,
+            contents.sha256,
+            contents.period,
+            written.written,
+            report.to_json(),
+        ),
+    )

@@ -33,6 +33,7 @@ from buurtbeeld.protect import (
     smallest_published,
     verify,
 )
+from buurtbeeld.store.package_indicators import package_indicator_id
 
 HIDDEN_STATUSES = {HIDDEN_STATUS, *LETTER_STATUSES}
 IndicatorFor = Callable[[PackageContents, PublishedTable, str], str]
@@ -148,10 +149,71 @@ def earlier_figures(
     return found
 
 
+def partner_figures(con: duckdb.DuckDBPyConnection, contents: PackageContents) -> list[TableView]:
+    """The partners' published marginals already in the cube, as cells of a linked package.
+
+    For a package with ``koppeling`` (issue 11): per provision, unit and period the package
+    marks as without movers (``zonder_verhuizers``), the partner's table total per region *is*
+    the linked marginal (the package's cell with that provision ``ja`` and every other
+    provision ``totaal``), so its cells join the audit under the same identity. Elsewhere the
+    linked marginal differs from the partner's count by movers the platform cannot see; the
+    toolkit audited that relation with the mover counts (docs/stapeling.md). Partner figures
+    not (yet) in the cube are not checked here.
+    """
+    linkage = contents.linkage
+    if linkage is None:
+        return []
+    views: list[TableView] = []
+    for provision in linkage.provisions:
+        if provision.table is None:
+            continue
+        indicator = package_indicator_id(provision.source, provision.dataset, provision.table)
+        for table in contents.tables:
+            names = [d.name for d in table.dimensions]
+            if (
+                provision.name not in names
+                or (table.unit or contents.unit, table.period) not in provision.no_movers
+            ):
+                continue
+            regions = sorted({k[0] for k in table.keys})
+            rows = con.execute(
+                """SELECT o.region_code, o.value FROM observation o
+                   JOIN import_batch b USING (import_id)
+                   WHERE b.dataset = ? AND o.indicator_id = ? AND o.period = ?
+                     AND o.division_year = ? AND list_contains(?, o.region_code)
+                   ORDER BY o.region_code""",
+                [
+                    f"pakket:{provision.dataset}",
+                    indicator,
+                    table.period,
+                    contents.division_year,
+                    regions,
+                ],
+            ).fetchall()
+            if not rows:
+                continue
+            view = view_of(contents, table)
+            views.append(
+                TableView(
+                    name=f"{provision.title} ({provision.source})",
+                    period=table.period,
+                    measure=view.measure,
+                    dimensions=(Dimension(provision.name, True),),
+                    keys=tuple((str(r[0]), ("ja",)) for r in rows),
+                    values=tuple(None if r[1] is None else float(r[1]) for r in rows),
+                    marks=tuple(Mark.HIDDEN if r[1] is None else None for r in rows),
+                    profile=view.profile,
+                    earlier=True,
+                )
+            )
+    return views
+
+
 def audit_package(
     contents: PackageContents,
     regions: Mapping[str, str | None],
     earlier: Sequence[TableView] = (),
+    partners: Sequence[TableView] = (),
 ) -> int:
     """Verify what the package publishes (with the figures it replaces); returns the number of
     hidden cells audited.
@@ -165,7 +227,10 @@ def audit_package(
         ``BB-PKG-011`` a hidden cell that can be recomputed or bounded too well, or is
         published in another table; ``BB-PKG-040`` together with the figures it replaces, a
         hidden cell is disclosed or a cell changes between hidden and published;
-        ``BB-PKG-041`` the package contradicts the figures it replaces beyond rounding.
+        ``BB-PKG-041`` the package contradicts the figures it replaces beyond rounding;
+        ``BB-PKG-050`` together with the partners' published marginals (``partners``, see
+        :func:`partner_figures`) a hidden cell is disclosed, or a cell is hidden on one side
+        and published on the other, or the figures contradict each other.
     """
     check_statuses(contents)
     children: dict[str, list[str]] = {}
@@ -176,7 +241,28 @@ def audit_package(
     result = verify([*views, *earlier], children)
     if result.issues:
         raise _refusal(contents, result.issues[0])
+    if partners:
+        joint = verify([*views, *earlier, *partners], children)
+        if joint.issues:
+            raise _partner_refusal(joint.issues[0])
     return result.n_hidden
+
+
+def _partner_refusal(issue: Issue) -> DisclosureError:
+    cells = ", ".join(issue.cells)
+    what = {
+        "conflict": "cellen zijn in het pakket verborgen en bij de partner gepubliceerd, of omgekeerd",
+        "different": "cellen wijken meer af van de cijfers van de partner dan de afronding toelaat",
+        "inconsistent": "de cijfers spreken die van de partners tegen",
+    }.get(issue.kind, "verborgen cellen zijn met de cijfers van de partners terug te rekenen")
+    return refuse(
+        f"stapeling (periode {issue.period}): samen met de gepubliceerde cijfers van de partners "
+        f"({', '.join(t for t in issue.tables)}): {issue.n_cells} {what}"
+        f"{f' ({cells})' if cells else ''}.",
+        "Beveilig de koppeling samen met de pakketten van de partners ('buurtbeeld koppel' met "
+        "'pakket' per extract), en importeer eerst de pakketten van de partners.",
+        code="BB-PKG-050",
+    )
 
 
 def _refusal(contents: PackageContents, issue: Issue) -> DisclosureError:
@@ -249,6 +335,7 @@ __all__ = [
     "audit_package",
     "check_statuses",
     "earlier_figures",
+    "partner_figures",
     "refuse",
     "view_of",
 ]

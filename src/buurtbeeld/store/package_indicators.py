@@ -26,6 +26,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def package_indicator_id(source: str, dataset: str, table: str, category: str = TOTAL) -> str:
+    """The cube id of a package table's category (``totaal``: the table total)."""
+    return "p_" + _slug(
+        f"{source}_{dataset}_{table}" + ("" if category == TOTAL else f"_{category}")
+    )
+
+
 def indicator_for(contents: PackageContents, table: PublishedTable, category: str) -> Indicator:
     """The cube indicator for one table and category label (``totaal``: the table total).
 
@@ -33,10 +40,7 @@ def indicator_for(contents: PackageContents, table: PublishedTable, category: st
     (slugged), so a partner's table never takes the id of a catalogue indicator or of another
     source's table; :func:`check_indicator_ids` refuses what still collides.
     """
-    ident = "p_" + _slug(
-        f"{contents.source}_{contents.dataset}_{table.name}"
-        + ("" if category == TOTAL else f"_{category}")
-    )
+    ident = package_indicator_id(contents.source, contents.dataset, table.name, category)
     label = table.title if category == TOTAL else f"{table.title}: {category}"
     what = f"{table.title.lower()}{'' if category == TOTAL else ', ' + category}"
     profile = table.profile or contents.profile

@@ -27,7 +27,7 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, pages
+from buurtbeeld.web import api, overlap_api, overlap_pages, pages, stacking_pages
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
@@ -148,7 +148,10 @@ def create_app(
     if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
         auth_routes.install(app, sign_in, open_platform(workspace.root))
     app.include_router(pages.router)
+    app.include_router(stacking_pages.router)
+    app.include_router(overlap_pages.router)
     app.include_router(api.router)
+    app.include_router(overlap_api.router)
 
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:

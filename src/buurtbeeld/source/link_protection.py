@@ -1,0 +1,589 @@
+"""Joint protection of a linked delivery with the partners' published marginals (issue 11).
+
+The combination tables of ``buurtbeeld koppel`` (:mod:`buurtbeeld.source.link`) count, per
+provision P, units with P = ``ja`` in every region: the *linked marginal* ``L(P,R)``. Each
+partner already published its own count of the same units per region (``P(P,R)``, the
+``pakkettabel`` of its signed package). The two differ only by the units that the link rule
+(latest address over all extracts) placed elsewhere than P's own extract did:
+
+    L(P,R) = blijft + binnen        P(P,R) = blijft + buiten
+
+``binnen``/``buiten`` are the movers of :attr:`LinkedCounts.movers`. This module adds these
+cells and relations to the delivery's system (:class:`~buurtbeeld.source.protection.JointCells`)
+so that suppression and the LP audit see every subtraction an attacker holding the partners'
+packages can make:
+
+- a partner's published cell is known (exactly, conservatively: its rounding interval is wider);
+  a partner's hidden cell stays hidden and guarded like a count, and the linked marginal of the
+  same provision and region is hidden too (movers are few, so ``L`` would estimate it);
+- ``binnen``, ``buiten`` and the movers per level (``binnen`` and ``buiten`` sum to the same
+  number over each level) are never published and guarded like counts: a mover count in the
+  hidden range must not become computable; ``blijft`` is never published;
+- where nobody moved (``binnen = buiten = 0``) the linked marginal is the same true count as the
+  partner's: when published it carries the partner's published value, never a second rounding
+  (two independent roundings of one count narrow its interval);
+- where the link rule moved no unit of P at all in a period (per unit), the package says so
+  (``koppeling.zonder_verhuizers``), the mover cells are known zeros, and the platform's intake
+  audits ``L = P`` with the partner figures it already holds.
+
+Partner packages are verified against the partners' public keys (the ``<bron>.pub`` files they
+publish with ``buurtbeeld bron sleutel``); an unsigned or forged package, or one that does not
+match its extract, is refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from buurtbeeld import __version__
+from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.package_format import (
+    FORMAT,
+    LINKAGE_KIND,
+    LINKAGE_RULE,
+    SIGNED_VERSION,
+    TOTAL,
+    Linkage,
+    Package,
+    PackageTable,
+    Provision,
+    PublicKey,
+    SigningKey,
+    linkage_to_manifest,
+    parse_public_key,
+    read_package,
+    write_package,
+)
+from buurtbeeld.protect import (
+    Cell,
+    CellKey,
+    Profile,
+    Relation,
+    ReleaseLedger,
+    get_profile,
+    published_interval,
+)
+from buurtbeeld.protect.rounding import rounding_interval
+from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
+from buurtbeeld.source.package import table_entries
+from buurtbeeld.source.periods import Period
+from buurtbeeld.source.protection import JointCells, ProtectedDelivery, _cell_key, protect_delivery
+from buurtbeeld.source.regions import Division
+
+YES = "ja"
+MOVERS = ("blijft", "binnen", "buiten")
+
+
+class LinkProtectionError(BuurtbeeldError, ValueError):
+    """A partner package cannot be used for joint protection (``BB-KOP-030``…``035``)."""
+
+    code = "BB-KOP-030"
+    http_status = 422
+    default_hint = "Vraag de partner om het ondertekende pakket en de publieke sleutel."
+
+
+class _Extract(Protocol):
+    naam: str
+    titel: str
+    pakket: Path | None
+    pakkettabel: str | None
+
+
+class _LinkSpec(Protocol):
+    dataset: str
+    bron: str
+    profiel: str
+    indelingsjaar: int
+
+    @property
+    def gemeenten(self) -> list[str]: ...
+
+    @property
+    def extracten(self) -> Sequence[_Extract]: ...
+
+    def sha256(self) -> str: ...
+
+
+class LinkedCountsLike(Protocol):
+    """What joint protection reads of :class:`buurtbeeld.source.link.LinkedCounts`."""
+
+    @property
+    def spec(self) -> _LinkSpec: ...
+
+    division: Division
+    periods: list[Period]
+    tables: list[AggregatedTable]
+    categories: dict[str, list[str]]
+    movers: pa.Table
+
+    def to_aggregation(self) -> Aggregation: ...
+
+
+@dataclass(frozen=True)
+class PartnerMarginals:
+    """One partner's published distinct-unit totals (``pakkettabel``), verified."""
+
+    name: str
+    """The provision (extract) name."""
+    package: Package
+    table: str
+    unit: str
+    profile: Profile
+    """The protection profile of the partner's table."""
+    cells: dict[tuple[str, str], float | None]
+    """``(period, region)`` → published value (``None``: hidden)."""
+
+
+@dataclass
+class LinkedDelivery:
+    """A protected linked delivery and its ``koppeling`` field."""
+
+    delivery: ProtectedDelivery
+    linkage: Linkage
+    partners: dict[str, PartnerMarginals]
+
+
+def partner_keys(paths: Sequence[Path]) -> dict[str, PublicKey]:
+    """The partners' public key files (one line each) by fingerprint.
+
+    Raises
+    ------
+    LinkProtectionError
+        ``BB-KOP-030`` when a file cannot be read or is no public key.
+    """
+    keys: dict[str, PublicKey] = {}
+    for path in paths:
+        try:
+            key = parse_public_key(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, BuurtbeeldError) as err:
+            raise LinkProtectionError(
+                f"'{Path(path).name}' is geen leesbare publieke sleutel van een partner.",
+                hint="Gebruik het .pub-bestand dat de partner met 'buurtbeeld bron sleutel' maakte.",
+            ) from err
+        keys[key.fingerprint] = key
+    return keys
+
+
+def read_partner(
+    name: str, path: Path, table: str, trusted: Mapping[str, PublicKey], spec: _LinkSpec
+) -> PartnerMarginals:
+    """A partner's signed package, verified, and the totals of its ``table``.
+
+    Raises
+    ------
+    LinkProtectionError
+        ``BB-KOP-030`` unsigned, forged, signed with a key not given, or unreadable;
+        ``BB-KOP-031`` the table is missing or has no totals per region; ``BB-KOP-032`` another
+        division year or area than the koppelspec.
+    """
+    try:
+        package = read_package(path, trusted)
+    except BuurtbeeldError as err:
+        why = (
+            "het is niet ondertekend met de opgegeven sleutel van de partner, of de handtekening "
+            "klopt niet"
+            if err.code.startswith("BB-SIG")
+            else err.message
+        )
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' ({Path(path).name}) is geweigerd: {why}.",
+            hint=f"Alleen een pakket dat de partner zelf ondertekende telt mee ({err.code}). "
+            "Geef de publieke sleutel van de partner op, of vraag het pakket opnieuw.",
+        ) from err
+    manifest = package.manifest
+    if int(manifest["indelingsjaar"]) != int(spec.indelingsjaar):
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' gebruikt indeling {manifest['indelingsjaar']}, "
+            f"de koppeling {spec.indelingsjaar}.",
+            code="BB-KOP-032",
+            hint="Vraag de partner een pakket in de indeling van de koppeling.",
+        )
+    area = set(manifest.get("gebied") or [])
+    if area and not set(spec.gemeenten) <= area:
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' dekt niet het hele gebied van de koppeling.",
+            code="BB-KOP-032",
+            hint="Vraag de partner een pakket voor dezelfde gemeente(n).",
+        )
+    found = package.tables.get(table)
+    if found is None or found.meta.get("maat", "aantal") != "aantal":
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' heeft geen teltabel '{table}'.",
+            code="BB-KOP-031",
+            hint="Noem bij 'pakkettabel' de tabel met het aantal unieke personen of huishoudens "
+            "per buurt (bijvoorbeeld voorzieningen_totaal).",
+        )
+    unit = str(found.meta.get("eenheid") or manifest.get("eenheid") or "personen")
+    profile = get_profile(str(found.meta.get("profiel") or manifest["profiel"]))
+    return PartnerMarginals(name, package, table, unit, profile, _totals(found, package, name))
+
+
+def _totals(
+    table: PackageTable, package: Package, name: str
+) -> dict[tuple[str, str], float | None]:
+    data = table.data
+    dims = [d for d in table.dimensions if d in data.column_names]
+    n = data.num_rows
+    periods = (
+        data["periode"].to_pylist() if "periode" in data.column_names else [package.periods[0]] * n
+    )
+    regions = data["regiocode"].to_pylist()
+    values = data["waarde"].to_pylist()
+    columns = [data[d].to_pylist() for d in dims]
+    if not dims and "categorie" in data.column_names:
+        columns = [data["categorie"].to_pylist()]
+    cells: dict[tuple[str, str], float | None] = {}
+    for i in range(n):
+        if all((col[i] or TOTAL) == TOTAL for col in columns):
+            cells[(str(periods[i]), str(regions[i]))] = (
+                None if values[i] is None else float(values[i])
+            )
+    if not cells:
+        raise LinkProtectionError(
+            f"Tabel '{table.name}' van het pakket van extract '{name}' heeft geen totalen per regio.",
+            code="BB-KOP-031",
+            hint="Noem bij 'pakkettabel' een tabel met een totaal per regio.",
+        )
+    return cells
+
+
+def _mover_counts(movers: pa.Table) -> dict[tuple[str, str, str, str], tuple[int, int, int]]:
+    """``(unit, period, provision, region)`` → ``(blijft, binnen, buiten)``."""
+    out: dict[tuple[str, str, str, str], tuple[int, int, int]] = {}
+    for row in movers.to_pylist():
+        key = (
+            str(row["eenheid"]),
+            str(row["periode"]),
+            str(row["voorziening"]),
+            str(row["regiocode"]),
+        )
+        out[key] = (int(row["blijft"]), int(row["binnen"]), int(row["buiten"]))
+    return out
+
+
+def _level(code: str) -> str:
+    return code[:2]
+
+
+def joint_cells(
+    counts: LinkedCountsLike, partners: Mapping[str, PartnerMarginals]
+) -> tuple[JointCells, dict[str, list[tuple[str, str]]]]:
+    """The partner and mover cells of every provision with a package, and per provision the
+    ``(unit, period)`` pairs without movers.
+
+    Raises
+    ------
+    LinkProtectionError
+        ``BB-KOP-032`` a period of the link is missing from a partner package; ``BB-KOP-033``
+        a partner's published figure does not fit its own extract (another version), or is one
+        the link's profile would hide.
+    """
+    spec = counts.spec
+    division = counts.division
+    rule = get_profile(spec.profiel).frequency
+    regions = division.all_codes()
+    links = set(division.top_codes) | {
+        c for t in division.top_codes for c in division.hierarchy.get(t, [])
+    }
+    single_top = len(division.top_codes) == 1
+    moved = _mover_counts(counts.movers)
+    cells: list[Cell] = []
+    relations: list[Relation] = []
+    known: set[CellKey] = set()
+    hidden: set[CellKey] = set()
+    link_keys: set[CellKey] = set()
+    values: dict[CellKey, float] = {}
+    intervals: dict[CellKey, tuple[float, float]] = {}
+    quiet: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    omit: set[CellKey] = set()
+    for table in counts.tables:
+        if table.measure != "aantal":
+            continue
+        truth = _table_counts(table)
+        # the universe is "units with at least one provision": no provision at all is zero
+        none = tuple("nee" for _ in table.dimensions)
+        omit.update(
+            _cell_key(spec.dataset, p.label, r, table, none)
+            for p in counts.periods
+            for r in regions
+        )
+        for name, partner in partners.items():
+            if partner.unit != table.unit or name not in table.dimensions:
+                continue
+            combo = tuple(YES if d == name else TOTAL for d in table.dimensions)
+            for period in (p.label for p in counts.periods):
+                if not any(k[0] == period for k in partner.cells):
+                    raise LinkProtectionError(
+                        f"Het pakket van extract '{name}' heeft geen cijfers voor periode {period}.",
+                        code="BB-KOP-032",
+                        hint="Vraag de partner een pakket met dezelfde perioden als de extracten.",
+                    )
+                per_region = {
+                    r: moved.get((table.unit, period, name, r), (0, 0, 0)) for r in regions
+                }
+                still = all(v[1] == 0 and v[2] == 0 for v in per_region.values())
+                if still:
+                    quiet[name].append((table.unit, period))
+                sums: dict[str, dict[str, list[CellKey]]] = defaultdict(lambda: defaultdict(list))
+                for region in regions:
+                    stay, into, out = per_region[region]
+                    lkey = _cell_key(spec.dataset, period, region, table, combo)
+                    if truth.get((period, region, combo), 0) != stay + into:
+                        raise ValueError(f"movers and table disagree for {name} in {region}")
+                    pkey: CellKey = ("partner", name, f"aantal:{table.unit}", period, region)
+                    mkeys = {m: ("verhuizers", name, table.unit, period, region, m) for m in MOVERS}
+                    cells.append(Cell(pkey, stay + out))
+                    cells += [
+                        Cell(mkeys[m], c) for m, c in zip(MOVERS, (stay, into, out), strict=True)
+                    ]
+                    relations.append(Relation(lkey, (mkeys["blijft"], mkeys["binnen"])))
+                    relations.append(Relation(pkey, (mkeys["blijft"], mkeys["buiten"])))
+                    children = division.hierarchy.get(region, [])
+                    if children:
+                        relations.append(
+                            Relation(
+                                pkey,
+                                tuple(
+                                    ("partner", name, f"aantal:{table.unit}", period, c)
+                                    for c in children
+                                ),
+                            )
+                        )
+                    if region in links:
+                        link_keys.update((pkey, *mkeys.values()))
+                    sums["binnen"][_level(region)].append(mkeys["binnen"])
+                    sums["buiten"][_level(region)].append(mkeys["buiten"])
+                    published = partner.cells.get((period, region), _MISSING)
+                    if published is _MISSING:
+                        raise LinkProtectionError(
+                            f"Het pakket van extract '{name}' mist regio {region} in periode {period}.",
+                            code="BB-KOP-032",
+                            hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
+                        )
+                    true = stay + out
+                    if published is None:
+                        hidden.add(pkey)
+                        hidden.add(lkey)  # movers are few: L would estimate the hidden cell
+                    else:
+                        assert isinstance(published, float)
+                        base = partner.profile.rounding_base
+                        low, up = (
+                            rounding_interval(published, base) if base else (published, published)
+                        )
+                        if not low - 1e-6 <= true <= up + 1e-6:
+                            raise LinkProtectionError(
+                                f"Het pakket van extract '{name}' past niet bij het extract "
+                                f"(periode {period}, regio {region}).",
+                                code="BB-KOP-033",
+                                hint="Gebruik het pakket en het extract van dezelfde levering.",
+                            )
+                        if true > 0 and rule is not None and rule.is_sensitive(true):
+                            raise LinkProtectionError(
+                                f"Het pakket van extract '{name}' publiceert in regio {region} een "
+                                f"aantal dat profiel '{spec.profiel}' verbergt.",
+                                code="BB-KOP-033",
+                                hint="Koppel met het profiel waarmee de partners hun pakketten maakten.",
+                            )
+                        intervals[pkey] = published_interval(published, partner.profile)
+                        if into == 0 and out == 0:
+                            values[lkey] = published
+                            if still:  # the attacker knows L = P: L is known as P is
+                                intervals[lkey] = intervals[pkey]
+                    structural = single_top and region in division.top_codes
+                    if still or structural:
+                        known.update((mkeys["binnen"], mkeys["buiten"]))
+                    else:
+                        hidden.update((mkeys["binnen"], mkeys["buiten"]))
+                # movers in and out balance per level: one never-published total per level.
+                # Only at the link levels (gemeente and wijk, or land and gemeente): below them
+                # one relation over every buurt of the area would join all blocks into one
+                # system, and one sum over thousands of unknown cells pins none of them.
+                for level, into_keys in sums["binnen"].items():
+                    if not all(k in link_keys for k in into_keys):
+                        continue
+                    total = ("verhuizers", name, table.unit, period, level, "totaal")
+                    count = sum(per_region[k[4]][1] for k in into_keys)
+                    cells.append(Cell(total, count))
+                    relations.append(Relation(total, tuple(into_keys)))
+                    relations.append(Relation(total, tuple(sums["buiten"][level])))
+                    link_keys.add(total)
+                    top = single_top and level == _level(division.top_codes[0])
+                    (known if still or top else hidden).add(total)
+    extra = JointCells(
+        tuple(cells),
+        tuple(relations),
+        known=frozenset(known),
+        hidden=frozenset(hidden - known),
+        links=frozenset(link_keys),
+        values=values,
+        intervals=intervals,
+        omit=frozenset(omit),
+    )
+    return extra, dict(quiet)
+
+
+_MISSING: Any = object()
+
+
+def _table_counts(table: AggregatedTable) -> dict[tuple[str, str, tuple[str, ...]], int]:
+    return {
+        (r["periode"], r["regiocode"], tuple(r[d] for d in table.dimensions)): int(r["aantal"])
+        for r in table.data.to_pylist()
+    }
+
+
+def protect_link(
+    counts: LinkedCountsLike,
+    *,
+    seed: str,
+    trusted: Mapping[str, PublicKey],
+    ledger: ReleaseLedger | None = None,
+) -> LinkedDelivery:
+    """Protect a linked delivery jointly with the partners' published marginals.
+
+    Parameters
+    ----------
+    counts
+        The link counts (:func:`buurtbeeld.source.link.link`).
+    seed
+        The linking party's secret rounding seed.
+    trusted
+        The partners' public keys (:func:`partner_keys`); every ``pakket`` of the koppelspec
+        must be signed with one of them.
+    ledger
+        What earlier packages of the linking party published (counts).
+
+    Raises
+    ------
+    LinkProtectionError
+        ``BB-KOP-030``…``033`` (see :func:`read_partner`, :func:`joint_cells`).
+    DisclosureError
+        When no safe pattern exists.
+    """
+    spec = counts.spec
+    partners: dict[str, PartnerMarginals] = {}
+    for extract in spec.extracten:
+        if extract.pakket is not None:
+            partners[extract.naam] = read_partner(
+                extract.naam,
+                extract.pakket,
+                extract.pakkettabel or "voorzieningen_totaal",
+                trusted,
+                spec,
+            )
+    extra, quiet = joint_cells(counts, partners)
+    agg = counts.to_aggregation()
+    delivery = protect_delivery(
+        agg,
+        seed=seed,
+        joint_cells=extra,
+        ledgers={"aantallen": ledger} if ledger is not None else None,
+    )
+    provisions = []
+    for extract in spec.extracten:
+        partner = partners.get(extract.naam)
+        manifest = partner.package.manifest if partner else {}
+        provisions.append(
+            Provision(
+                name=extract.naam,
+                title=extract.titel,
+                source=str(manifest.get("bron") or spec.bron),
+                dataset=str(manifest.get("dataset") or extract.naam),
+                table=partner.table if partner else None,
+                package_sha256=partner.package.sha256 if partner else None,
+                no_movers=tuple(sorted(quiet.get(extract.naam, []))),
+            )
+        )
+    linkage = Linkage(LINKAGE_KIND, LINKAGE_RULE, tuple(provisions))
+    return LinkedDelivery(delivery, linkage, partners)
+
+
+def linked_manifest(linked: LinkedDelivery) -> dict[str, Any]:
+    """The manifest fields of a linked package (``bestanden`` is added by the writer)."""
+    delivery = linked.delivery
+    agg = delivery.aggregation
+    spec = agg.spec
+    periods = [p.label for p in agg.periods]
+    units = sorted({t.unit for t in agg.tables})
+    return {
+        "formaat": FORMAT,
+        "versie": SIGNED_VERSION,
+        "bron": spec.bron,
+        "dataset": spec.dataset,
+        "eenheid": "huishoudens" if "huishoudens" in units else units[0],
+        "periode": periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}",
+        "perioden": periods,
+        "gebied": [g for g in spec.gemeenten if g.startswith("GM")],
+        "indelingsjaar": spec.indelingsjaar,
+        "profiel": spec.profiel,
+        "software": f"buurtbeeld {__version__}",
+        "engine": agg.engine,
+        "spec_sha256": spec.sha256(),
+        "verborgen_per_reden": _one(delivery.hidden_by_reason()),
+        "tabellen": table_entries(delivery),
+        "koppeling": linkage_to_manifest(linked.linkage),
+    }
+
+
+def _one(by_reason: dict[str, int]) -> dict[str, int]:
+    total = sum(by_reason.values())
+    return {"verborgen": total} if total else {}
+
+
+def linked_report(linked: LinkedDelivery, manifest: Mapping[str, Any]) -> str:
+    """The Dutch report of a linked package: what it holds and how it was protected (no
+    hidden value, no count per region, no pseudonym)."""
+    delivery = linked.delivery
+    spec = delivery.aggregation.spec
+    lines = [
+        f"# Beveiligingsrapport stapeling: {spec.bron} — {spec.dataset}, {manifest['periode']}",
+        "",
+        "Gekoppelde telling van voorzieningen van meerdere partners (regel: laatste adres over alle",
+        "extracten). Het pakket bevat **geen verborgen waarde, geen pseudoniem en geen gegevens over",
+        "personen**: alleen beveiligde aantallen per combinatie van voorzieningen.",
+        "",
+        "| voorziening | partner | beveiligd samen met | zonder verhuizers |",
+        "|---|---|---|---|",
+    ]
+    for p in linked.linkage.provisions:
+        table = f"`{p.dataset}.{p.table}`" if p.table else "— (geen pakket)"
+        quiet = ", ".join(f"{u} {per}" for u, per in p.no_movers) or "—"
+        lines.append(f"| {p.title} | {p.source} | {table} | {quiet} |")
+    lines += ["", "| tabel | cellen | gepubliceerd | verborgen |", "|---|---|---|---|"]
+    for out in delivery.outputs:
+        hidden = sum(out.hidden_by_reason.values())
+        lines.append(
+            f"| `{out.name}` | {out.data.num_rows} | {out.data.num_rows - hidden} | {hidden} |"
+        )
+    lines += [
+        "",
+        "## Hoe is beveiligd",
+        "",
+        f"- Profiel `{spec.profiel}`, secundaire onderdrukking en aanvalscontrole (lineaire",
+        "  programmering) over alle niveaus, combinaties en perioden, **samen met de gepubliceerde",
+        "  cijfers van de partners**: geen combinatie is door aftrekken uit hun pakketten terug te",
+        "  rekenen, en geen aantal verhuizers (eenheden die de koppelregel in een andere buurt",
+        "  plaatst dan het eigen extract) in het verborgen bereik is in te sluiten.",
+        "- Waar niemand verhuisde, draagt een gepubliceerde marge dezelfde afgeronde waarde als bij",
+        "  de partner (nooit twee afrondingen van hetzelfde aantal).",
+        "- Handtekeningen van de partnerpakketten zijn gecontroleerd met hun publieke sleutels.",
+        "",
+        f"- Software: {manifest['software']}; specificatie (SHA-256): `{manifest['spec_sha256']}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_linked_package(linked: LinkedDelivery, target: Path, key: SigningKey) -> Path:
+    """Write the linked delivery as one package signed by the linking party's key."""
+    manifest = linked_manifest(linked)
+    report = linked_report(linked, manifest)
+    return write_package(
+        target, manifest, {o.name: o.data for o in linked.delivery.outputs}, report=report, key=key
+    )
