@@ -78,3 +78,35 @@ def wijkbuurtkaart_2023(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared_file("tmap_NLD_muni_gemeenten_2022_rd.gpkg")
     shared_file("gwb_namen_2024.parquet")
     return build_wijkbuurtkaart(SHARED_DATA, tmp_path_factory.mktemp("kaart"))
+
+
+@pytest.fixture(scope="session")
+def linked_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """A signed stapeling package made by the toolkit (tests/overlap_package.py) and its key."""
+    from tests.overlap_package import SOURCE, build_linked_package
+    from tests.signing import make_key
+
+    folder = tmp_path_factory.mktemp("koppeling")
+    key = make_key(folder / "sleutels", SOURCE)
+    return build_linked_package(folder / "pakket", key), key
+
+
+@pytest.fixture(scope="session")
+def overlap_workspace_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    filled_workspace_template: Path,
+    linked_package: tuple[Path, object],
+) -> Path:
+    """The filled workspace with the stapeling package imported (built once)."""
+    from buurtbeeld.store.intake import intake_package
+    from buurtbeeld.store.package_reader import read_package
+    from buurtbeeld.store.partners import trusted_keys
+    from tests.signing import register
+
+    root = tmp_path_factory.mktemp("stapeling") / "werkmap"
+    shutil.copytree(filled_workspace_template, root)
+    workspace = open_workspace(root)
+    package, key = linked_package
+    register(workspace, key, "koppelpartij")  # type: ignore[arg-type]
+    intake_package(workspace, read_package(package, trusted_keys(workspace)))
+    return root

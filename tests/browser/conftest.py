@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -23,12 +24,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
+def serve(root: Path, **app_options: Any) -> Iterator[str]:
     """The web app of a workspace on a free local port, in a thread; yields its base URL."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(root), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(root, **app_options)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30

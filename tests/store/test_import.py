@@ -194,14 +194,20 @@ def test_workspace_of_schema_1_is_migrated_without_losing_figures(
 ) -> None:
     con = filled_workspace.connect()
     con.execute("DROP TABLE indicator_def")
+    con.execute("DROP TABLE stapeling")
+    con.execute("DROP TABLE stapeling_voorziening")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     before = fingerprint(filled_workspace)
+    from buurtbeeld.store.schema import SCHEMA_VERSION
     from buurtbeeld.store.workspace import open_workspace
 
     reopened = open_workspace(filled_workspace.root)
     con = reopened.connect(read_only=True)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+    assert con.execute("SELECT count(*) FROM stapeling").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM indicator_def").fetchone() == (0,)
     con.close()
     assert fingerprint(reopened) == before

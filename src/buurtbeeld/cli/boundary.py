@@ -25,6 +25,8 @@ from buurtbeeld.errors import BuurtbeeldError
 DEBUG_ENV = "BUURTBEELD_DEBUG"
 EXIT_DOMAIN_ERROR = 2
 EXIT_UNEXPECTED = 1
+EXIT_BROKEN_PIPE = 141
+"""As a shell reports a process ended by SIGPIPE."""
 EXIT_INTERRUPTED = 130
 _PASS_THROUGH: tuple[type[BaseException], ...] = (
     typer.Exit,
@@ -55,6 +57,11 @@ def report(err: BaseException) -> int:
     if isinstance(err, KeyboardInterrupt):
         print("Afgebroken.", file=sys.stderr)  # noqa: T201
         return EXIT_INTERRUPTED
+    if isinstance(err, BrokenPipeError):
+        # the reader of our output went away (``buurtbeeld … | head``): not an error of ours;
+        # point stdout at devnull so the interpreter's final flush does not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     debug_hint = (
         f"start de opdracht opnieuw met --debug (of {DEBUG_ENV}=1) voor de technische details"
     )

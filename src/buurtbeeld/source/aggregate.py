@@ -3,21 +3,13 @@ in Ibis, run on DuckDB (default) or Spark.
 
 Steps (every one an Ibis expression, so both engines run the same plan):
 
-1. **Normalise** each input file (:mod:`buurtbeeld.source.normalise`): keys trimmed, BSNs
-   without their leading zeros and checked (:mod:`buurtbeeld.source.identifiers`), postcodes as
-   ``1234AB``, buurtcodes as ``BU…``, dates as integers ``yyyymmdd`` (declared format, ISO as
-   fallback, impossible dates flagged; a snapshot without date column gets its peildatum),
-   amounts as integer cents (decimal comma or point), categories recoded.
-2. **Deduplicate**: rows equal in every used field count once; their number is reported.
-3. **Classify** each row: valid, or the *first* reason it is bad (missing or invalid key,
-   unknown region, impossible date, …). Bad rows are counted per reason and never printed.
-4. **Place** valid rows in periods (flow: active at some moment of the period; stock: active on
-   the reference day).
-5. **Units, not records**: every unit (person or household) gets the buurt of its latest record
-   in the period, and the category of its latest record for every dimension that has one
-   category per unit. For a dimension with several categories per unit
-   (``meerdere_per_eenheid``) the unit counts once in each of its categories, and the total —
-   a distinct count, not the sum — becomes a separate table ``<tabel>_totaal``.
+1-5. **Records to units** (:mod:`buurtbeeld.source.units`, shared with pseudonymisation):
+   normalise, deduplicate, classify (bad rows counted per reason, never printed), place valid
+   rows in periods; every unit (person or household) gets the buurt of its latest record in the
+   period, and the category of its latest record for every dimension that has one category per
+   unit. For a dimension with several categories per unit (``meerdere_per_eenheid``) the unit
+   counts once in each of its categories, and the total — a distinct count, not the sum —
+   becomes a separate table ``<tabel>_totaal``.
 6. **All levels**: counts per buurt are rolled up to wijk, gemeente (and land) — one join with
    a table of every buurt's regions — and over every one-category-per-unit dimension
    (``totaal``), so protection sees every relation. Buurten travel as integers (their rank in
@@ -28,15 +20,13 @@ Steps (every one an Ibis expression, so both engines run the same plan):
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -44,26 +34,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
-from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.errors import SpecError
-from buurtbeeld.source.normalise import (
-    amount_columns,
-    classify,
-    holding_key,
-    key_types,
-    lookup_table,
-    normalise,
-    source_columns,
-)
+from buurtbeeld.source.normalise import amount_columns, holding_key
 from buurtbeeld.source.periods import Period
-from buurtbeeld.source.readers import require_columns, stage
-from buurtbeeld.source.regions import Division, load_division
+from buurtbeeld.source.regions import Division
 from buurtbeeld.source.spec import DeliverySpec, Dimension, InputFile, TableSpec
+from buurtbeeld.source.units import (
+    BUURT_NR,
+    Progress,
+    active_records,
+    latest,
+    latest_buurt,
+    say,
+)
+from buurtbeeld.source.units import workdir as staging_folder
 
 MAX_CATEGORIES = 60
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -121,35 +109,7 @@ class Aggregation:
         return next(t for t in self.tables if t.name == name)
 
 
-# -- periods --------------------------------------------------------------------------------
-
-
-def _active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) -> ir.BooleanValue:
-    period = spec.periode
-    if period.einde is None:
-        return (rows.begin >= start) & (rows.begin <= end)
-    if period.soort == "peildatum":
-        return (rows.begin <= ref) & (rows.einde.isnull() | (rows.einde >= ref))
-    return (rows.begin <= end) & (rows.einde.isnull() | (rows.einde >= start))
-
-
-def _periods_table(
-    con: BaseBackend, spec: DeliverySpec, periods: list[Period], folder: Path
-) -> ir.Table:
-    # a small Parquet file rather than a memtable: Spark does not see memtables inside cache()
-    path = folder / "perioden.parquet"
-    pq.write_table(
-        pa.table(
-            {
-                "periode": pa.array([p.label for p in periods], pa.string()),
-                "p_start": pa.array([p.start_int for p in periods], pa.int64()),
-                "p_end": pa.array([p.end_int for p in periods], pa.int64()),
-                "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
-            }
-        ),
-        path,
-    )
-    return con.read_parquet(path)
+# -- dimensions ---------------------------------------------------------------------------
 
 
 def _dimension_value(act: ir.Table, dim: Dimension) -> ir.StringValue:
@@ -161,62 +121,6 @@ def _dimension_value(act: ir.Table, dim: Dimension) -> ir.StringValue:
     number = (act.p_ref - value) // 10000 if dim.soort == "leeftijd" else value
     cases = [(number >= lo, label) for lo, label in reversed(list(zip(bands, labels, strict=True)))]
     return ibis.cases(*cases, else_=ibis.null("string"))
-
-
-def _latest(act: ir.Table, value: ir.StringValue) -> ir.StringValue:
-    """The value of the latest record (ties: the largest value) — deterministic on every engine."""
-    return (act.begin.cast("string") + value).max().substr(8)
-
-
-BUURT_NR = 100_000  # buurt numbers (their rank in the division) are below this
-
-
-def _latest_buurt(act: ir.Table) -> ir.IntegerValue:
-    """The buurt number of the unit's latest record (ties: the largest number).
-
-    Integer arithmetic on ``yyyymmdd * BUURT_NR + nr``: as deterministic as :func:`_latest` on
-    every engine and much cheaper than building a text per record.
-    """
-    return (act.begin * BUURT_NR + act.buurt).max() % BUURT_NR
-
-
-def _region_tables(con: BaseBackend, division: Division, folder: Path) -> tuple[ir.Table, ir.Table]:
-    """The buurten as numbers, and every buurt number's regions at every level.
-
-    ``area`` (``a_buurt``, ``a_nr``): buurtcode → its rank among the division's buurten; the
-    counting works on these integers. ``levels`` (``l_nr``, ``l_code``): each buurt number
-    with its own code, its wijk, its gemeente (and the country): one join rolls a table up to
-    every level.
-    """
-    out = []
-    for name, table in _region_arrow(division.area, division.year).items():
-        # Parquet rather than memtables: Spark does not see memtables inside cache()
-        path = folder / f"{name}.parquet"
-        pq.write_table(table, path)
-        out.append(con.read_parquet(path))
-    return out[0], out[1]
-
-
-@lru_cache(maxsize=8)
-def _region_arrow(area: tuple[str, ...], year: int) -> dict[str, pa.Table]:
-    division = load_division(area, year)
-    codes = sorted(division.buurten)
-    assert len(codes) < BUURT_NR
-    top = [COUNTRY_CODE] if division.national else []
-    chains = [[code, *division.buurten[code], *top] for code in codes]
-    nrs = [nr for nr, chain in enumerate(chains) for _ in chain]
-    regions = [region for chain in chains for region in chain]
-    return {
-        "gebied": pa.table(
-            {
-                "a_buurt": pa.array(codes, pa.string()),
-                "a_nr": pa.array(range(len(codes)), pa.int64()),
-            }
-        ),
-        "niveaus": pa.table(
-            {"l_nr": pa.array(nrs, pa.int64()), "l_code": pa.array(regions, pa.string())}
-        ),
-    }
 
 
 def _subsets(items: list[str]) -> Iterator[set[str]]:
@@ -307,21 +211,6 @@ def _rollup_amounts(contrib: ir.Table, dims: list[str], holding: str, levels: ir
 # -- the whole aggregation ------------------------------------------------------------------
 
 
-@contextmanager
-def _workdir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="buurtbeeld-bron-") as tmp:
-        yield Path(tmp)
-
-
-def _say(progress: Progress | None, text: str) -> None:
-    if progress is not None:
-        progress(text)
-
-
 def _ordered(con: BaseBackend, expr: ir.Table, keys: list[str]) -> pa.Table:
     return con.to_pyarrow(expr.order_by(keys))
 
@@ -356,95 +245,40 @@ def aggregate(
         too many categories (a free-text or identifier column used as a dimension).
     """
     engine = engine or spec.engine
-    division = load_division(spec.gemeenten, spec.indelingsjaar)
-    periods = spec.periode.periods()
     backend = con or connect(engine)
-    with _workdir(workdir) as folder:
-        _say(progress, "Invoer lezen")
-        staged = [
-            stage(item, folder, i, decimal=spec.decimaalteken)
-            for i, item in enumerate(spec.bestanden)
-        ]
-        needed = source_columns(spec)
-        for s in staged:
-            require_columns(s, needed)
-        lookup = None
-        if spec.regio.koppeltabel is not None:
-            lt = spec.regio.koppeltabel
-            lookup_staged = stage(lt, folder, len(staged), decimal=spec.decimaalteken)
-            require_columns(
-                lookup_staged,
-                [c for c in (lt.postcode, lt.buurtcode, lt.huisnummer) if c],
-                "de koppeltabel",
-            )
-            lookup = lookup_table(backend, lookup_staged, spec)
-        bad: Counter[str] = Counter()
-        shape_errors = sum(s.bad_shape_rows for s in staged)
-        if shape_errors:
-            bad["regel met verkeerd aantal velden"] = shape_errors
-        types = key_types(spec, staged)
-        files = [
-            normalise(backend.read_parquet(s.parquet).select(*needed), spec, types) for s in staged
-        ]
-        rows = files[0] if len(files) == 1 else ibis.union(*files, distinct=False)
-        area, levels = _region_tables(backend, division, folder)
-        _say(progress, "Dubbele en ongeldige regels tellen")
-        n_rows = sum(pq.ParquetFile(s.parquet).metadata.num_rows for s in staged)
-        rows_read = n_rows + shape_errors
-        classified = classify(rows.distinct(), spec, lookup, area)
-        with classified.cache() as cached:
-            valid = cached.filter(cached.reden.isnull())
-            in_any = ibis.literal(False)
-            for p in periods:
-                in_any = in_any | _active(
-                    cached, spec, p.start_int, p.end_int, spec.periode.reference_int(p)
-                )
-            # one pass over the cached rows: rows per reason, and valid rows in no period
-            outside_any = (cached.reden.isnull() & ~in_any.fill_null(False)).cast("int64")
-            counts = backend.to_pyarrow(
-                cached.group_by("reden").aggregate(n=cached.count(), buiten=outside_any.sum())
-            ).to_pylist()
-            unique = sum(int(row["n"]) for row in counts)
-            if n_rows - unique:
-                bad["dubbele regel (eenmaal geteld)"] = n_rows - unique
-            outside = 0
-            for row in counts:
-                if row["reden"] is None:
-                    outside = int(row["buiten"] or 0)
-                else:
-                    bad[str(row["reden"])] += int(row["n"])
-            periods_t = _periods_table(backend, spec, periods, folder)
-            act = valid.cross_join(periods_t)
-            act = act.filter(_active(act, spec, act.p_start, act.p_end, act.p_ref))
-            dims = {d.naam: d for d in spec.used_dimensions()}
-            act = act.mutate(
-                **{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()}
-            )
-            tables: list[AggregatedTable] = []
-            # several tables read the same active records of several periods: compute them once
-            # (for one period they are a cheap filter of the cached rows)
-            reuse = len(spec.tabellen) > 1 and len(periods) > 1
-            with (
-                act.cache() if reuse else nullcontext(act) as active,
-                ExitStack() as kept,
-            ):
-                regions = _SharedRegions(spec, kept)
-                # count tables first: an amount table reuses their units' buurt
-                for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
-                    _say(progress, f"Tabel '{table.naam}' tellen")
-                    tables += _aggregate_table(backend, active, spec, table, levels, regions)
-            order = {t.naam: i for i, t in enumerate(spec.tabellen)}
-            tables.sort(key=lambda t: order[t.spec.naam])
+    with (
+        staging_folder(workdir) as folder,
+        active_records(spec, backend, folder, progress=progress) as records,
+    ):
+        act = records.active
+        dims = {d.naam: d for d in spec.used_dimensions()}
+        act = act.mutate(**{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()})
+        tables: list[AggregatedTable] = []
+        # several tables read the same active records of several periods: compute them once
+        # (for one period they are a cheap filter of the cached rows)
+        reuse = len(spec.tabellen) > 1 and len(records.periods) > 1
+        with (
+            act.cache() if reuse else nullcontext(act) as active,
+            ExitStack() as kept,
+        ):
+            regions = _SharedRegions(spec, kept)
+            # count tables first: an amount table reuses their units' buurt
+            for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
+                say(progress, f"Tabel '{table.naam}' tellen")
+                tables += _aggregate_table(backend, active, spec, table, records.levels, regions)
+        order = {t.naam: i for i, t in enumerate(spec.tabellen)}
+        tables.sort(key=lambda t: order[t.spec.naam])
     categories = _categories(spec, tables)
+    counts = records.counts
     return Aggregation(
         spec=spec,
-        division=division,
-        periods=periods,
+        division=records.division,
+        periods=records.periods,
         tables=tables,
         categories=categories,
-        rows_read=rows_read,
-        bad_rows=bad,
-        outside_period=outside,
+        rows_read=counts.rows_read,
+        bad_rows=counts.bad_rows,
+        outside_period=counts.outside_period,
         engine=engine,
     )
 
@@ -489,7 +323,7 @@ def _aggregate_table(
         column = amount_columns(spec).index(table.kolom or "")
         region = regions.region(holding)
         if region is None:
-            region = act.group_by(["periode", holding]).aggregate(buurt=_latest_buurt(act))
+            region = act.group_by(["periode", holding]).aggregate(buurt=latest_buurt(act))
         sums = act.group_by(
             ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
         ).aggregate(cent=act[f"bedrag_{column}"].sum())
@@ -513,8 +347,8 @@ def _aggregate_table(
         ]
     unit = "persoon" if spec.table_unit(table) == "personen" else "huishouden"
     units = act.group_by(["periode", unit]).aggregate(
-        buurt=_latest_buurt(act),
-        **{n: _latest(act, act[f"c_{n}"]) for n in exclusive},
+        buurt=latest_buurt(act),
+        **{n: latest(act, act[f"c_{n}"]) for n in exclusive},
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
     cached = regions.keep(unit, units, reused=bool(multi))
@@ -616,6 +450,7 @@ def read_staged_table(path: Path) -> pa.Table:
 
 
 __all__ = [
+    "BUURT_NR",
     "TOTAL",
     "AggregatedTable",
     "Aggregation",

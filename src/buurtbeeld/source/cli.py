@@ -23,6 +23,7 @@ from buurtbeeld.errors import BuurtbeeldError
 if TYPE_CHECKING:
     from buurtbeeld.source.aggregate import Aggregation
     from buurtbeeld.source.engines import EngineName
+    from buurtbeeld.source.units import RowCounts
 REGISTER_NAMES = "wmo, jeugdhulp, bijstand, schuldsignalen"  # = synthetic.REGISTERS (tested)
 
 bron_app = typer.Typer(
@@ -64,7 +65,7 @@ def _progress(total: int) -> Iterator[Callable[[str], None]]:
         progress.update(task, completed=total)
 
 
-def _bad_rows(agg: Aggregation) -> None:
+def _bad_rows(agg: Aggregation | RowCounts) -> None:
     console.print(
         f"{agg.rows_read} regels gelezen; {agg.valid_rows} geldig; "
         f"{agg.outside_period} geldig maar buiten de periode(n).",
@@ -301,3 +302,9 @@ def ledger_command(
             entry.package, ", ".join(entry.periods), entry.status, entry.made, entry.sha256[:12]
         )
     console.print(table)
+
+
+# stapeling (issue 11): `bron koppelsleutel` and `bron pseudonimiseer` live in their own module
+from buurtbeeld.source import pseudonym_cli as _pseudonym_cli  # noqa: E402
+
+__all__ = ["_pseudonym_cli", "bron_app"]

@@ -139,26 +139,40 @@ def key_types(spec: DeliverySpec, staged: list[StagedFile]) -> dict[str, str]:
     return out
 
 
-def _keys(t: ir.Table, spec: DeliverySpec, types: dict[str, str]) -> dict[str, ir.Value]:
-    """The needed key columns; a BSN with ``<key>_fout``, the reason it is not a valid one."""
+def _keys(
+    t: ir.Table, spec: DeliverySpec, types: dict[str, str], carry: frozenset[str]
+) -> dict[str, ir.Value]:
+    """The needed (and carried) key columns; a needed BSN with ``<key>_fout``, the reason it is
+    not a valid one (a carried BSN that is not valid is simply empty)."""
     out: dict[str, ir.Value] = {}
-    for key in sorted(needed_keys(spec), reverse=True):
+    needed = needed_keys(spec)
+    for key in sorted(needed | carry, reverse=True):
         column = spec.sleutels.column(key)
         if column is None:
             out[key] = ibis.null(types[key])
         elif spec.sleutels.kind(key) == "bsn":
-            out[key], out[f"{key}_fout"] = bsn_expr(t[column])
+            number, reason = bsn_expr(t[column])
+            out[key] = number
+            if key in needed:
+                out[f"{key}_fout"] = reason
         else:
             out[key] = t[column].cast("int64") if types[key] == "int64" else _text(t[column])
     return out
 
 
-def normalise(t: ir.Table, spec: DeliverySpec, key_types: dict[str, str]) -> ir.Table:
+def normalise(
+    t: ir.Table,
+    spec: DeliverySpec,
+    key_types: dict[str, str],
+    *,
+    carry: frozenset[str] = frozenset(),
+) -> ir.Table:
+    """The used fields of ``t``, normalised; ``carry``: keys no table needs, kept as well."""
     region, period = spec.regio, spec.periode
     fmt = period.date_format
     # Only fields that are used, and no constant columns: every column makes the
     # deduplication (a DISTINCT over all of them) more expensive.
-    out = _keys(t, spec, key_types)
+    out = _keys(t, spec, key_types, carry)
     if region.buurtcode:
         # the "BU" prefix for bare digits is added in the second step (one regex pass)
         out["regio"] = _text(t[region.buurtcode]).upper().re_replace(r"\s", "")

@@ -18,6 +18,7 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
 from buurtbeeld.store.boundary_index import BoundaryIndex
+from buurtbeeld.store.overlap import OverlapCells
 from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.workspace import Workspace
 
@@ -355,6 +356,11 @@ class Cube:
     def boundary_year(self, level: str) -> int | None:
         """Newest boundary year drawn for ``level``."""
         return self._boundaries.newest_year(level)
+
+    @cached_property
+    def overlap(self) -> OverlapCells:
+        """The stapeling of linked packages (combinations of provisions; store/overlap.py)."""
+        return OverlapCells(self.cursor())
 
     @cached_property
     def imports(self) -> list[tuple[int, str, str, str, str]]:

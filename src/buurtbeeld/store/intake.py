@@ -14,12 +14,15 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import duckdb
+
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import RegionCodeError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format.model import (
     PUBLISHED_STATUSES,
     TOTAL,
+    Linkage,
     PackageContents,
     PublishedTable,
     TableDimension,
@@ -39,6 +42,7 @@ from buurtbeeld.store.intake_audit import (
     earlier_figures,
     partner_figures,
 )
+from buurtbeeld.store.overlap import earlier_overlap, write_overlap
 from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
 from buurtbeeld.store.workspace import Workspace
 
@@ -117,7 +121,11 @@ def intake_package(
             r[0]: Indicator.model_validate_json(r[1])
             for r in con.execute("SELECT id, definition_json FROM indicator_def").fetchall()
         }
-        earlier = earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
+        earlier = (
+            earlier_figures(con, contents, lambda c, t, label: indicator_for(c, t, label).id)
+            if contents.linkage is None
+            else earlier_overlap(con, contents, contents.linkage)
+        )
         partners = partner_figures(con, contents)  # a linked package: the partners' marginals
     finally:
         con.close()
@@ -133,7 +141,8 @@ def intake_package(
         )
     for code in list(regions):
         regions[code] = regions[code] or parent_of(code)
-    check_indicator_ids(contents, existing)
+    if contents.linkage is None:
+        check_indicator_ids(contents, existing)
     say("Aanvalscontrole (lineaire programmering)")
     report.audited_hidden_cells = audit_package(contents, regions, earlier.views, partners)
     report.partner_marginals = sum(len(v.keys) for v in partners)
@@ -142,6 +151,9 @@ def intake_package(
     with workspace.transaction() as con:
         import_id = next_import_id(con)
         report.import_id = import_id
+        if contents.linkage is not None:  # stapeling (issue 11): store/overlap.py
+            _write_linked(con, contents, contents.linkage, import_id, report)
+            return report
         rows: dict[str, list[object]] = {
             k: []
             for k in ("indicator_id", "region_code", "period", "value", "status", "status_note")
@@ -192,3 +204,36 @@ def intake_package(
             ),
         )
     return report
+
+
+def _write_linked(
+    con: duckdb.DuckDBPyConnection,
+    contents: PackageContents,
+    linkage: Linkage,
+    import_id: int,
+    report: IntakeReport,
+) -> None:
+    """A linked package's combination cells go to the stapeling table, not to indicators."""
+    written = write_overlap(con, contents, linkage, import_id)
+    report.published = sum(
+        1 for t in contents.tables for s in t.statuses if s in PUBLISHED_STATUSES
+    )
+    report.hidden = written.written - report.published
+    report.replaced, report.untouched, report.became_hidden = (
+        written.replaced,
+        written.untouched,
+        written.became_hidden,
+    )
+    record_batch(
+        con,
+        Batch(
+            import_id,
+            f"pakket:{contents.dataset}",
+            f"{contents.source} (beveiligd pakket)",
+            contents.file_name,
+            contents.sha256,
+            contents.period,
+            written.written,
+            report.to_json(),
+        ),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STATEMENTS = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -46,10 +46,37 @@ STATEMENTS = (
         import_id INTEGER NOT NULL,
         PRIMARY KEY (indicator_id, region_code, period),
         CHECK ((status = 'hidden') = (value IS NULL)))""",
+    # Stapeling (issue 11): the combination cells of linked packages (store/overlap.py).
+    # A cell: the provisions marked 'ja' (`combination`, sorted, '+'-joined), those left
+    # open as a total (`unrestricted`), the others 'nee'. Keyed per dataset; the provisions
+    # of each import are in stapeling_voorziening.
+    """CREATE TABLE IF NOT EXISTS stapeling (
+        dataset VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        region_code VARCHAR NOT NULL,
+        unit VARCHAR NOT NULL,
+        combination VARCHAR NOT NULL,
+        unrestricted VARCHAR NOT NULL,
+        division_year INTEGER NOT NULL,
+        value DOUBLE,
+        status VARCHAR NOT NULL CHECK (status IN ('value', 'hidden')),
+        import_id INTEGER NOT NULL,
+        PRIMARY KEY (dataset, unit, period, region_code, combination, unrestricted),
+        CHECK ((status = 'hidden') = (value IS NULL)))""",
+    """CREATE TABLE IF NOT EXISTS stapeling_voorziening (
+        import_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        PRIMARY KEY (import_id, name))""",
 )
 
 
 # Statements that bring a workspace of an older schema version up to date, per target version.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: tuple(st for st in STATEMENTS if "indicator_def" in st),
+    3: tuple(st for st in STATEMENTS if "stapeling" in st),
 }

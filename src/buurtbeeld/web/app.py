@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
@@ -22,9 +22,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from buurtbeeld import __version__
 from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.platform import auth_settings
+from buurtbeeld.platform.auth_settings import AuthConfig
+from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, pages
+from buurtbeeld.web import api, overlap_api, overlap_pages, pages, stacking_pages
+from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.middleware import (
@@ -49,12 +53,16 @@ def app_from_environment() -> FastAPI:
     return create_app(Path(os.environ[ENV_WORKSPACE]), hosts=hosts)
 
 
-def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(
+    workspace_root: Path, *, hosts: Iterable[str] = (), auth: AuthConfig | None = None
+) -> FastAPI:
     """Build the app for one workspace (opened read-only for the app's lifetime).
 
     ``hosts``: names besides 127.0.0.1/localhost under which the app may be addressed.
+    ``auth``: sign-in settings (default: from the environment; none = the local viewer).
     """
     workspace = open_workspace(workspace_root)
+    sign_in = auth or auth_settings.from_environment()  # None: the local viewer, no sign-in
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +73,8 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.cube.close()
+        if hasattr(app.state, "auth"):
+            app.state.auth.db.close()
 
     app = FastAPI(
         title="Buurtbeeld API",
@@ -79,6 +89,7 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        dependencies=[Depends(auth_routes.require_csrf)],  # every POST/PUT/PATCH/DELETE
     )
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -86,7 +97,8 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLimits)
-    app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts])
+    public_hosts = sign_in.hosts if sign_in else ()  # the host of BUURTBEELD_ADRES
+    app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts, *public_hosts])
     app.add_middleware(SecurityHeaders)
     docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
 
@@ -133,8 +145,13 @@ def create_app(workspace_root: Path, *, hosts: Iterable[str] = ()) -> FastAPI:
             "Probeer het later opnieuw of meld het aan de beheerder.",
         )
 
+    if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
+        auth_routes.install(app, sign_in, open_platform(workspace.root))
     app.include_router(pages.router)
+    app.include_router(stacking_pages.router)
+    app.include_router(overlap_pages.router)
     app.include_router(api.router)
+    app.include_router(overlap_api.router)
 
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:

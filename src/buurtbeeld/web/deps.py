@@ -15,9 +15,12 @@ from fastapi.templating import Jinja2Templates
 
 from buurtbeeld import __version__
 from buurtbeeld.analysis.choropleth import Choropleth, build_choropleth
+from buurtbeeld.analysis.overlap import OverlapView, overlap_view
 from buurtbeeld.analysis.stacking import StackRow, Threshold, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import NotFoundError
+from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
@@ -94,6 +97,41 @@ def get_stack_geojson(request: Request) -> Callable[..., str]:
     return geojson
 
 
+def get_overlap_view(request: Request) -> OverlapViewFactory:
+    """Cached stapeling of provisions of a gemeente (page, CSV, API and GeoJSON share one)."""
+    cube: Cube = request.app.state.cube
+    cache: LRUCache = request.app.state.map_cache
+
+    def view(code: str, *, dataset: str | None, period: str | None, level: str) -> OverlapView:
+        area = cube.region(code)
+        if area.level != "gemeente" or area.code == COUNTRY_CODE:
+            raise NotFoundError(
+                f"{area.code} is geen gemeente.",
+                code="BB-WEB-012",
+                hint="De stapeling van voorzieningen is er per gemeente, bijvoorbeeld GM0505.",
+            )
+        among = cube.overlap.sets_for(area.code)
+        if not among:
+            raise NotFoundError(
+                f"Voor {area.name} is geen stapeling van voorzieningen geïmporteerd.",
+                code="BB-WEB-010",
+                hint="Importeer het gekoppelde pakket van de koppelpartij met "
+                "'buurtbeeld importeer-pakket'.",
+            )
+        chosen = cube.overlap.find(dataset, period, among)
+        if chosen is None:
+            known = ", ".join(f"{s.dataset} {s.period}" for s in among)
+            raise NotFoundError(
+                f"Deze combinatie van dataset en periode bestaat niet voor {area.name}.",
+                code="BB-WEB-011",
+                hint=f"Kies uit: {known}.",
+            )
+        key = ("stapeling", area.code, chosen.dataset, chosen.period, level)
+        return cache.get_or_create(key, lambda: overlap_view(cube, chosen, area, level=level))
+
+    return view
+
+
 def unique(values: Iterable[str]) -> list[str]:
     """A list parameter without repeats, in first-seen order."""
     return list(dict.fromkeys(values))
@@ -106,3 +144,5 @@ StackViewFactory = Callable[..., tuple[list[Threshold], list[StackRow]]]
 StackViewDep = Annotated[StackViewFactory, Depends(get_stack_view)]
 StackGeoJSONDep = Annotated[Callable[..., str], Depends(get_stack_geojson)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+OverlapViewFactory = Callable[..., OverlapView]
+OverlapViewDep = Annotated[OverlapViewFactory, Depends(get_overlap_view)]

@@ -1,0 +1,145 @@
+"""``buurtbeeld koppel KOPPELSPEC``: the linking party links pseudonymised extracts (stapeling).
+
+Output never shows a pseudonym or a buurt count: rows per extract, units and overlaps per
+gemeente rounded to tens, warnings, and which intermediate files were removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from buurtbeeld.source.link import LinkedCounts
+    from buurtbeeld.source.link_spec import LinkSpec
+    from buurtbeeld.source.link_workdir import Cleanup
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def default_target(spec: LinkSpec, spec_file: Path) -> Path:
+    """``uitvoer`` of the spec, else ``<dataset>-<gebied>.zip`` beside the spec."""
+    if spec.uitvoer is not None:
+        return spec.uitvoer
+    area = spec.gemeenten[0] if len(spec.gemeenten) == 1 else f"{len(spec.gemeenten)}gemeenten"
+    return spec_file.parent / f"{spec.dataset}-{area}.zip"
+
+
+def print_link_report(counts: LinkedCounts) -> None:
+    """The Dutch report: rows per extract, units and overlaps per gemeente (rounded), warnings."""
+    from buurtbeeld.source.link_report import about
+
+    report = counts.report
+    titles = {e.naam: e.titel for e in counts.spec.extracten}
+    rows = Table(title="Extracten")
+    for column in ("extract", "bron", "eenheid", "regels"):
+        rows.add_column(column, justify="right" if column == "regels" else "left")
+    for e in counts.extracts:
+        rows.add_row(titles[e.name], e.meta.bron, e.meta.eenheid, _number(e.rows))
+    console.print(rows)
+    for period in [p.label for p in counts.periods]:
+        for unit in ("personen", "huishoudens"):
+            found = [
+                o
+                for o in report.overlaps
+                if o.unit == unit and o.period == period and o.gemeente in counts.spec.gemeenten
+            ]
+            if not found:
+                continue
+            table = Table(
+                title=f"Overlap per gemeente, {unit}, {period} (afgerond op tientallen, "
+                "vóór beveiliging: niet publiceren)"
+            )
+            for column in ("gemeente", "extract A", "extract B", "in beide", "bij toeval"):
+                table.add_column(column)
+            for o in found:
+                table.add_row(
+                    o.gemeente,
+                    titles[o.first],
+                    titles[o.second],
+                    about(o.observed),
+                    "?" if o.expected is None else about(o.expected),
+                )
+            console.print(table)
+    for warning in report.warnings:
+        err_console.print(f"[bold yellow]Waarschuwing[/]: {warning}", highlight=False)
+
+
+def _print_cleanup(cleanup: Cleanup) -> None:
+    for name, files in cleanup.leftovers:
+        console.print(
+            f"Achtergebleven tussenbestanden van een afgebroken koppeling verwijderd: {name} "
+            f"({files} bestanden).",
+            highlight=False,
+        )
+    if cleanup.removed is not None:
+        name, files = cleanup.removed
+        console.print(f"Tussenbestanden verwijderd: {name} ({files} bestanden).", highlight=False)
+
+
+def koppel(
+    koppelspec: Annotated[
+        Path, typer.Argument(metavar="KOPPELSPEC", help="Koppelspecificatie (YAML).")
+    ],
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            metavar="NAAM",
+            help="Rekenmachine: duckdb (standaard) of spark (landelijke bestanden).",
+        ),
+    ] = None,
+    uit: Annotated[
+        Path | None,
+        typer.Option(
+            "--uit", metavar="PAD", help="Uitvoerbestand (standaard: 'uitvoer' of naast de spec)."
+        ),
+    ] = None,
+) -> None:
+    """Koppel gepseudonimiseerde extracten en tel de stapeling per wijk en buurt."""
+    from buurtbeeld.source.link import link
+    from buurtbeeld.source.link_spec import load_link_spec
+    from buurtbeeld.source.link_workdir import Cleanup, work_folder
+
+    if engine is not None and engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("kies duckdb of spark", param_hint="--engine")
+    spec = load_link_spec(koppelspec)
+    target = uit or default_target(spec, koppelspec)
+    cleanup = Cleanup()
+    try:
+        with (
+            work_folder(target.parent, cleanup) as folder,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar,
+        ):
+            _print_cleanup(Cleanup(leftovers=cleanup.leftovers))
+            task = bar.add_task("Starten")
+            counts = link(
+                spec,
+                engine=engine,  # type: ignore[arg-type]
+                progress=lambda text: bar.update(task, description=text),
+                workdir=folder,
+            )
+    finally:
+        _print_cleanup(Cleanup(removed=cleanup.removed))
+    print_link_report(counts)
+    console.print(
+        "[bold]Beveiligen en pakket maken[/]: nog niet beschikbaar in deze versie; "
+        f"er is geen pakket geschreven ({target.name}).",
+        highlight=False,
+    )

@@ -1,0 +1,72 @@
+"""What several commands share: the console, the option types, importing files, serving."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from buurtbeeld.store.workspace import Workspace
+
+console = Console()
+
+WerkmapOpt = Annotated[
+    Path, typer.Option("--werkmap", "-w", help="Map van de werkmap.", show_default=True)
+]
+HostOpt = Annotated[str, typer.Option(help="Adres om op te luisteren.")]
+PoortOpt = Annotated[int, typer.Option(help="Poort.")]
+
+
+def import_all(
+    workspace: Workspace,
+    files: list[Path],
+    *,
+    year: int | None = None,
+    encoding: str | None = None,
+    replace_hidden: bool = False,
+) -> None:
+    from buurtbeeld.cli.import_texts import print_import_report
+    from buurtbeeld.store.importer import import_file
+
+    for path in files:
+        with console.status(f"Importeren: {path.name}") as status:
+            report = import_file(
+                workspace,
+                path,
+                year=year,
+                encoding=encoding,
+                progress=lambda m: status.update(m),
+                replace_hidden=replace_hidden,
+            )
+        print_import_report(console, report)
+
+
+def serve(
+    werkmap: Path, host: str, poort: int, *, names: list[str] | None = None, processes: int = 1
+) -> None:
+    import uvicorn
+
+    from buurtbeeld.web.app import ENV_HOSTS, ENV_WORKSPACE, create_app
+
+    hosts = [h for h in [host, *(names or [])] if h not in ("0.0.0.0", "::", "")]
+    console.print(f"Buurtbeeld draait op [bold]http://{host}:{poort}/[/] (stoppen: Ctrl+C)")
+    if processes <= 1:
+        app_ = create_app(werkmap, hosts=hosts)
+        uvicorn.run(app_, host=host, port=poort, log_level="warning")
+        return
+    # Several worker processes: each builds the app from the environment (uvicorn's factory).
+    create_app(werkmap, hosts=hosts)  # fail here, in Dutch, if the workspace cannot be opened
+    os.environ[ENV_WORKSPACE] = str(werkmap.resolve())
+    os.environ[ENV_HOSTS] = ",".join(hosts)
+    uvicorn.run(
+        "buurtbeeld.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=poort,
+        workers=processes,
+        log_level="warning",
+    )

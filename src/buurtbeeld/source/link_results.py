@@ -1,0 +1,143 @@
+"""The link's small results, computed in Python from what the engine returned.
+
+- movers: the (own buurt, linked buurt) pairs per provision, rolled up to every level as
+  ``blijft`` / ``binnen`` / ``buiten``;
+- "k or more provisions", from the exclusive combination cells of a table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import reduce
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from buurtbeeld.geo.codes import COUNTRY_CODE
+from buurtbeeld.protect.published import TOTAL
+from buurtbeeld.source.aggregate import AggregatedTable
+from buurtbeeld.source.regions import Division
+
+YES, NO = "ja", "nee"
+
+
+def movers_table(movers: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(
+        movers,
+        schema=pa.schema(
+            [
+                ("periode", pa.string()),
+                ("regiocode", pa.string()),
+                ("eenheid", pa.string()),
+                ("voorziening", pa.string()),
+                ("blijft", pa.int64()),
+                ("binnen", pa.int64()),
+                ("buiten", pa.int64()),
+            ]
+        ),
+    )
+
+
+def _chain(division: Division, code: str) -> list[str]:
+    parents = division.buurten.get(code)
+    if parents is None:
+        return []
+    return [code, *parents, *([COUNTRY_CODE] if division.national else [])]
+
+
+def movers(
+    pairs: list[dict[str, Any]],
+    names: dict[int, str],
+    label: str,
+    division: Division,
+    codes: list[str],
+) -> list[dict[str, Any]]:
+    """``blijft``/``binnen``/``buiten`` per period, region (every level) and provision."""
+    cells: defaultdict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in pairs:
+        period, name, n = row["periode"], names[int(row["src"])], int(row["n"])
+        own = _chain(division, codes[int(row["pb"])])
+        linked = _chain(division, codes[int(row["lb"])])
+        for level in range(max(len(own), len(linked))):
+            r_own = own[level] if own else None
+            r_link = linked[level] if linked else None
+            if r_own is not None and r_own == r_link:
+                cells[(period, r_own, name)][0] += n
+                continue
+            if r_link is not None:
+                cells[(period, r_link, name)][1] += n
+            if r_own is not None:
+                cells[(period, r_own, name)][2] += n
+    return [
+        {
+            "periode": period,
+            "regiocode": region,
+            "eenheid": label,
+            "voorziening": name,
+            "blijft": v[0],
+            "binnen": v[1],
+            "buiten": v[2],
+        }
+        for (period, region, name), v in sorted(cells.items())
+    ]
+
+
+def _all(masks: Iterable[Any]) -> Any:
+    return reduce(pc.and_, masks)
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    return reduce(pc.add, values)
+
+
+def at_least(tables: list[AggregatedTable]) -> pa.Table:
+    """Units with k or more provisions (k = 1..n), from the exclusive combination cells."""
+    rows: list[dict[str, Any]] = []
+    for table in tables:
+        dims = table.dimensions
+        data = table.data
+        exclusive = data.filter(_all(pc.not_equal(data[d], TOTAL) for d in dims))
+        yes = _sum(pc.equal(exclusive[d], YES).cast(pa.int64()) for d in dims)
+        grouped = (
+            pa.table(
+                {
+                    "periode": exclusive["periode"],
+                    "regiocode": exclusive["regiocode"],
+                    "ja": yes,
+                    "aantal": exclusive["aantal"],
+                }
+            )
+            .group_by(["periode", "regiocode", "ja"])
+            .aggregate([("aantal", "sum")])
+        )
+        by_cell: defaultdict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+        for cell in grouped.to_pylist():
+            by_cell[(cell["periode"], cell["regiocode"])][cell["ja"]] += int(cell["aantal_sum"])
+        for (period, region), exact in sorted(by_cell.items()):
+            for k in range(1, len(dims) + 1):
+                rows.append(
+                    {
+                        "periode": period,
+                        "regiocode": region,
+                        "eenheid": table.unit,
+                        "k": k,
+                        "aantal": sum(n for size, n in exact.items() if size >= k),
+                    }
+                )
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("periode", pa.string()),
+                ("regiocode", pa.string()),
+                ("eenheid", pa.string()),
+                ("k", pa.int64()),
+                ("aantal", pa.int64()),
+            ]
+        ),
+    )
+
+
+__all__ = ["NO", "YES", "at_least", "movers", "movers_table"]

@@ -1,0 +1,119 @@
+"""``buurtbeeld koppel``: the Dutch report, and the intermediate files that never stay behind."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from buurtbeeld.cli.main import app
+from buurtbeeld.source.link_workdir import PID_FILE, PREFIX
+from tests.source.link_data import link_spec_text, make_rows, write_all
+
+runner = CliRunner()
+NAMES = ["wmo", "jeugdhulp", "bijstand", "schuldsignalen"]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("koppel-cli")
+    rows, units = make_rows(scale=1.0)
+    write_all(folder, rows, units)
+    (folder / "koppel.yaml").write_text(link_spec_text(NAMES), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def folder(tmp_path: Path, template: Path) -> Path:
+    for item in template.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    return tmp_path
+
+
+def _work_folders(folder: Path) -> list[Path]:
+    return list(folder.glob(PREFIX + "*"))
+
+
+def _pseudonyms(folder: Path) -> set[str]:
+    out: set[str] = set()
+    for path in folder.glob("*-pseudoniemen.parquet"):
+        table = pq.read_table(path, columns=["persoon", "huishouden"])
+        for column in table.columns:
+            out |= {str(v) for v in column.to_pylist() if v is not None}
+    return out
+
+
+def test_koppel_reports_in_dutch_and_leaves_no_intermediate_files(folder: Path) -> None:
+    result = runner.invoke(app, ["koppel", str(folder / "koppel.yaml")])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Extracten" in out and "Overlap per gemeente, huishoudens, 2024" in out
+    assert re.search(
+        r"Tussenbestanden verwijderd: \.buurtbeeld-koppel-werk-\S+ \(\d+ bestanden\)", out
+    )
+    assert "niet gekoppeld" in out  # units outside the area: a warning
+    assert "geen pakket geschreven" in out
+    assert _work_folders(folder) == []
+    # no pseudonym, and no number finer than tens but the row counts
+    numbers = set(re.findall(r"-?\d{6,}", result.output))
+    assert not numbers & _pseudonyms(folder)
+    assert not numbers
+
+
+def test_the_work_folder_is_removed_after_a_failure(folder: Path) -> None:
+    # an extract whose footer is intact but whose data pages are damaged: the metadata checks
+    # pass, the engine fails while reading
+    path = folder / "wmo-pseudoniemen.parquet"
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little") + 8
+    for i in range(4, len(data) - footer):
+        data[i] = 0x5A
+    path.write_bytes(bytes(data))
+    result = runner.invoke(app, ["koppel", str(folder / "koppel.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "BB-KOP-006" in result.output
+    assert "Tussenbestanden verwijderd" in result.output
+    assert _work_folders(folder) == []
+
+
+def test_a_crashed_runs_leftover_is_removed_and_reported(folder: Path) -> None:
+    crashed = folder / (PREFIX + "oud")
+    crashed.mkdir()
+    (crashed / PID_FILE).write_text("999999999", encoding="ascii")  # no such process
+    (crashed / "pseudoniemen.parquet").write_bytes(b"x")
+    running = folder / (PREFIX + "loopt")
+    running.mkdir()
+    (running / PID_FILE).write_text(str(os.getppid()), encoding="ascii")  # a live process
+    result = runner.invoke(app, ["koppel", str(folder / "koppel.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "afgebroken koppeling verwijderd: .buurtbeeld-koppel-werk-oud (2 bestanden)" in " ".join(
+        result.output.split()
+    )
+    assert not crashed.exists()
+    assert running.exists()  # another run still works there
+    assert _work_folders(folder) == [running]
+
+
+def test_koppel_refuses_extracts_of_different_keys(folder: Path, tmp_path: Path) -> None:
+    from tests.source.link_data import OTHER_KEY, meta, write_extract
+
+    table = pq.read_table(folder / "bijstand-pseudoniemen.parquet")
+    write_extract(
+        folder / "bijstand-pseudoniemen.parquet",
+        table.to_pylist(),
+        meta("bijstand", "personen", key=OTHER_KEY),
+    )
+    result = runner.invoke(app, ["koppel", str(folder / "koppel.yaml")])
+    assert result.exit_code == 2
+    assert "BB-KOP-003" in result.output and "'bijstand'" in result.output
+    assert _work_folders(folder) == []
+
+
+def test_koppel_help_is_dutch() -> None:
+    result = runner.invoke(app, ["koppel", "--help"])
+    assert result.exit_code == 0
+    assert "Koppel gepseudonimiseerde extracten" in result.output
