@@ -190,7 +190,12 @@ def test_serve_writes_json_lines_without_personal_data(
     app_workspace: Path, tmp_path: Path, processes: int
 ) -> None:
     port = _free_port()
-    env = {**os.environ, "BUURTBEELD_LOGFORMAAT": "json"}
+    env = {
+        **os.environ,
+        "BUURTBEELD_LOGFORMAAT": "json",
+        "BUURTBEELD_PROCESSEN": str(processes),
+        "BUURTBEELD_HOSTNAAM": "buurtbeeld.test intern.test",  # as the container sets it
+    }
     env.pop(ENV_DATABASE_URL, None)
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("wb") as stderr:
@@ -204,8 +209,6 @@ def test_serve_writes_json_lines_without_personal_data(
                 str(app_workspace),
                 "--poort",
                 str(port),
-                "--processen",
-                str(processes),
             ],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -231,6 +234,8 @@ def test_serve_writes_json_lines_without_personal_data(
             assert _status(f"{base}/regio/GM0505?geheim=geheimewaarde", headers=headers) == 200
             assert _status(f"{base}/api/v1/regios/GM0505", "HEAD", headers) == 200
             assert _status(f"{base}/bestaat-niet/geheimewaarde", headers=headers) == 404
+            assert _status(f"{base}/gezond", headers={"host": "intern.test:8000"}) == 200
+            assert _status(f"{base}/gezond", headers={"host": "ander.test"}) == 400
         finally:
             server.terminate()  # a worker may still be starting: give it time, then force
             try:
@@ -248,6 +253,8 @@ def test_serve_writes_json_lines_without_personal_data(
     assert ("GET", "/regio/{code}", 200) in requests
     assert ("HEAD", "/api/v1/regios/{code}", 200) in requests
     assert ("GET", "(geen route)", 404) in requests
+    assert ("GET", "/gezond", 400) in requests  # a refused host is logged too (not its name)
+    assert "ander.test" not in text
     for entry in entries:
         assert {"tijd", "niveau", "gebeurtenis"} <= entry.keys()
         if entry["gebeurtenis"] == "verzoek":

@@ -166,14 +166,19 @@ def serve_command(
     hostnaam: Annotated[
         list[str] | None,
         typer.Option(
+            envvar="BUURTBEELD_HOSTNAAM",
             help="Naam waaronder de server ook bereikbaar is (naast 127.0.0.1, localhost en --host); "
-            "herhaalbaar. Andere namen worden geweigerd (bescherming tegen DNS-rebinding)."
+            "herhaalbaar, of in de omgevingsvariabele gescheiden door spaties. Andere namen worden "
+            "geweigerd (bescherming tegen DNS-rebinding).",
         ),
     ] = None,
     processen: Annotated[
         int,
         typer.Option(
-            min=1, max=64, help="Aantal serverprocessen (bijvoorbeeld één per processorkern)."
+            min=1,
+            max=64,
+            envvar="BUURTBEELD_PROCESSEN",
+            help="Aantal serverprocessen (bijvoorbeeld één per processorkern).",
         ),
     ] = 1,
     logformaat: Annotated[
