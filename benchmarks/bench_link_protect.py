@@ -123,7 +123,7 @@ def synthetic(division: Division, rng: np.random.Generator) -> tuple[dict[str, A
     regions = _regions(division)
     at = {r: i for i, r in enumerate(regions)}
     chains = _chains(division, buurten)
-    members = np.array([[at[c] for c in chain] for chain in chains])
+    members = np.array([[at[c] for c in chain] for chain in chains], dtype=np.int64)
     size = np.maximum(rng.lognormal(6.5, 0.9, len(buurten)).astype(int), 5)
     spec = Spec([], list(division.area))
     counts = Counts(spec, division, [PERIOD])
