@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.users import UserStore
-from buurtbeeld.web.access_log import JsonFormatter
+from buurtbeeld.web.access_log import JsonFormatter, TextFormatter
 from buurtbeeld.web.app import create_app
 
 PASSWORD = "paarse-olifant-wandelt-7"
@@ -259,3 +259,21 @@ def test_serve_writes_json_lines_without_personal_data(
         assert {"tijd", "niveau", "gebeurtenis"} <= entry.keys()
         if entry["gebeurtenis"] == "verzoek":
             assert isinstance(entry["duur_ms"], float) and len(entry["verzoek_id"]) == 32
+
+
+def test_the_text_format_has_the_same_fields_on_one_line(client: TestClient) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    logger = logging.getLogger("buurtbeeld.toegang")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        assert client.get("/api/v1/regios/GM0505?x=geheimewaarde").status_code == 200
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    (line,) = stream.getvalue().splitlines()
+    assert " INFO verzoek method=GET route=/api/v1/regios/{code} status=200 duur_ms=" in line
+    assert "geheimewaarde" not in line and "GM0505" not in line
