@@ -123,9 +123,9 @@ def synthetic(division: Division, rng: np.random.Generator) -> tuple[dict[str, A
     regions = _regions(division)
     at = {r: i for i, r in enumerate(regions)}
     chains = _chains(division, buurten)
-    members = np.array([[at[c] for c in chain] for chain in chains])
+    members = np.array([[at[c] for c in chain] for chain in chains], dtype=np.int64)
     size = np.maximum(rng.lognormal(6.5, 0.9, len(buurten)).astype(int), 5)
-    spec = Spec([], [g for g in division.area])
+    spec = Spec([], list(division.area))
     counts = Counts(spec, division, [PERIOD])
     partner_truth: dict[str, np.ndarray] = {}
     mover_rows: list[dict[str, Any]] = []
@@ -334,7 +334,7 @@ def main() -> None:
     package = write_linked_package(linked, folder / "stapeling.zip", link_key)
     print(f"write package: {time.perf_counter() - t:.1f} s")
     workspace = create_workspace(folder / "werkmap", name="Benchmark")
-    for name, key in keys.items():
+    for name in keys:
         register_partner(workspace, f"partner-{name}", folder / f"{name}.pub")
         intake_package(workspace, platform_read(folder / f"{name}.zip", trusted_keys(workspace)))
     register_partner(workspace, "koppelpartij", folder / "koppel.pub")

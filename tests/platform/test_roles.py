@@ -88,7 +88,15 @@ def test_internal_routes_by_role() -> None:
         "/beheer/import": {Role.ADMIN},
         "/audit": {Role.PRIVACY},
         "/audit/export.csv": {Role.PRIVACY},
+        "/gemeente/GM0505/voorzieningen": {Role.READER, Role.ANALYST, Role.ADMIN, Role.PRIVACY},
+        "/api/v1/voorzieningen/GM0505.geojson": {
+            Role.READER,
+            Role.ANALYST,
+            Role.ADMIN,
+            Role.PRIVACY,
+        },
     }
+    expected |= {p: {Access.INTERNAL} for p in matrix if "voorzieningen" in p}
     for path, roles in matrix.items():
         route = route_for("GET", path)
         assert route is not None and {route.access} == expected[path]

@@ -73,6 +73,7 @@ class Spec:
     profiel: str = "cbs-zorg"
     indelingsjaar: int = 2023
     gemeenten: list[str] = field(default_factory=lambda: [GEMEENTE])
+    zaadbestand: Path | None = None
 
     def sha256(self) -> str:
         return hashlib.sha256(repr(self).encode()).hexdigest()

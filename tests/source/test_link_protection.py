@@ -22,10 +22,11 @@ from scipy.optimize import linprog
 
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
-from buurtbeeld.package_format import Linkage, Provision, read_package
+from buurtbeeld.package_format import Linkage, Provision, parse_public_key, read_package
 from buurtbeeld.protect import TOTAL
 from buurtbeeld.source.link_protection import (
     LinkProtectionError,
+    make_linked_package,
     partner_keys,
     protect_link,
     write_linked_package,
@@ -403,6 +404,23 @@ def test_the_platform_refuses_a_linked_package_protected_without_the_partners(
     assert info.value.code == "BB-PKG-050"
     # the jointly protected package of the same counts passes
     assert _platform_audit(empty_workspace, flow.linked, flow) == 30
+
+
+def test_make_linked_package_signs_with_the_linking_partys_own_key(
+    flow: Flow, tmp_path: Path
+) -> None:
+    spec = dataclasses.replace(flow.counts.spec, zaadbestand=tmp_path / ".buurtbeeld-zaad")
+    counts = dataclasses.replace(flow.counts, spec=spec)
+    pubs = sorted(flow.folder.glob("*/sleutels/*.pub"))
+    path, linked = make_linked_package(counts, tmp_path / "uit" / "stapeling.zip", pubs)
+    assert (tmp_path / ".buurtbeeld-zaad").stat().st_mode & 0o077 == 0
+    public = next(tmp_path.glob("*-sleutel.pub"))
+    key = parse_public_key(public.read_text(encoding="utf-8"))
+    contents = platform_read(path, {key.fingerprint: key})
+    assert contents.linkage == linked.linkage and contents.source == spec.bron
+    with pytest.raises(LinkProtectionError):  # without the partners' keys nothing is written
+        make_linked_package(counts, tmp_path / "niets.zip", pubs[1:])
+    assert not (tmp_path / "niets.zip").exists()
 
 
 def test_linkage_field_names_the_partner_not_the_linking_party(flow: Flow) -> None:

@@ -22,7 +22,15 @@ from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.cli.platform import audit_app, platform_app, user_app
-from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
+from buurtbeeld.cli.run import (
+    HostOpt,
+    LogFormat,
+    PoortOpt,
+    WerkmapOpt,
+    console,
+    import_all,
+    serve,
+)
 
 if TYPE_CHECKING:
     pass
@@ -158,19 +166,31 @@ def serve_command(
     hostnaam: Annotated[
         list[str] | None,
         typer.Option(
+            envvar="BUURTBEELD_HOSTNAAM",
             help="Naam waaronder de server ook bereikbaar is (naast 127.0.0.1, localhost en --host); "
-            "herhaalbaar. Andere namen worden geweigerd (bescherming tegen DNS-rebinding)."
+            "herhaalbaar, of in de omgevingsvariabele gescheiden door spaties. Andere namen worden "
+            "geweigerd (bescherming tegen DNS-rebinding).",
         ),
     ] = None,
     processen: Annotated[
         int,
         typer.Option(
-            min=1, max=64, help="Aantal serverprocessen (bijvoorbeeld één per processorkern)."
+            min=1,
+            max=64,
+            envvar="BUURTBEELD_PROCESSEN",
+            help="Aantal serverprocessen (bijvoorbeeld één per processorkern).",
         ),
     ] = 1,
+    logformaat: Annotated[
+        LogFormat,
+        typer.Option(
+            envvar="BUURTBEELD_LOGFORMAAT",
+            help="Logregels als json (één object per regel, voor logverzameling) of leesbare tekst.",
+        ),
+    ] = LogFormat.tekst,
 ) -> None:
     """Start de webapplicatie voor een werkmap."""
-    serve(werkmap, host, poort, names=hostnaam, processes=processen)
+    serve(werkmap, host, poort, names=hostnaam, processes=processen, log_format=logformaat.value)
 
 
 def _mount_source_toolkit() -> None:

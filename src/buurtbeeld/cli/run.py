@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +20,13 @@ WerkmapOpt = Annotated[
 ]
 HostOpt = Annotated[str, typer.Option(help="Adres om op te luisteren.")]
 PoortOpt = Annotated[int, typer.Option(help="Poort.")]
+
+
+class LogFormat(enum.StrEnum):
+    """``serve --logformaat``: one JSON object per line, or readable text."""
+
+    json = "json"
+    tekst = "tekst"
 
 
 def import_all(
@@ -46,17 +54,27 @@ def import_all(
 
 
 def serve(
-    werkmap: Path, host: str, poort: int, *, names: list[str] | None = None, processes: int = 1
+    werkmap: Path,
+    host: str,
+    poort: int,
+    *,
+    names: list[str] | None = None,
+    processes: int = 1,
+    log_format: str = "tekst",
 ) -> None:
     import uvicorn
 
+    from buurtbeeld.web.access_log import logging_config
     from buurtbeeld.web.app import ENV_HOSTS, ENV_WORKSPACE, create_app
+
+    # Our request log only (no client address, no query values); uvicorn's access log is off.
+    logs = {"log_config": logging_config(log_format), "access_log": False, "log_level": "warning"}
 
     hosts = [h for h in [host, *(names or [])] if h not in ("0.0.0.0", "::", "")]
     console.print(f"Buurtbeeld draait op [bold]http://{host}:{poort}/[/] (stoppen: Ctrl+C)")
     if processes <= 1:
         app_ = create_app(werkmap, hosts=hosts)
-        uvicorn.run(app_, host=host, port=poort, log_level="warning")
+        uvicorn.run(app_, host=host, port=poort, **logs)  # type: ignore[arg-type]
         return
     # Several worker processes: each builds the app from the environment (uvicorn's factory).
     create_app(werkmap, hosts=hosts)  # fail here, in Dutch, if the workspace cannot be opened
@@ -68,5 +86,5 @@ def serve(
         host=host,
         port=poort,
         workers=processes,
-        log_level="warning",
+        **logs,  # type: ignore[arg-type]
     )

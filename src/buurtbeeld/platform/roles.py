@@ -13,9 +13,12 @@ Decision: the privacy officer is a *role*, not a flag on another role, and a beh
 the audit log in the web app (separation of duties: whoever manages users and publications does not
 also oversee the trail of those acts). A person who needs both gets two accounts.
 
-:data:`ROUTES` is the single table the web app checks (middleware, next session) and the
-role-matrix test walks. Every route of the web app must match a row (the first match counts):
-a request that matches no row is refused (deny by default). Paths use FastAPI's template syntax: ``{name}``
+:data:`ROUTES` is the single table the web app checks (``web/access.py``) and the
+role-matrix test (``tests/web/test_access.py``) walks. Every route of the web app must match a
+row (the first match counts): a request that matches no row is refused (deny by default). In
+local-viewer mode (no sign-in configured, ``Settings.local_viewer``) the single local user is the
+owner of the workspace: the web app does not apply the table and shows what ``lezer`` sees.
+Paths use FastAPI's template syntax: ``{name}``
 matches one path segment, ``{name:path}`` the rest of the path.
 """
 
@@ -130,6 +133,13 @@ ROUTES: tuple[Route, ...] = (
     Route("/static/{file:path}", READ, Access.PUBLIC),
     Route("/gezond", READ, Access.PUBLIC, "liveness"),
     Route("/klaar", READ, Access.PUBLIC, "readiness"),
+    # --- Stapeling van voorzieningen (issue 11): only linked partner figures, which are internal
+    # until a beheerder publishes the source (issue 12 item 3). Internal by route until the
+    # visibility filter exists; then they may become public with filtered content.
+    Route("/gemeente/{code}/voorzieningen", READ, Access.INTERNAL, "ketenpartners, intern"),
+    Route("/gemeente/{code}/voorzieningen.csv", READ, Access.INTERNAL, "download, intern"),
+    Route("/api/v1/voorzieningen/{gebied}.geojson", READ, Access.INTERNAL, "download, intern"),
+    Route("/api/v1/voorzieningen/{gebied}", READ, Access.INTERNAL, "intern"),
     # --- Sign-in (helper "oidc"): public, forms protected by CSRF.
     Route("/inloggen", READ | WRITE, Access.PUBLIC, "formulier lokale accounts"),
     Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),

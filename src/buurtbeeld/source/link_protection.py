@@ -71,7 +71,8 @@ from buurtbeeld.protect import (
 )
 from buurtbeeld.protect.rounding import rounding_interval
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
-from buurtbeeld.source.package import table_entries
+from buurtbeeld.source.keys import signing_key
+from buurtbeeld.source.package import rounding_seed, table_entries
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import JointCells, ProtectedDelivery, _cell_key, protect_delivery
 from buurtbeeld.source.regions import Division
@@ -587,3 +588,18 @@ def write_linked_package(linked: LinkedDelivery, target: Path, key: SigningKey) 
     return write_package(
         target, manifest, {o.name: o.data for o in linked.delivery.outputs}, report=report, key=key
     )
+
+
+def make_linked_package(
+    counts: LinkedCountsLike, target: Path, partner_key_files: Sequence[Path]
+) -> tuple[Path, LinkedDelivery]:
+    """Protect linked counts with the partners' packages and write the signed package.
+
+    What ``buurtbeeld koppel`` does after linking: the rounding seed and the signing key are
+    the linking party's own, beside the koppelspec (``zaadbestand``; created on first use, as
+    for a partner's delivery); ``partner_key_files`` are the partners' ``.pub`` files.
+    """
+    spec: Any = counts.spec
+    linked = protect_link(counts, seed=rounding_seed(spec), trusted=partner_keys(partner_key_files))
+    key, _created = signing_key(spec)
+    return write_linked_package(linked, target, key), linked

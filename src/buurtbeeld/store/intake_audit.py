@@ -157,7 +157,8 @@ def partner_figures(con: duckdb.DuckDBPyConnection, contents: PackageContents) -
     the linked marginal (the package's cell with that provision ``ja`` and every other
     provision ``totaal``), so its cells join the audit under the same identity. Elsewhere the
     linked marginal differs from the partner's count by movers the platform cannot see; the
-    toolkit audited that relation with the mover counts (docs/stapeling.md). Partner figures
+    toolkit audited that relation with the mover counts (docs/protect.md, "Joint protection of
+    linked counts"). Partner figures
     not (yet) in the cube are not checked here.
     """
     linkage = contents.linkage

@@ -27,8 +27,10 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, stacking_pages
+from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
 from buurtbeeld.web import auth as auth_routes
+from buurtbeeld.web.access import RouteAccess
+from buurtbeeld.web.access_log import AccessLog
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.middleware import (
@@ -94,12 +96,14 @@ def create_app(
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
+    app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLimits)
     public_hosts = sign_in.hosts if sign_in else ()  # the host of BUURTBEELD_ADRES
     app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts, *public_hosts])
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog, router=app.router)  # outermost: also refusals are logged
     docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
 
     @app.get("/api/v1/docs", include_in_schema=False)
@@ -156,6 +160,8 @@ def create_app(
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    app.include_router(readiness.router)  # /klaar
 
     return app
 

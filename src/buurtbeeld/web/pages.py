@@ -15,6 +15,7 @@ from buurtbeeld.analysis.divisions import division_notes
 from buurtbeeld.analysis.overlap import region_overlap
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.store.cube import STATUS_LABELS, Cube, RegionRow
+from buurtbeeld.web.access import may_open
 from buurtbeeld.web.deps import (
     CatalogDep,
     CubeDep,
@@ -118,7 +119,9 @@ def gemeente_page(
             "map": drawn,
             "map_fallback": fallback,
             "map_query": urlencode(map_params),
-            "overlap_available": bool(cube.overlap.sets_for(view.area.code)),
+            # Internal until published (platform.roles): publiek must not learn it exists.
+            "overlap_available": may_open(request, f"/gemeente/{view.area.code}/voorzieningen")
+            and bool(cube.overlap.sets_for(view.area.code)),
         },
     )
 
@@ -199,7 +202,9 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "gemeente": gemeente,
             "series": series,
             "format_cell": format_cell,
-            "overlap": region_overlap(cube, region),
+            "overlap": region_overlap(cube, region)
+            if may_open(request, f"/gemeente/{(gemeente or region).code}/voorzieningen")
+            else None,
         },
     )
 

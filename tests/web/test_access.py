@@ -1,0 +1,345 @@
+"""The route table enforced in the real app: every route × every role, on SQLite and PostgreSQL.
+
+The app serves the workspace with the imported stapeling package (partner figures of GM0531) and
+has sign-in configured; each role signs in through a real server-side session in the platform
+database. Expectations are written here per route class from the intent of the table (public
+figures for everyone, partner figures only when signed in, sign-in for everyone, beheer for the
+beheerder, the audit log for the privacy officer) and never computed with ``roles.allowed``. The
+status of a permitted request is what the same app answers without sign-in (the local viewer),
+so a role that may use a route gets exactly the owner's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from buurtbeeld.platform.auth_settings import AuthConfig
+from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
+from buurtbeeld.platform.sessions import SessionStore
+from buurtbeeld.platform.users import UserStore
+from buurtbeeld.web.app import create_app
+from tests.overlap_package import GEMEENTE, SOURCE
+from tests.platform.conftest import (
+    BACKENDS,
+    Cluster,
+    postgres_cluster,  # noqa: F401 (fixture)
+)
+
+BASE = "https://127.0.0.1"
+COOKIE = "__Host-bb_sessie"
+ANONYMOUS = "publiek"
+ACCOUNTS = ("lezer", "analist", "beheerder", "privacyfunctionaris")
+ROLES = (ANONYMOUS, *ACCOUNTS)
+INDICATOR = "bijstand_per_1000"
+STATIC_FILE = next(
+    p.relative_to(Path(__file__).parents[2] / "src/buurtbeeld/web/static").as_posix()
+    for p in sorted((Path(__file__).parents[2] / "src/buurtbeeld/web/static/css").iterdir())
+)
+PARTNER_MARKS = ("/voorzieningen", "Stapeling van voorzieningen", SOURCE)
+NO_STAPELING = "GM0363"  # a gemeente without partner figures in the test workspace
+
+# Who may use a class of routes (the intent of the table, written out).
+WHO = {
+    "publiek": set(ROLES),
+    "aanmelden": set(ROLES),
+    "intern": set(ACCOUNTS),
+    "analist": {"analist", "beheerder"},
+    "beheer": {"beheerder"},
+    "audit": {"privacyfunctionaris"},
+}
+
+# Every route of the app, by class. A new route fails the test until it is classified here.
+APP_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/"): "publiek",
+    ("GET", "/gemeente"): "publiek",
+    ("GET", "/gemeente/{code}"): "publiek",
+    ("GET", "/gemeente/{code}/tabel.csv"): "publiek",
+    ("GET", "/gemeente/{code}/stapeling"): "publiek",
+    ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
+    ("GET", "/regio/{code}"): "publiek",
+    ("GET", "/indicatoren"): "publiek",
+    ("GET", "/indicatoren/{indicator_id}"): "publiek",
+    ("GET", "/over"): "publiek",
+    ("GET", "/gezond"): "publiek",
+    ("GET", "/static"): "publiek",
+    ("GET", "/api/v1/docs"): "publiek",
+    ("GET", "/api/v1/openapi.json"): "publiek",
+    ("GET", "/api/v1/gemeenten"): "publiek",
+    ("GET", "/api/v1/regios/{code}"): "publiek",
+    ("GET", "/api/v1/regios/{code}/profiel"): "publiek",
+    ("GET", "/api/v1/indicatoren"): "publiek",
+    ("GET", "/api/v1/indicatoren/{indicator_id}"): "publiek",
+    ("GET", "/api/v1/waarden"): "publiek",
+    ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
+    ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
+    ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
+    # Partner figures (stapeling van voorzieningen): internal until published.
+    ("GET", "/gemeente/{code}/voorzieningen"): "intern",
+    ("GET", "/gemeente/{code}/voorzieningen.csv"): "intern",
+    ("GET", "/api/v1/voorzieningen/{gebied}"): "intern",
+    ("GET", "/api/v1/voorzieningen/{gebied}.geojson"): "intern",
+    ("GET", "/inloggen"): "aanmelden",
+    ("POST", "/inloggen"): "aanmelden",
+    ("GET", "/inloggen/oidc"): "aanmelden",
+    ("GET", "/inloggen/oidc/terug"): "aanmelden",
+    ("POST", "/uitloggen"): "aanmelden",
+}
+OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
+
+# Query strings that make a route answer with figures (else it asks for them).
+QUERIES = {
+    "/gemeente": f"code={GEMEENTE}",
+    "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
+    "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+}
+
+# Prefixes of the table for pages not built yet: the refusal must not depend on existence.
+NOT_BUILT: tuple[tuple[str, str, str], ...] = (
+    ("GET", "/intern/rapport", "intern"),
+    ("GET", "/api/v1/intern/iets", "intern"),
+    ("GET", "/duiding/GM0531", "analist"),
+    ("POST", "/duiding/GM0531", "analist"),
+    ("GET", "/beheer", "beheer"),
+    ("GET", "/beheer/gebruikers", "beheer"),
+    ("POST", "/beheer/gebruikers", "beheer"),
+    ("GET", "/audit", "audit"),
+    ("GET", "/audit/export.csv", "audit"),
+)
+
+
+def _fill(path: str) -> str:
+    """A real URL for a route template: GM0531 (with partner figures), a real indicator."""
+    if path == "/static":
+        return f"/static/{STATIC_FILE}"
+    url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
+    url = url.replace("{indicator_id}", INDICATOR)
+    assert "{" not in url, f"onbekende padparameter in {path}"
+    query = QUERIES.get(path)
+    return f"{url}?{query}" if query else url
+
+
+@dataclass
+class Site:
+    """The app with sign-in, a session per account role, and the local viewer's answers."""
+
+    client: TestClient
+    viewer: TestClient
+    sessions: dict[str, tuple[str, str]]  # role → (cookie token, CSRF token)
+    db_url: str
+
+    def request(self, role: str, method: str, url: str, **kwargs: object) -> object:
+        headers: dict[str, str] = {}
+        cookies = {}
+        if role == ANONYMOUS:
+            cookies["bb_formulier"] = "anoniem-formulier-token"
+            headers["x-csrf-token"] = "anoniem-formulier-token"
+        else:
+            token, csrf = self.sessions[role]
+            cookies[COOKIE] = token
+            headers["x-csrf-token"] = csrf
+        self.client.cookies.clear()
+        for name, value in cookies.items():
+            self.client.cookies.set(name, value)
+        return self.client.request(method, url, headers=headers, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+
+    def fresh_session(self, role: str) -> tuple[str, str]:
+        with open_platform(None, url=self.db_url) as db:
+            user = UserStore(db).get(f"test-{role}")
+            assert user is not None
+            store = SessionStore(db)
+            token = store.create(user, timedelta(hours=1))
+            session = store.get(token)
+            assert session is not None
+            return token, session.csrf_token
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    overlap_workspace_template: Path,
+) -> Iterator[Site]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('platform') / 'platform.sqlite'}"
+    else:
+        cluster: Cluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.new_database()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_DATABASE_URL, url)
+        sessions = {}
+        with open_platform(None, url=url) as db:
+            users, store = UserStore(db), SessionStore(db)
+            for role in ACCOUNTS:
+                user = users.create(f"test-{role}", role, "paarse-olifant-wandelt-7", actor="test")
+                token = store.create(user, timedelta(hours=1))
+                session = store.get(token)
+                assert session is not None
+                sessions[role] = (token, session.csrf_token)
+        app = create_app(overlap_workspace_template, auth=AuthConfig(session_secret="x" * 40))
+        patch.delenv(ENV_DATABASE_URL)
+        viewer_app = create_app(overlap_workspace_template, auth=None)
+        with (
+            TestClient(app, base_url=BASE) as client,
+            TestClient(viewer_app, base_url="http://127.0.0.1") as viewer,
+        ):
+            yield Site(client, viewer, sessions, url)
+
+
+def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, also inside included routers (FastAPI >= 0.120 keeps an
+    included router as one entry with the original router and the include's prefix)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _walk(included.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, Mount):
+            yield "GET", prefix + route.path
+        else:
+            for method in getattr(route, "methods", None) or ():
+                if method != "HEAD":
+                    yield method, prefix + route.path
+
+
+def _app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found = set(_walk(app.routes))
+    assert len(found) > 20, "de routes van de app niet gevonden"
+    return found
+
+
+def test_every_route_of_the_app_is_classified(site: Site) -> None:
+    found = _app_routes(site.client.app)  # type: ignore[arg-type]
+    unclassified = (found - set(OPTIONAL)) ^ set(APP_ROUTES)
+    assert not unclassified, f"route zonder klasse in deze test (of verdwenen): {unclassified}"
+
+
+def _viewer_status(site: Site, method: str, url: str) -> int:
+    if method != "GET":
+        return -1
+    status = site.viewer.get(url, follow_redirects=False).status_code
+    assert status < 400, f"{url} werkt niet in de lokale viewer ({status}): vul het pad beter in"
+    return status
+
+
+def _sign_in_route_status(method: str, path: str) -> int:
+    """What a sign-in route answers when it is *not* refused (written out per route)."""
+    if path == "/inloggen":
+        return 200 if method == "GET" else 401  # the form; a wrong password
+    if path == "/uitloggen":
+        return 303
+    return 400  # OIDC is not configured here: BB-AUTH-015 (not an access refusal)
+
+
+def _assert_refused(response: object, role: str, method: str, url: str) -> None:
+    status = response.status_code  # type: ignore[attr-defined]
+    headers = response.headers  # type: ignore[attr-defined]
+    page_get = method == "GET" and not url.startswith("/api/")
+    if role == ANONYMOUS and page_get:
+        assert status == 303, (role, url, status)
+        assert headers["location"] == "/inloggen?volgende=" + quote(url, safe="")
+    else:
+        assert status == 403, (role, method, url, status)
+        if url.startswith("/api/"):
+            assert headers["content-type"].startswith("application/problem+json")
+            assert response.json()["code"] == "BB-PLT-040"  # type: ignore[attr-defined]
+        else:
+            assert "BB-PLT-040" in response.text and '<html lang="nl">' in response.text  # type: ignore[attr-defined]
+    assert "content-security-policy" in headers  # a refusal is a response like any other
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_every_role(site: Site, role: str) -> None:
+    for (method, path), kind in sorted(APP_ROUTES.items()):
+        url = _fill(path)
+        kwargs: dict[str, object] = {}
+        if (method, path) == ("POST", "/inloggen"):
+            kwargs["data"] = {"gebruikersnaam": f"niemand-{role}", "wachtwoord": "fout"}
+        response = site.request(role, method, url, **kwargs)
+        if (method, path) == ("POST", "/uitloggen") and role != ANONYMOUS:
+            site.sessions[role] = site.fresh_session(role)  # logging out ended the session
+        status = response.status_code  # type: ignore[attr-defined]
+        if role not in WHO[kind]:
+            _assert_refused(response, role, method, url)
+        elif kind == "aanmelden":
+            assert status == _sign_in_route_status(method, path), (role, url, status)
+        else:
+            assert status == _viewer_status(site, method, url), (role, url, status)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_internal_prefixes_refuse_before_anything_exists(site: Site, role: str) -> None:
+    for method, url, kind in NOT_BUILT:
+        response = site.request(role, method, url)
+        if role in WHO[kind]:
+            assert response.status_code == 404, (role, url)  # type: ignore[attr-defined]
+        else:
+            _assert_refused(response, role, method, url)
+
+
+def _without_path(response: object) -> tuple[int, str]:
+    text = response.text  # type: ignore[attr-defined]
+    return response.status_code, re.sub(r"GM\d{4}", "GM____", text)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/gemeente/{}/voorzieningen",
+        "/gemeente/{}/voorzieningen.csv",
+        "/api/v1/voorzieningen/{}",
+        "/api/v1/voorzieningen/{}.geojson",
+    ],
+)
+def test_a_refusal_does_not_tell_whether_partner_figures_exist(site: Site, template: str) -> None:
+    for role in (ANONYMOUS, "lezer"):
+        answers = {
+            code: site.request(role, "GET", template.format(code))
+            for code in (GEMEENTE, NO_STAPELING, "GM9999")
+        }
+        if role == ANONYMOUS:
+            assert len({_without_path(r) for r in answers.values()}) == 1, template
+        else:  # signed in, the same paths do tell: the figures exist for GM0531 only
+            assert answers[GEMEENTE].status_code == 200  # type: ignore[attr-defined]
+            assert answers["GM9999"].status_code == 404  # type: ignore[attr-defined]
+
+
+def test_an_unknown_path_is_not_found_for_every_role(site: Site) -> None:
+    for role in ROLES:
+        for method, url in (("GET", "/bestaat-niet"), ("POST", "/gemeente"), ("PUT", "/")):
+            response = site.request(role, method, url)
+            assert response.status_code == 404, (role, method, url)  # type: ignore[attr-defined]
+
+
+def test_head_follows_get(site: Site) -> None:
+    page = f"/gemeente/{GEMEENTE}/voorzieningen"
+    assert site.request(ANONYMOUS, "HEAD", page).status_code == 303  # type: ignore[attr-defined]
+    assert site.request("lezer", "HEAD", page).status_code == 200  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_pages_show_partner_figures_only_to_signed_in_roles(site: Site, role: str) -> None:
+    gemeente = site.request(role, "GET", f"/gemeente/{GEMEENTE}").text  # type: ignore[attr-defined]
+    profile = site.request(role, "GET", f"/regio/{GEMEENTE}").text  # type: ignore[attr-defined]
+    wijk = site.viewer.get(f"/api/v1/voorzieningen/{GEMEENTE}?niveau=wijk").json()["gebieden"][0]
+    wijk_profile = site.request(role, "GET", f"/regio/{wijk['code']}").text  # type: ignore[attr-defined]
+    for text in (gemeente, profile, wijk_profile):
+        if role == ANONYMOUS:
+            assert not any(mark in text for mark in PARTNER_MARKS), role
+        else:
+            assert "Stapeling van voorzieningen" in text, role
+            assert SOURCE in text or text is gemeente, role  # the profile names the source
+    assert (f"/gemeente/{GEMEENTE}/voorzieningen" in gemeente) == (role != ANONYMOUS)
+    assert ('id="stapeling-voorzieningen"' in profile) == (role != ANONYMOUS)
+    # the local viewer (no sign-in) is the owner: it sees them
+    assert "/voorzieningen" in site.viewer.get(f"/gemeente/{GEMEENTE}").text
+    assert 'id="stapeling-voorzieningen"' in site.viewer.get(f"/regio/{GEMEENTE}").text
