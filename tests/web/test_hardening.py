@@ -93,6 +93,8 @@ SAMPLES = {
     "/api/v1/docs": "/api/v1/docs",
     "/api/v1/openapi.json": "/api/v1/openapi.json",
     "/api/v1/gemeenten": "/api/v1/gemeenten",
+    "/api/v1/zoek": "/api/v1/zoek?q=crabbehof",
+    "/zoek": "/zoek?q=crabbehof",
     "/api/v1/regios/{code}": "/api/v1/regios/GM0505",
     "/api/v1/regios/{code}/profiel": "/api/v1/regios/GM0505/profiel",
     "/api/v1/indicatoren": "/api/v1/indicatoren",

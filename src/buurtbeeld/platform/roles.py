@@ -120,6 +120,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),
     Route("/api/v1/gemeenten", READ, Access.PUBLIC),
+    Route("/api/v1/zoek", READ, Access.PUBLIC),
+    Route("/zoek", READ, Access.PUBLIC, "zoeken op naam"),
     Route("/api/v1/regios/{code}", READ, Access.PUBLIC),
     Route("/api/v1/regios/{code}/profiel", READ, Access.PUBLIC),
     Route("/api/v1/indicatoren", READ, Access.PUBLIC),

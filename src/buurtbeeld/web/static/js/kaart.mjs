@@ -77,7 +77,7 @@ async function start() {
         const box = document.createElement("div");
         box.className = "bb-popup";
         const title = document.createElement("strong");
-        title.textContent = p.naam;
+        title.textContent = p.naam.includes(p.code) ? p.naam : `${p.naam} (${p.code})`;
         const value = document.createElement("p");
         value.textContent = text;
         const link = document.createElement("a");
