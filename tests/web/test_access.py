@@ -68,6 +68,8 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/stapeling"): "publiek",
     ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
     ("GET", "/regio/{code}"): "publiek",
+    ("GET", "/gemeente/{code}/verandering"): "publiek",
+    ("GET", "/gemeente/{code}/verandering.geojson"): "publiek",
     ("GET", "/indicatoren"): "publiek",
     ("GET", "/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/over"): "publiek",

@@ -86,6 +86,8 @@ SAMPLES = {
     "/gemeente/{code}/tabel.csv": "/gemeente/GM0505/tabel.csv",
     "/gemeente/{code}/stapeling": "/gemeente/GM0505/stapeling",
     "/regio/{code}": "/regio/BU05050101",
+    "/gemeente/{code}/verandering": "/gemeente/GM0505/verandering",
+    "/gemeente/{code}/verandering.geojson": "/gemeente/GM0505/verandering.geojson",
     "/indicatoren": "/indicatoren",
     "/indicatoren/{indicator_id}": "/indicatoren/bijstand_per_1000",
     "/over": "/over",

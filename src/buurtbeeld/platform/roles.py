@@ -116,6 +116,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/gemeente/{code}/stapeling", READ, Access.PUBLIC, "stapelkaart"),
     Route("/gemeente/{code}/stapeling.csv", READ, Access.PUBLIC, "download"),
     Route("/regio/{code}", READ, Access.PUBLIC, "profiel"),
+    Route("/gemeente/{code}/verandering", READ, Access.PUBLIC, "kaart van verandering"),
+    Route("/gemeente/{code}/verandering.geojson", READ, Access.PUBLIC, "kaartgegevens"),
     Route("/indicatoren", READ, Access.PUBLIC, "catalogus"),
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),

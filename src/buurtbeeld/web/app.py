@@ -27,7 +27,15 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
+from buurtbeeld.web import (
+    api,
+    change_pages,
+    overlap_api,
+    overlap_pages,
+    pages,
+    readiness,
+    stacking_pages,
+)
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
@@ -153,6 +161,7 @@ def create_app(
         auth_routes.install(app, sign_in, open_platform(workspace.root))
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
+    app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)

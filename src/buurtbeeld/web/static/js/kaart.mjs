@@ -23,7 +23,8 @@ function hatch(size = 8, overlay = false) {
 
 // Half away from zero like CBS and the server (web/format.py); toPrecision(12) first, so a
 // float such as 31.249999999999996 counts as the half 31.25 it stands for.
-const nf = (d) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d, roundingMode: "halfExpand" });
+// signed: a change between two periods (+1,2 / −0,4)
+const nf = (d, signed = false) => new Intl.NumberFormat("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d, roundingMode: "halfExpand", signDisplay: signed ? "exceptZero" : "auto" });
 const STATUS = { hidden: "verborgen", missing: "ontbreekt" };
 
 async function start() {
@@ -73,7 +74,7 @@ async function start() {
         let text;
         if (stacking) text = `${p.uitkomst}: ${p.aantal} van de ${p.beoordeeld} beoordeelde indicatoren (van ${p.gekozen} gekozen) in het ongunstigste vijfde${p.onzeker ? "; onzeker: minder dan de helft beoordeeld" : ""}`;
         else if (p.status === "hidden" || p.status === "missing") text = STATUS[p.status];
-        else text = `${nf(Number(container.dataset.decimalen || 0)).format(Number(Number(p.waarde).toPrecision(12)))} ${container.dataset.eenheid || ""}`;
+        else text = `${nf(Number(container.dataset.decimalen || 0), container.dataset.verschil === "ja").format(Number(Number(p.waarde).toPrecision(12)))} ${container.dataset.eenheid || ""}`;
         const box = document.createElement("div");
         box.className = "bb-popup";
         const title = document.createElement("strong");
