@@ -73,6 +73,7 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/indicatoren"): "publiek",
     ("GET", "/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/over"): "publiek",
+    ("GET", "/toegankelijkheid"): "publiek",
     ("GET", "/gezond"): "publiek",
     ("GET", "/static"): "publiek",
     ("GET", "/api/v1/docs"): "publiek",

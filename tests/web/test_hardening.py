@@ -91,6 +91,7 @@ SAMPLES = {
     "/indicatoren": "/indicatoren",
     "/indicatoren/{indicator_id}": "/indicatoren/bijstand_per_1000",
     "/over": "/over",
+    "/toegankelijkheid": "/toegankelijkheid",
     "/gezond": "/gezond",
     "/api/v1/docs": "/api/v1/docs",
     "/api/v1/openapi.json": "/api/v1/openapi.json",

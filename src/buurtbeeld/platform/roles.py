@@ -121,6 +121,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/indicatoren", READ, Access.PUBLIC, "catalogus"),
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),
+    Route("/toegankelijkheid", READ, Access.PUBLIC, "toegankelijkheidsverklaring"),
     Route("/api/v1/gemeenten", READ, Access.PUBLIC),
     Route("/api/v1/zoek", READ, Access.PUBLIC),
     Route("/zoek", READ, Access.PUBLIC, "zoeken op naam"),

@@ -281,6 +281,12 @@ def indicator_page(
     )
 
 
+@router.get("/toegankelijkheid", response_class=HTMLResponse)
+def accessibility(request: Request) -> Response:
+    """The accessibility statement (toegankelijkheidsverklaring)."""
+    return templates.TemplateResponse(request, "toegankelijkheid.html", {})
+
+
 @router.get("/over", response_class=HTMLResponse)
 def about(request: Request, cube: CubeDep) -> Response:
     """Sources, attribution and the import log."""
