@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.source.spec_fields import Identifier, _Model
-from buurtbeeld.source.yaml_model import validate_yaml
+from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
 __all__ = [
     "ExtractError",
@@ -215,13 +215,7 @@ def load_link_spec(path: Path) -> LinkSpec:
         ``BB-KOP-001``: unreadable or invalid; the message names file, line and field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise LinkError(
-            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
-            hint="Controleer het pad; sla de specificatie op als UTF-8.",
-        ) from err
+    text = read_text(path, LinkError)
     spec = parse_link_spec(text, name=path.name, base=path.parent)
     if spec.zaadbestand is None:
         spec.zaadbestand = path.parent / ".buurtbeeld-zaad"

@@ -23,7 +23,7 @@ from buurtbeeld.source.spec_fields import (
     PeriodSpec,
     _Model,
 )
-from buurtbeeld.source.yaml_model import validate_yaml
+from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
 __all__ = [
     "DeliverySpec",
@@ -283,13 +283,7 @@ def load_spec(path: Path) -> DeliverySpec:
         ``BB-SPEC-001``: unreadable or invalid; the message names file, line and field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(
-            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
-            hint="Controleer het pad; sla de specificatie op als UTF-8.",
-        ) from err
+    text = read_text(path, SpecError)
     spec = parse_spec(text, name=path.name, base=path.parent)
     if spec.zaadbestand is None:
         spec.zaadbestand = path.parent / ".buurtbeeld-zaad"

@@ -6,6 +6,7 @@ makes a typo in either file gets the same kind of answer, ``name, regel N, veld 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -93,6 +94,17 @@ def validate_yaml(
             field = ".".join(str(p) for p in loc) or "(hele specificatie)"
             problems.append(f"{name}, regel {line}, veld '{field}': {_message(item)}")
         raise error(invalid + "\n  " + "\n  ".join(problems)) from err
+
+
+def read_text(path: Path, error: type[BuurtbeeldError]) -> str:
+    """The UTF-8 text of a spec file, or ``error`` naming the file (not its content)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(
+            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
+            hint="Controleer het pad; sla de specificatie op als UTF-8.",
+        ) from err
 
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
