@@ -56,3 +56,14 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+visibility = Table(
+    "visibility",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "bron" | "indicator"
+    Column("subject", String(200), primary_key=True),  # source key or indicator id
+    Column("public", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),  # the beheerder's reason for the last act
+    Column("actor", String(160), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
