@@ -9,13 +9,14 @@ local viewer (no sign-in) the page shows the listing and points to ``buurtbeeld 
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.platform.db import open_platform
+from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.visibility import (
     INDICATOR,
     SOURCE,
@@ -32,12 +33,19 @@ PATH = "/beheer/publicatie"
 ACTIONS = {"publiceren": True, "intrekken": False}
 
 
-def _store(request: Request) -> tuple[VisibilityStore, bool]:
-    """The decisions' store, and whether it must be closed after use (local viewer)."""
+def _store(request: Request) -> tuple[VisibilityStore | None, bool]:
+    """The decisions' store, and whether it must be closed after use (local viewer).
+
+    The local viewer opens the workspace's platform database only when there is one (or
+    ``BUURTBEELD_DATABASE_URL``): showing the page creates nothing.
+    """
     auth = getattr(request.app.state, "auth", None)
     if auth is not None:
         return VisibilityStore(auth.db, auth.audit), False
-    return VisibilityStore(open_platform(request.app.state.workspace.root)), True
+    root = request.app.state.workspace.root
+    if not os.environ.get(ENV_DATABASE_URL, "").strip() and not (root / DB_FILE).exists():
+        return None, False
+    return VisibilityStore(open_platform(root)), True
 
 
 def _page(
@@ -50,13 +58,14 @@ def _page(
     done: str = "",
 ) -> Response:
     store, close = _store(request)
-    try:
-        universe = universe_for(request.app.state.catalog, request.app.state.cube)
-        decisions = store.decisions()
-        history = store.history()[:20]
-    finally:
-        if close:
-            store.db.close()
+    universe = universe_for(request.app.state.catalog, request.app.state.cube)
+    decisions, history = {}, []
+    if store is not None:
+        try:
+            decisions, history = store.decisions(), store.history()[:20]
+        finally:
+            if close:
+                store.db.close()
     rows = overview(universe, decisions)
     return templates.TemplateResponse(
         request,
