@@ -140,3 +140,12 @@ def test_periods_of_different_divisions_are_not_compared(utrecht_client: TestCli
     assert 'data-indelingen="2023,2024"' in figure
     assert "bb-chart-line" not in figure  # the line breaks where the division changes
     assert len(re.findall(r'class="bb-chart-point"', figure)) == 2
+
+
+@pytest.mark.shared_data
+def test_a_period_only_other_gemeenten_have_gives_no_chart(utrecht_client: TestClient) -> None:
+    """KWB 2024 covers Utrecht only: Dordrecht's buurten have one KWB period, so no series."""
+    page = utrecht_client.get("/regio/BU05050101")
+    assert page.status_code == 200
+    assert 'id="ontwikkeling-inwoners"' not in page.text
+    assert 'id="ontwikkeling-eenzaam_pct"' in page.text  # the health monitor's two periods

@@ -86,14 +86,19 @@ class Series:
 
 
 def region_series(cube: Cube, region: RegionRow, indicator: Indicator) -> Series | None:
-    """The series of ``indicator`` for ``region``, or None when it has fewer than two periods."""
+    """The series of ``indicator`` for ``region``, or None when the region has figures (or
+    hidden cells) for fewer than two periods."""
     periods = cube.periods(indicator.id)
-    if len(periods) < 2:
-        return None
     own = {c.period: c for c in cube.series_for_region(region.code).get(indicator.id, [])}
-    if not own:
-        return None
-    points = [Point(p, own.get(p) or Cell(region.code, None, "missing", None, p)) for p in periods]
+    if len(periods) < 2 or len(own) < 2:
+        return None  # one period here (a newer file covers other gemeenten only): no series
+    # from this region's first to its last period; a period between them without a figure
+    # (published for other regions) stays in as a gap, "ontbreekt"
+    first, last = periods.index(min(own)), periods.index(max(own))
+    points = [
+        Point(p, own.get(p) or Cell(region.code, None, "missing", None, p))
+        for p in periods[first : last + 1]
+    ]
     return Series(indicator, region, points)
 
 

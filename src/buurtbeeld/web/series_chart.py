@@ -24,6 +24,8 @@ GAP = "#595959"  # 7:1 on white
 
 def _scale(series: Series) -> tuple[float, float]:
     values = [p.value for p in series.points if p.value is not None]
+    if not values:  # every period hidden: only gaps, on an unlabelled scale
+        return 0.0, 1.0
     low, high = min(values), max(values)
     if high == low:
         pad = abs(high) * 0.1 or 1.0
@@ -64,7 +66,8 @@ def line_chart(series: Series, chart_id: str) -> Markup:
         f'<desc id="{chart_id}-d">{escape(describe(series))}</desc>',
     ]
     decimals = series.indicator.decimals
-    for v in (low + (high - low) * f for f in (0.1, 0.5, 0.9)):
+    labelled = any(p.value is not None for p in series.points)
+    for v in (low + (high - low) * f for f in (0.1, 0.5, 0.9) if labelled):
         out.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#d0d0d0" stroke-width="1"/>'
