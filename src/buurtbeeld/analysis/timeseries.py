@@ -89,7 +89,11 @@ def region_series(cube: Cube, region: RegionRow, indicator: Indicator) -> Series
     """The series of ``indicator`` for ``region``, or None when the region has figures (or
     hidden cells) for fewer than two periods."""
     periods = cube.periods(indicator.id)
-    own = {c.period: c for c in cube.series_for_region(region.code).get(indicator.id, [])}
+    own = {
+        c.period: c
+        for c in cube.series_for_region(region.code).get(indicator.id, [])
+        if c.period is not None
+    }
     if len(periods) < 2 or len(own) < 2:
         return None  # one period here (a newer file covers other gemeenten only): no series
     # from this region's first to its last period; a period between them without a figure
