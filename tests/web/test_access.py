@@ -88,6 +88,9 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/api/v1/waarden"): "publiek",
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
+    ("GET", "/api/v1/kaart/{gebied}/klassen.json"): "publiek",
+    ("GET", "/api/v1/kaart/{gebied}/namen.json"): "publiek",
+    ("GET", "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
     # Partner figures (stapeling van voorzieningen): a public route whose content is internal
@@ -112,6 +115,7 @@ QUERIES = {
     "/gemeente": f"code={GEMEENTE}",
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+    "/api/v1/kaart/{gebied}/klassen.json": f"indicator={INDICATOR}",
     "/api/v1/zoek": "q=crabbehof",
 }
 
@@ -135,6 +139,7 @@ def _fill(path: str) -> str:
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
     url = url.replace("{indicator_id}", INDICATOR)
+    url = url.replace("{niveau}/{z}/{x}/{y}", "wijk/6/32/21")  # a tile over Dordrecht
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
     return f"{url}?{query}" if query else url

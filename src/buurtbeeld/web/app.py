@@ -30,6 +30,7 @@ from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
     api,
     change_pages,
+    map_tiles,
     openapi_view,
     overlap_api,
     overlap_pages,
@@ -83,6 +84,7 @@ def create_app(
         app.state.map_cache = LRUCache(size=32)
         app.state.stack_cache = LRUCache(size=8)  # a national result holds 14,000 rows
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
+        app.state.tilesets = {}  # vector tiles of the national map per level (web/map_tiles.py)
         yield
         app.state.cube.close()
         if hasattr(app.state, "auth"):
@@ -166,6 +168,7 @@ def create_app(
     app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
     app.include_router(api.router)
+    app.include_router(map_tiles.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)
     app.include_router(publication_pages.router)
