@@ -121,3 +121,30 @@ def test_names_of_wijken_then_buurten_when_zoomed_in(browser: Any, live_server: 
     assert any(c.startswith("WK") for c in names) or any(c.startswith("BU") for c in names)
     assert not page.bb_errors, page.bb_errors
     page.close()
+
+
+def test_base_layer_of_gemeente_borders_and_names(browser: Any, live_server: str) -> None:
+    page = _open(browser, f"{live_server}/gemeente/NL00?indicator=bijstand_per_1000")
+    assert not page.is_checked("#basis-tonen")  # optional: off until switched on
+    assert page.evaluate("window.buurtbeeldKaart.getLayer('gemeentegrenzen')") is None
+    before = _map_pixels(page, "L")
+    page.check("#basis-tonen")
+    _idle(page)
+    page.wait_for_function("(window.buurtbeeldNamen || []).some(c => c.startsWith('GM'))")
+    assert (
+        page.evaluate("window.buurtbeeldKaart.getLayoutProperty('gemeentegrenzen', 'visibility')")
+        == "visible"
+    )
+    # the layer is drawn over the figures, from the bundled gemeente boundaries (no request
+    # leaves the app: the page's CSP allows only its own origin)
+    assert page.evaluate("window.buurtbeeldKaart.getStyle().layers.at(-1).id") == "gemeentegrenzen"
+    after = _map_pixels(page, "L")
+    assert int((after < 60).sum()) > int((before < 60).sum()) + 1000  # borders and names, dark
+    page.uncheck("#basis-tonen")
+    _idle(page)
+    assert (
+        page.evaluate("window.buurtbeeldKaart.getLayoutProperty('gemeentegrenzen', 'visibility')")
+        == "none"
+    )
+    assert not page.bb_errors, page.bb_errors
+    page.close()

@@ -69,10 +69,10 @@ function dots(size = 6) {
 // outside. Wijken from zoom 11 (a gemeente's first view), buurten from 13.5; a name is left
 // out where it would overlap one already placed (wijken first). Dark text on a white halo:
 // readable on every class colour and in grey-scale print.
-const NAME_ZOOM = { wijk: 11, buurt: 13.5 };
-const NAME_FONT = { wijk: "700 13px system-ui, sans-serif", buurt: "12px system-ui, sans-serif" };
+const NAME_ZOOM = { gemeente: 6, wijk: 11, buurt: 13.5 };
+const NAME_FONT = { gemeente: "700 14px system-ui, sans-serif", wijk: "700 13px system-ui, sans-serif", buurt: "12px system-ui, sans-serif" };
 
-function nameLayer(map, url, toggle) {
+function nameLayer(map, url, toggle, base) {
   const box = map.getContainer();
   const canvas = document.createElement("canvas");
   canvas.className = "bb-namen";
@@ -97,7 +97,10 @@ function nameLayer(map, url, toggle) {
     ctx.clearRect(0, 0, w, h);
     const drawn = [];
     const zoom = map.getZoom();
-    if (toggle?.checked !== false && zoom >= NAME_ZOOM.wijk) {
+    const levels = [];
+    if (base?.checked && zoom >= NAME_ZOOM.gemeente) levels.push("gemeente");
+    if (toggle?.checked !== false) levels.push(...["wijk", "buurt"].filter((l) => zoom >= NAME_ZOOM[l]));
+    if (levels.length) {
       if (!names) {
         if (!loading) {
           loading = true;
@@ -110,10 +113,9 @@ function nameLayer(map, url, toggle) {
         ctx.lineWidth = 3;
         ctx.strokeStyle = "rgba(255, 255, 255, 0.95)";
         const placed = [];
-        for (const level of ["wijk", "buurt"]) {
-          if (zoom < NAME_ZOOM[level]) continue;
+        for (const level of levels) {
           ctx.font = NAME_FONT[level];
-          ctx.fillStyle = level === "wijk" ? "#111111" : "#2b2b2b";
+          ctx.fillStyle = level === "buurt" ? "#2b2b2b" : "#111111";
           for (const [code, name, lon, lat] of names[level] || []) {
             const p = map.project([lon, lat]);
             if (p.x < 0 || p.y < 0 || p.x > w || p.y > h) continue;
@@ -136,6 +138,7 @@ function nameLayer(map, url, toggle) {
   map.on("render", schedule);
   map.on("resize", schedule);
   toggle?.addEventListener("change", schedule);
+  base?.addEventListener("change", schedule);
   schedule();
 }
 
@@ -232,6 +235,7 @@ async function start() {
     map.addLayer({ id: "randen", type: "line", ...layerSource, minzoom: many ? 9 : 0,
       paint: { "line-color": "#555555", "line-width": ["case", ["==", status, "missing"], 0.8, 0.4],
                "line-dasharray": ["case", ["==", status, "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
+    container.dispatchEvent(new Event("bb-lagen"));
     for (const layer of ["vlakken", "verborgen", "ontbreekt"]) {
       map.on("click", layer, (e) => {
         const feature = e.features[0].properties;
@@ -256,7 +260,23 @@ async function start() {
       map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
     }
   });
-  if (container.dataset.namen) nameLayer(map, container.dataset.namen, document.getElementById("namen-tonen"));
+  // Optional light base layer, offline: the borders of all gemeenten (vector tiles of the
+  // bundled boundaries) with their names; off until the visitor switches it on.
+  const base = document.getElementById("basis-tonen");
+  if (base && container.dataset.basis) {
+    const show = () => {
+      if (!map.getLayer("randen")) return; // drawn over the figures: after their layers
+      if (!map.getSource("basis")) {
+        map.addSource("basis", { type: "vector", tiles: [window.location.origin + container.dataset.basis], minzoom: 0, maxzoom: 10 });
+        map.addLayer({ id: "gemeentegrenzen", type: "line", source: "basis", "source-layer": "gebieden",
+          paint: { "line-color": "#1a1a1a", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.6, 12, 2] } });
+      }
+      map.setLayoutProperty("gemeentegrenzen", "visibility", base.checked ? "visible" : "none");
+    };
+    base.addEventListener("change", show);
+    container.addEventListener("bb-lagen", () => { if (base.checked) show(); });
+  }
+  if (container.dataset.namen) nameLayer(map, container.dataset.namen, document.getElementById("namen-tonen"), base);
   window.buurtbeeldKaart = map;
 }
 
