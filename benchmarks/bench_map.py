@@ -3,8 +3,8 @@
 Usage: python benchmarks/bench_map.py [--runs 5] [--werkmap DIR]
 
 Measures, in one run against one live server, the Dordrecht buurt map and the national buurt
-map (13,594 polygons; since issue 13 drawn from pre-built vector tiles) and, with
-``--labels``, a zoomed-in view with wijk and buurt names. Target (issue 13 item 5): national map
+map (13,594 polygons) drawn from GeoJSON as before issue 13 (``?tegels=nee``) and from the
+vector tiles, interleaved so that load changes hit all three alike. Target (issue 13 item 5): national map
 idle ≤ 1.5 s, median of 5.
 """
 
@@ -28,7 +28,8 @@ from buurtbeeld.web.app import create_app
 
 PAGES = (
     ("Dordrecht buurt map", "/gemeente/GM0505?indicator=bijstand_per_1000"),
-    ("national buurt map", "/gemeente/NL00?indicator=bijstand_per_1000"),
+    ("national, GeoJSON (before)", "/gemeente/NL00?indicator=bijstand_per_1000&tegels=nee"),
+    ("national, vector tiles", "/gemeente/NL00?indicator=bijstand_per_1000"),
 )
 
 
@@ -93,7 +94,7 @@ def main() -> None:
     for name, times in results.items():
         median = statistics.median(times)
         runs = " / ".join(f"{t:.2f}" for t in times)
-        print(f"{name:24s} median {median:.2f} s  ({median / base:.2f}× Dordrecht)  runs {runs}")
+        print(f"{name:28s} median {median:.2f} s  ({median / base:.2f}× Dordrecht)  runs {runs}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 
 from buurtbeeld.geo.boundaries import DATA_DIR
-from buurtbeeld.geo.tiles import EXTENT, build_tileset, read_mbtiles, write_mbtiles
+from buurtbeeld.geo.tiles import EXTENT, LazyTiles, build_tileset
 
 
 def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
@@ -161,8 +160,10 @@ def test_decoded_polygon_has_the_area_of_the_buurt(dordrecht: gpd.GeoDataFrame) 
     assert shapely.symmetric_difference(decoded, original).area < 0.02 * original.area
 
 
-def test_mbtiles_round_trip(dordrecht: gpd.GeoDataFrame, tmp_path: Path) -> None:
-    tileset = build_tileset(_rows(dordrecht), min_zoom=6, max_zoom=9)
-    write_mbtiles(tileset, tmp_path / "t.mbtiles")
-    again = read_mbtiles(tmp_path / "t.mbtiles")
-    assert again == tileset
+def test_a_tile_is_built_when_asked_for_and_kept(dordrecht: gpd.GeoDataFrame) -> None:
+    lazy = LazyTiles(_rows(dordrecht))
+    columns, rows = lazy.tile_range(12)
+    first = lazy.tile(12, columns[0], rows[0])
+    assert first is not None and lazy.tile(12, columns[0], rows[0]) is first
+    assert lazy.tile(12, 0, 0) is None  # far from Dordrecht
+    assert lazy.tile(11, columns[0] // 2, rows[0] // 2) is not None

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
-import sqlite3
 import threading
 from typing import Literal
 
@@ -20,13 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from buurtbeeld.errors import NotFoundError
-from buurtbeeld.geo.tiles import (
-    Tileset,
-    build_tileset,
-    fingerprint,
-    read_mbtiles,
-    write_mbtiles,
-)
+from buurtbeeld.geo.tiles import LazyTiles
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
@@ -37,45 +29,25 @@ Level = Literal["wijk", "buurt"]
 TileLevel = Literal["gemeente", "wijk", "buurt"]
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 NATIONAL = "NL00"
-TILE_DIR = "tegels"
 _lock = threading.Lock()
-log = logging.getLogger(__name__)
 
 
-def national_tileset(request: Request, level: str) -> Tileset:
-    """The tiles of all wijken or buurten of NL00, built on first use and kept for the app."""
-    tilesets: dict[str, Tileset] = request.app.state.tilesets
+def national_tiles(request: Request, level: str) -> LazyTiles:
+    """The tiles of all gemeenten, or all wijken or buurten of NL00, kept for the app's life."""
+    tilesets: dict[str, LazyTiles] = request.app.state.tilesets
     with _lock:
         if level not in tilesets:
-            tilesets[level] = tileset_of(request.app.state.cube, level)
+            tilesets[level] = tiles_of(request.app.state.cube, level)
         return tilesets[level]
 
 
-def tileset_of(cube: Cube, level: str) -> Tileset:
-    """Tiles of the polygons the national ``level`` map draws (the same geometry per code).
-
-    Kept in the workspace as ``tegels/<level>-<fingerprint>.mbtiles`` (built once, some
-    seconds; found again by the next start). A workspace folder that cannot be written keeps
-    them in memory only.
-    """
+def tiles_of(cube: Cube, level: str) -> LazyTiles:
+    """Tiles of the polygons the national ``level`` map draws (the same geometry per code)."""
     regions = cube.gemeenten() if level == "gemeente" else cube.children(NATIONAL, level)
     geometries = cube.geometries([r.code for r in regions], level)
-    rows = [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries]
-    path = cube.workspace.root / TILE_DIR / f"{level}-{fingerprint(rows)}.mbtiles"
-    if path.exists():
-        try:
-            return read_mbtiles(path)
-        except (sqlite3.Error, KeyError, ValueError):
-            log.warning("kaarttegels in %s onleesbaar; opnieuw gebouwd", path.name)
-    tileset = build_tileset(rows)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        for old in path.parent.glob(f"{level}-*.mbtiles"):
-            old.unlink()
-        write_mbtiles(tileset, path)
-    except OSError as exc:
-        log.warning("kaarttegels niet bewaard (%s); ze blijven in het geheugen", exc.strerror)
-    return tileset
+    return LazyTiles(
+        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries]
+    )
 
 
 @router.get(
@@ -89,8 +61,7 @@ def get_tile(request: Request, niveau: TileLevel, z: int, x: int, y: int) -> Res
 
     The gemeenten are the maps' optional base layer (borders and names for orientation).
     """
-    tileset = national_tileset(request, niveau)
-    body = tileset.tile(z, x, y)
+    body = national_tiles(request, niveau).tile(z, x, y)
     headers = {"cache-control": "public, max-age=3600", "vary": "Accept-Encoding"}
     if body is None:
         return Response(b"", media_type=TILE_TYPE, headers=headers)  # MapLibre: nothing there
