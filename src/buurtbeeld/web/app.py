@@ -20,12 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from buurtbeeld import __version__
-from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.platform import auth_settings
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
-from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
 from buurtbeeld.web import auth as auth_routes
@@ -42,6 +40,7 @@ from buurtbeeld.web.middleware import (
     SecurityHeaders,
 )
 from buurtbeeld.web.problems import problem, title
+from buurtbeeld.web.served import Generations, PinGeneration, Served
 
 log = logging.getLogger("buurtbeeld.web")
 # For ``buurtbeeld serve --processen N``: each worker process builds the app from these.
@@ -66,15 +65,16 @@ def create_app(
     workspace = open_workspace(workspace_root)
     sign_in = auth or auth_settings.from_environment()  # None: the local viewer, no sign-in
 
+    def follow(current: Served) -> None:  # app.state.cube/catalog: the current generation's
+        app.state.cube, app.state.catalog = current.cube, current.catalog
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.cube = Cube(workspace)
-        app.state.catalog = app.state.cube.catalog(builtin_catalog())
-        app.state.map_cache = LRUCache(size=32)
-        app.state.stack_cache = LRUCache(size=8)  # a national result holds 14,000 rows
+        # The cube, catalogue and view caches of the current generation (web/served.py).
+        app.state.generations = Generations(workspace, on_switch=follow)
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
-        app.state.cube.close()
+        app.state.generations.close()
         if hasattr(app.state, "auth"):
             app.state.auth.db.close()
 
@@ -96,6 +96,7 @@ def create_app(
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
+    app.add_middleware(PinGeneration)  # each request: one cube generation (web/served.py)
     app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)

@@ -22,8 +22,8 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
-from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
+from buurtbeeld.web.served import served
 from buurtbeeld.web.stacking_view import stack_geojson
 
 HERE = Path(__file__).parent
@@ -36,22 +36,19 @@ templates.env.globals["version"] = __version__
 
 
 def get_cube(request: Request) -> Cube:
-    """The workspace cube of this app."""
-    cube: Cube = request.app.state.cube
-    return cube
+    """The cube of the generation this request is served from (web/served.py)."""
+    return served(request).cube
 
 
 def get_catalog(request: Request) -> Catalog:
-    """The indicator catalogue of this app."""
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+    """The indicator catalogue of this app (with the served generation's own indicators)."""
+    return served(request).catalog
 
 
 def get_map_view(request: Request) -> MapViewFactory:
     """Cached choropleth views (shared by the map page, the table, CSV and the API)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.map_cache
-    catalog: Catalog = request.app.state.catalog
+    current = served(request)
+    cube, cache, catalog = current.cube, current.map_cache, current.catalog
 
     def view(area: str, indicator: Indicator, *, level: str, period: str | None) -> Choropleth:
         key = (area.strip().upper(), indicator.id, level, period)
@@ -68,8 +65,7 @@ def get_map_view(request: Request) -> MapViewFactory:
 
 def get_stack_view(request: Request) -> StackViewFactory:
     """Cached stapelkaart results (page, API and GeoJSON of the same choice share one)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.stack_cache
+    cube, cache = served(request).cube, served(request).stack_cache
 
     def view(
         area: str, indicators: list[Indicator], *, reference: str
@@ -82,8 +78,7 @@ def get_stack_view(request: Request) -> StackViewFactory:
 
 def get_stack_geojson(request: Request) -> Callable[..., str]:
     """Cached GeoJSON of a stapelkaart (all of NL: 5 MB, built once per choice)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.stack_cache
+    cube, cache = served(request).cube, served(request).stack_cache
     view = get_stack_view(request)
 
     def geojson(area: str, indicators: list[Indicator], *, reference: str) -> str:
@@ -99,8 +94,7 @@ def get_stack_geojson(request: Request) -> Callable[..., str]:
 
 def get_overlap_view(request: Request) -> OverlapViewFactory:
     """Cached stapeling of provisions of a gemeente (page, CSV, API and GeoJSON share one)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.map_cache
+    cube, cache = served(request).cube, served(request).map_cache
 
     def view(code: str, *, dataset: str | None, period: str | None, level: str) -> OverlapView:
         area = cube.region(code)
