@@ -25,12 +25,21 @@ from buurtbeeld.platform import auth_settings
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
+from buurtbeeld.web import (
+    api,
+    import_pages,
+    overlap_api,
+    overlap_pages,
+    pages,
+    readiness,
+    stacking_pages,
+)
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
+from buurtbeeld.web.import_pages import UploadLimit
 from buurtbeeld.web.middleware import (
     CONTENT_SECURITY_POLICY,
     LOCAL_HOSTS,
@@ -96,6 +105,8 @@ def create_app(
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
+    if sign_in is not None:
+        app.add_middleware(UploadLimit)  # before the body is read (web/import_pages.py)
     app.add_middleware(PinGeneration)  # each request: one cube generation (web/served.py)
     app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
@@ -152,6 +163,7 @@ def create_app(
 
     if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
         auth_routes.install(app, sign_in, open_platform(workspace.root))
+        app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
     app.include_router(overlap_pages.router)
