@@ -1,6 +1,6 @@
 """Import jobs run in the background (issue 12 item 4).
 
-Revision ID: 0002
+Revision ID: 0002_import_jobs
 Revises: 0001
 Create Date: 2026-12-03
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0002_import_jobs"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
