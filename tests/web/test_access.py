@@ -58,6 +58,7 @@ WHO = {
     "analist": {"analist", "beheerder"},
     "beheer": {"beheerder"},
     "audit": {"privacyfunctionaris"},
+    "import": {"beheerder"},  # Beheer → Imports: only with sign-in (no local-viewer answer)
 }
 
 # Every route of the app, by class. A new route fails the test until it is classified here.
@@ -99,6 +100,10 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/inloggen/oidc"): "aanmelden",
     ("GET", "/inloggen/oidc/terug"): "aanmelden",
     ("POST", "/uitloggen"): "aanmelden",
+    ("GET", "/beheer/imports"): "import",
+    ("POST", "/beheer/imports"): "import",
+    ("GET", "/beheer/imports/{job_id}"): "import",
+    ("GET", "/beheer/imports/{job_id}/status"): "import",
 }
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
@@ -129,6 +134,7 @@ def _fill(path: str) -> str:
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
     url = url.replace("{indicator_id}", INDICATOR)
+    url = url.replace("{job_id}", "1")  # no import has run in this app
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
     return f"{url}?{query}" if query else url
@@ -245,6 +251,13 @@ def _sign_in_route_status(method: str, path: str) -> int:
     return 400  # OIDC is not configured here: BB-AUTH-015 (not an access refusal)
 
 
+def _import_route_status(method: str, path: str) -> int:
+    """What an import route answers when it is not refused (written out per route)."""
+    if path == "/beheer/imports":
+        return 200 if method == "GET" else 400  # the form; a post without file: BB-JOB-010
+    return 404  # no import 1 yet: BB-JOB-002
+
+
 def _assert_refused(response: object, role: str, method: str, url: str) -> None:
     status = response.status_code  # type: ignore[attr-defined]
     headers = response.headers  # type: ignore[attr-defined]
@@ -281,6 +294,8 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             assert status == 404, (role, url, status)
         elif (method, path) == ("POST", "/beheer/publicatie"):
             assert status == 422, (role, url, status)  # an empty form: refused, nothing done
+        elif kind == "import":
+            assert status == _import_route_status(method, path), (role, url, status)
         else:
             assert status == _viewer_status(site, method, url), (role, url, status)
 

@@ -152,6 +152,8 @@ def import_package_command(
         )
         for line in replacement_lines(report, vervang=False):
             console.print(line, highlight=False)
+        for note in report.notes:
+            console.print(f"[yellow]Let op[/]: {note}", highlight=False)
 
 
 app.command("importeer-grenzen")(importeer_grenzen)

@@ -47,8 +47,10 @@ class Event(StrEnum):
     SIGN_IN = "aanmelding"
     SIGN_IN_FAILED = "aanmelding_mislukt"
     SIGN_OUT = "afmelding"
-    IMPORT = "import"
-    PACKAGE_INTAKE = "pakket_import"
+    IMPORT_STARTED = "import_gestart"
+    IMPORT = "import"  # an import (CBS file) finished
+    PACKAGE_INTAKE = "pakket_import"  # a partner package accepted
+    IMPORT_FAILED = "import_mislukt"
     PUBLICATION = "publicatie"
     WITHDRAWAL = "publicatie_ingetrokken"
     INTERNAL_EXPORT = "export_intern"

@@ -4,6 +4,7 @@ this module only describes them for queries, and a test checks both agree."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -79,4 +80,26 @@ visibility = Table(
     Column("reason", Text, nullable=False),  # the beheerder's reason for the last act
     Column("actor", String(160), nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+import_jobs = Table(
+    "import_job",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # cbs | pakket (web/import_kinds.py)
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # wacht | bezig | klaar | mislukt
+    Column("active", Integer, nullable=True, unique=True),  # 1 while wacht/bezig: one at a time
+    Column("step", String(200), nullable=False, server_default=""),
+    Column("created_by", String(160), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("report_json", Text, nullable=True),
+    Column("error_code", String(32), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("error_hint", Text, nullable=True),
 )

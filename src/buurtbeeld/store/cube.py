@@ -71,14 +71,16 @@ class Cell:
 class Cube:
     """Queries over one workspace, on one read-only DuckDB connection (thread-safe cursors).
 
-    The workspace cannot change while it is served (DuckDB allows one writer or many readers),
-    so the region registry, periods and polygon lists are read once, at start.
+    A cube reads one generation of the workspace (store/generations.py), which never changes,
+    so the region registry, periods and polygon lists are read once, at start. An import makes
+    a new generation; ``generation`` says which one this cube reads (the web app opens a new
+    ``Cube`` when the workspace's current generation differs).
     """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.division_year = workspace.config.division_year
-        self._con = workspace.connect(read_only=True)
+        self._con, self.generation = workspace.open_generation()
         cur = self.cursor()
         rows = cur.execute(
             "SELECT code, name, level, parent_code, division_year FROM region ORDER BY division_year DESC, code"

@@ -259,7 +259,15 @@ def import_file(
         check_ranges(frame, sourced)
         check_relations(frame, catalog)
     report = ImportReport(file_name=path.name, dataset=dataset)
-    with workspace.transaction() as con:
+    con = workspace.connect(read_only=True)  # a file imported before: no new generation
+    try:
+        previous = find_batch(con, dataset, digest)
+    finally:
+        con.close()
+    if previous is not None:
+        report.already_imported, report.import_id = True, previous
+        return report
+    with workspace.transaction(notes=report.warnings) as con:
         previous = find_batch(con, dataset, digest)
         if previous is not None:
             report.already_imported = True
