@@ -14,7 +14,6 @@ again. Every act is in the audit log, and the chain verifies.
 from __future__ import annotations
 
 import re
-import shutil
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
@@ -33,95 +31,36 @@ from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.roles import READ, ROUTES, Access
 from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
-from buurtbeeld.source.pipeline import make_package
-from buurtbeeld.source.spec import load_spec
-from buurtbeeld.source.synthetic import generate
-from buurtbeeld.store.intake import intake_package
-from buurtbeeld.store.package_reader import read_package
-from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
 from tests.overlap_package import GEMEENTE
-from tests.overlap_package import SOURCE as STAPELING_SOURCE
 from tests.platform.conftest import (
     BACKENDS,
     Cluster,
     postgres_cluster,  # noqa: F401 (fixture)
 )
-from tests.signing import toolkit_keys
+from tests.web.visibility_data import (
+    PARTNER,
+    PARTNER_SOURCE,
+    STAPELING_KEY,
+    STAPELING_MARKS,
+    Secrets,
+    forms,
+    number_in,
+)
 
 pytestmark = pytest.mark.slow
 
 BASE = "https://127.0.0.1"
 COOKIE = "__Host-bb_sessie"
-PARTNER = "Vroegsignalering schulden (demo)"
-PARTNER_SOURCE = "pakket:vroegsignalering_schulden_demo"
-STAPELING_KEY = "stapeling:stapeling"
 OTHER_GEMEENTE = "GM0363"  # no partner figures
 PUBLIC_INDICATOR = "bijstand_per_1000"
 MAX_PAGES = 160
 REASON = "Afgestemd met de ketenpartner en de privacyfunctionaris."
 
 
-@dataclass(frozen=True)
-class Secrets:
-    """What publiek must never see while the partner source is internal."""
-
-    ids: tuple[str, ...]
-    titles: tuple[str, ...]
-    amounts: tuple[float, ...]  # published amounts with cents: distinctive figures
-
-    def found_in(self, text: str) -> list[str]:
-        hits = [i for i in self.ids if i in text]
-        hits += [t for t in (*self.titles, PARTNER) if t in text]
-        hits += [f for a in self.amounts for f in _forms(a) if _number_in(f, text)]
-        return hits
-
-
-def _forms(value: float) -> list[str]:
-    plain = f"{value:.2f}"
-    dutch = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return [repr(value), plain, plain.replace(".", ","), dutch]
-
-
-def _number_in(form: str, text: str) -> bool:
-    return re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d])", text) is not None
-
-
-STAPELING_MARKS = ("Stapeling van voorzieningen", STAPELING_SOURCE, "/voorzieningen")
-
-
 @pytest.fixture(scope="module")
-def workspace(
-    tmp_path_factory: pytest.TempPathFactory, overlap_workspace_template: Path
-) -> tuple[Path, Secrets]:
-    base = tmp_path_factory.mktemp("zichtbaarheid")
-    root = base / "werkmap"
-    shutil.copytree(overlap_workspace_template, root)
-    folder = base / "bron"
-    generate(folder, gemeente=GEMEENTE, seed=23, registers=("schuldsignalen",))
-    (folder / ".buurtbeeld-zaad").write_text("1" * 64 + "\n", encoding="ascii")
-    spec = folder / "schuldsignalen.yaml"
-    result = make_package(load_spec(spec), base / "pakket.zip")
-    report = intake_package(open_workspace(root), read_package(result.path, toolkit_keys(spec)))
-    ids = tuple(report.indicators)
-    with duckdb.connect(str(root / "buurtbeeld.duckdb"), read_only=True) as con:
-        titles = tuple(
-            t
-            for (t,) in con.execute(
-                "SELECT DISTINCT json_extract_string(definition_json, '$.name') FROM indicator_def"
-            ).fetchall()
-        )
-        amounts = tuple(
-            float(v)
-            for (v,) in con.execute(
-                """SELECT DISTINCT value FROM observation
-                   WHERE indicator_id IN (SELECT unnest(?::VARCHAR[])) AND status = 'value'
-                     AND value >= 100 AND round(value * 100) % 100 <> 0""",
-                [list(ids)],
-            ).fetchall()
-        )
-    assert ids and titles and amounts, "het pakket levert indicatoren, titels en bedragen"
-    return root, Secrets(ids, titles, amounts)
+def workspace(partner_workspace: tuple[Path, Secrets]) -> tuple[Path, Secrets]:
+    return partner_workspace
 
 
 @dataclass
@@ -332,7 +271,7 @@ def test_publiek_never_sees_internal_indicators_until_published(site: Site) -> N
         site.public(f"/api/v1/waarden?indicator={i}&gebied={GEMEENTE}").text  # type: ignore[attr-defined]
         for i in internal
     )
-    assert any(_number_in(f, values) for a in secrets.amounts for f in _forms(a)), (
+    assert any(number_in(f, values) for a in secrets.amounts for f in forms(a)), (
         "na publicatie staan de bedragen in de API (de zoekactie kan ze vinden)"
     )
     assert PARTNER in site.public(f"/indicatoren/{internal[0]}").text  # type: ignore[attr-defined]
