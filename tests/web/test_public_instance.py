@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app as cli
+from buurtbeeld.errors import WorkspaceError
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL
 from buurtbeeld.web.app import create_app
@@ -150,3 +151,16 @@ def test_an_existing_folder_is_never_overwritten(
     assert sorted(p.name for p in public.iterdir()) == before
     code, out = _cli("publieke-werkmap", str(root), "--werkmap", str(root))
     assert code == 2 and "BB-PUB-021" in out
+
+
+def test_a_public_site_refuses_a_workspace_with_internal_figures(
+    instance: tuple[Path, Path, Secrets], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, public, _ = instance
+    monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
+    monkeypatch.setenv("BUURTBEELD_PUBLIEKE_INSTANTIE", "ja")
+    with pytest.raises(WorkspaceError) as refused:
+        create_app(root)
+    assert refused.value.code == "BB-PUB-022"
+    with TestClient(create_app(public), base_url="http://127.0.0.1") as client:
+        assert client.get(f"/gemeente/{GEMEENTE}/voorzieningen").status_code == 200
