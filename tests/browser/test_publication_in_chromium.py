@@ -43,7 +43,7 @@ def _serious_violations(page: Any) -> list[str]:
 
 def _colours(png: bytes) -> list[tuple[int, int, int]]:
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    return list(image.getdata())  # type: ignore[arg-type]
+    return list(image.get_flattened_data())  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
