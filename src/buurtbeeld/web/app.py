@@ -52,6 +52,7 @@ from buurtbeeld.web.middleware import (
 )
 from buurtbeeld.web.problems import problem, title
 from buurtbeeld.web.served import Generations, PinGeneration, Served
+from buurtbeeld.web.visibility import check_public_instance
 
 log = logging.getLogger("buurtbeeld.web")
 # For ``buurtbeeld serve --processen N``: each worker process builds the app from these.
@@ -75,6 +76,8 @@ def create_app(
     """
     workspace = open_workspace(workspace_root)
     sign_in = auth or auth_settings.from_environment()  # None: the local viewer, no sign-in
+    if auth is None:
+        check_public_instance(workspace)  # a public site serves only a public workspace
 
     def follow(current: Served) -> None:  # app.state.cube/catalog: the current generation's
         app.state.cube, app.state.catalog = current.cube, current.catalog
