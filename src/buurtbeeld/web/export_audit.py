@@ -1,10 +1,9 @@
 """Audit entries for exports of internal data (issue 12 item 5): ``export_intern``.
 
 What counts as an export: a CSV or GeoJSON download or an API answer (:data:`EXPORTS`) that
-carries internal figures, fetched by a signed-in user. What is internal: the partner packages'
-indicators (defined by the workspace, not by the built-in catalogue) and the stapeling of
-provisions; the helper "visibility" will replace ``web.served.internal_indicators`` with the
-published/internal flag per indicator.
+carries internal figures, fetched by a signed-in user. What is internal: what ``publiek`` may
+not see under the current publication decisions (``web/visibility.py``: partner packages and
+the stapeling of provisions until a beheerder publishes them; CBS/RIVM open data is public).
 
 Volume (decision): one entry per download or API request, but **not** for the requests a page of
 the app makes with its own script (the map page's GeoJSON): those are part of viewing the page,
@@ -28,10 +27,13 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from buurtbeeld.platform.audit import AuditLog, Event
+from buurtbeeld.platform.db import PlatformDB
+from buurtbeeld.platform.visibility import VisibilityStore
 from buurtbeeld.web.access_log import route_template
 from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.problems import problem
 from buurtbeeld.web.served import Served, served
+from buurtbeeld.web.visibility import universe_for, visible_under
 
 log = logging.getLogger("buurtbeeld.web")
 ALL = "*"  # the answer holds every indicator of the catalogue
@@ -70,19 +72,32 @@ def own_page_fetch(scope: Scope) -> bool:
     )
 
 
-def exported_internal(scope: Scope, template: str, current: Served) -> list[str] | None:
+def internal_now(current: Served, db: PlatformDB) -> tuple[frozenset[str], bool]:
+    """(ids of the internal indicators, whether some stapeling is internal) under the decisions."""
+    decisions = VisibilityStore(db).decisions()
+    universe = universe_for(current.catalog, current.cube)
+    visible = visible_under(universe, current.cube, decisions)
+    indicators = frozenset(i.id for i in current.catalog.indicators) - visible.indicators
+    stapeling = any(s.dataset not in visible.overlap_datasets for s in current.cube.overlap.sets)
+    return indicators, stapeling
+
+
+def exported_internal(
+    scope: Scope, template: str, current: Served, db: PlatformDB
+) -> list[str] | None:
     """The internal indicators an export of ``template`` carries (``[]``: the stapeling), or None."""
     fmt_param = EXPORTS.get(template)
     if fmt_param is None:
         return None
+    internal, stapeling = internal_now(current, db)
     param = fmt_param[1]
     if param == ALWAYS:
-        return []
+        return [] if stapeling else None
     if param == ALL:
-        found = sorted(current.internal)
+        found = sorted(internal)
     else:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        found = sorted({i for i in query.get(param, []) if i in current.internal})
+        found = sorted({i for i in query.get(param, []) if i in internal})
     return found or None
 
 
@@ -110,7 +125,12 @@ class ExportAudit:
         if session is None:
             await self.app(scope, receive, send)
             return
-        indicators = exported_internal(scope, template, served(request))
+        if template not in EXPORTS:
+            await self.app(scope, receive, send)
+            return
+        indicators = await anyio.to_thread.run_sync(
+            lambda: exported_internal(scope, template, served(request), auth.db)
+        )
         if indicators is None:
             await self.app(scope, receive, send)
             return

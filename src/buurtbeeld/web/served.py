@@ -38,8 +38,6 @@ class Served:
     catalog: Catalog
     map_cache: LRUCache = field(default_factory=lambda: LRUCache(size=32))
     stack_cache: LRUCache = field(default_factory=lambda: LRUCache(size=8))  # national: 14,000 rows
-    internal: frozenset[str] = frozenset()
-    """Ids of the internal indicators (web/export_audit.py records their exports)."""
 
     @property
     def generation(self) -> str:
@@ -47,21 +45,10 @@ class Served:
         return self.cube.generation
 
 
-def internal_indicators(catalog: Catalog, builtin: Catalog) -> frozenset[str]:
-    """The internal indicators: those a partner package defined (not built in).
-
-    Until the helper "visibility" adds a published/internal flag per indicator, partner-package
-    indicators are internal and CBS/RIVM open data is public.
-    """
-    return frozenset(i.id for i in catalog.indicators) - {i.id for i in builtin.indicators}
-
-
 def open_served(workspace: Workspace) -> Served:
     """Open the workspace's current generation for serving."""
     cube = Cube(workspace)
-    builtin = builtin_catalog()
-    catalog = cube.catalog(builtin)
-    return Served(cube=cube, catalog=catalog, internal=internal_indicators(catalog, builtin))
+    return Served(cube=cube, catalog=cube.catalog(builtin_catalog()))
 
 
 class Generations:

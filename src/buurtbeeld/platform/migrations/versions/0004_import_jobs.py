@@ -1,7 +1,7 @@
 """Import jobs run in the background (issue 12 item 4).
 
-Revision ID: 0002_import_jobs
-Revises: 0001
+Revision ID: 0004_import_jobs
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_import_jobs"
-down_revision = "0001"
+revision = "0004_import_jobs"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
