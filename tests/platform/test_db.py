@@ -31,20 +31,6 @@ from tests.platform.conftest import BACKENDS
 runner = CliRunner()
 
 
-def all_revisions() -> list[str]:
-    """Every migration shipped, oldest first (what an empty database gets)."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from buurtbeeld.platform.db import MIGRATIONS
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return [
-        r.revision for r in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))
-    ]
-
-
 def test_migrations_create_the_described_tables_once(platform_url: str) -> None:
     with open_platform(None, url=platform_url, migrate=False) as db:
         assert current_revision(db) is None

@@ -51,12 +51,13 @@ def workspace(
     root = tmp_path / "werkmap"
     shutil.copytree(empty_workspace_template, root)
     _create_user(root, "els", PASSWORD)
+    _create_user(root, "bart", PASSWORD, role="beheerder")  # may use every /beheer form
     return root
 
 
-def _create_user(root: Path, name: str, password: str) -> None:
+def _create_user(root: Path, name: str, password: str, role: str = "lezer") -> None:
     with open_platform(root) as db:
-        UserStore(db).create(name, "lezer", password, actor="test")
+        UserStore(db).create(name, role, password, actor="test")
 
 
 def _audit(root: Path) -> list[Entry]:
@@ -342,7 +343,7 @@ def _all_routes(routes: list[Any]) -> Iterator[Any]:
 def test_every_state_changing_route_refuses_a_request_without_csrf_token(
     client: TestClient,
 ) -> None:
-    _sign_in(client)  # signed in: the session's token is the one that counts
+    _sign_in(client, "bart")  # a beheerder: the session's token is the one that counts
     app: FastAPI = client.app  # type: ignore[assignment]
     changing = [
         (method, re.sub(r"\{[^}]+\}", "x", route.path))

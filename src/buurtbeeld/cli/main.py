@@ -126,7 +126,9 @@ def import_package_command(
     werkmap: WerkmapOpt = Path("werkmap"),
 ) -> None:
     """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
+    from buurtbeeld.cli.import_audit import audited_import
     from buurtbeeld.cli.import_texts import package_summary, replacement_lines
+    from buurtbeeld.platform.audit import Event
     from buurtbeeld.store.intake import intake_package
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import list_partners, trusted_keys
@@ -136,10 +138,19 @@ def import_package_command(
     trusted = trusted_keys(workspace)
     names = {p.vingerafdruk: p.naam for p in list_partners(workspace)}
     for path in pakketten:
-        with console.status(f"Pakket controleren: {path.name}") as status:
+        with (
+            audited_import(workspace.root, "pakket", path) as audit,
+            console.status(f"Pakket controleren: {path.name}") as status,
+        ):
             report = intake_package(
                 workspace, read_package(path, trusted), progress=lambda m: status.update(m)
             )
+            audit["event"] = Event.PACKAGE_INTAKE
+            audit["details"] = {
+                "resultaat": "al_geimporteerd" if report.already_imported else "geimporteerd",
+                "import_id": report.import_id,
+                "cijfers": report.published + report.hidden,
+            }
         if report.already_imported:
             console.print(
                 f"[yellow]{path.name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."

@@ -37,11 +37,16 @@ def import_all(
     encoding: str | None = None,
     replace_hidden: bool = False,
 ) -> None:
+    from buurtbeeld.cli.import_audit import audited_import
     from buurtbeeld.cli.import_texts import print_import_report
+    from buurtbeeld.platform.audit import Event
     from buurtbeeld.store.importer import import_file
 
     for path in files:
-        with console.status(f"Importeren: {path.name}") as status:
+        with (
+            audited_import(workspace.root, "cbs", path) as audit,
+            console.status(f"Importeren: {path.name}") as status,
+        ):
             report = import_file(
                 workspace,
                 path,
@@ -50,6 +55,12 @@ def import_all(
                 progress=lambda m: status.update(m),
                 replace_hidden=replace_hidden,
             )
+            audit["event"] = Event.IMPORT
+            audit["details"] = {
+                "resultaat": "al_geimporteerd" if report.already_imported else "geimporteerd",
+                "import_id": report.import_id,
+                "cijfers": report.observations,
+            }
         print_import_report(console, report)
 
 

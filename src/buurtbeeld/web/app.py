@@ -41,6 +41,7 @@ from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
+from buurtbeeld.web.export_audit import ExportAudit
 from buurtbeeld.web.import_pages import UploadLimit
 from buurtbeeld.web.middleware import (
     CONTENT_SECURITY_POLICY,
@@ -112,6 +113,8 @@ def create_app(
     # Outermost last: every response (also a refusal) gets the security headers.
     if sign_in is not None:
         app.add_middleware(UploadLimit)  # before the body is read (web/import_pages.py)
+    if sign_in is not None:  # export_intern audit entries (web/export_audit.py)
+        app.add_middleware(ExportAudit, router=app.router)
     app.add_middleware(PinGeneration)  # each request: one cube generation (web/served.py)
     app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)

@@ -134,7 +134,7 @@ class PublicOverlap(OverlapCells):
 class PublicCube(Cube):
     """The cube without internal indicators, stapeling datasets and imports.
 
-    Shares the served cube's connection and caches (the workspace cannot change while served);
+    Shares the served cube's connection and caches (a cube generation never changes);
     an internal indicator has no periods and no figures, as an id that does not exist.
     """
 
