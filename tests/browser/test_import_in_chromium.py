@@ -22,6 +22,7 @@ from buurtbeeld.platform.users import UserStore
 from buurtbeeld.store.importer import BUNDLED_FILES
 from tests.browser.conftest import serve
 from tests.browser.test_sign_in_in_chromium import _serious_violations
+from tests.conftest import copy_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "groene-fiets-op-de-dijk-4"
@@ -33,7 +34,7 @@ def import_server(
 ) -> Iterator[tuple[str, Path]]:
     base = tmp_path_factory.mktemp("webimport")
     root = base / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     with open_platform(root) as db:
         UserStore(db).create("bea", "beheerder", PASSWORD, actor="test")
     path = base / "kwb-2023-landelijk.parquet"  # CBS's national KWB 2023 (the bundled copy)

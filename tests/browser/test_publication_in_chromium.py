@@ -10,7 +10,6 @@ who is not signed in.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.platform.users import UserStore
 from tests.browser.conftest import serve
+from tests.conftest import copy_workspace
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -51,7 +51,7 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, overlap_workspace_template: Path
 ) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("publicatie") / "werkmap"
-    shutil.copytree(overlap_workspace_template, root)
+    copy_workspace(overlap_workspace_template, root)
     with open_platform(root) as db:
         UserStore(db).create("bea", "beheerder", PASSWORD, actor="test")
     with serve(root, auth=AuthConfig(session_secret="p" * 40)) as url:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,13 +14,14 @@ from buurtbeeld.store.overlap import join
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.partners import trusted_keys
 from buurtbeeld.store.workspace import Workspace, open_workspace
+from tests.conftest import copy_workspace
 from tests.overlap_package import published_cells
 
 
 @pytest.fixture
 def workspace(tmp_path: Path, overlap_workspace_template: Path) -> Workspace:
     root = tmp_path / "werkmap"
-    shutil.copytree(overlap_workspace_template, root)
+    copy_workspace(overlap_workspace_template, root)
     return open_workspace(root)
 
 

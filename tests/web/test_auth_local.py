@@ -7,7 +7,6 @@ The real app (TestClient over https, so Secure cookies travel) with the real pla
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from buurtbeeld.platform.oidc import OidcClientSettings, PendingLogin, seal, uns
 from buurtbeeld.platform.sessions import Session, SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 from tests.platform.conftest import postgres_cluster  # noqa: F401 (fixture, for PostgreSQL runs)
 
 PASSWORD = "paarse-olifant-wandelt-7"
@@ -49,7 +49,7 @@ def workspace(
         cluster = request.getfixturevalue("postgres_cluster")
         monkeypatch.setenv(ENV_DATABASE_URL, cluster.new_database())
     root = tmp_path / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     _create_user(root, "els", PASSWORD)
     _create_user(root, "bart", PASSWORD, role="beheerder")  # may use every /beheer form
     return root

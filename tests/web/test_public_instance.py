@@ -8,7 +8,6 @@ stapeling and nothing of the partner package.
 
 from __future__ import annotations
 
-import shutil
 import struct
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from buurtbeeld.errors import WorkspaceError
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 from tests.overlap_package import GEMEENTE
 from tests.web.visibility_data import (
     PARTNER,
@@ -60,7 +60,7 @@ def instance(
     source, secrets = partner_workspace
     base = tmp_path_factory.mktemp("publiek")
     root = base / "werkmap"
-    shutil.copytree(source, root)
+    copy_workspace(source, root)
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(ENV_DATABASE_URL, raising=False)
         code, out = _cli(

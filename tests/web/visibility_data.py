@@ -9,7 +9,6 @@ are internal by default.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from buurtbeeld.source.synthetic import generate
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import open_workspace
+from tests.conftest import copy_workspace
 from tests.overlap_package import GEMEENTE
 from tests.overlap_package import SOURCE as STAPELING_SOURCE
 from tests.signing import toolkit_keys
@@ -62,7 +62,7 @@ def number_in(form: str, text: str) -> bool:
 def build_partner_workspace(base: Path, overlap_workspace: Path) -> tuple[Path, Secrets]:
     """Copy the stapeling workspace to ``base``/werkmap and take in the partner package."""
     root = base / "werkmap"
-    shutil.copytree(overlap_workspace, root)
+    copy_workspace(overlap_workspace, root)
     folder = base / "bron"
     generate(folder, gemeente=GEMEENTE, seed=23, registers=("schuldsignalen",))
     (folder / ".buurtbeeld-zaad").write_text("1" * 64 + "\n", encoding="ascii")
