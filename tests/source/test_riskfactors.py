@@ -133,7 +133,7 @@ def test_outputs_failing_a_check_are_withheld_with_the_reason(tmp_path: Path) ->
 
 
 def test_an_area_too_small_for_the_model_withholds_it(tmp_path: Path) -> None:
-    spec_path, table = write_research(tmp_path, seed=5, scale=0.2)
+    _spec_path, table = write_research(tmp_path, seed=5, scale=0.2)
     small = table.slice(0, 14)  # 14 children, 6 parameters: 8 residual degrees of freedom
     write_research(tmp_path, table=small)
     results = estimate(aggregate_risk(load(tmp_path)))
@@ -160,7 +160,7 @@ def test_unknown_column_names_field_and_column(tmp_path: Path) -> None:
 
 
 def test_values_that_are_not_yes_or_no_are_counted_never_shown(tmp_path: Path) -> None:
-    spec_path, table = write_research(tmp_path, scale=0.05)
+    _spec_path, table = write_research(tmp_path, scale=0.05)
     values = [str(v) for v in table["bijstand"].to_pylist()]
     values[3] = "Participatiewet 7719"
     values[4] = "2"
@@ -258,9 +258,7 @@ def test_package_imports_and_holds_no_row_per_child_or_household(
     research = pq.read_table(folder / "kinderen.parquet")
     ids = _ids(research)
     package = read_package(package_path)
-    regions = {"GM0505"} | {
-        c for c in package.tables[FACTOR_COUNT_TABLE].data["regiocode"].to_pylist()
-    }
+    regions = {"GM0505"} | set(package.tables[FACTOR_COUNT_TABLE].data["regiocode"].to_pylist())
     for table in package.tables.values():
         assert set(table.data.column_names) <= TABLE_COLUMNS
         assert table.data.num_rows <= len(regions) * 5  # a cell per region and category
