@@ -272,7 +272,10 @@ def test_package_imports_and_holds_no_row_per_child_or_household(
     for text in texts:
         numbers = set(re.findall(r"\d{6,}|HH\d+", text))
         assert not numbers & ids, "an identifier of a child or household left the machine"
-    # the report and the manifest hold shares and ratios, never a cell count of a child group
+    # the report and the manifest hold shares and ratios, never an exact count of children
+    children = str(research.num_rows)
+    assert all(children not in text for text in texts[1:])
+    assert "regels" not in package.manifest
     assert "score" not in package.report.lower().replace("risicoscore", "")
     # the platform takes it like any package
     root = tmp_path / "werkmap"

@@ -103,8 +103,7 @@ def factor_table(agg: RiskAggregation) -> tuple[Aggregation, frozenset[tuple[str
         [period],
         [table],
         {FACTOR_COUNT_DIMENSION: list(FACTOR_COUNT_CATEGORIES)},
-        agg.rows_read,
-        agg.bad_rows,
+        0,  # rows are children here: their number would reveal the rounded totals (ROWS_NOTE)
     )
     hidden = frozenset(
         _cell_key(spec.dataset, period.label, region, table, (cat,))
@@ -112,6 +111,22 @@ def factor_table(agg: RiskAggregation) -> tuple[Aggregation, frozenset[tuple[str
         if cell.children > 0 and cell_reason(cell, spec.controle, "") is not None
     )
     return aggregation, hidden
+
+
+ROWS_NOTE = (
+    "Het aantal regels staat niet in dit pakket: in een onderzoekstabel is elke regel een kind,\n"
+    "dus het exacte aantal zou de afgeronde totalen van de tabel per wijk onthullen. De opdracht\n"
+    "toont de aantallen regels (per reden) alleen op uw machine.\n"
+)
+
+
+def _without_row_counts(report: str) -> str:
+    """The delivery report with its section on input rows replaced by :data:`ROWS_NOTE`."""
+    head, found, rest = report.partition("## Regels in de invoer\n")
+    if not found:
+        return report
+    _, control, tail = rest.partition("## Controle\n")
+    return head + found + "\n" + ROWS_NOTE + "\n" + control + tail
 
 
 def run_risk(
@@ -142,7 +157,9 @@ def run_risk(
         progress("Pakket schrijven")
     manifest = manifest_for(delivery)
     manifest["spec_sha256"] = spec.sha256()
-    report = delivery_report(delivery, manifest) + risk_report(spec, results, len(hidden))
+    manifest.pop("regels")
+    report = _without_row_counts(delivery_report(delivery, manifest))
+    report += risk_report(spec, results, len(hidden))
     path = write_package(
         target, manifest, {o.name: o.data for o in delivery.outputs}, report=report, key=key
     )
