@@ -31,6 +31,7 @@ from buurtbeeld.cli.run import (
     import_all,
     serve,
 )
+from buurtbeeld.cli.statline import statline
 
 if TYPE_CHECKING:
     pass
@@ -91,7 +92,10 @@ def init_command(
 def import_command(
     bestanden: Annotated[
         list[Path],
-        typer.Argument(help="CBS-bestanden: kwb-JJJJ.xlsx/.csv of de Gezondheidsmonitor."),
+        typer.Argument(
+            help="CBS-bestanden: kwb-JJJJ.xlsx/.csv, de Gezondheidsmonitor, een StatLine-tabel "
+            "(map met TypedDataSet.json of Observations.json) of een StatLine-CSV."
+        ),
     ],
     werkmap: WerkmapOpt = Path("werkmap"),
     jaar: Annotated[
@@ -108,12 +112,29 @@ def import_command(
             "(een '.' waar de werkmap een cijfer heeft).",
         ),
     ] = False,
+    tabel: Annotated[
+        str | None,
+        typer.Option(help="StatLine-tabelnummer van een CSV-export (bijvoorbeeld 85163NED)."),
+    ] = None,
+    definities: Annotated[
+        Path | None,
+        typer.Option(
+            help="Definitiebestand (YAML) dat de indicatoren van een StatLine-tabel aanpast; "
+            "standaard definities.yaml in de map van de tabel."
+        ),
+    ] = None,
 ) -> None:
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     from buurtbeeld.store.workspace import open_workspace
 
     import_all(
-        open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset, replace_hidden=vervang
+        open_workspace(werkmap),
+        bestanden,
+        year=jaar,
+        encoding=tekenset,
+        replace_hidden=vervang,
+        table_id=tabel,
+        overrides=definities,
     )
 
 
@@ -156,6 +177,7 @@ def import_package_command(
 app.command("importeer-grenzen")(importeer_grenzen)
 app.command("koppel")(koppel)
 app.command("demo")(demo_command)
+app.command("statline")(statline)
 
 
 @app.command("serve")

@@ -36,17 +36,21 @@ def import_all(
     year: int | None = None,
     encoding: str | None = None,
     replace_hidden: bool = False,
+    table_id: str | None = None,
+    overrides: Path | None = None,
 ) -> None:
     from buurtbeeld.cli.import_texts import print_import_report
-    from buurtbeeld.store.importer import import_file
+    from buurtbeeld.store.statline_import import import_path
 
     for path in files:
         with console.status(f"Importeren: {path.name}") as status:
-            report = import_file(
+            report = import_path(
                 workspace,
                 path,
                 year=year,
                 encoding=encoding,
+                table_id=table_id,
+                overrides=overrides,
                 progress=lambda m: status.update(m),
                 replace_hidden=replace_hidden,
             )

@@ -88,6 +88,14 @@ class ImportReport:
     """Stored figures of the same indicators and periods that the file does not cover."""
     derived_indicators: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    defined_indicators: list[str] = field(default_factory=list)
+    """Indicators this import defined in the workspace (StatLine, all KWB columns, own tables)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Every column of the file: the indicator it became, or why it did not (issue 17)."""
+    markers: dict[str, int] = field(default_factory=dict)
+    """CBS symbols met ('.', 'x', '-', 'leeg') and how often."""
+    skipped_regions: dict[str, int] = field(default_factory=dict)
+    """Regions of other kinds left out (provincies, COROP-gebieden), per kind."""
 
     @property
     def observations(self) -> int:
@@ -123,7 +131,7 @@ def read_frames(
     )
 
 
-def _check_regions(
+def check_regions(
     con: duckdb.DuckDBPyConnection, frame: SourceFrame
 ) -> list[tuple[str, int, str, str, str | None]]:
     """Codes must be unique and known for the division; returns new regions to register."""
@@ -157,6 +165,31 @@ def _check_regions(
             "en of de codes niet zijn bewerkt.",
         )
     return []
+
+
+def insert_regions(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, str, str, str | None]]
+) -> None:
+    """Register regions of a division the file defines (one Arrow insert, not row by row)."""
+    table = pa.table(
+        {
+            name: pa.array([r[i] for r in rows], kind)
+            for i, (name, kind) in enumerate(
+                (
+                    ("code", pa.string()),
+                    ("division_year", pa.int32()),
+                    ("level", pa.string()),
+                    ("name", pa.string()),
+                    ("parent_code", pa.string()),
+                )
+            )
+        }
+    )
+    con.register("new_regions", table)
+    try:
+        con.execute("INSERT INTO region SELECT * FROM new_regions")
+    finally:
+        con.unregister("new_regions")
 
 
 def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
@@ -271,9 +304,9 @@ def import_file(
         derived: set[str] = set()
         for frame in frames:
             say(f"Schrijven: periode {frame.period}")
-            new_regions = _check_regions(con, frame)
+            new_regions = check_regions(con, frame)
             if new_regions:
-                con.executemany("INSERT INTO region VALUES (?, ?, ?, ?, ?)", new_regions)
+                insert_regions(con, new_regions)
                 report.new_regions += len(new_regions)
             table = _observations(frame, sourced, import_id)
             if table.num_rows == 0:

@@ -1,0 +1,202 @@
+"""Write frames whose indicators the import itself defines (StatLine tables, own tables).
+
+Same rules as the CBS import (docs/architecture.md): everything is validated before the
+workspace is touched, then written in one transaction (definitions in ``indicator_def``,
+observations through :mod:`buurtbeeld.store.batches`, the batch with its report); a file whose
+SHA-256 is recorded for its dataset is a no-op; published figures that would become hidden are
+refused unless allowed. A hidden cell keeps its reason (``bron``, ``geheim``, ``klein_aantal``);
+a cell the source leaves empty is *missing* and not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from buurtbeeld.catalog.load import Catalog, builtin_catalog
+from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import CatalogError, ImportFileError
+from buurtbeeld.opendata.frames import SourceFrame
+from buurtbeeld.store.batches import (
+    Batch,
+    ReplaceSummary,
+    find_batch,
+    next_import_id,
+    record_batch,
+    refuse_hiding,
+    replace_observations,
+)
+from buurtbeeld.store.importer import (
+    ImportReport,
+    IndicatorCount,
+    check_regions,
+    insert_regions,
+    missing_boundaries,
+)
+from buurtbeeld.store.plausibility import check_ranges
+from buurtbeeld.store.workspace import Workspace
+
+
+@dataclass
+class DefinedBatch:
+    """What one import of self-defining data writes."""
+
+    dataset: str
+    source_label: str
+    file_name: str
+    digest: str
+    frames: list[SourceFrame]
+    indicators: list[Indicator]
+    """Each with ``source.column`` = the frame column key it reads."""
+
+
+def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
+    """Observation rows of a frame; hidden cells with their note, missing cells left out."""
+    parts = []
+    codes = np.array(frame.codes, dtype=object)
+    for indicator in indicators:
+        assert indicator.source is not None
+        key = indicator.source.column
+        column = frame.columns.get(key)
+        if column is None:
+            continue
+        keep = ~frame.missing.get(key, np.zeros(len(codes), dtype=bool))
+        n = int(keep.sum())
+        hidden = column.hidden[keep]
+        notes = frame.notes.get(key)
+        reasons = notes[keep] if notes is not None else np.full(n, "bron", dtype=object)
+        note = np.array(reasons, dtype=object)
+        note[~hidden] = None
+        parts.append(
+            pa.table(
+                {
+                    "indicator_id": pa.array([indicator.id] * n, pa.string()),
+                    "region_code": pa.array(codes[keep].tolist(), pa.string()),
+                    "period": pa.array([frame.period] * n, pa.string()),
+                    "division_year": pa.array(np.full(n, frame.division_year, dtype=np.int32)),
+                    "value": pa.array(
+                        np.where(hidden, np.nan, column.values[keep]),
+                        pa.float64(),
+                        from_pandas=True,
+                    ),
+                    "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
+                    "status_note": pa.array(note.tolist(), pa.string()),
+                    "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+                }
+            )
+        )
+    return pa.concat_tables(parts) if parts else pa.table({})
+
+
+def check_definitions(
+    con: duckdb.DuckDBPyConnection, batch: DefinedBatch, catalog: Catalog
+) -> None:
+    """Refuse ids that are the catalogue's or another source's (``BB-STL-012``)."""
+    builtin = {i.id for i in catalog.indicators}
+    clash = sorted({i.id for i in batch.indicators} & builtin)
+    stored = {
+        r[0]: Indicator.model_validate_json(r[1])
+        for r in con.execute("SELECT id, definition_json FROM indicator_def").fetchall()
+    }
+    for indicator in batch.indicators:
+        before = stored.get(indicator.id)
+        if (
+            before is not None
+            and before.source is not None
+            and indicator.source is not None
+            and (before.source.dataset, before.source.table)
+            != (indicator.source.dataset, indicator.source.table)
+        ):
+            clash.append(indicator.id)
+    if clash:
+        raise ImportFileError(
+            f"{len(clash)} indicatorcodes van '{batch.file_name}' horen al bij de catalogus of een "
+            f"andere bron ({', '.join(clash[:5])}).",
+            code="BB-STL-012",
+            hint="Geef de tabel een andere naam (--tabel) of andere id's in het definitiebestand.",
+        )
+    try:
+        catalog.extended(
+            [i for i in stored.values() if i.id not in {d.id for d in batch.indicators}]
+            + batch.indicators
+        )
+    except CatalogError as err:
+        raise ImportFileError(
+            f"Met '{batch.file_name}' zou de catalogus van de werkmap niet meer laden ({err.message})",
+            code="BB-STL-012",
+            hint="Controleer de thema's en id's in het definitiebestand.",
+        ) from err
+
+
+def import_defined(
+    workspace: Workspace,
+    batch: DefinedBatch,
+    report: ImportReport,
+    *,
+    replace_hidden: bool = False,
+    progress: Callable[[str], None] | None = None,
+    catalog: Catalog | None = None,
+) -> ImportReport:
+    """Write the batch in one transaction (or nothing), filling ``report``."""
+    say = progress or (lambda _m: None)
+    catalog = catalog or builtin_catalog()
+    for frame in batch.frames:
+        check_ranges(frame, batch.indicators)
+    with workspace.transaction() as con:
+        previous = find_batch(con, batch.dataset, batch.digest)
+        if previous is not None:
+            report.already_imported, report.import_id = True, previous
+            return report
+        check_definitions(con, batch, catalog)
+        import_id = next_import_id(con)
+        report.import_id = import_id
+        summary = ReplaceSummary()
+        for indicator in batch.indicators:
+            con.execute("DELETE FROM indicator_def WHERE id = ?", [indicator.id])
+            con.execute(
+                "INSERT INTO indicator_def VALUES (?, ?, ?)",
+                [indicator.id, indicator.model_dump_json(), import_id],
+            )
+        report.defined_indicators = [i.id for i in batch.indicators]
+        for frame in batch.frames:
+            say(f"Schrijven: periode {frame.period}")
+            new_regions = check_regions(con, frame)
+            if new_regions:
+                insert_regions(con, new_regions)
+                report.new_regions += len(new_regions)
+            table = observations_for(frame, batch.indicators, import_id)
+            summary.add(replace_observations(con, table))
+            report.rows += len(frame.codes)
+            report.periods.append(frame.period)
+        if not replace_hidden:
+            refuse_hiding(summary.became_hidden, batch.file_name)
+        report.replaced = summary.replaced
+        report.became_hidden = summary.became_hidden
+        report.untouched = summary.untouched
+        for indicator_id, period, values, hidden in con.execute(
+            """SELECT indicator_id, period, count(*) FILTER (status <> 'hidden'),
+                      count(*) FILTER (status = 'hidden')
+               FROM observation WHERE import_id = ? GROUP BY ALL ORDER BY ALL""",
+            [import_id],
+        ).fetchall():
+            report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
+        if batch.frames:
+            report.regions_without_boundary = missing_boundaries(con, batch.frames[0].division_year)
+        record_batch(
+            con,
+            Batch(
+                import_id,
+                batch.dataset,
+                batch.source_label,
+                batch.file_name,
+                batch.digest,
+                ",".join(report.periods),
+                report.observations,
+                report.to_json(),
+            ),
+        )
+    return report
