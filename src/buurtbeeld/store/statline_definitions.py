@@ -117,15 +117,14 @@ def definition_for(
     titles = category_titles or {}
     labels = [titles.get(dim, {}).get(code, code) for dim, code in categories]
     inner = list(topic.groups[1:])  # the outermost group is the theme (Bevolking, Wonen …)
+    # the full path is the label: "Naar woningtype – Appartement" would be both kWh and m³
     name = " – ".join([*inner, topic.title.strip(), *labels])
-    short = ", ".join([" – ".join([*inner[-1:], topic.title.strip()]), *labels])
     description = topic.description or f"{topic.title.strip()} ({table_title})."
     if labels:
         description = f"{description} Categorie: {', '.join(labels)}."
     return Indicator(
         id=ident or indicator_id(table_id, topic.key, tuple(c for _, c in categories)),
         name=name,
-        short_name=short if short != name else None,
         definition=" ".join(description.split())[:2000],
         unit=unit,  # type: ignore[arg-type]
         unit_text=unit_text,
