@@ -114,6 +114,7 @@ MARKER_WORDS = {
     "-": "'-' (nihil of niet beschikbaar)",
     "?": "'?' (onbekend)",
     "leeg": "lege cel (kan niet voorkomen)",
+    "klein_aantal": "klein aantal (verborgen volgens het beveiligingsprofiel)",
 }
 
 

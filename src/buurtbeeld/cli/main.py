@@ -20,6 +20,7 @@ from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.demo import demo_command
 from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.koppel import koppel
+from buurtbeeld.cli.own_table import importeer_tabel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.cli.platform import audit_app, platform_app, user_app
 from buurtbeeld.cli.run import (
@@ -178,6 +179,7 @@ app.command("importeer-grenzen")(importeer_grenzen)
 app.command("koppel")(koppel)
 app.command("demo")(demo_command)
 app.command("statline")(statline)
+app.command("importeer-tabel")(importeer_tabel)
 
 
 @app.command("serve")

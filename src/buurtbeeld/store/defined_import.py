@@ -30,6 +30,7 @@ from buurtbeeld.store.batches import (
     refuse_hiding,
     replace_observations,
 )
+from buurtbeeld.store.derive import derive_for_import
 from buurtbeeld.store.importer import (
     ImportReport,
     IndicatorCount,
@@ -59,7 +60,8 @@ def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id:
     parts = []
     codes = np.array(frame.codes, dtype=object)
     for indicator in indicators:
-        assert indicator.source is not None
+        if indicator.source is None:  # derived: computed in SQL after the inputs are written
+            continue
         key = indicator.source.column
         column = frame.columns.get(key)
         if column is None:
@@ -144,8 +146,9 @@ def import_defined(
     """Write the batch in one transaction (or nothing), filling ``report``."""
     say = progress or (lambda _m: None)
     catalog = catalog or builtin_catalog()
+    sourced = [i for i in batch.indicators if i.source is not None]
     for frame in batch.frames:
-        check_ranges(frame, batch.indicators)
+        check_ranges(frame, sourced)
     with workspace.transaction() as con:
         previous = find_batch(con, batch.dataset, batch.digest)
         if previous is not None:
@@ -168,8 +171,16 @@ def import_defined(
             if new_regions:
                 insert_regions(con, new_regions)
                 report.new_regions += len(new_regions)
-            table = observations_for(frame, batch.indicators, import_id)
+            table = observations_for(frame, sourced, import_id)
             summary.add(replace_observations(con, table))
+            if len(sourced) < len(batch.indicators):
+                report.derived_indicators = derive_for_import(
+                    con,
+                    catalog.extended(batch.indicators),
+                    frame.period,
+                    import_id,
+                    {i.id for i in sourced},
+                )
             report.rows += len(frame.codes)
             report.periods.append(frame.period)
         if not replace_hidden:

@@ -97,6 +97,8 @@ class ImportReport:
     """CBS symbols met ('.', 'x', '-', 'leeg') and how often."""
     skipped_regions: dict[str, int] = field(default_factory=dict)
     """Regions of other kinds left out (provincies, COROP-gebieden), per kind."""
+    visibility: dict[str, str] = field(default_factory=dict)
+    """Own tables: the visibility the definition asks per indicator (intern/openbaar)."""
 
     @property
     def observations(self) -> int:
