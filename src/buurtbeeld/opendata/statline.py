@@ -131,6 +131,10 @@ def _rows_table(rows: Any, file_name: str) -> pa.Table:
             "BB-STL-001",
             "Download de cijfers (TypedDataSet) opnieuw bij CBS; het bestand is leeg of bewerkt.",
         )
+    try:  # the common case, in C; mixed types in a column fall back to text below
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        pass
     keys = list(dict.fromkeys(k for r in rows[:50] for k in r))
     keys += [k for k in dict.fromkeys(k for r in rows for k in r) if k not in keys]
     columns = {}

@@ -41,6 +41,8 @@ from buurtbeeld.store.importer import (
 from buurtbeeld.store.plausibility import check_ranges
 from buurtbeeld.store.workspace import Workspace
 
+NOTE_SOURCE = "bron"
+
 
 @dataclass
 class DefinedBatch:
@@ -56,42 +58,64 @@ class DefinedBatch:
 
 
 def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
-    """Observation rows of a frame; hidden cells with their note, missing cells left out."""
-    parts = []
-    codes = np.array(frame.codes, dtype=object)
-    for indicator in indicators:
-        if indicator.source is None:  # derived: computed in SQL after the inputs are written
-            continue
+    """Observation rows of a frame; hidden cells with their note, missing cells left out.
+
+    Built from numpy index arrays and Arrow dictionaries (a national StatLine table has
+    two million cells; Python lists per cell would dominate the import).
+    """
+    n = len(frame.codes)
+    used = [
+        i for i in indicators if i.source is not None and i.source.column in frame.columns
+    ]  # derived ones are computed in SQL after their inputs are written
+    if not used or not n:
+        return pa.table({})
+    keep, hidden, values, notes = [], [], [], []
+    for indicator in used:
+        assert indicator.source is not None
         key = indicator.source.column
-        column = frame.columns.get(key)
-        if column is None:
-            continue
-        keep = ~frame.missing.get(key, np.zeros(len(codes), dtype=bool))
-        n = int(keep.sum())
-        hidden = column.hidden[keep]
-        notes = frame.notes.get(key)
-        reasons = notes[keep] if notes is not None else np.full(n, "bron", dtype=object)
-        note = np.array(reasons, dtype=object)
-        note[~hidden] = None
-        parts.append(
-            pa.table(
-                {
-                    "indicator_id": pa.array([indicator.id] * n, pa.string()),
-                    "region_code": pa.array(codes[keep].tolist(), pa.string()),
-                    "period": pa.array([frame.period] * n, pa.string()),
-                    "division_year": pa.array(np.full(n, frame.division_year, dtype=np.int32)),
-                    "value": pa.array(
-                        np.where(hidden, np.nan, column.values[keep]),
-                        pa.float64(),
-                        from_pandas=True,
-                    ),
-                    "status": pa.array(np.where(hidden, "hidden", "value"), pa.string()),
-                    "status_note": pa.array(note.tolist(), pa.string()),
-                    "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
-                }
-            )
-        )
-    return pa.concat_tables(parts) if parts else pa.table({})
+        column = frame.columns[key]
+        keep.append(~frame.missing.get(key, np.zeros(n, dtype=bool)))
+        hidden.append(column.hidden)
+        values.append(column.values)
+        note = frame.notes.get(key)
+        notes.append(note if note is not None else np.full(n, NOTE_SOURCE, dtype=object))
+    keep_all = np.concatenate(keep)
+    hidden_all = np.concatenate(hidden)[keep_all]
+    ind_index = np.repeat(np.arange(len(used), dtype=np.int32), n)[keep_all]
+    code_index = np.tile(np.arange(n, dtype=np.int32), len(used))[keep_all]
+    note_text = np.concatenate(notes)[keep_all]
+    note_values = sorted({str(v) for v in note_text[hidden_all]})
+    note_index = np.full(len(note_text), -1, dtype=np.int32)
+    for number, text in enumerate(note_values):
+        note_index[hidden_all & (note_text == text)] = number
+    rows = len(ind_index)
+    return pa.table(
+        {
+            "indicator_id": pa.DictionaryArray.from_arrays(
+                pa.array(ind_index), pa.array([i.id for i in used], pa.string())
+            ).cast(pa.string()),
+            "region_code": pa.DictionaryArray.from_arrays(
+                pa.array(code_index), pa.array(frame.codes, pa.string())
+            ).cast(pa.string()),
+            "period": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(rows, dtype=np.int32)), pa.array([frame.period], pa.string())
+            ).cast(pa.string()),
+            "division_year": pa.array(np.full(rows, frame.division_year, dtype=np.int32)),
+            "value": pa.array(
+                np.where(hidden_all, np.nan, np.concatenate(values)[keep_all]),
+                pa.float64(),
+                from_pandas=True,
+            ),
+            "status": pa.DictionaryArray.from_arrays(
+                pa.array(hidden_all.astype(np.int32)), pa.array(["value", "hidden"])
+            ).cast(pa.string()),
+            "status_note": pa.DictionaryArray.from_arrays(
+                pa.array(note_index, mask=note_index < 0),
+                pa.array(note_values or [NOTE_SOURCE], pa.string()),
+            ).cast(pa.string()),
+            "import_id": pa.array(np.full(rows, import_id, dtype=np.int32)),
+        }
+    )
 
 
 def check_definitions(
