@@ -115,7 +115,9 @@ def main() -> None:
         bare = min(baseline(base / "85984NED", keys) for _ in range(args.runs))
     best = min(times)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    print(f"table: {rows:,} regions × {figures} figures = {observations:,} observations, {size:.0f} MB JSON")
+    print(
+        f"table: {rows:,} regions × {figures} figures = {observations:,} observations, {size:.0f} MB JSON"
+    )
     print(f"import_statline: best {best:.2f} s, runs {', '.join(f'{t:.2f}' for t in times)}")
     print(f"of which reading, parsing and definitions: best {min(read_times):.2f} s")
     print(f"DuckDB read_json + UNPIVOT baseline: {bare:.2f} s (ratio {best / bare:.1f}×)")

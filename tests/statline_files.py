@@ -26,11 +26,24 @@ def kwb2024_values() -> dict[str, dict[str, Any]]:
     return data
 
 
-def write_kwb2024_v3(folder: Path, *, gemeenten: tuple[str, ...] | None = None) -> Path:
-    """A v3 folder (TypedDataSet, DataProperties, TableInfos) of KWB 2024, as CBS serves it."""
+GENERIC_TITLE = "Regionale kerncijfers 2024 (kopie van 85984NED)"
+
+
+def write_kwb2024_v3(
+    folder: Path, *, gemeenten: tuple[str, ...] | None = None, generic: bool = False
+) -> Path:
+    """A v3 folder (TypedDataSet, DataProperties, TableInfos) of KWB 2024, as CBS serves it.
+
+    ``generic``: retitle the table, so it is read as any StatLine table (not as the KWB,
+    whose topics fill the KWB indicators).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("TableInfos.json", "DataProperties.json"):
         shutil.copy(shared_file(f"{RAW}/{name}"), folder / name)
+    if generic:
+        infos = json.loads((folder / "TableInfos.json").read_text(encoding="utf-8"))
+        infos[0]["Title"] = infos[0]["ShortTitle"] = GENERIC_TITLE
+        (folder / "TableInfos.json").write_text(json.dumps(infos), encoding="utf-8")
     rows = []
     for number, (code, values) in enumerate(sorted(kwb2024_values().items())):
         if gemeenten and code[2:6] not in gemeenten:
@@ -78,7 +91,7 @@ def write_kwb2024_v4(folder: Path, *, gemeenten: tuple[str, ...]) -> Path:
         for key in sorted(used)
     ]
     dims = [{"Identifier": "WijkenEnBuurten", "Kind": "GeoDimension", "MapYear": 2024}]
-    props_v4 = {"Identifier": "85984NED", "Title": "Kerncijfers wijken en buurten 2024"}
+    props_v4 = {"Identifier": "85984NED", "Title": GENERIC_TITLE}
     for name, content in (
         ("Observations.json", {"value": observations}),
         ("MeasureCodes.json", {"value": measures}),

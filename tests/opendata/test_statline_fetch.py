@@ -72,7 +72,7 @@ def test_fetch_pages_through_the_table_and_imports_like_the_download(
     rows = json.loads((folder / "TypedDataSet.json").read_text(encoding="utf-8"))["value"]
     assert len(rows) == 3735  # four pages of the local server
     report = import_statline(empty_workspace, folder)
-    assert report.rows == 3735 and len(report.defined_indicators) == 8
+    assert report.rows == 3735 and len(report.columns) == 8
 
 
 def test_cli_downloads_writes_definitions_and_imports(
@@ -85,7 +85,7 @@ def test_cli_downloads_writes_definitions_and_imports(
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "85984NED" / "definities.yaml").is_file()
-    assert "8 indicatoren gemaakt" in result.output
+    assert "6 indicatoren gemaakt" in result.output  # + inwoners, bevolkingsdichtheid
 
 
 def test_without_internet_a_dutch_error_says_to_download_the_file(

@@ -15,7 +15,12 @@ from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.statline_import import import_path, import_statline
 from buurtbeeld.store.workspace import Workspace
 from tests.conftest import shared_file
-from tests.statline_files import kwb2024_values, write_kwb2024_v3, write_kwb2024_v4
+from tests.statline_files import (
+    GENERIC_TITLE,
+    kwb2024_values,
+    write_kwb2024_v3,
+    write_kwb2024_v4,
+)
 
 pytestmark = pytest.mark.shared_data
 
@@ -64,7 +69,7 @@ def definitions(workspace: Workspace) -> dict[str, Indicator]:
 def test_kwb2024_metadata_becomes_indicator_definitions(
     empty_workspace: Workspace, tmp_path: Path
 ) -> None:
-    folder = write_kwb2024_v3(tmp_path / "85984NED")
+    folder = write_kwb2024_v3(tmp_path / "85984NED", generic=True)
     report = import_statline(empty_workspace, folder)
     props = json.loads(folder.joinpath("DataProperties.json").read_text(encoding="utf-8"))
     topics = {p["Key"]: p for p in props if p["Type"] == "Topic"}
@@ -80,7 +85,7 @@ def test_kwb2024_metadata_becomes_indicator_definitions(
         assert indicator.unit_label == ("ha" if topic["Unit"] == "ha" else indicator.unit_label)
         assert indicator.decimals == topic["Decimals"]
         assert indicator.licence == "Bron: CBS"
-        assert "Kerncijfers wijken en buurten 2024" in indicator.source_label
+        assert GENERIC_TITLE in indicator.source_label
     assert defined["cbs_85984ned_mannen_6"].name == "Geslacht – Mannen"
     assert defined["cbs_85984ned_oppervlakte_land_123"].theme == "gebied"
 
@@ -88,7 +93,7 @@ def test_kwb2024_metadata_becomes_indicator_definitions(
 def test_kwb2024_values_equal_the_file_and_nulls_are_hidden(
     empty_workspace: Workspace, tmp_path: Path
 ) -> None:
-    report = import_statline(empty_workspace, write_kwb2024_v3(tmp_path / "85984NED"))
+    report = import_statline(empty_workspace, write_kwb2024_v3(tmp_path / "85984NED", generic=True))
     assert report.periods == ["2024"] and report.new_regions == 3735
     obs = stored(empty_workspace, "cbs_85984ned_")
     checked = hidden = 0
@@ -108,7 +113,7 @@ def test_kwb2024_values_equal_the_file_and_nulls_are_hidden(
 def test_v4_download_gives_the_same_figures_as_v3(
     empty_workspace: Workspace, tmp_path: Path
 ) -> None:
-    import_statline(empty_workspace, write_kwb2024_v3(tmp_path / "85984NED"))
+    import_statline(empty_workspace, write_kwb2024_v3(tmp_path / "85984NED", generic=True))
     v3 = {k: v for k, v in stored(empty_workspace, "cbs_").items() if k[1][2:6] in ("0505", "0344")}
     report = import_statline(
         empty_workspace, write_kwb2024_v4(tmp_path / "v4", gemeenten=("0505", "0344"))
@@ -129,7 +134,7 @@ def test_v4_download_gives_the_same_figures_as_v3(
 def test_import_is_idempotent_and_definitions_file_overrides(
     empty_workspace: Workspace, tmp_path: Path
 ) -> None:
-    folder = write_kwb2024_v3(tmp_path / "85984NED")
+    folder = write_kwb2024_v3(tmp_path / "85984NED", generic=True)
     first = import_statline(empty_workspace, folder)
     again = import_statline(empty_workspace, folder)
     assert again.already_imported and again.import_id == first.import_id
@@ -209,7 +214,7 @@ def _duplicate(rows: list[dict[str, object]]) -> None:
 def test_bad_dump_gets_a_coded_dutch_error_and_changes_nothing(
     filled_workspace: Workspace, tmp_path: Path, changes: list[tuple[str, object]], code: str
 ) -> None:
-    folder = write_kwb2024_v3(tmp_path / "85984NED", gemeenten=("0505",))
+    folder = write_kwb2024_v3(tmp_path / "85984NED", gemeenten=("0505",), generic=True)
     before = fingerprint(filled_workspace)
     for name, change in changes:
         _break(folder, name, change)
@@ -223,7 +228,7 @@ def test_bad_dump_gets_a_coded_dutch_error_and_changes_nothing(
 def test_missing_dataproperties_and_bad_definitions_file_are_refused(
     filled_workspace: Workspace, tmp_path: Path
 ) -> None:
-    folder = write_kwb2024_v3(tmp_path / "85984NED", gemeenten=("0505",))
+    folder = write_kwb2024_v3(tmp_path / "85984NED", gemeenten=("0505",), generic=True)
     before = fingerprint(filled_workspace)
     (folder / "definities.yaml").write_text("- kolom: Mannen_6\n  kleur: rood\n", encoding="utf-8")
     with pytest.raises(BuurtbeeldError) as err:
@@ -281,3 +286,24 @@ def test_nabijheid_csv_lists_its_text_columns_with_the_reason(
         "regioaanduiding_indelingswijziging_wijken_en_buurten",
     }
     assert len(report.defined_indicators) == 115 - 2 - len(reasons)
+
+
+def test_kwb_in_statline_form_fills_the_kwb_indicators(
+    empty_workspace: Workspace, tmp_path: Path
+) -> None:
+    """85984NED itself: its topics become the curated indicators (inwoners …) or kwb_<kolom>,
+    the same ids a KWB Excel file of 2024 fills."""
+    report = import_statline(empty_workspace, write_kwb2024_v3(tmp_path / "85984NED"))
+    assert report.columns["AantalInwoners_5"] == "inwoners"
+    assert report.columns["Bevolkingsdichtheid_34"] == "bevolkingsdichtheid"
+    assert report.columns["Mannen_6"] == "kwb_a_man"
+    assert report.columns["OppervlakteLand_123"] == "kwb_a_lan_ha"
+    assert set(report.defined_indicators) == {
+        i for i in report.columns.values() if i.startswith("kwb_")
+    }
+    obs = stored(empty_workspace, "")
+    for code, values in kwb2024_values().items():
+        value = values["AantalInwoners_5"]
+        got = obs[("inwoners", code, "2024")]
+        assert got == ((None, "hidden", "bron") if value is None else (float(value), "value", None))
+    assert "inwoners" not in definitions(empty_workspace)  # the catalogue's, not redefined

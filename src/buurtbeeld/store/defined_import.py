@@ -11,7 +11,7 @@ a cell the source leaves empty is *missing* and not stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -38,7 +38,7 @@ from buurtbeeld.store.importer import (
     insert_regions,
     missing_boundaries,
 )
-from buurtbeeld.store.plausibility import check_ranges
+from buurtbeeld.store.plausibility import check_ranges, check_relations
 from buurtbeeld.store.workspace import Workspace
 
 NOTE_SOURCE = "bron"
@@ -55,6 +55,8 @@ class DefinedBatch:
     frames: list[SourceFrame]
     indicators: list[Indicator]
     """Each with ``source.column`` = the frame column key it reads."""
+    catalogue: list[Indicator] = field(default_factory=list)
+    """Built-in catalogue indicators the frames also fill (a KWB table in StatLine form)."""
 
 
 def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
@@ -170,9 +172,11 @@ def import_defined(
     """Write the batch in one transaction (or nothing), filling ``report``."""
     say = progress or (lambda _m: None)
     catalog = catalog or builtin_catalog()
-    sourced = [i for i in batch.indicators if i.source is not None]
+    sourced = [i for i in batch.indicators + batch.catalogue if i.source is not None]
     for frame in batch.frames:
         check_ranges(frame, sourced)
+        if batch.catalogue:
+            check_relations(frame, catalog)
     with workspace.transaction() as con:
         previous = find_batch(con, batch.dataset, batch.digest)
         if previous is not None:
@@ -197,7 +201,7 @@ def import_defined(
                 report.new_regions += len(new_regions)
             table = observations_for(frame, sourced, import_id)
             summary.add(replace_observations(con, table))
-            if len(sourced) < len(batch.indicators):
+            if len(sourced) < len(batch.indicators) or batch.catalogue:
                 report.derived_indicators = derive_for_import(
                     con,
                     catalog.extended(batch.indicators),

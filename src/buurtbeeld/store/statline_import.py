@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from buurtbeeld.catalog.load import Catalog
+from buurtbeeld.catalog.load import Catalog, builtin_catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.opendata.files import read_text_table
 from buurtbeeld.opendata.health import looks_like_health
@@ -16,6 +16,7 @@ from buurtbeeld.opendata.statline_csv import looks_like_statline_csv, read_statl
 from buurtbeeld.opendata.statline_values import StatlineData
 from buurtbeeld.store.defined_import import DefinedBatch, import_defined
 from buurtbeeld.store.importer import ImportReport, import_file
+from buurtbeeld.store.kwb_columns import kwb_columns, kwb_indicators
 from buurtbeeld.store.statline_definitions import (
     DEFINITIONS_FILE,
     apply_override,
@@ -23,6 +24,8 @@ from buurtbeeld.store.statline_definitions import (
     read_overrides,
 )
 from buurtbeeld.store.workspace import Workspace
+
+KWB_TITLE = "Kerncijfers wijken en buurten"
 
 
 def is_statline(path: Path, *, encoding: str | None = None) -> bool:
@@ -108,6 +111,33 @@ def definitions(
     return out, columns
 
 
+def as_kwb(
+    data: StatlineData, indicators: list[Indicator], columns: dict[str, str], catalog: Catalog
+) -> tuple[list[Indicator], list[Indicator]]:
+    """A KWB table in StatLine form (85984NED …) fills the same indicators as the KWB file.
+
+    Topics the KWB column dictionary knows become the curated catalogue's indicators or
+    ``kwb_<kolom>``; the table's other topics keep their ``cbs_<tabel>_…`` definitions.
+    Returns (indicators to define, catalogue indicators filled); ``columns`` is updated.
+    """
+    short = kwb_columns().odata_to_short()
+    mapped = {key: short[key] for key in data.columns if key in short}
+    for frame in data.frames:
+        for key, name in mapped.items():
+            if key in frame.columns:
+                frame.columns[name] = frame.columns.pop(key)
+            for masks in (frame.notes, frame.missing):
+                if key in masks:
+                    masks[name] = masks.pop(key)
+    made, fate = kwb_indicators(list(mapped.values()), catalog)
+    builtin = {i.id: i for i in catalog.indicators}
+    catalogue = [builtin[fate[name]] for name in mapped.values() if fate[name] in builtin]
+    own = [i for i in indicators if i.source is None or i.source.column not in mapped]
+    for key, name in mapped.items():
+        columns[key] = fate[name]
+    return own + made, catalogue
+
+
 def digest_of(path: Path, extra: Path | None) -> str:
     """SHA-256 over the data files (a folder: every JSON file in it) and the overrides."""
     digest = hashlib.sha256()
@@ -146,6 +176,9 @@ def import_statline(
     if overrides is None and folder is not None and (folder / DEFINITIONS_FILE).is_file():
         overrides = folder / DEFINITIONS_FILE
     indicators, columns = definitions(data, overrides)
+    catalogue: list[Indicator] = []
+    if data.meta.title.startswith(KWB_TITLE):
+        indicators, catalogue = as_kwb(data, indicators, columns, catalog or builtin_catalog())
     name = (folder.name if folder is not None else path.name) or path.name
     report = ImportReport(file_name=name, dataset=f"statline:{data.meta.table_id}")
     report.columns = columns
@@ -158,6 +191,7 @@ def import_statline(
         digest=digest_of(path, overrides),
         frames=data.frames,
         indicators=indicators,
+        catalogue=catalogue,
     )
     return import_defined(
         workspace, batch, report, replace_hidden=replace_hidden, progress=say, catalog=catalog
