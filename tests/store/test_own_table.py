@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from buurtbeeld.catalog.load import builtin_catalog
+from buurtbeeld.catalog.sources import public_by_default, source_key
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.own_table import import_own_table
@@ -141,6 +142,9 @@ def test_codes_with_and_without_prefix_small_counts_hidden_ratio_derived(
         cube.close()
     assert catalog.get("eigen_schulden_schulden").theme == "inkomen"
     assert catalog.get("eigen_schulden_pct").licence == "intern gebruik"
+    # an own table is its own source, internal until a beheerder publishes it (issue 12)
+    key = source_key(catalog.get("eigen_schulden_schulden"))
+    assert key == "tabel:schulden" and not public_by_default(key)
 
 
 def _names(workspace: Workspace) -> dict[str, str]:
