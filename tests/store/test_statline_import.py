@@ -307,3 +307,72 @@ def test_kwb_in_statline_form_fills_the_kwb_indicators(
         got = obs[("inwoners", code, "2024")]
         assert got == ((None, "hidden", "bron") if value is None else (float(value), "value", None))
     assert "inwoners" not in definitions(empty_workspace)  # the catalogue's, not redefined
+
+
+HEALTH = "raw/rivm-gezondheid-buurtvergelijker/RIVM_Gezondheid2020/RIVM_gezondheid2020_65+.xlsx"
+
+
+def test_health_monitor_dump_read_as_a_statline_table(
+    empty_workspace: Workspace, tmp_path: Path
+) -> None:
+    """The RIVM/CBS health monitor file is a TypedDataSet dump (50090NED): the same cells,
+    written as CBS's OData JSON with a description of its dimensions, come in per age group,
+    point estimates only, with '.' hidden and the 2020 division's codes."""
+    from buurtbeeld.opendata.files import read_text_table
+
+    table = read_text_table(shared_file(HEALTH))
+    folder = tmp_path / "50090NED"
+    folder.mkdir()
+    dims = {"ID", "Leeftijd", "Marges", "WijkenEnBuurten", "Perioden"}
+    text = {"Gemeentenaam_1", "SoortRegio_2", "Codering_3"}
+    props: list[dict[str, object]] = [
+        {"ID": 0, "Type": "Dimension", "Key": "Leeftijd", "Title": "Leeftijd"},
+        {"ID": 1, "Type": "Dimension", "Key": "Marges", "Title": "Marges"},
+        {
+            "ID": 2,
+            "Type": "GeoDetail",
+            "Key": "WijkenEnBuurten",
+            "Title": "Wijken en buurten",
+            "MapYear": 2020,
+        },
+        {"ID": 3, "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden"},
+    ]
+    for number, column in enumerate(c for c in table.column_names if c not in dims):
+        props.append(
+            {
+                "ID": 10 + number,
+                "Type": "Topic",
+                "Key": column,
+                "Title": column.rsplit("_", 1)[0],
+                "Unit": "naam" if column in text else "%",
+                "Decimals": 0,
+                "Datatype": "String" if column in text else "Double",
+            }
+        )
+    (folder / "DataProperties.json").write_text(json.dumps(props), encoding="utf-8")
+    (folder / "TableInfos.json").write_text(
+        json.dumps([{"Identifier": "50090NED", "Title": "Gezondheid per wijk en buurt; 2020"}]),
+        encoding="utf-8",
+    )
+    rows = table.to_pylist()
+    (folder / "TypedDataSet.json").write_text(json.dumps({"value": rows}), encoding="utf-8")
+    report = import_statline(empty_workspace, folder)
+    assert report.periods == ["2020"]
+    obs = stored(empty_workspace, "cbs_50090ned_")
+    checked = 0
+    for row in rows:
+        if str(row["Marges"]).strip() != "MW00000":
+            continue
+        code = str(row["WijkenEnBuurten"]).strip().replace("NL01", "NL00")
+        age = str(row["Leeftijd"]).strip()
+        cell = str(row["Eenzaam_28"] or "").strip()
+        got = obs.get((f"cbs_50090ned_eenzaam_28_{age}", code, "2020"))
+        if cell == "":
+            assert got is None  # missing: not stored
+        elif cell == ".":
+            assert got == (None, "hidden", "bron")
+        else:
+            assert got == (float(cell), "value", None)
+        checked += 1
+    assert checked == 17341
+    assert report.columns["Gemeentenaam_1"] == "tekst (naam of code), geen cijfer"
