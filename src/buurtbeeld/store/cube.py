@@ -30,6 +30,8 @@ STATUS_LABELS = {
 }
 NOTE_LABELS = {
     "bron": "Geheim of onbekend bij de bron (CBS publiceert '.'): te weinig personen of huishoudens, of niet beschikbaar.",
+    "geheim": "Geheim bij de bron (CBS publiceert 'x').",
+    "klein_aantal": "Verborgen bij het importeren: een klein aantal personen of huishoudens (beveiligingsprofiel van de werkmap).",
     "invoer_verborgen": "Niet te berekenen: teller of noemer is door de bron verborgen.",
     "beveiligd": "Verborgen door de beveiliging bij de bron: te weinig personen of huishoudens, of nodig om een ander klein aantal te beschermen.",
     "noemer_te_klein": "Niet berekend: de noemer is kleiner dan de minimumgrens (CBS-regel voor verhoudingscijfers).",
