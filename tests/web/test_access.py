@@ -70,14 +70,19 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/stapeling"): "publiek",
     ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
     ("GET", "/regio/{code}"): "publiek",
+    ("GET", "/gemeente/{code}/verandering"): "publiek",
+    ("GET", "/gemeente/{code}/verandering.geojson"): "publiek",
     ("GET", "/indicatoren"): "publiek",
     ("GET", "/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/over"): "publiek",
+    ("GET", "/toegankelijkheid"): "publiek",
     ("GET", "/gezond"): "publiek",
     ("GET", "/static"): "publiek",
     ("GET", "/api/v1/docs"): "publiek",
     ("GET", "/api/v1/openapi.json"): "publiek",
     ("GET", "/api/v1/gemeenten"): "publiek",
+    ("GET", "/api/v1/zoek"): "publiek",
+    ("GET", "/zoek"): "publiek",
     ("GET", "/api/v1/regios/{code}"): "publiek",
     ("GET", "/api/v1/regios/{code}/profiel"): "publiek",
     ("GET", "/api/v1/indicatoren"): "publiek",
@@ -112,6 +117,7 @@ QUERIES = {
     "/gemeente": f"code={GEMEENTE}",
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+    "/api/v1/zoek": "q=crabbehof",
 }
 
 # Prefixes of the table for pages not built yet: the refusal must not depend on existence.

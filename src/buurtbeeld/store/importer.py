@@ -24,6 +24,7 @@ from buurtbeeld.catalog.load import Catalog, builtin_catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import level_of, parent_of
+from buurtbeeld.geo.names import fallback_name, name_for
 from buurtbeeld.opendata.files import read_text_table
 from buurtbeeld.opendata.frames import SourceFrame
 from buurtbeeld.opendata.health import looks_like_health, read_health
@@ -152,7 +153,7 @@ def read_frames(
 
 def check_regions(
     con: duckdb.DuckDBPyConnection, frame: SourceFrame
-) -> list[tuple[str, int, str, str, str | None]]:
+) -> list[tuple[str, int, str, str, str | None, str | None]]:
     """Codes must be unique and known for the division; returns new regions to register."""
     seen: set[str] = set()
     dupes = sorted({c for c in frame.codes if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
@@ -170,10 +171,7 @@ def check_regions(
     }
     if not known:
         # A KWB file of a year we have no division for defines that division itself.
-        return [
-            (c, frame.division_year, level_of(c).value, frame.names.get(c, c), parent_of(c))
-            for c in frame.codes
-        ]
+        return [_new_region(c, frame) for c in frame.codes]
     unknown = [c for c in frame.codes if c not in known]
     if unknown:
         raise RegionCodeError(
@@ -186,8 +184,23 @@ def check_regions(
     return []
 
 
+def _new_region(code: str, frame: SourceFrame) -> tuple[str, int, str, str, str | None, str | None]:
+    """A region of a division the file defines: the file's name, else CBS's (geo.names)."""
+    name, note = frame.names.get(code), None
+    if not name:
+        name, note = name_for(code, frame.division_year)
+    return (
+        code,
+        frame.division_year,
+        level_of(code).value,
+        name or fallback_name(code),
+        parent_of(code),
+        note,
+    )
+
+
 def insert_regions(
-    con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, str, str, str | None]]
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, str, str, str | None, str | None]]
 ) -> None:
     """Register regions of a division the file defines (one Arrow insert, not row by row)."""
     table = pa.table(
@@ -200,13 +213,17 @@ def insert_regions(
                     ("level", pa.string()),
                     ("name", pa.string()),
                     ("parent_code", pa.string()),
+                    ("name_note", pa.string()),
                 )
             )
         }
     )
     con.register("new_regions", table)
     try:
-        con.execute("INSERT INTO region SELECT * FROM new_regions")
+        con.execute(
+            "INSERT INTO region (code, division_year, level, name, parent_code, name_note) "
+            "SELECT * FROM new_regions"
+        )
     finally:
         con.unregister("new_regions")
 

@@ -27,6 +27,7 @@ from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
     api,
+    change_pages,
     import_pages,
     openapi_view,
     overlap_api,
@@ -174,6 +175,7 @@ def create_app(
         app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
+    app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
