@@ -84,6 +84,11 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
+    # Analysis (issue 15): public routes over the app's (visibility-filtered) catalogue.
+    ("GET", "/gemeente/{code}/analyse"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots.csv"): "publiek",
+    ("GET", "/api/v1/hotspots/{gebied}.geojson"): "publiek",
     # Partner figures (stapeling van voorzieningen): internal until published.
     ("GET", "/gemeente/{code}/voorzieningen"): "intern",
     ("GET", "/gemeente/{code}/voorzieningen.csv"): "intern",

@@ -116,6 +116,17 @@ ROUTES: tuple[Route, ...] = (
     Route("/gemeente/{code}/stapeling", READ, Access.PUBLIC, "stapelkaart"),
     Route("/gemeente/{code}/stapeling.csv", READ, Access.PUBLIC, "download"),
     Route("/regio/{code}", READ, Access.PUBLIC, "profiel"),
+    # --- Analysis (issue 15): public routes; the indicators come from the app's catalogue, so
+    # what they show follows visibility like every other page.
+    Route("/gemeente/{code}/analyse", READ, Access.PUBLIC, "analyse: overzicht"),
+    Route("/gemeente/{code}/hotspots", READ, Access.PUBLIC, "hotspots"),
+    Route("/gemeente/{code}/hotspots.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/hotspots/{gebied}.geojson", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/jamwijken", READ, Access.PUBLIC, "jam-wijken"),
+    Route("/gemeente/{code}/jamwijken.csv", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/buurttypen", READ, Access.PUBLIC, "buurttypen"),
+    Route("/gemeente/{code}/buurttypen.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/buurttypen/{gebied}.geojson", READ, Access.PUBLIC, "download"),
     Route("/indicatoren", READ, Access.PUBLIC, "catalogus"),
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),

@@ -27,7 +27,16 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
+from buurtbeeld.web import (
+    analysis_pages,
+    api,
+    hotspot_pages,
+    overlap_api,
+    overlap_pages,
+    pages,
+    readiness,
+    stacking_pages,
+)
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
@@ -154,6 +163,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
     app.include_router(overlap_pages.router)
+    app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
+    app.include_router(analysis_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
 
