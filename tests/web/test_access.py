@@ -89,6 +89,8 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/hotspots"): "publiek",
     ("GET", "/gemeente/{code}/hotspots.csv"): "publiek",
     ("GET", "/api/v1/hotspots/{gebied}.geojson"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken.csv"): "publiek",
     # Partner figures (stapeling van voorzieningen): internal until published.
     ("GET", "/gemeente/{code}/voorzieningen"): "intern",
     ("GET", "/gemeente/{code}/voorzieningen.csv"): "intern",

@@ -31,6 +31,7 @@ from buurtbeeld.web import (
     analysis_pages,
     api,
     hotspot_pages,
+    jam_pages,
     overlap_api,
     overlap_pages,
     pages,
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(overlap_pages.router)
     app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
     app.include_router(analysis_pages.router)
+    app.include_router(jam_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
 
