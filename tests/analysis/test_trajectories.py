@@ -47,8 +47,11 @@ def test_a_trend_needs_four_periods_and_significance() -> None:
 
 def _exact_p(series: list[float]) -> float:
     """Two-sided exact p of S by enumerating every order of a tie-free series."""
+
     def s_of(y: tuple[float, ...]) -> int:
-        return sum((y[j] > y[i]) - (y[j] < y[i]) for i in range(len(y)) for j in range(i + 1, len(y)))
+        return sum(
+            (y[j] > y[i]) - (y[j] < y[i]) for i in range(len(y)) for j in range(i + 1, len(y))
+        )
 
     observed = abs(s_of(tuple(series)))
     orders = list(itertools.permutations(series))
