@@ -91,6 +91,9 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/hotspots/{gebied}.geojson"): "publiek",
     ("GET", "/gemeente/{code}/jamwijken"): "publiek",
     ("GET", "/gemeente/{code}/jamwijken.csv"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen.csv"): "publiek",
+    ("GET", "/api/v1/buurttypen/{gebied}.geojson"): "publiek",
     # Partner figures (stapeling van voorzieningen): internal until published.
     ("GET", "/gemeente/{code}/voorzieningen"): "intern",
     ("GET", "/gemeente/{code}/voorzieningen.csv"): "intern",

@@ -37,6 +37,7 @@ from buurtbeeld.web import (
     pages,
     readiness,
     stacking_pages,
+    typology_pages,
 )
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
@@ -167,6 +168,7 @@ def create_app(
     app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
     app.include_router(analysis_pages.router)
     app.include_router(jam_pages.router)
+    app.include_router(typology_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
 
