@@ -213,6 +213,8 @@ def stability(typology: Typology, seeds: int = STABILITY_SEEDS) -> list[float]:
     return out
 
 
+# Jeugdzorg (%) is left out of the default: it is hidden for 5,633 of 14,421 buurten (small
+# numbers), which would leave 42 % of the buurten without a type instead of about a third.
 DEFAULT_INDICATORS = (
     "huishoudens_laag_inkomen_pct",
     "bijstand_per_1000",
@@ -220,7 +222,6 @@ DEFAULT_INDICATORS = (
     "huishoudens_met_kinderen_pct",
     "aow_pct",
     "woz_waarde",
-    "jeugdzorg_pct",
     "wmo_per_1000",
 )
 

@@ -130,7 +130,11 @@ def hotspot_page(
             "kind": kind,
             "classes": CLASSES[statistiek],
             "outcome": outcome,
-            "reasons": REASONS,
+            "left_out": [
+                (key, label, view.result.count(key))
+                for key, label in REASONS.items()
+                if view.result.count(key)
+            ],
             "query": _query(view.indicator.id, niveau, statistiek, referentie, seed),
             "polygon_count": len(with_polygon),
             "map_drawable": len(with_polygon) >= MIN_POLYGON_SHARE * max(1, len(rows)),
