@@ -12,12 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE
 from buurtbeeld.analysis.hotspot_map import HotspotMap, hotspot_map
 from buurtbeeld.analysis.hotspots import DEFAULT_SEED, REASONS, HotspotError
-from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
-from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
+from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates
 from buurtbeeld.web.hotspot_view import (
     CLASSES,
     STATISTICS,
@@ -49,8 +48,7 @@ def hotspots_for(
     seed: int,
 ) -> HotspotMap:
     """The (cached) hotspot result of one choice; 'nederland': the national result, cut out."""
-    catalog: Catalog = request.app.state.catalog
-    indicator = catalog.get(indicator_id)  # the app's catalogue: what this user may see
+    indicator = get_catalog(request).get(indicator_id)  # what this request's role may see
     cache: LRUCache = request.app.state.map_cache
     area = cube.region(area_code)
     whole = COUNTRY_CODE if reference == "nederland" else area.code

@@ -27,7 +27,7 @@ from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
-from buurtbeeld.web.deps import CatalogDep, CubeDep, templates, unique
+from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates, unique
 from buurtbeeld.web.format import csv_safe, format_plain
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +60,7 @@ def profile_type(request: Request, cube: Cube, region: RegionRow) -> tuple[Typol
     """For a buurt's profile: the default typology and the buurt's type number (None: none)."""
     if region.level != "buurt" or region.division_year not in (None, cube.division_year):
         return None
-    catalog: Catalog = request.app.state.catalog
+    catalog = get_catalog(request)  # what this request's role may see
     try:
         typology = typology_for(request, cube, chosen_indicators(catalog, None), DEFAULT_SEED)
     except TypologyError:
