@@ -78,6 +78,7 @@ def test_buurttypen_map_draws_the_types_of_the_legend(
     [
         HOTSPOTS,
         f"/gemeente/{GM}/hotspots?indicator=bijstand_per_1000&statistiek=moran",
+        f"/gemeente/{GM}/hotspots?indicator=stapelscore",
         f"/gemeente/{GM}/jamwijken?indicator=eenzaam_pct&indicator=moeite_rondkomen_pct",
         f"/gemeente/{GM}/buurttypen",
         f"/gemeente/{GM}/analyse",

@@ -10,8 +10,11 @@ import re
 from fastapi.testclient import TestClient
 
 from buurtbeeld.analysis.hotspot_map import hotspot_map
+from buurtbeeld.analysis.stacking import stack
 from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.store.cube import Cube
+from buurtbeeld.web.format import format_plain
+from buurtbeeld.web.stacking_view import DEFAULT_STACK
 
 GM = "GM0344"  # Utrecht: buurten with polygons, hidden bijstand figures, a significant cluster
 IND = "bijstand_per_1000"
@@ -103,3 +106,24 @@ def test_analysis_overview_links_the_views_with_their_limits(client: TestClient)
     for words in ("Ecologische valkuil", "Kleine noemers", "/gemeente/GM0344/hotspots"):
         assert words in page.text
     assert client.get("/gemeente/BU03440341/analyse").status_code == 404
+
+
+def test_hotspots_of_the_stapel_score(client: TestClient) -> None:
+    """The score is the stapelkaart's share (%) per buurt; few judged or none: left out."""
+    rows = _csv(client, f"/gemeente/{GM}/hotspots.csv?indicator=stapelscore&niveau=wijk")
+    cube: Cube = client.app.state.cube  # type: ignore[attr-defined]
+    catalog = builtin_catalog()
+    _, stacked = stack(cube, GM, [catalog.get(i) for i in DEFAULT_STACK])
+    by_code = {r.code: r for r in stacked}
+    assert {r["regiocode"] for r in rows} == set(by_code)  # buurten, also when wijk was asked
+    for row in rows:
+        mine = by_code[row["regiocode"]]
+        if mine.share is None:
+            assert row["reden_niet_getoetst"] == "geen cijfer"
+        elif mine.uncertain:
+            assert row["reden_niet_getoetst"].startswith("op minder dan de helft")
+        else:
+            assert row["waarde"] == format_plain(100 * mine.share, 0)
+    assert any(r["gi_uitkomst"].startswith("hotspot") for r in rows)
+    page = client.get(f"/gemeente/{GM}/hotspots?indicator=stapelscore")
+    assert page.status_code == 200 and "Stapelscore" in page.text

@@ -15,7 +15,8 @@ from buurtbeeld.analysis.hotspots import (
     local_hotspots,
 )
 from buurtbeeld.analysis.neighbours import queen_graph, restrict
-from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.analysis.stacking import stack
+from buurtbeeld.catalog.models import Indicator, Polarity
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube, RegionRow
@@ -135,4 +136,77 @@ def hotspot_map(
         {r.code: r.name for r in regions},
         result,
         cube.bbox(codes, level),
+    )
+
+
+STACK_SCORE = "stapelscore"
+
+
+def stack_score_indicator() -> Indicator:
+    """A stand-in definition for the stapel score (not a catalogue indicator: never stored)."""
+    return Indicator.model_construct(
+        id=STACK_SCORE,
+        name="Stapelscore: aandeel van de beoordeelde indicatoren in het ongunstigste vijfde",
+        short_name="Stapelscore",
+        definition="Per buurt het percentage van de beoordeelde stapelkaart-indicatoren waarop de "
+        "buurt bij het ongunstigste vijfde hoort.",
+        unit="procent",
+        decimals=0,
+        polarity=Polarity.HIGHER_IS_WORSE,
+        theme="inkomen",
+        source_label="Buurtbeeld (stapelkaart)",
+    )
+
+
+def stack_hotspot_map(
+    cube: Cube,
+    area_code: str,
+    indicators: list[Indicator],
+    *,
+    seed: int = DEFAULT_SEED,
+    alpha: float = ALPHA,
+) -> HotspotMap:
+    """Gi* and local Moran's I of the stapel score (``analysis.stacking``) per buurt.
+
+    The score is the share (%) of the judged indicators in the worst fifth of the area's own
+    buurten. A buurt judged on none, or on fewer than half of the chosen indicators (the
+    stapelkaart's "onzeker"), is left out.
+    """
+    regions = analysis_regions(cube, area_code, "buurt", cube.division_year)
+    area = cube.region(area_code)
+    _, rows = stack(cube, area.code, indicators, reference="gemeente")
+    codes = [r.code for r in regions]
+    with_polygon = cube.polygon_codes(codes, "buurt")
+    by_code = {r.code: r for r in rows}
+    values: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    for c in codes:
+        row = by_code.get(c)
+        share = row.share if row is not None else None
+        if row is None or share is None:
+            reasons[c], values[c] = "ontbreekt", None
+        elif row.uncertain:
+            reasons[c], values[c] = "onzeker", None
+        else:
+            values[c] = 100.0 * share
+            if c not in with_polygon:
+                reasons[c] = "geen_vlak"
+    graph = contiguity(cube, regions, "buurt", (area.code, cube.division_year))
+    result = local_hotspots(
+        values,
+        reasons,
+        restrict(graph, [c for c in codes if c not in reasons]),
+        seed=seed,
+        alpha=alpha,
+    )
+    period = "/".join(sorted({p for i in indicators for p in cube.periods(i.id)[-1:]}))
+    return HotspotMap(
+        area,
+        stack_score_indicator(),
+        "buurt",
+        period,
+        cube.division_year,
+        {r.code: r.name for r in regions},
+        result,
+        cube.bbox(codes, "buurt"),
     )

@@ -43,6 +43,7 @@ REASONS = {
     "ontbreekt": "geen cijfer",
     "geen_vlak": "geen vlak in de grenzen",
     "geen_buren": "geen buren met een cijfer",
+    "onzeker": "op minder dan de helft van de indicatoren beoordeeld (stapelscore)",
 }
 QUADRANTS = {1: "hoog-hoog", 2: "laag-hoog", 3: "laag-laag", 4: "hoog-laag"}
 

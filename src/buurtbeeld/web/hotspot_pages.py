@@ -10,7 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE
-from buurtbeeld.analysis.hotspot_map import HotspotMap, hotspot_map
+from buurtbeeld.analysis.hotspot_map import (
+    STACK_SCORE,
+    HotspotMap,
+    hotspot_map,
+    stack_hotspot_map,
+)
 from buurtbeeld.analysis.hotspots import DEFAULT_SEED, REASONS, HotspotError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
@@ -48,14 +53,24 @@ def hotspots_for(
     seed: int,
 ) -> HotspotMap:
     """The (cached) hotspot result of one choice; 'nederland': the national result, cut out."""
-    indicator = get_catalog(request).get(indicator_id)  # what this request's role may see
+    catalog = get_catalog(request)  # what this request's role may see
     cache: LRUCache = request.app.state.map_cache
     area = cube.region(area_code)
     whole = COUNTRY_CODE if reference == "nederland" else area.code
-    view = cache.get_or_create(
-        ("hotspots", whole, indicator.id, level, period, seed),
-        lambda: hotspot_map(cube, whole, indicator, level=level, period=period, seed=seed),
-    )
+    if indicator_id == STACK_SCORE:  # the stapelkaart's score, over its default indicators
+        known = {i.id for i in catalog.indicators}
+        chosen = [catalog.get(i) for i in DEFAULT_STACK if i in known]
+        level = "buurt"
+        view = cache.get_or_create(
+            ("hotspots", whole, STACK_SCORE, tuple(i.id for i in chosen), seed),
+            lambda: stack_hotspot_map(cube, whole, chosen, seed=seed),
+        )
+    else:
+        indicator = catalog.get(indicator_id)
+        view = cache.get_or_create(
+            ("hotspots", whole, indicator.id, level, period, seed),
+            lambda: hotspot_map(cube, whole, indicator, level=level, period=period, seed=seed),
+        )
     if whole == area.code:
         return view
     own = {r.code: r.name for r in cube.children(area.code, level, view.division_year)}
@@ -109,6 +124,7 @@ def hotspot_page(
             "hotspots.html",
             {**form, "area": area, "indicator": chosen, "error": error},
         )
+    form["level"] = niveau = view.level  # the stapel score exists per buurt only
     rows = ranked(view.result.rows)
     page = _page(len(rows), pagina)
     with_polygon = cube.polygon_codes([r.code for r in rows], niveau)
@@ -154,7 +170,7 @@ def hotspot_table(
 ) -> Response:
     """Both statistics for every region as CSV, in the page's order."""
     view = hotspots_for(request, cube, code, indicator, niveau, periode, referentie, seed)
-    name = f"buurtbeeld_{view.area.code}_hotspots_{view.indicator.id}_{niveau}_{view.period}.csv"
+    name = f"buurtbeeld_{view.area.code}_hotspots_{view.indicator.id}_{view.level}.csv"
     return Response(
         hotspot_csv(view, referentie),
         media_type="text/csv; charset=utf-8",
@@ -177,5 +193,5 @@ def hotspot_features(
     """GeoJSON of the chosen statistic's classes; ``zonder_grens`` lists regions without polygon."""
     view = hotspots_for(request, cube, gebied, indicator, niveau, periode, referentie, seed)
     codes = [r.code for r in view.result.rows]
-    body = hotspot_geojson(view, cube.geometries(codes, niveau), statistiek)
+    body = hotspot_geojson(view, cube.geometries(codes, view.level), statistiek)
     return cached_text_response(request, body, "application/geo+json")
