@@ -91,6 +91,16 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
+    # Analysis (issue 15): public routes over the app's (visibility-filtered) catalogue.
+    ("GET", "/gemeente/{code}/analyse"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots.csv"): "publiek",
+    ("GET", "/api/v1/hotspots/{gebied}.geojson"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken.csv"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen.csv"): "publiek",
+    ("GET", "/api/v1/buurttypen/{gebied}.geojson"): "publiek",
     # Partner figures (stapeling van voorzieningen): a public route whose content is internal
     # until a beheerder publishes it; for publiek it does not exist (web/visibility.py).
     ("GET", "/gemeente/{code}/voorzieningen"): "gepubliceerd",

@@ -118,6 +118,17 @@ ROUTES: tuple[Route, ...] = (
     Route("/regio/{code}", READ, Access.PUBLIC, "profiel"),
     Route("/gemeente/{code}/verandering", READ, Access.PUBLIC, "kaart van verandering"),
     Route("/gemeente/{code}/verandering.geojson", READ, Access.PUBLIC, "kaartgegevens"),
+    # --- Analysis (issue 15): public routes; the indicators come from the app's catalogue, so
+    # what they show follows visibility like every other page.
+    Route("/gemeente/{code}/analyse", READ, Access.PUBLIC, "analyse: overzicht"),
+    Route("/gemeente/{code}/hotspots", READ, Access.PUBLIC, "hotspots"),
+    Route("/gemeente/{code}/hotspots.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/hotspots/{gebied}.geojson", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/jamwijken", READ, Access.PUBLIC, "jam-wijken"),
+    Route("/gemeente/{code}/jamwijken.csv", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/buurttypen", READ, Access.PUBLIC, "buurttypen"),
+    Route("/gemeente/{code}/buurttypen.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/buurttypen/{gebied}.geojson", READ, Access.PUBLIC, "download"),
     Route("/indicatoren", READ, Access.PUBLIC, "catalogus"),
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),

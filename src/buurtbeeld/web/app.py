@@ -26,9 +26,12 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
+    analysis_pages,
     api,
     change_pages,
+    hotspot_pages,
     import_pages,
+    jam_pages,
     openapi_view,
     overlap_api,
     overlap_pages,
@@ -36,6 +39,7 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     stacking_pages,
+    typology_pages,
 )
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
@@ -177,6 +181,10 @@ def create_app(
     app.include_router(stacking_pages.router)
     app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
+    app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
+    app.include_router(analysis_pages.router)
+    app.include_router(jam_pages.router)
+    app.include_router(typology_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)

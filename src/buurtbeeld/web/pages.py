@@ -26,6 +26,7 @@ from buurtbeeld.web.deps import (
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.series_chart import line_chart
+from buurtbeeld.web.typology_pages import profile_type
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -230,6 +231,7 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "series": series,
             "line_chart": line_chart,
             "format_cell": format_cell,
+            "buurttype": profile_type(request, cube, region),  # issue 15: the buurt's type
             "overlap": region_overlap(cube, region)
             if may_open(request, f"/gemeente/{(gemeente or region).code}/voorzieningen")
             else None,
