@@ -43,15 +43,15 @@ FREQUENCIES = {  # name → months between deliveries (None: no schedule)
     "eenmalig": None,
 }
 GRACE_DAYS = 31
-OLD_AFTER_YEARS = 3  # a latest period this many years before today's year is old
+OLD_AFTER_YEARS = 3  # a latest period more than this many years before today's year is old
 OVERDUE_RULE = (
     f"Te laat: de bron heeft een leveringsfrequentie en de laatste levering is langer geleden "
     f"dan die frequentie plus {GRACE_DAYS} dagen."
 )
 GAP_RULE = (
     "Hiaten in het kader: een indicator zonder cijfers, met cijfers alleen op een grover niveau "
-    f"dan buurt in de gemeente, of met een laatste periode van {OLD_AFTER_YEARS} of meer jaar "
-    "geleden."
+    f"dan buurt in de gemeente, of met een laatste periode van meer dan {OLD_AFTER_YEARS} jaar "
+    "geleden (CBS publiceert de kerncijfers van wijken en buurten met twee à drie jaar vertraging)."
 )
 
 
@@ -160,7 +160,7 @@ def framework_gaps(
             gaps.append(Gap(indicator_id, label, areas, "grover niveau",
                             f"cijfers alleen tot op {finest}niveau"))  # fmt: skip
         latest = period_year(r.latest_period)
-        if latest is not None and year - latest >= OLD_AFTER_YEARS:
+        if latest is not None and year - latest > OLD_AFTER_YEARS:
             gaps.append(Gap(indicator_id, label, areas, "oude periode",
                             f"laatste periode {r.latest_period}"))  # fmt: skip
     return gaps
