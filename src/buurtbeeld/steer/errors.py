@@ -17,6 +17,13 @@ class SteerError(BuurtbeeldError, ValueError):
     default_hint = "Pas de invoer aan en probeer opnieuw; er is niets opgeslagen."
 
 
+class WriteRefused(SteerError):
+    """A write without a signed-in user (the local viewer reads only)."""
+
+    code = "BB-STR-031"
+    http_status = 403
+
+
 class SteerNotFound(BuurtbeeldError, LookupError):
     """A framework, focus area, source or goal that does not exist."""
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, PlatformDB, open_platform
-from buurtbeeld.steer.errors import SteerError, SteerNotFound
+from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
 from buurtbeeld.steer.framework import Framework, dump_framework
 from buurtbeeld.steer.framework_store import (
     load_framework,
@@ -78,7 +78,7 @@ def _writer(request: Request) -> tuple[PlatformDB, str]:
     session = current_session(request) if sign_in_configured(request) else None
     db = steer_db(request)
     if session is None or db is None:
-        raise SteerError(
+        raise WriteRefused(
             "Wijzigen kan alleen na aanmelden.",
             code="BB-STR-031",
             hint="Start Buurtbeeld met aanmelden (zie docs/installatie.md) of gebruik "
