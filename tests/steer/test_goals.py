@@ -205,3 +205,26 @@ def test_the_status_rule(
 ) -> None:  # fmt: skip
     status, _reason = judge(baseline, 2020, latest, latest_year, Target(GM, 2024, target), polarity)
     assert status == expected
+
+
+def test_a_hidden_figure_gives_unknown_and_never_a_number(
+    db: PlatformDB, cube: Cube, catalog: Catalog
+) -> None:
+    from buurtbeeld.steer.pc_export import pc_html, pc_xlsx, programme_lines
+
+    # Real figures: the WOZ value of wijk WK050598 (Dordrecht) is hidden in the KWB 2023.
+    goal_id = _goal(db, cube, catalog, focus_key="wonen", description="Betaalbaar wonen",
+                    indicator_id="woz_waarde", baseline_period="2023")  # fmt: skip
+    framework = _framework(db)
+    set_target(db, cube, catalog, framework, goal_id=goal_id, indicator_id="woz_waarde",
+               year=2027, value=250.0, region_code="WK050598", actor="analist")  # fmt: skip
+    goal = get_goal(db, goal_id)
+    hidden = assess(cube, catalog, goal, "WK050598")
+    assert hidden.baseline.status == "hidden" and hidden.status == UNKNOWN
+    area = framework.focus_area("wonen")
+    assert area is not None
+    lines = programme_lines(cube, catalog, framework, area, [goal])
+    wijk = next(line for line in lines if line.cells[2] != "gemeente")
+    assert wijk.cells[3] == "verborgen (2023)" and wijk.cells[6] == UNKNOWN
+    assert "verborgen (2023)" in pc_html(framework, area, lines)
+    assert pc_xlsx(framework, area, lines)[:2] == b"PK"
