@@ -69,3 +69,14 @@ login_failures = Table(
     Column("at", Float, nullable=False),  # seconds since the epoch
     Index("ix_login_failure_key_at", "key_hash", "at"),
 )
+
+visibility = Table(
+    "visibility",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "bron" | "indicator"
+    Column("subject", String(200), primary_key=True),  # source key or indicator id
+    Column("public", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),  # the beheerder's reason for the last act
+    Column("actor", String(160), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

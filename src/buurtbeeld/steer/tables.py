@@ -1,6 +1,6 @@
 """Steering's tables in the platform database (SQLAlchemy Core).
 
-Migration ``0003_sturen`` creates them; tests/steer/test_store.py checks both agree.
+Migration ``0004_sturen`` creates them; tests/steer/test_store.py checks both agree.
 The framework is one per platform database (one gemeente's instance): a header row
 (``steer_framework``, id 1), focus areas, sub-goals (optionally under another sub-goal) and the
 indicators of each sub-goal. Goals and targets hang off a focus area by its key.

@@ -1,7 +1,7 @@
 """Steering (issue 16): indicator framework, data inventory fields, goals and targets.
 
-Revision ID: 0003_sturen
-Revises: 0002
+Revision ID: 0004_sturen
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_sturen"
-down_revision = "0002"
+revision = "0004_sturen"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
