@@ -100,6 +100,25 @@ def test_an_analist_builds_the_framework_and_a_bad_one_saves_nothing(site: Site)
     assert _status(site.post("lezer", "/sturen/kader", {"kader": demo})) == 403
 
 
+def test_an_analist_adds_one_indicator_to_a_sub_goal(site: Site) -> None:
+    if "nog geen indicatorenkader" in _text(site.get("lezer", "/sturen")):
+        site.post("analist", "/sturen/kader", {"kader": DEMO_FRAMEWORK.read_text(encoding="utf-8")})
+    assert "Indicator toevoegen" in _text(site.get("analist", "/sturen"))
+    assert "Indicator toevoegen" not in _text(site.get("lezer", "/sturen"))
+    form = {"subdoel": "wmo_passend", "indicator": "wmo_clienten"}
+    assert _status(site.post("lezer", "/sturen/kader/indicator", form)) == 403
+    assert _status(site.post("analist", "/sturen/kader/indicator", form)) == 303
+    assert "- wmo_per_1000\n    - wmo_clienten\n" in _text(site.get("lezer", "/sturen/kader.yaml"))
+    for change, code in (
+        ({}, "BB-STR-004"),  # already there
+        ({"indicator": "bestaat_niet"}, "BB-STR-003"),
+        ({"subdoel": "bestaat_niet"}, "BB-STR-006"),
+    ):
+        refused = site.post("analist", "/sturen/kader/indicator", {**form, **change})
+        assert _status(refused) in (404, 422) and code in _text(refused), change
+    assert _text(site.get("lezer", "/sturen/kader.yaml")).count("wmo_clienten") == 1
+
+
 def test_goals_targets_and_the_pc_export(site: Site, tmp_path: Path) -> None:
     if "nog geen indicatorenkader" in _text(site.get("lezer", "/sturen")):
         site.post("analist", "/sturen/kader", {"kader": DEMO_FRAMEWORK.read_text(encoding="utf-8")})

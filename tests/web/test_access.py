@@ -107,6 +107,7 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/sturen/kader.yaml"): "intern",
     ("GET", "/sturen/kader/bewerken"): "analist",
     ("POST", "/sturen/kader"): "analist",
+    ("POST", "/sturen/kader/indicator"): "analist",
     ("GET", "/sturen/bronnen"): "intern",
     ("POST", "/sturen/bronnen"): "beheer",
     ("GET", "/sturen/bronnen.csv"): "intern",
@@ -124,6 +125,7 @@ APP_ROUTES: dict[tuple[str, str], str] = {
 # empty ambition is a valid ambition (303 back to the page).
 EMPTY_POST_STATUS = {
     "/sturen/kader": 422,
+    "/sturen/kader/indicator": 422,  # no indicator: BB-STR-003
     "/sturen/bronnen": 404,
     "/sturen/doelen/{thema}": 422,
     "/sturen/doelen/{thema}/streefwaarde": 422,

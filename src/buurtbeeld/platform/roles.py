@@ -152,6 +152,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/sturen/kader.yaml", READ, Access.INTERNAL, "kader als YAML"),
     Route("/sturen/kader/bewerken", READ, Access.ANALYST, "kader bewerken"),
     Route("/sturen/kader", WRITE, Access.ANALYST, "kader opslaan of importeren"),
+    Route("/sturen/kader/indicator", WRITE, Access.ANALYST, "indicator aan een subdoel"),
     Route("/sturen/bronnen", READ, Access.INTERNAL, "data-inventaris"),
     Route("/sturen/bronnen", WRITE, Access.ADMIN, "bron bewerken"),
     Route("/sturen/bronnen.csv", READ, Access.INTERNAL, "download"),

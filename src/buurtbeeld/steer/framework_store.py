@@ -157,3 +157,42 @@ def unknown_focus_area(key: str) -> SteerNotFound:
         code="BB-STR-020",
         hint="Kies een aandachtsgebied van de pagina Sturen.",
     )
+
+
+def add_indicator(
+    db: PlatformDB, subgoal_key: str, indicator_id: str, known: list[str], actor: str
+) -> int:
+    """Add one catalogue indicator to a sub-goal (the web's small edit); the new version."""
+    from dataclasses import replace
+
+    framework = require_framework(db)
+    indicator = indicator_id.strip()
+    if indicator not in known:
+        raise SteerError(
+            f"Onbekende indicator '{indicator[:60]}'.",
+            code="BB-STR-003",
+            hint="Kies een indicator uit de catalogus (zie /indicatoren).",
+        )
+    areas = []
+    found = False
+    for area in framework.focus_areas:
+        subs = []
+        for sub in area.subgoals:
+            if sub.key == subgoal_key:
+                found = True
+                if indicator in sub.indicators:
+                    raise SteerError(
+                        f"Indicator '{indicator}' staat al bij subdoel '{sub.name}'.",
+                        code="BB-STR-004",
+                        hint="Een indicator staat één keer per subdoel.",
+                    )
+                sub = replace(sub, indicators=(*sub.indicators, indicator))
+            subs.append(sub)
+        areas.append(replace(area, subgoals=tuple(subs)))
+    if not found:
+        raise SteerNotFound(
+            f"Subdoel '{subgoal_key[:60]}' staat niet in het indicatorenkader.",
+            code="BB-STR-006",
+            hint="Kies een subdoel uit de lijst.",
+        )
+    return save_framework(db, replace(framework, focus_areas=tuple(areas)), actor, source="web")

@@ -18,6 +18,7 @@ from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, PlatformDB, open_p
 from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
 from buurtbeeld.steer.framework import Framework, dump_framework
 from buurtbeeld.steer.framework_store import (
+    add_indicator,
     load_framework,
     require_framework,
     set_ambition,
@@ -106,10 +107,17 @@ def overview(request: Request, catalog: CatalogDep) -> Response:
         a.key: sum(g.focus_key == a.key for g in goals)
         for a in (framework.focus_areas if framework else ())
     }
+    can_edit = sign_in_configured(request) and may_open(request, "/sturen/kader", "POST")
     return templates.TemplateResponse(
         request,
         "sturen.html",
-        {"framework": framework, "labels": labels, "goal_counts": counts},
+        {
+            "framework": framework,
+            "labels": labels,
+            "goal_counts": counts,
+            "can_edit": can_edit,
+            "indicators": catalog.indicators,
+        },
     )
 
 
@@ -170,6 +178,19 @@ async def framework_save(
         import_framework_text(db, text, [i.id for i in catalog.indicators], actor, source="web")
     except SteerError as err:
         return _editor(request, text, err)
+    return RedirectResponse("/sturen?opgeslagen=kader", status_code=303)
+
+
+@router.post("/sturen/kader/indicator")
+def framework_add_indicator(
+    request: Request,
+    catalog: CatalogDep,
+    subdoel: Annotated[str, Form(max_length=64)] = "",
+    indicator: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add one indicator from the catalogue to a sub-goal."""
+    db, actor = _writer(request)
+    add_indicator(db, subdoel, indicator, [i.id for i in catalog.indicators], actor)
     return RedirectResponse("/sturen?opgeslagen=kader", status_code=303)
 
 
