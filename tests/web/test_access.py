@@ -24,10 +24,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
+from buurtbeeld.steer.workspace import load_demo_framework
 from buurtbeeld.web.app import create_app
 from tests.overlap_package import GEMEENTE, SOURCE
 from tests.platform.conftest import (
@@ -119,6 +121,36 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/beheer/imports"): "import",
     ("GET", "/beheer/imports/{job_id}"): "import",
     ("GET", "/beheer/imports/{job_id}/status"): "import",
+    # Steering (issue 16): internal; the framework and goals written by an analist, the
+    # inventory's fields by a beheerder.
+    ("GET", "/sturen"): "intern",
+    ("GET", "/sturen/kader.yaml"): "intern",
+    ("GET", "/sturen/kader/bewerken"): "analist",
+    ("POST", "/sturen/kader"): "analist",
+    ("POST", "/sturen/kader/indicator"): "analist",
+    ("GET", "/sturen/bronnen"): "intern",
+    ("POST", "/sturen/bronnen"): "beheer",
+    ("GET", "/sturen/bronnen.csv"): "intern",
+    ("GET", "/sturen/bronnen.xlsx"): "intern",
+    ("GET", "/sturen/doelen/{thema}"): "intern",
+    ("POST", "/sturen/doelen/{thema}"): "analist",
+    ("POST", "/sturen/doelen/{thema}/streefwaarde"): "analist",
+    ("POST", "/sturen/doelen/{thema}/ambitie"): "analist",
+    ("POST", "/sturen/doelen/{thema}/verwijder"): "analist",
+    ("GET", "/sturen/doelen/{thema}/pc.xlsx"): "intern",
+    ("GET", "/sturen/doelen/{thema}/pc.pdf"): "intern",
+}
+# What a permitted write answers when posted without its fields (written out per route): the
+# form comes back with the coded error (422), an unknown source or goal is not found (404); an
+# empty ambition is a valid ambition (303 back to the page).
+EMPTY_POST_STATUS = {
+    "/sturen/kader": 422,
+    "/sturen/kader/indicator": 422,  # no indicator: BB-STR-003
+    "/sturen/bronnen": 404,
+    "/sturen/doelen/{thema}": 422,
+    "/sturen/doelen/{thema}/streefwaarde": 422,
+    "/sturen/doelen/{thema}/ambitie": 303,
+    "/sturen/doelen/{thema}/verwijder": 404,
 }
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
@@ -149,7 +181,7 @@ def _fill(path: str) -> str:
     if path == "/static":
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
-    url = url.replace("{indicator_id}", INDICATOR)
+    url = url.replace("{indicator_id}", INDICATOR).replace("{thema}", "bestaanszekerheid")
     url = url.replace("{job_id}", "1")  # no import has run in this app
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
@@ -206,6 +238,7 @@ def site(
         patch.setenv(ENV_DATABASE_URL, url)
         sessions = {}
         with open_platform(None, url=url) as db:
+            load_demo_framework(db, [i.id for i in builtin_catalog().indicators])
             users, store = UserStore(db), SessionStore(db)
             for role in ACCOUNTS:
                 user = users.create(f"test-{role}", role, "paarse-olifant-wandelt-7", actor="test")
@@ -216,6 +249,7 @@ def site(
         app = create_app(overlap_workspace_template, auth=AuthConfig(session_secret="x" * 40))
         patch.delenv(ENV_DATABASE_URL)
         viewer_app = create_app(overlap_workspace_template, auth=None)
+        viewer_app.state.steer_db = open_platform(None, url=url)  # the same framework
         with (
             TestClient(app, base_url=BASE) as client,
             TestClient(viewer_app, base_url="http://127.0.0.1") as viewer,
@@ -312,6 +346,8 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             assert status == 422, (role, url, status)  # an empty form: refused, nothing done
         elif kind == "import":
             assert status == _import_route_status(method, path), (role, url, status)
+        elif method == "POST":
+            assert status == EMPTY_POST_STATUS[path], (role, url, status)
         else:
             assert status == _viewer_status(site, method, url), (role, url, status)
 

@@ -19,6 +19,7 @@ from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.demo import demo_command
 from buurtbeeld.cli.grenzen import importeer_grenzen
+from buurtbeeld.cli.kader import kader_app
 from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.own_table import importeer_tabel
 from buurtbeeld.cli.partner import partner_app
@@ -249,6 +250,7 @@ app.add_typer(partner_app, name="partner")
 app.add_typer(platform_app, name="platform")
 app.add_typer(user_app, name="gebruiker")
 app.add_typer(audit_app, name="audit")
+app.add_typer(kader_app, name="kader")
 app.add_typer(publication_app, name="publicatie")
 app.command("publieke-werkmap")(public_workspace_command)
 

@@ -61,6 +61,9 @@ class Event(StrEnum):
     ROLE_CHANGED = "rol_gewijzigd"
     PASSWORD_CHANGED = "wachtwoord_gewijzigd"
     AUDIT_EXPORTED = "auditlog_geexporteerd"
+    FRAMEWORK_CHANGED = "kader_gewijzigd"  # steering (issue 16)
+    SOURCE_CHANGED = "bron_gewijzigd"
+    GOAL_CHANGED = "doel_gewijzigd"
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,24 @@ ROUTES: tuple[Route, ...] = (
     Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),
     Route("/inloggen/oidc/terug", READ, Access.PUBLIC, "callback van de identity provider"),
     Route("/uitloggen", WRITE, Access.PUBLIC, "zonder sessie: niets te beëindigen"),
+    # --- Steering (issue 16): framework, data inventory, goals, P&C export. Internal; the
+    # framework and goals are written by an analist, the inventory's fields by a beheerder.
+    Route("/sturen", READ, Access.INTERNAL, "indicatorenkader"),
+    Route("/sturen/kader.yaml", READ, Access.INTERNAL, "kader als YAML"),
+    Route("/sturen/kader/bewerken", READ, Access.ANALYST, "kader bewerken"),
+    Route("/sturen/kader", WRITE, Access.ANALYST, "kader opslaan of importeren"),
+    Route("/sturen/kader/indicator", WRITE, Access.ANALYST, "indicator aan een subdoel"),
+    Route("/sturen/bronnen", READ, Access.INTERNAL, "data-inventaris"),
+    Route("/sturen/bronnen", WRITE, Access.ADMIN, "bron bewerken"),
+    Route("/sturen/bronnen.csv", READ, Access.INTERNAL, "download"),
+    Route("/sturen/bronnen.xlsx", READ, Access.INTERNAL, "download"),
+    Route("/sturen/doelen/{thema}", READ, Access.INTERNAL, "doelen van een aandachtsgebied"),
+    Route("/sturen/doelen/{thema}", WRITE, Access.ANALYST, "doel toevoegen"),
+    Route("/sturen/doelen/{thema}/streefwaarde", WRITE, Access.ANALYST, "streefwaarde"),
+    Route("/sturen/doelen/{thema}/ambitie", WRITE, Access.ANALYST, "ambitie"),
+    Route("/sturen/doelen/{thema}/verwijder", WRITE, Access.ANALYST, "doel verwijderen"),
+    Route("/sturen/doelen/{thema}/pc.xlsx", READ, Access.INTERNAL, "P&C-export"),
+    Route("/sturen/doelen/{thema}/pc.pdf", READ, Access.INTERNAL, "P&C-export"),
     # --- Internal routes (issue 12 items 3-5; fill in as they are built). Keep them under these
     # prefixes so that a forgotten row is refused, not opened.
     Route("/intern/{rest:path}", READ, Access.INTERNAL, "interne pagina's en downloads"),

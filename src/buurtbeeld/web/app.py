@@ -39,6 +39,7 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     stacking_pages,
+    steer_pages,
     typology_pages,
 )
 from buurtbeeld.web import auth as auth_routes
@@ -95,6 +96,8 @@ def create_app(
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.generations.close()
+        if getattr(app.state, "steer_db", None) is not None:
+            app.state.steer_db.close()
         if hasattr(app.state, "auth"):
             app.state.auth.db.close()
 
@@ -185,6 +188,7 @@ def create_app(
     app.include_router(analysis_pages.router)
     app.include_router(jam_pages.router)
     app.include_router(typology_pages.router)
+    app.include_router(steer_pages.router)  # /sturen (issue 16)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)
