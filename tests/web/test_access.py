@@ -94,6 +94,18 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/inloggen/oidc"): "aanmelden",
     ("GET", "/inloggen/oidc/terug"): "aanmelden",
     ("POST", "/uitloggen"): "aanmelden",
+    # Duiding (issue 16 item 4): every signed-in role proposes, an analist reviews.
+    ("GET", "/duiding/nieuw"): "intern",
+    ("POST", "/duiding/nieuw"): "intern",
+    ("GET", "/duiding/beoordelen"): "analist",
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): "analist",
+    ("POST", "/duiding/{duiding_id}/afwijzen"): "analist",
+}
+# What a permitted POST answers without a valid body or object (the lookup ran: no refusal).
+WRITE_STATUS = {
+    ("POST", "/duiding/nieuw"): 422,  # an empty duiding: the form again, BB-DUI-003
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): 404,  # no such duiding: BB-DUI-007
+    ("POST", "/duiding/{duiding_id}/afwijzen"): 404,
 }
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
@@ -123,7 +135,7 @@ def _fill(path: str) -> str:
     if path == "/static":
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
-    url = url.replace("{indicator_id}", INDICATOR)
+    url = url.replace("{indicator_id}", INDICATOR).replace("{duiding_id}", "999999")
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
     return f"{url}?{query}" if query else url
@@ -272,6 +284,8 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             _assert_refused(response, role, method, url)
         elif kind == "aanmelden":
             assert status == _sign_in_route_status(method, path), (role, url, status)
+        elif (method, path) in WRITE_STATUS:
+            assert status == WRITE_STATUS[method, path], (role, url, status)
         else:
             assert status == _viewer_status(site, method, url), (role, url, status)
 

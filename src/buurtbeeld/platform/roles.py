@@ -149,6 +149,12 @@ ROUTES: tuple[Route, ...] = (
     # prefixes so that a forgotten row is refused, not opened.
     Route("/intern/{rest:path}", READ, Access.INTERNAL, "interne pagina's en downloads"),
     Route("/api/v1/intern/{rest:path}", READ, Access.INTERNAL, "interne API"),
+    # --- Duiding (issue 16 item 4): every signed-in role proposes (invited professionals have a
+    # lezer account), an analist approves; approved duiding is shown on the map and profile.
+    Route("/duiding/nieuw", READ | WRITE, Access.INTERNAL, "duiding voorstellen"),
+    Route("/duiding/beoordelen", READ, Access.ANALYST, "duiding beoordelen"),
+    Route("/duiding/{id}/goedkeuren", WRITE, Access.ANALYST, "duiding goedkeuren"),
+    Route("/duiding/{id}/afwijzen", WRITE, Access.ANALYST, "duiding afwijzen"),
     Route("/duiding/{rest:path}", READ | WRITE, Access.ANALYST, "duiding en doelen (later)"),
     Route("/beheer", READ, Access.ADMIN, "beheeroverzicht"),
     Route("/beheer/{rest:path}", READ | WRITE, Access.ADMIN, "imports, publicatie, gebruikers"),

@@ -27,7 +27,15 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
+from buurtbeeld.web import (
+    api,
+    duiding_pages,
+    overlap_api,
+    overlap_pages,
+    pages,
+    readiness,
+    stacking_pages,
+)
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
@@ -77,6 +85,8 @@ def create_app(
         app.state.cube.close()
         if hasattr(app.state, "auth"):
             app.state.auth.db.close()
+        if getattr(app.state, "steer_db", None) is not None:
+            app.state.steer_db.close()
 
     app = FastAPI(
         title="Buurtbeeld API",
@@ -154,6 +164,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
     app.include_router(overlap_pages.router)
+    app.include_router(duiding_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
 
