@@ -100,12 +100,18 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/duiding/beoordelen"): "analist",
     ("POST", "/duiding/{duiding_id}/goedkeuren"): "analist",
     ("POST", "/duiding/{duiding_id}/afwijzen"): "analist",
+    # Doorbraken register (issue 16 item 5): every signed-in role records; protected analysis.
+    ("GET", "/doorbraken"): "intern",
+    ("GET", "/doorbraken/analyse.csv"): "intern",
+    ("GET", "/doorbraken/nieuw"): "intern",
+    ("POST", "/doorbraken/nieuw"): "intern",
 }
 # What a permitted POST answers without a valid body or object (the lookup ran: no refusal).
 WRITE_STATUS = {
     ("POST", "/duiding/nieuw"): 422,  # an empty duiding: the form again, BB-DUI-003
     ("POST", "/duiding/{duiding_id}/goedkeuren"): 404,  # no such duiding: BB-DUI-007
     ("POST", "/duiding/{duiding_id}/afwijzen"): 404,
+    ("POST", "/doorbraken/nieuw"): 422,  # no wijk chosen: the form again, BB-DBR-006
 }
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
@@ -114,6 +120,9 @@ QUERIES = {
     "/gemeente": f"code={GEMEENTE}",
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+    "/doorbraken": f"gemeente={GEMEENTE}",
+    "/doorbraken/analyse.csv": f"gemeente={GEMEENTE}",
+    "/doorbraken/nieuw": f"gemeente={GEMEENTE}",
 }
 
 # Prefixes of the table for pages not built yet: the refusal must not depend on existence.

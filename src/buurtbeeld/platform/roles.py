@@ -156,6 +156,11 @@ ROUTES: tuple[Route, ...] = (
     Route("/duiding/{id}/goedkeuren", WRITE, Access.ANALYST, "duiding goedkeuren"),
     Route("/duiding/{id}/afwijzen", WRITE, Access.ANALYST, "duiding afwijzen"),
     Route("/duiding/{rest:path}", READ | WRITE, Access.ANALYST, "duiding en doelen (later)"),
+    # --- Doorbraken register (issue 16 item 5): case workers (every signed-in role) record;
+    # the analysis shows only protected counts, internal.
+    Route("/doorbraken", READ, Access.INTERNAL, "beschermde analyse"),
+    Route("/doorbraken/analyse.csv", READ, Access.INTERNAL, "download, intern"),
+    Route("/doorbraken/nieuw", READ | WRITE, Access.INTERNAL, "doorbraak vastleggen"),
     Route("/beheer", READ, Access.ADMIN, "beheeroverzicht"),
     Route("/beheer/{rest:path}", READ | WRITE, Access.ADMIN, "imports, publicatie, gebruikers"),
     Route("/audit", READ, Access.PRIVACY, "auditlog inzien"),

@@ -29,6 +29,7 @@ from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
     api,
+    doorbraken_pages,
     duiding_pages,
     overlap_api,
     overlap_pages,
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(stacking_pages.router)
     app.include_router(overlap_pages.router)
     app.include_router(duiding_pages.router)
+    app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
 
