@@ -47,6 +47,8 @@ def test_recall_of_structured_kinds_on_the_labelled_set() -> None:
         ("Zij woont aan de Dorpsstraat 12a.", Kind.ADDRESS),
         ("Adres 3311 AB 12.", Kind.POSTCODE),
         ("Geboren op 01-02-1980.", Kind.BIRTH_DATE),
+        ("Zij woont aan Achterhakkers 12.", Kind.ADDRESS),  # a street without a street word
+        ("Bel 078 - 614 44 44.", Kind.PHONE),
     ],
 )
 def test_each_structured_kind_is_refused_with_its_place(text: str, kind: Kind) -> None:
@@ -71,6 +73,8 @@ def test_each_structured_kind_is_refused_with_its_place(text: str, kind: Kind) -
         "In postcodegebied 3311 woont 12% alleen.",
         "Op 1 januari 2024 opende de praktijk.",  # a recent date is not a date of birth
         "Zie tabel 85618NED van het CBS, buurt BU05050101.",
+        "De leerlingen in Groep 8 kregen op Koningsdag 27 april een ontbijt.",
+        "Het loket aan de Spuiboulevard is sinds 2023 open.",  # a street without a number
     ],
 )
 def test_look_alikes_are_not_refused(text: str) -> None:

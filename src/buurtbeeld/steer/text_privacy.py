@@ -23,57 +23,16 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
-from functools import cache
 
 from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
+from buurtbeeld.steer.text_privacy_kinds import LABELS, REFUSED, STRUCTURED, Finding, Kind
+from buurtbeeld.steer.text_privacy_warnings import names, small_numbers
 
-class Kind(StrEnum):
-    """Kinds of personal data; values are stable identifiers (also used in the sample set)."""
-
-    BSN = "bsn"
-    IBAN = "iban"
-    PHONE = "telefoon"
-    EMAIL = "email"
-    ADDRESS = "adres"
-    POSTCODE = "postcode_huisnummer"
-    BIRTH_DATE = "geboortedatum"
-    NAME = "naam"
-    POSTCODE_ONLY = "postcode"
-    DATE = "datum"
-    SMALL_NUMBER = "klein_aantal"
+__all__ = ["LABELS", "REFUSED", "STRUCTURED", "Finding", "Kind", "TextCheck", "check_text"]
 
 
-LABELS: dict[Kind, str] = {
-    Kind.BSN: "een burgerservicenummer (BSN)",
-    Kind.IBAN: "een rekeningnummer (IBAN)",
-    Kind.PHONE: "een telefoonnummer",
-    Kind.EMAIL: "een e-mailadres",
-    Kind.ADDRESS: "een straatnaam met huisnummer",
-    Kind.POSTCODE: "een postcode met huisnummer",
-    Kind.BIRTH_DATE: "een geboortedatum",
-    Kind.NAME: "mogelijk een persoonsnaam",
-    Kind.POSTCODE_ONLY: "een volledige postcode",
-    Kind.DATE: "een volledige datum (mogelijk een geboortedatum)",
-    Kind.SMALL_NUMBER: "een aantal kleiner dan 10 bij een klein gebied",
-}
-
-#: Kinds that refuse a text; the others only warn.
-REFUSED: frozenset[Kind] = frozenset(
-    {Kind.BSN, Kind.IBAN, Kind.PHONE, Kind.EMAIL, Kind.ADDRESS, Kind.POSTCODE, Kind.BIRTH_DATE}
-)
-#: Kinds measured for recall in the benchmark (the structured kinds of the issue).
-STRUCTURED: tuple[Kind, ...] = (
-    Kind.BSN,
-    Kind.IBAN,
-    Kind.PHONE,
-    Kind.EMAIL,
-    Kind.ADDRESS,
-    Kind.POSTCODE,
-    Kind.BIRTH_DATE,
-)
 _ORDER = (
     Kind.EMAIL,
     Kind.IBAN,
@@ -88,25 +47,6 @@ _ORDER = (
     Kind.SMALL_NUMBER,
 )
 _PRIORITY = {kind: i for i, kind in enumerate(_ORDER)}  # overlapping findings: the first wins
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One piece of personal data: its kind and position (``text[start:end]``), never its value."""
-
-    kind: Kind
-    start: int
-    end: int
-
-    @property
-    def refused(self) -> bool:
-        """Whether this finding refuses the text (else it is a warning)."""
-        return self.kind in REFUSED
-
-    def describe(self, text: str) -> str:
-        """Dutch: what and where, e.g. "een telefoonnummer (regel 2, teken 14-25)"."""
-        line = text.count("\n", 0, self.start) + 1
-        return f"{LABELS[self.kind]} (regel {line}, teken {self.start + 1}-{self.end})"
 
 
 @dataclass(frozen=True)
@@ -152,7 +92,8 @@ _EMAIL = re.compile(
     r"[\w\-]+(?:\s*(?:\.|\[punt\]|\(punt\))\s*[\w\-]+)*\s*(?:\.|\[punt\]|\(punt\))\s*[a-z]{2,}\b",
     re.IGNORECASE,
 )
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d()]*(?:[ .\-/]?\(?\d\)?){6,13}(?![ .\-/]?\d)")
+_PSEP = r"(?:\s?[.\-/]\s?|\s)"  # one separator, also " - " as people type it
+_PHONE = re.compile(rf"(?<![\w+])(?:\+|00)?\(?\d[\d()]*(?:{_PSEP}?\(?\d\)?){{6,13}}(?!{_PSEP}?\d)")
 _POSTCODE = re.compile(
     r"(?<![\w])[1-9]\d{3}(?:\s?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2})(?![\w])"
 )
@@ -172,6 +113,15 @@ _STREET = re.compile(
     rf"(?<![\w])((?:(?:'s-|'t\s)?[A-Z][\w'\-.]*\s+(?:{_TUSSEN_STREET}\s+)*)*"
     rf"(?:'s-)?[\w'\-]*(?i:{_STREET_SUFFIX}))\s+({_HOUSE_NUMBER})(?![\w%]|[.,]\d)",
 )
+_LIVES_AT = re.compile(
+    rf"\b(?:woon\w*|wonend|woont|adres\w*|verhuisd\w*|bij|aan|op)\s+(?:de\s+|het\s+)?"
+    rf"([A-ZÀ-Ý][\w'\-]+(?:\s+[A-ZÀ-Ý][\w'\-]+)?)\s+({_HOUSE_NUMBER})(?![\w%]|[.,]\d)"
+)
+_NOT_STREETS = frozenset(
+    {"Groep", "Wijk", "Buurt", "Fase", "Artikel", "Hoofdstuk", "Paragraaf", "Kwartaal", "Bijlage",
+     "Tabel", "Figuur", "Lid", "Week", "Jaar", "Niveau", "Stap", "Versie", "Pagina", "Blok",
+     "Team", "Route", "Lijn", "Bus", "Tram", "Punt", "Categorie", "Klasse", "Fase", "Deel"}
+)  # fmt: skip
 _HOUSE_WORD = re.compile(r"\b(?:huisnummer|huisnr\.?)\s*\d{1,5}[a-zA-Z]?\b", re.IGNORECASE)
 _COUNT_AFTER = re.compile(
     r"\s*(?:[a-z]+\s+)?(?:huishoudens|gezinnen|inwoners|kinderen|jongeren|meldingen|bewoners|"
@@ -289,6 +239,13 @@ def _address(text: str, areas: frozenset[str]) -> Iterator[Finding]:
         )
     for m in _spans(_HOUSE_WORD, text):
         yield Finding(Kind.ADDRESS, m.start(), m.end())
+    for m in _spans(_LIVES_AT, text):  # "woont aan Achterhakkers 12": a street without suffix
+        word = m.group(1)
+        if word.lower() in areas or word in _NOT_STREETS or _COUNT_AFTER.match(text, m.end()):
+            continue
+        if re.match(rf"\s*(?:{_MONTHS})\b", text[m.end() :], re.IGNORECASE):
+            continue
+        yield Finding(Kind.ADDRESS, m.start(1), m.end())
 
 
 def _dates(text: str, recent_year: int) -> Iterator[Finding]:
@@ -301,123 +258,6 @@ def _dates(text: str, recent_year: int) -> Iterator[Finding]:
         year = int(re.findall(r"(?:19|20)\d{2}", m.group())[-1])
         if year < recent_year - 10:
             yield Finding(Kind.DATE, m.start(), m.end())
-
-
-# --- warnings ------------------------------------------------------------------------------------
-
-_TITLE = re.compile(
-    r"\b(?i:mevrouw|mevr\.|mw\.|meneer|mnr\.|dhr\.|de heer|mr\.|dr\.|familie|fam\.|juffrouw|"
-    r"moeder|vader|zoon|dochter|cliënt|client)\s+((?:[A-Z]\.\s*)*(?:(?:van|de|der|den|ter|ten|"
-    r"het|te|op|in 't|van der|van de|van den|'t)\s+)*[A-Z][a-zà-ÿ'\-]+)"
-)
-_INITIAL_SURNAME = re.compile(
-    r"(?<![\w])(?:[A-Z]\.\s*){1,3}\s*(?:(?:van|de|der|den|ter|ten|het|te)\s+)*([A-Z][a-zà-ÿ'\-]+)"
-)
-_CAPITALISED = re.compile(r"(?<![\w\-])[A-Z][a-zà-ÿ'\-]+")
-_TUSSEN = r"(?:van der|van den|van de|van|de|den|der|ter|ten|te|in 't|op de|'t)"
-_SMALL_AREA = re.compile(
-    r"\b(?:BU\d{8}|\w*straat|portiek\w*|flat\w*|woonblok\w*|complex\w*|hofje\w*|blok\w*|"
-    r"appartement\w*|huizenblok\w*)\b",
-    re.IGNORECASE,
-)
-_NUMBER_WORDS = "nul|twee|drie|vier|vijf|zes|zeven|acht|negen|één|een enkel"
-_SMALL = re.compile(
-    rf"(?<![\w.,\-/])(?:[0-9]|{_NUMBER_WORDS})(?![\w.,:\-/]|\s*(?:%|procent|januari|februari|"
-    rf"maart|april|mei|juni|juli|augustus|september|oktober|november|december|uur|jaar|keer))",
-    re.IGNORECASE,
-)
-_PEOPLE_AFTER = re.compile(
-    r"\s*(?:\w+\s+)?(?:huishoud|gezin|inwoner|kind|jongere|melding|bewoner|persoon|personen|"
-    r"cliënt|client|woning|adres|aanvra|dossier|uitkering|leerling|oudere|mens|traject|huurder|"
-    r"geval|zak|kwestie)",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
-
-
-#: Faker's list holds names given to children today; these common names of older generations
-#: complete it (adults are who duiding and doorbraken are about).
-_OLDER_FIRST_NAMES = (
-    "Kees", "Henk", "Piet", "Klaas", "Gerard", "Wim", "Willem", "Johan", "Hans", "Jaap", "Ton",
-    "Theo", "Frans", "Joop", "Harry", "Peter", "Paul", "Marcel", "Richard", "Erik", "Sandra",
-    "Monique", "Ingrid", "Marja", "Annie", "Truus", "Riet", "Corrie", "Ria", "Wilma", "Gerda",
-    "Petra", "Linda", "Mariska", "Sanne", "Marieke", "Jolanda", "Yvonne", "Anneke", "Jeroen",
-    "Sander", "Remco", "Dennis", "Martijn", "Mohammed", "Mohamed", "Ahmed", "Mustafa", "Hassan",
-    "Khadija", "Naima", "Samira", "Ayse", "Fatma", "Mehmet", "Hatice", "Emine", "Youssef",
-    "Anja", "Ellen", "Karin", "Mieke", "Tineke", "Bert", "Gert", "Ruud", "Rob", "Arjan", "Wouter",
-)  # fmt: skip
-
-
-@cache
-def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """Dutch first names and surnames (the ``nl_NL`` person lists of the ``faker`` package)."""
-    from faker.providers.person.nl_NL import Provider
-
-    first = frozenset(
-        n
-        for n in (*Provider.first_names_male, *Provider.first_names_female, *_OLDER_FIRST_NAMES)
-        if len(n) > 2
-    )
-    last = frozenset(n for n in Provider.last_names if " " not in n and len(n) > 3)
-    return first, last
-
-
-_NOT_NAMES = frozenset(
-    {"Mei", "Juni", "April", "Maart", "Van", "De", "Het", "Een", "Zorg", "Wijk", "Buurt", "Jeugd",
-     "Roos", "Hoop", "Vos", "Kok", "Bos", "Groen", "Zon", "Dekker", "Bakker", "Visser", "Smit",
-     "Meer", "Wel", "Ook", "Maar", "Sinds", "Door", "Daarom", "Vanaf", "Hier", "Dit", "Deze"}
-)  # fmt: skip
-_COMMON_CAPITALS = frozenset(
-    {"In", "De", "Het", "Een", "Sinds", "Door", "Na", "Bij", "Op", "Voor", "Ook", "Dit", "Deze",
-     "Er", "Wij", "We", "Zij", "Ze", "Hij", "Dat", "Daarnaast", "Volgens", "Sociaal", "Team",
-     "Wijkteam", "Gemeente", "Jeugdhulp", "Wmo", "Participatiewet", "Schuldhulp", "Veel", "Meer"}
-)  # fmt: skip
-
-
-def _sentence_starts(text: str) -> set[int]:
-    starts = {0}
-    for m in re.finditer(r"[.!?:\n]\s*", text):
-        starts.add(m.end())
-    return starts
-
-
-def _names(text: str, areas: frozenset[str]) -> Iterator[Finding]:
-    first, last = _name_lists()
-    starts = _sentence_starts(text)
-    for m in _spans(_TITLE, text):
-        if m.group(1).lower() not in areas:
-            yield Finding(Kind.NAME, m.start(), m.end())
-    for m in _spans(_INITIAL_SURNAME, text):
-        if m.group(1).lower() not in areas and m.group(1) not in _COMMON_CAPITALS:
-            yield Finding(Kind.NAME, m.start(), m.end())
-    for m in _spans(_CAPITALISED, text):
-        word = m.group()
-        if word.lower() in areas or word in _NOT_NAMES:
-            continue
-        tail = re.match(rf"\s+(?:{_TUSSEN}\s+)?([A-Z][a-zà-ÿ'\-]+)", text[m.end() :])
-        if word in first:
-            end = m.end() + (tail.end() if tail else 0)
-            if tail or m.start() not in starts:
-                yield Finding(Kind.NAME, m.start(), end)
-        elif word in last and len(word) > 4:
-            before = text[max(0, m.start() - 8) : m.start()]
-            if re.search(rf"\b{_TUSSEN}\s+$", before) and m.start() not in starts:
-                yield Finding(Kind.NAME, m.start(), m.end())
-
-
-def _small_numbers(text: str, areas: frozenset[str]) -> Iterator[Finding]:
-    for sentence in _SENTENCE.finditer(text):
-        body = sentence.group()
-        lowered = body.lower()
-        small_area = bool(_SMALL_AREA.search(body)) or any(
-            re.search(rf"(?<![\w]){re.escape(a)}(?![\w])", lowered) for a in areas if len(a) > 2
-        )
-        if not small_area:
-            continue
-        for m in _spans(_SMALL, body):
-            if m.group().lower() == "een enkel" or _PEOPLE_AFTER.match(body, m.end()):
-                start = sentence.start() + m.start()
-                yield Finding(Kind.SMALL_NUMBER, start, sentence.start() + m.end())
 
 
 # --- the check -----------------------------------------------------------------------------------
@@ -447,8 +287,8 @@ def check_text(
         *_postcode(text),
         *_address(text, areas | small),
         *_dates(text, current_year),
-        *_names(text, areas | small),
-        *_small_numbers(text, small),
+        *names(text, areas | small),
+        *small_numbers(text, small),
     ]
     return TextCheck(text, _resolve(found))
 
