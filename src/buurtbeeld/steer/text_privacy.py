@@ -120,7 +120,7 @@ _LIVES_AT = re.compile(
 _NOT_STREETS = frozenset(
     {"Groep", "Wijk", "Buurt", "Fase", "Artikel", "Hoofdstuk", "Paragraaf", "Kwartaal", "Bijlage",
      "Tabel", "Figuur", "Lid", "Week", "Jaar", "Niveau", "Stap", "Versie", "Pagina", "Blok",
-     "Team", "Route", "Lijn", "Bus", "Tram", "Punt", "Categorie", "Klasse", "Fase", "Deel"}
+     "Team", "Route", "Lijn", "Bus", "Tram", "Punt", "Categorie", "Klasse", "Deel"}
 )  # fmt: skip
 _HOUSE_WORD = re.compile(r"\b(?:huisnummer|huisnr\.?)\s*\d{1,5}[a-zA-Z]?\b", re.IGNORECASE)
 _COUNT_AFTER = re.compile(
