@@ -70,6 +70,17 @@ login_failures = Table(
     Index("ix_login_failure_key_at", "key_hash", "at"),
 )
 
+visibility = Table(
+    "visibility",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "bron" | "indicator"
+    Column("subject", String(200), primary_key=True),  # source key or indicator id
+    Column("public", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),  # the beheerder's reason for the last act
+    Column("actor", String(160), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 # Duiding (issue 16 item 4): a short explanation of an area × theme × period, moderated.
 duiding = Table(
     "duiding",

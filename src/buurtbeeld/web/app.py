@@ -31,9 +31,11 @@ from buurtbeeld.web import (
     api,
     doorbraken_pages,
     duiding_pages,
+    openapi_view,
     overlap_api,
     overlap_pages,
     pages,
+    publication_pages,
     readiness,
     stacking_pages,
 )
@@ -98,7 +100,7 @@ def create_app(
             "(application/problem+json). Bron: CBS."
         ),
         lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served per role by web/openapi_view.py
         docs_url=None,
         redoc_url=None,
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
@@ -115,7 +117,7 @@ def create_app(
     app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts, *public_hosts])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog, router=app.router)  # outermost: also refusals are logged
-    docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
+    docs_body, docs_csp = _api_docs_page(openapi_view.OPENAPI_URL, app.title)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> Response:
@@ -169,6 +171,8 @@ def create_app(
     app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
+    app.include_router(openapi_view.router)
+    app.include_router(publication_pages.router)
 
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:
