@@ -178,9 +178,20 @@ def test_refused_then_clean_then_approved_then_seen_by_a_lezer(
     assert CLEAN in client.get("/regio/WK050501").text
     csv = client.get(MAP.replace("GM0505?", "GM0505/tabel.csv?")).text
     assert "duiding" in csv.splitlines()[0] and CLEAN in csv
-    _as(client, sessions, None)  # publiek: not until the area and theme are public
-    assert CLEAN not in client.get(MAP).text
-    assert CLEAN not in client.get(MAP.replace("GM0505?", "GM0505/tabel.csv?")).text
+    # publiek: only where area and theme are public. Bijstand (CBS open data) is public; the
+    # ketenpartners theme holds no public indicator, so its duiding stays internal.
+    csrf = _as(client, sessions, "analist")
+    partner = "De ketenpartners registreren sinds 2023 anders; vergelijk niet met eerdere jaren."
+    client.post("/duiding/nieuw", data={**form, "thema": "ketenpartners", "tekst": partner})
+    queue = client.get("/duiding/beoordelen").text
+    partner_id = re.search(r"/duiding/(\d+)/goedkeuren", queue).group(1)  # type: ignore[union-attr]
+    client.post(f"/duiding/{partner_id}/goedkeuren", data={"csrf": csrf})
+    assert partner in client.get("/regio/WK050501").text  # signed in: every theme
+    _as(client, sessions, None)
+    public_profile = client.get("/regio/WK050501").text
+    assert CLEAN in public_profile and partner not in public_profile
+    assert CLEAN in client.get(MAP).text
+    assert "Duiding toevoegen" not in client.get(MAP).text  # publiek does not write
 
 
 def test_a_lezer_proposes_but_cannot_approve(

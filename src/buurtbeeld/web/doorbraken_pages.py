@@ -24,13 +24,19 @@ from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.deps import CubeDep, templates
 from buurtbeeld.web.duiding_pages import area_names
 from buurtbeeld.web.format import csv_safe
-from buurtbeeld.web.steer_access import actor, steer_db
+from buurtbeeld.web.steer_access import actor, public_instance, steer_db
 
 router = APIRouter(include_in_schema=False)
 
 
 def _gemeente(request: Request, cube: Cube, code: str) -> RegionRow | None:
     """The chosen gemeente (the workspace default when none is given)."""
+    if public_instance(request):  # the register stays in the internal instance
+        raise NotFoundError(
+            "Deze pagina bestaat niet in een openbare omgeving van Buurtbeeld.",
+            code="BB-DBR-012",
+            hint="Het doorbrakenregister staat in de interne omgeving.",
+        )
     chosen = code.strip().upper() or (request.app.state.workspace.config.default_gemeente or "")
     if not chosen:
         return None

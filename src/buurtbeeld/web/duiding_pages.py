@@ -14,7 +14,7 @@ from buurtbeeld.steer.duiding_errors import DuidingError
 from buurtbeeld.steer.text_privacy import check_text
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
-from buurtbeeld.web.steer_access import actor, sees_duiding, steer_db
+from buurtbeeld.web.steer_access import actor, may_write, public_instance, steer_db, visible_themes
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,6 +42,16 @@ def _known_region(cube: Cube, code: str) -> set[str]:
         return {cube.region(code.strip().upper()).code}
     except NotFoundError:
         return set()
+
+
+def _internal_only(request: Request) -> None:
+    """Duiding is written in the internal instance, never in a public one."""
+    if public_instance(request):
+        raise NotFoundError(
+            "Deze pagina bestaat niet in een openbare omgeving van Buurtbeeld.",
+            code="BB-DUI-010",
+            hint="Duiding wordt geschreven en beoordeeld in de interne omgeving.",
+        )
 
 
 def _form(
@@ -85,6 +95,7 @@ def new_duiding(
     ingediend: int = 0,
 ) -> Response:
     """The form for a new duiding (prefilled from the map or profile)."""
+    _internal_only(request)
     values = {"gebied": gebied[:16], "thema": thema[:64], "periode": periode[:16], "tekst": ""}
     return _form(request, catalog, values=values, submitted=bool(ingediend))
 
@@ -101,6 +112,7 @@ def submit_duiding(
     bevestig: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Save a proposal after the privacy check; on an error the form again, nothing saved."""
+    _internal_only(request)
     name, role = actor(request)
     names, small = area_names(cube, gebied.strip().upper()) if gebied.strip() else ([], [])
     proposal = Proposal(gebied, thema, periode, tekst, confirmed=bevestig == "ja")
@@ -134,6 +146,7 @@ def submit_duiding(
 @router.get("/duiding/beoordelen", response_class=HTMLResponse)
 def review_list(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
     """Submitted duiding awaiting an analist."""
+    _internal_only(request)
     db = steer_db(request, create=False)
     pending = DuidingStore(db).pending() if db is not None else []
     return templates.TemplateResponse(
@@ -154,6 +167,7 @@ def _region_names(cube: Cube, items: list[Duiding]) -> dict[str, str]:
 
 
 def _review(request: Request, duiding_id: int, approve: bool) -> Response:
+    _internal_only(request)
     name, role = actor(request)
     db = steer_db(request, create=True)
     assert db is not None
@@ -185,7 +199,7 @@ def duiding_context(
         "duidingen": items,
         "duiding_names": _region_names(cube, items),
         "duiding_link": "/duiding/nieuw?" + urlencode(link)
-        if may_open(request, "/duiding/nieuw") and sees_duiding(request)
+        if may_open(request, "/duiding/nieuw") and may_write(request)
         else None,
     }
 
@@ -193,23 +207,27 @@ def duiding_context(
 def approved_for_map(
     request: Request, gemeente: str, theme: str, period: str | None
 ) -> list[Duiding]:
-    """Approved duiding in a gemeente for one theme and period (empty for publiek)."""
-    if not sees_duiding(request) or period is None or not gemeente.startswith("GM"):
+    """Approved duiding in a gemeente for one theme and period that this request may see."""
+    themes = visible_themes(request)
+    if (themes is not None and theme not in themes) or period is None:
         return []
     db = steer_db(request, create=False)
-    if db is None:
+    if db is None or not gemeente.startswith("GM"):
         return []
     return DuidingStore(db).approved(gemeente_digits=gemeente[2:6], theme=theme, period=period)
 
 
 def approved_for_regions(request: Request, codes: list[str]) -> list[Duiding]:
-    """Approved duiding of these regions, all themes and periods (empty for publiek)."""
-    if not sees_duiding(request):
+    """Approved duiding of these regions, all periods, in the themes this request may see."""
+    themes = visible_themes(request)
+    if themes is not None and not themes:
         return []
     db = steer_db(request, create=False)
     if db is None:
         return []
-    return DuidingStore(db).approved(regions=codes)
+    return [
+        d for d in DuidingStore(db).approved(regions=codes) if themes is None or d.theme in themes
+    ]
 
 
 def csv_duiding(items: list[Duiding]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import Request
 
+from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, PlatformDB, open_platform
 from buurtbeeld.platform.roles import Role
 from buurtbeeld.web.access import role_of, sign_in_configured
@@ -47,6 +48,36 @@ def actor(request: Request) -> tuple[str, Role]:
     return session.user.name, session.user.role
 
 
-def sees_duiding(request: Request) -> bool:
-    """Whether this request sees approved duiding (signed-in roles; publiek until visibility)."""
-    return role_of(request) is not Role.PUBLIC
+def public_instance(request: Request) -> bool:
+    """Whether this is a public instance (only public data; nobody writes duiding here)."""
+    return bool(request.app.state.workspace.config.public)
+
+
+def visible_themes(request: Request) -> frozenset[str] | None:
+    """The themes whose approved duiding this request sees; ``None``: every theme.
+
+    Signed-in roles and the local viewer see all. ``publiek`` sees duiding only where both area
+    and theme are public (issue 16): every area is public (CBS open data), and a theme is public
+    when it has indicators and every one of them is public under the publication decisions
+    (``web/visibility.py``). A public instance shows none: duiding stays in the internal
+    platform database.
+    """
+    if public_instance(request):
+        return frozenset()
+    if role_of(request) is not Role.PUBLIC:
+        return None
+    from buurtbeeld.web.deps import get_catalog
+
+    full: Catalog = request.app.state.catalog
+    seen = {i.id for i in get_catalog(request).indicators}
+    out = set()
+    for theme in full.themes:
+        ids = [i.id for i in full.indicators if i.theme == theme.id]
+        if ids and all(i in seen for i in ids):
+            out.add(theme.id)
+    return frozenset(out)
+
+
+def may_write(request: Request) -> bool:
+    """Whether this request may propose duiding or record doorbraken (a link on a page)."""
+    return not public_instance(request) and role_of(request) is not Role.PUBLIC
