@@ -205,3 +205,24 @@ def test_a_lezer_proposes_but_cannot_approve(
     assert CLEAN in page and "ingediend" in page  # the author's own list
     refused = client.post("/duiding/1/goedkeuren", data={"csrf": csrf}, follow_redirects=False)
     assert refused.status_code == 403
+
+
+def test_a_public_instance_has_no_duiding_and_no_register(
+    tmp_path: Path, empty_workspace_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "openbaar"
+    shutil.copytree(empty_workspace_template, root)
+    config = root / "buurtbeeld.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "publiek = true\n", encoding="utf-8")
+    monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
+    with TestClient(create_app(root, auth=None), base_url="http://127.0.0.1") as client:
+        for path in ("/duiding/nieuw", "/duiding/beoordelen", "/doorbraken/nieuw?gemeente=GM0505"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert "BB-DUI-010" in response.text or "BB-DBR-012" in response.text
+        client.cookies.set("bb_formulier", "t")
+        posted = client.post(
+            "/duiding/nieuw", data={"csrf": "t", "gebied": "GM0505", "tekst": CLEAN}
+        )
+        assert posted.status_code == 404
+    assert not (root / "platform.sqlite").exists()  # nothing written
