@@ -127,6 +127,10 @@ def test_small_counts_are_hidden_and_cannot_be_derived_from_the_totals() -> None
     # The shared margin (per law, whole gemeente) is the same cell in all three tables.
     for law in ("participatiewet", "wmo", TOTAL):
         assert len({t.cells[law, TOTAL].value for t in tables.values()}) == 1
+    # A doorbraak in a wijk that left the division drops out of all three tables alike.
+    moved = _records({**spec, ("WK059999", "schulden", "regel", "wmo"): 12})
+    again = {t.id: t for t in protected_tables(moved, "GM0505", WIJKEN, seed="t")}
+    assert again["blokkade"].cells[TOTAL, TOTAL] == tables["blokkade"].cells[TOTAL, TOTAL]
     published = [c.value for t in tables.values() for c in t.cells.values() if c.value]
     assert all(v % 5 == 0 for v in published)  # randomly rounded to fives (cbs-zorg)
 

@@ -58,7 +58,13 @@ def protected_tables(
     records: Iterable[Record], gemeente: str, wijken: Sequence[str], *, seed: str
 ) -> list[BreakdownTable]:
     """The three breakdowns, protected jointly. ``seed`` fixes the random rounding."""
-    records = list(records)
+    # One population for all three tables (their shared margin must agree): a record whose wijk
+    # is no longer in the division (or a category since removed) is left out of all of them.
+    records = [
+        r
+        for r in records
+        if r.wijk in wijken and r.blocker in BLOCKERS and r.domain in DOMAINS and r.law in LAWS
+    ]
     categories = {
         "blokkade": list(BLOCKERS),
         "wijk": list(wijken),
