@@ -139,6 +139,17 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/sturen/doelen/{thema}/verwijder"): "analist",
     ("GET", "/sturen/doelen/{thema}/pc.xlsx"): "intern",
     ("GET", "/sturen/doelen/{thema}/pc.pdf"): "intern",
+    # Duiding (issue 16 item 4): every signed-in role proposes, an analist reviews.
+    ("GET", "/duiding/nieuw"): "intern",
+    ("POST", "/duiding/nieuw"): "intern",
+    ("GET", "/duiding/beoordelen"): "analist",
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): "analist",
+    ("POST", "/duiding/{duiding_id}/afwijzen"): "analist",
+    # Doorbraken register (issue 16 item 5): every signed-in role records; protected analysis.
+    ("GET", "/doorbraken"): "intern",
+    ("GET", "/doorbraken/analyse.csv"): "intern",
+    ("GET", "/doorbraken/nieuw"): "intern",
+    ("POST", "/doorbraken/nieuw"): "intern",
 }
 # What a permitted write answers when posted without its fields (written out per route): the
 # form comes back with the coded error (422), an unknown source or goal is not found (404); an
@@ -152,6 +163,13 @@ EMPTY_POST_STATUS = {
     "/sturen/doelen/{thema}/ambitie": 303,
     "/sturen/doelen/{thema}/verwijder": 404,
 }
+# What a permitted POST answers without a valid body or object (the lookup ran: no refusal).
+WRITE_STATUS = {
+    ("POST", "/duiding/nieuw"): 422,  # an empty duiding: the form again, BB-DUI-003
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): 404,  # no such duiding: BB-DUI-007
+    ("POST", "/duiding/{duiding_id}/afwijzen"): 404,
+    ("POST", "/doorbraken/nieuw"): 422,  # no wijk chosen: the form again, BB-DBR-006
+}
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
 # Query strings that make a route answer with figures (else it asks for them).
@@ -160,6 +178,9 @@ QUERIES = {
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
     "/api/v1/zoek": "q=crabbehof",
+    "/doorbraken": f"gemeente={GEMEENTE}",
+    "/doorbraken/analyse.csv": f"gemeente={GEMEENTE}",
+    "/doorbraken/nieuw": f"gemeente={GEMEENTE}",
 }
 
 # Prefixes of the table for pages not built yet: the refusal must not depend on existence.
@@ -182,6 +203,7 @@ def _fill(path: str) -> str:
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
     url = url.replace("{indicator_id}", INDICATOR).replace("{thema}", "bestaanszekerheid")
+    url = url.replace("{duiding_id}", "999999")
     url = url.replace("{job_id}", "1")  # no import has run in this app
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
@@ -346,6 +368,8 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             assert status == 422, (role, url, status)  # an empty form: refused, nothing done
         elif kind == "import":
             assert status == _import_route_status(method, path), (role, url, status)
+        elif (method, path) in WRITE_STATUS:
+            assert status == WRITE_STATUS[method, path], (role, url, status)
         elif method == "POST":
             assert status == EMPTY_POST_STATUS[path], (role, url, status)
         else:

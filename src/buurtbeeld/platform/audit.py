@@ -64,6 +64,12 @@ class Event(StrEnum):
     FRAMEWORK_CHANGED = "kader_gewijzigd"  # steering (issue 16)
     SOURCE_CHANGED = "bron_gewijzigd"
     GOAL_CHANGED = "doel_gewijzigd"
+    DUIDING_SUBMITTED = "duiding_ingediend"
+    DUIDING_REFUSED = "duiding_geweigerd"  # the privacy check refused it: kinds only, no text
+    DUIDING_APPROVED = "duiding_goedgekeurd"
+    DUIDING_REJECTED = "duiding_afgewezen"
+    BREAKTHROUGH_RECORDED = "doorbraak_vastgelegd"
+    BREAKTHROUGH_REFUSED = "doorbraak_geweigerd"
 
 
 @dataclass(frozen=True)

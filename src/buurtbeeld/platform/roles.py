@@ -184,7 +184,18 @@ ROUTES: tuple[Route, ...] = (
     # prefixes so that a forgotten row is refused, not opened.
     Route("/intern/{rest:path}", READ, Access.INTERNAL, "interne pagina's en downloads"),
     Route("/api/v1/intern/{rest:path}", READ, Access.INTERNAL, "interne API"),
+    # --- Duiding (issue 16 item 4): every signed-in role proposes (invited professionals have a
+    # lezer account), an analist approves; approved duiding is shown on the map and profile.
+    Route("/duiding/nieuw", READ | WRITE, Access.INTERNAL, "duiding voorstellen"),
+    Route("/duiding/beoordelen", READ, Access.ANALYST, "duiding beoordelen"),
+    Route("/duiding/{id}/goedkeuren", WRITE, Access.ANALYST, "duiding goedkeuren"),
+    Route("/duiding/{id}/afwijzen", WRITE, Access.ANALYST, "duiding afwijzen"),
     Route("/duiding/{rest:path}", READ | WRITE, Access.ANALYST, "duiding en doelen (later)"),
+    # --- Doorbraken register (issue 16 item 5): case workers (every signed-in role) record;
+    # the analysis shows only protected counts, internal.
+    Route("/doorbraken", READ, Access.INTERNAL, "beschermde analyse"),
+    Route("/doorbraken/analyse.csv", READ, Access.INTERNAL, "download, intern"),
+    Route("/doorbraken/nieuw", READ | WRITE, Access.INTERNAL, "doorbraak vastleggen"),
     Route("/beheer", READ, Access.ADMIN, "beheeroverzicht"),
     Route("/beheer/publicatie", READ | WRITE, Access.ADMIN, "zichtbaarheid: publiceren, intrekken"),
     Route("/beheer/imports", READ | WRITE, Access.ADMIN, "bestand of pakket uploaden (achtergrondimport)"),

@@ -29,6 +29,8 @@ from buurtbeeld.web import (
     analysis_pages,
     api,
     change_pages,
+    doorbraken_pages,
+    duiding_pages,
     hotspot_pages,
     import_pages,
     jam_pages,
@@ -189,6 +191,8 @@ def create_app(
     app.include_router(jam_pages.router)
     app.include_router(typology_pages.router)
     app.include_router(steer_pages.router)  # /sturen (issue 16)
+    app.include_router(duiding_pages.router)
+    app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)
