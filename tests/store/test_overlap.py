@@ -13,6 +13,7 @@ from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.overlap import join
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.partners import trusted_keys
+from buurtbeeld.store.schema import SCHEMA_VERSION
 from buurtbeeld.store.workspace import Workspace, open_workspace
 from tests.conftest import copy_workspace
 from tests.overlap_package import published_cells
@@ -192,7 +193,7 @@ def test_a_workspace_of_schema_2_gets_the_stapeling_table(workspace: Workspace) 
     con = reopened.connect(read_only=True)
     try:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
-            "3",
+            str(SCHEMA_VERSION),
         )
         assert con.execute("SELECT count(*) FROM stapeling").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM observation").fetchone() == n

@@ -47,6 +47,10 @@ class RegionOut(BaseModel):
     niveau: str
     bovenliggend: str | None = None
     indeling: int | None = Field(default=None, description="jaar van de gemeentelijke indeling")
+    naam_toelichting: str | None = Field(
+        default=None,
+        description="waarom de regio haar code of een naam uit een andere indeling toont",
+    )
 
 
 class ValueOut(BaseModel):
@@ -61,6 +65,7 @@ class ValueOut(BaseModel):
     indeling: int | None = Field(
         default=None, description="indeling van het cijfer (Gezondheidsmonitor: 2020)"
     )
+    naam_toelichting: str | None = None
 
 
 class IndicatorOut(BaseModel):
@@ -124,7 +129,18 @@ def _indicator_out(indicator: Indicator, periods: list[str]) -> IndicatorOut:
     )
 
 
-def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
+def _region_out(r: RegionRow) -> RegionOut:
+    return RegionOut(
+        code=r.code,
+        naam=r.name,
+        niveau=r.level,
+        bovenliggend=r.parent_code,
+        indeling=r.division_year,
+        naam_toelichting=r.name_explanation or None,
+    )
+
+
+def _value_out(cell: Cell, name: str | None = None, name_note: str = "") -> ValueOut:
     return ValueOut(
         code=cell.region_code,
         naam=name,
@@ -133,6 +149,7 @@ def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
         status=cell.status,
         toelichting=cell.explanation or None,
         indeling=cell.division_year,
+        naam_toelichting=name_note or None,
     )  # type: ignore[arg-type]
 
 
@@ -150,13 +167,26 @@ def list_gemeenten(cube: CubeDep) -> list[RegionOut]:
 )
 def get_region(code: str, cube: CubeDep) -> RegionOut:
     """One region by CBS code (NL00, GMxxxx, WKxxxxxx, BUxxxxxxxx)."""
-    r = cube.region(code)
-    return RegionOut(
-        code=r.code,
-        naam=r.name,
-        niveau=r.level,
-        bovenliggend=r.parent_code,
-        indeling=r.division_year,
+    return _region_out(cube.region(code))
+
+
+class SearchOut(BaseModel):
+    """Regions found by name or code, best first."""
+
+    zoekterm: str
+    totaal: int = Field(description="aantal gevonden regio's (de lijst toont er ten hoogste 25)")
+    regios: list[RegionOut]
+
+
+@router.get("/zoek", response_model=SearchOut, responses=ERRORS, operation_id="cijfers-zoek")
+def search_regions(
+    cube: CubeDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="naam of code")],
+) -> SearchOut:
+    """Gemeenten, wijken and buurten by name (accent- and case-insensitive) or CBS code."""
+    found = cube.search(q)
+    return SearchOut(
+        zoekterm=found.query, totaal=found.total, regios=[_region_out(r) for r in found.matches]
     )
 
 
@@ -184,13 +214,7 @@ def get_profile(code: str, cube: CubeDep, catalog: CatalogDep) -> dict[str, obje
             values[i.id] = value
         out.append(
             {
-                "regio": RegionOut(
-                    code=area.code,
-                    naam=area.name,
-                    niveau=area.level,
-                    bovenliggend=area.parent_code,
-                    indeling=area.division_year,
-                ),
+                "regio": _region_out(area),
                 "waarden": values,
             }
         )
@@ -234,7 +258,7 @@ def get_values(
         periode=view.period,
         niveau=niveau,
         gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
-        waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
+        waarden=[_value_out(r.cell, r.region.name, r.region.name_explanation) for r in view.rows],
         bron=f"Bron: {chosen.source_label}",
         zonder_grens=[r.code for r in view.without_polygon],
     )
