@@ -305,3 +305,31 @@ def test_run_is_reproducible(tmp_path: Path) -> None:
     second = run_risk(load(tmp_path), tmp_path / "b.zip")
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
     assert first.results.factors[0].adjusted == second.results.factors[0].adjusted
+
+
+def test_a_csv_export_with_yes_no_values_gives_the_same_estimates(tmp_path: Path) -> None:
+    import pyarrow.csv as pacsv
+
+    _, table = write_research(tmp_path / "parquet", seed=4, scale=0.1)
+    from_parquet = estimate(aggregate_risk(load(tmp_path / "parquet")))
+    folder = tmp_path / "csv"
+    write_research(folder, table=table)
+    text = table
+    for name in ("laag_inkomen", "bijstand", "schulden", "eenoudergezin", "wmo_ouder", "jeugdhulp"):
+        yes_no = pc.if_else(pc.equal(table[name], 1), "Ja", "nee")
+        text = text.set_column(text.schema.get_field_index(name), name, yes_no)
+    pacsv.write_csv(
+        text, folder / "kinderen.csv", pacsv.WriteOptions(delimiter=";", quoting_style="none")
+    )
+    spec = folder / "risicofactoren.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "bestand: kinderen.parquet", "bestand: kinderen.csv"
+        ),
+        encoding="utf-8",
+    )
+    from_csv = estimate(aggregate_risk(load(folder)))
+    assert from_csv.children == from_parquet.children
+    for a, b in zip(from_csv.factors, from_parquet.factors, strict=True):
+        assert a.adjusted == b.adjusted
+        assert a.prevalence == b.prevalence
