@@ -333,3 +333,14 @@ def test_a_csv_export_with_yes_no_values_gives_the_same_estimates(tmp_path: Path
     for a, b in zip(from_csv.factors, from_parquet.factors, strict=True):
         assert a.adjusted == b.adjusted
         assert a.prevalence == b.prevalence
+
+
+def test_without_a_household_key_every_child_is_its_own_household(tmp_path: Path) -> None:
+    spec_path, _ = write_research(tmp_path, seed=6, scale=0.05)
+    spec_path.write_text(
+        spec_path.read_text(encoding="utf-8").replace("  huishouden: huishouden\n", ""),
+        encoding="utf-8",
+    )
+    agg = aggregate_risk(load(tmp_path))
+    assert agg.households == agg.children
+    assert int(agg.groups.m.max()) == 1
