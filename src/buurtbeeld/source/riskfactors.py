@@ -21,15 +21,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.protect.published import TOTAL
-from buurtbeeld.source.readers import stage
+from buurtbeeld.source.readers import StagedFile, stage
 from buurtbeeld.source.regions import Division, load_division
 from buurtbeeld.source.riskfactors_check import CellSummary
 from buurtbeeld.source.riskfactors_model import Groups
@@ -102,11 +102,28 @@ def _text(column: str) -> str:
     return f"lower(trim(CAST({_quote(column)} AS VARCHAR)))"
 
 
-def _flag(column: str) -> str:
+def _flag(column: str, kind: pa.DataType) -> tuple[str, str]:
+    """SQL for the 0/1 value of a column and for "has a value that is not 0/1".
+
+    Typed Parquet columns (integers, booleans) are compared as numbers: no text conversion of
+    millions of values."""
+    col = _quote(column)
+    if pa.types.is_boolean(kind):
+        return f"CAST({col} AS TINYINT)", "false"
+    if pa.types.is_integer(kind):
+        return f"CASE WHEN {col} IN (0, 1) THEN CAST({col} AS TINYINT) END", f"{col} NOT IN (0, 1)"
     text = _text(column)
     yes = ", ".join(f"'{v}'" for v in TRUE_VALUES)
     no = ", ".join(f"'{v}'" for v in FALSE_VALUES)
-    return f"CASE WHEN {text} IN ({yes}) THEN 1 WHEN {text} IN ({no}) THEN 0 END"
+    flag = f"CASE WHEN {text} IN ({yes}) THEN 1 WHEN {text} IN ({no}) THEN 0 END"
+    return flag, f"{text} <> '' AND ({flag}) IS NULL"
+
+
+def _key(column: str, kind: pa.DataType) -> str:
+    """A key as it is (integers), or trimmed text with empty as missing."""
+    if pa.types.is_integer(kind):
+        return _quote(column)
+    return f"NULLIF(trim(CAST({_quote(column)} AS VARCHAR)), '')"
 
 
 def _columns(spec: RiskSpec, names: list[str], file: str) -> None:
@@ -161,7 +178,7 @@ def aggregate_risk(
             con.execute(f"SET memory_limit = '{memory_limit}'")
             con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
             con.execute("SET preserve_insertion_order = false")
-            return _aggregate(con, spec, division, staged.parquet, staged.bad_shape_rows, progress)
+            return _aggregate(con, spec, division, staged, progress)
         finally:
             con.close()
 
@@ -170,73 +187,71 @@ def _aggregate(
     con: duckdb.DuckDBPyConnection,
     spec: RiskSpec,
     division: Division,
-    parquet: Path,
-    bad_shape: int,
+    staged: StagedFile,
     progress: Progress | None,
 ) -> RiskAggregation:
     regions = _division_table(division)
     con.register("regio_arrow", regions)
     con.execute("CREATE TEMP TABLE regio AS SELECT * FROM regio_arrow")
-    path = str(parquet).replace("'", "''")
+    path = str(staged.parquet).replace("'", "''")
     con.execute(f"CREATE TEMP VIEW bron AS SELECT * FROM read_parquet('{path}')")
+    types = {f.name: f.type for f in staged.schema}
     person = spec.sleutels.column("persoon") or ""
     household = spec.sleutels.column("huishouden")
     n = len(spec.factoren)
     columns = [*(f.kolom for f in spec.factoren), spec.uitkomst.kolom]
-    invalid = ", ".join(
-        f"count(*) FILTER ({_text(c)} <> '' AND ({_flag(c)}) IS NULL)" for c in columns
-    )
-    wrong = con.execute(f"SELECT {invalid} FROM bron").fetchone() or ()
-    bad_columns = [(c, int(v)) for c, v in zip(columns, wrong, strict=True) if v]
+    flags = [_flag(c, types[c]) for c in columns]
+    invalid = ", ".join(f"count(*) FILTER ({wrong})" for _, wrong in flags)
+    found = con.execute(f"SELECT {invalid} FROM bron").fetchone() or ()
+    bad_columns = [(c, int(v)) for c, v in zip(columns, found, strict=True) if v]
     if bad_columns:
         listed = "; ".join(f"kolom '{c}': {v} regels" for c, v in bad_columns)
         raise RiskValueError(f"Waarden die geen 0/1 of ja/nee zijn: {listed}.")
-    key = f"NULLIF(trim(CAST({_quote(person)} AS VARCHAR)), '')"
-    hh = f"NULLIF(trim(CAST({_quote(household)} AS VARCHAR)), '')" if household else key
-    code = f"upper(trim(CAST({_quote(spec.buurtcode)} AS VARCHAR)))"
-    buurt = f"CASE WHEN regexp_full_match({code}, '[0-9]{{8}}') THEN 'BU' || {code} ELSE {code} END"
-    flags = ", ".join(f"{_flag(c)} AS f{i}" for i, c in enumerate(columns[:-1]))
-    con.execute(
-        f"""CREATE TEMP TABLE rij AS SELECT {key} AS persoon, {hh} AS hh, {buurt} AS buurt,
-        {flags}, {_flag(spec.uitkomst.kolom)} AS y FROM bron"""
-    )
     if progress:
         progress("Ongeldige regels tellen en kinderen bepalen")
+    key = _key(person, types[person])
+    hh = _key(household, types[household]) if household else key
+    # buurtcodes normalised once per distinct value, not per row
+    raw = _quote(spec.buurtcode)
+    code = "upper(trim(CAST(raw AS VARCHAR)))"
+    buurt = f"CASE WHEN regexp_full_match({code}, '[0-9]{{8}}') THEN 'BU' || {code} ELSE {code} END"
+    con.execute(
+        f"""CREATE TEMP TABLE codes AS SELECT d.raw, r.wijk, r.gemeente
+        FROM (SELECT DISTINCT {raw} AS raw FROM bron) d LEFT JOIN regio r ON r.buurt = {buurt}"""
+    )
+    values = ", ".join(f"{flag} AS f{i}" for i, (flag, _) in enumerate(flags[:-1]))
+    con.execute(
+        f"""CREATE TEMP TABLE rij AS SELECT {key} AS persoon, {hh} AS hh, c.wijk, c.gemeente,
+        {values}, {flags[-1][0]} AS y FROM bron LEFT JOIN codes c ON bron.{raw} = c.raw"""
+    )
     any_missing = " OR ".join([*(f"f{i} IS NULL" for i in range(n)), "y IS NULL"])
     reasons = f"""CASE WHEN persoon IS NULL THEN 'persoonsnummer ontbreekt'
         WHEN hh IS NULL THEN 'huishoudnummer ontbreekt'
-        WHEN regio.buurt IS NULL THEN 'buurtcode ontbreekt, is onbekend of ligt buiten het gebied'
+        WHEN wijk IS NULL THEN 'buurtcode ontbreekt, is onbekend of ligt buiten het gebied'
         WHEN {any_missing} THEN 'factor of uitkomst ontbreekt' END"""
-    con.execute(
-        f"""CREATE TEMP TABLE geldig AS SELECT rij.*, regio.wijk, regio.gemeente, {reasons} AS reden
-        FROM rij LEFT JOIN regio ON rij.buurt = regio.buurt"""
-    )
-    rows_read = int((con.execute("SELECT count(*) FROM rij").fetchone() or (0,))[0]) + bad_shape
-    bad = Counter(
-        {
-            str(r): int(c)
-            for r, c in con.execute(
-                "SELECT reden, count(*) FROM geldig WHERE reden IS NOT NULL GROUP BY reden"
-            ).fetchall()
-        }
-    )
-    if bad_shape:
-        bad["regel met verkeerd aantal velden"] += bad_shape
+    counted = con.execute(f"SELECT {reasons} AS reden, count(*) FROM rij GROUP BY reden").fetchall()
+    rows_read = sum(int(c) for _, c in counted) + staged.bad_shape_rows
+    bad = Counter({str(r): int(c) for r, c in counted if r is not None})
+    if staged.bad_shape_rows:
+        bad["regel met verkeerd aantal velden"] += staged.bad_shape_rows
     fmax = ", ".join(f"max(f{i}) AS f{i}" for i in range(n))
     fs = ", ".join(f"f{i}" for i in range(n))
-    # a child listed twice counts once: its smallest household key and buurt, any factor
+    # a child listed twice counts once: its smallest household key and buurt, any factor;
+    # then per household and wijk (a household's children may live in two wijken)
     con.execute(
-        f"""CREATE TEMP TABLE kind AS SELECT persoon, min(hh) AS hh, min(wijk) AS wijk,
-        min(gemeente) AS gemeente, {fmax}, max(y) AS y FROM geldig WHERE reden IS NULL
-        GROUP BY persoon"""
+        f"""CREATE TEMP TABLE kind_wijk AS SELECT hh, wijk, gemeente, {fmax}, count(*) AS m,
+        sum(y) AS y FROM (SELECT persoon, min(hh) AS hh, min(wijk) AS wijk,
+        min(gemeente) AS gemeente, {fmax}, max(y) AS y FROM rij WHERE ({reasons}) IS NULL
+        GROUP BY persoon) GROUP BY hh, wijk, gemeente"""
     )
     con.execute(
-        f"""CREATE TEMP TABLE huishouden AS SELECT hh, {fmax}, count(*) AS m, sum(y) AS y
-        FROM kind GROUP BY hh"""
+        f"""CREATE TEMP TABLE huishouden AS SELECT hh, {fmax}, sum(m) AS m, sum(y) AS y
+        FROM kind_wijk GROUP BY hh"""
     )
-    children, households = con.execute(
-        "SELECT (SELECT count(*) FROM kind), (SELECT count(*) FROM huishouden)"
-    ).fetchone() or (0, 0)
+    children, households = con.execute("SELECT sum(m), count(*) FROM huishouden").fetchone() or (
+        0,
+        0,
+    )
     if not children:
         raise RiskDataError(
             "Geen enkel kind met een geldige regel in het gebied van de specificatie."
@@ -244,60 +259,69 @@ def _aggregate(
     if progress:
         progress("Groepen en cellen tellen (DuckDB)")
     rows = con.execute(
-        f"SELECT {fs}, m, y, count(*) FROM huishouden GROUP BY ALL ORDER BY ALL"
+        f"SELECT {fs}, m, y, count(*) AS w FROM huishouden GROUP BY ALL ORDER BY ALL"
     ).fetchnumpy()
     groups = Groups(
         np.column_stack([rows[f"f{i}"] for i in range(n)]).astype(np.int8),
         np.asarray(rows["m"], dtype=np.int64),
         np.asarray(rows["y"], dtype=np.int64),
-        np.asarray(rows["count_star()"], dtype=np.int64),
+        np.asarray(rows["w"], dtype=np.int64),
     )
-    hh_factors = ", ".join(f"h.f{i}" for i in range(n))
-    con.execute(
-        f"""CREATE TEMP TABLE kind_h AS SELECT k.hh, k.wijk, k.gemeente, k.y, {hh_factors},
-        least({" + ".join(f"h.f{i}" for i in range(n))}, 3) AS nf
-        FROM kind k JOIN huishouden h USING (hh)"""
-    )
-    factors = {f.naam: _factor_cells(con, i) for i, f in enumerate(spec.factoren)}
-    area = _area_cells(con, national=division.national)
+    factors = {f.naam: factor_cells(groups, i) for i, f in enumerate(spec.factoren)}
+    area = _area_cells(con, n, national=division.national)
     return RiskAggregation(
         spec, division, groups, factors, area, rows_read, bad, int(children), int(households)
     )
 
 
-def _factor_cells(con: duckdb.DuckDBPyConnection, i: int) -> FactorCells:
-    rows = con.execute(
-        f"""WITH per AS (SELECT f{i} AS f, y, grouping(y) AS gy, hh, count(*) AS c FROM kind_h
-        GROUP BY GROUPING SETS ((f{i}, y, hh), (f{i}, hh)))
-        SELECT f, y, gy, sum(c), count(*), max(c, 2) FROM per GROUP BY f, y, gy"""
-    ).fetchall()
-    empty = CellSummary(0, 0)
-    by_outcome = {(f, y): empty for f in (0, 1) for y in (0, 1)}
-    margin = {0: empty, 1: empty}
-    for f, y, gy, c, h, top in rows:
-        if gy:
-            margin[int(f)] = _cell(c, h, top)
-        else:
-            by_outcome[(int(f), int(y))] = _cell(c, h, top)
-    return FactorCells(margin[1], margin[0], by_outcome)
+def _summary(values: np.ndarray, weights: np.ndarray) -> CellSummary:
+    """Children, households and the two largest households of households with ``values``
+    children each (``weights`` households per value); households without children left out."""
+    keep = (values > 0) & (weights > 0)
+    values, weights = values[keep], weights[keep]
+    order = np.argsort(-values, kind="stable")
+    largest = np.repeat(values[order], np.minimum(weights[order], 2))[:2]
+    return CellSummary(
+        int((values * weights).sum()), int(weights.sum()), tuple(int(v) for v in largest)
+    )
+
+
+def factor_cells(groups: Groups, k: int) -> FactorCells:
+    """One factor's cells from the household groups (exact: a factor holds per household)."""
+    x = np.asarray(groups.x)[:, k]
+    m, y, w = np.asarray(groups.m), np.asarray(groups.y), np.asarray(groups.w)
+    cells = {}
+    for f in (0, 1):
+        sel = x == f
+        cells[(f, 1)] = _summary(y[sel], w[sel])
+        cells[(f, 0)] = _summary((m - y)[sel], w[sel])
+    return FactorCells(_summary(m[x == 1], w[x == 1]), _summary(m[x == 0], w[x == 0]), cells)
 
 
 def _area_cells(
-    con: duckdb.DuckDBPyConnection, *, national: bool
+    con: duckdb.DuckDBPyConnection, n: int, *, national: bool
 ) -> dict[tuple[str, str], CellSummary]:
-    levels = [("wijk", "wijk, "), ("gemeente", "gemeente, ")]
-    if national:
-        levels.append(("'NL00'", ""))
+    """Per wijk, gemeente (and land): children by number of factors, with households."""
+    factors = " + ".join(f"h.f{i}" for i in range(n))
+    con.execute(
+        f"""CREATE TEMP TABLE wijk_h AS SELECT w.hh, w.wijk, w.gemeente, w.m,
+        CAST(least({factors}, 3) AS VARCHAR) AS nf FROM kind_wijk w JOIN huishouden h USING (hh)"""
+    )
+    # (wijk, household) is one row already; for gemeente and land a household's wijken add up
     parts = [
-        f"""SELECT {region} AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}'
-        ELSE CAST(nf AS VARCHAR) END AS cat, hh, count(*) AS c FROM kind_h
-        GROUP BY GROUPING SETS (({by}nf, hh), ({by}hh))"""
-        for region, by in levels
+        f"""SELECT wijk AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}' ELSE nf END AS cat,
+        sum(m), count(*), max(m, 2) FROM wijk_h GROUP BY GROUPING SETS ((wijk, nf), (wijk))""",
+        f"""SELECT gemeente AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}' ELSE nf END AS cat,
+        sum(m), count(*), max(m, 2) FROM (SELECT gemeente, hh, nf, sum(m) AS m FROM wijk_h
+        GROUP BY gemeente, hh, nf) GROUP BY GROUPING SETS ((gemeente, nf), (gemeente))""",
     ]
-    query = " UNION ALL ".join(parts)
-    rows = con.execute(
-        f"SELECT regio, cat, sum(c), count(*), max(c, 2) FROM ({query}) GROUP BY regio, cat"
-    ).fetchall()
+    if national:
+        parts.append(
+            f"""SELECT '{COUNTRY_CODE}' AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}'
+            ELSE nf END AS cat, sum(m), count(*), max(m, 2) FROM (SELECT hh, nf, sum(m) AS m
+            FROM wijk_h GROUP BY hh, nf) GROUP BY GROUPING SETS ((nf), ())"""
+        )
+    rows = con.execute(" UNION ALL ".join(parts)).fetchall()
     labels = dict(zip(("0", "1", "2", "3"), FACTOR_COUNT_CATEGORIES, strict=True))
     return {
         (str(region), labels.get(str(cat), str(cat))): _cell(c, h, top)
