@@ -344,3 +344,29 @@ def test_without_a_household_key_every_child_is_its_own_household(tmp_path: Path
     agg = aggregate_risk(load(tmp_path))
     assert agg.households == agg.children
     assert int(agg.groups.m.max()) == 1
+
+
+def test_children_per_wijk_by_number_of_factors_match_a_direct_count(tmp_path: Path) -> None:
+    _, table = write_research(tmp_path, seed=8, scale=0.1)
+    agg = aggregate_risk(load(tmp_path))
+    frame = table.to_pandas()
+    factors = ["laag_inkomen", "bijstand", "schulden", "eenoudergezin", "wmo_ouder"]
+    per_household = frame.groupby("huishouden")[factors].max().sum(axis=1).clip(upper=3)
+    frame["nf"] = frame["huishouden"].map(per_household).astype(int)
+    frame["wijk"] = "WK" + frame["buurtcode"].str[2:8]
+    labels = {0: "0", 1: "1", 2: "2", 3: "3 of meer"}
+    expected = {}
+    for (wijk, nf), part in frame.groupby(["wijk", "nf"]):
+        sizes = part.groupby("huishouden").size().sort_values(ascending=False)
+        expected[(wijk, labels[nf])] = (len(part), len(sizes), tuple(sizes.iloc[:2]))
+    for wijk, part in frame.groupby("wijk"):
+        expected[(wijk, "totaal")] = (len(part), part["huishouden"].nunique(), None)
+    expected[("GM0505", "totaal")] = (len(frame), frame["huishouden"].nunique(), None)
+    for key, (children, households, largest) in expected.items():
+        cell = agg.area_cells[key]
+        assert (cell.children, cell.households) == (children, households), key
+        if largest is not None:
+            assert cell.largest == largest, key
+    assert {k for k in agg.area_cells if k[0].startswith("WK")} == {
+        k for k in expected if k[0].startswith("WK")
+    }
