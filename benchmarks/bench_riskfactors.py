@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -158,6 +159,8 @@ def main() -> None:
     if args.run:
         result = VARIANTS[args.run](folder)
         result["piek_mb"] = _peak_mb()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
         print(json.dumps(result))
         return
     prepare(folder, args.persons, args.seed)
