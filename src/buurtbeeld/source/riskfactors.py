@@ -178,6 +178,7 @@ def aggregate_risk(
             con.execute(f"SET memory_limit = '{memory_limit}'")
             con.execute(f"SET temp_directory = '{tmp / 'duckdb'}'")
             con.execute("SET preserve_insertion_order = false")
+            con.execute("SET enable_progress_bar = false")  # the command shows its own
             return _aggregate(con, spec, division, staged, progress)
         finally:
             con.close()
@@ -240,13 +241,13 @@ def _aggregate(
     # then per household and wijk (a household's children may live in two wijken)
     con.execute(
         f"""CREATE TEMP TABLE kind_wijk AS SELECT hh, wijk, gemeente, {fmax}, count(*) AS m,
-        sum(y) AS y FROM (SELECT persoon, min(hh) AS hh, min(wijk) AS wijk,
+        CAST(sum(y) AS BIGINT) AS y FROM (SELECT persoon, min(hh) AS hh, min(wijk) AS wijk,
         min(gemeente) AS gemeente, {fmax}, max(y) AS y FROM rij WHERE ({reasons}) IS NULL
         GROUP BY persoon) GROUP BY hh, wijk, gemeente"""
     )
     con.execute(
-        f"""CREATE TEMP TABLE huishouden AS SELECT hh, {fmax}, sum(m) AS m, sum(y) AS y
-        FROM kind_wijk GROUP BY hh"""
+        f"""CREATE TEMP TABLE huishouden AS SELECT hh, {fmax}, CAST(sum(m) AS BIGINT) AS m,
+        CAST(sum(y) AS BIGINT) AS y FROM kind_wijk GROUP BY hh"""
     )
     children, households = con.execute("SELECT sum(m), count(*) FROM huishouden").fetchone() or (
         0,
@@ -312,16 +313,18 @@ def _area_cells(
         f"""SELECT wijk AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}' ELSE nf END AS cat,
         sum(m), count(*), max(m, 2) FROM wijk_h GROUP BY GROUPING SETS ((wijk, nf), (wijk))""",
         f"""SELECT gemeente AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}' ELSE nf END AS cat,
-        sum(m), count(*), max(m, 2) FROM (SELECT gemeente, hh, nf, sum(m) AS m FROM wijk_h
+        sum(m), count(*), max(m, 2) FROM (SELECT gemeente, hh, nf, CAST(sum(m) AS BIGINT) AS m
+        FROM wijk_h
         GROUP BY gemeente, hh, nf) GROUP BY GROUPING SETS ((gemeente, nf), (gemeente))""",
     ]
     if national:
         parts.append(
             f"""SELECT '{COUNTRY_CODE}' AS regio, CASE WHEN grouping(nf) = 1 THEN '{TOTAL}'
-            ELSE nf END AS cat, sum(m), count(*), max(m, 2) FROM (SELECT hh, nf, sum(m) AS m
-            FROM wijk_h GROUP BY hh, nf) GROUP BY GROUPING SETS ((nf), ())"""
+            ELSE nf END AS cat, sum(m), count(*), max(m, 2) FROM (SELECT hh, nf,
+            CAST(sum(m) AS BIGINT) AS m FROM wijk_h GROUP BY hh, nf) GROUP BY GROUPING SETS ((nf), ())"""
         )
-    rows = con.execute(" UNION ALL ".join(parts)).fetchall()
+    # one query per level: a UNION ALL of the three hung DuckDB 1.5.6 on the national table
+    rows = [row for part in parts for row in con.execute(part).fetchall()]
     labels = dict(zip(("0", "1", "2", "3"), FACTOR_COUNT_CATEGORIES, strict=True))
     return {
         (str(region), labels.get(str(cat), str(cat))): _cell(c, h, top)
