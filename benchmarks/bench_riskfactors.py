@@ -193,13 +193,26 @@ def main() -> None:
         print(f"{variant}: {results[variant]}")
     bare, tk = results["bare"], results["toolkit"]
     ratio = float(tk["totaal_s"]) / float(bare["totaal_s"])
+    cpu = float(tk["cpu_s"]) / float(bare["cpu_s"])
+    steps = tk["stappen"]
+    assert isinstance(steps, dict)
+    protect = float(steps.get("Uitvoercontrole en beveiliging van de tabel per wijk", 0.0))
+    analysis = float(tk["totaal_s"]) - protect
     print()
-    print("| variant | total | peak memory |")
-    print("|---|---|---|")
-    print(f"| bare DuckDB SQL + model fits | {bare['totaal_s']} s | {bare['piek_mb']} MB |")
-    print(f"| bron risicofactoren (whole run) | {tk['totaal_s']} s | {tk['piek_mb']} MB |")
+    print("| variant | wall time | CPU time (process) | peak memory |")
+    print("|---|---|---|---|")
     print(
-        f"toolkit / bare: {ratio:.2f}x (target <= 2x); peak {tk['piek_mb']} MB (target <= 4096 MB)"
+        f"| bare DuckDB SQL + model fits | {bare['totaal_s']} s | {bare['cpu_s']} s "
+        f"| {bare['piek_mb']} MB |"
+    )
+    print(
+        f"| bron risicofactoren (whole run) | {tk['totaal_s']} s | {tk['cpu_s']} s "
+        f"| {tk['piek_mb']} MB |"
+    )
+    print(
+        f"toolkit / bare: wall {ratio:.2f}x, CPU {cpu:.2f}x (target <= 2x); without the "
+        f"protection of the wijk table {analysis / float(bare['totaal_s']):.2f}x (wall); "
+        f"peak {tk['piek_mb']} MB (target <= 4096 MB)"
     )
 
 
