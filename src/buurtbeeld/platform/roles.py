@@ -118,6 +118,17 @@ ROUTES: tuple[Route, ...] = (
     Route("/regio/{code}", READ, Access.PUBLIC, "profiel"),
     Route("/gemeente/{code}/verandering", READ, Access.PUBLIC, "kaart van verandering"),
     Route("/gemeente/{code}/verandering.geojson", READ, Access.PUBLIC, "kaartgegevens"),
+    # --- Analysis (issue 15): public routes; the indicators come from the app's catalogue, so
+    # what they show follows visibility like every other page.
+    Route("/gemeente/{code}/analyse", READ, Access.PUBLIC, "analyse: overzicht"),
+    Route("/gemeente/{code}/hotspots", READ, Access.PUBLIC, "hotspots"),
+    Route("/gemeente/{code}/hotspots.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/hotspots/{gebied}.geojson", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/jamwijken", READ, Access.PUBLIC, "jam-wijken"),
+    Route("/gemeente/{code}/jamwijken.csv", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/buurttypen", READ, Access.PUBLIC, "buurttypen"),
+    Route("/gemeente/{code}/buurttypen.csv", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/buurttypen/{gebied}.geojson", READ, Access.PUBLIC, "download"),
     Route("/indicatoren", READ, Access.PUBLIC, "catalogus"),
     Route("/indicatoren/{indicator_id}", READ, Access.PUBLIC, "indicatorpagina"),
     Route("/over", READ, Access.PUBLIC),
@@ -154,13 +165,45 @@ ROUTES: tuple[Route, ...] = (
     Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),
     Route("/inloggen/oidc/terug", READ, Access.PUBLIC, "callback van de identity provider"),
     Route("/uitloggen", WRITE, Access.PUBLIC, "zonder sessie: niets te beëindigen"),
+    # --- Steering (issue 16): framework, data inventory, goals, P&C export. Internal; the
+    # framework and goals are written by an analist, the inventory's fields by a beheerder.
+    Route("/sturen", READ, Access.INTERNAL, "indicatorenkader"),
+    Route("/sturen/kader.yaml", READ, Access.INTERNAL, "kader als YAML"),
+    Route("/sturen/kader/bewerken", READ, Access.ANALYST, "kader bewerken"),
+    Route("/sturen/kader", WRITE, Access.ANALYST, "kader opslaan of importeren"),
+    Route("/sturen/kader/indicator", WRITE, Access.ANALYST, "indicator aan een subdoel"),
+    Route("/sturen/bronnen", READ, Access.INTERNAL, "data-inventaris"),
+    Route("/sturen/bronnen", WRITE, Access.ADMIN, "bron bewerken"),
+    Route("/sturen/bronnen.csv", READ, Access.INTERNAL, "download"),
+    Route("/sturen/bronnen.xlsx", READ, Access.INTERNAL, "download"),
+    Route("/sturen/doelen/{thema}", READ, Access.INTERNAL, "doelen van een aandachtsgebied"),
+    Route("/sturen/doelen/{thema}", WRITE, Access.ANALYST, "doel toevoegen"),
+    Route("/sturen/doelen/{thema}/streefwaarde", WRITE, Access.ANALYST, "streefwaarde"),
+    Route("/sturen/doelen/{thema}/ambitie", WRITE, Access.ANALYST, "ambitie"),
+    Route("/sturen/doelen/{thema}/verwijder", WRITE, Access.ANALYST, "doel verwijderen"),
+    Route("/sturen/doelen/{thema}/pc.xlsx", READ, Access.INTERNAL, "P&C-export"),
+    Route("/sturen/doelen/{thema}/pc.pdf", READ, Access.INTERNAL, "P&C-export"),
     # --- Internal routes (issue 12 items 3-5; fill in as they are built). Keep them under these
     # prefixes so that a forgotten row is refused, not opened.
     Route("/intern/{rest:path}", READ, Access.INTERNAL, "interne pagina's en downloads"),
     Route("/api/v1/intern/{rest:path}", READ, Access.INTERNAL, "interne API"),
+    # --- Duiding (issue 16 item 4): every signed-in role proposes (invited professionals have a
+    # lezer account), an analist approves; approved duiding is shown on the map and profile.
+    Route("/duiding/nieuw", READ | WRITE, Access.INTERNAL, "duiding voorstellen"),
+    Route("/duiding/beoordelen", READ, Access.ANALYST, "duiding beoordelen"),
+    Route("/duiding/{id}/goedkeuren", WRITE, Access.ANALYST, "duiding goedkeuren"),
+    Route("/duiding/{id}/afwijzen", WRITE, Access.ANALYST, "duiding afwijzen"),
     Route("/duiding/{rest:path}", READ | WRITE, Access.ANALYST, "duiding en doelen (later)"),
+    # --- Doorbraken register (issue 16 item 5): case workers (every signed-in role) record;
+    # the analysis shows only protected counts, internal.
+    Route("/doorbraken", READ, Access.INTERNAL, "beschermde analyse"),
+    Route("/doorbraken/analyse.csv", READ, Access.INTERNAL, "download, intern"),
+    Route("/doorbraken/nieuw", READ | WRITE, Access.INTERNAL, "doorbraak vastleggen"),
     Route("/beheer", READ, Access.ADMIN, "beheeroverzicht"),
     Route("/beheer/publicatie", READ | WRITE, Access.ADMIN, "zichtbaarheid: publiceren, intrekken"),
+    Route("/beheer/imports", READ | WRITE, Access.ADMIN, "bestand of pakket uploaden (achtergrondimport)"),
+    Route("/beheer/imports/{job_id}", READ, Access.ADMIN, "voortgang en rapport van een import"),
+    Route("/beheer/imports/{job_id}/status", READ, Access.ADMIN, "voortgang als JSON (script van de pagina)"),
     Route("/beheer/{rest:path}", READ | WRITE, Access.ADMIN, "imports, publicatie, gebruikers"),
     Route("/audit", READ, Access.PRIVACY, "auditlog inzien"),
     Route("/audit/{rest:path}", READ, Access.PRIVACY, "auditlog exporteren"),

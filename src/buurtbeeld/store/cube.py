@@ -32,6 +32,8 @@ STATUS_LABELS = {
 }
 NOTE_LABELS = {
     "bron": "Geheim of onbekend bij de bron (CBS publiceert '.'): te weinig personen of huishoudens, of niet beschikbaar.",
+    "geheim": "Geheim bij de bron (CBS publiceert 'x').",
+    "klein_aantal": "Verborgen bij het importeren: een klein aantal personen of huishoudens (beveiligingsprofiel van de werkmap).",
     "invoer_verborgen": "Niet te berekenen: teller of noemer is door de bron verborgen.",
     "beveiligd": "Verborgen door de beveiliging bij de bron: te weinig personen of huishoudens, of nodig om een ander klein aantal te beschermen.",
     "noemer_te_klein": "Niet berekend: de noemer is kleiner dan de minimumgrens (CBS-regel voor verhoudingscijfers).",
@@ -79,14 +81,16 @@ class Cell:
 class Cube:
     """Queries over one workspace, on one read-only DuckDB connection (thread-safe cursors).
 
-    The workspace cannot change while it is served (DuckDB allows one writer or many readers),
-    so the region registry, periods and polygon lists are read once, at start.
+    A cube reads one generation of the workspace (store/generations.py), which never changes,
+    so the region registry, periods and polygon lists are read once, at start. An import makes
+    a new generation; ``generation`` says which one this cube reads (the web app opens a new
+    ``Cube`` when the workspace's current generation differs).
     """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.division_year = workspace.config.division_year
-        self._con = workspace.connect(read_only=True)
+        self._con, self.generation = workspace.open_generation()
         cur = self.cursor()
         rows = cur.execute(
             "SELECT code, name, level, parent_code, division_year, name_note FROM region "

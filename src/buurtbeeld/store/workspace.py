@@ -4,7 +4,8 @@ A workspace is a folder::
 
     werkmap/
       buurtbeeld.toml    settings (name, default gemeente, current division year)
-      buurtbeeld.duckdb  the cube: regions, boundaries, imports, observations
+      buurtbeeld.duckdb  the cube: regions, boundaries, imports, observations (a link to the
+                         current generation in generaties/: store/generations.py)
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pyarrow as pa
 from buurtbeeld.errors import ConfigError, WorkspaceError
 from buurtbeeld.geo.boundaries import BUNDLED, read_bundled
 from buurtbeeld.geo.registry import bundled_regions
+from buurtbeeld.store import generations
 from buurtbeeld.store.schema import MIGRATIONS, SCHEMA_VERSION, STATEMENTS
 
 CONFIG_FILE = "buurtbeeld.toml"
-DB_FILE = "buurtbeeld.duckdb"
+DB_FILE = generations.DB_FILE
 
 
 @dataclass(frozen=True)
@@ -67,30 +69,32 @@ class Workspace:
         return self.root / DB_FILE
 
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection to the cube."""
-        try:
-            return duckdb.connect(str(self.db_path), read_only=read_only)
-        except duckdb.IOException as err:
-            raise WorkspaceError(
-                f"De database van werkmap '{self.root}' is in gebruik of niet leesbaar.",
-                code="BB-WS-003",
-                hint="Stop een draaiende 'buurtbeeld serve' voor deze werkmap en probeer het opnieuw.",
-            ) from err
+        """A DuckDB connection to the current generation of the cube.
+
+        Writes go through :meth:`transaction` (a new generation); a read-write connection here
+        changes the current file in place and fails while a server reads it (``BB-WS-003``).
+        """
+        return generations.open_current(self.root, read_only=read_only)[0]
+
+    def open_generation(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A read-only connection to the current generation, and that generation's id."""
+        return generations.open_current(self.root, read_only=True)
+
+    def generation(self) -> str:
+        """The id of the current generation (changes with every import)."""
+        return generations.generation_id(self.root)
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection inside one transaction; rolled back on any error."""
-        con = self.connect()
-        try:
-            con.begin()
-            try:
-                yield con
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
-        finally:
-            con.close()
+    def transaction(self, notes: list[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection inside one transaction, on a new generation of the cube.
+
+        Committed and published atomically at the end, or discarded on any error; readers
+        (``buurtbeeld serve``) keep reading the current generation meanwhile. One writer at a
+        time (``BB-WS-010``). ``notes`` receives Dutch notes about a crashed earlier import that
+        was cleaned up.
+        """
+        with generations.new_generation(self.root, notes) as con:
+            yield con
 
 
 def create_workspace(
@@ -156,7 +160,7 @@ def create_workspace(
         con.close()
         tmp_db.unlink(missing_ok=True)
         raise
-    tmp_db.rename(root / DB_FILE)
+    generations.publish(root, tmp_db)
     (root / CONFIG_FILE).write_text(config.to_toml(), encoding="utf-8")
     return Workspace(root=root, config=config)
 

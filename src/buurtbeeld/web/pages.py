@@ -23,9 +23,16 @@ from buurtbeeld.web.deps import (
     MapViewDep,
     templates,
 )
+from buurtbeeld.web.duiding_pages import (
+    approved_for_map,
+    approved_for_regions,
+    csv_duiding,
+    duiding_context,
+)
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.series_chart import line_chart
+from buurtbeeld.web.typology_pages import profile_type
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -147,12 +154,23 @@ def gemeente_page(
             # Internal until published (platform.roles): publiek must not learn it exists.
             "overlap_available": may_open(request, f"/gemeente/{view.area.code}/voorzieningen")
             and bool(cube.overlap.sets_for(view.area.code)),
+            **duiding_context(
+                request,
+                cube,
+                approved_for_map(request, view.area.code, chosen.theme, view.period),
+                link={
+                    "gebied": view.area.code,
+                    "thema": chosen.theme,
+                    "periode": view.period or "",
+                },
+            ),
         },
     )
 
 
 @router.get("/gemeente/{code}/tabel.csv")
 def gemeente_csv(
+    request: Request,
     code: str,
     catalog: CatalogDep,
     map_view: MapViewDep,
@@ -178,8 +196,10 @@ def gemeente_csv(
             "status",
             "toelichting",
             "bron",
+            "duiding",
         ]
     )
+    notes = csv_duiding(approved_for_map(request, view.area.code, chosen.theme, view.period))
     for row in view.rows:
         value = format_plain(row.cell.value, chosen.decimals)
         writer.writerow(
@@ -195,6 +215,7 @@ def gemeente_csv(
                 STATUS_LABELS[row.cell.status],
                 csv_safe(row.cell.explanation),
                 csv_safe(f"Bron: {chosen.source_label}"),
+                csv_safe(notes.get(row.region.code, "")),
             ]
         )
     name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
@@ -230,9 +251,16 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "series": series,
             "line_chart": line_chart,
             "format_cell": format_cell,
+            "buurttype": profile_type(request, cube, region),  # issue 15: the buurt's type
             "overlap": region_overlap(cube, region)
             if may_open(request, f"/gemeente/{(gemeente or region).code}/voorzieningen")
             else None,
+            **duiding_context(
+                request,
+                cube,
+                approved_for_regions(request, [r.code for r in columns]),
+                link={"gebied": region.code},
+            ),
         },
     )
 

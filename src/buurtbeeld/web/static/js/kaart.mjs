@@ -242,6 +242,7 @@ async function start() {
         const p = tiled ? { ...feature, ...figures.get(feature.code) } : feature;
         let text;
         if (stacking) text = `${p.uitkomst}: ${p.aantal} van de ${p.beoordeeld} beoordeelde indicatoren (van ${p.gekozen} gekozen) in het ongunstigste vijfde${p.onzeker ? "; onzeker: minder dan de helft beoordeeld" : ""}`;
+        else if (p.uitkomst) text = p.uitkomst; // hotspots and buurttypen say it in words
         else if (p.status === "hidden" || p.status === "missing") text = STATUS[p.status];
         else text = `${nf(Number(container.dataset.decimalen || 0), container.dataset.verschil === "ja").format(Number(Number(p.waarde).toPrecision(12)))} ${container.dataset.eenheid || ""}`;
         const box = document.createElement("div");
