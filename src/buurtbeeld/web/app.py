@@ -98,7 +98,6 @@ def create_app(
         # The cube, catalogue and view caches of the current generation (web/served.py).
         app.state.generations = Generations(workspace, on_switch=follow)
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
-        app.state.tilesets = {}  # vector tiles of the national map per level (web/map_tiles.py)
         yield
         app.state.generations.close()
         if getattr(app.state, "steer_db", None) is not None:

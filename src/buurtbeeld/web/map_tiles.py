@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from typing import Literal
 
 import shapely
@@ -20,25 +19,21 @@ from fastapi.responses import Response
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.tiles import LazyTiles
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
+from buurtbeeld.web.served import served
 
 router = APIRouter(prefix="/api/v1", tags=["cijfers"])
 Level = Literal["wijk", "buurt"]
 TileLevel = Literal["gemeente", "wijk", "buurt"]
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 NATIONAL = "NL00"
-_lock = threading.Lock()
 
 
 def national_tiles(request: Request, level: str) -> LazyTiles:
-    """The tiles of all gemeenten, or all wijken or buurten of NL00, kept for the app's life."""
-    tilesets: dict[str, LazyTiles] = request.app.state.tilesets
-    with _lock:
-        if level not in tilesets:
-            tilesets[level] = tiles_of(request.app.state.cube, level)
-        return tilesets[level]
+    """The tiles of all gemeenten, or all wijken or buurten of NL00, of the served generation."""
+    current = served(request)
+    return current.map_cache.get_or_create(("tegels", level), lambda: tiles_of(current.cube, level))
 
 
 def tiles_of(cube: Cube, level: str) -> LazyTiles:
@@ -146,6 +141,7 @@ def get_names(request: Request, gebied: str, cube: CubeDep) -> Response:
             code="BB-WEB-020",
             hint="Kies een gemeentecode (GM....) of NL00.",
         )
-    cache: LRUCache = request.app.state.map_cache
-    text = cache.get_or_create(("namen", area.code), lambda: label_points(cube, area.code))
+    text = served(request).map_cache.get_or_create(
+        ("namen", area.code), lambda: label_points(cube, area.code)
+    )
     return cached_text_response(request, text, "application/json")
