@@ -1,0 +1,305 @@
+"""Clean-up after secondary suppression: publish secondaries again where the guarantees allow.
+
+Elimination, singleton protection and LP repairs (:mod:`buurtbeeld.protect.parts`) decide greedily,
+one cell at a time; some of their secondaries turn out not to be needed once the whole pattern
+is known (a repair that made an earlier secondary redundant, a singleton repair next to a cell
+that was hidden anyway). Every needless secondary is a blank buurt on a map.
+
+The clean-up tries every secondary once, in the order of the profile's cost function
+(:data:`~buurtbeeld.protect.rules.COST_FUNCTIONS`, ``Profile.kosten``), publishes it tentatively, and keeps it published
+only when the same guarantees still hold:
+
+1. the LP attacker audit of the hidden cells the release touches passes (no hidden cell exact,
+   every primary's requirement met: hidden range, protection levels, spans);
+2. with singleton protection, no hidden single-contributor cell lets its contributor compute a
+   primary (the check of :func:`~buurtbeeld.protect.suppress.gauss_suppress`, on the same
+   relations).
+
+Publishing a cell only changes the attacker's problem for the hidden cells it is linked to
+through relations of hidden (or interval-known) cells: the other components of the audit keep
+their constants. So each try audits only the union of the components around the cell, with
+the audit's own warm HiGHS model per component (only the objective changes between cells).
+Releases are accepted one after another, each against the pattern so far, so the final pattern
+passes the audit as a whole; :func:`cleanup` audits it once more over the whole system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from buurtbeeld.protect.audit import AuditResult, audit, incidence
+from buurtbeeld.protect.elimination import Elimination
+from buurtbeeld.protect.mip import MAX_CELLS, MipPart, solve_part
+from buurtbeeld.protect.rules import COST_FUNCTIONS, Profile, Reason, Requirement
+from buurtbeeld.protect.suppress import _LeafSets
+from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
+from buurtbeeld.protect.table import CellStatus
+
+__all__ = ["COST_FUNCTIONS", "CleanupStats", "cleanup", "release_order"]
+
+RELEASABLE = (Reason.SECONDARY, Reason.SINGLETON, Reason.INTERVAL)
+
+
+@dataclass
+class CleanupStats:
+    """What the clean-up did (counts only; never a value)."""
+
+    tried: int = 0
+    released: int = 0
+    mip_blocks: int = 0
+    """Parts whose pattern the MIP replaced."""
+    mip_saved: int = 0
+    """Secondaries fewer in those parts."""
+    n_lps: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def release_order(system: System, candidates: Iterable[int], kosten: str) -> list[int]:
+    """Candidates in the order the clean-up tries them (first: most wanted published).
+
+    - ``minste-cellen``: small cells first - a small hidden cell gives its neighbours little
+      protection, so releasing it rarely blocks a later release (most releases in total);
+    - ``minste-waarde``: large cells first (least hidden value);
+    - ``totalen-zichtbaar``: higher aggregation levels first (totals), then large cells.
+    Ties: the cell's position (deterministic).
+    """
+    measure, levels = system.measure, system.levels
+    key: Callable[[int], tuple[float, ...]]
+    if kosten == "minste-waarde":
+        key = lambda c: (-measure[c], -levels[c], c)  # noqa: E731
+    elif kosten == "totalen-zichtbaar":
+        key = lambda c: (-levels[c], -measure[c], c)  # noqa: E731
+    else:
+        key = lambda c: (measure[c], -levels[c], c)  # noqa: E731
+    return sorted(candidates, key=key)
+
+
+class _Graph:
+    """Which cells share a relation (or inequality), for the audit's components."""
+
+    def __init__(self, system: System) -> None:
+        self.groups: list[tuple[int, ...]] = [(t, *parts) for t, parts in system.relations]
+        self.groups += [(*big, *small) for big, small in system.inequalities]
+        self.by_cell: dict[int, list[int]] = {}
+        for g, cells in enumerate(self.groups):
+            for c in cells:
+                self.by_cell.setdefault(c, []).append(g)
+
+    def neighbours(self, cell: int) -> set[int]:
+        return {c for g in self.by_cell.get(cell, ()) for c in self.groups[g]}
+
+    def component(self, seeds: Iterable[int], variable: set[int]) -> set[int]:
+        """Variable cells reachable from the seeds through relations of variable cells."""
+        todo = [c for c in seeds if c in variable]
+        found = set(todo)
+        while todo:
+            c = todo.pop()
+            for g in self.by_cell.get(c, ()):
+                for other in self.groups[g]:
+                    if other in variable and other not in found:
+                        found.add(other)
+                        todo.append(other)
+        return found
+
+
+def cleanup(
+    system: System,
+    profile: Profile,
+    hidden: set[int],
+    reasons: dict[int, Reason],
+    audits: list[AuditResult],
+    link: set[int] | None = None,
+) -> tuple[set[int], dict[int, Reason], list[AuditResult], CleanupStats]:
+    """Publish secondaries again where the audit and the singleton check still pass.
+
+    Parameters
+    ----------
+    system
+        The protected system.
+    profile
+        Its profile; ``profile.kosten`` picks the order (``"geen"``: no clean-up).
+    hidden, reasons
+        The pattern of :func:`~buurtbeeld.protect.parts.protect_system` (system indices).
+    audits
+        Its audit results; replaced by one final audit when anything was released.
+    link
+        The link cells the system was split by (blocks that only meet published link cells
+        are optimised on their own, see :func:`optimise_blocks`).
+
+    Returns
+    -------
+    tuple
+        The new hidden set, reasons, audit results and what the clean-up did.
+    """
+    stats = CleanupStats()
+    if profile.kosten == "geen":
+        return hidden, reasons, audits, stats
+    candidates = [
+        c
+        for c in hidden
+        if reasons.get(c) in RELEASABLE
+        and c < system.n_current
+        and c not in system.fixed_hidden
+        and c not in system.intervals
+        and c not in system.fixed_published
+    ]
+    if not candidates:
+        return hidden, reasons, audits, stats
+    integer = system.table.kind == "frequency"
+    graph = _Graph(system)
+    hidden = set(hidden)
+    singles = _Singletons(system) if profile.singletons else None
+    optimised = optimise_blocks(system, profile, hidden, reasons, link or set(), singles, stats)
+    candidates = [c for c in candidates if c in hidden and c not in optimised]
+    variable = set(hidden) | set(system.intervals)
+    variable |= {c for c, (lo, up) in system.earlier_known.items() if up - lo > 1e-6}
+    for c in release_order(system, candidates, profile.kosten):
+        stats.tried += 1
+        variable.discard(c)
+        hidden.discard(c)
+        comp = graph.component(graph.neighbours(c) - {c}, variable)
+        ok = True
+        if comp & hidden:
+            cells = sorted(comp.union(*(graph.neighbours(v) for v in comp)) | {c})
+            result = audit(audit_input(system, cells, hidden, integer), exact_intervals=True)
+            stats.n_lps += result.n_lps
+            ok = result.passed and (singles is None or singles.safe(cells, hidden, comp))
+        if ok:
+            stats.released += 1
+            reason = reasons.pop(c).value
+            stats.by_reason[reason] = stats.by_reason.get(reason, 0) + 1
+        else:
+            variable.add(c)
+            hidden.add(c)
+    if not stats.released and not stats.mip_blocks:
+        return hidden, reasons, audits, stats
+    data = audit_input(system, list(range(len(system.keys))), hidden, integer)
+    data.matrix = incidence(data)
+    final = audit(data)
+    final.n_lps += stats.n_lps + sum(a.n_lps for a in audits)
+    return hidden, reasons, [final], stats
+
+
+class _Singletons:
+    """The elimination's singleton check (PS2*) on a part of the system."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.leaves = _LeafSets(make_problem(system, list(range(len(system.keys)))))
+
+    def safe(self, cells: list[int], hidden: set[int], comp: set[int]) -> bool:
+        """Whether no hidden singleton of ``comp`` lets its contributor compute a primary."""
+        system = self.system
+        singles = [s for s in comp if s in hidden and system.counts[s] == 1]
+        if not singles:
+            return True
+        problem = make_problem(system, cells)
+        elim = Elimination(len(cells), problem.relations)
+        for k, c in enumerate(cells):
+            if c not in hidden and c not in system.intervals:
+                elim.force_publish(k)
+        primary = problem.guarded & np.array(
+            [s == CellStatus.PRIMARY_SUPPRESSED for s in problem.statuses], dtype=bool
+        )
+        local = {c: k for k, c in enumerate(cells)}
+        for s in singles:
+            guard = primary.copy()
+            guard[local[s]] = False
+            for exposed, used, coef in elim.probe(local[s], guard):
+                if set(used) - {local[s]} and not self.leaves.learns_nothing_new(
+                    s, cells[exposed], coef
+                ):
+                    return False
+        return True
+
+
+def _costs(system: System, cells: list[int], kosten: str) -> list[float]:
+    """Per cell what hiding it costs under the cost function (strictly positive)."""
+    values = [system.measure[c] for c in cells]
+    top = max([abs(v) for v in values] + [1.0])
+    if kosten == "minste-waarde":
+        return [abs(v) / top + 1e-3 for v in values]
+    if kosten == "totalen-zichtbaar":
+        return [
+            1.0 + 4.0 * system.levels[c] + 1e-3 * abs(v) / top
+            for c, v in zip(cells, values, strict=True)
+        ]
+    return [1.0 + 1e-3 * abs(v) / top for v in values]
+
+
+def optimise_blocks(
+    system: System,
+    profile: Profile,
+    hidden: set[int],
+    reasons: dict[int, Reason],
+    link: set[int],
+    singles: _Singletons | None,
+    stats: CleanupStats,
+) -> set[int]:
+    """Replace the pattern of small independent blocks by the MIP's where it costs less.
+
+    A block is independent when every link cell it touches is published (then it shares only
+    constants with the rest). Updates ``hidden`` and ``reasons`` in place; returns the cells of
+    the blocks the MIP solved (their secondaries need no greedy clean-up).
+    """
+    if system.intervals or system.inequalities or len(system.keys) != system.n_current:
+        return set()
+    blocks, neighbours = split_parts(system, link)
+    integer = system.table.kind == "frequency"
+    done: set[int] = set()
+    for block, around in zip(blocks, neighbours, strict=True):
+        if around & hidden or len(block) + len(around) > MAX_CELLS:
+            continue
+        cells = sorted(set(block) | around)
+        prims = {
+            k: system.requirements.get(c, Requirement())
+            for k, c in enumerate(cells)
+            if c in system.guarded and system.statuses[c] == CellStatus.PRIMARY_SUPPRESSED
+        }
+        if not prims:
+            continue
+        cost = _costs(system, cells, profile.kosten)
+        part = MipPart(
+            values=[system.measure[c] for c in cells],
+            relations=make_problem(system, cells).relations,
+            primaries=prims,
+            fixed_hidden={k for k, c in enumerate(cells) if c in system.fixed_hidden},
+            fixed_published={
+                k
+                for k, c in enumerate(cells)
+                if c in system.fixed_published
+                or c in around
+                or system.statuses[c] == CellStatus.FORCED_PUBLISHABLE
+            },
+            singletons={k for k, c in enumerate(cells) if system.counts[c] == 1},
+            cost=cost,
+            integer=integer,
+        )
+        found = solve_part(part, singleton_protection=singles is not None)
+        done.update(block)
+        if found is None:
+            continue
+        now = {k for k, c in enumerate(cells) if c in hidden and k not in prims}
+        new = {k for k in found.hidden if k not in prims}
+        if sum(cost[k] for k in new) >= sum(cost[k] for k in now) - 1e-9:
+            continue
+        trial = (hidden - {cells[k] for k in now}) | {cells[k] for k in new}
+        result = audit(audit_input(system, cells, trial, integer), exact_intervals=True)
+        stats.n_lps += result.n_lps
+        if not result.passed:
+            continue
+        comp = {c for c in cells if c in trial}
+        if singles is not None and not singles.safe(cells, trial, comp):
+            continue
+        hidden.difference_update(cells[k] for k in now)
+        hidden.update(cells[k] for k in new)
+        for k in now - new:
+            reasons.pop(cells[k], None)
+        for k in new - now:
+            reasons[cells[k]] = Reason.SECONDARY
+        stats.mip_blocks += 1
+        stats.mip_saved += len(now) - len(new)
+    return done
