@@ -216,18 +216,21 @@ class _Singletons:
         return True
 
 
-def _costs(system: System, cells: list[int], kosten: str) -> list[float]:
-    """Per cell what hiding it costs under the cost function (strictly positive)."""
-    values = [system.measure[c] for c in cells]
-    top = max([abs(v) for v in values] + [1.0])
+def hiding_costs(system: System, kosten: str) -> list[float]:
+    """Per cell what hiding it costs under the cost function (strictly positive).
+
+    ``minste-cellen``: 1 per cell; ``minste-waarde``: the cell's value; ``totalen-zichtbaar``:
+    1 + 4 per aggregation level. Small terms relative to the largest value break ties (prefer
+    hiding small cells) and keep every cost positive.
+    """
+    top = max([abs(v) for v in system.measure] + [1.0])
     if kosten == "minste-waarde":
-        return [abs(v) / top + 1e-3 for v in values]
-    if kosten == "totalen-zichtbaar":
-        return [
-            1.0 + 4.0 * system.levels[c] + 1e-3 * abs(v) / top
-            for c, v in zip(cells, values, strict=True)
-        ]
-    return [1.0 + 1e-3 * abs(v) / top for v in values]
+        return [abs(v) / top + 1e-3 for v in system.measure]
+    extra = 4.0 if kosten == "totalen-zichtbaar" else 0.0
+    return [
+        1.0 + extra * lv + 1e-3 * abs(v) / top
+        for v, lv in zip(system.measure, system.levels, strict=True)
+    ]
 
 
 def optimise_blocks(
@@ -249,6 +252,7 @@ def optimise_blocks(
         return set()
     blocks, neighbours = split_parts(system, link)
     integer = system.table.kind == "frequency"
+    costs = hiding_costs(system, profile.kosten)
     done: set[int] = set()
     for block, around in zip(blocks, neighbours, strict=True):
         if around & hidden or len(block) + len(around) > MAX_CELLS:
@@ -261,7 +265,7 @@ def optimise_blocks(
         }
         if not prims:
             continue
-        cost = _costs(system, cells, profile.kosten)
+        cost = [costs[c] for c in cells]
         part = MipPart(
             values=[system.measure[c] for c in cells],
             relations=make_problem(system, cells).relations,
