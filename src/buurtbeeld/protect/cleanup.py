@@ -192,10 +192,38 @@ class _Singletons:
 
     def safe(self, cells: list[int], hidden: set[int], comp: set[int]) -> bool:
         """Whether no hidden singleton of ``comp`` lets its contributor compute a primary."""
+        return not self.violations(cells, hidden, comp, first=True)
+
+    def violations(
+        self, cells: list[int], hidden: set[int], comp: set[int], *, first: bool = False
+    ) -> list[tuple[int, int]]:
+        """``(primary, singleton)`` pairs (system indices): the singleton's contributor could
+        compute the primary (``first``: stop at the first pair)."""
         system = self.system
-        singles = [s for s in comp if s in hidden and system.counts[s] == 1]
+        singles = sorted(s for s in comp if s in hidden and system.counts[s] == 1)
         if not singles:
-            return True
+            return []
+        problem = make_problem(system, cells)
+        elim = Elimination(len(cells), problem.relations)
+        for k, c in enumerate(cells):
+            if c not in hidden and c not in system.intervals:
+                elim.force_publish(k)
+        primary = problem.guarded & np.array(
+            [s == CellStatus.PRIMARY_SUPPRESSED for s in problem.statuses], dtype=bool
+        )
+        local = {c: k for k, c in enumerate(cells)}
+        found = []
+        for s in singles:
+            guard = primary.copy()
+            guard[local[s]] = False
+            for exposed, used, coef in elim.probe(local[s], guard):
+                if set(used) - {local[s]} and not self.leaves.learns_nothing_new(
+                    s, cells[exposed], coef
+                ):
+                    found.append((cells[exposed], s))
+                    if first:
+                        return found
+        return found
         problem = make_problem(system, cells)
         elim = Elimination(len(cells), problem.relations)
         for k, c in enumerate(cells):
@@ -233,6 +261,34 @@ def hiding_costs(system: System, kosten: str) -> list[float]:
     ]
 
 
+def mip_parts(system: System, link: set[int], hidden: set[int]) -> list[tuple[list[int], set[int]]]:
+    """Cell sets small enough for the MIP, each with its boundary: cells that also occur in
+    relations outside the set (published; the MIP keeps them published)."""
+    n = len(system.keys)
+    if n <= MAX_CELLS:
+        return [(list(range(n)), set())]
+    blocks, neighbours = split_parts(system, link)
+    out: list[tuple[list[int], set[int]]] = []
+    rest = set(link)
+    for block, around in zip(blocks, neighbours, strict=True):
+        if around & hidden:
+            rest.update(block)
+        elif len(block) + len(around) <= MAX_CELLS:
+            out.append((sorted(set(block) | around), set(around)))
+    if rest and len(rest) <= MAX_CELLS:
+        boundary = {
+            c
+            for r in system.relations_of(rest)
+            for group in [(system.relations[r][0], *system.relations[r][1])]
+            if any(g not in rest for g in group)
+            for c in group
+            if c in rest
+        }
+        if not boundary & hidden:
+            out.append((sorted(rest), boundary))
+    return out
+
+
 def optimise_blocks(
     system: System,
     profile: Profile,
@@ -242,22 +298,19 @@ def optimise_blocks(
     singles: _Singletons | None,
     stats: CleanupStats,
 ) -> set[int]:
-    """Replace the pattern of small independent blocks by the MIP's where it costs less.
+    """Replace the pattern of small parts by the MIP's where it costs less.
 
-    A block is independent when every link cell it touches is published (then it shares only
-    constants with the rest). Updates ``hidden`` and ``reasons`` in place; returns the cells of
-    the blocks the MIP solved (their secondaries need no greedy clean-up).
+    Parts (:func:`mip_parts`): the whole system when it is small; else every independent block
+    (all link cells it touches are published: it shares only constants with the rest) and the
+    joint rest when small. Updates ``hidden`` and ``reasons`` in place; returns the cells of
+    the parts the MIP solved (their secondaries need no greedy clean-up).
     """
     if system.intervals or system.inequalities or len(system.keys) != system.n_current:
         return set()
-    blocks, neighbours = split_parts(system, link)
     integer = system.table.kind == "frequency"
     costs = hiding_costs(system, profile.kosten)
     done: set[int] = set()
-    for block, around in zip(blocks, neighbours, strict=True):
-        if around & hidden or len(block) + len(around) > MAX_CELLS:
-            continue
-        cells = sorted(set(block) | around)
+    for cells, around in mip_parts(system, link, hidden):
         prims = {
             k: system.requirements.get(c, Requirement())
             for k, c in enumerate(cells)
@@ -278,25 +331,17 @@ def optimise_blocks(
                 or c in around
                 or system.statuses[c] == CellStatus.FORCED_PUBLISHABLE
             },
-            singletons={k for k, c in enumerate(cells) if system.counts[c] == 1},
+            forbidden=set(),
             cost=cost,
             integer=integer,
         )
-        found = solve_part(part, singleton_protection=singles is not None)
-        done.update(block)
-        if found is None:
-            continue
         now = {k for k, c in enumerate(cells) if c in hidden and k not in prims}
-        new = {k for k in found.hidden if k not in prims}
-        if sum(cost[k] for k in new) >= sum(cost[k] for k in now) - 1e-9:
-            continue
-        trial = (hidden - {cells[k] for k in now}) | {cells[k] for k in new}
-        result = audit(audit_input(system, cells, trial, integer), exact_intervals=True)
-        stats.n_lps += result.n_lps
-        if not result.passed:
-            continue
-        comp = {c for c in cells if c in trial}
-        if singles is not None and not singles.safe(cells, trial, comp):
+        found = _solve_with_singletons(system, part, cells, hidden, now, singles, integer, stats)
+        if found is None:
+            continue  # too large or no solution in time: the greedy clean-up tries its cells
+        done.update(c for c in cells if c not in around)
+        new = found
+        if new == now:
             continue
         hidden.difference_update(cells[k] for k in now)
         hidden.update(cells[k] for k in new)
@@ -307,3 +352,46 @@ def optimise_blocks(
         stats.mip_blocks += 1
         stats.mip_saved += len(now) - len(new)
     return done
+
+
+SINGLETON_ROUNDS = 6
+
+
+def _solve_with_singletons(
+    system: System,
+    part: MipPart,
+    cells: list[int],
+    hidden: set[int],
+    now: set[int],
+    singles: _Singletons | None,
+    integer: bool,
+    stats: CleanupStats,
+) -> set[int] | None:
+    """The MIP's secondaries (local) for a part, audited; the current ones when the MIP's
+    pattern is not cheaper; ``None`` when the MIP has no answer.
+
+    Singleton pairs the check finds are forbidden in the model, which is solved again (a few
+    rounds; then the current pattern stays).
+    """
+    cost = part.cost
+    for _round in range(SINGLETON_ROUNDS):
+        found = solve_part(part)
+        if found is None:
+            return None
+        new = {k for k in found.hidden if k not in part.primaries}
+        if sum(cost[k] for k in new) >= sum(cost[k] for k in now) - 1e-9:
+            return now
+        trial = (hidden - {cells[k] for k in now}) | {cells[k] for k in new}
+        result = audit(audit_input(system, cells, trial, integer), exact_intervals=True)
+        stats.n_lps += result.n_lps
+        if not result.passed:
+            return now
+        if singles is None:
+            return new
+        comp = {c for c in cells if c in trial}
+        pairs = singles.violations(cells, trial, comp)
+        if not pairs:
+            return new
+        local = {c: k for k, c in enumerate(cells)}
+        part.forbidden |= {(local[p], local[s]) for p, s in pairs}
+    return now

@@ -12,14 +12,15 @@ as ``p`` must) and moves ``p`` far enough:
 - any other primary: up by one unit (not exact).
 
 A deviation is a feasible table for the attacker, so a solution of the model is a pattern
-whose audit intervals reach the required values. With singleton protection the deviation of
-``p`` must leave every other hidden single-contributor cell alone (that contributor knows it):
-stricter than the elimination's per-singleton check, never weaker.
+whose audit intervals reach the required values. Singleton protection enters lazily: when the
+caller's check finds that the contributor of a single-contributor cell ``s`` could compute a
+primary ``p``, the pair ``(p, s)`` is forbidden (``p``'s deviations leave ``s`` alone) and the
+model is solved again.
 
 The model is conservative (one direction for "not exact", link cells outside the part held
 fixed), so its pattern is audited like any other by the caller and kept only if it passes and
-costs less than the heuristic pattern. Deterministic: one thread, a node limit, and a time
-limit only as a safety net.
+costs less than the heuristic pattern. Deterministic: one thread and a node limit; a run that
+reaches the time limit (a safety net) is discarded rather than depend on the machine's speed.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from scipy.sparse import coo_array
 from buurtbeeld.protect.rules import Requirement
 
 MAX_CELLS = 400  # cells of a part handed to the MIP
-MAX_COLUMNS = 60_000  # deviation variables (primaries x directions x cells)
+MAX_COLUMNS = 8_000  # deviation variables (primaries x directions x cells)
 NODE_LIMIT = 500
 GAP = 0.02  # relative gap: costs are whole cells, so 2 % of a few dozen is optimal
-TIME_LIMIT = 10.0  # seconds; a safety net (the node limit keeps runs reproducible)
+TIME_LIMIT = 5.0  # seconds; a safety net (the node limit keeps runs reproducible)
 
 
 @dataclass
@@ -50,8 +51,9 @@ class MipPart:
     """Local primaries (hidden, to protect) and their requirements."""
     fixed_hidden: set[int]
     fixed_published: set[int]
-    singletons: set[int]
-    """Hidden-if-hidden cells with one contributor (to avoid in other cells' deviations)."""
+    forbidden: set[tuple[int, int]]
+    """``(p, s)``: the deviations of primary ``p`` must leave cell ``s`` alone (``s`` has one
+    contributor, who could otherwise compute ``p``; added lazily by the caller)."""
     cost: Sequence[float]
     integer: bool = True
 
@@ -76,7 +78,7 @@ def _directions(req: Requirement, value: float, integer: bool) -> list[tuple[flo
     return [(step, 0.0)]
 
 
-def solve_part(part: MipPart, *, singleton_protection: bool) -> MipResult | None:
+def solve_part(part: MipPart) -> MipResult | None:
     """The cheapest pattern of the model, or ``None`` (too large, infeasible, or no solution)."""
     n = len(part.values)
     prims = sorted(part.primaries)
@@ -146,10 +148,9 @@ def solve_part(part: MipPart, *, singleton_protection: bool) -> MipResult | None
             rows.append(([off + i, i], [1.0, -need], -np.inf, 0.0))
             if fall[i] > 0:
                 rows.append(([off + i, i], [1.0, float(fall[i])], 0.0, np.inf))
-        if singleton_protection:
-            for s in part.singletons:
-                if s != p:
-                    lower[off + s] = upper[off + s] = 0.0
+        for q, s in part.forbidden:
+            if q == p:
+                lower[off + s] = upper[off + s] = 0.0
         # the move of p: sign * d_p >= need (times the choice when there are two directions)
         if z is None:
             rows.append(([off + p], [float(sign)], need, np.inf))
@@ -200,8 +201,8 @@ def _run(
     h.passModel(model)
     h.run()
     status = h.getModelStatus()
-    if h.getInfo().primal_solution_status != 2:  # no feasible solution
-        return None
+    if status == highspy.HighsModelStatus.kTimeLimit or h.getInfo().primal_solution_status != 2:
+        return None  # no solution, or one that depends on the machine's speed
     x = np.asarray(h.getSolution().col_value)[:n]
     hidden = {int(i) for i in np.flatnonzero(x > 0.5)}
     return MipResult(hidden, float(h.getInfo().objective_function_value),
