@@ -40,6 +40,8 @@ from buurtbeeld.protect.table import CellStatus
 
 __all__ = ["COST_FUNCTIONS", "CleanupStats", "cleanup", "release_order"]
 
+MAX_TRIES = 1_000  # greedy release attempts per table (each audits a component)
+
 RELEASABLE = (Reason.SECONDARY, Reason.SINGLETON, Reason.INTERVAL)
 
 
@@ -156,7 +158,7 @@ def cleanup(
     candidates = [c for c in candidates if c in hidden and c not in optimised]
     variable = set(hidden) | set(system.intervals)
     variable |= {c for c, (lo, up) in system.earlier_known.items() if up - lo > 1e-6}
-    for c in release_order(system, candidates, profile.kosten):
+    for c in release_order(system, candidates, profile.kosten)[:MAX_TRIES]:
         stats.tried += 1
         variable.discard(c)
         hidden.discard(c)

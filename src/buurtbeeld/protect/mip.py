@@ -35,7 +35,8 @@ from scipy.sparse import coo_array
 from buurtbeeld.protect.rules import Requirement
 
 MAX_CELLS = 400  # cells of a part handed to the MIP
-MAX_COLUMNS = 8_000  # deviation variables (primaries x directions x cells)
+MAX_COLUMNS = 25_000  # deviation variables (primaries x directions x nearby cells)
+RADII = (3, 5)  # relation steps a primary's deviation may reach (tried in turn)
 NODE_LIMIT = 500
 GAP = 0.02  # relative gap: costs are whole cells, so 2 % of a few dozen is optimal
 TIME_LIMIT = 5.0  # seconds; a safety net (the node limit keeps runs reproducible)
@@ -78,36 +79,60 @@ def _directions(req: Requirement, value: float, integer: bool) -> list[tuple[flo
     return [(step, 0.0)]
 
 
+def neighbourhoods(
+    n: int, relations: Sequence[tuple[int, tuple[int, ...]]], radius: int
+) -> list[set[int]]:
+    """Per cell the cells within ``radius`` relation steps (cells sharing a relation: 1)."""
+    by_cell: list[list[int]] = [[] for _ in range(n)]
+    groups = [(t, *parts) for t, parts in relations]
+    for g, cells in enumerate(groups):
+        for c in cells:
+            by_cell[c].append(g)
+    out = []
+    for c in range(n):
+        found = {c}
+        frontier = {c}
+        for _ in range(radius):
+            step = {x for f in frontier for g in by_cell[f] for x in groups[g]} - found
+            found |= step
+            frontier = step
+        out.append(found)
+    return out
+
+
 def solve_part(part: MipPart) -> MipResult | None:
-    """The cheapest pattern of the model, or ``None`` (too large, infeasible, or no solution)."""
+    """The cheapest pattern of the model (:func:`solve_near`), trying wider neighbourhoods
+    when the narrow one has no solution; ``None`` when none fits or solves."""
+    for radius in RADII:
+        found = solve_near(part, radius)
+        if found is not None:
+            return found
+    return None
+
+
+def solve_near(part: MipPart, radius: int) -> MipResult | None:
+    """The cheapest pattern of the model, or ``None`` (too large, infeasible, or no solution).
+
+    A primary's deviations may only move cells within ``radius`` relation steps of it (a
+    protecting cycle of a hierarchical table lies close to the cell; a restriction of the
+    attacker, so conservative), which keeps the model small.
+    """
     n = len(part.values)
     prims = sorted(part.primaries)
     if n > MAX_CELLS or not prims:
         return None
     values = np.asarray(part.values, dtype=np.float64)
-    # rows of the relations over the part's cells
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    v: list[float] = []
-    for r, (total, parts) in enumerate(part.relations):
-        r_idx.append(r)
-        c_idx.append(total)
-        v.append(1.0)
-        for p in parts:
-            r_idx.append(r)
-            c_idx.append(p)
-            v.append(-1.0)
-    m_rel = coo_array((v, (r_idx, c_idx)), shape=(len(part.relations), n)).tocsr()
-    # blocks of deviation variables: (primary, direction, choice index)
-    blocks: list[tuple[int, int, float, int | None]] = []  # (p, sign, need, choice column)
-    choices: list[tuple[int, int]] = []  # (p, choice column): 1 = up, 0 = down
+    groups = [(t, *ps) for t, ps in part.relations]
+    coef = [[1.0] + [-1.0] * (len(g) - 1) for g in groups]
+    near = neighbourhoods(n, part.relations, radius)
+    # blocks of deviation variables: (primary, sign, need, choice column)
+    blocks: list[tuple[int, int, float, int | None]] = []
     n_cols = n
     for p in prims:
         dirs = _directions(part.primaries[p], float(values[p]), part.integer)
         if len(dirs) == 2:
             choice = n_cols
             n_cols += 1
-            choices.append((p, choice))
             blocks.append((p, 1, dirs[0][0], choice))
             blocks.append((p, -1, dirs[1][1], choice))
         else:
@@ -116,10 +141,10 @@ def solve_part(part: MipPart) -> MipResult | None:
                 blocks.append((p, 1, up, None))
             if down > 0:
                 blocks.append((p, -1, down, None))
-    if len(blocks) * n > MAX_COLUMNS:
+    if sum(len(near[p]) for p, _s, _n, _z in blocks) > MAX_COLUMNS:
         return None
     first_d = n_cols
-    n_cols += len(blocks) * n
+    n_cols += sum(len(near[p]) for p, _s, _n, _z in blocks)
     lower = np.zeros(n_cols)
     upper = np.ones(n_cols)
     cost = np.zeros(n_cols)
@@ -132,32 +157,38 @@ def solve_part(part: MipPart) -> MipResult | None:
             cost[i] = 0.0
         elif i in part.fixed_published:
             upper[i] = 0.0
+    by_cell: list[list[int]] = [[] for _ in range(n)]
+    for g, members in enumerate(groups):
+        for c in members:
+            by_cell[c].append(g)
     rows: list[tuple[list[int], list[float], float, float]] = []
-    rel_rows = [m_rel.indices[m_rel.indptr[r] : m_rel.indptr[r + 1]] for r in range(m_rel.shape[0])]
-    rel_vals = [m_rel.data[m_rel.indptr[r] : m_rel.indptr[r + 1]] for r in range(m_rel.shape[0])]
-    for b, (p, sign, need, z) in enumerate(blocks):
-        off = first_d + b * n
+    off = first_d
+    for p, sign, need, z in blocks:
+        cells = sorted(near[p])
+        col = {c: off + k for k, c in enumerate(cells)}
         # every cell moves at most as far as p must (a tight big-M; a restriction of the
-        # attacker's moves, so conservative): -min(a_i, need) x_i <= d_i <= need x_i
-        fall = np.minimum(values, need)
-        lower[off : off + n] = -fall
-        upper[off : off + n] = need
-        for cols, vals in zip(rel_rows, rel_vals, strict=True):
-            rows.append(([off + int(c) for c in cols], vals.tolist(), 0.0, 0.0))
-        for i in range(n):
-            rows.append(([off + i, i], [1.0, -need], -np.inf, 0.0))
-            if fall[i] > 0:
-                rows.append(([off + i, i], [1.0, float(fall[i])], 0.0, np.inf))
+        # attacker's moves, so conservative): -min(a_i, need) x_i <= d_i <= need x_i;
+        # cells outside the neighbourhood do not move
+        for c in cells:
+            fall = min(float(values[c]), need)
+            lower[col[c]], upper[col[c]] = -fall, need
+            rows.append(([col[c], c], [1.0, -need], -np.inf, 0.0))
+            if fall > 0:
+                rows.append(([col[c], c], [1.0, fall], 0.0, np.inf))
+        for g in sorted({g for c in cells for g in by_cell[c]}):
+            inside = [(col[c], w) for c, w in zip(groups[g], coef[g], strict=True) if c in col]
+            rows.append(([k for k, _ in inside], [w for _, w in inside], 0.0, 0.0))
         for q, s in part.forbidden:
-            if q == p:
-                lower[off + s] = upper[off + s] = 0.0
+            if q == p and s in col:
+                lower[col[s]] = upper[col[s]] = 0.0
         # the move of p: sign * d_p >= need (times the choice when there are two directions)
         if z is None:
-            rows.append(([off + p], [float(sign)], need, np.inf))
+            rows.append(([col[p]], [float(sign)], need, np.inf))
         elif sign > 0:  # d_p - need * z >= 0
-            rows.append(([off + p, z], [1.0, -need], 0.0, np.inf))
+            rows.append(([col[p], z], [1.0, -need], 0.0, np.inf))
         else:  # -d_p - need * (1 - z) >= 0  ->  -d_p + need * z >= need
-            rows.append(([off + p, z], [-1.0, need], need, np.inf))
+            rows.append(([col[p], z], [-1.0, need], need, np.inf))
+        off += len(cells)
     return _run(n, n_cols, cost, lower, upper, integrality, rows)
 
 
