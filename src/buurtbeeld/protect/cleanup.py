@@ -40,7 +40,7 @@ from buurtbeeld.protect.table import CellStatus
 
 __all__ = ["COST_FUNCTIONS", "CleanupStats", "cleanup", "release_order"]
 
-MAX_TRIES = 1_000  # greedy release attempts per table (each audits a component)
+MAX_TRIES = 200  # greedy release attempts per table (each audits a component)
 
 RELEASABLE = (Reason.SECONDARY, Reason.SINGLETON, Reason.INTERVAL)
 
@@ -164,9 +164,11 @@ def cleanup(
         hidden.discard(c)
         comp = graph.component(graph.neighbours(c) - {c}, variable)
         ok = True
-        if comp & hidden:
+        if len(comp) >= SMALL_AUDIT:
+            ok = False  # a large component: one try costs a large audit (national speed)
+        elif comp & hidden:
             cells = sorted(comp.union(*(graph.neighbours(v) for v in comp)) | {c})
-            result = audit(audit_input(system, cells, hidden, integer), exact_intervals=True)
+            result = _audit(system, cells, hidden, integer)
             stats.n_lps += result.n_lps
             ok = result.passed and (singles is None or singles.safe(cells, hidden, comp))
         if ok:
@@ -183,6 +185,16 @@ def cleanup(
     final = audit(data)
     final.n_lps += stats.n_lps + sum(a.n_lps for a in audits)
     return hidden, reasons, [final], stats
+
+
+SMALL_AUDIT = 150  # hidden cells: below, every interval by warm single LPs beats batch LPs
+
+
+def _audit(system: System, cells: list[int], hidden: set[int], integer: bool) -> AuditResult:
+    """The audit of a part: small parts with two warm LPs per hidden cell, large ones with the
+    audit's batch LPs and witnesses first."""
+    data = audit_input(system, cells, hidden, integer)
+    return audit(data, exact_intervals=len(cells) - len(data.known) < SMALL_AUDIT)
 
 
 class _Singletons:
@@ -356,7 +368,7 @@ def optimise_blocks(
     return done
 
 
-SINGLETON_ROUNDS = 6
+SINGLETON_ROUNDS = 3
 
 
 def _solve_with_singletons(
@@ -384,7 +396,7 @@ def _solve_with_singletons(
         if sum(cost[k] for k in new) >= sum(cost[k] for k in now) - 1e-9:
             return now
         trial = (hidden - {cells[k] for k in now}) | {cells[k] for k in new}
-        result = audit(audit_input(system, cells, trial, integer), exact_intervals=True)
+        result = _audit(system, cells, trial, integer)
         stats.n_lps += result.n_lps
         if not result.passed:
             return now

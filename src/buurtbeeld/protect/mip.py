@@ -35,11 +35,11 @@ from scipy.sparse import coo_array
 from buurtbeeld.protect.rules import Requirement
 
 MAX_CELLS = 400  # cells of a part handed to the MIP
-MAX_COLUMNS = 25_000  # deviation variables (primaries x directions x nearby cells)
+MAX_COLUMNS = 10_000  # deviation variables (primaries x directions x nearby cells)
 RADII = (3, 5)  # relation steps a primary's deviation may reach (tried in turn)
-NODE_LIMIT = 500
+NODE_LIMIT = 200
 GAP = 0.02  # relative gap: costs are whole cells, so 2 % of a few dozen is optimal
-TIME_LIMIT = 5.0  # seconds; a safety net (the node limit keeps runs reproducible)
+TIME_LIMIT = 1.0  # seconds; a safety net (the node limit keeps runs reproducible)
 
 
 @dataclass
