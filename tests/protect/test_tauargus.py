@@ -54,7 +54,7 @@ def random_table(seed: int):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_against_tau_argus_modular(seed: int) -> None:
     leaves, regions, table = random_table(seed)
-    profile = threshold_profile(MIN_FREQ)
+    profile = dataclasses.replace(threshold_profile(MIN_FREQ), kosten="minste-cellen")
     ours = protect_table(table, profile=profile, rounding=False)
     statuses = dict(zip(ours.keys, ours.statuses, strict=True))
     theirs = tau_modular(leaves, regions, root="GM01", total="totaal", min_freq=MIN_FREQ)
@@ -90,7 +90,13 @@ def test_exact_only_protection_is_close_to_tau_argus(seed: int) -> None:
     # need many more secondaries than Modular
     leaves, regions, table = random_table(seed)
     frequency = threshold_profile(MIN_FREQ).frequency
-    profile = Profile("freq-8", frequency=frequency, rounding_base=None, range_protection=False)
+    profile = Profile(
+        "freq-8",
+        frequency=frequency,
+        rounding_base=None,
+        range_protection=False,
+        kosten="minste-cellen",
+    )
     ours = protect_table(table, profile=profile)
     assert audit_protected(table, ours).passed
     theirs = tau_modular(leaves, regions, root="GM01", total="totaal", min_freq=MIN_FREQ)
