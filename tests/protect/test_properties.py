@@ -91,13 +91,9 @@ def test_protecting_twice_changes_nothing(table: Table, profile: str) -> None:
 def test_linked_tables_over_several_periods_are_protected_jointly(
     table: Table, profile: str
 ) -> None:
-    try:
-        protected = protect_table(table, profile=profile, rounding=False)
-    except DisclosureError as err:
-        # refusing is safe; the only refusal seen is the over-strict singleton check across
-        # linked tables (test_one_person_in_two_linked_tables_is_refused_though_safe)
-        assert "één bijdrager" in err.message
-        return
+    # one person in both tables is one contributor (tests/protect/test_singletons.py): no
+    # refusal any more
+    protected = protect_table(table, profile=profile, rounding=False)
     assert audit_protected(table, protected).passed
     rule = get_profile(profile).frequency
     assert rule is not None
@@ -183,24 +179,3 @@ def test_error_text_contains_no_hidden_value() -> None:
 
 def test_statuses_use_sdctable_letters() -> None:
     assert [s.value for s in CellStatus] == ["s", "u", "x", "z"]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the wider generators (issue 10, item 24): the singleton check compares the "
-    "leaf cells of one decomposition of a total, so two linked tables over the same single person "
-    "(by category and by age) look like two people and the delivery is refused, though hiding "
-    "the non-zero cells is safe",
-)
-def test_one_person_in_two_linked_tables_is_refused_though_safe() -> None:
-    from buurtbeeld.protect import build_cross_table, link_tables
-
-    regions = {"GM": ["WK1", "WK2"], "WK1": ["BU1"], "WK2": ["BU2"]}
-    by_cat = build_cross_table({("BU1", "wmo"): 1}, [regions, {"totaal": ["wmo", "jeugd"]}])
-    by_age = build_cross_table({("BU1", "0-17"): 1}, [regions, {"totaal": ["0-17", "65+"]}])
-    protected = protect_table(link_tables(by_cat, by_age), profile="drempel-10")
-    assert set(protected.hidden_keys) == {
-        k
-        for k in protected.keys
-        if k[0] in ("GM", "WK1", "BU1") and k[1] in ("totaal", "wmo", "0-17")
-    }

@@ -61,6 +61,15 @@ class Event(StrEnum):
     ROLE_CHANGED = "rol_gewijzigd"
     PASSWORD_CHANGED = "wachtwoord_gewijzigd"
     AUDIT_EXPORTED = "auditlog_geexporteerd"
+    FRAMEWORK_CHANGED = "kader_gewijzigd"  # steering (issue 16)
+    SOURCE_CHANGED = "bron_gewijzigd"
+    GOAL_CHANGED = "doel_gewijzigd"
+    DUIDING_SUBMITTED = "duiding_ingediend"
+    DUIDING_REFUSED = "duiding_geweigerd"  # the privacy check refused it: kinds only, no text
+    DUIDING_APPROVED = "duiding_goedgekeurd"
+    DUIDING_REJECTED = "duiding_afgewezen"
+    BREAKTHROUGH_RECORDED = "doorbraak_vastgelegd"
+    BREAKTHROUGH_REFUSED = "doorbraak_geweigerd"
 
 
 @dataclass(frozen=True)

@@ -103,3 +103,42 @@ import_jobs = Table(
     Column("error_message", Text, nullable=True),
     Column("error_hint", Text, nullable=True),
 )
+
+# Duiding (issue 16 item 4): a short explanation of an area × theme × period, moderated.
+duiding = Table(
+    "duiding",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("region_code", String(16), nullable=False),
+    Column("theme", String(64), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("author_role", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # ingediend | goedgekeurd | afgewezen
+    Column("reviewer", String(128), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_duiding_region_theme", "region_code", "theme", "period"),
+)
+
+# Doorbraken register (issue 16 item 5): where rules or systems blocked help, and what broke
+# through. No names or identifiers; without the household's consent only the categories are kept.
+doorbraak = Table(
+    "doorbraak",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("gemeente", String(8), nullable=False),
+    Column("wijk", String(10), nullable=False),
+    Column("domain", String(32), nullable=False),  # the main domain (counted)
+    Column("other_domains", String(255), nullable=False),  # comma-separated, may be empty
+    Column("blocker", String(16), nullable=False),  # regel | systeem | financiering | samenwerking
+    Column("law", String(32), nullable=False),
+    Column("law_detail", String(200), nullable=True),  # article or regulation, checked text
+    Column("breakthrough", Text, nullable=True),  # what broke through; only with consent
+    Column("outcome", String(16), nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_doorbraak_gemeente", "gemeente"),
+)

@@ -118,6 +118,20 @@ class _Plan:
     support: int
 
 
+@dataclass(slots=True)
+class _Saved:
+    """What publishing one cell changes (to undo it after :meth:`Elimination.probe_many`)."""
+
+    rows: IntArray
+    values: FloatArray
+    pivot: IntArray
+    alive: BoolArray
+    row_of: IntArray
+    hidden: BoolArray
+    row_nnz: IntArray
+    col_nnz: IntArray
+
+
 class Elimination:
     """The attacker's knowledge while cells are published one by one.
 
@@ -207,6 +221,54 @@ class Elimination:
                 coef = float(row[cell] / row[exposed])
                 found.append((exposed, [int(c) for c in used], coef))
         return found
+
+    def probe_many(
+        self, cells: Sequence[int], guard: BoolArray
+    ) -> list[tuple[int, int, list[int], float]]:
+        """What publishing all ``cells`` (in this order) would determine, without publishing.
+
+        Returns
+        -------
+        list of (int, int, list of int, float)
+            Per guarded cell that becomes determined: the cell whose publication determined it,
+            the exposed cell, the published cells its derivation uses (including earlier cells
+            of ``cells``) and the derivation's coefficient of that cell (see :meth:`probe`).
+        """
+        found: list[tuple[int, int, list[int], float]] = []
+        saved: list[_Saved] = []
+        try:
+            for cell in cells:
+                if not self.hidden[cell]:
+                    continue
+                plan = self._plan(cell)
+                for exposed, row in self._exposures(plan):
+                    if guard[exposed]:
+                        used = np.flatnonzero((row != 0.0) & ~plan.hidden_after)
+                        coef = float(row[cell] / row[exposed])
+                        found.append((cell, exposed, [int(c) for c in used], coef))
+                saved.append(self._save(plan))
+                self._commit(plan)
+        finally:
+            for state in reversed(saved):
+                self._restore(state)
+        return found
+
+    def _save(self, plan: _Plan) -> _Saved:
+        return _Saved(
+            plan.rows.copy(),
+            self.a[plan.rows].copy(),
+            self.pivot.copy(),
+            self.alive.copy(),
+            self.row_of.copy(),
+            self.hidden,
+            self.row_nnz.copy(),
+            self.col_nnz.copy(),
+        )
+
+    def _restore(self, saved: _Saved) -> None:
+        self.a[saved.rows] = saved.values
+        self.pivot, self.alive, self.row_of = saved.pivot, saved.alive, saved.row_of
+        self.hidden, self.row_nnz, self.col_nnz = saved.hidden, saved.row_nnz, saved.col_nnz
 
     def force_publish(self, cell: int) -> None:
         """Publish ``cell`` whatever it reveals."""

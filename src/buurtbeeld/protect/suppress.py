@@ -10,10 +10,11 @@ Priority (who is published first, so who is least likely to be suppressed): larg
 amounts) first, then higher aggregation levels, then the cell's position in the table. So
 secondary suppressions fall on small, low-level cells; non-sensitive zeros come last.
 
-Singletons (PS2): a hidden cell with one contributor is known to that contributor. After the
-elimination every singleton is tried as if published; when that would determine another hidden
-primary, the lowest-priority published cell of that derivation is hidden too, and the
-elimination runs again.
+Singletons (PS2*): a hidden cell with one contributor is known to that contributor. After the
+elimination, all cells one contributor alone makes up are tried as if published at once; when
+that would let the contributor compute another unit's hidden primary, the lowest-priority
+published cell of that derivation is hidden too, and the elimination runs again
+(:mod:`buurtbeeld.protect.singletons`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.protect.elimination import BoolArray, Elimination
+from buurtbeeld.protect.singletons import singleton_repairs
 from buurtbeeld.protect.table import CellStatus
 
 MAX_ROUNDS = 50
@@ -122,7 +124,7 @@ def gauss_suppress(
                 sums.publish(i)
         if not singletons:
             return secondary, extra, elim
-        more = _singleton_repairs(problem, elim, rank, secondary | hidden_fixed)
+        more = singleton_repairs(problem, elim, rank, secondary | hidden_fixed)
         if not more:
             return secondary, extra, elim
         extra |= more
@@ -205,77 +207,6 @@ class SumRule:
         for r in self.relations.get(cell, []):
             if self.problem.relations[r][0] != cell:
                 self.hidden_sum[r] -= self.problem.measure[cell]
-
-
-def singleton_indices(problem: Problem, hidden: Collection[int]) -> list[int]:
-    """Hidden cells with exactly one contributor."""
-    return sorted(i for i in hidden if problem.counts[i] == 1)
-
-
-def _singleton_repairs(
-    problem: Problem, elim: Elimination, rank: np.ndarray, hidden: set[int]
-) -> set[int]:
-    all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
-    repairs: set[int] = set()
-    leaves = _LeafSets(problem)
-    # a singleton's contributor must not learn a primary; earlier releases' secondaries are
-    # guarded against everyone (elimination) but are not sensitive themselves
-    primary = problem.guarded & np.array(
-        [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
-    )
-    for s in singleton_indices(problem, all_hidden):
-        guard = primary.copy()
-        guard[s] = False
-        for exposed, used, coef in elim.probe(s, guard):
-            if not set(used) - {s} or leaves.learns_nothing_new(s, exposed, coef):
-                continue
-            choice = choose_to_hide(problem, used, rank, exclude={s})
-            if choice is None:
-                raise DisclosureError(
-                    f"Cel {_label(problem, s)} heeft één bijdrager die een andere onderdrukte "
-                    "cel kan berekenen, en geen cel kan dat voorkomen.",
-                    hint="Gebruik een grovere indeling of laat verplichte publicaties weg.",
-                )
-            repairs.add(choice)
-    return repairs
-
-
-class _LeafSets:
-    """Which leaf cells (cells that are no total) make up each cell."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.parts: dict[int, tuple[int, ...]] = {}
-        for total, parts in problem.relations:
-            self.parts.setdefault(total, parts)
-        self.cache: dict[int, frozenset[int]] = {}
-
-    def of(self, cell: int) -> frozenset[int]:
-        found = self.cache.get(cell)
-        if found is None:
-            parts = self.parts.get(cell)
-            found = (
-                frozenset({cell})
-                if parts is None
-                else frozenset().union(*(self.of(p) for p in parts))
-            )
-            self.cache[cell] = found
-        return found
-
-    def learns_nothing_new(self, single: int, exposed: int, coef: float) -> bool:
-        """Whether a singleton's contributor, computing ``exposed``, learns only about themselves.
-
-        True when ``exposed`` lies inside the singleton's cell, when both hold one contributor
-        and share a populated leaf (the same person or household), or when
-        ``exposed = single + published`` with the singleton inside it (the rest is public).
-        """
-        mine, theirs = self.of(single), self.of(exposed)
-        counts = self.problem.counts
-        if theirs <= mine:
-            return True
-        if counts[exposed] == 1 and any(counts[leaf] >= 1 for leaf in mine & theirs):
-            return True
-        return abs(coef + 1.0) < 1e-9 and mine <= theirs
 
 
 def choose_to_hide(

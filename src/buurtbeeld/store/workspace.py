@@ -128,20 +128,11 @@ def create_workspace(
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         if progress:
             progress("Regio's laden")
-        regions = bundled_regions()
-        con.register(
-            "new_regions",
-            pa.table(
-                {
-                    "code": [r.code for r in regions],
-                    "division_year": [r.division_year for r in regions],
-                    "level": [r.level for r in regions],
-                    "name": [r.name for r in regions],
-                    "parent_code": [r.parent_code for r in regions],
-                }
-            ),
+        con.register("new_regions", _regions_table())
+        con.execute(
+            "INSERT INTO region (code, division_year, level, name, parent_code, name_note) "
+            "SELECT * FROM new_regions"
         )
-        con.execute("INSERT INTO region SELECT * FROM new_regions")
         for boundary_set in BUNDLED:
             if progress:
                 progress(f"Grenzen laden: {boundary_set.level.plural} {boundary_set.year}")
@@ -172,6 +163,35 @@ def create_workspace(
     generations.publish(root, tmp_db)
     (root / CONFIG_FILE).write_text(config.to_toml(), encoding="utf-8")
     return Workspace(root=root, config=config)
+
+
+def _regions_table() -> pa.Table:
+    regions = bundled_regions()
+    return pa.table(
+        {
+            "code": [r.code for r in regions],
+            "division_year": [r.division_year for r in regions],
+            "level": [r.level for r in regions],
+            "name": [r.name for r in regions],
+            "parent_code": [r.parent_code for r in regions],
+            "name_note": pa.array([r.name_note for r in regions], pa.string()),
+        }
+    )
+
+
+def refresh_names(con: duckdb.DuckDBPyConnection) -> int:
+    """Give the bundled divisions' regions their CBS names and notes (schema 4); returns rows."""
+    con.register("named_regions", _regions_table())
+    try:
+        return len(
+            con.execute(
+                """UPDATE region SET name = n.name, name_note = n.name_note FROM named_regions n
+               WHERE region.code = n.code AND region.division_year = n.division_year
+               RETURNING region.code"""
+            ).fetchall()
+        )
+    finally:
+        con.unregister("named_regions")
 
 
 def open_workspace(root: Path) -> Workspace:
@@ -223,4 +243,6 @@ def _migrate(workspace: Workspace) -> None:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(target, ()):
                 con.execute(statement)
+            if target == 4:
+                refresh_names(con)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])

@@ -26,8 +26,14 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
+    analysis_pages,
     api,
+    change_pages,
+    doorbraken_pages,
+    duiding_pages,
+    hotspot_pages,
     import_pages,
+    jam_pages,
     openapi_view,
     overlap_api,
     overlap_pages,
@@ -35,6 +41,9 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     stacking_pages,
+    steer_goal_pages,
+    steer_pages,
+    typology_pages,
 )
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
@@ -90,6 +99,8 @@ def create_app(
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
         app.state.generations.close()
+        if getattr(app.state, "steer_db", None) is not None:
+            app.state.steer_db.close()
         if hasattr(app.state, "auth"):
             app.state.auth.db.close()
 
@@ -174,7 +185,16 @@ def create_app(
         app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
+    app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
+    app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
+    app.include_router(analysis_pages.router)
+    app.include_router(jam_pages.router)
+    app.include_router(typology_pages.router)
+    app.include_router(steer_pages.router)  # /sturen (issue 16)
+    app.include_router(steer_goal_pages.router)
+    app.include_router(duiding_pages.router)
+    app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)

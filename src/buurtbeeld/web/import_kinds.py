@@ -59,10 +59,10 @@ def _replaced_lines(report: Any) -> list[str]:
 
 
 def run_cbs_file(workspace: Workspace, path: Path, say: Progress) -> Report:
-    """A CBS KWB or Gezondheidsmonitor file (the same import as ``buurtbeeld importeer``)."""
-    from buurtbeeld.store.importer import import_file
+    """A CBS KWB, Gezondheidsmonitor or StatLine file (the same import as ``buurtbeeld importeer``)."""
+    from buurtbeeld.store.statline_import import import_path
 
-    report = import_file(workspace, path, progress=say)
+    report = import_path(workspace, path, progress=say)
     if report.already_imported:
         return {
             "al_geimporteerd": True,
@@ -121,7 +121,7 @@ def run_package(workspace: Workspace, path: Path, say: Progress) -> Report:
 
 CBS = ImportKind(
     name="cbs",
-    label="CBS-bestand: Kerncijfers wijken en buurten of Gezondheidsmonitor (.xlsx, .csv, .parquet)",
+    label="CBS-bestand: Kerncijfers wijken en buurten, Gezondheidsmonitor of StatLine-CSV (.xlsx, .csv, .parquet)",
     suffixes=(".xlsx", ".csv", ".parquet"),
     success_event=Event.IMPORT,
     run=run_cbs_file,

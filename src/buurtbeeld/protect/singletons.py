@@ -1,0 +1,159 @@
+"""Singleton protection (PS2*): what the one contributor of a hidden cell can compute.
+
+A hidden cell with one contributor (count 1: one person or household) is known to that
+contributor. The attacker modelled here is that contributor, ``u``. What ``u`` knows:
+
+- everything the public knows (published cells, relations, non-negativity);
+- their own membership of every cell (``u`` knows their own buurt, provisions, age, …);
+- the value of **every** hidden cell that ``u`` alone makes up (the singleton convention: the
+  contributor of a one-contributor cell knows it has one contributor). In linked tables and in
+  a stapeling, one person is counted in many cells - by category and by age, in every
+  combination of provisions, in the partner's marginal and in the linked one - and ``u`` knows
+  all of these at once.
+
+The cells ``u`` alone makes up are found from the true counts and the relations, whichever table
+they come from. Every relation ``total = sum(parts)`` partitions the total's units, so a part's
+units lie inside the total's. Two count-1 cells hold the same single unit when one lies below
+the other (through any decomposition), or both lie below one count-1 cell: the union of these
+links is one group per contributor (:func:`contributor_groups`). Below such a cell every cell is
+``u`` or nobody, so ``u`` knows it too (:attr:`Contributor.own`).
+
+``u`` learns something about *other* units when publishing all of ``u``'s cells at once (the
+elimination's probe) makes a hidden primary computable that is not ``u``'s own, except when the
+derivation is ``primary = one of u's cells + published cells`` with that cell below the primary:
+then the others in the primary are exactly the units of a published difference, which everyone
+knows already. Anything else - a primary of another unit, or a derivation that needs two of
+``u``'s cells - is an exposure, and the cheapest published cell of the derivation is hidden.
+
+The old rule looked at one singleton at a time and compared leaf cells of one decomposition:
+one person counted in two linked tables looked like two people (a refusal of a safe table),
+and two cells of one person were never combined (a missed attack). Both are fixed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from buurtbeeld.errors import DisclosureError
+from buurtbeeld.protect.elimination import Elimination
+from buurtbeeld.protect.table import CellStatus
+
+if TYPE_CHECKING:  # suppress imports this module
+    from buurtbeeld.protect.suppress import Problem
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """The hidden cells one unit alone makes up, and every cell below them."""
+
+    cells: tuple[int, ...]
+    """Hidden count-1 cells of this unit (the cells published in the probe)."""
+    own: frozenset[int]
+    """Every cell at or below one of the unit's count-1 cells (the unit knows its value)."""
+
+
+class _Below:
+    """Every cell below a cell, through any decomposition (relations partition units)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.parts: dict[int, list[int]] = {}
+        for total, parts in problem.relations:
+            self.parts.setdefault(total, []).extend(parts)
+        self.cache: dict[int, frozenset[int]] = {}
+
+    def of(self, cell: int) -> frozenset[int]:
+        """The cell and every cell below it."""
+        found = self.cache.get(cell)
+        if found is None:
+            seen = {cell}
+            stack = [cell]
+            while stack:
+                for p in self.parts.get(stack.pop(), ()):
+                    if p not in seen:
+                        seen.add(p)
+                        stack.append(p)
+            found = frozenset(seen)
+            self.cache[cell] = found
+        return found
+
+
+def contributor_groups(problem: Problem, hidden: Collection[int]) -> list[Contributor]:
+    """One group per unit that alone makes up a hidden cell (see the module docstring)."""
+    counts = problem.counts
+    ones = [i for i, n in enumerate(counts) if n == 1]
+    if not ones:
+        return []
+    below = _Below(problem)
+    parent = {i: i for i in ones}
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for top in ones:
+        for c in below.of(top):
+            if counts[c] == 1:
+                a, b = find(top), find(c)
+                if a != b:
+                    parent[b] = a
+    hidden_set = set(hidden)
+    members: dict[int, list[int]] = {}
+    for i in ones:
+        members.setdefault(find(i), []).append(i)
+    groups = []
+    for cells in members.values():
+        shown = tuple(sorted(c for c in cells if c in hidden_set))
+        if shown:
+            groups.append(Contributor(shown, frozenset().union(*(below.of(c) for c in cells))))
+    groups.sort(key=lambda g: g.cells[0])
+    return groups
+
+
+def singleton_repairs(
+    problem: Problem, elim: Elimination, rank: np.ndarray, hidden: set[int]
+) -> set[int]:
+    """Published cells to hide so that no single contributor can compute another's cell.
+
+    Raises
+    ------
+    DisclosureError
+        When a contributor computes another unit's primary and no published cell of the
+        derivation may be hidden.
+    """
+    from buurtbeeld.protect.suppress import choose_to_hide
+
+    all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
+    # a contributor must not learn a primary; earlier releases' secondaries are guarded
+    # against everyone (elimination) but are not sensitive themselves
+    primary = problem.guarded & np.array(
+        [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
+    )
+    below = _Below(problem)
+    repairs: set[int] = set()
+    for person in contributor_groups(problem, all_hidden):
+        guard = primary.copy()
+        guard[list(person.own)] = False
+        mine = set(person.cells)
+        for cell, exposed, used, coef in elim.probe_many(person.cells, guard):
+            rest_is_public = set(used) & mine == {cell}
+            if rest_is_public and abs(coef + 1.0) < 1e-9 and cell in below.of(exposed):
+                continue  # exposed = u's cell + published: the others are a public difference
+            choice = choose_to_hide(problem, used, rank, exclude=mine)
+            if choice is None:
+                raise DisclosureError(
+                    f"Cel {_label(problem, cell)} heeft één bijdrager die een andere "
+                    "onderdrukte cel kan berekenen, en geen cel kan dat voorkomen.",
+                    hint="Gebruik een grovere indeling of laat verplichte publicaties weg.",
+                )
+            repairs.add(choice)
+    return repairs
+
+
+def _label(problem: Problem, i: int) -> str:
+    return problem.labels[i] if problem.labels else f"#{problem.cells[i]}"

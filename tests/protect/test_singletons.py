@@ -1,0 +1,195 @@
+"""Singleton protection across linked tables: one person, many cells (issue 11, blocker 1).
+
+The attacker is the one contributor ``u`` of a hidden cell. An independent attacker written
+here from the definition (docs/protect.md, "Singletons"), not from the implementation: ``u``
+knows the published cells, the relations, their own membership of every cell and the value of
+every cell they alone make up; with ``z = y - (u's own contribution)`` (the other units' table,
+non-negative, the same relations) ``u`` must not pin ``z`` of a hidden primary exactly, unless
+that primary lies inside one of ``u``'s own cells (then it is ``u`` or nobody) or is one of
+``u``'s cells plus a difference everyone can compute from published cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from buurtbeeld.protect import (
+    CellKey,
+    Profile,
+    Table,
+    build_cross_table,
+    link_tables,
+    protect_table,
+    threshold_profile,
+)
+from buurtbeeld.protect.table import CellStatus
+
+REGIONS = {"GM": ["WK1", "WK2"], "WK1": ["BU1", "BU2"], "WK2": ["BU3"]}
+PARENT = {c: p for p, cs in REGIONS.items() for c in cs}
+CATEGORIES = ["wmo", "jeugd"]
+AGES = ["0-17", "18-64", "65+"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    buurt: str
+    category: str
+    age: str
+
+
+def _up(region: str) -> list[str]:
+    chain = [region]
+    while chain[-1] in PARENT:
+        chain.append(PARENT[chain[-1]])
+    return chain
+
+
+def cells_of(unit: Unit) -> set[CellKey]:
+    """The cells a unit is counted in (both tables, every level, the totals)."""
+    codes = {"totaal", unit.category, unit.age}
+    return {(r, c) for r in _up(unit.buurt) for c in codes}
+
+
+def inside(small: CellKey, big: CellKey) -> bool:
+    """Whether every unit of ``small`` is in ``big`` by the tables' definition (not counts)."""
+    return big[0] in _up(small[0]) and big[1] in ("totaal", small[1])
+
+
+def linked(units: Sequence[Unit]) -> Table:
+    by_cat: dict[CellKey, int] = {}
+    by_age: dict[CellKey, int] = {}
+    for u in units:
+        by_cat[(u.buurt, u.category)] = by_cat.get((u.buurt, u.category), 0) + 1
+        by_age[(u.buurt, u.age)] = by_age.get((u.buurt, u.age), 0) + 1
+    return link_tables(
+        build_cross_table(by_cat, [REGIONS, {"totaal": CATEGORIES}]),
+        build_cross_table(by_age, [REGIONS, {"totaal": AGES}]),
+    )
+
+
+def singleton_attacks(
+    table: Table, values: Sequence[float | None], statuses: Sequence[CellStatus], units: list[Unit]
+) -> list[tuple[Unit, CellKey]]:
+    """Every (contributor, hidden primary of others) the contributor pins exactly."""
+    n = len(table.cells)
+    keys = [c.key for c in table.cells]
+    count = [c.count for c in table.cells]
+    eq_rows = []
+    for total, parts in table.relation_indices:
+        row = np.zeros(n)
+        row[total] = 1.0
+        row[list(parts)] -= 1.0
+        eq_rows.append(row)
+    relations = np.array(eq_rows)
+    published = [i for i in range(n) if values[i] is not None]
+
+    def pinned(objective: np.ndarray, fixed: dict[int, float]) -> bool:
+        rows = [*relations]
+        rhs = [0.0] * len(relations)
+        for i, v in fixed.items():
+            e = np.zeros(n)
+            e[i] = 1.0
+            rows.append(e)
+            rhs.append(v)
+        a, b = np.array(rows), np.array(rhs)
+        bounds = [(0, None)] * n
+        low = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        assert low.status == 0
+        return bool(high.status == 0 and (-high.fun) - low.fun < 0.5)
+
+    public = {i: float(values[i]) for i in published}  # type: ignore[arg-type]
+    found = []
+    for unit in dict.fromkeys(units):
+        mine = cells_of(unit)
+        own = [i for i in range(n) if keys[i] in mine and count[i] == 1]
+        if not any(statuses[i].suppressed for i in own):
+            continue
+        a = np.array([1.0 if k in mine else 0.0 for k in keys])
+        known = {i: v - a[i] for i, v in public.items()} | dict.fromkeys(own, 0.0)
+        for p in range(n):
+            if statuses[p] != CellStatus.PRIMARY_SUPPRESSED or p in own:
+                continue
+            if any(inside(keys[p], keys[s]) for s in own):
+                continue  # u or nobody
+            e = np.zeros(n)
+            e[p] = 1.0
+            if not pinned(e, known):
+                continue
+            public_rest = False
+            for s in own:
+                if inside(keys[s], keys[p]):
+                    diff = e.copy()
+                    diff[s] -= 1.0
+                    public_rest = public_rest or pinned(diff, public)
+            if not public_rest:
+                found.append((unit, keys[p]))
+    return found
+
+
+def test_one_person_in_two_linked_tables_is_protected_without_refusal() -> None:
+    # formerly a strict xfail (issue 10, item 24): the cells of one person by category and by
+    # age looked like two contributors, and the delivery was refused though it is safe
+    regions = {"GM": ["WK1", "WK2"], "WK1": ["BU1"], "WK2": ["BU2"]}
+    by_cat = build_cross_table({("BU1", "wmo"): 1}, [regions, {"totaal": ["wmo", "jeugd"]}])
+    by_age = build_cross_table({("BU1", "0-17"): 1}, [regions, {"totaal": ["0-17", "65+"]}])
+    protected = protect_table(link_tables(by_cat, by_age), profile="drempel-10")
+    assert set(protected.hidden_keys) == {
+        k
+        for k in protected.keys
+        if k[0] in ("GM", "WK1", "BU1") and k[1] in ("totaal", "wmo", "0-17")
+    }
+
+
+# u: wmo, 0-17 in BU1 (alone in both); v: jeugd, 18-64 (alone in 18-64); two more jeugd 65+.
+# Hiding only what the public attacker needs publishes totaal (4) and 65+ (2): u, alone in
+# 0-17 of the AGE table, computes v's 18-64 = 4 - 2 - 1. The same person's cells in the
+# CATEGORY table (wmo, and the wijk and gemeente copies) are u's own, not another contributor.
+LINKED_ATTACK = [
+    Unit("BU1", "wmo", "0-17"),
+    Unit("BU1", "jeugd", "18-64"),
+    Unit("BU1", "jeugd", "65+"),
+    Unit("BU1", "jeugd", "65+"),
+]
+ONES_HIDDEN = Profile("drempel-2", frequency=threshold_profile(2).frequency)
+
+
+def test_a_contributor_computing_anothers_cell_across_linked_tables_is_prevented() -> None:
+    table = linked(LINKED_ATTACK)
+    unprotected = Profile("zonder", frequency=ONES_HIDDEN.frequency, singletons=False)
+    plain = protect_table(table, profile=unprotected, rounding=False)
+    attacks = singleton_attacks(table, plain.values, plain.statuses, LINKED_ATTACK)
+    assert (LINKED_ATTACK[0], ("BU1", "18-64")) in attacks
+
+    protected = protect_table(table, profile=ONES_HIDDEN, rounding=False)
+    assert singleton_attacks(table, protected.values, protected.statuses, LINKED_ATTACK) == []
+    assert set(protected.hidden_keys) > set(plain.hidden_keys)
+
+
+UNITS = st.lists(
+    st.builds(
+        Unit,
+        st.sampled_from(["BU1", "BU2", "BU3"]),
+        st.sampled_from(CATEGORIES),
+        st.sampled_from(AGES),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(units=UNITS, profile=st.sampled_from(["cbs-zorg", "drempel-10", "drempel-2"]))
+def test_no_single_contributor_computes_another_units_hidden_cell(
+    units: list[Unit], profile: str
+) -> None:
+    table = linked(units)
+    prof = ONES_HIDDEN if profile == "drempel-2" else profile
+    protected = protect_table(table, profile=prof, rounding=False)
+    assert singleton_attacks(table, protected.values, protected.statuses, units) == []
