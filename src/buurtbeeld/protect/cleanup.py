@@ -34,7 +34,7 @@ from buurtbeeld.protect.audit import AuditResult, audit, incidence
 from buurtbeeld.protect.elimination import Elimination
 from buurtbeeld.protect.mip import MAX_CELLS, MipPart, solve_part
 from buurtbeeld.protect.rules import COST_FUNCTIONS, Profile, Reason, Requirement
-from buurtbeeld.protect.suppress import _LeafSets
+from buurtbeeld.protect.singletons import _Below, contributor_groups
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
 from buurtbeeld.protect.table import CellStatus
 
@@ -198,24 +198,29 @@ def _audit(system: System, cells: list[int], hidden: set[int], integer: bool) ->
 
 
 class _Singletons:
-    """The elimination's singleton check (PS2*) on a part of the system."""
+    """The elimination's singleton check (PS2*, :mod:`buurtbeeld.protect.singletons`) on a part
+    of the system. Contributors (which count-1 cells hold one unit) are found once on the whole
+    system, so a unit counted in cells outside the part stays one unit."""
 
     def __init__(self, system: System) -> None:
         self.system = system
-        self.leaves = _LeafSets(make_problem(system, list(range(len(system.keys)))))
+        everything = make_problem(system, list(range(len(system.keys))))
+        self.people = contributor_groups(everything, range(len(system.keys)))
+        self.person_of = {c: k for k, p in enumerate(self.people) for c in p.cells}
+        self.below = _Below(everything)
 
     def safe(self, cells: list[int], hidden: set[int], comp: set[int]) -> bool:
-        """Whether no hidden singleton of ``comp`` lets its contributor compute a primary."""
+        """Whether no contributor of a hidden count-1 cell of ``comp`` can compute a primary."""
         return not self.violations(cells, hidden, comp, first=True)
 
     def violations(
         self, cells: list[int], hidden: set[int], comp: set[int], *, first: bool = False
     ) -> list[tuple[int, int]]:
-        """``(primary, singleton)`` pairs (system indices): the singleton's contributor could
-        compute the primary (``first``: stop at the first pair)."""
+        """``(primary, cell)`` pairs (system indices): a contributor who knows ``cell`` (one of
+        their own cells) could compute the primary (``first``: stop at the first pair)."""
         system = self.system
-        singles = sorted(s for s in comp if s in hidden and system.counts[s] == 1)
-        if not singles:
+        people = sorted({self.person_of[s] for s in comp if s in hidden and s in self.person_of})
+        if not people:
             return []
         problem = make_problem(system, cells)
         elim = Elimination(len(cells), problem.relations)
@@ -227,35 +232,23 @@ class _Singletons:
         )
         local = {c: k for k, c in enumerate(cells)}
         found = []
-        for s in singles:
+        for k in people:
+            person = self.people[k]
+            mine = [local[c] for c in person.cells if c in hidden and c in local]
             guard = primary.copy()
-            guard[local[s]] = False
-            for exposed, used, coef in elim.probe(local[s], guard):
-                if set(used) - {local[s]} and not self.leaves.learns_nothing_new(
-                    s, cells[exposed], coef
+            guard[[local[c] for c in person.own if c in local]] = False
+            for cell, exposed, used, coef in elim.probe_many(mine, guard):
+                public = set(used) & set(mine) == {cell}
+                if (
+                    public
+                    and abs(coef + 1.0) < 1e-9
+                    and cells[cell] in self.below.of(cells[exposed])
                 ):
-                    found.append((cells[exposed], s))
-                    if first:
-                        return found
+                    continue  # exposed = own cell + published: a public difference
+                found.append((cells[exposed], cells[cell]))
+                if first:
+                    return found
         return found
-        problem = make_problem(system, cells)
-        elim = Elimination(len(cells), problem.relations)
-        for k, c in enumerate(cells):
-            if c not in hidden and c not in system.intervals:
-                elim.force_publish(k)
-        primary = problem.guarded & np.array(
-            [s == CellStatus.PRIMARY_SUPPRESSED for s in problem.statuses], dtype=bool
-        )
-        local = {c: k for k, c in enumerate(cells)}
-        for s in singles:
-            guard = primary.copy()
-            guard[local[s]] = False
-            for exposed, used, coef in elim.probe(local[s], guard):
-                if set(used) - {local[s]} and not self.leaves.learns_nothing_new(
-                    s, cells[exposed], coef
-                ):
-                    return False
-        return True
 
 
 def hiding_costs(system: System, kosten: str) -> list[float]:
