@@ -41,6 +41,7 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     stacking_pages,
+    steer_goal_pages,
     steer_pages,
     typology_pages,
 )
@@ -191,6 +192,7 @@ def create_app(
     app.include_router(jam_pages.router)
     app.include_router(typology_pages.router)
     app.include_router(steer_pages.router)  # /sturen (issue 16)
+    app.include_router(steer_goal_pages.router)
     app.include_router(duiding_pages.router)
     app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
