@@ -28,7 +28,6 @@ from buurtbeeld.steer.inventory import (
     FREQUENCIES,
     GAP_RULE,
     LEGAL_BASES,
-    LEVELS,
     OVERDUE_RULE,
     build_inventory,
     framework_gaps,
@@ -36,6 +35,7 @@ from buurtbeeld.steer.inventory import (
     inventory_xlsx,
     save_source,
 )
+from buurtbeeld.steer.lineage import LEVELS
 from buurtbeeld.steer.workspace import import_framework_text
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.auth import current_session
