@@ -34,6 +34,7 @@ from buurtbeeld.web import (
     hotspot_pages,
     import_pages,
     jam_pages,
+    map_tiles,
     openapi_view,
     overlap_api,
     overlap_pages,
@@ -196,6 +197,7 @@ def create_app(
     app.include_router(duiding_pages.router)
     app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
+    app.include_router(map_tiles.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)
     app.include_router(publication_pages.router)
