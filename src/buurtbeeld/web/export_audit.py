@@ -46,6 +46,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "/api/v1/waarden": ("json", "indicator"),
     "/api/v1/regios/{code}/profiel": ("json", ALL),
     "/api/v1/kaart/{gebied}.geojson": ("geojson", "indicator"),
+    "/api/v1/kaart/{gebied}/klassen.json": ("json", "indicator"),
     "/api/v1/stapeling/{gebied}": ("json", "indicator"),
     "/api/v1/stapeling/{gebied}.geojson": ("geojson", "indicator"),
     "/api/v1/voorzieningen/{gebied}": ("json", ALWAYS),
