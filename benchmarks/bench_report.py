@@ -1,0 +1,77 @@
+"""Report and export benchmark (issue 13 item 3): the printable report of a gemeente as PDF.
+
+Usage: python benchmarks/bench_report.py [--repeat 5]
+
+A fresh workspace with the bundled data (KWB 2023, health monitor 2016/2020), the real web app
+(TestClient, no sign-in: the local viewer, who sees everything). Times, per gemeente, the PDF
+report (the budget: ≤ 3 s for a gemeente), the same report as HTML, the XLSX and the
+GeoPackage of the buurt map view, and as baseline the profile page of the same gemeente in the
+same run. The first request of each gemeente is reported separately (cold caches: the choropleth
+and the region index); the budget is judged on the median of the warm requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from buurtbeeld.store.importer import BUNDLED_FILES, import_file
+from buurtbeeld.store.workspace import create_workspace, open_workspace
+from buurtbeeld.web.app import create_app
+
+GEMEENTEN = {"GM0505": "Dordrecht", "GM0363": "Amsterdam"}
+BUDGET = 3.0
+
+
+def timed(client: TestClient, url: str, repeat: int) -> tuple[float, float, int]:
+    """(first, median of the next ``repeat``) in seconds, and the response size."""
+    start = time.perf_counter()
+    response = client.get(url)
+    first = time.perf_counter() - start
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - start)
+    return first, statistics.median(times), len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "werkmap"
+        create_workspace(root, name="bench")
+        workspace = open_workspace(root)
+        for path in BUNDLED_FILES:
+            import_file(workspace, path)
+        with TestClient(create_app(root), base_url="http://127.0.0.1") as client:
+            print("| gemeente | what | first | median of next | size |")
+            print("|---|---|---|---|---|")
+            for code, name in GEMEENTEN.items():
+                for label, url in (
+                    ("report PDF", f"/regio/{code}/rapport.pdf"),
+                    ("report HTML", f"/regio/{code}/rapport"),
+                    ("XLSX, buurten", f"/gemeente/{code}/tabel.xlsx"),
+                    ("GeoPackage, buurten", f"/gemeente/{code}/tabel.gpkg"),
+                    ("profile page (baseline)", f"/regio/{code}"),
+                ):
+                    first, median, size = timed(client, url, args.repeat)
+                    mark = ""
+                    if label == "report PDF":
+                        mark = " ✔" if median <= BUDGET else " ✘"
+                    print(
+                        f"| {name} | {label} | {first:.2f} s | {median:.2f} s{mark} "
+                        f"| {size / 1024:.0f} KB |"
+                    )
+
+
+if __name__ == "__main__":
+    main()
