@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -212,7 +213,19 @@ def test_xlsx_and_geopackage_equal_the_page_table(
 def sites(
     partner_workspace: tuple[Path, Secrets], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, TestClient, Secrets]]:
-    root, secrets = partner_workspace
+    root, every = partner_workspace
+    # Secrets.titles holds every indicator_def name (the KWB columns too, which are public):
+    # keep the titles of the partner package's indicators, the internal ones.
+    with duckdb.connect(str(root / "buurtbeeld.duckdb"), read_only=True) as con:
+        titles = tuple(
+            str(t)
+            for (t,) in con.execute(
+                "SELECT json_extract_string(definition_json, '$.name') FROM indicator_def "
+                "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                [list(every.ids)],
+            ).fetchall()
+        )
+    secrets = Secrets(every.ids, titles, every.amounts)
     url = f"sqlite:///{tmp_path_factory.mktemp('platform') / 'platform.sqlite'}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ENV_DATABASE_URL, url)

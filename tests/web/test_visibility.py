@@ -128,6 +128,8 @@ def _in_scope(url: str) -> bool:
     path = urlsplit(url).path
     if path.startswith(("/static/", "/inloggen", "/uitloggen")) or path.startswith("//"):
         return False
+    if path.endswith(".pdf"):  # compressed: searched as text in tests/web/test_reports.py
+        return False
     codes = re.findall(r"(?:GM|WK|BU)\d{4}|NL00", url)  # NL00: the same pages, nationally
     return all(c[2:6] == GEMEENTE[2:] for c in codes)
 

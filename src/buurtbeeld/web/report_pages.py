@@ -8,6 +8,7 @@ and cube, so what publiek gets holds public indicators only.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,12 +21,14 @@ from buurtbeeld.export.map_export import export_geopackage, export_xlsx
 from buurtbeeld.export.pdf import html_to_pdf
 from buurtbeeld.store.cube import RegionRow
 from buurtbeeld.web.access import may_open
+from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell
-from buurtbeeld.web.report_view import HIDDEN_TEXT, Report, build_report, map_export
+from buurtbeeld.web.report_view import HIDDEN_TEXT, NO_POLYGON, Report, build_report, map_export
 from buurtbeeld.web.series_chart import line_chart
 
 router = APIRouter(include_in_schema=False)
+PDF_CACHE = LRUCache(size=16)  # WeasyPrint takes seconds; the HTML takes a tenth of that
 CSS = Path(__file__).parent / "static" / "css" / "rapport.css"
 DEFAULT_INDICATOR = "bijstand_per_1000"
 
@@ -63,6 +66,7 @@ def _render(request: Request, report: Report, *, pdf: bool) -> str:
         "line_chart": line_chart,
         "format_cell": format_cell,
         "hidden_text": HIDDEN_TEXT,
+        "no_polygon": NO_POLYGON,
         "query": _query(request),
     }
     return templates.get_template("rapport.html").render(context)
@@ -100,7 +104,13 @@ def report_pdf(
 ) -> Response:
     """The same report as PDF (WeasyPrint; the map is SVG drawn on the server)."""
     report = _report(request, code, cube, catalog, map_view, indicator, periode)
-    pdf = html_to_pdf(_render(request, report, pdf=True), title=f"Rapport {report.region.name}")
+    html = _render(request, report, pdf=True)
+    # Keyed by the HTML itself: whatever the role may see or the generation holds is in it,
+    # so a cached PDF can never show more than the HTML it was made from.
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = PDF_CACHE.get_or_create(
+        key, lambda: html_to_pdf(html, title=f"Rapport {report.region.name}")
+    )
     name = f"buurtbeeld_rapport_{report.region.code}.pdf"
     return Response(
         pdf,

@@ -32,6 +32,7 @@ HIDDEN_TEXT = (
     "gebied en deze periode geen cijfer."
 )
 DEFAULT_MAP_INDICATOR = "bijstand_per_1000"
+NO_POLYGON = "Niet op de kaart: geen vlak in de grenzen van deze werkmap."
 
 
 class ReportError(NotFoundError):
@@ -49,6 +50,16 @@ class ReportMap:
     view: Choropleth  # the map drawn (the wijken when the buurten lack polygons)
     table: Choropleth  # the figures per level asked (the table under the map)
     fallback: bool
+
+    @property
+    def notes(self) -> dict[str, int]:
+        """The table's explanations, numbered once each (a long reason is not repeated per row)."""
+        out: dict[str, int] = {}
+        for row in self.table.rows:
+            for text in (row.cell.explanation, "" if row.has_polygon else NO_POLYGON):
+                if text:
+                    out.setdefault(text, len(out) + 1)
+        return out
 
 
 @dataclass(frozen=True)
