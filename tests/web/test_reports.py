@@ -286,3 +286,12 @@ def test_publiek_sees_no_internal_indicator_in_any_report_or_export(
         internal_answer = public.get(url)
         never = public.get(url.replace(internal, internal[:-1] + "x"))
         assert internal_answer.status_code == never.status_code == 404, url
+
+
+def test_a_gemeente_without_polygons_keeps_its_table_and_says_why(client: TestClient) -> None:
+    csv_rows = client.get("/gemeente/GM0363/tabel.csv").text.strip().splitlines()[1:]
+    page = client.get("/regio/GM0363/rapport").text
+    if "<svg" in page.split('id="kerncijfers"')[0]:
+        pytest.skip("deze werkmap heeft grenzen voor Amsterdam")
+    assert "geen grenzen beschikbaar" in page
+    assert page.count("<tr data-code=") == len(csv_rows) > 100

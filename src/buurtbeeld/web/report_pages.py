@@ -24,7 +24,14 @@ from buurtbeeld.web.access import may_open
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.format import format_cell
-from buurtbeeld.web.report_view import HIDDEN_TEXT, NO_POLYGON, Report, build_report, map_export
+from buurtbeeld.web.report_view import (
+    HIDDEN_TEXT,
+    NO_POLYGON,
+    Report,
+    build_report,
+    map_export,
+    table_notes,
+)
 from buurtbeeld.web.series_chart import line_chart
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +74,7 @@ def _render(request: Request, report: Report, *, pdf: bool) -> str:
         "format_cell": format_cell,
         "hidden_text": HIDDEN_TEXT,
         "no_polygon": NO_POLYGON,
+        "table_notes": table_notes,
         "query": _query(request),
     }
     return templates.get_template("rapport.html").render(context)

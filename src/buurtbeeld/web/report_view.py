@@ -48,18 +48,17 @@ class ReportMap:
 
     svg: str
     view: Choropleth  # the map drawn (the wijken when the buurten lack polygons)
-    table: Choropleth  # the figures per level asked (the table under the map)
     fallback: bool
 
-    @property
-    def notes(self) -> dict[str, int]:
-        """The table's explanations, numbered once each (a long reason is not repeated per row)."""
-        out: dict[str, int] = {}
-        for row in self.table.rows:
-            for text in (row.cell.explanation, "" if row.has_polygon else NO_POLYGON):
-                if text:
-                    out.setdefault(text, len(out) + 1)
-        return out
+
+def table_notes(table: Choropleth) -> dict[str, int]:
+    """A table's explanations, numbered once each (a long reason is not repeated per row)."""
+    out: dict[str, int] = {}
+    for row in table.rows:
+        for text in (row.cell.explanation, "" if row.has_polygon else NO_POLYGON):
+            if text:
+                out.setdefault(text, len(out) + 1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,7 @@ class Report:
     series: dict[str, Series]
     overlap: tuple[OverlapSet, list[AreaOverlap]] | None
     map: ReportMap | None
+    table: Choropleth  # the map indicator per buurt (a wijk report: per wijk) of the gemeente
     sources: list[tuple[str, str]]  # (Bron: …, licence) of every indicator shown
     periods: list[str]  # the periods of the figures shown, for the heading
     division_year: int
@@ -119,7 +119,9 @@ def build_report(
             themes.append((theme, shown))
     shown_ids = {i.id for _, items in themes for i in items}
     chosen = map_indicator(catalog, indicator)
-    report_map = _report_map(map_view, region, gemeente, chosen, period)
+    level = "wijk" if region.level == "wijk" else "buurt"
+    table = map_view(gemeente.code, chosen, level=level, period=period)
+    report_map = _report_map(map_view, table, region, gemeente, chosen)
     sources = sorted(
         {
             (f"Bron: {i.source_label}", i.licence or "")
@@ -143,6 +145,7 @@ def build_report(
         series=profile_series(cube, region, catalog),
         overlap=region_overlap(cube, region) if overlap_allowed(gemeente) else None,
         map=report_map,
+        table=table,
         sources=sources,
         periods=periods,
         division_year=cube.division_year,
@@ -152,14 +155,12 @@ def build_report(
 
 def _report_map(
     map_view: Callable[..., Choropleth],
+    table: Choropleth,
     region: RegionRow,
     gemeente: RegionRow,
     indicator: Indicator,
-    period: str | None,
 ) -> ReportMap | None:
     """The gemeente's map: buurten (a wijk report: wijken), the report's region outlined."""
-    level = "wijk" if region.level == "wijk" else "buurt"
-    table = map_view(gemeente.code, indicator, level=level, period=period)
     drawn, fallback = map_fallback(
         table, lambda: map_view(gemeente.code, indicator, level="wijk", period=table.period)
     )
@@ -184,7 +185,7 @@ def _report_map(
         + (f"; {region.name} is dik omlijnd" if region.level != "gemeente" else "")
     )
     svg = map_svg(shapes, title=title)
-    return ReportMap(svg, drawn, table, fallback) if svg else None
+    return ReportMap(svg, drawn, fallback) if svg else None
 
 
 def map_export(view: Choropleth, made: str | None = None) -> MapExport:
