@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -21,6 +22,7 @@ from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.importer import import_file
 from buurtbeeld.store.workspace import Workspace, open_workspace
 from tests.cbs_files import kwb_rows, write_kwb_csv
+from tests.conftest import shared_file
 
 GEMEENTE = "GM0505"
 
@@ -189,6 +191,36 @@ READER = textwrap.dedent(
             print(json.dumps({"error": type(err).__name__ + ": " + str(err)[:200]}), flush=True)
     """
 )
+
+
+def test_an_import_that_runs_out_of_memory_says_so_and_changes_nothing(
+    empty_workspace: Workspace,
+) -> None:
+    """The national KWB under a 1 GB address-space limit: BB-WS-011, the current cube untouched.
+
+    (Measured: the import needs ~1.8 GB of address space, ~0.5 GB resident.)
+    """
+    national = shared_file("kwb2023_subset_nl.csv")
+    current = empty_workspace.generation()
+    limit, root = 1000 * 1024 * 1024, str(empty_workspace.root)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "buurtbeeld", "importeer", str(national), "--werkmap", root],
+        env={**_env(), "COLUMNS": "200"},
+        preexec_fn=cap,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "BB-WS-011" in output and "geheugen" in output and "Traceback" not in output
+    assert empty_workspace.generation() == current
+    assert not [n for n in files_in(empty_workspace) if ".bezig" in n or "werk" in n]
 
 
 def _env() -> dict[str, str]:

@@ -26,7 +26,9 @@ from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.web.app import create_app
+from buurtbeeld.web.import_job import DEFAULT_MEMORY_MB, ENV_MEMORY, memory_cap_mb
 from tests.cbs_files import kwb_rows, write_kwb_csv
+from tests.conftest import shared_file
 from tests.platform.conftest import (
     BACKENDS,
     Cluster,
@@ -158,6 +160,30 @@ def test_a_refused_package_shows_its_code_and_hint_never_a_trace(
     failed = [e for e in site.audit() if e["gebeurtenis"] == "import_mislukt"]
     assert len(failed) == 1
     assert str(failed[0]["details"]["code"]).startswith("BB-PKG-")  # type: ignore[index]
+
+
+def test_the_runner_process_is_held_to_the_memory_setting(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BUURTBEELD_IMPORT_GEHEUGEN_MB caps the runner: the national KWB in 1 GB fails, coded."""
+    national = shared_file("kwb2023_subset_nl.csv")
+    monkeypatch.setenv(ENV_MEMORY, "1000")  # the runner inherits the server's environment
+    before = (site.root / "buurtbeeld.duckdb").resolve()
+    job_id = _job_id(site.upload(national, "cbs"))
+    assert site.wait(job_id)["status"] == "mislukt"
+    page = site.client.get(f"/beheer/imports/{job_id}").text
+    assert "Foutcode: <code>BB-WS-011</code>" in page and "Traceback" not in page
+    assert (site.root / "buurtbeeld.duckdb").resolve() == before  # no new generation
+    assert site.client.get("/beheer/imports").status_code == 200  # the app itself runs on
+    monkeypatch.delenv(ENV_MEMORY)  # the default cap (8 GB) is enough for the same file
+    assert site.wait(_job_id(site.upload(national, "cbs")), timeout=600)["status"] == "klaar"
+
+
+def test_the_memory_setting_is_read_with_a_default() -> None:
+    assert memory_cap_mb({}) == DEFAULT_MEMORY_MB
+    assert memory_cap_mb({ENV_MEMORY: "2048"}) == 2048
+    assert memory_cap_mb({ENV_MEMORY: "0"}) is None  # 0: no cap
+    assert memory_cap_mb({ENV_MEMORY: "veel"}) == DEFAULT_MEMORY_MB  # not a number: the default
 
 
 def test_a_refused_cbs_file_shows_its_code(site: Site, tmp_path: Path) -> None:

@@ -103,3 +103,34 @@ def test_exports_of_internal_indicators_are_recorded_once_per_download(
     assert site.client.get(f"/api/v1/regios/{GEMEENTE}/profiel").status_code == 200
     profile = _exports(site)[-1]["details"]
     assert isinstance(profile, dict) and set(internal) <= set(profile["indicatoren"])  # type: ignore[arg-type]
+
+
+# The downloads of the analysis and change views (issues 13 and 15), asked for an internal
+# indicator: each is an export of internal figures like the table CSV.
+ANALYSIS_EXPORTS = [
+    ("/gemeente/{g}/hotspots.csv?indicator={i}", "csv"),
+    ("/api/v1/hotspots/{g}.geojson?indicator={i}", "geojson"),
+    ("/gemeente/{g}/verandering.geojson?indicator={i}", "geojson"),
+    ("/gemeente/{g}/buurttypen.csv?indicator={i}&indicator=bijstand_per_1000", "csv"),
+    ("/api/v1/buurttypen/{g}.geojson?indicator={i}&indicator=bijstand_per_1000", "geojson"),
+]
+
+
+def test_analysis_downloads_of_internal_indicators_are_recorded(
+    with_package: tuple[Site, list[str]],
+) -> None:
+    site, internal = with_package
+    indicator = internal[0]
+    site.as_role("lezer")
+    answered, statuses = [], []
+    for template, kind in ANALYSIS_EXPORTS:
+        url = template.format(g=GEMEENTE, i=indicator)
+        statuses.append((url, site.client.get(url).status_code))
+        if statuses[-1][1] == 200:
+            answered.append(kind)
+    # hotspots answer for a partner indicator; the change map needs two periods and the
+    # national typology figures for every buurt, so those may refuse (then nothing is exported)
+    assert [status for _, status in statuses[:2]] == [200, 200], statuses
+    entries = _exports(site)
+    assert [e["details"]["formaat"] for e in entries] == answered  # type: ignore[index]
+    assert all(indicator in e["details"]["indicatoren"] for e in entries)  # type: ignore[index]

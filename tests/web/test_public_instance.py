@@ -117,7 +117,12 @@ def test_the_public_workspace_physically_holds_no_internal_figure(
         assert con.execute(
             "SELECT count(*) FROM observation WHERE starts_with(indicator_id, 'p_')"
         ).fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM indicator_def").fetchone() == (0,)
+        defined = con.execute(
+            "SELECT id, json_extract_string(definition_json, '$.source.dataset') FROM indicator_def"
+        ).fetchall()
+        # only definitions of CBS open data (every KWB column is an indicator, issue 17)
+        assert all(dataset == "kwb" for _, dataset in defined), defined
+        assert not {i for i, _ in defined} & set(secrets.ids)
         assert con.execute("SELECT count(*) FROM stapeling").fetchone()[0] > 0  # type: ignore[index]
         assert con.execute("SELECT count(*) FROM observation").fetchone()[0] > 100_000  # type: ignore[index]
     assert "publiek = true" in (public / "buurtbeeld.toml").read_text(encoding="utf-8")

@@ -189,6 +189,31 @@ def _route_urls(ids: list[str]) -> dict[str, list[str]]:
         "/api/v1/docs": ["/api/v1/docs"],
         "/gezond": ["/gezond"],
         "/klaar": ["/klaar"],
+        "/toegankelijkheid": ["/toegankelijkheid"],
+        "/zoek": [f"/zoek?q={q}" for q in ("crabbehof", *ids)],
+        "/api/v1/zoek": [f"/api/v1/zoek?q={q}" for q in ("crabbehof", *ids)],
+        **{
+            f"/gemeente/{{code}}/{page}": [
+                f"/gemeente/{GEMEENTE}/{page}?indicator={i}" for i in ids
+            ]
+            for page in (
+                "verandering",
+                "verandering.geojson",
+                "hotspots",
+                "hotspots.csv",
+                "jamwijken",
+                "jamwijken.csv",
+                "buurttypen",
+                "buurttypen.csv",
+            )
+        },
+        "/gemeente/{code}/analyse": [f"/gemeente/{GEMEENTE}/analyse"],
+        **{
+            f"/api/v1/{kind}/{{gebied}}.geojson": [
+                f"/api/v1/{kind}/{GEMEENTE}.geojson?indicator={i}" for i in ids
+            ]
+            for kind in ("hotspots", "buurttypen")
+        },
     }
     not_figures = {"/static/{file:path}", "/inloggen", "/inloggen/oidc", "/inloggen/oidc/terug"}
     public_get = {

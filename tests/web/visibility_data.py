@@ -74,7 +74,9 @@ def build_partner_workspace(base: Path, overlap_workspace: Path) -> tuple[Path, 
         titles = tuple(
             str(t)
             for (t,) in con.execute(
-                "SELECT DISTINCT json_extract_string(definition_json, '$.name') FROM indicator_def"
+                """SELECT DISTINCT json_extract_string(definition_json, '$.name') FROM indicator_def
+                   WHERE id IN (SELECT unnest(?::VARCHAR[]))""",
+                [list(ids)],
             ).fetchall()
         )
         amounts = tuple(

@@ -182,6 +182,15 @@ def clean_leftovers(root: Path) -> list[str]:
     return notes
 
 
+def _out_of_memory() -> WorkspaceError:
+    return WorkspaceError(
+        "Het geheugen was niet genoeg voor deze import. De werkmap is niet veranderd.",
+        code="BB-WS-011",
+        hint="Importeer op een machine met meer geheugen, of verhoog de grens voor imports "
+        "(BUURTBEELD_IMPORT_GEHEUGEN_MB, zie docs/installatie.md).",
+    )
+
+
 @contextmanager
 def new_generation(
     root: Path, notes: list[str] | None = None
@@ -213,6 +222,8 @@ def new_generation(
                     raise
                 con.commit()
                 con.execute("CHECKPOINT")
+            except (duckdb.OutOfMemoryException, MemoryError):
+                raise _out_of_memory() from None
             finally:
                 con.close()
             built = work.with_name(work.name.removesuffix(IN_PROGRESS) + ".klaar")

@@ -6,7 +6,7 @@ Errors are ``application/problem+json`` (RFC 9457).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -35,8 +35,9 @@ PROBLEM = {
     "content": {"application/problem+json": {}},
     "description": "Fout (RFC 9457)",
 }
-ERRORS = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
+ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 Level = Literal["wijk", "buurt"]
+Status = Literal["value", "provisional", "hidden", "missing"]
 
 
 class RegionOut(BaseModel):
@@ -60,7 +61,7 @@ class ValueOut(BaseModel):
     naam: str | None = None
     periode: str | None = None
     waarde: float | None = Field(description="null when hidden or missing")
-    status: Literal["value", "provisional", "hidden", "missing"]
+    status: Status
     toelichting: str | None = None
     indeling: int | None = Field(
         default=None, description="indeling van het cijfer (Gezondheidsmonitor: 2020)"
@@ -146,11 +147,11 @@ def _value_out(cell: Cell, name: str | None = None, name_note: str = "") -> Valu
         naam=name,
         periode=cell.period,
         waarde=cell.value,
-        status=cell.status,
+        status=cast(Status, cell.status),
         toelichting=cell.explanation or None,
         indeling=cell.division_year,
         naam_toelichting=name_note or None,
-    )  # type: ignore[arg-type]
+    )
 
 
 @router.get("/gemeenten", response_model=list[RegionOut], operation_id="cijfers-gemeenten")

@@ -42,6 +42,7 @@ from buurtbeeld.web import (
     readiness,
     report_pages,
     stacking_pages,
+    steer_goal_pages,
     steer_pages,
     typology_pages,
 )
@@ -193,6 +194,7 @@ def create_app(
     app.include_router(jam_pages.router)
     app.include_router(typology_pages.router)
     app.include_router(steer_pages.router)  # /sturen (issue 16)
+    app.include_router(steer_goal_pages.router)
     app.include_router(duiding_pages.router)
     app.include_router(doorbraken_pages.router)
     app.include_router(api.router)

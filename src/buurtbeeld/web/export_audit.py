@@ -50,6 +50,12 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "/api/v1/stapeling/{gebied}.geojson": ("geojson", "indicator"),
     "/api/v1/voorzieningen/{gebied}": ("json", ALWAYS),
     "/api/v1/voorzieningen/{gebied}.geojson": ("geojson", ALWAYS),
+    "/gemeente/{code}/verandering.geojson": ("geojson", "indicator"),
+    "/gemeente/{code}/hotspots.csv": ("csv", "indicator"),
+    "/api/v1/hotspots/{gebied}.geojson": ("geojson", "indicator"),
+    "/gemeente/{code}/jamwijken.csv": ("csv", "indicator"),
+    "/gemeente/{code}/buurttypen.csv": ("csv", "indicator"),
+    "/api/v1/buurttypen/{gebied}.geojson": ("geojson", "indicator"),
 }
 
 
@@ -58,7 +64,7 @@ def _area(template: str, path: str, scope: Scope) -> str:
     for part, value in zip(template.split("/"), path.split("/"), strict=False):
         if part.startswith(("{code}", "{gebied}")):
             return value.removesuffix(".geojson")[:20]
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
     return query.get("gebied", [""])[0][:20]
 
 
@@ -113,7 +119,7 @@ class ExportAudit:
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")
-            or not (path.startswith("/api/v1/") or path.endswith(".csv"))
+            or not (path.startswith("/api/v1/") or path.endswith((".csv", ".geojson")))
             or own_page_fetch(scope)
         ):
             await self.app(scope, receive, send)
@@ -122,14 +128,15 @@ class ExportAudit:
         auth = getattr(scope["app"].state, "auth", None)
         session = current_session(request) if auth is not None else None
         template = route_template(self.router, scope)
-        if session is None:
+        if session is None or auth is None:
             await self.app(scope, receive, send)
             return
+        db = auth.db
         if template not in EXPORTS:
             await self.app(scope, receive, send)
             return
         indicators = await anyio.to_thread.run_sync(
-            lambda: exported_internal(scope, template, served(request), auth.db)
+            lambda: exported_internal(scope, template, served(request), db)
         )
         if indicators is None:
             await self.app(scope, receive, send)
@@ -149,7 +156,7 @@ class ExportAudit:
             if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
                 try:
                     await anyio.to_thread.run_sync(
-                        lambda: AuditLog(auth.db).append(
+                        lambda: AuditLog(db).append(
                             Event.INTERNAL_EXPORT, session.user.name, details
                         )
                     )

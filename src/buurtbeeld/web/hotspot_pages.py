@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -125,7 +125,8 @@ def hotspot_page(
             "hotspots.html",
             {**form, "area": area, "indicator": chosen, "error": error},
         )
-    form["level"] = niveau = view.level  # the stapel score exists per buurt only
+    niveau = cast(Level, view.level)  # the stapel score exists per buurt only
+    form["level"] = niveau
     rows = ranked(view.result.rows)
     page = _page(len(rows), pagina)
     with_polygon = cube.polygon_codes([r.code for r in rows], niveau)

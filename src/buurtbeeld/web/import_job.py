@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,32 @@ log = logging.getLogger("buurtbeeld.import")
 UPLOADS = "uploads"
 HEARTBEAT_EVERY = 5.0
 EXIT_REFUSED = 2
+ENV_MEMORY = "BUURTBEELD_IMPORT_GEHEUGEN_MB"
+DEFAULT_MEMORY_MB = 8192  # the national KWB needs ~0.5 GB resident, ~2 GB of address space
+
+
+def memory_cap_mb(environ: Mapping[str, str] = os.environ) -> int | None:
+    """The runner's address-space limit in MB from ``BUURTBEELD_IMPORT_GEHEUGEN_MB`` (0: none)."""
+    raw = environ.get(ENV_MEMORY, "").strip()
+    if not raw:
+        return DEFAULT_MEMORY_MB
+    if not raw.isdigit():
+        log.warning(
+            "%s=%r is geen aantal MB; de standaard %d geldt", ENV_MEMORY, raw, DEFAULT_MEMORY_MB
+        )
+        return DEFAULT_MEMORY_MB
+    return int(raw) or None
+
+
+def cap_memory(mb: int | None) -> None:
+    """Limit this process's address space: a runaway import fails with BB-WS-011, not the host."""
+    if mb is None:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def upload_dir(root: Path, job_id: int) -> Path:
@@ -145,6 +173,7 @@ def main(argv: list[str]) -> int:
     """``python -m buurtbeeld.web.import_job <werkmap> <taak>``."""
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
     root, job_id = Path(argv[0]), int(argv[1])
+    cap_memory(memory_cap_mb())
     with open_platform(root) as db:
         return run_job(root, job_id, db)
 

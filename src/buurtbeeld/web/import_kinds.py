@@ -121,7 +121,7 @@ def run_package(workspace: Workspace, path: Path, say: Progress) -> Report:
 
 CBS = ImportKind(
     name="cbs",
-    label="CBS-bestand: Kerncijfers wijken en buurten of Gezondheidsmonitor (.xlsx, .csv, .parquet)",
+    label="CBS-bestand: Kerncijfers wijken en buurten, Gezondheidsmonitor of StatLine-CSV (.xlsx, .csv, .parquet)",
     suffixes=(".xlsx", ".csv", ".parquet"),
     success_event=Event.IMPORT,
     run=run_cbs_file,
