@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from buurtbeeld.analysis.choropleth import Choropleth, map_fallback
-from buurtbeeld.analysis.overlap import AreaOverlap, OverlapSet, region_overlap
+from buurtbeeld.analysis.overlap import AreaOverlap, region_overlap
 from buurtbeeld.analysis.timeseries import Series, profile_series
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator, Theme
@@ -23,6 +23,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.export.map_export import ExportRow, MapExport
 from buurtbeeld.export.report_svg import Shape, map_svg
 from buurtbeeld.store.cube import STATUS_LABELS, Cell, Cube, RegionRow
+from buurtbeeld.store.overlap import OverlapSet
 from buurtbeeld.web.format import round_half_up
 
 HIDDEN_TEXT = (
