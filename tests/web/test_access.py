@@ -72,6 +72,11 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/stapeling"): "publiek",
     ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
     ("GET", "/regio/{code}"): "publiek",
+    # Reports and exports (issue 13 item 3): public; the content follows visibility.
+    ("GET", "/regio/{code}/rapport"): "publiek",
+    ("GET", "/regio/{code}/rapport.pdf"): "publiek",
+    ("GET", "/gemeente/{code}/tabel.xlsx"): "publiek",
+    ("GET", "/gemeente/{code}/tabel.gpkg"): "publiek",
     ("GET", "/gemeente/{code}/verandering"): "publiek",
     ("GET", "/gemeente/{code}/verandering.geojson"): "publiek",
     ("GET", "/indicatoren"): "publiek",

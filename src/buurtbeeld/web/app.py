@@ -41,6 +41,7 @@ from buurtbeeld.web import (
     pages,
     publication_pages,
     readiness,
+    report_pages,
     stacking_pages,
     steer_goal_pages,
     steer_pages,
@@ -185,6 +186,7 @@ def create_app(
         auth_routes.install(app, sign_in, open_platform(workspace.root))
         app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
+    app.include_router(report_pages.router)  # issue 13 item 3: reports and exports
     app.include_router(stacking_pages.router)
     app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
