@@ -360,7 +360,7 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(
     for method, path in changing:
         response = client.request(method, path, data={"veld": "waarde"})
         assert response.status_code == 403, (method, path)
-        # A route the lezer may not use (duiding goedkeuren, beheer) is refused by the route
-        # table first (BB-PLT-040); every other one by the CSRF check.
-        code = "BB-AUTH-003" if allowed("lezer", method, path) else "BB-PLT-040"
+        # A route the beheerder may not use would be refused by the route table first
+        # (BB-PLT-040); every other one by the CSRF check.
+        code = "BB-AUTH-003" if allowed("beheerder", method, path) else "BB-PLT-040"
         assert code in response.text, (method, path)
