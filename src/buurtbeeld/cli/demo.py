@@ -223,9 +223,9 @@ def demo_command(
         typer.Option(
             "--stapeling/--zonder-stapeling",
             help="Maak ook de stapeling van de vier demoregisters (pseudonimiseren, koppelen, "
-            "samen beveiligen). Nog traag en het beveiligen slaagt op de demodata nog niet.",
+            "samen beveiligen met de pakketten van de partners, inlezen).",
         ),
-    ] = False,
+    ] = True,
     host: HostOpt = "127.0.0.1",
     poort: PoortOpt = 8000,
 ) -> None:
@@ -251,10 +251,8 @@ def demo_command(
         if stapeling:
             _demo_stapeling(workspace, werkmap / "bron-demo", gemeente, packages, public_keys)
         else:
-            # issue 11: joint protection finds no safe pattern on the demo data yet (BB-SDC-001)
-            # and tries for minutes with GBs of memory: not in the default demo
             console.print(
-                "Stapeling van voorzieningen: niet in deze demo (probeer: --stapeling).",
+                "Stapeling van voorzieningen: overgeslagen (--zonder-stapeling).",
                 highlight=False,
             )
     for code, name in DRECHTSTEDEN.items():
