@@ -79,29 +79,40 @@ def relation_rows(
 def _add_rows(
     rows: FloatArray, pivots: IntArray, extra: list[FloatArray]
 ) -> tuple[FloatArray, IntArray]:
-    """Add rows to a reduced basis, keeping every pivot column zero outside its row."""
-    rows_list = list(rows)
-    pivot_list = [int(p) for p in pivots]
+    """Add rows to a reduced basis, keeping every pivot column zero outside its row.
+
+    Vectorised: a new row is reduced by all pivot rows at once (their pivot columns are zero
+    in every other row, so the order of the subtractions does not matter).
+    """
+    n = rows.shape[1]
+    basis = np.zeros((len(rows) + len(extra), n))
+    basis[: len(rows)] = rows
+    piv = np.zeros(len(rows) + len(extra), dtype=np.int64)
+    piv[: len(rows)] = pivots
+    m = len(rows)
     for vec in extra:
         v = vec.copy()
-        for r, q in enumerate(pivot_list):
-            if abs(v[q]) > TOL:
-                v -= v[q] * rows_list[r]
+        if m:
+            coef = v[piv[:m]]
+            use = np.flatnonzero(np.abs(coef) > TOL)
+            if use.size:
+                v -= coef[use] @ basis[use]
         v[np.abs(v) <= TOL] = 0.0
         nz = np.flatnonzero(v)
         if nz.size == 0:
             continue
         q = int(nz[0])
         v /= v[q]
-        for r in range(len(rows_list)):
-            if abs(rows_list[r][q]) > TOL:
-                rows_list[r] = rows_list[r] - rows_list[r][q] * v
-                rows_list[r][np.abs(rows_list[r]) <= TOL] = 0.0
-        rows_list.append(v)
-        pivot_list.append(q)
-    n = rows.shape[1]
-    out = np.array(rows_list) if rows_list else np.zeros((0, n))
-    return out, np.array(pivot_list, dtype=np.int64)
+        col = basis[:m, q]
+        touched = np.flatnonzero(np.abs(col) > TOL)
+        if touched.size:
+            block = basis[touched] - np.outer(col[touched], v)
+            block[np.abs(block) <= TOL] = 0.0
+            basis[touched] = block
+        basis[m] = v
+        piv[m] = q
+        m += 1
+    return basis[:m], piv[:m]
 
 
 @dataclass(slots=True)
@@ -144,6 +155,8 @@ class Elimination:
     rank
         Publication rank per cell (lower: published earlier); ties of the fill-in heuristic
         prefer pivots that are published late, so pivots move rarely.
+    basis
+        :func:`relation_rows` of these relations, if already computed (copied, not changed).
     """
 
     def __init__(
@@ -151,8 +164,11 @@ class Elimination:
         n_cells: int,
         relations: Sequence[tuple[int, tuple[int, ...]]],
         rank: Sequence[int] | None = None,
+        basis: tuple[FloatArray, IntArray] | None = None,
     ) -> None:
-        rows, pivots = relation_rows(n_cells, relations)
+        if basis is None:
+            basis = relation_rows(n_cells, relations)
+        rows, pivots = basis[0].copy(), basis[1].copy()
         self.a = rows
         self.pivot = pivots
         self.alive = np.ones(len(pivots), dtype=bool)
