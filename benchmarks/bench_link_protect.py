@@ -43,7 +43,8 @@ import pyarrow as pa
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import create_key_pair, read_package, write_package
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
-from buurtbeeld.source.link_protection import protect_link, write_linked_package
+from buurtbeeld.source.link_package import write_linked_package
+from buurtbeeld.source.link_protection import protect_link
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import protect_delivery
 from buurtbeeld.source.regions import Division, load_division

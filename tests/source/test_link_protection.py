@@ -24,13 +24,8 @@ from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import Linkage, Provision, parse_public_key, read_package
 from buurtbeeld.protect import TOTAL
-from buurtbeeld.source.link_protection import (
-    LinkProtectionError,
-    make_linked_package,
-    partner_keys,
-    protect_link,
-    write_linked_package,
-)
+from buurtbeeld.source.link_package import make_linked_package, write_linked_package
+from buurtbeeld.source.link_protection import LinkProtectionError, partner_keys, protect_link
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.intake_audit import audit_package, partner_figures
 from buurtbeeld.store.package_reader import read_package as platform_read

@@ -102,10 +102,11 @@ def protect_and_package(
 
     The rounding seed and signing key are the linking party's own, beside the koppelspec
     (``zaadbestand``, created on first use as for a partner). The same steps as joint's
-    ``link_protection.make_linked_package``; ``True`` when the signing key was just created.
+    ``link_package.make_linked_package``; ``True`` when the signing key was just created.
     """
     from buurtbeeld.source.keys import signing_key
-    from buurtbeeld.source.link_protection import partner_keys, protect_link, write_linked_package
+    from buurtbeeld.source.link_package import write_linked_package
+    from buurtbeeld.source.link_protection import partner_keys, protect_link
     from buurtbeeld.source.package import rounding_seed
 
     spec = counts.spec
