@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -33,7 +34,10 @@ runner = CliRunner()
 def test_migrations_create_the_described_tables_once(platform_url: str) -> None:
     with open_platform(None, url=platform_url, migrate=False) as db:
         assert current_revision(db) is None
-        assert upgrade(db) == [head_revision()]
+        applied = upgrade(db)
+        versions = Path(__file__).parents[2] / "src/buurtbeeld/platform/migrations/versions"
+        assert len(applied) == len(list(versions.glob("[0-9]*.py")))
+        assert applied[-1] == head_revision()
         assert upgrade(db) == []  # idempotent
         assert current_revision(db) == head_revision()
         found = inspect(db.engine)
@@ -108,7 +112,7 @@ def test_unreachable_postgresql_is_a_dutch_error_without_the_password() -> None:
 def test_cli_migreer_is_idempotent(cli_env: Path) -> None:
     first = runner.invoke(app, ["platform", "migreer", "--werkmap", str(cli_env)])
     assert first.exit_code == 0, first.output
-    assert f"migraties toegepast: {head_revision()}" in first.output
+    assert re.search(rf"migraties toegepast: [0-9, ]*{head_revision()}\)", first.output)
     second = runner.invoke(app, ["platform", "migreer", "--werkmap", str(cli_env)])
     assert second.exit_code == 0 and "al actueel" in second.output
 

@@ -54,6 +54,7 @@ WHO = {
     "publiek": set(ROLES),
     "aanmelden": set(ROLES),
     "intern": set(ACCOUNTS),
+    "gepubliceerd": set(ROLES),  # publiek: only what is published (nothing here: 404)
     "analist": {"analist", "beheerder"},
     "beheer": {"beheerder"},
     "audit": {"privacyfunctionaris"},
@@ -84,11 +85,15 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
-    # Partner figures (stapeling van voorzieningen): internal until published.
-    ("GET", "/gemeente/{code}/voorzieningen"): "intern",
-    ("GET", "/gemeente/{code}/voorzieningen.csv"): "intern",
-    ("GET", "/api/v1/voorzieningen/{gebied}"): "intern",
-    ("GET", "/api/v1/voorzieningen/{gebied}.geojson"): "intern",
+    # Partner figures (stapeling van voorzieningen): a public route whose content is internal
+    # until a beheerder publishes it; for publiek it does not exist (web/visibility.py).
+    ("GET", "/gemeente/{code}/voorzieningen"): "gepubliceerd",
+    ("GET", "/gemeente/{code}/voorzieningen.csv"): "gepubliceerd",
+    ("GET", "/api/v1/voorzieningen/{gebied}"): "gepubliceerd",
+    ("GET", "/api/v1/voorzieningen/{gebied}.geojson"): "gepubliceerd",
+    # Publication (issue 12 item 3): the beheerder's page and form.
+    ("GET", "/beheer/publicatie"): "beheer",
+    ("POST", "/beheer/publicatie"): "beheer",
     ("GET", "/inloggen"): "aanmelden",
     ("POST", "/inloggen"): "aanmelden",
     ("GET", "/inloggen/oidc"): "aanmelden",
@@ -272,6 +277,10 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             _assert_refused(response, role, method, url)
         elif kind == "aanmelden":
             assert status == _sign_in_route_status(method, path), (role, url, status)
+        elif kind == "gepubliceerd" and role == ANONYMOUS:  # not published: does not exist
+            assert status == 404, (role, url, status)
+        elif (method, path) == ("POST", "/beheer/publicatie"):
+            assert status == 422, (role, url, status)  # an empty form: refused, nothing done
         else:
             assert status == _viewer_status(site, method, url), (role, url, status)
 
@@ -286,9 +295,11 @@ def test_internal_prefixes_refuse_before_anything_exists(site: Site, role: str) 
             _assert_refused(response, role, method, url)
 
 
-def _without_path(response: object) -> tuple[int, str]:
+def _without_path(response: object, code: str) -> tuple[int, str]:
     text = response.text  # type: ignore[attr-defined]
-    return response.status_code, re.sub(r"GM\d{4}", "GM____", text)  # type: ignore[attr-defined]
+    names = {GEMEENTE: "Hendrik-Ido-Ambacht", NO_STAPELING: "Amsterdam"}
+    text = re.sub(r"GM\d{4}", "GM____", text.replace(names.get(code, code), "(naam)"))
+    return response.status_code, text  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -306,8 +317,10 @@ def test_a_refusal_does_not_tell_whether_partner_figures_exist(site: Site, templ
             code: site.request(role, "GET", template.format(code))
             for code in (GEMEENTE, NO_STAPELING, "GM9999")
         }
-        if role == ANONYMOUS:
-            assert len({_without_path(r) for r in answers.values()}) == 1, template
+        if role == ANONYMOUS:  # not published: the same 404 as a gemeente without one
+            same = {_without_path(answers[c], c) for c in (GEMEENTE, NO_STAPELING)}
+            assert len(same) == 1, template
+            assert {r.status_code for r in answers.values()} == {404}  # type: ignore[attr-defined]
         else:  # signed in, the same paths do tell: the figures exist for GM0531 only
             assert answers[GEMEENTE].status_code == 200  # type: ignore[attr-defined]
             assert answers["GM9999"].status_code == 404  # type: ignore[attr-defined]
@@ -322,7 +335,7 @@ def test_an_unknown_path_is_not_found_for_every_role(site: Site) -> None:
 
 def test_head_follows_get(site: Site) -> None:
     page = f"/gemeente/{GEMEENTE}/voorzieningen"
-    assert site.request(ANONYMOUS, "HEAD", page).status_code == 303  # type: ignore[attr-defined]
+    assert site.request(ANONYMOUS, "HEAD", page).status_code == 404  # type: ignore[attr-defined]
     assert site.request("lezer", "HEAD", page).status_code == 200  # type: ignore[attr-defined]
 
 

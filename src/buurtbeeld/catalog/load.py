@@ -64,6 +64,14 @@ class Catalog:
             themes=self.themes, indicators=self.indicators + tuple(extra), relations=self.relations
         )
 
+    def only(self, ids: frozenset[str]) -> Catalog:
+        """This catalogue restricted to ``ids`` (what a role may see); the rest does not exist."""
+        return Catalog(
+            themes=self.themes,
+            indicators=tuple(i for i in self.indicators if i.id in ids),
+            relations=tuple(r for r in self.relations if {r.smaller, r.larger} <= ids),
+        )
+
     def by_theme(self) -> list[tuple[Theme, list[Indicator]]]:
         """Indicators grouped by theme, in catalogue order."""
         return [(t, [i for i in self.indicators if i.theme == t.id]) for t in self.themes]

@@ -22,6 +22,7 @@ from buurtbeeld.cli.grenzen import importeer_grenzen
 from buurtbeeld.cli.koppel import koppel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.cli.platform import audit_app, platform_app, user_app
+from buurtbeeld.cli.publication import public_workspace_command, publication_app
 from buurtbeeld.cli.run import (
     HostOpt,
     LogFormat,
@@ -211,6 +212,8 @@ app.add_typer(partner_app, name="partner")
 app.add_typer(platform_app, name="platform")
 app.add_typer(user_app, name="gebruiker")
 app.add_typer(audit_app, name="audit")
+app.add_typer(publication_app, name="publicatie")
+app.command("publieke-werkmap")(public_workspace_command)
 
 
 def main() -> None:

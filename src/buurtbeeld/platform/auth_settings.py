@@ -3,7 +3,7 @@
 The environment variables, their defaults and the refusal of unsafe values live in
 ``platform.settings.load_settings`` (docs/installatie.md). This module adds what the web sign-in
 derives from them: the OIDC redirect URI (``<BUURTBEELD_ADRES>/inloggen/oidc/terug``), the
-address to return to after logout at the provider, and the rate limiter of this process.
+address to return to after logout at the provider, and (for tests) an in-process rate limiter.
 ``from_environment`` returns ``None`` when sign-in is off: the app stays the local viewer.
 """
 
@@ -15,7 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from buurtbeeld.errors import ConfigError
-from buurtbeeld.platform.login_limit import LoginLimiter
+from buurtbeeld.platform.login_limit import Limiter
 from buurtbeeld.platform.oidc import OidcClientSettings
 from buurtbeeld.platform.roles import Role
 from buurtbeeld.platform.settings import Settings, load_settings
@@ -36,7 +36,8 @@ class AuthConfig:
     secure_cookies: bool = True
     post_logout_url: str = "/"
     hosts: tuple[str, ...] = ()  # the host name of BUURTBEELD_ADRES: the app answers to it
-    limiter: LoginLimiter = field(default_factory=LoginLimiter, compare=False)
+    # None: the web app counts failed sign-ins in the platform database (all workers alike)
+    limiter: Limiter | None = field(default=None, compare=False)
 
 
 def from_settings(settings: Settings) -> AuthConfig | None:

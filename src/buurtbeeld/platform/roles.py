@@ -133,13 +133,14 @@ ROUTES: tuple[Route, ...] = (
     Route("/static/{file:path}", READ, Access.PUBLIC),
     Route("/gezond", READ, Access.PUBLIC, "liveness"),
     Route("/klaar", READ, Access.PUBLIC, "readiness"),
-    # --- Stapeling van voorzieningen (issue 11): only linked partner figures, which are internal
-    # until a beheerder publishes the source (issue 12 item 3). Internal by route until the
-    # visibility filter exists; then they may become public with filtered content.
-    Route("/gemeente/{code}/voorzieningen", READ, Access.INTERNAL, "ketenpartners, intern"),
-    Route("/gemeente/{code}/voorzieningen.csv", READ, Access.INTERNAL, "download, intern"),
-    Route("/api/v1/voorzieningen/{gebied}.geojson", READ, Access.INTERNAL, "download, intern"),
-    Route("/api/v1/voorzieningen/{gebied}", READ, Access.INTERNAL, "intern"),
+    # --- Stapeling van voorzieningen (issue 11): linked partner figures, internal until a
+    # beheerder publishes the stapeling source (issue 12 item 3). The route is public; for
+    # publiek an unpublished stapeling does not exist (web/visibility.py: the same 404 as a
+    # gemeente without one).
+    Route("/gemeente/{code}/voorzieningen", READ, Access.PUBLIC, "ketenpartners, gepubliceerd"),
+    Route("/gemeente/{code}/voorzieningen.csv", READ, Access.PUBLIC, "download, gepubliceerd"),
+    Route("/api/v1/voorzieningen/{gebied}.geojson", READ, Access.PUBLIC, "download, gepubliceerd"),
+    Route("/api/v1/voorzieningen/{gebied}", READ, Access.PUBLIC, "gepubliceerd"),
     # --- Sign-in (helper "oidc"): public, forms protected by CSRF.
     Route("/inloggen", READ | WRITE, Access.PUBLIC, "formulier lokale accounts"),
     Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),
@@ -151,6 +152,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/intern/{rest:path}", READ, Access.INTERNAL, "interne API"),
     Route("/duiding/{rest:path}", READ | WRITE, Access.ANALYST, "duiding en doelen (later)"),
     Route("/beheer", READ, Access.ADMIN, "beheeroverzicht"),
+    Route("/beheer/publicatie", READ | WRITE, Access.ADMIN, "zichtbaarheid: publiceren, intrekken"),
     Route("/beheer/{rest:path}", READ | WRITE, Access.ADMIN, "imports, publicatie, gebruikers"),
     Route("/audit", READ, Access.PRIVACY, "auditlog inzien"),
     Route("/audit/{rest:path}", READ, Access.PRIVACY, "auditlog exporteren"),

@@ -7,7 +7,9 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -55,4 +57,26 @@ audit_log = Table(
     Column("details", Text, nullable=False),  # canonical JSON, exactly as hashed
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+)
+
+login_failures = Table(
+    "login_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # HMAC of "account:<name>" or "adres:<address>": a password typed into the name field is
+    # never stored readable
+    Column("key_hash", String(64), nullable=False),
+    Column("at", Float, nullable=False),  # seconds since the epoch
+    Index("ix_login_failure_key_at", "key_hash", "at"),
+)
+
+visibility = Table(
+    "visibility",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "bron" | "indicator"
+    Column("subject", String(200), primary_key=True),  # source key or indicator id
+    Column("public", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),  # the beheerder's reason for the last act
+    Column("actor", String(160), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )

@@ -160,7 +160,11 @@ def record_made(
     if path.exists():
         return _entry(path, _read(path))
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    data = {
+    runs: dict[str, dict[str, Any]] = {
+        name: _release_json(run.to_release(f"{sha}:{name}"))
+        for name, run in sorted(delivery.runs.items())
+    }
+    data: dict[str, Any] = {
         "formaat": FORMAT,
         "versie": VERSION,
         "bron": spec.bron,
@@ -172,16 +176,13 @@ def record_made(
         "status": MADE,
         "gemaakt": now,
         "verzonden": None,
-        "runs": {
-            name: _release_json(run.to_release(f"{sha}:{name}"))
-            for name, run in sorted(delivery.runs.items())
-        },
+        "runs": runs,
     }
     if seed is not None:
         data["vingerafdruksleutel"] = key_id(seed)
         truth = delivery_truth(delivery.aggregation)
         for name, run in delivery.runs.items():
-            data["runs"][name]["vingerafdrukken"] = fingerprints(truth, run.keys, seed)
+            runs[name]["vingerafdrukken"] = fingerprints(truth, run.keys, seed)
     _write(path, data)
     return _entry(path, data)
 

@@ -11,14 +11,13 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from buurtbeeld.errors import BuurtbeeldError
-from buurtbeeld.source.spec import _line_index, _message
 from buurtbeeld.source.spec_fields import Identifier, _Model
+from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
 __all__ = [
     "ExtractError",
@@ -187,38 +186,9 @@ def parse_link_spec(
     LinkError
         ``BB-KOP-001`` with file, line and field of every problem.
     """
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (regel {mark.line + 1})" if mark is not None else ""
-        raise LinkError(
-            f"{name}{where}: geen geldige YAML.",
-            hint="Controleer inspringing en dubbele punten; zet tekst met ':' of '#' tussen aanhalingstekens.",
-        ) from err
-    if not isinstance(data, dict):
-        raise LinkError(
-            f"{name}: de specificatie moet een lijst van velden zijn (dataset, bron, …)."
-        )
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _line_index(node, (), lines)
-    try:
-        spec = LinkSpec.model_validate(data)
-    except ValidationError as err:
-        problems = []
-        for error in err.errors():
-            loc = tuple(
-                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            )
-            probe = loc
-            while probe and probe not in lines:
-                probe = probe[:-1]
-            line = lines.get(probe, 1)
-            field = ".".join(str(p) for p in loc) or "(hele specificatie)"
-            problems.append(f"{name}, regel {line}, veld '{field}': {_message(error)}")
-        raise LinkError("De koppelspecificatie is ongeldig:\n  " + "\n  ".join(problems)) from err
+    spec = validate_yaml(
+        text, LinkSpec, name=name, error=LinkError, invalid="De koppelspecificatie is ongeldig:"
+    )
     if base is not None:
         _resolve(spec, base)
     return spec
@@ -245,13 +215,7 @@ def load_link_spec(path: Path) -> LinkSpec:
         ``BB-KOP-001``: unreadable or invalid; the message names file, line and field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise LinkError(
-            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
-            hint="Controleer het pad; sla de specificatie op als UTF-8.",
-        ) from err
+    text = read_text(path, LinkError)
     spec = parse_link_spec(text, name=path.name, base=path.parent)
     if spec.zaadbestand is None:
         spec.zaadbestand = path.parent / ".buurtbeeld-zaad"

@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.spec_fields import (
@@ -24,6 +23,7 @@ from buurtbeeld.source.spec_fields import (
     PeriodSpec,
     _Model,
 )
+from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
 __all__ = [
     "DeliverySpec",
@@ -249,57 +249,6 @@ class DeliverySpec(_Model):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-# -- loading with line numbers --------------------------------------------------------------
-
-
-def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            name = key.value
-            out[(*path, name)] = key.start_mark.line + 1
-            _line_index(value, (*path, name), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_index(item, (*path, i), out)
-
-
-_MESSAGES = {
-    "missing": "ontbreekt",
-    "extra_forbidden": "onbekend veld (typfout?)",
-    "literal_error": "ongeldige keuze",
-    "string_type": "moet tekst zijn",
-    "int_parsing": "moet een geheel getal zijn",
-    "int_type": "moet een geheel getal zijn",
-    "bool_parsing": "moet ja/nee (true/false) zijn",
-    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
-    "date_parsing": "moet een datum zijn (JJJJ-MM-DD)",
-    "date_type": "moet een datum zijn (JJJJ-MM-DD)",
-    "list_type": "moet een lijst zijn",
-    "dict_type": "moet een lijst van velden zijn",
-    "model_type": "moet een lijst van velden zijn",
-    "string_pattern_mismatch": "alleen kleine letters, cijfers en _ (begin met een letter)",
-    "too_short": "te kort of leeg",
-    "too_long": "te lang",
-    "greater_than_equal": "te klein",
-    "less_than_equal": "te groot",
-    "string_too_short": "mag niet leeg zijn",
-    "string_too_long": "te lang",
-}
-
-
-def _message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    text = _MESSAGES.get(kind, str(error["msg"]))
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected")
-        if expected:
-            text += f" (kies uit {expected})"
-    return text
-
-
 def parse_spec(text: str, *, name: str = "specificatie", base: Path | None = None) -> DeliverySpec:
     """Validate a spec given as YAML text; relative paths are relative to ``base``.
 
@@ -308,40 +257,9 @@ def parse_spec(text: str, *, name: str = "specificatie", base: Path | None = Non
     SpecError
         ``BB-SPEC-001`` with file, line and field of every problem.
     """
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (regel {mark.line + 1})" if mark is not None else ""
-        raise SpecError(
-            f"{name}{where}: geen geldige YAML.",
-            hint="Controleer inspringing en dubbele punten; zet tekst met ':' of '#' tussen aanhalingstekens.",
-        ) from err
-    if not isinstance(data, dict):
-        raise SpecError(
-            f"{name}: de specificatie moet een lijst van velden zijn (dataset, bron, …)."
-        )
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _line_index(node, (), lines)
-    try:
-        spec = DeliverySpec.model_validate(data)
-    except ValidationError as err:
-        problems = []
-        for error in err.errors():
-            loc = tuple(
-                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            )
-            probe = loc
-            while probe and probe not in lines:
-                probe = probe[:-1]
-            line = lines.get(probe, 1)
-            field = ".".join(str(p) for p in loc) or "(hele specificatie)"
-            problems.append(f"{name}, regel {line}, veld '{field}': {_message(error)}")
-        raise SpecError(
-            "De specificatie is ongeldig:\n  " + "\n  ".join(problems),
-        ) from err
+    spec = validate_yaml(
+        text, DeliverySpec, name=name, error=SpecError, invalid="De specificatie is ongeldig:"
+    )
     if base is not None:
         for item in spec.bestanden:
             if not item.pad.is_absolute():
@@ -365,13 +283,7 @@ def load_spec(path: Path) -> DeliverySpec:
         ``BB-SPEC-001``: unreadable or invalid; the message names file, line and field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(
-            f"'{path.name}' is niet te lezen ({type(err).__name__}).",
-            hint="Controleer het pad; sla de specificatie op als UTF-8.",
-        ) from err
+    text = read_text(path, SpecError)
     spec = parse_spec(text, name=path.name, base=path.parent)
     if spec.zaadbestand is None:
         spec.zaadbestand = path.parent / ".buurtbeeld-zaad"

@@ -30,6 +30,7 @@ from buurtbeeld.package_format.model import (
 from buurtbeeld.store.batches import (
     Batch,
     Replaced,
+    ReplaceSummary,
     find_batch,
     next_import_id,
     observation_table,
@@ -184,25 +185,7 @@ def intake_package(
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
         table = observation_table(rows, division_year=contents.division_year, import_id=import_id)
-        written = replace_observations(con, table)
-        report.replaced, report.untouched, report.became_hidden = (
-            written.replaced,
-            written.untouched,
-            written.became_hidden,
-        )
-        record_batch(
-            con,
-            Batch(
-                import_id,
-                f"pakket:{contents.dataset}",
-                f"{contents.source} (beveiligd pakket)",
-                contents.file_name,
-                contents.sha256,
-                contents.period,
-                n,
-                report.to_json(),
-            ),
-        )
+        _record(con, contents, import_id, n, replace_observations(con, table), report)
     return report
 
 
@@ -219,6 +202,18 @@ def _write_linked(
         1 for t in contents.tables for s in t.statuses if s in PUBLISHED_STATUSES
     )
     report.hidden = written.written - report.published
+    _record(con, contents, import_id, written.written, written, report)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    contents: PackageContents,
+    import_id: int,
+    rows: int,
+    written: ReplaceSummary,
+    report: IntakeReport,
+) -> None:
+    """The replacement counts into the report, and the batch into the lineage."""
     report.replaced, report.untouched, report.became_hidden = (
         written.replaced,
         written.untouched,
@@ -233,7 +228,7 @@ def _write_linked(
             contents.file_name,
             contents.sha256,
             contents.period,
-            written.written,
+            rows,
             report.to_json(),
         ),
     )

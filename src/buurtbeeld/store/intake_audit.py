@@ -98,6 +98,28 @@ def view_of(contents: PackageContents, table: PublishedTable) -> TableView:
     )
 
 
+def earlier_view(
+    contents: PackageContents,
+    table: PublishedTable,
+    keys: tuple[tuple[str, tuple[str, ...]], ...],
+    values: tuple[float | None, ...],
+) -> TableView:
+    """The stored figures a package table would replace, as a view for the joint audit."""
+    view = view_of(contents, table)
+    return TableView(
+        name=f"{table.name} (eerder gepubliceerd)",
+        period=table.period,
+        measure=view.measure,
+        dimensions=view.dimensions,
+        keys=keys,
+        values=values,
+        marks=tuple(Mark.HIDDEN if v is None else None for v in values),
+        profile=view.profile,
+        counts=view.counts,
+        earlier=True,
+    )
+
+
 @dataclass
 class EarlierFigures:
     """What the cube already published that this package would replace."""
@@ -130,19 +152,12 @@ def earlier_figures(
         if not rows:
             continue
         imports.update(int(r[3]) for r in rows)
-        view = view_of(contents, table)
         found.views.append(
-            TableView(
-                name=f"{table.name} (eerder gepubliceerd)",
-                period=table.period,
-                measure=view.measure,
-                dimensions=view.dimensions,
-                keys=tuple((str(r[1]), combos[str(r[0])]) for r in rows),
-                values=tuple(None if r[2] is None else float(r[2]) for r in rows),
-                marks=tuple(Mark.HIDDEN if r[2] is None else None for r in rows),
-                profile=view.profile,
-                counts=view.counts,
-                earlier=True,
+            earlier_view(
+                contents,
+                table,
+                tuple((str(r[1]), combos[str(r[0])]) for r in rows),
+                tuple(None if r[2] is None else float(r[2]) for r in rows),
             )
         )
     found.import_ids = sorted(imports)

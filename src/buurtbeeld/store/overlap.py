@@ -30,9 +30,8 @@ from buurtbeeld.package_format.model import (
     PackageContents,
     PublishedTable,
 )
-from buurtbeeld.protect import Mark, TableView
 from buurtbeeld.store.batches import Replaced, ReplaceSummary
-from buurtbeeld.store.intake_audit import EarlierFigures, view_of
+from buurtbeeld.store.intake_audit import EarlierFigures, earlier_view
 
 YES, NO = "ja", "nee"
 UNITS = ("huishoudens", "personen")
@@ -281,19 +280,12 @@ def earlier_overlap(
         if not rows:
             continue
         imports.update(int(r[4]) for r in rows)
-        view = view_of(contents, table)
         found.views.append(
-            TableView(
-                name=f"{table.name} (eerder gepubliceerd)",
-                period=table.period,
-                measure=view.measure,
-                dimensions=view.dimensions,
-                keys=tuple((str(r[0]), combo_of(dims, r[1], r[2])) for r in rows),
-                values=tuple(None if r[3] is None else float(r[3]) for r in rows),
-                marks=tuple(Mark.HIDDEN if r[3] is None else None for r in rows),
-                profile=view.profile,
-                counts=view.counts,
-                earlier=True,
+            earlier_view(
+                contents,
+                table,
+                tuple((str(r[0]), combo_of(dims, r[1], r[2])) for r in rows),
+                tuple(None if r[3] is None else float(r[3]) for r in rows),
             )
         )
     found.import_ids = sorted(imports)

@@ -34,6 +34,7 @@ class WorkspaceConfig:
     name: str = "Buurtbeeld"
     default_gemeente: str | None = None
     division_year: int = 2023
+    public: bool = False  # a public instance: holds only public data (`publieke-werkmap`)
 
     def to_toml(self) -> str:
         """Serialise as TOML text."""
@@ -44,6 +45,8 @@ class WorkspaceConfig:
         ]
         if self.default_gemeente:
             lines.append(f'standaardgemeente = "{self.default_gemeente}"')
+        if self.public:
+            lines.append("publiek = true")
         return "\n".join(lines) + "\n"
 
 
@@ -189,6 +192,7 @@ def open_workspace(root: Path) -> Workspace:
         name=str(section.get("naam", "Buurtbeeld")),
         default_gemeente=section.get("standaardgemeente"),
         division_year=int(section.get("indelingsjaar", 2023)),
+        public=section.get("publiek") is True,
     )
     workspace = Workspace(root=root, config=config)
     _migrate(workspace)

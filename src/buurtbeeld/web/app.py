@@ -27,7 +27,16 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
-from buurtbeeld.web import api, overlap_api, overlap_pages, pages, readiness, stacking_pages
+from buurtbeeld.web import (
+    api,
+    openapi_view,
+    overlap_api,
+    overlap_pages,
+    pages,
+    publication_pages,
+    readiness,
+    stacking_pages,
+)
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
@@ -87,7 +96,7 @@ def create_app(
             "(application/problem+json). Bron: CBS."
         ),
         lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served per role by web/openapi_view.py
         docs_url=None,
         redoc_url=None,
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
@@ -104,7 +113,7 @@ def create_app(
     app.add_middleware(HostCheck, hosts=[*LOCAL_HOSTS, *hosts, *public_hosts])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog, router=app.router)  # outermost: also refusals are logged
-    docs_body, docs_csp = _api_docs_page(app.openapi_url or "", app.title)
+    docs_body, docs_csp = _api_docs_page(openapi_view.OPENAPI_URL, app.title)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> Response:
@@ -156,6 +165,8 @@ def create_app(
     app.include_router(overlap_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
+    app.include_router(openapi_view.router)
+    app.include_router(publication_pages.router)
 
     @app.get("/gezond", include_in_schema=False)
     def health() -> dict[str, str]:

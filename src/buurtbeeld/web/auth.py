@@ -34,6 +34,7 @@ from buurtbeeld.platform.auth_errors import AuthError
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.platform.errors import UserError
+from buurtbeeld.platform.login_limit import Limiter, SharedLoginLimiter
 from buurtbeeld.platform.oidc import OidcClient, PendingLogin, seal, unseal
 from buurtbeeld.platform.roles import ACCOUNT_ROLES
 from buurtbeeld.platform.sessions import Session, SessionStore
@@ -59,6 +60,7 @@ class AuthState:
     sessions: SessionStore
     audit: AuditLog
     oidc: OidcClient | None
+    limiter: Limiter
 
 
 class PrivateWhenSignedIn:
@@ -98,6 +100,7 @@ def install(app: FastAPI, config: AuthConfig, db: PlatformDB) -> None:
         sessions=SessionStore(db),
         audit=audit,
         oidc=OidcClient(config.oidc) if config.oidc else None,
+        limiter=config.limiter or SharedLoginLimiter(db, config.session_secret),
     )
     app.include_router(router)
     app.add_middleware(PrivateWhenSignedIn, cookie_name=_cookie_name(config))
@@ -263,7 +266,7 @@ def login(
             hint="Meld u aan via de knop 'Aanmelden via uw organisatie'.",
         )
     address = _client_address(request)
-    wait = state.config.limiter.wait_seconds(gebruikersnaam, address)
+    wait = state.limiter.wait_seconds(gebruikersnaam, address)
     if wait:
         minutes = max(1, -(-wait // 60))
         state.audit.append(
@@ -286,7 +289,7 @@ def login(
         )
     user = state.users.verify(gebruikersnaam, wachtwoord)
     if user is None:
-        state.config.limiter.failed(gebruikersnaam, address)
+        state.limiter.failed(gebruikersnaam, address)
         known = _known_name(state, gebruikersnaam)
         state.audit.append(
             Event.SIGN_IN_FAILED,
@@ -301,7 +304,7 @@ def login(
             next_path=next_path,
             error=("BB-AUTH-001", "Gebruikersnaam of wachtwoord onjuist."),
         )
-    state.config.limiter.succeeded(gebruikersnaam)
+    state.limiter.succeeded(gebruikersnaam)
     state.audit.append(Event.SIGN_IN, user.name, {"methode": "lokaal", "rol": user.role.value})
     return _signed_in(request, state, user, next_path)
 

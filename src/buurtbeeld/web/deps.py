@@ -25,6 +25,7 @@ from buurtbeeld.store.cube import STATUS_LABELS, Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
 from buurtbeeld.web.stacking_view import stack_geojson
+from buurtbeeld.web.visibility import public_decisions, public_view
 
 HERE = Path(__file__).parent
 
@@ -36,15 +37,27 @@ templates.env.globals["version"] = __version__
 
 
 def get_cube(request: Request) -> Cube:
-    """The workspace cube of this app."""
-    cube: Cube = request.app.state.cube
-    return cube
+    """The workspace cube as this request's role may see it (``publiek``: public data only)."""
+    return _seen(request)[1]
 
 
 def get_catalog(request: Request) -> Catalog:
-    """The indicator catalogue of this app."""
+    """The indicator catalogue as this request's role may see it (``publiek``: public only)."""
+    return _seen(request)[0]
+
+
+def _seen(request: Request) -> tuple[Catalog, Cube]:
+    """Catalogue and cube for this request: whole, or the public view (web/visibility.py)."""
+    if "bb_seen" in request.scope:
+        seen: tuple[Catalog, Cube] = request.scope["bb_seen"]
+        return seen
+    cube: Cube = request.app.state.cube
     catalog: Catalog = request.app.state.catalog
-    return catalog
+    decisions = public_decisions(request)
+    if decisions is not None:
+        catalog, cube = public_view(catalog, cube, decisions)
+    request.scope["bb_seen"] = (catalog, cube)
+    return catalog, cube
 
 
 def get_map_view(request: Request) -> MapViewFactory:
@@ -99,7 +112,7 @@ def get_stack_geojson(request: Request) -> Callable[..., str]:
 
 def get_overlap_view(request: Request) -> OverlapViewFactory:
     """Cached stapeling of provisions of a gemeente (page, CSV, API and GeoJSON share one)."""
-    cube: Cube = request.app.state.cube
+    cube = get_cube(request)  # publiek: the public stapeling datasets only
     cache: LRUCache = request.app.state.map_cache
 
     def view(code: str, *, dataset: str | None, period: str | None, level: str) -> OverlapView:
