@@ -25,13 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.elimination import (
-    BoolArray,
-    Elimination,
-    FloatArray,
-    IntArray,
-    relation_rows,
-)
+from buurtbeeld.protect.elimination import Basis, BoolArray, Elimination, relation_rows
 from buurtbeeld.protect.singletons import singleton_repairs
 from buurtbeeld.protect.table import CellStatus
 
@@ -60,7 +54,7 @@ class Problem:
     labels: list[str] = field(default_factory=list)
     hidden_max: dict[int, int] = field(default_factory=dict)
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
-    basis: tuple[FloatArray, IntArray] | None = field(default=None, repr=False)
+    basis: Basis | None = field(default=None, repr=False)
     """The relations' reduced basis (:func:`relation_rows`), computed once per problem."""
 
 
