@@ -407,7 +407,8 @@ def test_make_linked_package_signs_with_the_linking_partys_own_key(
     spec = dataclasses.replace(flow.counts.spec, zaadbestand=tmp_path / ".buurtbeeld-zaad")
     counts = dataclasses.replace(flow.counts, spec=spec)
     pubs = sorted(flow.folder.glob("*/sleutels/*.pub"))
-    path, linked = make_linked_package(counts, tmp_path / "uit" / "stapeling.zip", pubs)
+    path, linked, created = make_linked_package(counts, tmp_path / "uit" / "stapeling.zip", pubs)
+    assert created
     assert (tmp_path / ".buurtbeeld-zaad").stat().st_mode & 0o077 == 0
     public = next(tmp_path.glob("*-sleutel.pub"))
     key = parse_public_key(public.read_text(encoding="utf-8"))

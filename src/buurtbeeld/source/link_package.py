@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from buurtbeeld.package_format import (
     write_package,
 )
 from buurtbeeld.source.keys import signing_key
+from buurtbeeld.source.ledger import check_no_revision, record_made, sent_ledgers, sent_packages
 from buurtbeeld.source.link_partners import partner_keys
 from buurtbeeld.source.link_protection import LinkedCountsLike, LinkedDelivery, protect_link
 from buurtbeeld.source.package import rounding_seed, table_entries
+from buurtbeeld.source.protection import ProtectedDelivery
 
 
 def linked_manifest(linked: LinkedDelivery) -> dict[str, Any]:
@@ -105,16 +108,58 @@ def write_linked_package(linked: LinkedDelivery, target: Path, key: SigningKey) 
     )
 
 
+def package_release(linked: LinkedDelivery) -> ProtectedDelivery:
+    """The delivery as the ledger records it: the package's cells and their relations only.
+
+    The partner cells are the partners' own publication (a later run reads them again from
+    their packages: interval-known, not "hidden by this package"), the mover cells are never
+    published; a later run of the same dataset adds both again with the same keys.
+    """
+    runs = {}
+    for name, run in linked.delivery.runs.items():
+        keep = [i for i, key in enumerate(run.keys) if key not in linked.joint]
+        runs[name] = dataclasses.replace(
+            run,
+            keys=tuple(run.keys[i] for i in keep),
+            values=tuple(run.values[i] for i in keep),
+            statuses=tuple(run.statuses[i] for i in keep),
+            relations=tuple(
+                r
+                for r in run.relations
+                if r.total not in linked.joint and not any(p in linked.joint for p in r.parts)
+            ),
+        )
+    return dataclasses.replace(linked.delivery, runs=runs)
+
+
 def make_linked_package(
     counts: LinkedCountsLike, target: Path, partner_key_files: Sequence[Path]
-) -> tuple[Path, LinkedDelivery]:
-    """Protect linked counts with the partners' packages and write the signed package.
+) -> tuple[Path, LinkedDelivery, bool]:
+    """Protect linked counts with the partners' packages and the linking party's sent packages,
+    and write the signed package.
 
     What ``buurtbeeld koppel`` does after linking: the rounding seed and the signing key are
     the linking party's own, beside the koppelspec (``zaadbestand``; created on first use, as
-    for a partner's delivery); ``partner_key_files`` are the partners' ``.pub`` files.
+    for a partner's delivery); ``partner_key_files`` are the partners' ``.pub`` files. As for a
+    partner's delivery (:mod:`buurtbeeld.source.ledger`), every package of the same dataset
+    marked *verzonden* in the koppelspec's ``logboek`` is protected together with this one, a
+    delivery that counts a sent cell differently is refused (``BB-BRON-002``), and the new
+    package is recorded as *gemaakt*. ``True`` when the signing key was just created.
     """
     spec: Any = counts.spec
-    linked = protect_link(counts, seed=rounding_seed(spec), trusted=partner_keys(partner_key_files))
-    key, _created = signing_key(spec)
-    return write_linked_package(linked, target, key), linked
+    seed = rounding_seed(spec)
+    key, created = signing_key(spec)  # before the long run: a bad key file stops it at once
+    sent = sent_packages(spec) if spec.logboek is not None else []
+    check_no_revision(counts.to_aggregation(), seed, sent)
+    ledgers, earlier = sent_ledgers(spec, sent)
+    linked = protect_link(
+        counts,
+        seed=seed,
+        trusted=partner_keys(partner_key_files),
+        ledger=ledgers.get("aantallen"),
+    )
+    linked.earlier = len(earlier)
+    path = write_linked_package(linked, target, key)
+    if spec.logboek is not None:
+        record_made(spec, package_release(linked), path, seed=seed)
+    return path, linked, created

@@ -106,6 +106,10 @@ class LinkedDelivery:
     delivery: ProtectedDelivery
     linkage: Linkage
     partners: dict[str, PartnerMarginals]
+    joint: frozenset[CellKey] = frozenset()
+    """The partner and mover cells protected with the package but not in it."""
+    earlier: int = 0
+    """Sent packages of the same dataset it was protected together with (the ledger)."""
 
 
 def _mover_counts(movers: pa.Table) -> dict[tuple[str, str, str, str], tuple[int, int, int]]:
@@ -356,4 +360,4 @@ def protect_link(
             )
         )
     linkage = Linkage(LINKAGE_KIND, LINKAGE_RULE, tuple(provisions))
-    return LinkedDelivery(delivery, linkage, partners)
+    return LinkedDelivery(delivery, linkage, partners, frozenset(c.key for c in extra.cells))
