@@ -100,6 +100,17 @@ def build_boundaries(shared: Path) -> None:
         print(boundary_set.file_name, len(simplified), "polygons")
 
 
+def build_names(shared: Path) -> None:
+    """Buurt, wijk and gemeente names of the 2024 division (code and name only; Bron: CBS)."""
+    table = pq.read_table(shared / "gwb_namen_2024.parquet", columns=["code", "name"])
+    table = table.cast(pa.schema([("code", pa.string()), ("name", pa.string())]))
+    table = table.sort_by("code")
+    pq.write_table(
+        table, DATA_DIR / "gwb_namen_2024.parquet", compression="zstd", compression_level=19
+    )
+    print("gwb_namen_2024.parquet", table.num_rows, "names")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -108,6 +119,7 @@ def main() -> None:
     build_kwb(args.shared)
     build_health(args.shared)
     build_boundaries(args.shared)
+    build_names(args.shared)
 
 
 if __name__ == "__main__":

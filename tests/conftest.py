@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from buurtbeeld.store.generations import DB_FILE, GENERATIONS_DIR
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
 from buurtbeeld.store.workspace import Workspace, create_workspace, open_workspace
 
@@ -15,6 +17,23 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 BUNDLED_KWB = BUNDLED_FILES[0]
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """Copy a workspace as a user would move it: the ``buurtbeeld.duckdb`` link stays a link.
+
+    ``shutil.copytree`` would follow the link and store the cube twice (the link's target and
+    the generation it points to); older generations are not needed by a fresh copy either.
+    """
+    current = Path(os.readlink(source / DB_FILE)).name if (source / DB_FILE).is_symlink() else None
+
+    def skip_old_generations(folder: str, names: list[str]) -> list[str]:
+        if Path(folder).name != GENERATIONS_DIR or current is None:
+            return []
+        return [n for n in names if not n.startswith(current)]
+
+    shutil.copytree(source, target, symlinks=True, ignore=skip_old_generations)
+    return target
 
 
 def shared_file(relative: str) -> Path:
@@ -39,7 +58,7 @@ def filled_workspace_template(
 ) -> Path:
     """A workspace with the bundled KWB 2023 and health monitor imported (built once)."""
     root = tmp_path_factory.mktemp("gevuld") / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     workspace = open_workspace(root)
     for path in BUNDLED_FILES:
         import_file(workspace, path)
@@ -50,7 +69,7 @@ def filled_workspace_template(
 def empty_workspace(tmp_path: Path, empty_workspace_template: Path) -> Workspace:
     """A fresh, writable copy of the empty workspace."""
     root = tmp_path / "lege-werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     return open_workspace(root)
 
 
@@ -58,7 +77,7 @@ def empty_workspace(tmp_path: Path, empty_workspace_template: Path) -> Workspace
 def filled_workspace(tmp_path: Path, filled_workspace_template: Path) -> Workspace:
     """A fresh, writable copy of the filled workspace."""
     root = tmp_path / "gevulde-werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     return open_workspace(root)
 
 
@@ -104,7 +123,7 @@ def overlap_workspace_template(
     from tests.signing import register
 
     root = tmp_path_factory.mktemp("stapeling") / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     workspace = open_workspace(root)
     package, key = linked_package
     register(workspace, key, "koppelpartij")  # type: ignore[arg-type]

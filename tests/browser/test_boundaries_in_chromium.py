@@ -6,7 +6,6 @@ Screenshots are written to the test's tmp folder (``kaart-*.png``) for a human t
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from PIL import Image
 from buurtbeeld.store.boundary_import import import_boundaries
 from buurtbeeld.store.workspace import open_workspace
 from tests.browser.conftest import serve
+from tests.conftest import copy_workspace
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -72,7 +72,7 @@ def test_amsterdam_buurt_map_after_importing_the_wijk_en_buurtkaart(
     wijkbuurtkaart_2023: Path,
 ) -> None:
     root = tmp_path / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     import_boundaries(open_workspace(root), wijkbuurtkaart_2023)
     with serve(root) as server:
         page, png = _render(

@@ -11,7 +11,7 @@ from PIL import Image
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-RAMP = {"#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"}
+RAMP = {"#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"}
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -110,25 +110,41 @@ def test_table_alternative_works_without_javascript(browser: Any, live_server: s
 def test_buurt_profile_from_map_table(browser: Any, live_server: str) -> None:
     page = browser.new_page()
     page.goto(f"{live_server}/gemeente/GM0505")
-    page.locator("table.bb-table tbody tr").first.locator("a").click()
-    page.wait_for_url("**/regio/BU*")
-    assert page.locator("h1").inner_text().startswith("Buurt BU0505")
+    link = page.locator("table.bb-table tbody tr").first.locator("a")
+    name = link.inner_text()
+    link.click()
+    page.wait_for_url("**/regio/BU0505*")
+    assert page.locator("h1").inner_text() == name and not name.startswith("Buurt BU")
     assert page.locator("table.bb-profile").count() >= 6
     page.close()
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/",
-        "/gemeente/GM0505",
-        "/gemeente/GM0505/stapeling",
-        "/regio/BU05050101",
-        "/indicatoren/bijstand_per_1000",
-        "/over",
-    ],
-)
-def test_no_serious_accessibility_violations(browser: Any, live_server: str, path: str) -> None:
+# Every page type of the app (issue 13: axe on every page type, moderate findings fail too).
+# Not here: /api/v1/docs (Swagger UI, third-party), /inloggen and the beheer pages (only with
+# sign-in: tests/browser/test_sign_in_in_chromium.py), /gemeente/{code}/voorzieningen (needs a
+# linked package: test_koppel_stapeling_in_chromium.py).
+PAGE_TYPES = [
+    "/",
+    "/zoek?q=crabbehof",
+    "/gemeente/GM0505",
+    "/gemeente/GM0505?niveau=wijk&indicator=eenzaam_pct",
+    "/gemeente/NL00",
+    "/gemeente/GM0505/stapeling",
+    "/gemeente/GM0505/verandering",
+    "/regio/BU05050101",
+    "/regio/WK050501",
+    "/regio/GM0505",
+    "/regio/GM0856",
+    "/indicatoren",
+    "/indicatoren/bijstand_per_1000",
+    "/over",
+    "/toegankelijkheid",
+    "/gemeente/GM9999",
+]
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_accessibility_violations(browser: Any, live_server: str, path: str) -> None:
     # axe-core is injected as an inline script, which the app's CSP (rightly) blocks
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
@@ -137,10 +153,10 @@ def test_no_serious_accessibility_violations(browser: Any, live_server: str, pat
         page.wait_for_selector("#kaart[data-gerenderd]", timeout=30000)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
+    found = [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes'][:3]]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in ("moderate", "serious", "critical")
     ]
-    assert not serious, "\n".join(serious)
+    assert not found, "\n".join(found)
     context.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
 from buurtbeeld.platform.users import UserStore
 from tests.browser.conftest import serve
+from tests.conftest import copy_workspace
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -24,7 +24,7 @@ def sign_in_server(
     tmp_path_factory: pytest.TempPathFactory, empty_workspace_template: Path
 ) -> Iterator[str]:
     root = tmp_path_factory.mktemp("aanmelden") / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     with open_platform(root) as db:
         UserStore(db).create("els", "analist", PASSWORD, actor="test")
     # The defaults a gemeente gets: Secure, __Host- cookies (browsers accept them on 127.0.0.1).

@@ -77,6 +77,10 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
         assert private.stat().st_mode & 0o077 == 0
     again = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert "Bestaande demowerkmap" in again.output
+    # the example framework for Dordrecht (issue 16), loaded once
+    assert "Indicatorenkader" in result.output and "Indicatorenkader" not in again.output
+    shown = runner.invoke(app, ["kader", "toon", "--werkmap", str(root)])
+    assert shown.exit_code == 0 and "Bestaanszekerheid" in shown.output
 
 
 HEAVY = ("duckdb", "pandas", "pyarrow", "numpy", "scipy", "ibis", "geopandas", "fastapi", "uvicorn")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app
+from tests.conftest import copy_workspace
 
 runner = CliRunner()
 
@@ -16,7 +17,7 @@ def test_importeer_grenzen_reports_polygons_and_newly_covered_regions(
     tmp_path: Path, empty_workspace_template: Path, wijkbuurtkaart_2023: Path
 ) -> None:
     root = tmp_path / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     assert "importeer-grenzen" in runner.invoke(app, ["--help"]).output
     help_text = runner.invoke(app, ["importeer-grenzen", "--help"]).output
     assert "wijk- en buurtkaart" in help_text and "--jaar" in help_text
@@ -39,7 +40,7 @@ def test_importeer_grenzen_refuses_a_directory_and_a_file_without_year(
     tmp_path: Path, empty_workspace_template: Path, wijkbuurtkaart_2023: Path
 ) -> None:
     root = tmp_path / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     result = runner.invoke(app, ["importeer-grenzen", str(tmp_path), "--werkmap", str(root)])
     assert result.exit_code == 2
     assert "BB-GEO-011" in result.output and "Oplossing" in result.output

@@ -36,6 +36,7 @@ from buurtbeeld.cli.main import app
 from buurtbeeld.source.regions import load_division
 from buurtbeeld.source.synthetic import passes_eleven_test
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 
 runner = CliRunner()
 GEMEENTE = "GM0531"
@@ -134,7 +135,7 @@ def flow(
 ) -> Iterator[Flow]:
     folder = tmp_path_factory.mktemp("stapeling-flow")
     workspace = folder / "werkmap"
-    shutil.copytree(filled_workspace_template, workspace)
+    copy_workspace(filled_workspace_template, workspace)
     flow = Flow(folder, workspace)
     handler = _Collect()
     root = logging.getLogger()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +15,7 @@ from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 from tests.oidc.browser import Browser
 from tests.oidc.conftest import APP
 
@@ -44,7 +44,7 @@ def sign_in_app(
 
     def build(client_id: str = "buurtbeeld") -> Browser:
         root = tmp_path / client_id
-        shutil.copytree(empty_workspace_template, root)
+        copy_workspace(empty_workspace_template, root)
         config = auth_settings.from_environment(
             {
                 "BUURTBEELD_AANMELDEN": "oidc",

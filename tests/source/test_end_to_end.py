@@ -21,6 +21,7 @@ from buurtbeeld.source.spec import load_spec
 from buurtbeeld.source.synthetic import REGISTERS
 from buurtbeeld.store.workspace import Workspace, open_workspace
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 
 PREFIX = {
     # register: its indicators' namespace p_<bron>_<dataset>_ (docs/pakketformaat.md)
@@ -44,11 +45,10 @@ DEBTS = PREFIX["schuldsignalen"] + "achterstand"
 def imported(
     tmp_path_factory: pytest.TempPathFactory, filled_workspace_template: Path
 ) -> tuple[Workspace, dict[str, Path], dict[str, str]]:
-    import shutil
 
     base = tmp_path_factory.mktemp("keten")
     root = base / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     runner = CliRunner()
     outputs: dict[str, str] = {}
     result = runner.invoke(app, ["bron", "genereer", str(base / "export"), "--zaad", "5"])

@@ -87,14 +87,23 @@ def test_the_regions_of_the_kaart_year_get_cbs_names_from_the_kaart(
     named = dict(zip(buurten["buurtcode"], buurten["buurtnaam"], strict=True))
     con = empty_workspace.connect(read_only=True)
     rows = con.execute(
-        "SELECT code, division_year, name FROM region WHERE code IN ('BU0363AA01', 'BU05050101')"
+        "SELECT code, division_year, name, name_note FROM region "
+        "WHERE code IN ('BU0363AA01', 'BU05050101')"
     ).fetchall()
     con.close()
-    names = {(code, year): name for code, year, name in rows}
-    assert names[("BU0363AA01", 2023)] == named["BU0363AA01"] != "Buurt BU0363AA01"
-    assert names[("BU05050101", 2023)] == named["BU05050101"]
-    assert names[("BU05050101", 2020)] == "Buurt BU05050101"  # another division keeps its own
-    assert report.renamed["buurt"] >= 479
+    names = {(code, year): (name, note) for code, year, name, note in rows}
+    assert names[("BU0363AA01", 2023)] == (named["BU0363AA01"], None)
+    assert names[("BU05050101", 2023)] == (named["BU05050101"], None)
+    # another division keeps its own name and note (the 2024 name, borders may differ)
+    assert names[("BU05050101", 2020)][1] == "naam_2024"
+    # the kaart's names replace the bundled ones where they differ or carry a note
+    bundled = {r.code: r for r in bundled_regions(2023)}
+    changed = [
+        c
+        for c, n in named.items()
+        if c in bundled and (bundled[c].name != n or bundled[c].name_note is not None)
+    ]
+    assert report.renamed["buurt"] == len(changed)
 
 
 def test_simplified_buurten_stay_a_coverage(

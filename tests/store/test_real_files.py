@@ -102,7 +102,8 @@ def test_full_utrecht_kwb_2024_defines_its_own_division(empty_workspace: Workspa
             assert (value, status) == (None, "hidden"), code
         else:
             assert status == "value" and value == float(raw.replace(",", ".")), code
-    assert len(report.unused_columns) > 60
+    # issue 17: the other columns are no longer left unused, each is an indicator of its own
+    assert report.unused_columns == [] and len(report.defined_indicators) > 60
 
 
 def test_statline_csv_of_another_table_is_refused(empty_workspace: Workspace) -> None:

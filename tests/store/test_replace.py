@@ -106,7 +106,7 @@ def test_early_download_over_newer_figures_is_refused_unless_replacing(
     became_hidden = sum(
         1
         for k, v in after.items()
-        if k[0] in sourced and v[1] == "hidden" and stored[k][1] != "hidden"
+        if k[0] in sourced and k in stored and v[1] == "hidden" and stored[k][1] != "hidden"
     )
     assert became_hidden > 0 and report.became_hidden == became_hidden
     assert f"{became_hidden:,}".replace(",", ".") in info.value.message

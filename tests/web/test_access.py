@@ -24,10 +24,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
+from buurtbeeld.steer.workspace import load_demo_framework
 from buurtbeeld.web.app import create_app
 from tests.overlap_package import GEMEENTE, SOURCE
 from tests.platform.conftest import (
@@ -58,6 +60,7 @@ WHO = {
     "analist": {"analist", "beheerder"},
     "beheer": {"beheerder"},
     "audit": {"privacyfunctionaris"},
+    "import": {"beheerder"},  # Beheer → Imports: only with sign-in (no local-viewer answer)
 }
 
 # Every route of the app, by class. A new route fails the test until it is classified here.
@@ -69,14 +72,19 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/stapeling"): "publiek",
     ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
     ("GET", "/regio/{code}"): "publiek",
+    ("GET", "/gemeente/{code}/verandering"): "publiek",
+    ("GET", "/gemeente/{code}/verandering.geojson"): "publiek",
     ("GET", "/indicatoren"): "publiek",
     ("GET", "/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/over"): "publiek",
+    ("GET", "/toegankelijkheid"): "publiek",
     ("GET", "/gezond"): "publiek",
     ("GET", "/static"): "publiek",
     ("GET", "/api/v1/docs"): "publiek",
     ("GET", "/api/v1/openapi.json"): "publiek",
     ("GET", "/api/v1/gemeenten"): "publiek",
+    ("GET", "/api/v1/zoek"): "publiek",
+    ("GET", "/zoek"): "publiek",
     ("GET", "/api/v1/regios/{code}"): "publiek",
     ("GET", "/api/v1/regios/{code}/profiel"): "publiek",
     ("GET", "/api/v1/indicatoren"): "publiek",
@@ -85,6 +93,16 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
+    # Analysis (issue 15): public routes over the app's (visibility-filtered) catalogue.
+    ("GET", "/gemeente/{code}/analyse"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots"): "publiek",
+    ("GET", "/gemeente/{code}/hotspots.csv"): "publiek",
+    ("GET", "/api/v1/hotspots/{gebied}.geojson"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken"): "publiek",
+    ("GET", "/gemeente/{code}/jamwijken.csv"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen"): "publiek",
+    ("GET", "/gemeente/{code}/buurttypen.csv"): "publiek",
+    ("GET", "/api/v1/buurttypen/{gebied}.geojson"): "publiek",
     # Partner figures (stapeling van voorzieningen): a public route whose content is internal
     # until a beheerder publishes it; for publiek it does not exist (web/visibility.py).
     ("GET", "/gemeente/{code}/voorzieningen"): "gepubliceerd",
@@ -99,6 +117,58 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/inloggen/oidc"): "aanmelden",
     ("GET", "/inloggen/oidc/terug"): "aanmelden",
     ("POST", "/uitloggen"): "aanmelden",
+    ("GET", "/beheer/imports"): "import",
+    ("POST", "/beheer/imports"): "import",
+    ("GET", "/beheer/imports/{job_id}"): "import",
+    ("GET", "/beheer/imports/{job_id}/status"): "import",
+    # Steering (issue 16): internal; the framework and goals written by an analist, the
+    # inventory's fields by a beheerder.
+    ("GET", "/sturen"): "intern",
+    ("GET", "/sturen/kader.yaml"): "intern",
+    ("GET", "/sturen/kader/bewerken"): "analist",
+    ("POST", "/sturen/kader"): "analist",
+    ("POST", "/sturen/kader/indicator"): "analist",
+    ("GET", "/sturen/bronnen"): "intern",
+    ("POST", "/sturen/bronnen"): "beheer",
+    ("GET", "/sturen/bronnen.csv"): "intern",
+    ("GET", "/sturen/bronnen.xlsx"): "intern",
+    ("GET", "/sturen/doelen/{thema}"): "intern",
+    ("POST", "/sturen/doelen/{thema}"): "analist",
+    ("POST", "/sturen/doelen/{thema}/streefwaarde"): "analist",
+    ("POST", "/sturen/doelen/{thema}/ambitie"): "analist",
+    ("POST", "/sturen/doelen/{thema}/verwijder"): "analist",
+    ("GET", "/sturen/doelen/{thema}/pc.xlsx"): "intern",
+    ("GET", "/sturen/doelen/{thema}/pc.pdf"): "intern",
+    # Duiding (issue 16 item 4): every signed-in role proposes, an analist reviews.
+    ("GET", "/duiding/nieuw"): "intern",
+    ("POST", "/duiding/nieuw"): "intern",
+    ("GET", "/duiding/beoordelen"): "analist",
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): "analist",
+    ("POST", "/duiding/{duiding_id}/afwijzen"): "analist",
+    # Doorbraken register (issue 16 item 5): every signed-in role records; protected analysis.
+    ("GET", "/doorbraken"): "intern",
+    ("GET", "/doorbraken/analyse.csv"): "intern",
+    ("GET", "/doorbraken/nieuw"): "intern",
+    ("POST", "/doorbraken/nieuw"): "intern",
+}
+# What a permitted write answers when posted without its fields (written out per route): the
+# form comes back with the coded error (422), an unknown source or goal is not found (404); an
+# empty ambition is a valid ambition (303 back to the page).
+EMPTY_POST_STATUS = {
+    "/sturen/kader": 422,
+    "/sturen/kader/indicator": 422,  # no indicator: BB-STR-003
+    "/sturen/bronnen": 404,
+    "/sturen/doelen/{thema}": 422,
+    "/sturen/doelen/{thema}/streefwaarde": 422,
+    "/sturen/doelen/{thema}/ambitie": 303,
+    "/sturen/doelen/{thema}/verwijder": 404,
+}
+# What a permitted POST answers without a valid body or object (the lookup ran: no refusal).
+WRITE_STATUS = {
+    ("POST", "/duiding/nieuw"): 422,  # an empty duiding: the form again, BB-DUI-003
+    ("POST", "/duiding/{duiding_id}/goedkeuren"): 404,  # no such duiding: BB-DUI-007
+    ("POST", "/duiding/{duiding_id}/afwijzen"): 404,
+    ("POST", "/doorbraken/nieuw"): 422,  # no wijk chosen: the form again, BB-DBR-006
 }
 OPTIONAL = {("GET", "/klaar"): "publiek"}  # readiness (helper "pseudo"), once merged
 
@@ -107,6 +177,10 @@ QUERIES = {
     "/gemeente": f"code={GEMEENTE}",
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+    "/api/v1/zoek": "q=crabbehof",
+    "/doorbraken": f"gemeente={GEMEENTE}",
+    "/doorbraken/analyse.csv": f"gemeente={GEMEENTE}",
+    "/doorbraken/nieuw": f"gemeente={GEMEENTE}",
 }
 
 # Prefixes of the table for pages not built yet: the refusal must not depend on existence.
@@ -128,7 +202,9 @@ def _fill(path: str) -> str:
     if path == "/static":
         return f"/static/{STATIC_FILE}"
     url = re.sub(r"\{(code|gebied)\}", GEMEENTE, path)
-    url = url.replace("{indicator_id}", INDICATOR)
+    url = url.replace("{indicator_id}", INDICATOR).replace("{thema}", "bestaanszekerheid")
+    url = url.replace("{duiding_id}", "999999")
+    url = url.replace("{job_id}", "1")  # no import has run in this app
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
     return f"{url}?{query}" if query else url
@@ -184,6 +260,7 @@ def site(
         patch.setenv(ENV_DATABASE_URL, url)
         sessions = {}
         with open_platform(None, url=url) as db:
+            load_demo_framework(db, [i.id for i in builtin_catalog().indicators])
             users, store = UserStore(db), SessionStore(db)
             for role in ACCOUNTS:
                 user = users.create(f"test-{role}", role, "paarse-olifant-wandelt-7", actor="test")
@@ -194,6 +271,7 @@ def site(
         app = create_app(overlap_workspace_template, auth=AuthConfig(session_secret="x" * 40))
         patch.delenv(ENV_DATABASE_URL)
         viewer_app = create_app(overlap_workspace_template, auth=None)
+        viewer_app.state.steer_db = open_platform(None, url=url)  # the same framework
         with (
             TestClient(app, base_url=BASE) as client,
             TestClient(viewer_app, base_url="http://127.0.0.1") as viewer,
@@ -245,6 +323,13 @@ def _sign_in_route_status(method: str, path: str) -> int:
     return 400  # OIDC is not configured here: BB-AUTH-015 (not an access refusal)
 
 
+def _import_route_status(method: str, path: str) -> int:
+    """What an import route answers when it is not refused (written out per route)."""
+    if path == "/beheer/imports":
+        return 200 if method == "GET" else 400  # the form; a post without file: BB-JOB-010
+    return 404  # no import 1 yet: BB-JOB-002
+
+
 def _assert_refused(response: object, role: str, method: str, url: str) -> None:
     status = response.status_code  # type: ignore[attr-defined]
     headers = response.headers  # type: ignore[attr-defined]
@@ -281,6 +366,12 @@ def test_every_route_for_every_role(site: Site, role: str) -> None:
             assert status == 404, (role, url, status)
         elif (method, path) == ("POST", "/beheer/publicatie"):
             assert status == 422, (role, url, status)  # an empty form: refused, nothing done
+        elif kind == "import":
+            assert status == _import_route_status(method, path), (role, url, status)
+        elif (method, path) in WRITE_STATUS:
+            assert status == WRITE_STATUS[method, path], (role, url, status)
+        elif method == "POST":
+            assert status == EMPTY_POST_STATUS[path], (role, url, status)
         else:
             assert status == _viewer_status(site, method, url), (role, url, status)
 

@@ -8,7 +8,6 @@ polygon either: its 2023 codes are new). Then a wijk- en buurtkaart 2023 is impo
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pyogrio
@@ -19,6 +18,7 @@ from buurtbeeld.geo.registry import bundled_regions
 from buurtbeeld.store.boundary_import import import_boundaries
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 from tests.wijkbuurtkaart import amsterdam_codes
 
 FALLBACK_ID = 'id="kaart-terugval"'
@@ -103,7 +103,7 @@ def test_amsterdam_gets_the_wijk_map_then_the_buurt_map_after_importing_boundari
     tmp_path: Path, filled_workspace_template: Path, wijkbuurtkaart_2023: Path
 ) -> None:
     root = tmp_path / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     workspace = open_workspace(root)
     # first only the wijken of the kaart: Amsterdam's buurt page falls back to the wijk map
     wijken_only = tmp_path / "wijken_2023.gpkg"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 from buurtbeeld.store.importer import import_file
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
-from tests.conftest import shared_file
+from tests.conftest import copy_workspace, shared_file
 
 pytestmark = pytest.mark.shared_data
 
@@ -31,7 +30,7 @@ def client(
 ) -> Iterator[TestClient]:
     path = shared_file(UTRECHT_2024)
     root = tmp_path_factory.mktemp("utrecht2024") / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     import_file(open_workspace(root), path)
     with TestClient(create_app(root), base_url="http://127.0.0.1") as test_client:
         yield test_client

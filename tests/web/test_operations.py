@@ -10,7 +10,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +29,7 @@ from buurtbeeld.platform.db import ENV_DATABASE_URL, open_platform
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.web.access_log import JsonFormatter, TextFormatter
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 
 PASSWORD = "paarse-olifant-wandelt-7"
 USER = "marieke.devries"
@@ -40,7 +40,7 @@ SECRETS = ("geheimewaarde", "sessiekoekje-xyz", "Bearer tok-abc", "203.0.113.77"
 @pytest.fixture
 def own_workspace(app_workspace: Path, tmp_path: Path) -> Path:
     root = tmp_path / "werkmap"
-    shutil.copytree(app_workspace, root)
+    copy_workspace(app_workspace, root)
     return root
 
 
@@ -98,7 +98,7 @@ def test_klaar_checks_the_platform_database_when_sign_in_is_configured(
 ) -> None:
     monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
     root = tmp_path / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     app = create_app(root, auth=AuthConfig(session_secret="x" * 40, local=True))
     with TestClient(app, base_url="https://127.0.0.1") as client:
         ready = client.get("/klaar")
@@ -136,7 +136,7 @@ def test_a_signed_in_request_with_personal_data_leaves_none_of_it_in_the_log(
 ) -> None:
     monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
     root = tmp_path / "werkmap"
-    shutil.copytree(empty_workspace_template, root)
+    copy_workspace(empty_workspace_template, root)
     with open_platform(root) as db:
         UserStore(db).create(USER, "lezer", PASSWORD, actor="test")
     app = create_app(root, auth=AuthConfig(session_secret="x" * 40, local=True))

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
+from tests.conftest import copy_workspace
 from tests.signing import toolkit_keys
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def served(
 ) -> Iterator[Served]:
     base = tmp_path_factory.mktemp("partner")
     root = base / "werkmap"
-    shutil.copytree(filled_workspace_template, root)
+    copy_workspace(filled_workspace_template, root)
     folder = base / "bron"
     generate(folder, gemeente="GM0505", seed=23, registers=("schuldsignalen",))
     (folder / ".buurtbeeld-zaad").write_text("1" * 64 + "\n", encoding="ascii")

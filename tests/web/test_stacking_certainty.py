@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from buurtbeeld.analysis.stacking import StackRow
 
-RAMP = ("#ffffff", "#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+RAMP = ("#ffffff", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
 
 
 class StackTable(HTMLParser):

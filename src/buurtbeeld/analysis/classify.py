@@ -10,15 +10,17 @@ import numpy as np
 
 from buurtbeeld.catalog.models import Indicator, Polarity, Rounding
 
-# ColorBrewer sequential ramps (5 classes), light to dark.
+# ColorBrewer sequential ramps (5 classes), light to dark. The lightest is the second of the
+# 6-class ramp, so that it stays visible against white ("ontbreekt") and the map's background
+# (issue 13: #fef0d9 was 1.04:1 to the background).
 RAMP_WORSE = (
-    "#fef0d9",
-    "#fdcc8a",
+    "#fdd49e",
+    "#fdbb84",
     "#fc8d59",
     "#e34a33",
     "#b30000",
 )  # OrRd: darker = less favourable
-RAMP_NEUTRAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")  # Blues
+RAMP_NEUTRAL = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # Blues
 HIDDEN_COLOUR = "#9e9e9e"
 MISSING_COLOUR = "#ffffff"
 

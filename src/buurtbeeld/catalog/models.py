@@ -31,8 +31,18 @@ class Polarity(StrEnum):
 
 
 Unit = Literal[
-    "aantal", "procent", "per_1000", "euro", "euro_x1000", "gemiddelde", "km", "per_km2", "klasse"
+    "aantal",
+    "procent",
+    "per_1000",
+    "euro",
+    "euro_x1000",
+    "gemiddelde",
+    "km",
+    "per_km2",
+    "klasse",
+    "anders",
 ]
+"""``anders``: a unit the list does not name (kWh, m³, ha, score); ``unit_text`` says which."""
 
 UNIT_LABELS: dict[str, str] = {
     "aantal": "aantal",
@@ -44,6 +54,7 @@ UNIT_LABELS: dict[str, str] = {
     "km": "km",
     "per_km2": "per km²",
     "klasse": "klasse",
+    "anders": "",
 }
 
 
@@ -62,8 +73,11 @@ class SourceRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dataset: Literal["kwb", "gezondheidsmonitor", "pakket"]
+    dataset: Literal["kwb", "gezondheidsmonitor", "pakket", "statline", "tabel"]
     column: str
+    table: str | None = Field(
+        default=None, description="StatLine: the CBS table id; tabel: the own table's name"
+    )
     age: str | None = Field(default=None, description="Gezondheidsmonitor: Leeftijd code")
     package_source: str | None = Field(default=None, description="Pakket: the delivering party")
 
@@ -157,6 +171,9 @@ class Indicator(BaseModel):
     short_name: str | None = None
     definition: str
     unit: Unit
+    unit_text: str | None = Field(
+        default=None, description="Display text of the unit when it is 'anders' (kWh, m³, ha)"
+    )
     decimals: int = Field(default=0, ge=0, le=3)
     polarity: Polarity
     theme: str
@@ -167,6 +184,7 @@ class Indicator(BaseModel):
         description="For a CBS-published ratio: the derivation CBS used, checked in tests",
     )
     source_label: str
+    licence: str | None = Field(default=None, description="e.g. 'Bron: CBS' (CC BY 4.0)")
     reference_date: str | None = None
     note: str | None = None
     rounding: Rounding | None = Field(
@@ -211,7 +229,7 @@ class Indicator(BaseModel):
     @property
     def unit_label(self) -> str:
         """Dutch unit text."""
-        return UNIT_LABELS[self.unit]
+        return self.unit_text or UNIT_LABELS[self.unit]
 
     @property
     def is_count(self) -> bool:

@@ -15,6 +15,8 @@ from buurtbeeld.catalog.models import Indicator
 
 PACKAGE_PREFIX = "pakket:"
 STAPELING_PREFIX = "stapeling:"
+OWN_TABLE_PREFIX = "tabel:"
+"""A gemeente's own table (``importeer-tabel``, issue 17): internal by default."""
 OPEN_DATA_TITLES = {
     "kwb": "CBS, Kerncijfers wijken en buurten",
     "gezondheidsmonitor": "RIVM/CBS, Gezondheidsmonitor Volwassenen en Ouderen",
@@ -31,6 +33,8 @@ def source_key(indicator: Indicator) -> str | None:
         return None
     if indicator.source.dataset == "pakket":
         return PACKAGE_PREFIX + _slug(indicator.source.package_source or "onbekend")
+    if indicator.source.dataset in {"statline", "tabel"} and indicator.source.table:
+        return f"{indicator.source.dataset}:{indicator.source.table}"  # one source per table
     return indicator.source.dataset
 
 
@@ -44,8 +48,8 @@ def source_title(indicator: Indicator) -> str:
 
 
 def public_by_default(key: str) -> bool:
-    """Open data is public by default; partner packages and stapeling are internal."""
-    return not key.startswith((PACKAGE_PREFIX, STAPELING_PREFIX))
+    """Open data is public by default; partner packages, stapeling and own tables are internal."""
+    return not key.startswith((PACKAGE_PREFIX, STAPELING_PREFIX, OWN_TABLE_PREFIX))
 
 
 def inputs(indicator: Indicator) -> tuple[str, ...]:

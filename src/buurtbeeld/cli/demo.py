@@ -204,6 +204,21 @@ def _demo_stapeling(
     )
 
 
+def _demo_framework(werkmap: Path) -> None:
+    """The example indicator framework for Dordrecht (issue 16), unless one exists already."""
+    from buurtbeeld.cli.platform import open_db
+    from buurtbeeld.steer.workspace import load_demo_framework, workspace_indicator_ids
+
+    with open_db(werkmap) as db:
+        framework = load_demo_framework(db, workspace_indicator_ids(werkmap))
+    if framework is not None:
+        console.print(
+            f"Indicatorenkader '{framework.title}' geladen: "
+            f"{len(framework.focus_areas)} aandachtsgebieden (pagina /sturen).",
+            highlight=False,
+        )
+
+
 def demo_command(
     werkmap: WerkmapOpt = Path("demo-werkmap"),
     gemeente: Annotated[
@@ -259,6 +274,7 @@ def demo_command(
                 "enkele minuten).",
                 highlight=False,
             )
+    _demo_framework(werkmap)
     for code, name in DRECHTSTEDEN.items():
         console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
     if starten:

@@ -37,6 +37,10 @@ USAGE_ERRORS = (
     (re.compile(r"^Missing option '(.+)'\.$"), r"Optie '\1' ontbreekt."),
     (re.compile(r"^Missing parameter: (.+)$"), r"Parameter ontbreekt: \1"),
     (re.compile(r"^No such command '(.+)'\.$"), r"Onbekende opdracht '\1'."),
+    (
+        re.compile(r"^No such command '(.+?)'\. Did you mean '(.+)'\?$"),
+        r"Onbekende opdracht '\1'. Bedoelt u '\2'?",
+    ),
     (re.compile(r"^No such option: (\S+)"), r"Onbekende optie: \1"),
     (re.compile(r"^Invalid value for (.+?): ", re.S), r"Ongeldige waarde voor \1: "),
     (re.compile(r"^Invalid value: ", re.S), "Ongeldige waarde: "),

@@ -86,6 +86,8 @@ def print_import_report(console: Console, report: ImportReport) -> None:
     for c in report.counts:
         table.add_row(c.indicator_id, c.period, nl_number(c.values), nl_number(c.hidden))
     console.print(table)
+    for line in definition_lines(report):
+        console.print(line, highlight=False)
     if report.unused_columns:
         console.print(
             f"Niet gebruikte kolommen ({len(report.unused_columns)}): "
@@ -104,6 +106,50 @@ def print_import_report(console: Console, report: ImportReport) -> None:
             "Tip: importeer de wijk- en buurtkaart van CBS van hetzelfde jaar met "
             "'buurtbeeld importeer-grenzen'."
         )
+
+
+MARKER_WORDS = {
+    ".": "'.' (onbekend of geheim)",
+    "x": "'x' (geheim)",
+    "-": "'-' (nihil of niet beschikbaar)",
+    "?": "'?' (onbekend)",
+    "leeg": "lege cel (kan niet voorkomen)",
+    "klein_aantal": "klein aantal (verborgen volgens het beveiligingsprofiel)",
+}
+
+
+def definition_lines(report: ImportReport) -> list[str]:
+    """Indicators the import defined, columns that are no indicator (why), CBS symbols met."""
+    lines = []
+    if report.defined_indicators:
+        lines.append(
+            f"{count(len(report.defined_indicators), 'indicator', 'indicatoren')} gemaakt uit de "
+            "beschrijving van de bron."
+        )
+    other = {c: why for c, why in report.columns.items() if " " in why}  # a reason, not an id
+    if other:
+        lines.append(
+            f"Geen indicator ({len(other)}): "
+            + "; ".join(f"{c}: {why}" for c, why in sorted(other.items()))
+        )
+    if report.markers:
+        lines.append(
+            "Symbolen van de bron: "
+            + ", ".join(
+                f"{nl_number(n)}× {MARKER_WORDS.get(m, m)}"
+                for m, n in sorted(report.markers.items())
+            )
+            + " (verborgen, lege cellen ontbreken)."
+        )
+    if report.skipped_regions:
+        lines.append(
+            "Niet geïmporteerd (geen gemeente, wijk of buurt): "
+            + ", ".join(
+                f"{nl_number(n)} {kind}" for kind, n in sorted(report.skipped_regions.items())
+            )
+            + "."
+        )
+    return lines
 
 
 def package_summary(file_name: str, report: IntakeReport, signer: str | None = None) -> str:

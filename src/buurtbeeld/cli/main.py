@@ -19,7 +19,9 @@ from buurtbeeld.cli import dutch
 from buurtbeeld.cli.boundary import DEBUG_ENV, ErrorBoundary
 from buurtbeeld.cli.demo import demo_command
 from buurtbeeld.cli.grenzen import importeer_grenzen
+from buurtbeeld.cli.kader import kader_app
 from buurtbeeld.cli.koppel import koppel
+from buurtbeeld.cli.own_table import importeer_tabel
 from buurtbeeld.cli.partner import partner_app
 from buurtbeeld.cli.platform import audit_app, platform_app, user_app
 from buurtbeeld.cli.publication import public_workspace_command, publication_app
@@ -32,6 +34,7 @@ from buurtbeeld.cli.run import (
     import_all,
     serve,
 )
+from buurtbeeld.cli.statline import statline
 
 if TYPE_CHECKING:
     pass
@@ -92,7 +95,10 @@ def init_command(
 def import_command(
     bestanden: Annotated[
         list[Path],
-        typer.Argument(help="CBS-bestanden: kwb-JJJJ.xlsx/.csv of de Gezondheidsmonitor."),
+        typer.Argument(
+            help="CBS-bestanden: kwb-JJJJ.xlsx/.csv, de Gezondheidsmonitor, een StatLine-tabel "
+            "(map met TypedDataSet.json of Observations.json) of een StatLine-CSV."
+        ),
     ],
     werkmap: WerkmapOpt = Path("werkmap"),
     jaar: Annotated[
@@ -109,12 +115,29 @@ def import_command(
             "(een '.' waar de werkmap een cijfer heeft).",
         ),
     ] = False,
+    tabel: Annotated[
+        str | None,
+        typer.Option(help="StatLine-tabelnummer van een CSV-export (bijvoorbeeld 85163NED)."),
+    ] = None,
+    definities: Annotated[
+        Path | None,
+        typer.Option(
+            help="Definitiebestand (YAML) dat de indicatoren van een StatLine-tabel aanpast; "
+            "standaard definities.yaml in de map van de tabel."
+        ),
+    ] = None,
 ) -> None:
     """Importeer CBS-bestanden in een werkmap. Mislukt een import, dan blijft de werkmap ongewijzigd."""
     from buurtbeeld.store.workspace import open_workspace
 
     import_all(
-        open_workspace(werkmap), bestanden, year=jaar, encoding=tekenset, replace_hidden=vervang
+        open_workspace(werkmap),
+        bestanden,
+        year=jaar,
+        encoding=tekenset,
+        replace_hidden=vervang,
+        table_id=tabel,
+        overrides=definities,
     )
 
 
@@ -126,7 +149,9 @@ def import_package_command(
     werkmap: WerkmapOpt = Path("werkmap"),
 ) -> None:
     """Importeer beveiligde pakketten: controlesommen, profiel en aanvalscontrole; bij één fout wordt het hele pakket geweigerd."""
+    from buurtbeeld.cli.import_audit import audited_import
     from buurtbeeld.cli.import_texts import package_summary, replacement_lines
+    from buurtbeeld.platform.audit import Event
     from buurtbeeld.store.intake import intake_package
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import list_partners, trusted_keys
@@ -136,10 +161,19 @@ def import_package_command(
     trusted = trusted_keys(workspace)
     names = {p.vingerafdruk: p.naam for p in list_partners(workspace)}
     for path in pakketten:
-        with console.status(f"Pakket controleren: {path.name}") as status:
+        with (
+            audited_import(workspace.root, "pakket", path) as audit,
+            console.status(f"Pakket controleren: {path.name}") as status,
+        ):
             report = intake_package(
                 workspace, read_package(path, trusted), progress=lambda m: status.update(m)
             )
+            audit["event"] = Event.PACKAGE_INTAKE
+            audit["details"] = {
+                "resultaat": "al_geimporteerd" if report.already_imported else "geimporteerd",
+                "import_id": report.import_id,
+                "cijfers": report.published + report.hidden,
+            }
         if report.already_imported:
             console.print(
                 f"[yellow]{path.name}[/] is al geïmporteerd (import {report.import_id}); er is niets veranderd."
@@ -152,11 +186,15 @@ def import_package_command(
         )
         for line in replacement_lines(report, vervang=False):
             console.print(line, highlight=False)
+        for note in report.notes:
+            console.print(f"[yellow]Let op[/]: {note}", highlight=False)
 
 
 app.command("importeer-grenzen")(importeer_grenzen)
 app.command("koppel")(koppel)
 app.command("demo")(demo_command)
+app.command("statline")(statline)
+app.command("importeer-tabel")(importeer_tabel)
 
 
 @app.command("serve")
@@ -212,6 +250,7 @@ app.add_typer(partner_app, name="partner")
 app.add_typer(platform_app, name="platform")
 app.add_typer(user_app, name="gebruiker")
 app.add_typer(audit_app, name="audit")
+app.add_typer(kader_app, name="kader")
 app.add_typer(publication_app, name="publicatie")
 app.command("publieke-werkmap")(public_workspace_command)
 

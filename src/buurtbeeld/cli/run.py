@@ -36,20 +36,35 @@ def import_all(
     year: int | None = None,
     encoding: str | None = None,
     replace_hidden: bool = False,
+    table_id: str | None = None,
+    overrides: Path | None = None,
 ) -> None:
+    from buurtbeeld.cli.import_audit import audited_import
     from buurtbeeld.cli.import_texts import print_import_report
-    from buurtbeeld.store.importer import import_file
+    from buurtbeeld.platform.audit import Event
+    from buurtbeeld.store.statline_import import import_path
 
     for path in files:
-        with console.status(f"Importeren: {path.name}") as status:
-            report = import_file(
+        with (
+            audited_import(workspace.root, "cbs", path) as audit,
+            console.status(f"Importeren: {path.name}") as status,
+        ):
+            report = import_path(
                 workspace,
                 path,
                 year=year,
                 encoding=encoding,
+                table_id=table_id,
+                overrides=overrides,
                 progress=lambda m: status.update(m),
                 replace_hidden=replace_hidden,
             )
+            audit["event"] = Event.IMPORT
+            audit["details"] = {
+                "resultaat": "al_geimporteerd" if report.already_imported else "geimporteerd",
+                "import_id": report.import_id,
+                "cijfers": report.observations,
+            }
         print_import_report(console, report)
 
 

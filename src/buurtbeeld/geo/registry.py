@@ -1,9 +1,9 @@
 """The region registry: every gemeente, wijk and buurt of a division year, with names.
 
 Built from the bundled CBS files: the KWB 2023 rows define the 2023 division, the health
-monitor rows the 2020 division. Wijk names come from the 2022 wijk boundaries (names in
-ASCII, as tmap publishes them); CBS's KWB subset carries no buurt names, so a buurt is
-shown by its code and its wijk.
+monitor rows the 2020 division. Names come from CBS's 2024 names (``geo/names.py``); a wijk
+code CBS no longer has in 2024 takes its name from the 2022 wijk boundaries (ASCII, as tmap
+publishes them); any other region without a name shows its code, with a note.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from buurtbeeld.geo.codes import COUNTRY_CODE, level_of, normalize_code, parent_of
+from buurtbeeld.geo.codes import level_of, normalize_code, parent_of
+from buurtbeeld.geo.names import fallback_name, name_for
 
 CBS_DIR = Path(__file__).resolve().parents[1] / "data" / "cbs"
 GEO_DIR = Path(__file__).resolve().parents[1] / "data" / "geo"
@@ -29,6 +30,7 @@ class Region:
     level: str
     name: str
     parent_code: str | None
+    name_note: str | None = None  # why the name is not CBS's own (geo.names.NAME_NOTES)
 
 
 def _wijk_names() -> dict[str, str]:
@@ -42,18 +44,13 @@ def _regions(
     out = []
     for code in codes:
         level = level_of(code)
-        if code == COUNTRY_CODE:
-            name = "Nederland"
-        elif level.value == "gemeente":
-            name = gm_names.get(code, code)
-        elif level.value == "wijk":
-            name = (
-                wijk_names.get(code)
-                or f"Wijk {code[-2:]} ({gm_names.get('GM' + code[2:6], code[2:6])})"
-            )
-        else:
-            name = f"Buurt {code}"
-        out.append(Region(code, year, level.value, name, parent_of(code)))
+        # a gemeente carries its own name in the file of its division
+        name, note = (gm_names[code], None) if code in gm_names else name_for(code, year)
+        if name is None and code in wijk_names:
+            name, note = wijk_names[code], "naam_2022"
+        out.append(
+            Region(code, year, level.value, name or fallback_name(code), parent_of(code), note)
+        )
     return out
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from buurtbeeld.opendata.cbs_values import ParsedColumn
 
 
@@ -24,3 +26,7 @@ class SourceFrame:
     file_name: str
     unused_columns: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per column, the status note of each hidden cell (StatLine: ``bron`` or ``geheim``)."""
+    missing: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per column, cells the source leaves empty (not stored: *missing*)."""

@@ -47,8 +47,10 @@ class Event(StrEnum):
     SIGN_IN = "aanmelding"
     SIGN_IN_FAILED = "aanmelding_mislukt"
     SIGN_OUT = "afmelding"
-    IMPORT = "import"
-    PACKAGE_INTAKE = "pakket_import"
+    IMPORT_STARTED = "import_gestart"
+    IMPORT = "import"  # an import (CBS file) finished
+    PACKAGE_INTAKE = "pakket_import"  # a partner package accepted
+    IMPORT_FAILED = "import_mislukt"
     PUBLICATION = "publicatie"
     WITHDRAWAL = "publicatie_ingetrokken"
     INTERNAL_EXPORT = "export_intern"
@@ -59,6 +61,15 @@ class Event(StrEnum):
     ROLE_CHANGED = "rol_gewijzigd"
     PASSWORD_CHANGED = "wachtwoord_gewijzigd"
     AUDIT_EXPORTED = "auditlog_geexporteerd"
+    FRAMEWORK_CHANGED = "kader_gewijzigd"  # steering (issue 16)
+    SOURCE_CHANGED = "bron_gewijzigd"
+    GOAL_CHANGED = "doel_gewijzigd"
+    DUIDING_SUBMITTED = "duiding_ingediend"
+    DUIDING_REFUSED = "duiding_geweigerd"  # the privacy check refused it: kinds only, no text
+    DUIDING_APPROVED = "duiding_goedgekeurd"
+    DUIDING_REJECTED = "duiding_afgewezen"
+    BREAKTHROUGH_RECORDED = "doorbraak_vastgelegd"
+    BREAKTHROUGH_REFUSED = "doorbraak_geweigerd"
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ def _build(
                     cells.append(Cell(k, int(row["bijdragers"]), float(row["som_cent"]) / 100, top))
                 else:
                     cells.append(Cell(k, 0, 0.0, ()))
-    dims = [Dimension(d, table.additive[d]) for d in table.dimensions]
+    dimensions = [Dimension(d, table.additive[d]) for d in table.dimensions]
     relations: list[tuple[CellKey, list[CellKey]]] = []
     inequalities: list[Inequality] = []
     for period in periods:
@@ -191,13 +191,13 @@ def _build(
         def at(cell: tuple[str, tuple[str, ...]], period: str = period) -> CellKey:
             return _cell_key(agg.spec.dataset, period, cell[0], table, cell[1])
 
-        found = table_relations(
-            division.hierarchy, dims, [(r, c) for r in regions for c in product(*codes)]
+        relation_set = table_relations(
+            division.hierarchy, dimensions, [(r, c) for r in regions for c in product(*codes)]
         )
-        relations += [(at(t), [at(p) for p in parts]) for t, parts in found.equal]
+        relations += [(at(t), [at(p) for p in parts]) for t, parts in relation_set.equal]
         inequalities += [
             Inequality(tuple(at(c) for c in big), tuple(at(c) for c in small))
-            for big, small in found.at_least
+            for big, small in relation_set.at_least
         ]
     built = Table.from_relations(
         cells, relations, kind="frequency" if table.measure == "aantal" else "magnitude"

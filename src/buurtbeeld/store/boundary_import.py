@@ -95,16 +95,18 @@ def regions_without_polygon(
 def _rename(con: duckdb.DuckDBPyConnection, year: int, names: dict[str, str]) -> int:
     """Give the regions of the division of the kaart's own year CBS's names from the kaart.
 
-    The kaart of year Y names the regions of division Y (the bundled registry has no buurt
-    names and ASCII wijk names); other divisions keep theirs. Returns how many names changed.
+    The kaart of year Y names the regions of division Y (its names replace the bundled 2024
+    names and their notes: geo/names.py); other divisions keep theirs. Returns how many names
+    changed.
     """
     if not names:
         return 0
     con.register("kaart_names", pa.table({"code": list(names), "name": list(names.values())}))
     try:
         row = con.execute(
-            """UPDATE region SET name = k.name FROM kaart_names k
-               WHERE region.code = k.code AND region.division_year = ? AND region.name <> k.name""",
+            """UPDATE region SET name = k.name, name_note = NULL FROM kaart_names k
+               WHERE region.code = k.code AND region.division_year = ?
+                 AND (region.name <> k.name OR region.name_note IS NOT NULL)""",
             [year],
         ).fetchone()
     finally:

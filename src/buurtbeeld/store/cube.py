@@ -17,9 +17,11 @@ from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
+from buurtbeeld.geo.names import NAME_NOTES
 from buurtbeeld.store.boundary_index import BoundaryIndex
 from buurtbeeld.store.overlap import OverlapCells
 from buurtbeeld.store.region_index import RegionIndex
+from buurtbeeld.store.region_search import RegionSearch, SearchResult
 from buurtbeeld.store.workspace import Workspace
 
 STATUS_LABELS = {
@@ -30,6 +32,8 @@ STATUS_LABELS = {
 }
 NOTE_LABELS = {
     "bron": "Geheim of onbekend bij de bron (CBS publiceert '.'): te weinig personen of huishoudens, of niet beschikbaar.",
+    "geheim": "Geheim bij de bron (CBS publiceert 'x').",
+    "klein_aantal": "Verborgen bij het importeren: een klein aantal personen of huishoudens (beveiligingsprofiel van de werkmap).",
     "invoer_verborgen": "Niet te berekenen: teller of noemer is door de bron verborgen.",
     "beveiligd": "Verborgen door de beveiliging bij de bron: te weinig personen of huishoudens, of nodig om een ander klein aantal te beschermen.",
     "noemer_te_klein": "Niet berekend: de noemer is kleiner dan de minimumgrens (CBS-regel voor verhoudingscijfers).",
@@ -47,6 +51,12 @@ class RegionRow:
     level: str
     parent_code: str | None
     division_year: int | None = None  # the division the region belongs to
+    name_note: str | None = None  # why the name is not CBS's own (geo.names.NAME_NOTES)
+
+    @property
+    def name_explanation(self) -> str:
+        """Dutch note when the region shows its code or a name of another division ('' if none)."""
+        return NAME_NOTES.get(self.name_note, "") if self.name_note else ""
 
 
 @dataclass(frozen=True)
@@ -71,24 +81,27 @@ class Cell:
 class Cube:
     """Queries over one workspace, on one read-only DuckDB connection (thread-safe cursors).
 
-    The workspace cannot change while it is served (DuckDB allows one writer or many readers),
-    so the region registry, periods and polygon lists are read once, at start.
+    A cube reads one generation of the workspace (store/generations.py), which never changes,
+    so the region registry, periods and polygon lists are read once, at start. An import makes
+    a new generation; ``generation`` says which one this cube reads (the web app opens a new
+    ``Cube`` when the workspace's current generation differs).
     """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.division_year = workspace.config.division_year
-        self._con = workspace.connect(read_only=True)
+        self._con, self.generation = workspace.open_generation()
         cur = self.cursor()
         rows = cur.execute(
-            "SELECT code, name, level, parent_code, division_year FROM region ORDER BY division_year DESC, code"
+            "SELECT code, name, level, parent_code, division_year, name_note FROM region "
+            "ORDER BY division_year DESC, code"
         ).fetchall()
         # Other divisions (the health monitor's 2020, a KWB 2024 of one gemeente) stay reachable:
         # a region is shown on the division its figures belong to.
         self._divisions: dict[int, dict[str, RegionRow]] = {}
         for r in rows:
             self._divisions.setdefault(int(r[4]), {})[r[0]] = RegionRow(
-                r[0], r[1], r[2], r[3], int(r[4])
+                r[0], r[1], r[2], r[3], int(r[4]), r[5]
             )
         self._regions = self._divisions.get(self.division_year, {})
         self._periods: dict[str, list[str]] = {
@@ -373,3 +386,12 @@ class Cube:
             .fetchall()
         )
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
+
+    # --- search ------------------------------------------------------------------------
+    @cached_property
+    def _search(self) -> RegionSearch[RegionRow]:
+        return RegionSearch.over(self._regions, list(self._divisions.values()))
+
+    def search(self, query: str, limit: int = 25) -> SearchResult[RegionRow]:
+        """Gemeenten, wijken and buurten by name or code, accent- and case-insensitive."""
+        return self._search.search(query, limit)

@@ -24,6 +24,7 @@ from buurtbeeld.catalog.load import Catalog, builtin_catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import ImportFileError, RegionCodeError
 from buurtbeeld.geo.codes import level_of, parent_of
+from buurtbeeld.geo.names import fallback_name, name_for
 from buurtbeeld.opendata.files import read_text_table
 from buurtbeeld.opendata.frames import SourceFrame
 from buurtbeeld.opendata.health import looks_like_health, read_health
@@ -40,6 +41,7 @@ from buurtbeeld.store.batches import (
     replace_observations,
 )
 from buurtbeeld.store.derive import derive_for_import
+from buurtbeeld.store.kwb_columns import kwb_indicators
 from buurtbeeld.store.plausibility import check_ranges, check_relations
 from buurtbeeld.store.workspace import Workspace
 
@@ -88,6 +90,16 @@ class ImportReport:
     """Stored figures of the same indicators and periods that the file does not cover."""
     derived_indicators: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    defined_indicators: list[str] = field(default_factory=list)
+    """Indicators this import defined in the workspace (StatLine, all KWB columns, own tables)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Every column of the file: the indicator it became, or why it did not (issue 17)."""
+    markers: dict[str, int] = field(default_factory=dict)
+    """CBS symbols met ('.', 'x', '-', 'leeg') and how often."""
+    skipped_regions: dict[str, int] = field(default_factory=dict)
+    """Regions of other kinds left out (provincies, COROP-gebieden), per kind."""
+    visibility: dict[str, str] = field(default_factory=dict)
+    """Own tables: the visibility the definition asks per indicator (intern/openbaar)."""
 
     @property
     def observations(self) -> int:
@@ -104,28 +116,44 @@ def wanted_keys(catalog: Catalog, dataset: str) -> set[str]:
     return {i.source.key for i in catalog.indicators if i.source and i.source.dataset == dataset}
 
 
+@dataclass
+class Frames:
+    """A file read into frames, with the catalogue to import them by."""
+
+    frames: list[SourceFrame]
+    catalog: Catalog
+    defined: list[Indicator] = field(default_factory=list)
+    """Indicators the file brings that the catalogue lacks (all KWB columns: issue 17)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Every column: the indicator it becomes, or why none."""
+
+
 def read_frames(
     path: Path, *, year: int | None = None, encoding: str | None = None, catalog: Catalog
-) -> list[SourceFrame]:
+) -> Frames:
     """Read and parse a CBS/RIVM file into source frames, or raise a Dutch error."""
     table = read_text_table(path, encoding=encoding)
     if looks_like_kwb(table):
-        return [read_kwb(table, path=path, year=year, wanted=wanted_keys(catalog, "kwb"))]
+        defined, columns = kwb_indicators(table.column_names, catalog)
+        full = catalog.extended(defined)
+        frame = read_kwb(table, path=path, year=year, wanted=wanted_keys(full, "kwb"))
+        return Frames([frame], full, defined, columns)
     if looks_like_health(table):
-        return read_health(table, path=path, wanted=wanted_keys(catalog, "gezondheidsmonitor"))
+        wanted = wanted_keys(catalog, "gezondheidsmonitor")
+        return Frames(read_health(table, path=path, wanted=wanted), catalog)
     shown = ", ".join(table.column_names[:5]) or "(geen)"
     raise ImportFileError(
         f"'{path.name}' is geen herkend CBS-bestand: kolommen {shown} … bevatten geen "
         "regiocodes (gwb_code_10) en ook geen Gezondheidsmonitor-kolommen (WijkenEnBuurten, Perioden).",
         code="BB-IMP-020",
-        hint="Importeer 'Kerncijfers wijken en buurten' (kwb-JJJJ.xlsx of .csv) of de "
-        "Gezondheidsmonitor per wijk en buurt, zoals CBS ze publiceert.",
+        hint="Importeer 'Kerncijfers wijken en buurten' (kwb-JJJJ.xlsx of .csv), de "
+        "Gezondheidsmonitor per wijk en buurt of een StatLine-tabel, zoals CBS ze publiceert.",
     )
 
 
-def _check_regions(
+def check_regions(
     con: duckdb.DuckDBPyConnection, frame: SourceFrame
-) -> list[tuple[str, int, str, str, str | None]]:
+) -> list[tuple[str, int, str, str, str | None, str | None]]:
     """Codes must be unique and known for the division; returns new regions to register."""
     seen: set[str] = set()
     dupes = sorted({c for c in frame.codes if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
@@ -143,10 +171,7 @@ def _check_regions(
     }
     if not known:
         # A KWB file of a year we have no division for defines that division itself.
-        return [
-            (c, frame.division_year, level_of(c).value, frame.names.get(c, c), parent_of(c))
-            for c in frame.codes
-        ]
+        return [_new_region(c, frame) for c in frame.codes]
     unknown = [c for c in frame.codes if c not in known]
     if unknown:
         raise RegionCodeError(
@@ -157,6 +182,50 @@ def _check_regions(
             "en of de codes niet zijn bewerkt.",
         )
     return []
+
+
+def _new_region(code: str, frame: SourceFrame) -> tuple[str, int, str, str, str | None, str | None]:
+    """A region of a division the file defines: the file's name, else CBS's (geo.names)."""
+    name, note = frame.names.get(code), None
+    if not name:
+        name, note = name_for(code, frame.division_year)
+    return (
+        code,
+        frame.division_year,
+        level_of(code).value,
+        name or fallback_name(code),
+        parent_of(code),
+        note,
+    )
+
+
+def insert_regions(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, str, str, str | None, str | None]]
+) -> None:
+    """Register regions of a division the file defines (one Arrow insert, not row by row)."""
+    table = pa.table(
+        {
+            name: pa.array([r[i] for r in rows], kind)
+            for i, (name, kind) in enumerate(
+                (
+                    ("code", pa.string()),
+                    ("division_year", pa.int32()),
+                    ("level", pa.string()),
+                    ("name", pa.string()),
+                    ("parent_code", pa.string()),
+                    ("name_note", pa.string()),
+                )
+            )
+        }
+    )
+    con.register("new_regions", table)
+    try:
+        con.execute(
+            "INSERT INTO region (code, division_year, level, name, parent_code, name_note) "
+            "SELECT * FROM new_regions"
+        )
+    finally:
+        con.unregister("new_regions")
 
 
 def _observations(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
@@ -252,14 +321,23 @@ def import_file(
     say = progress or (lambda _msg: None)
     say(f"Controleren: {path.name}")
     digest = file_sha256(path) if path.is_file() else ""
-    frames = read_frames(path, year=year, encoding=encoding, catalog=catalog)
+    read = read_frames(path, year=year, encoding=encoding, catalog=catalog)
+    frames, catalog = read.frames, read.catalog
     dataset = frames[0].dataset
     sourced = [i for i in catalog.indicators if i.source and i.source.dataset == dataset]
     for frame in frames:
         check_ranges(frame, sourced)
         check_relations(frame, catalog)
     report = ImportReport(file_name=path.name, dataset=dataset)
-    with workspace.transaction() as con:
+    con = workspace.connect(read_only=True)  # a file imported before: no new generation
+    try:
+        previous = find_batch(con, dataset, digest)
+    finally:
+        con.close()
+    if previous is not None:
+        report.already_imported, report.import_id = True, previous
+        return report
+    with workspace.transaction(notes=report.warnings) as con:
         previous = find_batch(con, dataset, digest)
         if previous is not None:
             report.already_imported = True
@@ -267,13 +345,21 @@ def import_file(
             return report
         import_id = next_import_id(con)
         report.import_id = import_id
+        report.columns = read.columns
+        for indicator in read.defined:
+            con.execute("DELETE FROM indicator_def WHERE id = ?", [indicator.id])
+            con.execute(
+                "INSERT INTO indicator_def VALUES (?, ?, ?)",
+                [indicator.id, indicator.model_dump_json(), import_id],
+            )
+            report.defined_indicators.append(indicator.id)
         summary = ReplaceSummary()
         derived: set[str] = set()
         for frame in frames:
             say(f"Schrijven: periode {frame.period}")
-            new_regions = _check_regions(con, frame)
+            new_regions = check_regions(con, frame)
             if new_regions:
-                con.executemany("INSERT INTO region VALUES (?, ?, ?, ?, ?)", new_regions)
+                insert_regions(con, new_regions)
                 report.new_regions += len(new_regions)
             table = _observations(frame, sourced, import_id)
             if table.num_rows == 0:

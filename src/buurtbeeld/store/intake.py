@@ -81,6 +81,8 @@ class IntakeReport:
     """Fingerprint of the registered partner key that signed the package (lineage)."""
     partner_marginals: int = 0
     """Published partner cells a linked package was audited with (``koppeling``)."""
+    notes: list[str] = field(default_factory=list)
+    """Dutch notes, e.g. that the leftover of a crashed earlier import was cleaned up."""
     replaced_imports: list[int] = field(default_factory=list)
     """Imports of the same dataset whose figures (same period, indicator, region) this package
     replaces; audited together with it (``protect.verify`` with an earlier release)."""
@@ -149,7 +151,7 @@ def intake_package(
     report.partner_marginals = sum(len(v.keys) for v in partners)
     report.replaced_imports = earlier.import_ids
     say("Schrijven")
-    with workspace.transaction() as con:
+    with workspace.transaction(notes=report.notes) as con:
         import_id = next_import_id(con)
         report.import_id = import_id
         if contents.linkage is not None:  # stapeling (issue 11): store/overlap.py

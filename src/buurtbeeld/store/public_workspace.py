@@ -104,7 +104,8 @@ def _copy(
         for statement in STATEMENTS:
             con.execute(statement)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        con.execute("ATTACH ? AS src (READ_ONLY)", [str(source.db_path)])
+        quoted = str(source.db_path).replace("'", "''")  # ATTACH takes no parameter
+        con.execute(f"ATTACH '{quoted}' AS src (READ_ONLY)")
         ids, sets, imports = sorted(indicators), sorted(datasets), sorted(import_ids)
         con.execute("INSERT INTO region BY NAME SELECT * FROM src.region")
         con.execute("INSERT INTO boundary BY NAME SELECT * FROM src.boundary")

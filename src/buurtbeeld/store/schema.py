@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 STATEMENTS = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -12,6 +12,7 @@ STATEMENTS = (
         level VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
         parent_code VARCHAR,
+        name_note VARCHAR,
         PRIMARY KEY (code, division_year))""",
     """CREATE TABLE boundary (
         code VARCHAR NOT NULL,
@@ -79,4 +80,6 @@ STATEMENTS = (
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: tuple(st for st in STATEMENTS if "indicator_def" in st),
     3: tuple(st for st in STATEMENTS if "stapeling" in st),
+    # names of buurten and wijken (issue 13); store.workspace then fills them in (refresh_names)
+    4: ("ALTER TABLE region ADD COLUMN IF NOT EXISTS name_note VARCHAR",),
 }

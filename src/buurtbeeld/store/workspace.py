@@ -4,7 +4,8 @@ A workspace is a folder::
 
     werkmap/
       buurtbeeld.toml    settings (name, default gemeente, current division year)
-      buurtbeeld.duckdb  the cube: regions, boundaries, imports, observations
+      buurtbeeld.duckdb  the cube: regions, boundaries, imports, observations (a link to the
+                         current generation in generaties/: store/generations.py)
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pyarrow as pa
 from buurtbeeld.errors import ConfigError, WorkspaceError
 from buurtbeeld.geo.boundaries import BUNDLED, read_bundled
 from buurtbeeld.geo.registry import bundled_regions
+from buurtbeeld.store import generations
 from buurtbeeld.store.schema import MIGRATIONS, SCHEMA_VERSION, STATEMENTS
 
 CONFIG_FILE = "buurtbeeld.toml"
-DB_FILE = "buurtbeeld.duckdb"
+DB_FILE = generations.DB_FILE
 
 
 @dataclass(frozen=True)
@@ -67,30 +69,32 @@ class Workspace:
         return self.root / DB_FILE
 
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection to the cube."""
-        try:
-            return duckdb.connect(str(self.db_path), read_only=read_only)
-        except duckdb.IOException as err:
-            raise WorkspaceError(
-                f"De database van werkmap '{self.root}' is in gebruik of niet leesbaar.",
-                code="BB-WS-003",
-                hint="Stop een draaiende 'buurtbeeld serve' voor deze werkmap en probeer het opnieuw.",
-            ) from err
+        """A DuckDB connection to the current generation of the cube.
+
+        Writes go through :meth:`transaction` (a new generation); a read-write connection here
+        changes the current file in place and fails while a server reads it (``BB-WS-003``).
+        """
+        return generations.open_current(self.root, read_only=read_only)[0]
+
+    def open_generation(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A read-only connection to the current generation, and that generation's id."""
+        return generations.open_current(self.root, read_only=True)
+
+    def generation(self) -> str:
+        """The id of the current generation (changes with every import)."""
+        return generations.generation_id(self.root)
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection inside one transaction; rolled back on any error."""
-        con = self.connect()
-        try:
-            con.begin()
-            try:
-                yield con
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
-        finally:
-            con.close()
+    def transaction(self, notes: list[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection inside one transaction, on a new generation of the cube.
+
+        Committed and published atomically at the end, or discarded on any error; readers
+        (``buurtbeeld serve``) keep reading the current generation meanwhile. One writer at a
+        time (``BB-WS-010``). ``notes`` receives Dutch notes about a crashed earlier import that
+        was cleaned up.
+        """
+        with generations.new_generation(self.root, notes) as con:
+            yield con
 
 
 def create_workspace(
@@ -124,20 +128,11 @@ def create_workspace(
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         if progress:
             progress("Regio's laden")
-        regions = bundled_regions()
-        con.register(
-            "new_regions",
-            pa.table(
-                {
-                    "code": [r.code for r in regions],
-                    "division_year": [r.division_year for r in regions],
-                    "level": [r.level for r in regions],
-                    "name": [r.name for r in regions],
-                    "parent_code": [r.parent_code for r in regions],
-                }
-            ),
+        con.register("new_regions", _regions_table())
+        con.execute(
+            "INSERT INTO region (code, division_year, level, name, parent_code, name_note) "
+            "SELECT * FROM new_regions"
         )
-        con.execute("INSERT INTO region SELECT * FROM new_regions")
         for boundary_set in BUNDLED:
             if progress:
                 progress(f"Grenzen laden: {boundary_set.level.plural} {boundary_set.year}")
@@ -165,9 +160,38 @@ def create_workspace(
         con.close()
         tmp_db.unlink(missing_ok=True)
         raise
-    tmp_db.rename(root / DB_FILE)
+    generations.publish(root, tmp_db)
     (root / CONFIG_FILE).write_text(config.to_toml(), encoding="utf-8")
     return Workspace(root=root, config=config)
+
+
+def _regions_table() -> pa.Table:
+    regions = bundled_regions()
+    return pa.table(
+        {
+            "code": [r.code for r in regions],
+            "division_year": [r.division_year for r in regions],
+            "level": [r.level for r in regions],
+            "name": [r.name for r in regions],
+            "parent_code": [r.parent_code for r in regions],
+            "name_note": pa.array([r.name_note for r in regions], pa.string()),
+        }
+    )
+
+
+def refresh_names(con: duckdb.DuckDBPyConnection) -> int:
+    """Give the bundled divisions' regions their CBS names and notes (schema 4); returns rows."""
+    con.register("named_regions", _regions_table())
+    try:
+        return len(
+            con.execute(
+                """UPDATE region SET name = n.name, name_note = n.name_note FROM named_regions n
+               WHERE region.code = n.code AND region.division_year = n.division_year
+               RETURNING region.code"""
+            ).fetchall()
+        )
+    finally:
+        con.unregister("named_regions")
 
 
 def open_workspace(root: Path) -> Workspace:
@@ -219,4 +243,6 @@ def _migrate(workspace: Workspace) -> None:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(target, ()):
                 con.execute(statement)
+            if target == 4:
+                refresh_names(con)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])

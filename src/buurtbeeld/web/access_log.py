@@ -95,7 +95,7 @@ def _get(scope: Scope) -> str:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            text = value.decode("latin-1")
+            text = bytes(value).decode("latin-1")
             if _PROXY_ID.fullmatch(text):
                 return text
     return uuid.uuid4().hex

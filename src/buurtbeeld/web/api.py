@@ -6,7 +6,7 @@ Errors are ``application/problem+json`` (RFC 9457).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -35,8 +35,9 @@ PROBLEM = {
     "content": {"application/problem+json": {}},
     "description": "Fout (RFC 9457)",
 }
-ERRORS = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
+ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 Level = Literal["wijk", "buurt"]
+Status = Literal["value", "provisional", "hidden", "missing"]
 
 
 class RegionOut(BaseModel):
@@ -47,6 +48,10 @@ class RegionOut(BaseModel):
     niveau: str
     bovenliggend: str | None = None
     indeling: int | None = Field(default=None, description="jaar van de gemeentelijke indeling")
+    naam_toelichting: str | None = Field(
+        default=None,
+        description="waarom de regio haar code of een naam uit een andere indeling toont",
+    )
 
 
 class ValueOut(BaseModel):
@@ -56,11 +61,12 @@ class ValueOut(BaseModel):
     naam: str | None = None
     periode: str | None = None
     waarde: float | None = Field(description="null when hidden or missing")
-    status: Literal["value", "provisional", "hidden", "missing"]
+    status: Status
     toelichting: str | None = None
     indeling: int | None = Field(
         default=None, description="indeling van het cijfer (Gezondheidsmonitor: 2020)"
     )
+    naam_toelichting: str | None = None
 
 
 class IndicatorOut(BaseModel):
@@ -124,16 +130,28 @@ def _indicator_out(indicator: Indicator, periods: list[str]) -> IndicatorOut:
     )
 
 
-def _value_out(cell: Cell, name: str | None = None) -> ValueOut:
+def _region_out(r: RegionRow) -> RegionOut:
+    return RegionOut(
+        code=r.code,
+        naam=r.name,
+        niveau=r.level,
+        bovenliggend=r.parent_code,
+        indeling=r.division_year,
+        naam_toelichting=r.name_explanation or None,
+    )
+
+
+def _value_out(cell: Cell, name: str | None = None, name_note: str = "") -> ValueOut:
     return ValueOut(
         code=cell.region_code,
         naam=name,
         periode=cell.period,
         waarde=cell.value,
-        status=cell.status,
+        status=cast(Status, cell.status),
         toelichting=cell.explanation or None,
         indeling=cell.division_year,
-    )  # type: ignore[arg-type]
+        naam_toelichting=name_note or None,
+    )
 
 
 @router.get("/gemeenten", response_model=list[RegionOut], operation_id="cijfers-gemeenten")
@@ -150,13 +168,26 @@ def list_gemeenten(cube: CubeDep) -> list[RegionOut]:
 )
 def get_region(code: str, cube: CubeDep) -> RegionOut:
     """One region by CBS code (NL00, GMxxxx, WKxxxxxx, BUxxxxxxxx)."""
-    r = cube.region(code)
-    return RegionOut(
-        code=r.code,
-        naam=r.name,
-        niveau=r.level,
-        bovenliggend=r.parent_code,
-        indeling=r.division_year,
+    return _region_out(cube.region(code))
+
+
+class SearchOut(BaseModel):
+    """Regions found by name or code, best first."""
+
+    zoekterm: str
+    totaal: int = Field(description="aantal gevonden regio's (de lijst toont er ten hoogste 25)")
+    regios: list[RegionOut]
+
+
+@router.get("/zoek", response_model=SearchOut, responses=ERRORS, operation_id="cijfers-zoek")
+def search_regions(
+    cube: CubeDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="naam of code")],
+) -> SearchOut:
+    """Gemeenten, wijken and buurten by name (accent- and case-insensitive) or CBS code."""
+    found = cube.search(q)
+    return SearchOut(
+        zoekterm=found.query, totaal=found.total, regios=[_region_out(r) for r in found.matches]
     )
 
 
@@ -184,13 +215,7 @@ def get_profile(code: str, cube: CubeDep, catalog: CatalogDep) -> dict[str, obje
             values[i.id] = value
         out.append(
             {
-                "regio": RegionOut(
-                    code=area.code,
-                    naam=area.name,
-                    niveau=area.level,
-                    bovenliggend=area.parent_code,
-                    indeling=area.division_year,
-                ),
+                "regio": _region_out(area),
                 "waarden": values,
             }
         )
@@ -234,7 +259,7 @@ def get_values(
         periode=view.period,
         niveau=niveau,
         gebied=RegionOut(code=view.area.code, naam=view.area.name, niveau=view.area.level),
-        waarden=[_value_out(r.cell, r.region.name) for r in view.rows],
+        waarden=[_value_out(r.cell, r.region.name, r.region.name_explanation) for r in view.rows],
         bron=f"Bron: {chosen.source_label}",
         zonder_grens=[r.code for r in view.without_polygon],
     )

@@ -20,15 +20,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from buurtbeeld import __version__
-from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.platform import auth_settings
 from buurtbeeld.platform.auth_settings import AuthConfig
 from buurtbeeld.platform.db import open_platform
-from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web import (
+    analysis_pages,
     api,
+    change_pages,
+    doorbraken_pages,
+    duiding_pages,
+    hotspot_pages,
+    import_pages,
+    jam_pages,
     openapi_view,
     overlap_api,
     overlap_pages,
@@ -36,12 +41,17 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     stacking_pages,
+    steer_goal_pages,
+    steer_pages,
+    typology_pages,
 )
 from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import HERE
+from buurtbeeld.web.export_audit import ExportAudit
+from buurtbeeld.web.import_pages import UploadLimit
 from buurtbeeld.web.middleware import (
     CONTENT_SECURITY_POLICY,
     LOCAL_HOSTS,
@@ -51,6 +61,8 @@ from buurtbeeld.web.middleware import (
     SecurityHeaders,
 )
 from buurtbeeld.web.problems import problem, title
+from buurtbeeld.web.served import Generations, PinGeneration, Served
+from buurtbeeld.web.visibility import check_public_instance
 
 log = logging.getLogger("buurtbeeld.web")
 # For ``buurtbeeld serve --processen N``: each worker process builds the app from these.
@@ -74,16 +86,21 @@ def create_app(
     """
     workspace = open_workspace(workspace_root)
     sign_in = auth or auth_settings.from_environment()  # None: the local viewer, no sign-in
+    if auth is None:
+        check_public_instance(workspace)  # a public site serves only a public workspace
+
+    def follow(current: Served) -> None:  # app.state.cube/catalog: the current generation's
+        app.state.cube, app.state.catalog = current.cube, current.catalog
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.cube = Cube(workspace)
-        app.state.catalog = app.state.cube.catalog(builtin_catalog())
-        app.state.map_cache = LRUCache(size=32)
-        app.state.stack_cache = LRUCache(size=8)  # a national result holds 14,000 rows
+        # The cube, catalogue and view caches of the current generation (web/served.py).
+        app.state.generations = Generations(workspace, on_switch=follow)
         app.state.gzip_cache = LRUCache(size=16)  # compressed large GeoJSON (web/compression.py)
         yield
-        app.state.cube.close()
+        app.state.generations.close()
+        if getattr(app.state, "steer_db", None) is not None:
+            app.state.steer_db.close()
         if hasattr(app.state, "auth"):
             app.state.auth.db.close()
 
@@ -105,6 +122,11 @@ def create_app(
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
+    if sign_in is not None:
+        app.add_middleware(UploadLimit)  # before the body is read (web/import_pages.py)
+    if sign_in is not None:  # export_intern audit entries (web/export_audit.py)
+        app.add_middleware(ExportAudit, router=app.router)
+    app.add_middleware(PinGeneration)  # each request: one cube generation (web/served.py)
     app.add_middleware(RouteAccess)  # the route table × roles, with sign-in (web/access.py)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(HeadAsGet)
@@ -160,9 +182,19 @@ def create_app(
 
     if sign_in is not None:  # sign-in configured: routes, sessions and the platform database
         auth_routes.install(app, sign_in, open_platform(workspace.root))
+        app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
     app.include_router(stacking_pages.router)
+    app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
+    app.include_router(hotspot_pages.router)  # issue 15: hotspots, jam-wijken, buurttypen
+    app.include_router(analysis_pages.router)
+    app.include_router(jam_pages.router)
+    app.include_router(typology_pages.router)
+    app.include_router(steer_pages.router)  # /sturen (issue 16)
+    app.include_router(steer_goal_pages.router)
+    app.include_router(duiding_pages.router)
+    app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)

@@ -22,8 +22,8 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
-from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.format import format_cell, format_number
+from buurtbeeld.web.served import served
 from buurtbeeld.web.stacking_view import stack_geojson
 from buurtbeeld.web.visibility import public_decisions, public_view
 
@@ -37,12 +37,13 @@ templates.env.globals["version"] = __version__
 
 
 def get_cube(request: Request) -> Cube:
-    """The workspace cube as this request's role may see it (``publiek``: public data only)."""
+    """The cube of the served generation (web/served.py) as this request's role may see it
+    (``publiek``: public data only, web/visibility.py)."""
     return _seen(request)[1]
 
 
 def get_catalog(request: Request) -> Catalog:
-    """The indicator catalogue as this request's role may see it (``publiek``: public only)."""
+    """The indicator catalogue of the served generation as this request's role may see it."""
     return _seen(request)[0]
 
 
@@ -51,8 +52,8 @@ def _seen(request: Request) -> tuple[Catalog, Cube]:
     if "bb_seen" in request.scope:
         seen: tuple[Catalog, Cube] = request.scope["bb_seen"]
         return seen
-    cube: Cube = request.app.state.cube
-    catalog: Catalog = request.app.state.catalog
+    current = served(request)
+    catalog, cube = current.catalog, current.cube
     decisions = public_decisions(request)
     if decisions is not None:
         catalog, cube = public_view(catalog, cube, decisions)
@@ -62,9 +63,8 @@ def _seen(request: Request) -> tuple[Catalog, Cube]:
 
 def get_map_view(request: Request) -> MapViewFactory:
     """Cached choropleth views (shared by the map page, the table, CSV and the API)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.map_cache
-    catalog: Catalog = request.app.state.catalog
+    current = served(request)
+    cube, cache, catalog = current.cube, current.map_cache, current.catalog
 
     def view(area: str, indicator: Indicator, *, level: str, period: str | None) -> Choropleth:
         key = (area.strip().upper(), indicator.id, level, period)
@@ -81,8 +81,7 @@ def get_map_view(request: Request) -> MapViewFactory:
 
 def get_stack_view(request: Request) -> StackViewFactory:
     """Cached stapelkaart results (page, API and GeoJSON of the same choice share one)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.stack_cache
+    cube, cache = served(request).cube, served(request).stack_cache
 
     def view(
         area: str, indicators: list[Indicator], *, reference: str
@@ -95,8 +94,7 @@ def get_stack_view(request: Request) -> StackViewFactory:
 
 def get_stack_geojson(request: Request) -> Callable[..., str]:
     """Cached GeoJSON of a stapelkaart (all of NL: 5 MB, built once per choice)."""
-    cube: Cube = request.app.state.cube
-    cache: LRUCache = request.app.state.stack_cache
+    cube, cache = served(request).cube, served(request).stack_cache
     view = get_stack_view(request)
 
     def geojson(area: str, indicators: list[Indicator], *, reference: str) -> str:
@@ -113,7 +111,7 @@ def get_stack_geojson(request: Request) -> Callable[..., str]:
 def get_overlap_view(request: Request) -> OverlapViewFactory:
     """Cached stapeling of provisions of a gemeente (page, CSV, API and GeoJSON share one)."""
     cube = get_cube(request)  # publiek: the public stapeling datasets only
-    cache: LRUCache = request.app.state.map_cache
+    cache = served(request).map_cache
 
     def view(code: str, *, dataset: str | None, period: str | None, level: str) -> OverlapView:
         area = cube.region(code)

@@ -32,6 +32,16 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
+def format_change(value: float | None, decimals: int = 0) -> str:
+    """A difference with its sign: ``+1,2``, ``−0,4`` (minus sign), ``0,0``."""
+    if value is None:
+        return ""
+    text = format_number(value, decimals)
+    if text.startswith("-"):
+        return "\u2212" + text[1:]
+    return text if round_half_up(value, decimals).is_zero() else "+" + text
+
+
 def format_plain(value: float | None, decimals: int = 0) -> str:
     """``1234.55`` → ``1234,6``: a decimal comma without thousands separators (CSV)."""
     if value is None:

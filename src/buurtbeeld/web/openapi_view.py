@@ -31,7 +31,7 @@ def _references(value: Any) -> set[str]:
 
 def public_document(document: dict[str, Any], *, overlap_public: bool) -> dict[str, Any]:
     """``document`` without internal routes and the schemas only they use."""
-    doc = json.loads(json.dumps(document))  # a deep copy
+    doc: dict[str, Any] = json.loads(json.dumps(document))  # a deep copy
     doc["paths"] = {
         path: item
         for path, item in doc.get("paths", {}).items()

@@ -6,7 +6,7 @@ Only published cells and figures derived from published cells; a hidden figure i
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -23,7 +23,7 @@ PROBLEM = {
     "content": {"application/problem+json": {}},
     "description": "Fout (RFC 9457)",
 }
-ERRORS = {400: PROBLEM, 404: PROBLEM}
+ERRORS: dict[int | str, dict[str, Any]] = {400: PROBLEM, 404: PROBLEM}
 Level = Literal["wijk", "buurt"]
 
 

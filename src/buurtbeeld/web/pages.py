@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from buurtbeeld.analysis.choropleth import MapRow, map_fallback
 from buurtbeeld.analysis.divisions import division_notes
 from buurtbeeld.analysis.overlap import region_overlap
+from buurtbeeld.analysis.timeseries import profile_series
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.store.cube import STATUS_LABELS, Cube, RegionRow
 from buurtbeeld.web.access import may_open
@@ -22,8 +23,16 @@ from buurtbeeld.web.deps import (
     MapViewDep,
     templates,
 )
+from buurtbeeld.web.duiding_pages import (
+    approved_for_map,
+    approved_for_regions,
+    csv_duiding,
+    duiding_context,
+)
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.periods import regions_per_period
+from buurtbeeld.web.series_chart import line_chart
+from buurtbeeld.web.typology_pages import profile_type
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_INDICATOR = "bijstand_per_1000"
@@ -46,6 +55,29 @@ def index(request: Request, cube: CubeDep) -> Response:
 def choose_gemeente(code: Annotated[str, Query(min_length=4, max_length=10)]) -> RedirectResponse:
     """Form target of the gemeente chooser."""
     return RedirectResponse(f"/gemeente/{code.strip().upper()}", status_code=303)
+
+
+@router.get("/zoek", response_class=HTMLResponse)
+def search_page(
+    request: Request, cube: CubeDep, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    """Find a gemeente, wijk or buurt by name or code (accent- and case-insensitive)."""
+    result = cube.search(q) if q.strip() else None
+
+    def within(region: RegionRow) -> str:
+        """The wijk and gemeente a region lies in ("Wijk 08 Crabbehof/Zuidhoven, Dordrecht")."""
+        return ", ".join(a.name for a in cube.ancestors(region.code) if a.level != "land")
+
+    return templates.TemplateResponse(
+        request,
+        "zoeken.html",
+        {
+            "query": result.query if result else "",
+            "result": result,
+            "within": within,
+            "division_year": cube.division_year,
+        },
+    )
 
 
 def _sorted_rows(rows: list[MapRow], key: str, direction: str) -> list[MapRow]:
@@ -122,12 +154,23 @@ def gemeente_page(
             # Internal until published (platform.roles): publiek must not learn it exists.
             "overlap_available": may_open(request, f"/gemeente/{view.area.code}/voorzieningen")
             and bool(cube.overlap.sets_for(view.area.code)),
+            **duiding_context(
+                request,
+                cube,
+                approved_for_map(request, view.area.code, chosen.theme, view.period),
+                link={
+                    "gebied": view.area.code,
+                    "thema": chosen.theme,
+                    "periode": view.period or "",
+                },
+            ),
         },
     )
 
 
 @router.get("/gemeente/{code}/tabel.csv")
 def gemeente_csv(
+    request: Request,
     code: str,
     catalog: CatalogDep,
     map_view: MapViewDep,
@@ -144,6 +187,7 @@ def gemeente_csv(
         [
             "regiocode",
             "naam",
+            "naam_toelichting",
             "niveau",
             "indicator",
             "periode",
@@ -152,14 +196,17 @@ def gemeente_csv(
             "status",
             "toelichting",
             "bron",
+            "duiding",
         ]
     )
+    notes = csv_duiding(approved_for_map(request, view.area.code, chosen.theme, view.period))
     for row in view.rows:
         value = format_plain(row.cell.value, chosen.decimals)
         writer.writerow(
             [
                 csv_safe(row.region.code),
                 csv_safe(row.region.name),
+                csv_safe(row.region.name_explanation),
                 csv_safe(row.region.level),
                 csv_safe(chosen.id),
                 csv_safe(view.period or ""),
@@ -168,6 +215,7 @@ def gemeente_csv(
                 STATUS_LABELS[row.cell.status],
                 csv_safe(row.cell.explanation),
                 csv_safe(f"Bron: {chosen.source_label}"),
+                csv_safe(notes.get(row.region.code, "")),
             ]
         )
     name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
@@ -185,7 +233,7 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
     ancestors = cube.ancestors(region.code)
     columns = [region, *ancestors]
     cells = {r.code: cube.latest_cells_for_region(r.code) for r in columns}
-    series = {i: c for i, c in cube.series_for_region(region.code).items() if len(c) > 1}
+    series = profile_series(cube, region, catalog)
     gemeente = next((r for r in [region, *ancestors] if r.level == "gemeente"), None)
     without = [i.id for i in catalog.indicators if i.id not in cells[region.code]]
     return templates.TemplateResponse(
@@ -201,10 +249,18 @@ def region_profile(request: Request, code: str, cube: CubeDep, catalog: CatalogD
             "catalog": catalog,
             "gemeente": gemeente,
             "series": series,
+            "line_chart": line_chart,
             "format_cell": format_cell,
+            "buurttype": profile_type(request, cube, region),  # issue 15: the buurt's type
             "overlap": region_overlap(cube, region)
             if may_open(request, f"/gemeente/{(gemeente or region).code}/voorzieningen")
             else None,
+            **duiding_context(
+                request,
+                cube,
+                approved_for_regions(request, [r.code for r in columns]),
+                link={"gebied": region.code},
+            ),
         },
     )
 
@@ -251,6 +307,12 @@ def indicator_page(
             ],
         },
     )
+
+
+@router.get("/toegankelijkheid", response_class=HTMLResponse)
+def accessibility(request: Request) -> Response:
+    """The accessibility statement (toegankelijkheidsverklaring)."""
+    return templates.TemplateResponse(request, "toegankelijkheid.html", {})
 
 
 @router.get("/over", response_class=HTMLResponse)

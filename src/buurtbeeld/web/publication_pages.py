@@ -26,6 +26,7 @@ from buurtbeeld.platform.visibility import (
 )
 from buurtbeeld.web.auth import CsrfDep, current_session
 from buurtbeeld.web.deps import templates
+from buurtbeeld.web.served import served
 from buurtbeeld.web.visibility import universe_for
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +59,7 @@ def _page(
     done: str = "",
 ) -> Response:
     store, close = _store(request)
-    universe = universe_for(request.app.state.catalog, request.app.state.cube)
+    universe = universe_for(served(request).catalog, served(request).cube)
     decisions, history = {}, []
     if store is not None:
         try:
@@ -115,7 +116,7 @@ def publication_act(
             raise VisibilityError(
                 "Kies publiceren of intrekken.", code="BB-PUB-008", hint="Kies een handeling."
             )
-        universe = universe_for(request.app.state.catalog, request.app.state.cube)
+        universe = universe_for(served(request).catalog, served(request).cube)
         VisibilityStore(auth.db, auth.audit).change(
             universe,
             kind,

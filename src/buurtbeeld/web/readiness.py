@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.store.workspace import open_workspace
+from buurtbeeld.web.served import served
 
 log = logging.getLogger("buurtbeeld.web")
 router = APIRouter(include_in_schema=False)
@@ -33,7 +34,7 @@ def _workspace(request: Request) -> None:
 
 
 def _cube(request: Request) -> None:
-    request.app.state.cube.cursor().execute("SELECT count(*) FROM region").fetchone()
+    served(request).cube.cursor().execute("SELECT count(*) FROM region").fetchone()
 
 
 def _platform(request: Request) -> None:

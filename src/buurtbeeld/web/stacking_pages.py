@@ -15,6 +15,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, StackViewDep, templates, unique
+from buurtbeeld.web.served import served
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_LEGEND, stack_colour, stack_csv
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +40,7 @@ def stacking_page(
     chosen_ids = unique(indicator or DEFAULT_STACK)
     chosen: list[Indicator] = [catalog.get(i) for i in chosen_ids]
     thresholds, rows = stack_view(area.code, chosen, reference=referentie)
-    layout = request.app.state.stack_cache.get_or_create(
+    layout = served(request).stack_cache.get_or_create(
         ("page", area.code, tuple(chosen_ids), referentie), lambda: _stack_layout(cube, rows)
     )
     rows_sorted = layout["rows"]

@@ -19,19 +19,21 @@ DEFAULT_STACK = (
     "moeite_rondkomen_pct",
 )
 # Share of the judged indicators in the worst fifth, in sixths: 0, ≤1/6, …, ≤6/6
-# (ColorBrewer YlOrRd, 0 = white). A buurt judged on all of six indicators gets the colour of
-# its count; "2 van 2 beoordeeld" gets the darkest, like "6 van 6", and is hatched when that
-# is fewer than half of the chosen indicators.
-STACK_COLOURS = ("#ffffff", "#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+# (ColorBrewer YlOrRd 8 without its two lightest, 0 = white). A buurt judged on all of six
+# indicators gets the colour of its count; "2 van 2 beoordeeld" gets the darkest, like "6 van 6",
+# and is hatched when that is fewer than half of the chosen indicators. "0 van N" (white), the
+# lightest class (contrast 1.36:1 to white, also in grey-scale) and "geen cijfers" (grey dots,
+# kaart.mjs) stay apart (issue 13: they were 1.04:1 and identical in grey-scale).
+STACK_COLOURS = ("#ffffff", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
 STEPS = len(STACK_COLOURS) - 1
 STACK_LEGEND = (
-    ("#ffffff", "geen"),
-    ("#ffffb2", "meer dan 0 tot en met 17 %"),
-    ("#fed976", "17 tot en met 33 %"),
-    ("#feb24c", "33 tot en met 50 %"),
-    ("#fd8d3c", "50 tot en met 67 %"),
-    ("#f03b20", "67 tot en met 83 %"),
-    ("#bd0026", "83 tot en met 100 %"),
+    (STACK_COLOURS[0], "geen"),
+    (STACK_COLOURS[1], "meer dan 0 tot en met 17 %"),
+    (STACK_COLOURS[2], "17 tot en met 33 %"),
+    (STACK_COLOURS[3], "33 tot en met 50 %"),
+    (STACK_COLOURS[4], "50 tot en met 67 %"),
+    (STACK_COLOURS[5], "67 tot en met 83 %"),
+    (STACK_COLOURS[6], "83 tot en met 100 %"),
 )
 
 

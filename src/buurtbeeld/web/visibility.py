@@ -29,6 +29,8 @@ from buurtbeeld.catalog.sources import (
     source_title,
     stapeling_key,
 )
+from buurtbeeld.errors import WorkspaceError
+from buurtbeeld.platform.settings import load_settings
 from buurtbeeld.platform.visibility import (
     Decisions,
     SourceInfo,
@@ -38,6 +40,7 @@ from buurtbeeld.platform.visibility import (
 )
 from buurtbeeld.store.cube import Cell, Cube
 from buurtbeeld.store.overlap import OverlapCells, OverlapSet
+from buurtbeeld.store.workspace import Workspace
 
 
 def universe_of(catalog: Catalog, cube: Cube) -> Universe:
@@ -131,7 +134,7 @@ class PublicOverlap(OverlapCells):
 class PublicCube(Cube):
     """The cube without internal indicators, stapeling datasets and imports.
 
-    Shares the served cube's connection and caches (the workspace cannot change while served);
+    Shares the served cube's connection and caches (a cube generation never changes);
     an internal indicator has no periods and no figures, as an id that does not exist.
     """
 
@@ -228,3 +231,16 @@ def public_view(catalog: Catalog, cube: Cube, decisions: Decisions) -> tuple[Cat
         cube.memo[key] = (catalog.only(visible.indicators), PublicCube(cube, visible))
     view: tuple[Catalog, Cube] = cube.memo[key]  # type: ignore[assignment]
     return view
+
+
+def check_public_instance(workspace: Workspace) -> None:
+    """A public site (``BUURTBEELD_PUBLIEKE_INSTANTIE=ja``, no sign-in: everything it holds is
+    shown to the world) serves only a public workspace (``buurtbeeld publieke-werkmap``)."""
+    if load_settings().public_instance and not workspace.config.public:
+        raise WorkspaceError(
+            f"Werkmap '{workspace.root}' bevat ook interne cijfers en kan niet als publieke "
+            "site draaien.",
+            code="BB-PUB-022",
+            hint="Maak een publieke werkmap met 'buurtbeeld publieke-werkmap DOEL' en start "
+            "de publieke site met die map.",
+        )

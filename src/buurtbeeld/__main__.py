@@ -1,0 +1,5 @@
+"""``python -m buurtbeeld``: the same as the ``buurtbeeld`` command."""
+
+from buurtbeeld.cli.main import main
+
+main()

@@ -1,0 +1,421 @@
+"""A gemeente's own table per buurt (``buurtbeeld importeer-tabel``, issue 17 item 3).
+
+A CSV/XLSX/Parquet with a region column (CBS code with or without prefix, a buurt/wijk name
+matched accent- and case-insensitively, or a postcode with the user's lookup table), an
+optional period column and value columns, described by a definition file
+(:mod:`buurtbeeld.store.own_table_definition`). Counts of people (``telt``) are checked against
+the workspace's disclosure profile (``beveiligingsprofiel`` in buurtbeeld.toml, default
+``cbs-zorg``): small counts are hidden on import with the reason ``klein_aantal``; with
+``--strikt`` a file whose counts are not protected at the source is refused. Writing follows
+the CBS import's rules (one transaction, idempotent, nothing lost). Messages never show a
+value of the file, only columns, rows and region keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from buurtbeeld.catalog.models import UNIT_LABELS, Derivation, Indicator, Polarity, SourceRef
+from buurtbeeld.errors import ImportFileError
+from buurtbeeld.opendata.cbs_values import ParsedColumn
+from buurtbeeld.opendata.files import read_text_table
+from buurtbeeld.opendata.frames import SourceFrame
+from buurtbeeld.opendata.statline_values import parse_period
+from buurtbeeld.protect import get_profile
+from buurtbeeld.store.defined_import import DefinedBatch, import_defined
+from buurtbeeld.store.importer import ImportReport
+from buurtbeeld.store.own_table_definition import OwnIndicator, OwnTableDefinition, read_definition
+from buurtbeeld.store.workspace import CONFIG_FILE, Workspace
+
+DEFAULT_PROFILE = "cbs-zorg"
+SMALL = "klein_aantal"
+MARKERS = {".", "x", "-", "?"}
+PREFIX = {8: "BU", 6: "WK", 4: "GM"}
+
+
+@dataclass
+class Regions:
+    """The workspace's regions of its division: code → (level, name, gemeente)."""
+
+    year: int
+    rows: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _tab_error(code: str, message: str, hint: str) -> ImportFileError:
+    return ImportFileError(message, code=code, hint=hint)
+
+
+def _fold(text: str) -> str:
+    """Accent- and case-insensitive form of a name (``Skarsterlân`` → ``skarsterlan``)."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", plain.casefold()).strip()
+
+
+def workspace_profile(workspace: Workspace) -> str:
+    """``[werkmap] beveiligingsprofiel`` of buurtbeeld.toml (default ``cbs-zorg``)."""
+    try:
+        data = tomllib.loads((workspace.root / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return DEFAULT_PROFILE
+    return str(data.get("werkmap", {}).get("beveiligingsprofiel", DEFAULT_PROFILE))
+
+
+def _regions(workspace: Workspace) -> Regions:
+    con = workspace.connect(read_only=True)
+    try:
+        year = workspace.config.division_year
+        rows = con.execute(
+            "SELECT code, level, name FROM region WHERE division_year = ?", [year]
+        ).fetchall()
+    finally:
+        con.close()
+    return Regions(year, {r[0]: (r[1], r[2]) for r in rows})
+
+
+def _code(raw: str) -> str:
+    text = raw.strip().upper().replace(" ", "")
+    if text[:2] in {"BU", "WK", "GM", "NL"}:
+        return text
+    return PREFIX.get(len(text), "") + text
+
+
+def match_regions(
+    values: list[str], definition: OwnTableDefinition, regions: Regions, folder: Path
+) -> tuple[list[str | None], list[str]]:
+    """Region code per row (None: not matched) and Dutch descriptions of what did not match."""
+    key = definition.regio
+    if key.soort == "code":
+        codes = [_code(v) for v in values]
+        out = [c if c in regions.rows else None for c in codes]
+        return out, [f"'{v.strip()}'" for v, c in zip(values, out, strict=True) if c is None and v]
+    if key.soort == "naam":
+        index: dict[str, list[str]] = {}
+        for code, (level, name) in regions.rows.items():
+            if key.niveau and level != key.niveau:
+                continue
+            if key.gemeente and code[2:6] != key.gemeente.upper().removeprefix("GM"):
+                continue
+            index.setdefault(_fold(name), []).append(code)
+        out, bad = [], []
+        for value in values:
+            found = index.get(_fold(value), [])
+            out.append(found[0] if len(found) == 1 else None)
+            if len(found) > 1:
+                bad.append(
+                    f"'{value.strip()}' (komt {len(found)} keer voor: {', '.join(found[:3])})"
+                )
+            elif not found:
+                bad.append(f"'{value.strip()}' (onbekend)")
+        return out, bad
+    lookup = _postcode_lookup(definition, folder)
+    found_codes: list[str | None] = []
+    for value in values:
+        hit = lookup.get(value.strip().upper().replace(" ", ""))
+        found_codes.append(hit if hit in regions.rows else None)
+    out = found_codes
+    missing = sum(1 for c in out if c is None)
+    return out, [
+        f"{missing} postcodes niet in de postcodetabel of niet in de indeling"
+    ] if missing else []
+
+
+def _postcode_lookup(definition: OwnTableDefinition, folder: Path) -> dict[str, str]:
+    name = definition.regio.postcodetabel
+    hint = (
+        "Geef bij regio 'postcodetabel' een CSV of XLSX met de kolommen postcode en buurtcode "
+        "(bijvoorbeeld uit CBS' tabel postcode–huisnummer–buurt)."
+    )
+    if not name:
+        raise _tab_error("BB-TAB-005", "Voor postcodes is een postcodetabel nodig.", hint)
+    path = (folder / name) if not Path(name).is_absolute() else Path(name)
+    table = read_text_table(path)
+    code_column = next(
+        (c for c in ("buurtcode", "regiocode", "code", "bu_code") if c in table.column_names), None
+    )
+    if "postcode" not in table.column_names or code_column is None:
+        raise _tab_error(
+            "BB-TAB-005", f"'{path.name}' heeft geen kolommen postcode en buurtcode.", hint
+        )
+    postcodes = [
+        str(p or "").strip().upper().replace(" ", "") for p in table["postcode"].to_pylist()
+    ]
+    codes = [_code(str(c or "")) for c in table[code_column].to_pylist()]
+    return dict(zip(postcodes, codes, strict=True))
+
+
+def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, hidden by the source, empty) of a value column; text refused by row only."""
+    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string())).fill_null("")
+    cells = [str(c) for c in text.to_pylist()]
+    values = np.full(len(cells), np.nan)
+    hidden = np.zeros(len(cells), dtype=bool)
+    empty = np.zeros(len(cells), dtype=bool)
+    bad = []
+    for i, cell in enumerate(cells):
+        if cell == "":
+            empty[i] = True
+        elif cell in MARKERS:
+            hidden[i] = True
+        else:
+            try:
+                values[i] = float(cell.replace(",", "."))
+            except ValueError:
+                bad.append(i + 2)
+            else:
+                if not np.isfinite(values[i]):
+                    bad.append(i + 2)
+    if bad:
+        rows = ", ".join(str(r) for r in bad[:5])
+        raise _tab_error(
+            "BB-TAB-008",
+            f"Kolom '{name}' bevat tekst die geen getal is in {len(bad)} rijen (rij {rows}).",
+            "Een waardekolom bevat getallen; een lege cel of '.' betekent onbekend.",
+        )
+    return values, hidden, empty
+
+
+def indicator_for(
+    definition: OwnTableDefinition, entry: OwnIndicator, ids: dict[str, str]
+) -> Indicator:
+    """The cube indicator of one entry (``eigen_<tabel>_<kolom>`` or its own ``id``)."""
+    unit = entry.eenheid if entry.eenheid in UNIT_LABELS else "anders"
+    ident = ids[entry.kolom or entry.id or ""]
+    derived = None
+    if entry.teller and entry.noemer:
+        derived = Derivation(
+            numerator=ids.get(entry.teller, entry.teller),
+            denominator=ids.get(entry.noemer, entry.noemer),
+            factor=entry.factor,
+            min_denominator=entry.minimale_noemer,
+        )
+    return Indicator(
+        id=ident,
+        name=entry.titel,
+        definition=entry.definitie or f"{entry.titel} (bron: {definition.bron}).",
+        unit=unit,  # type: ignore[arg-type]
+        unit_text=None if unit != "anders" else entry.eenheid,
+        decimals=entry.decimalen,
+        polarity=Polarity(entry.richting),
+        theme=entry.thema,
+        source=None
+        if derived
+        else SourceRef(dataset="tabel", column=entry.kolom or "", table=definition.tabel),
+        derived=derived,
+        source_label=definition.bron,
+        licence=definition.licentie,
+        note="Kleine aantallen zijn bij het importeren verborgen." if entry.telt else None,
+    )
+
+
+@dataclass
+class OwnTable:
+    """The file read, matched and checked: frames and indicators to write."""
+
+    frames: list[SourceFrame]
+    indicators: list[Indicator]
+    columns: dict[str, str]
+    small: int = 0
+    visibility: dict[str, str] = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)
+
+
+def read_own_table(
+    path: Path,
+    definition: OwnTableDefinition,
+    regions: Regions,
+    *,
+    profile: str,
+    strict: bool = False,
+    skip_unknown: bool = False,
+) -> OwnTable:
+    """Read the file into one frame per period (every check before anything is written)."""
+    table = read_text_table(path)
+    wanted = [definition.regio.kolom, definition.periode.kolom] + [
+        e.kolom for e in definition.indicatoren
+    ]
+    missing = [c for c in wanted if c and c not in table.column_names]
+    if missing:
+        raise _tab_error(
+            "BB-TAB-002",
+            f"Kolommen uit de definitie staan niet in '{path.name}': {', '.join(missing)}.",
+            f"Kolommen in het bestand: {', '.join(table.column_names[:12])}.",
+        )
+    raw_regions = [str(v or "") for v in table[definition.regio.kolom].to_pylist()]
+    codes, bad = match_regions(raw_regions, definition, regions, path.parent)
+    if bad and not skip_unknown:
+        code = "BB-TAB-003" if definition.regio.soort != "naam" else "BB-TAB-004"
+        raise _tab_error(
+            code,
+            f"{len(bad)} regio's uit '{path.name}' zijn niet gevonden in de indeling "
+            f"{regions.year}: {'; '.join(bad[:8])}.",
+            "Controleer de codes of namen (de indeling van de werkmap), of importeer met "
+            "--sla-onbekende-over om alleen de gevonden regio's te importeren.",
+        )
+    periods = _periods(table, definition, path.name)
+    ids = {
+        (e.kolom or e.id or ""): e.id or f"eigen_{definition.tabel}_{_slug(e.kolom or '')}"
+        for e in definition.indicatoren
+    }
+    indicators = [indicator_for(definition, e, ids) for e in definition.indicatoren]
+    rule = get_profile(profile).frequency
+    if (
+        strict
+        and definition.aantallen == "onbeveiligd"
+        and any(e.telt for e in definition.indicatoren)
+    ):
+        raise _tab_error(
+            "BB-TAB-009",
+            f"'{path.name}' bevat aantallen personen of huishoudens die niet bij de bron zijn "
+            "beveiligd (aantallen: onbeveiligd); in strikte modus wordt dat geweigerd.",
+            "Laat de bron de aantallen beveiligen met de brontoolkit (buurtbeeld bron) en "
+            "importeer het pakket, of importeer zonder --strikt: kleine aantallen worden dan "
+            "verborgen volgens het profiel van de werkmap.",
+        )
+    frames: list[SourceFrame] = []
+    small = 0
+    by_period: dict[str, list[int]] = {}
+    for row, (region_code, period) in enumerate(zip(codes, periods, strict=True)):
+        if region_code is not None:
+            by_period.setdefault(period, []).append(row)
+    parsed = {e.kolom: _numbers(table[e.kolom], e.kolom) for e in definition.indicatoren if e.kolom}
+    aggregate = definition.regio.soort == "postcode"
+    for entry in definition.indicatoren:
+        if aggregate and entry.kolom and entry.eenheid != "aantal":
+            raise _tab_error(
+                "BB-TAB-011",
+                f"Kolom '{entry.kolom}' ({entry.eenheid}) kan niet per buurt worden opgeteld "
+                "uit postcodes; alleen aantallen.",
+                "Lever aantallen (teller en noemer) en laat Buurtbeeld het verhoudingscijfer "
+                "berekenen met 'teller' en 'noemer'.",
+            )
+    for period, rows in sorted(by_period.items()):
+        region_of = [str(codes[r]) for r in rows]
+        frame_codes = sorted(set(region_of))
+        if not aggregate and len(frame_codes) != len(rows):
+            seen: set[str] = set()
+            dupes = sorted({c for c in region_of if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+            raise _tab_error(
+                "BB-TAB-007",
+                f"Regio's komen meer dan één keer voor in '{path.name}' (periode {period}): "
+                f"{', '.join(d for d in dupes[:5] if d)}.",
+                "Elke regio hoort één rij per periode te hebben.",
+            )
+        index = {c: i for i, c in enumerate(frame_codes)}
+        positions = np.array([index[c] for c in region_of], dtype=np.int64)
+        columns: dict[str, ParsedColumn] = {}
+        notes: dict[str, np.ndarray] = {}
+        empty_masks: dict[str, np.ndarray] = {}
+        for entry in definition.indicatoren:
+            if not entry.kolom:
+                continue
+            values, hidden, empty = (a[rows] for a in parsed[entry.kolom])
+            out = np.zeros(len(frame_codes))
+            np.add.at(out, positions, np.where(hidden | empty, 0.0, values))
+            out_hidden = np.zeros(len(frame_codes), dtype=bool)
+            np.logical_or.at(out_hidden, positions, hidden)
+            out_empty = np.ones(len(frame_codes), dtype=bool)
+            np.logical_and.at(out_empty, positions, empty)
+            note = np.full(len(frame_codes), "bron", dtype=object)
+            if entry.telt and rule is not None:
+                tiny = (
+                    ~out_hidden
+                    & ~out_empty
+                    & np.array([rule.is_sensitive(round(v)) for v in out], dtype=bool)
+                )
+                small += int(tiny.sum())
+                note[tiny] = SMALL
+                out_hidden |= tiny
+            columns[entry.kolom] = ParsedColumn(np.where(out_hidden, np.nan, out), out_hidden)
+            notes[entry.kolom] = note
+            empty_masks[entry.kolom] = out_empty & ~out_hidden
+        frames.append(
+            SourceFrame(
+                dataset=f"tabel:{definition.tabel}",
+                period=period,
+                division_year=regions.year,
+                codes=frame_codes,
+                columns=columns,
+                file_name=path.name,
+                notes=notes,
+                missing=empty_masks,
+            )
+        )
+    fate = dict.fromkeys([definition.regio.kolom], "regio")
+    if definition.periode.kolom:
+        fate[definition.periode.kolom] = "periode"
+    fate.update({e.kolom: ids[e.kolom] for e in definition.indicatoren if e.kolom})
+    for column in table.column_names:
+        fate.setdefault(column, "niet in de definitie: niet geïmporteerd")
+    return OwnTable(
+        frames=frames,
+        indicators=indicators,
+        columns=fate,
+        small=small,
+        visibility={
+            i.id: e.zichtbaarheid for i, e in zip(indicators, definition.indicatoren, strict=True)
+        },
+        unmatched=bad,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", _fold(text)).strip("_") or "waarde"
+
+
+def _periods(table: pa.Table, definition: OwnTableDefinition, file_name: str) -> list[str]:
+    if definition.periode.waarde is not None:
+        return [parse_period(definition.periode.waarde, file_name)] * table.num_rows
+    raw = [str(v or "").strip() for v in table[definition.periode.kolom or ""].to_pylist()]
+    try:
+        cache = {p: parse_period(p, file_name) for p in set(raw)}
+    except ImportFileError as err:
+        raise _tab_error("BB-TAB-010", err.message, err.hint or "") from None
+    return [cache[p] for p in raw]
+
+
+def import_own_table(
+    workspace: Workspace,
+    path: Path,
+    definition_path: Path,
+    *,
+    strict: bool = False,
+    skip_unknown: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import a gemeente's own table; nothing changes unless all of it is valid."""
+    definition = read_definition(definition_path)
+    regions = _regions(workspace)
+    profile = workspace_profile(workspace)
+    own = read_own_table(
+        path, definition, regions, profile=profile, strict=strict, skip_unknown=skip_unknown
+    )
+    digest = hashlib.sha256(path.read_bytes() + b"\0" + definition_path.read_bytes()).hexdigest()
+    report = ImportReport(file_name=path.name, dataset=f"tabel:{definition.tabel}")
+    report.columns = own.columns
+    report.markers = {SMALL: own.small} if own.small else {}
+    report.visibility = own.visibility
+    if own.unmatched:
+        report.warnings.append(
+            f"{len(own.unmatched)} regio's niet gevonden en overgeslagen: "
+            + "; ".join(own.unmatched[:12])
+        )
+    batch = DefinedBatch(
+        dataset=report.dataset,
+        source_label=definition.bron,
+        file_name=path.name,
+        digest=digest,
+        frames=own.frames,
+        indicators=own.indicators,
+    )
+    return import_defined(workspace, batch, report, progress=progress)

@@ -1,0 +1,170 @@
+"""The data inventory: lineage, coverage, overdue deliveries, gaps, edits and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from buurtbeeld.catalog.load import Catalog, builtin_catalog
+from buurtbeeld.platform.audit import AuditLog
+from buurtbeeld.platform.db import PlatformDB, open_platform
+from buurtbeeld.steer.errors import SteerError, SteerNotFound
+from buurtbeeld.steer.framework import parse_framework
+from buurtbeeld.steer.inventory import (
+    HEADERS,
+    build_inventory,
+    framework_gaps,
+    inventory_csv,
+    inventory_xlsx,
+    save_source,
+)
+from buurtbeeld.store.cube import Cube
+from buurtbeeld.store.workspace import open_workspace
+
+
+@pytest.fixture(scope="module")
+def cube(filled_workspace_template: Path) -> Iterator[Cube]:
+    c = Cube(open_workspace(filled_workspace_template))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def catalog(cube: Cube) -> Catalog:
+    return cube.catalog(builtin_catalog())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[PlatformDB]:
+    with open_platform(None, url=f"sqlite:///{tmp_path / 'platform.sqlite'}") as database:
+        yield database
+
+
+def _save(db: PlatformDB, **change: str) -> None:
+    values = {
+        "dataset": "kwb",
+        "owner": "CBS",
+        "legal_basis": "open_data",
+        "legal_basis_text": "CC BY 4.0",
+        "frequency": "jaarlijks",
+        "quality_notes": "Afgerond op 5 of 10.",
+    }
+    values.update(change)
+    save_source(db, {"kwb", "gezondheidsmonitor"}, actor="beheerder", **values)  # type: ignore[arg-type]
+
+
+def test_every_imported_source_with_lineage_and_coverage(db: PlatformDB, cube: Cube) -> None:
+    rows = {r.dataset: r for r in build_inventory(db, cube)}
+    assert set(rows) == {"kwb", "gezondheidsmonitor"}
+    health = rows["gezondheidsmonitor"]
+    assert health.periods == ("2016", "2020")
+    assert "eenzaam_pct" in health.indicators and "bijstand" not in health.indicators
+    assert health.last_delivery is not None and not health.overdue  # no frequency: no schedule
+    # coverage per level = the cube's own coverage of each indicator at its latest period (in
+    # the current division: the KWB's; the health monitor's cells are of the 2020 division)
+    kwb = rows["kwb"]
+    for level in ("gemeente", "wijk", "buurt"):
+        published = hidden = 0
+        for indicator in kwb.indicators:
+            latest = cube.periods(indicator)[-1]
+            for period, lv, values, hid, _missing in cube.coverage(indicator):
+                if period == latest and lv == level:
+                    published, hidden = published + values, hidden + hid
+        assert kwb.coverage.get(level, (0, 0)) == (published, hidden), level
+    assert rows["kwb"].hidden_share("buurt").endswith(" %")
+
+
+def test_an_overdue_delivery_is_flagged_by_frequency(db: PlatformDB, cube: Cube) -> None:
+    _save(db, frequency="kwartaal")
+    kwb = next(r for r in build_inventory(db, cube) if r.dataset == "kwb")
+    assert kwb.last_delivery is not None and kwb.due is not None
+    delivered = kwb.last_delivery.date()
+    assert not kwb.overdue  # imported today
+    later = {r.dataset: r for r in build_inventory(db, cube, today=delivered + timedelta(days=150))}
+    assert later["kwb"].overdue  # a quarter plus a month's grace has passed
+    assert not later["gezondheidsmonitor"].overdue  # no frequency set
+    _save(db, frequency="jaarlijks")
+    again = {r.dataset: r for r in build_inventory(db, cube, today=delivered + timedelta(days=150))}
+    assert not again["kwb"].overdue
+
+
+def test_edits_are_saved_and_audited(db: PlatformDB, cube: Cube) -> None:
+    _save(db)
+    kwb = next(r for r in build_inventory(db, cube) if r.dataset == "kwb")
+    assert (kwb.owner, kwb.legal_basis, kwb.frequency) == ("CBS", "open_data", "jaarlijks")
+    entry = [e for e in AuditLog(db).entries() if e.event == "bron_gewijzigd"][-1]
+    assert json.loads(entry.details) == {
+        "bron": "kwb",
+        "frequentie": "jaarlijks",
+        "grondslag": "open_data",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"dataset": "pakket:onbekend"}, "BB-STR-010"),
+        ({"legal_basis": "omdat het kan"}, "BB-STR-011"),
+        ({"frequency": "soms"}, "BB-STR-012"),
+        ({"owner": "x" * 201}, "BB-STR-013"),
+    ],
+)
+def test_bad_edits_are_refused_and_nothing_is_saved(
+    db: PlatformDB, cube: Cube, change: dict[str, str], code: str
+) -> None:
+    with pytest.raises((SteerError, SteerNotFound)) as err:
+        _save(db, **change)
+    assert err.value.code == code
+    assert all(r.owner == "" for r in build_inventory(db, cube))
+
+
+def test_gaps_of_the_framework(cube: Cube, catalog: Catalog) -> None:
+    # Real figures: Terschelling's income per inhabitant is published for the gemeente only,
+    # Vlieland's not at all; the health monitor's latest period is 2020.
+    ids = [i.id for i in catalog.indicators]
+    text = """kader: K
+gemeente: {gm}
+aandachtsgebieden:
+  - sleutel: inkomen
+    naam: Inkomen
+    subdoelen:
+      - sleutel: a
+        naam: A
+        indicatoren: [inkomen_per_inwoner, eenzaam_pct, bijstand_per_1000]
+"""
+    today = date(2026, 12, 3)
+    gaps = framework_gaps(
+        cube, catalog, parse_framework(text.format(gm="GM0093"), ids), today=today
+    )
+    assert {(g.indicator_id, g.kind) for g in gaps} == {
+        ("inkomen_per_inwoner", "grover niveau"),
+        ("eenzaam_pct", "oude periode"),
+    }
+    vlieland = framework_gaps(
+        cube, catalog, parse_framework(text.format(gm="GM0096"), ids), today=today
+    )
+    assert ("inkomen_per_inwoner", "geen gegevens") in {(g.indicator_id, g.kind) for g in vlieland}
+    earlier = framework_gaps(
+        cube, catalog, parse_framework(text.format(gm="GM0093"), ids), today=date(2022, 1, 1)
+    )
+    assert {g.kind for g in earlier} == {"grover niveau"}  # 2020 was recent in 2022
+
+
+def test_csv_and_xlsx_carry_the_same_table(db: PlatformDB, cube: Cube) -> None:
+    _save(db, quality_notes='=HYPERLINK("http://x")')  # a formula stays text
+    rows = build_inventory(db, cube)
+    table = list(csv.reader(io.StringIO(inventory_csv(rows)), delimiter=";"))
+    assert tuple(table[0]) == HEADERS and len(table) == 1 + len(rows)
+    sheet = load_workbook(io.BytesIO(inventory_xlsx(rows))).active
+    assert sheet is not None
+    cells = [[c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert cells == table
+    kwb = next(r for r in table[1:] if r[0] == "kwb")
+    assert kwb[HEADERS.index("kwaliteit")].startswith("'=")
