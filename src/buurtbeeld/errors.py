@@ -106,6 +106,14 @@ class InconsistentFiguresError(BuurtbeeldError):
     )
 
 
+class ProtectionSettingError(BuurtbeeldError, ValueError):
+    """A protection profile setting is unknown (e.g. the clean-up's cost function)."""
+
+    code = "BB-SDC-020"
+    http_status = 422
+    default_hint = "Kies een bestaande instelling van het beveiligingsprofiel."
+
+
 class SignatureError(BuurtbeeldError, ValueError):
     """A package signature or a partner key is missing, unknown or wrong."""
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.protect.audit import AuditResult, audit
+from buurtbeeld.protect.cleanup import cleanup
 from buurtbeeld.protect.ledger import Release, ReleasedCell, ReleaseLedger
 from buurtbeeld.protect.parts import protect_system
 from buurtbeeld.protect.report import DisclosureReport, HiddenCell
@@ -155,6 +156,7 @@ def protect_table(
     keys = table.link_keys if link_cells is None else link_cells
     link = {table.index[k] for k in keys} if ledger is None else set()
     hidden, reasons, audits = protect_system(system, prof, link)
+    hidden, reasons, audits, _stats = cleanup(system, prof, hidden, reasons, audits, link)
     given = {table.index[k]: v for k, v in (values or {}).items()}
     return _assemble(table, system, prof, seed, hidden, reasons, audits, rounding, given)
 

@@ -20,7 +20,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from buurtbeeld.errors import ProtectionSettingError
 from buurtbeeld.protect.table import Cell, CellKey, CellStatus, Table
+
+COST_FUNCTIONS: dict[str, str] = {
+    "minste-cellen": "zo min mogelijk afgeschermde cellen",
+    "minste-waarde": "zo weinig mogelijk afgeschermde waarde: grote cellen eerst zichtbaar",
+    "totalen-zichtbaar": "totalen zo veel mogelijk zichtbaar",
+    "geen": "geen opschoning: het patroon van de eliminatie blijft staan (standaard)",
+}
+"""Cost functions of the clean-up after secondary suppression (``Profile.kosten``)."""
 
 
 class Reason(StrEnum):
@@ -97,6 +106,11 @@ class Profile:
     range_protection
         Frequency primaries need an attacker's interval that leaves the hidden range
         (``False``: only exact disclosure is prevented, as tau-Argus ``FREQ(n,0)`` does).
+    kosten
+        Cost function of the clean-up that publishes needless secondaries again (one of
+        :data:`COST_FUNCTIONS`; ``"geen"``, the default: no clean-up; the clean-up costs 2-3x the
+        protection time for about 1 % fewer secondaries, docs/benchmarks.md). See
+        :mod:`buurtbeeld.protect.cleanup`.
     """
 
     name: str
@@ -106,6 +120,14 @@ class Profile:
     min_denominator: int = 100
     singletons: bool = True
     range_protection: bool = True
+    kosten: str = "geen"
+
+    def __post_init__(self) -> None:
+        if self.kosten not in COST_FUNCTIONS:
+            raise ProtectionSettingError(
+                f"Onbekende kostenfunctie '{self.kosten}' in beveiligingsprofiel '{self.name}'.",
+                hint="Kies een van: " + ", ".join(COST_FUNCTIONS) + ".",
+            )
 
 
 PROFILES: dict[str, Profile] = {

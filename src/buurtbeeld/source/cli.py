@@ -115,6 +115,13 @@ def generate_command(
             metavar="NAAM", help=f"Alleen deze registers ({REGISTER_NAMES}); herhaalbaar."
         ),
     ] = None,
+    risicofactoren: Annotated[
+        bool,
+        typer.Option(
+            "--risicofactoren",
+            help="Ook een onderzoekstabel (kinderen.parquet) met risicofactoren en bekende effecten.",
+        ),
+    ] = False,
 ) -> None:
     """Maak synthetische exports (fictieve personen) met een specificatie per register."""
     from buurtbeeld.source.synthetic import REGISTERS, generate
@@ -137,6 +144,14 @@ def generate_command(
     for name in chosen:
         console.print(
             f"  {name}: {out.extracts[name].name} ({out.rows[name]} regels), specificatie {out.specs[name].name}",
+            highlight=False,
+        )
+    if risicofactoren:
+        from buurtbeeld.source.synthetic_risk import generate_risk
+
+        data, risk_spec, rows = generate_risk(map_, gemeente=gemeente, seed=zaad)
+        console.print(
+            f"  risicofactoren: {data.name} ({rows} kinderen), specificatie {risk_spec.name}",
             highlight=False,
         )
 
@@ -324,4 +339,7 @@ def ledger_command(
 # stapeling (issue 11): `bron koppelsleutel` and `bron pseudonimiseer` live in their own module
 from buurtbeeld.source import pseudonym_cli as _pseudonym_cli  # noqa: E402
 
-__all__ = ["_pseudonym_cli", "bron_app"]
+# risk factors at group level (issue 15): `bron risicofactoren`
+from buurtbeeld.source import riskfactors_cli as _riskfactors_cli  # noqa: E402
+
+__all__ = ["_pseudonym_cli", "_riskfactors_cli", "bron_app"]
