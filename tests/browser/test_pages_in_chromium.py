@@ -135,6 +135,8 @@ PAGE_TYPES = [
     "/regio/WK050501",
     "/regio/GM0505",
     "/regio/GM0856",
+    "/regio/GM0505/rapport",  # the printable report (issue 13 item 3)
+    "/regio/BU05050101/rapport",
     "/indicatoren",
     "/indicatoren/bijstand_per_1000",
     "/over",

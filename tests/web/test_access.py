@@ -72,6 +72,11 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/stapeling"): "publiek",
     ("GET", "/gemeente/{code}/stapeling.csv"): "publiek",
     ("GET", "/regio/{code}"): "publiek",
+    # Reports and exports (issue 13 item 3): public; the content follows visibility.
+    ("GET", "/regio/{code}/rapport"): "publiek",
+    ("GET", "/regio/{code}/rapport.pdf"): "publiek",
+    ("GET", "/gemeente/{code}/tabel.xlsx"): "publiek",
+    ("GET", "/gemeente/{code}/tabel.gpkg"): "publiek",
     ("GET", "/gemeente/{code}/verandering"): "publiek",
     ("GET", "/gemeente/{code}/verandering.geojson"): "publiek",
     ("GET", "/indicatoren"): "publiek",
@@ -91,6 +96,9 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/indicatoren/{indicator_id}"): "publiek",
     ("GET", "/api/v1/waarden"): "publiek",
     ("GET", "/api/v1/kaart/{gebied}.geojson"): "publiek",
+    ("GET", "/api/v1/kaart/{gebied}/klassen.json"): "publiek",
+    ("GET", "/api/v1/kaart/{gebied}/namen.json"): "publiek",
+    ("GET", "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
     # Analysis (issue 15): public routes over the app's (visibility-filtered) catalogue.
@@ -177,6 +185,7 @@ QUERIES = {
     "/gemeente": f"code={GEMEENTE}",
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
+    "/api/v1/kaart/{gebied}/klassen.json": f"indicator={INDICATOR}",
     "/api/v1/zoek": "q=crabbehof",
     "/doorbraken": f"gemeente={GEMEENTE}",
     "/doorbraken/analyse.csv": f"gemeente={GEMEENTE}",
@@ -205,6 +214,7 @@ def _fill(path: str) -> str:
     url = url.replace("{indicator_id}", INDICATOR).replace("{thema}", "bestaanszekerheid")
     url = url.replace("{duiding_id}", "999999")
     url = url.replace("{job_id}", "1")  # no import has run in this app
+    url = url.replace("{niveau}/{z}/{x}/{y}", "wijk/6/32/21")  # a tile over Dordrecht
     assert "{" not in url, f"onbekende padparameter in {path}"
     query = QUERIES.get(path)
     return f"{url}?{query}" if query else url

@@ -134,3 +134,25 @@ def test_analysis_downloads_of_internal_indicators_are_recorded(
     entries = _exports(site)
     assert [e["details"]["formaat"] for e in entries] == answered  # type: ignore[index]
     assert all(indicator in e["details"]["indicatoren"] for e in entries)  # type: ignore[index]
+
+
+def test_report_and_map_view_exports_of_internal_indicators_are_recorded(
+    with_package: tuple[Site, list[str]],
+) -> None:
+    """Issue 13 item 3: XLSX and GeoPackage of an internal map view, and the PDF report (which
+    holds every indicator the role sees) are exports of internal figures; a public one is not."""
+    site, internal = with_package
+    indicator = internal[0]
+    site.as_role("lezer")
+    before = len(_exports(site))
+    assert site.client.get(f"/gemeente/{GEMEENTE}/tabel.xlsx?indicator=inwoners").status_code == 200
+    assert len(_exports(site)) == before  # CBS figures: public, nothing to record
+    for url in (
+        f"/gemeente/{GEMEENTE}/tabel.xlsx?indicator={indicator}",
+        f"/gemeente/{GEMEENTE}/tabel.gpkg?indicator={indicator}",
+        f"/regio/{GEMEENTE}/rapport.pdf",
+    ):
+        assert site.client.get(url).status_code == 200, url
+    entries = _exports(site)[before:]
+    assert [e["details"]["formaat"] for e in entries] == ["xlsx", "gpkg", "pdf"]  # type: ignore[index]
+    assert all(indicator in e["details"]["indicatoren"] for e in entries)  # type: ignore[index]

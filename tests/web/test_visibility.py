@@ -128,6 +128,8 @@ def _in_scope(url: str) -> bool:
     path = urlsplit(url).path
     if path.startswith(("/static/", "/inloggen", "/uitloggen")) or path.startswith("//"):
         return False
+    if path.endswith(".pdf"):  # compressed: searched as text in tests/web/test_reports.py
+        return False
     codes = re.findall(r"(?:GM|WK|BU)\d{4}|NL00", url)  # NL00: the same pages, nationally
     return all(c[2:6] == GEMEENTE[2:] for c in codes)
 
@@ -152,6 +154,15 @@ def _route_urls(ids: list[str]) -> dict[str, list[str]]:
         "/gemeente/{code}/voorzieningen": [f"/gemeente/{c}/voorzieningen" for c in (GEMEENTE,)],
         "/gemeente/{code}/voorzieningen.csv": [f"/gemeente/{GEMEENTE}/voorzieningen.csv"],
         "/regio/{code}": [f"/regio/{c}" for c in (GEMEENTE, wijk, buurt)],
+        "/regio/{code}/rapport": [f"/regio/{c}/rapport" for c in (GEMEENTE, wijk, buurt)]
+        + [f"/regio/{GEMEENTE}/rapport?indicator={i}" for i in ids],
+        "/regio/{code}/rapport.pdf": [f"/regio/{GEMEENTE}/rapport.pdf?indicator={i}" for i in ids],
+        "/gemeente/{code}/tabel.xlsx": [
+            f"/gemeente/{GEMEENTE}/tabel.xlsx?indicator={i}" for i in ids
+        ],
+        "/gemeente/{code}/tabel.gpkg": [
+            f"/gemeente/{GEMEENTE}/tabel.gpkg?indicator={i}" for i in ids
+        ],
         "/indicatoren": ["/indicatoren"],
         "/indicatoren/{indicator_id}": [f"/indicatoren/{i}" for i in ids],
         "/over": ["/over"],
@@ -197,6 +208,11 @@ def _route_urls(ids: list[str]) -> dict[str, list[str]]:
             )
         },
         "/gemeente/{code}/analyse": [f"/gemeente/{GEMEENTE}/analyse"],
+        "/api/v1/kaart/{gebied}/klassen.json": [
+            f"/api/v1/kaart/{g}/klassen.json?indicator={i}" for g in (GEMEENTE, "NL00") for i in ids
+        ],
+        "/api/v1/kaart/{gebied}/namen.json": [f"/api/v1/kaart/{GEMEENTE}/namen.json"],
+        "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf": ["/api/v1/tegels/buurt/8/131/84.pbf"],
         **{
             f"/api/v1/{kind}/{{gebied}}.geojson": [
                 f"/api/v1/{kind}/{GEMEENTE}.geojson?indicator={i}" for i in ids

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.json as pa_json
 
 from buurtbeeld.opendata.statline_meta import (
     PERIOD_KEY,
@@ -93,8 +94,39 @@ def _fallback_id(folder: Path, rows: Any) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", folder.name).strip("_") or "tabel"
 
 
+def fast_rows(path: Path) -> pa.Table | None:
+    """An OData ``{"value": [{...}, ...]}`` file read by Arrow's JSON reader (in C++).
+
+    A whole national KWB table (82 MB) in about a third of the time of ``json`` plus
+    ``Table.from_pylist``. ``None`` whenever the file is not plainly that shape (a list at the
+    top, a byte-order mark, mixed types in a column, types other than numbers, text and
+    booleans, no rows): the caller then reads it the careful way, with its coded errors.
+    """
+    try:
+        read = pa_json.read_json(
+            path,
+            read_options=pa_json.ReadOptions(block_size=path.stat().st_size + 1),
+            parse_options=pa_json.ParseOptions(newlines_in_values=True),
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if read.num_rows != 1 or "value" not in read.column_names:
+        return None
+    value = read.column("value").combine_chunks()
+    if not pa.types.is_list(value.type) or not pa.types.is_struct(value.type.value_type):
+        return None
+    table = pa.Table.from_struct_array(value.flatten())
+    plain = (pa.types.is_integer, pa.types.is_floating, pa.types.is_string, pa.types.is_boolean)
+    if table.num_rows == 0 or not all(
+        pa.types.is_null(f.type) or any(kind(f.type) for kind in plain) for f in table.schema
+    ):
+        return None
+    return table
+
+
 def _read_v3(folder: Path) -> tuple[TableMeta, pa.Table]:
-    rows = load_json(folder / V3_DATA)
+    fast = fast_rows(folder / V3_DATA)
+    rows = load_json(folder / V3_DATA) if fast is None else None
     props = folder / "DataProperties.json"
     if not props.is_file():
         raise meta_error(
@@ -111,7 +143,7 @@ def _read_v3(folder: Path) -> tuple[TableMeta, pa.Table]:
     )
     dimensions = [_with_titles(folder, d) for d in dimensions]
     meta = TableMeta(table_id, title, modified, period, dimensions, topics)
-    return meta, _rows_table(rows, folder.name + "/" + V3_DATA)
+    return meta, fast if fast is not None else _rows_table(rows, folder.name + "/" + V3_DATA)
 
 
 def _with_titles(folder: Path, dimension: Dimension) -> Dimension:

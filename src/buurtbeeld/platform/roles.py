@@ -116,6 +116,12 @@ ROUTES: tuple[Route, ...] = (
     Route("/gemeente/{code}/stapeling", READ, Access.PUBLIC, "stapelkaart"),
     Route("/gemeente/{code}/stapeling.csv", READ, Access.PUBLIC, "download"),
     Route("/regio/{code}", READ, Access.PUBLIC, "profiel"),
+    # --- Reports and exports (issue 13 item 3): public routes; what they hold follows
+    # visibility through the request's catalogue and cube, like the pages they print.
+    Route("/regio/{code}/rapport", READ, Access.PUBLIC, "rapport om af te drukken"),
+    Route("/regio/{code}/rapport.pdf", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/tabel.xlsx", READ, Access.PUBLIC, "download"),
+    Route("/gemeente/{code}/tabel.gpkg", READ, Access.PUBLIC, "download"),
     Route("/gemeente/{code}/verandering", READ, Access.PUBLIC, "kaart van verandering"),
     Route("/gemeente/{code}/verandering.geojson", READ, Access.PUBLIC, "kaartgegevens"),
     # --- Analysis (issue 15): public routes; the indicators come from the app's catalogue, so
@@ -142,6 +148,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/indicatoren/{indicator_id}", READ, Access.PUBLIC),
     Route("/api/v1/waarden", READ, Access.PUBLIC),
     Route("/api/v1/kaart/{gebied}.geojson", READ, Access.PUBLIC, "download"),
+    Route("/api/v1/kaart/{gebied}/klassen.json", READ, Access.PUBLIC, "cijfers bij de kaarttegels"),
+    Route("/api/v1/kaart/{gebied}/namen.json", READ, Access.PUBLIC, "namen op de kaart"),
+    Route("/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf", READ, Access.PUBLIC, "kaarttegels, zonder cijfers"),
     Route("/api/v1/stapeling/{gebied}.geojson", READ, Access.PUBLIC, "download"),
     Route("/api/v1/stapeling/{gebied}", READ, Access.PUBLIC),
     Route("/api/v1/openapi.json", READ, Access.PUBLIC, "toont alleen publieke onderdelen aan publiek"),

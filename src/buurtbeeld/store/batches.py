@@ -16,10 +16,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from buurtbeeld.errors import ImportFileError
 
 NEW = "new_observations"
+_KEY_ORDER = "ORDER BY indicator_id, period, region_code"
 _SAME_KEY = (
     "o.indicator_id = n.indicator_id AND o.region_code = n.region_code AND o.period = n.period"
 )
@@ -135,19 +137,56 @@ def observation_table(
     )
 
 
-def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
-    """Append observations sorted by key, so DuckDB's zone maps prune code-range queries."""
-    con.register(NEW, table)
-    try:
-        con.execute(
-            f"INSERT INTO observation SELECT * FROM {NEW} ORDER BY indicator_id, period, region_code"
-        )
-    finally:
-        con.unregister(NEW)
+def duplicate_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
+    """A key (indicator, region, period) the registered batch holds twice, if any."""
+    row = con.execute(
+        f"""SELECT indicator_id, region_code, period FROM {NEW}
+            GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 1"""
+    ).fetchone()
+    return (str(row[0]), str(row[1]), str(row[2])) if row else None
+
+
+def refuse_duplicate(key: tuple[str, str, str], file_name: str = "") -> None:
+    """Refuse a batch that would store one figure twice (``BB-STL-030``).
+
+    Names the indicator, region and period (codes, never a value).
+    """
+    indicator, region, period = key
+    source = f"'{file_name}' zou" if file_name else "Deze import zou"
+    raise ImportFileError(
+        f"{source} hetzelfde cijfer twee keer opslaan: indicator {indicator}, regio {region}, "
+        f"periode {period}. Er is niets gewijzigd.",
+        code="BB-STL-030",
+        hint="Twee kolommen krijgen dezelfde indicatorcode, of een regio staat twee keer in het "
+        "bestand. Geef elke kolom een eigen id in het definitiebestand en elke regio één rij per "
+        "periode.",
+    )
+
+
+def _stored_rows(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+    """Stored cells of the batch's indicators and periods (0: no key of the batch is stored).
+
+    Constant lists, so DuckDB prunes the observation table by its zone maps; the batch's own
+    keys are never joined against the whole table when nothing can match (a first import).
+    """
+    indicators = pc.unique(table["indicator_id"]).to_pylist()
+    periods = pc.unique(table["period"]).to_pylist()
+    row = con.execute(
+        f"""SELECT count(*) FROM observation
+            WHERE indicator_id IN ({", ".join("?" * len(indicators))})
+              AND period IN ({", ".join("?" * len(periods))})""",
+        [*indicators, *periods],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def replace_observations(
-    con: duckdb.DuckDBPyConnection, table: pa.Table, *, summarize: bool = True
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    *,
+    summarize: bool = True,
+    unique_sorted: bool = False,
+    file_name: str = "",
 ) -> ReplaceSummary:
     """Write ``table``'s observations, replacing only stored cells with the same key.
 
@@ -155,18 +194,33 @@ def replace_observations(
     own lineage. Call inside the caller's transaction; refusing (see :func:`refuse_hiding`)
     rolls everything back. ``summarize=False`` skips counting what is replaced (derived
     figures, recomputed from inputs already counted).
+
+    The observation table has no primary-key index (store/schema.py): this is where its key
+    is kept unique. A batch holding a key twice is refused (``BB-STL-030``); a stored key is
+    updated, never inserted again. ``unique_sorted``: the caller built the batch with unique
+    keys in key order (:func:`buurtbeeld.store.defined_import.observations_for`), so neither
+    the duplicate check nor the sort is repeated here.
     """
     summary = ReplaceSummary(written=table.num_rows)
     if table.num_rows == 0:
         return summary
     con.register(NEW, table)
     try:
+        if not unique_sorted:
+            duplicate = duplicate_key(con)
+            if duplicate is not None:
+                refuse_duplicate(duplicate, file_name)
+        order = "" if unique_sorted else _KEY_ORDER
+        if not _stored_rows(con, table):
+            # no stored key is in the batch (a first import): append, without any join
+            con.execute(f"INSERT INTO observation SELECT * FROM {NEW} {order}")
+            return summary
         if summarize:
             _summarize(con, summary)
         if summary.replaced or not summarize:
             # UPDATE in place, then INSERT the new keys: deleting and re-inserting the same
-            # primary keys in one DuckDB transaction is far slower (national revision: 179 s
-            # with DELETE + INSERT, 9 s like this).
+            # keys in one DuckDB transaction is far slower (national revision: 179 s with
+            # DELETE + INSERT, 9 s like this).
             con.execute(
                 f"""UPDATE observation o SET division_year = n.division_year, value = n.value,
                         status = n.status, status_note = n.status_note, import_id = n.import_id
@@ -175,7 +229,7 @@ def replace_observations(
         con.execute(
             f"""INSERT INTO observation SELECT * FROM {NEW} n
                 WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_SAME_KEY})
-                ORDER BY indicator_id, period, region_code"""
+                {order}"""
         )
     finally:
         con.unregister(NEW)

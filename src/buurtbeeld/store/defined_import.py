@@ -27,6 +27,7 @@ from buurtbeeld.store.batches import (
     find_batch,
     next_import_id,
     record_batch,
+    refuse_duplicate,
     refuse_hiding,
     replace_observations,
 )
@@ -59,52 +60,83 @@ class DefinedBatch:
     """Built-in catalogue indicators the frames also fill (a KWB table in StatLine form)."""
 
 
+def _first_twice(names: list[str]) -> str | None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
 def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id: int) -> pa.Table:
     """Observation rows of a frame; hidden cells with their note, missing cells left out.
 
-    Built from numpy index arrays and Arrow dictionaries (a national StatLine table has
-    two million cells; Python lists per cell would dominate the import).
+    Rows come in key order (indicator, region; one period) with unique keys — checked here on
+    the indicator ids and region codes, not per row — so the writer neither sorts nor checks
+    two million rows again (``replace_observations(..., unique_sorted=True)``). Built from
+    numpy index arrays and Arrow dictionaries: Python lists per cell would dominate the import.
+
+    Raises
+    ------
+    ImportFileError
+        ``BB-STL-030`` when two indicators share an id or a region code occurs twice.
     """
     n = len(frame.codes)
-    used = [
-        i for i in indicators if i.source is not None and i.source.column in frame.columns
-    ]  # derived ones are computed in SQL after their inputs are written
+    used = sorted(
+        (i for i in indicators if i.source is not None and i.source.column in frame.columns),
+        key=lambda i: i.id,
+    )  # derived ones are computed in SQL after their inputs are written
     if not used or not n:
         return pa.table({})
-    keep, hidden, values, notes = [], [], [], []
+    twice = _first_twice([i.id for i in used])
+    if twice is not None:
+        refuse_duplicate((twice, frame.codes[0], frame.period), frame.file_name)
+    twice = _first_twice(frame.codes)
+    if twice is not None:
+        refuse_duplicate((used[0].id, twice, frame.period), frame.file_name)
+    order = np.argsort(np.array(frame.codes, dtype=object), kind="stable")
+    codes = [frame.codes[i] for i in order]
+    keep, hidden, values, note_index = [], [], [], []
+    note_values: dict[str, int] = {}
     for indicator in used:
         assert indicator.source is not None
         key = indicator.source.column
         column = frame.columns[key]
-        keep.append(~frame.missing.get(key, np.zeros(n, dtype=bool)))
-        hidden.append(column.hidden)
-        values.append(column.values)
+        present = ~frame.missing[key][order] if key in frame.missing else np.ones(n, dtype=bool)
+        hide = column.hidden[order] & present
+        notes = np.full(n, -1, dtype=np.int32)
         note = frame.notes.get(key)
-        notes.append(note if note is not None else np.full(n, NOTE_SOURCE, dtype=object))
-    keep_all = np.concatenate(keep)
-    hidden_all = np.concatenate(hidden)[keep_all]
-    ind_index = np.repeat(np.arange(len(used), dtype=np.int32), n)[keep_all]
-    code_index = np.tile(np.arange(n, dtype=np.int32), len(used))[keep_all]
-    note_text = np.concatenate(notes)[keep_all]
-    note_values = sorted({str(v) for v in note_text[hidden_all]})
-    note_index = np.full(len(note_text), -1, dtype=np.int32)
-    for number, text in enumerate(note_values):
-        note_index[hidden_all & (note_text == text)] = number
-    rows = len(ind_index)
+        if note is None:
+            notes[hide] = note_values.setdefault(NOTE_SOURCE, len(note_values))
+        else:
+            where, texts = np.flatnonzero(hide), note[order][hide]
+            for text in set(texts.tolist()):  # a few reasons: bron, geheim, klein_aantal
+                notes[where[texts == text]] = note_values.setdefault(str(text), len(note_values))
+        keep.append(present)
+        hidden.append(hide[present])
+        values.append(column.values[order][present])
+        note_index.append(notes[present])
+    kept = [int(k.sum()) for k in keep]
+    hidden_all = np.concatenate(hidden)
+    rows = len(hidden_all)
+    notes_all = np.concatenate(note_index)
     return pa.table(
         {
             "indicator_id": pa.DictionaryArray.from_arrays(
-                pa.array(ind_index), pa.array([i.id for i in used], pa.string())
+                pa.array(np.repeat(np.arange(len(used), dtype=np.int32), kept)),
+                pa.array([i.id for i in used], pa.string()),
             ).cast(pa.string()),
             "region_code": pa.DictionaryArray.from_arrays(
-                pa.array(code_index), pa.array(frame.codes, pa.string())
+                pa.array(np.concatenate([np.flatnonzero(k).astype(np.int32) for k in keep])),
+                pa.array(codes, pa.string()),
             ).cast(pa.string()),
             "period": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(rows, dtype=np.int32)), pa.array([frame.period], pa.string())
             ).cast(pa.string()),
             "division_year": pa.array(np.full(rows, frame.division_year, dtype=np.int32)),
             "value": pa.array(
-                np.where(hidden_all, np.nan, np.concatenate(values)[keep_all]),
+                np.where(hidden_all, np.nan, np.concatenate(values)),
                 pa.float64(),
                 from_pandas=True,
             ),
@@ -112,8 +144,8 @@ def observations_for(frame: SourceFrame, indicators: list[Indicator], import_id:
                 pa.array(hidden_all.astype(np.int32)), pa.array(["value", "hidden"])
             ).cast(pa.string()),
             "status_note": pa.DictionaryArray.from_arrays(
-                pa.array(note_index, mask=note_index < 0),
-                pa.array(note_values or [NOTE_SOURCE], pa.string()),
+                pa.array(notes_all, mask=notes_all < 0),
+                pa.array(list(note_values) or [NOTE_SOURCE], pa.string()),
             ).cast(pa.string()),
             "import_id": pa.array(np.full(rows, import_id, dtype=np.int32)),
         }
@@ -200,7 +232,9 @@ def import_defined(
                 insert_regions(con, new_regions)
                 report.new_regions += len(new_regions)
             table = observations_for(frame, sourced, import_id)
-            summary.add(replace_observations(con, table))
+            summary.add(
+                replace_observations(con, table, unique_sorted=True, file_name=batch.file_name)
+            )
             if len(sourced) < len(batch.indicators) or batch.catalogue:
                 report.derived_indicators = derive_for_import(
                     con,

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+# One row per (indicator_id, region_code, period). Not a PRIMARY KEY: maintaining DuckDB's ART
+# index made a national StatLine import 68 s instead of a few (docs/benchmarks.md). Every write
+# goes through store.batches.replace_observations, which refuses a batch with a key twice
+# (BB-STL-030) and updates stored keys instead of inserting them again.
+OBSERVATION = """CREATE TABLE observation (
+        indicator_id VARCHAR NOT NULL,
+        region_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        division_year INTEGER NOT NULL,
+        value DOUBLE,
+        status VARCHAR NOT NULL CHECK (status IN ('value', 'hidden', 'provisional')),
+        status_note VARCHAR,
+        import_id INTEGER NOT NULL,
+        CHECK ((status = 'hidden') = (value IS NULL)))"""
 
 STATEMENTS = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -36,17 +51,7 @@ STATEMENTS = (
         id VARCHAR PRIMARY KEY,
         definition_json VARCHAR NOT NULL,
         import_id INTEGER NOT NULL)""",
-    """CREATE TABLE observation (
-        indicator_id VARCHAR NOT NULL,
-        region_code VARCHAR NOT NULL,
-        period VARCHAR NOT NULL,
-        division_year INTEGER NOT NULL,
-        value DOUBLE,
-        status VARCHAR NOT NULL CHECK (status IN ('value', 'hidden', 'provisional')),
-        status_note VARCHAR,
-        import_id INTEGER NOT NULL,
-        PRIMARY KEY (indicator_id, region_code, period),
-        CHECK ((status = 'hidden') = (value IS NULL)))""",
+    OBSERVATION,
     # Stapeling (issue 11): the combination cells of linked packages (store/overlap.py).
     # A cell: the provisions marked 'ja' (`combination`, sorted, '+'-joined), those left
     # open as a total (`unrestricted`), the others 'nee'. Keyed per dataset; the provisions
@@ -82,4 +87,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: tuple(st for st in STATEMENTS if "stapeling" in st),
     # names of buurten and wijken (issue 13); store.workspace then fills them in (refresh_names)
     4: ("ALTER TABLE region ADD COLUMN IF NOT EXISTS name_note VARCHAR",),
+    # the observation table without its primary-key index (see OBSERVATION), rows kept in key order
+    5: (
+        OBSERVATION.replace("TABLE observation", "TABLE observation_v5"),
+        "INSERT INTO observation_v5 SELECT * FROM observation "
+        "ORDER BY indicator_id, period, region_code",
+        "DROP TABLE observation",
+        "ALTER TABLE observation_v5 RENAME TO observation",
+    ),
 }

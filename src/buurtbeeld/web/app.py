@@ -34,12 +34,14 @@ from buurtbeeld.web import (
     hotspot_pages,
     import_pages,
     jam_pages,
+    map_tiles,
     openapi_view,
     overlap_api,
     overlap_pages,
     pages,
     publication_pages,
     readiness,
+    report_pages,
     stacking_pages,
     steer_goal_pages,
     steer_pages,
@@ -184,6 +186,7 @@ def create_app(
         auth_routes.install(app, sign_in, open_platform(workspace.root))
         app.include_router(import_pages.router)  # Beheer → Imports (background jobs)
     app.include_router(pages.router)
+    app.include_router(report_pages.router)  # issue 13 item 3: reports and exports
     app.include_router(stacking_pages.router)
     app.include_router(change_pages.router)
     app.include_router(overlap_pages.router)
@@ -196,6 +199,7 @@ def create_app(
     app.include_router(duiding_pages.router)
     app.include_router(doorbraken_pages.router)
     app.include_router(api.router)
+    app.include_router(map_tiles.router)
     app.include_router(overlap_api.router)
     app.include_router(openapi_view.router)
     app.include_router(publication_pages.router)

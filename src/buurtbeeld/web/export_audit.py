@@ -1,6 +1,6 @@
 """Audit entries for exports of internal data (issue 12 item 5): ``export_intern``.
 
-What counts as an export: a CSV or GeoJSON download or an API answer (:data:`EXPORTS`) that
+What counts as an export: a CSV, GeoJSON, XLSX, GeoPackage or PDF download or an API answer (:data:`EXPORTS`) that
 carries internal figures, fetched by a signed-in user. What is internal: what ``publiek`` may
 not see under the current publication decisions (``web/visibility.py``: partner packages and
 the stapeling of provisions until a beheerder publishes them; CBS/RIVM open data is public).
@@ -46,6 +46,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "/api/v1/waarden": ("json", "indicator"),
     "/api/v1/regios/{code}/profiel": ("json", ALL),
     "/api/v1/kaart/{gebied}.geojson": ("geojson", "indicator"),
+    "/api/v1/kaart/{gebied}/klassen.json": ("json", "indicator"),
     "/api/v1/stapeling/{gebied}": ("json", "indicator"),
     "/api/v1/stapeling/{gebied}.geojson": ("geojson", "indicator"),
     "/api/v1/voorzieningen/{gebied}": ("json", ALWAYS),
@@ -56,7 +57,12 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "/gemeente/{code}/jamwijken.csv": ("csv", "indicator"),
     "/gemeente/{code}/buurttypen.csv": ("csv", "indicator"),
     "/api/v1/buurttypen/{gebied}.geojson": ("geojson", "indicator"),
+    # Reports and exports of map views (issue 13 item 3): the report holds every indicator.
+    "/gemeente/{code}/tabel.xlsx": ("xlsx", "indicator"),
+    "/gemeente/{code}/tabel.gpkg": ("gpkg", "indicator"),
+    "/regio/{code}/rapport.pdf": ("pdf", ALL),
 }
+DOWNLOAD_SUFFIXES = (".csv", ".geojson", ".xlsx", ".gpkg", ".pdf")
 
 
 def _area(template: str, path: str, scope: Scope) -> str:
@@ -119,7 +125,7 @@ class ExportAudit:
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")
-            or not (path.startswith("/api/v1/") or path.endswith((".csv", ".geojson")))
+            or not (path.startswith("/api/v1/") or path.endswith(DOWNLOAD_SUFFIXES))
             or own_page_fetch(scope)
         ):
             await self.app(scope, receive, send)

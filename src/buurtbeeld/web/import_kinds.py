@@ -9,13 +9,16 @@ The report holds counts and Dutch lines only — never a figure of the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from starlette.datastructures import FormData
+
 from buurtbeeld.platform.audit import Event
 from buurtbeeld.store.workspace import Workspace
+from buurtbeeld.web.own_table_upload import own_table_files, run_options
 
 Progress = Callable[[str], None]
 Report = dict[str, Any]
@@ -30,6 +33,8 @@ class ImportKind:
     suffixes: tuple[str, ...]
     success_event: Event
     run: Callable[[Workspace, Path, Progress], Report]
+    extra_files: Callable[[FormData], Awaitable[dict[str, bytes]]] | None = None
+    """Files the job needs beside the upload (name → bytes), validated before the job is made."""
 
 
 def _nl(number: int) -> str:
@@ -62,7 +67,35 @@ def run_cbs_file(workspace: Workspace, path: Path, say: Progress) -> Report:
     """A CBS KWB, Gezondheidsmonitor or StatLine file (the same import as ``buurtbeeld importeer``)."""
     from buurtbeeld.store.statline_import import import_path
 
-    report = import_path(workspace, path, progress=say)
+    return _summary(import_path(workspace, path, progress=say))
+
+
+def run_own_table(workspace: Workspace, path: Path, say: Progress) -> Report:
+    """A gemeente's own table (the same import as ``buurtbeeld importeer-tabel``)."""
+    from buurtbeeld.store.own_table import SMALL, import_own_table
+
+    definition, strict, skip_unknown = run_options(path.parent)
+    report = import_own_table(
+        workspace, path, definition, strict=strict, skip_unknown=skip_unknown, progress=say
+    )
+    out = _summary(report)
+    if report.already_imported:
+        return out
+    small = report.markers.get(SMALL, 0)
+    if small:
+        out["regels"].insert(
+            0,
+            f"{_count(small, 'klein aantal', 'kleine aantallen')} verborgen bij het importeren "
+            "(beveiligingsprofiel van de werkmap; reden: klein aantal).",
+        )
+    for indicator, visibility in sorted(report.visibility.items()):
+        out["regels"].append(f"Zichtbaarheid van {indicator} volgens de definitie: {visibility}.")
+    out["indicatoren"] = list(report.defined_indicators)
+    return out
+
+
+def _summary(report: Any) -> Report:
+    """The Dutch report of an open-data or own-table import (counts and lines, no figures)."""
     if report.already_imported:
         return {
             "al_geimporteerd": True,
@@ -133,4 +166,12 @@ PACKAGE = ImportKind(
     success_event=Event.PACKAGE_INTAKE,
     run=run_package,
 )
-KINDS: dict[str, ImportKind] = {k.name: k for k in (CBS, PACKAGE)}
+OWN_TABLE = ImportKind(
+    name="tabel",
+    label="Eigen tabel per buurt of wijk (.csv, .xlsx, .parquet), met een definitie",
+    suffixes=(".csv", ".xlsx", ".parquet"),
+    success_event=Event.IMPORT,
+    run=run_own_table,
+    extra_files=own_table_files,
+)
+KINDS: dict[str, ImportKind] = {k.name: k for k in (CBS, PACKAGE, OWN_TABLE)}

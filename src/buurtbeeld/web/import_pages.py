@@ -28,6 +28,7 @@ from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.deps import templates
 from buurtbeeld.web.import_job import UPLOADS, spawn, upload_dir
 from buurtbeeld.web.import_kinds import KINDS
+from buurtbeeld.web.own_table_upload import FORM_ROWS
 from buurtbeeld.web.problems import problem
 
 ENV_MAX_UPLOAD = "BUURTBEELD_UPLOAD_MAX_MB"
@@ -99,6 +100,7 @@ def _page(request: Request, *, error: BuurtbeeldError | None = None, status: int
             "jobs": jobs.recent(),
             "active": jobs.active(),
             "max_mb": max_upload_bytes() // (1024 * 1024),
+            "form_rows": FORM_ROWS,
             "error": error,
         },
         status_code=status,
@@ -142,6 +144,7 @@ async def _receive(request: Request, form: FormData) -> Response:
         if not isinstance(file, UploadFile) or not file.filename:
             raise UploadError("Er is geen bestand meegestuurd.", code="BB-JOB-011")
         name = safe_name(file.filename, kind.suffixes)
+        extra = await kind.extra_files(form) if kind.extra_files else {}
         root: Path = request.app.state.workspace.root
         staging = root / UPLOADS / f".ontvangen-{uuid.uuid4().hex}"
         staging.parent.mkdir(exist_ok=True)
@@ -157,10 +160,12 @@ async def _receive(request: Request, form: FormData) -> Response:
             job = _jobs(request).create(kind.name, name, digest.hexdigest(), size, _actor(request))
             folder = upload_dir(root, job.id)
             folder.mkdir(parents=True, exist_ok=True)
+            for extra_name, content in extra.items():  # e.g. an own table's definition
+                (folder / extra_name).write_bytes(content)
             os.replace(staging, folder / name)
         finally:
             staging.unlink(missing_ok=True)
-    except (UploadError, JobError) as err:
+    except BuurtbeeldError as err:  # upload, job or (own table) definition refused
         return _page(request, error=err, status=409 if err.code == "BB-JOB-001" else 400)
     spawn(root, job.id, request.app.state.auth.db)
     return RedirectResponse(f"{UPLOAD_PATH}/{job.id}", status_code=303)

@@ -5,6 +5,8 @@
 import * as maplibre from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
 
 const lib = maplibre.default ?? maplibre;
+// Two workers parse the national map's tiles side by side (MapLibre takes half the cores: 1 here).
+if (lib.getWorkerCount() < 2) lib.setWorkerCount(2);
 const container = document.getElementById("kaart");
 
 function hatch(size = 8, overlay = false) {
@@ -62,6 +64,84 @@ function dots(size = 6) {
   return { width: size, height: size, data };
 }
 
+// Names of wijken and buurten, on a canvas over the map in the page's own fonts: MapLibre's
+// symbol layers would need glyph files (PBF) from a font server; this needs nothing from
+// outside. Wijken from zoom 11 (a gemeente's first view), buurten from 13.5; a name is left
+// out where it would overlap one already placed (wijken first). Dark text on a white halo:
+// readable on every class colour and in grey-scale print.
+const NAME_ZOOM = { gemeente: 6, wijk: 11, buurt: 13.5 };
+const NAME_FONT = { gemeente: "700 14px system-ui, sans-serif", wijk: "700 13px system-ui, sans-serif", buurt: "12px system-ui, sans-serif" };
+
+function nameLayer(map, url, toggle, base) {
+  const box = map.getContainer();
+  const canvas = document.createElement("canvas");
+  canvas.className = "bb-namen";
+  canvas.setAttribute("aria-hidden", "true");
+  box.insertBefore(canvas, box.querySelector(".maplibregl-control-container"));
+  let names = null;
+  let loading = false;
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    const w = box.clientWidth;
+    const h = box.clientHeight;
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const drawn = [];
+    const zoom = map.getZoom();
+    const levels = [];
+    if (base?.checked && zoom >= NAME_ZOOM.gemeente) levels.push("gemeente");
+    if (toggle?.checked !== false) levels.push(...["wijk", "buurt"].filter((l) => zoom >= NAME_ZOOM[l]));
+    if (levels.length) {
+      if (!names) {
+        if (!loading) {
+          loading = true;
+          fetch(url).then((r) => (r.ok ? r.json() : null)).then((data) => { names = data; schedule(); }).catch(() => {});
+        }
+      } else {
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.lineJoin = "round";
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "rgba(255, 255, 255, 0.95)";
+        const placed = [];
+        for (const level of levels) {
+          ctx.font = NAME_FONT[level];
+          ctx.fillStyle = level === "buurt" ? "#2b2b2b" : "#111111";
+          for (const [code, name, lon, lat] of names[level] || []) {
+            const p = map.project([lon, lat]);
+            if (p.x < 0 || p.y < 0 || p.x > w || p.y > h) continue;
+            const half = ctx.measureText(name).width / 2 + 3;
+            const r = [p.x - half, p.y - 9, p.x + half, p.y + 9];
+            if (r[0] < 0 || r[1] < 0 || r[2] > w || r[3] > h) continue;
+            if (placed.some((q) => q[0] < r[2] && r[0] < q[2] && q[1] < r[3] && r[1] < q[3])) continue;
+            placed.push(r);
+            ctx.strokeText(name, p.x, p.y);
+            ctx.fillText(name, p.x, p.y);
+            drawn.push(code);
+          }
+        }
+      }
+    }
+    map.getContainer().dataset.namenGetoond = String(drawn.length);
+    window.buurtbeeldNamen = drawn;
+  };
+  const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  map.on("render", schedule);
+  map.on("resize", schedule);
+  toggle?.addEventListener("change", schedule);
+  base?.addEventListener("change", schedule);
+  schedule();
+}
+
 // Narrow viewport (a phone, or a desktop page zoomed to 200-400 %) or touch: the map takes the
 // scroll wheel and one-finger drags only with Ctrl/⌘ or two fingers, so the page still scrolls.
 function cooperative(win = window) {
@@ -89,34 +169,77 @@ async function start() {
   const onIdle = () => {
     if (!map.getSource("gebieden") || !map.isSourceLoaded("gebieden")) return;
     container.dataset.gerenderd = String(Math.round(performance.now() - started));
-    container.dataset.features = String(map.querySourceFeatures("gebieden").length > 0 ? count : 0);
+    const drawn = map.querySourceFeatures("gebieden", tiled ? { sourceLayer: "gebieden" } : {});
+    container.dataset.features = String(drawn.length > 0 ? count : 0);
     map.off("idle", onIdle);
   };
   map.on("idle", onIdle);
   map.on("error", (e) => {
     if (e.sourceId === "gebieden") container.dataset.fout = "De kaartgegevens konden niet geladen worden.";
   });
-  map.on("load", () => {
+  // All of NL: polygons from pre-built vector tiles (code and name only), the figures of this
+  // visitor's role from a small JSON joined on the code here; a gemeente: one GeoJSON.
+  const tiled = Boolean(container.dataset.tegels);
+  const figures = new Map();
+  const classes = tiled
+    ? fetch(new URL(container.dataset.klassen, window.location.href).href).then((r) => {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+    : null;
+  map.on("load", async () => {
     map.addImage("arcering", hatch());
     map.addImage("arcering-onzeker", hatch(8, true));
-    const many = count > 2000;
-    // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
-    map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
     map.addImage("stippen", dots());
-    map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", filter: ["!", ["in", ["get", "status"], ["literal", ["hidden", "missing"]]]],
-      paint: { "fill-color": ["coalesce", ["get", "kleur"], "#ffffff"], "fill-opacity": 0.9 } });
-    map.addLayer({ id: "verborgen", type: "fill", source: "gebieden", filter: ["==", ["get", "status"], "hidden"],
+    const many = count > 2000;
+    let status = ["get", "status"];
+    let colour = ["coalesce", ["get", "kleur"], "#ffffff"];
+    let layerSource = { source: "gebieden" };
+    if (tiled) {
+      let data;
+      try {
+        data = await classes;
+      } catch {
+        container.dataset.fout = "De kaartgegevens konden niet geladen worden.";
+        return;
+      }
+      const byStatus = { hidden: [], missing: [] };
+      const byColour = new Map();
+      data.code.forEach((code, i) => {
+        figures.set(code, { status: data.status[i], waarde: data.waarde[i] });
+        if (byStatus[data.status[i]]) byStatus[data.status[i]].push(code);
+        else if (data.kleur[i]) {
+          if (!byColour.has(data.kleur[i])) byColour.set(data.kleur[i], []);
+          byColour.get(data.kleur[i]).push(code);
+        }
+      });
+      // "match" on the code compiles to a lookup table: one expression for 13,594 regions.
+      const statusCases = Object.entries(byStatus).filter(([, codes]) => codes.length).flatMap(([s, codes]) => [codes, s]);
+      status = statusCases.length ? ["match", ["get", "code"], ...statusCases, "value"] : ["literal", "value"];
+      const colourCases = [...byColour].flatMap(([c, codes]) => [codes, c]);
+      colour = colourCases.length ? ["match", ["get", "code"], ...colourCases, "#ffffff"] : "#ffffff";
+      map.addSource("gebieden", { type: "vector", tiles: [window.location.origin + container.dataset.tegels], minzoom: 0, maxzoom: 10, bounds: bbox });
+      layerSource = { source: "gebieden", "source-layer": "gebieden" };
+    } else {
+      // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
+      map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
+    }
+    map.addLayer({ id: "vlakken", type: "fill", ...layerSource, filter: ["!", ["in", status, ["literal", ["hidden", "missing"]]]],
+      paint: { "fill-color": colour, "fill-opacity": 0.9 } });
+    map.addLayer({ id: "verborgen", type: "fill", ...layerSource, filter: ["==", status, "hidden"],
       paint: { "fill-pattern": "arcering" } });
-    map.addLayer({ id: "ontbreekt", type: "fill", source: "gebieden", filter: ["==", ["get", "status"], "missing"],
+    map.addLayer({ id: "ontbreekt", type: "fill", ...layerSource, filter: ["==", status, "missing"],
       paint: { "fill-pattern": "stippen" } });
-    if (stacking) map.addLayer({ id: "onzeker", type: "fill", source: "gebieden", filter: ["==", ["get", "onzeker"], true],
+    if (stacking) map.addLayer({ id: "onzeker", type: "fill", ...layerSource, filter: ["==", ["get", "onzeker"], true],
       paint: { "fill-pattern": "arcering-onzeker" } });
-    map.addLayer({ id: "randen", type: "line", source: "gebieden", minzoom: many ? 9 : 0,
-      paint: { "line-color": "#555555", "line-width": ["case", ["==", ["get", "status"], "missing"], 0.8, 0.4],
-               "line-dasharray": ["case", ["==", ["get", "status"], "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
+    map.addLayer({ id: "randen", type: "line", ...layerSource, minzoom: many ? 9 : 0,
+      paint: { "line-color": "#555555", "line-width": ["case", ["==", status, "missing"], 0.8, 0.4],
+               "line-dasharray": ["case", ["==", status, "missing"], ["literal", [2, 2]], ["literal", [1, 0]]] } });
+    container.dispatchEvent(new Event("bb-lagen"));
     for (const layer of ["vlakken", "verborgen", "ontbreekt"]) {
       map.on("click", layer, (e) => {
-        const p = e.features[0].properties;
+        const feature = e.features[0].properties;
+        const p = tiled ? { ...feature, ...figures.get(feature.code) } : feature;
         let text;
         if (stacking) text = `${p.uitkomst}: ${p.aantal} van de ${p.beoordeeld} beoordeelde indicatoren (van ${p.gekozen} gekozen) in het ongunstigste vijfde${p.onzeker ? "; onzeker: minder dan de helft beoordeeld" : ""}`;
         else if (p.uitkomst) text = p.uitkomst; // hotspots and buurttypen say it in words
@@ -138,6 +261,23 @@ async function start() {
       map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
     }
   });
+  // Optional light base layer, offline: the borders of all gemeenten (vector tiles of the
+  // bundled boundaries) with their names; off until the visitor switches it on.
+  const base = document.getElementById("basis-tonen");
+  if (base && container.dataset.basis) {
+    const show = () => {
+      if (!map.getLayer("randen")) return; // drawn over the figures: after their layers
+      if (!map.getSource("basis")) {
+        map.addSource("basis", { type: "vector", tiles: [window.location.origin + container.dataset.basis], minzoom: 0, maxzoom: 10 });
+        map.addLayer({ id: "gemeentegrenzen", type: "line", source: "basis", "source-layer": "gebieden",
+          paint: { "line-color": "#1a1a1a", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.6, 12, 2] } });
+      }
+      map.setLayoutProperty("gemeentegrenzen", "visibility", base.checked ? "visible" : "none");
+    };
+    base.addEventListener("change", show);
+    container.addEventListener("bb-lagen", () => { if (base.checked) show(); });
+  }
+  if (container.dataset.namen) nameLayer(map, container.dataset.namen, document.getElementById("namen-tonen"), base);
   window.buurtbeeldKaart = map;
 }
 

@@ -1,0 +1,147 @@
+"""Vector tiles of the national map and the figures the browser joins onto them.
+
+The national buurt map drew 13,594 GeoJSON polygons that MapLibre tiled in the browser; now the
+polygons come as vector tiles built once per served workspace (``geo/tiles.py``) and the figures
+of the visitor's role come separately, joined on the region code in the browser. Tiles carry no
+figure, so one tileset serves every role; a hidden figure is never in either response.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Literal
+
+import shapely
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from buurtbeeld.errors import NotFoundError
+from buurtbeeld.geo.tiles import LazyTiles
+from buurtbeeld.store.cube import Cube
+from buurtbeeld.web.compression import cached_text_response
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
+from buurtbeeld.web.served import served
+
+router = APIRouter(prefix="/api/v1", tags=["cijfers"])
+Level = Literal["wijk", "buurt"]
+TileLevel = Literal["gemeente", "wijk", "buurt"]
+TILE_TYPE = "application/vnd.mapbox-vector-tile"
+NATIONAL = "NL00"
+
+
+def national_tiles(request: Request, level: str) -> LazyTiles:
+    """The tiles of all gemeenten, or all wijken or buurten of NL00, of the served generation."""
+    current = served(request)
+    return current.map_cache.get_or_create(("tegels", level), lambda: tiles_of(current.cube, level))
+
+
+def tiles_of(cube: Cube, level: str) -> LazyTiles:
+    """Tiles of the polygons the national ``level`` map draws (the same geometry per code)."""
+    regions = cube.gemeenten() if level == "gemeente" else cube.children(NATIONAL, level)
+    geometries = cube.geometries([r.code for r in regions], level)
+    return LazyTiles(
+        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries]
+    )
+
+
+@router.get(
+    "/tegels/{niveau}/{z}/{x}/{y}.pbf",
+    operation_id="kaart-tegels",
+    response_class=Response,
+    include_in_schema=False,
+)
+def get_tile(request: Request, niveau: TileLevel, z: int, x: int, y: int) -> Response:
+    """A vector tile (MVT) of all gemeenten, wijken or buurten: polygon, code and name only.
+
+    The gemeenten are the maps' optional base layer (borders and names for orientation).
+    """
+    body = national_tiles(request, niveau).tile(z, x, y)
+    headers = {"cache-control": "public, max-age=3600", "vary": "Accept-Encoding"}
+    if body is None:
+        return Response(b"", media_type=TILE_TYPE, headers=headers)  # MapLibre: nothing there
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["content-encoding"] = "gzip"
+    else:
+        body = gzip.decompress(body)
+    return Response(body, media_type=TILE_TYPE, headers=headers)
+
+
+@router.get(
+    "/kaart/{gebied}/klassen.json",
+    operation_id="kaart-klassen",
+    response_class=Response,
+    include_in_schema=False,
+)
+def get_classes(
+    request: Request,
+    gebied: str,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str,
+    niveau: Level = "buurt",
+    periode: str | None = None,
+) -> Response:
+    """Per region of the map: code, status, colour and published figure (hidden: ``null``).
+
+    What the GeoJSON of ``/kaart/{gebied}.geojson`` carries besides the polygons, in columns;
+    the national map joins it onto the vector tiles.
+    """
+    view = map_view(gebied, catalog.get(indicator), level=niveau, period=periode)
+    rows = [r for r in view.rows if r.has_polygon]
+    text = json.dumps(
+        {
+            "code": [r.region.code for r in rows],
+            "status": [r.cell.status for r in rows],
+            "kleur": [r.colour for r in rows],
+            "waarde": [
+                None if r.cell.status in ("hidden", "missing") else r.cell.value for r in rows
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return cached_text_response(request, text, "application/json")
+
+
+def label_points(cube: Cube, area: str) -> str:
+    """JSON of ``{"wijk": [[code, name, lon, lat], …], "buurt": […], "gemeente": […]}``.
+
+    The wijken and buurten of ``area`` and all gemeenten (names of the base layer).
+
+    A point inside each polygon (GEOS point on surface: inside also for a crescent), rounded
+    to about 1 m. Names and polygons are public; no figure is in it.
+    """
+    out: dict[str, list[list[object]]] = {}
+    for level in ("wijk", "buurt", "gemeente"):
+        regions = cube.gemeenten() if level == "gemeente" else cube.children(area, level)
+        geometries = cube.geometries([r.code for r in regions], level)
+        shown = [r for r in regions if r.code in geometries]
+        points = shapely.point_on_surface(shapely.from_geojson([geometries[r.code] for r in shown]))
+        coords = shapely.get_coordinates(points) if shown else []
+        out[level] = [
+            [r.code, r.name, round(float(xy[0]), 5), round(float(xy[1]), 5)]
+            for r, xy in zip(shown, coords, strict=True)
+        ]
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+@router.get(
+    "/kaart/{gebied}/namen.json",
+    operation_id="kaart-namen",
+    response_class=Response,
+    include_in_schema=False,
+)
+def get_names(request: Request, gebied: str, cube: CubeDep) -> Response:
+    """Names of the wijken and buurten of a gemeente (or NL00) with a point for their label."""
+    area = cube.region(gebied)
+    if area.level not in ("gemeente", "land"):
+        raise NotFoundError(
+            f"{area.code} is geen gemeente.",
+            code="BB-WEB-020",
+            hint="Kies een gemeentecode (GM....) of NL00.",
+        )
+    text = served(request).map_cache.get_or_create(
+        ("namen", area.code), lambda: label_points(cube, area.code)
+    )
+    return cached_text_response(request, text, "application/json")

@@ -1,0 +1,181 @@
+"""Printable reports (HTML with print CSS, PDF) and exports of map views (XLSX, GeoPackage).
+
+Routes: ``/regio/{code}/rapport`` and ``/regio/{code}/rapport.pdf`` (gemeente, wijk or buurt);
+``/gemeente/{code}/tabel.xlsx`` and ``/gemeente/{code}/tabel.gpkg`` next to the existing
+``tabel.csv``, with the same parameters as the map page. All read through the request's catalogue
+and cube, so what publiek gets holds public indicators only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from buurtbeeld.analysis.choropleth import Choropleth
+from buurtbeeld.export.map_export import export_geopackage, export_xlsx
+from buurtbeeld.export.pdf import html_to_pdf
+from buurtbeeld.store.cube import RegionRow
+from buurtbeeld.web.access import may_open
+from buurtbeeld.web.cache import LRUCache
+from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
+from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.report_view import (
+    HIDDEN_TEXT,
+    NO_POLYGON,
+    Report,
+    build_report,
+    map_export,
+    table_notes,
+)
+from buurtbeeld.web.series_chart import line_chart
+
+router = APIRouter(include_in_schema=False)
+PDF_CACHE = LRUCache(size=16)  # WeasyPrint takes seconds; the HTML takes a tenth of that
+CSS = Path(__file__).parent / "static" / "css" / "rapport.css"
+DEFAULT_INDICATOR = "bijstand_per_1000"
+
+
+def _report(
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str | None,
+    periode: str | None,
+) -> Report:
+    def overlap_allowed(gemeente: RegionRow) -> bool:
+        return may_open(request, f"/gemeente/{gemeente.code}/voorzieningen")
+
+    return build_report(
+        cube,
+        catalog,
+        code,
+        map_view=map_view,
+        indicator=indicator or None,
+        period=periode or None,
+        overlap_allowed=overlap_allowed,
+    )
+
+
+def _render(request: Request, report: Report, *, pdf: bool) -> str:
+    context = {
+        "request": request,
+        "report": report,
+        "pdf": pdf,
+        "css": Markup(CSS.read_text(encoding="utf-8")) if pdf else "",
+        "map_svg": Markup(report.map.svg) if report.map else "",
+        "line_chart": line_chart,
+        "format_cell": format_cell,
+        "hidden_text": HIDDEN_TEXT,
+        "no_polygon": NO_POLYGON,
+        "table_notes": table_notes,
+        "query": _query(request),
+    }
+    return templates.get_template("rapport.html").render(context)
+
+
+def _query(request: Request) -> str:
+    keep = {k: v for k, v in request.query_params.items() if k in ("indicator", "periode") and v}
+    return "&".join(f"{k}={quote(v)}" for k, v in keep.items())
+
+
+@router.get("/regio/{code}/rapport", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str | None = None,
+    periode: str | None = None,
+) -> Response:
+    """The printable report of a gemeente, wijk or buurt (print it, or download the PDF)."""
+    report = _report(request, code, cube, catalog, map_view, indicator, periode)
+    return HTMLResponse(_render(request, report, pdf=False))
+
+
+@router.get("/regio/{code}/rapport.pdf")
+def report_pdf(
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str | None = None,
+    periode: str | None = None,
+) -> Response:
+    """The same report as PDF (WeasyPrint; the map is SVG drawn on the server)."""
+    report = _report(request, code, cube, catalog, map_view, indicator, periode)
+    html = _render(request, report, pdf=True)
+    # Keyed by the HTML itself: whatever the role may see or the generation holds is in it,
+    # so a cached PDF can never show more than the HTML it was made from.
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = PDF_CACHE.get_or_create(
+        key, lambda: html_to_pdf(html, title=f"Rapport {report.region.name}")
+    )
+    name = f"buurtbeeld_rapport_{report.region.code}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _export_view(
+    code: str,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str,
+    niveau: str,
+    periode: str | None,
+) -> Choropleth:
+    chosen = catalog.get(indicator)  # internal for publiek: the same 404 as an unknown id
+    return map_view(code, chosen, level=niveau, period=periode or None)
+
+
+def _file_name(view_code: str, indicator: str, level: str, period: str | None, ext: str) -> str:
+    return f"buurtbeeld_{view_code}_{indicator}_{level}_{period or 'geen'}.{ext}"
+
+
+@router.get("/gemeente/{code}/tabel.xlsx")
+def gemeente_xlsx(
+    code: str,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str = DEFAULT_INDICATOR,
+    niveau: str = "buurt",
+    periode: str | None = None,
+) -> Response:
+    """The map view as an XLSX workbook with a sheet "Bronnen"."""
+    view = _export_view(code, catalog, map_view, indicator, niveau, periode)
+    name = _file_name(view.area.code, view.indicator.id, niveau, view.period, "xlsx")
+    return Response(
+        export_xlsx(map_export(view)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/gemeente/{code}/tabel.gpkg")
+def gemeente_geopackage(
+    code: str,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str = DEFAULT_INDICATOR,
+    niveau: str = "buurt",
+    periode: str | None = None,
+) -> Response:
+    """The map view as a GeoPackage (polygons and figures) for QGIS or ArcGIS."""
+    view = _export_view(code, catalog, map_view, indicator, niveau, periode)
+    name = _file_name(view.area.code, view.indicator.id, niveau, view.period, "gpkg")
+    return Response(
+        export_geopackage(map_export(view)),
+        media_type="application/geopackage+sqlite3",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

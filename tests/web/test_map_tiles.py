@@ -1,0 +1,66 @@
+"""The national map's tiles, the figures joined onto them and the names on the map (issue 13)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.geo.test_tiles import _decode
+
+QUERY = "indicator=bijstand_per_1000"
+
+
+def test_classes_carry_what_the_geojson_carries_and_hidden_stays_null(client: TestClient) -> None:
+    geojson = client.get(f"/api/v1/kaart/GM0505.geojson?{QUERY}").json()
+    classes = client.get(f"/api/v1/kaart/GM0505/klassen.json?{QUERY}").json()
+    by_code = {f["properties"]["code"]: f["properties"] for f in geojson["features"]}
+    assert classes["code"] == list(by_code)  # the regions with a polygon, in the same order
+    statuses = set()
+    for code, status, colour, value in zip(
+        classes["code"], classes["status"], classes["kleur"], classes["waarde"], strict=True
+    ):
+        props = by_code[code]
+        assert (status, colour, value) == (props["status"], props["kleur"], props["waarde"])
+        if status in ("hidden", "missing"):
+            assert value is None and colour is None
+        statuses.add(status)
+    assert "hidden" in statuses  # Dordrecht has buurten with a hidden bijstand figure
+
+
+def test_national_page_draws_from_tiles(client: TestClient, app_workspace: Path) -> None:
+    page = client.get(f"/gemeente/NL00?{QUERY}").text
+    assert 'data-tegels="/api/v1/tegels/buurt/{z}/{x}/{y}.pbf"' in page
+    assert f"/api/v1/kaart/NL00/klassen.json?{QUERY}" in page
+    assert 'rel="preload" as="fetch" crossorigin href="/api/v1/kaart/NL00.geojson' not in page
+    gemeente = client.get(f"/gemeente/GM0505?{QUERY}").text
+    assert "data-tegels" not in gemeente  # a gemeente keeps its GeoJSON
+
+
+def test_a_tile_is_gzip_mvt_and_carries_no_figure(client: TestClient, app_workspace: Path) -> None:
+    # zoom 6, tile 32/21 holds the south-west of NL (Dordrecht among it)
+    response = client.get("/api/v1/tegels/wijk/6/32/21.pbf", headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    body = response.content  # httpx decodes the gzip transfer
+    name, _, features = _decode(gzip.compress(body))
+    assert name == "gebieden"
+    assert "WK050501" in {f["props"]["code"] for f in features}  # type: ignore[index]
+    assert all(set(f["props"]) == {"code", "naam"} for f in features)  # type: ignore[arg-type]
+    plain = client.get("/api/v1/tegels/wijk/6/32/21.pbf", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == body
+    assert client.get("/api/v1/tegels/wijk/6/0/0.pbf").content == b""  # the sea: an empty tile
+
+
+def test_names_with_a_point_inside_each_region(client: TestClient) -> None:
+    names = json.loads(client.get("/api/v1/kaart/GM0505/namen.json").text)
+    wijken = {code: name for code, name, _, _ in names["wijk"]}
+    assert any("Crabbehof" in name for name in wijken.values())
+    assert all(code.startswith("WK0505") for code in wijken)
+    assert all(code.startswith("BU0505") for code, *_ in names["buurt"])
+    lon, lat = next(p[2:] for p in names["gemeente"] if p[0] == "GM0505")
+    assert 4.6 < lon < 4.9 and 51.7 < lat < 51.9
+    refused = client.get("/api/v1/kaart/BU05050101/namen.json")
+    assert refused.status_code == 404 and refused.json()["code"] == "BB-WEB-020"
