@@ -43,7 +43,8 @@ import pyarrow as pa
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import create_key_pair, read_package, write_package
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
-from buurtbeeld.source.link_protection import protect_link, write_linked_package
+from buurtbeeld.source.link_package import write_linked_package
+from buurtbeeld.source.link_protection import protect_link
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import protect_delivery
 from buurtbeeld.source.regions import Division, load_division
@@ -321,12 +322,12 @@ def main() -> None:
         counts.spec.extracten.append(Extract(name, name.capitalize(), pakket=path))
         print(f"partner package {name}: {time.perf_counter() - t:.1f} s")
     trusted = {k.public.fingerprint: k.public for k in keys.values()}
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     linked = protect_link(counts, seed="benchmark", trusted=trusted)
-    protect_s = time.perf_counter() - t
+    protect_s, protect_cpu = time.perf_counter() - t, time.process_time() - cpu
     runs = linked.delivery.runs["aantallen"].report
     print(
-        f"protect_link: {protect_s:.1f} s; {runs.n_cells:,} cells in the joint system, "
+        f"protect_link: {protect_s:.1f} s ({protect_cpu:.1f} s CPU); {runs.n_cells:,} cells in the joint system, "
         f"{runs.n_primary:,} primary + {runs.n_secondary:,} secondary hidden; peak {peak_mb():.0f} MB"
     )
     link_key = create_key_pair(folder / ".sleutel-koppel", folder / "koppel.pub", counts.spec.bron)
@@ -338,7 +339,7 @@ def main() -> None:
         register_partner(workspace, f"partner-{name}", folder / f"{name}.pub")
         intake_package(workspace, platform_read(folder / f"{name}.zip", trusted_keys(workspace)))
     register_partner(workspace, "koppelpartij", folder / "koppel.pub")
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     contents = platform_read(package, trusted_keys(workspace))
     con = workspace.connect(read_only=True)
     try:
@@ -353,12 +354,15 @@ def main() -> None:
     for code in list(regions):
         regions[code] = regions[code] or parent_of(code)
     hidden = audit_package(contents, regions, (), partners)
-    audit_s = time.perf_counter() - t
+    audit_s, audit_cpu = time.perf_counter() - t, time.process_time() - cpu
     print(
-        f"platform audit: {audit_s:.1f} s ({hidden:,} hidden cells, "
+        f"platform audit: {audit_s:.1f} s ({audit_cpu:.1f} s CPU; {hidden:,} hidden cells, "
         f"{sum(len(v.keys) for v in partners):,} partner cells); peak {peak_mb():.0f} MB"
     )
-    print(f"protection + audit: {protect_s + audit_s:.1f} s (target <= 120 s)")
+    print(
+        f"protection + audit: {protect_s + audit_s:.1f} s wall, "
+        f"{protect_cpu + audit_cpu:.1f} s CPU (target <= 120 s)"
+    )
     assert read_package(package).linkage is not None
 
 

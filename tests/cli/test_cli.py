@@ -61,8 +61,11 @@ def test_errors_are_dutch_with_code_and_exit_code_2(tmp_path: Path) -> None:
 
 def test_demo_builds_without_serving(tmp_path: Path) -> None:
     root = tmp_path / "demo"
+    # the stapeling (--stapeling) is tested end to end in
+    # tests/browser/test_demo_stapeling_in_chromium.py
     result = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
     assert result.exit_code == 0, result.output
+    assert "Stapeling van voorzieningen: niet in deze demo" in result.output
     assert "/gemeente/GM0505" in result.output and "/gemeente/GM0642" in result.output
     for register in ("wmo", "jeugdhulp", "bijstand", "schuldsignalen"):
         assert f"Demo-pakket {register} geaccepteerd" in result.output

@@ -68,6 +68,12 @@ def test_koppel_reports_in_dutch_and_leaves_no_intermediate_files(folder: Path) 
     numbers = set(re.findall(r"-?\d{6,}", result.output))
     assert not numbers & _pseudonyms(folder)
     assert not numbers
+    # the package is in the linking party's logboek; once sent, it constrains the next run
+    package = next(folder.rglob("stapeling-GM0505.zip"))
+    sent = runner.invoke(app, ["bron", "verzonden", str(two), str(package)])
+    assert sent.exit_code == 0 and "verzonden" in sent.output, sent.output
+    listing = runner.invoke(app, ["bron", "logboek", str(two)])
+    assert listing.exit_code == 0 and "verzonden" in listing.output, listing.output
 
 
 def test_the_work_folder_is_removed_after_a_failure(folder: Path) -> None:

@@ -74,6 +74,7 @@ class Spec:
     indelingsjaar: int = 2023
     gemeenten: list[str] = field(default_factory=lambda: [GEMEENTE])
     zaadbestand: Path | None = None
+    logboek: Path | None = None
 
     def sha256(self) -> str:
         return hashlib.sha256(repr(self).encode()).hexdigest()

@@ -24,13 +24,8 @@ from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import Linkage, Provision, parse_public_key, read_package
 from buurtbeeld.protect import TOTAL
-from buurtbeeld.source.link_protection import (
-    LinkProtectionError,
-    make_linked_package,
-    partner_keys,
-    protect_link,
-    write_linked_package,
-)
+from buurtbeeld.source.link_package import make_linked_package, write_linked_package
+from buurtbeeld.source.link_protection import LinkProtectionError, partner_keys, protect_link
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.intake_audit import audit_package, partner_figures
 from buurtbeeld.store.package_reader import read_package as platform_read
@@ -412,7 +407,8 @@ def test_make_linked_package_signs_with_the_linking_partys_own_key(
     spec = dataclasses.replace(flow.counts.spec, zaadbestand=tmp_path / ".buurtbeeld-zaad")
     counts = dataclasses.replace(flow.counts, spec=spec)
     pubs = sorted(flow.folder.glob("*/sleutels/*.pub"))
-    path, linked = make_linked_package(counts, tmp_path / "uit" / "stapeling.zip", pubs)
+    path, linked, created = make_linked_package(counts, tmp_path / "uit" / "stapeling.zip", pubs)
+    assert created
     assert (tmp_path / ".buurtbeeld-zaad").stat().st_mode & 0o077 == 0
     public = next(tmp_path.glob("*-sleutel.pub"))
     key = parse_public_key(public.read_text(encoding="utf-8"))

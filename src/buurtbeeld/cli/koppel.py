@@ -98,21 +98,12 @@ def _print_cleanup(cleanup: Cleanup) -> None:
 def protect_and_package(
     counts: LinkedCounts, target: Path, partner_key_files: list[Path]
 ) -> tuple[Path, LinkedDelivery, bool]:
-    """Protect the counts with the partners' packages and write the signed package.
+    """Protect the counts with the partners' packages and the sent packages in the koppelspec's
+    logboek, write the signed package and record it (:func:`make_linked_package`); ``True``
+    when the signing key was just created."""
+    from buurtbeeld.source.link_package import make_linked_package
 
-    The rounding seed and signing key are the linking party's own, beside the koppelspec
-    (``zaadbestand``, created on first use as for a partner). The same steps as joint's
-    ``link_protection.make_linked_package``; ``True`` when the signing key was just created.
-    """
-    from buurtbeeld.source.keys import signing_key
-    from buurtbeeld.source.link_protection import partner_keys, protect_link, write_linked_package
-    from buurtbeeld.source.package import rounding_seed
-
-    spec = counts.spec
-    trusted = partner_keys(partner_key_files)
-    linked = protect_link(counts, seed=rounding_seed(spec), trusted=trusted)  # type: ignore[arg-type]
-    key, created = signing_key(spec)  # type: ignore[arg-type]
-    return write_linked_package(linked, target, key), linked, created
+    return make_linked_package(counts, target, partner_key_files)  # type: ignore[arg-type]
 
 
 def print_package_report(path: Path, linked: LinkedDelivery, spec: LinkSpec, created: bool) -> None:
@@ -213,3 +204,10 @@ def koppel(
     with console.status("Beveiligen samen met de cijfers van de partners en pakket schrijven"):
         path, linked, created = protect_and_package(counts, target, list(partnersleutel or []))
     print_package_report(path, linked, spec, created)
+    if linked.earlier:
+        console.print(
+            f"Samen beveiligd met {linked.earlier} eerder verzonden pakket(ten) van dataset "
+            f"'{spec.dataset}' (logboek).",
+            highlight=False,
+        )
+    console.print(f"Na verzending: buurtbeeld bron verzonden {koppelspec} {path}", highlight=False)

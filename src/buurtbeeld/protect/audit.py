@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from buurtbeeld.errors import InconsistentFiguresError
 from buurtbeeld.protect.audit_rules import EPS, Problem, Rules
+from buurtbeeld.protect.local import LocalProver
 from buurtbeeld.protect.lp import Incidence, Lp, highs_model, incidence
 from buurtbeeld.protect.rules import Requirement
 
@@ -84,6 +85,8 @@ class AuditResult:
     """Cells of the components that were audited."""
     witnesses: Witnesses | None = None
     """The feasible tables' extremes, to hand to the next audit after hiding more cells."""
+    n_local_lps: int = 0
+    """Small LPs around single cells (:mod:`buurtbeeld.protect.local`), besides ``n_lps``."""
 
     @property
     def passed(self) -> bool:
@@ -172,10 +175,18 @@ def audit(
         wmax[c] = max(wmax[c], value)
     result.witnesses = witnesses
     rules = Rules(data)
+    # one feasible table per component for local witnesses: the true table where the data
+    # holder gave every variable cell's value, else the first LP solution of the component
+    base = np.full(data.n_cells, np.nan)
+    for c, value in data.truth.items():
+        base[c] = value
+    local = LocalProver(inc, base) if not exact_intervals else None
     if not exact_intervals and components:
-        _batch(data, rules, inc, components, wmin, wmax, result)
+        _batch(data, rules, inc, components, wmin, wmax, result, base)
     for component in components:
-        _audit_component(rules, inc, component, result, exact_intervals, wmin, wmax)
+        _audit_component(rules, inc, component, result, exact_intervals, wmin, wmax, local)
+    if local is not None:
+        result.n_local_lps = local.n_lps
     return result
 
 
@@ -232,6 +243,7 @@ def _audit_component(
     exact: bool,
     wmin: np.ndarray,
     wmax: np.ndarray,
+    local: LocalProver | None = None,
 ) -> None:
     comp = np.asarray(component, dtype=np.int64)
     targets = comp[~rules.known[comp]]
@@ -239,12 +251,18 @@ def _audit_component(
         targets = targets[~rules.proven(targets, wmin[targets], wmax[targets])]
     if not len(targets):
         return
+    if local is not None:
+        targets = _local_proofs(rules, local, targets, wmin, wmax)
+        if not len(targets):
+            return
     lp = inc.build(component)
 
     def witness(x: np.ndarray | None) -> None:
         if x is not None:
             np.minimum.at(wmin, comp, x)
             np.maximum.at(wmax, comp, x)
+            if local is not None:
+                local.base[comp] = x  # a feasible table of the whole component
 
     def binding(*duals: np.ndarray) -> tuple[int, ...]:
         rows = np.unique(np.concatenate([np.flatnonzero(np.abs(d) > EPS) for d in duals]))
@@ -279,6 +297,33 @@ def _audit_component(
             result.findings.append(Finding(c, problem, low, up, binding(d_up, d_lo)))
 
 
+def _local_proofs(
+    rules: Rules, local: LocalProver, targets: np.ndarray, wmin: np.ndarray, wmax: np.ndarray
+) -> np.ndarray:
+    """The targets that small LPs around them do not prove safe (see :mod:`.local`)."""
+    left = []
+    for c in targets.tolist():
+        for direction in ("up", "down"):
+            if rules.proven_one(c, wmin[c], wmax[c]):
+                break
+            goal = rules.goal_one(c, direction, float(wmin[c]), float(wmax[c]))
+            if math.isnan(goal):
+                continue
+            if (direction == "up" and wmax[c] >= goal - EPS) or (
+                direction == "down" and wmin[c] <= goal + EPS
+            ):
+                continue
+            found = local.push(c, direction, goal)
+            if found is None:
+                break
+            cells = found[0].astype(np.int64)
+            np.minimum.at(wmin, cells, found[1])
+            np.maximum.at(wmax, cells, found[1])
+        if not rules.proven_one(c, wmin[c], wmax[c]):
+            left.append(c)
+    return np.asarray(left, dtype=np.int64)
+
+
 def _batch(
     data: AuditInput,
     rules: Rules,
@@ -287,6 +332,7 @@ def _batch(
     wmin: np.ndarray,
     wmax: np.ndarray,
     result: AuditResult,
+    base: np.ndarray,
 ) -> None:
     """Prove many cells safe with few LPs; every LP solution is a witness table.
 
@@ -313,7 +359,7 @@ def _batch(
                 break
             chosen = np.unique(component_of[targets]).tolist()
             lp = inc.build(sorted(c for k in chosen for c in components[k]))
-            reached = _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result)
+            reached = _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result, base)
             before = len(open_cells)
             open_cells = open_cells[~rules.proven(open_cells, wmin[open_cells], wmax[open_cells])]
             # the first LP without true values only makes the first witness: count its goals
@@ -331,6 +377,7 @@ def _batch_lp(
     wmin: np.ndarray,
     wmax: np.ndarray,
     result: AuditResult,
+    base: np.ndarray,
 ) -> int:
     """One LP pushing every cell towards its goal: up: max sum min(y, goal); down: the mirror.
 
@@ -370,6 +417,7 @@ def _batch_lp(
     x = np.asarray(res.x[:n])
     np.minimum.at(wmin, cols, x)
     np.maximum.at(wmax, cols, x)
+    base[cols] = x  # a feasible table of every component in this LP
     value = x[ks]
     reached = value >= goals - EPS if direction == "up" else value <= goals + EPS
     return int(reached.sum())

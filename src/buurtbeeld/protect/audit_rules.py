@@ -91,6 +91,19 @@ class Rules:
             seen = np.where(np.isfinite(wmax) & (high >= self.step), high - self.step, np.nan)
             return np.where(np.isnan(self.down_goal) & ~self.fixed_goal, seen, self.down_goal)
 
+    def goal_one(self, c: int, direction: str, wmin: float, wmax: float) -> float:
+        """:meth:`goals` for one cell (``nan``: none)."""
+        if direction == "up":
+            goal = float(self.up_goal[c])
+            if math.isnan(goal) and not self.fixed_goal[c] and math.isfinite(wmin):
+                goal = (math.ceil(wmin - EPS) if self.integer else wmin) + self.step
+            return goal
+        goal = float(self.down_goal[c])
+        if math.isnan(goal) and not self.fixed_goal[c] and math.isfinite(wmax):
+            high = math.floor(wmax + EPS) if self.integer else wmax
+            goal = high - self.step if high >= self.step else math.nan
+        return goal
+
     def failing(self, cells: np.ndarray, low: np.ndarray, up: np.ndarray) -> np.ndarray:
         """Whether each cell fails with interval ``[low, up]`` (vectorised :meth:`problem`)."""
         finite = np.isfinite(up)

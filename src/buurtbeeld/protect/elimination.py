@@ -9,6 +9,13 @@ pivot, the row gets a new pivot (chosen to limit fill-in) that is eliminated fro
 
 Rows keep their entries in published columns: they say which published cells a derivation uses,
 which tells the repair step which cell to hide instead.
+
+**Compact storage.** A pivot column is the unit vector of its row, so it is not stored: the
+matrix holds only the non-pivot columns (``slot`` → cell in :attr:`Elimination.column`). In a
+table with totals most cells are totals, i.e. pivots: a 3^k cross table of stapeling has about
+one leaf in five cells, so the matrix is (rows × leaves) instead of (rows × cells). When a
+pivot moves from cell ``c`` to ``q``, ``c`` takes over ``q``'s slot; a column whose row dies
+becomes zero and needs no slot. The width never grows.
 """
 
 from __future__ import annotations
@@ -26,9 +33,20 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def relation_rows(
-    n_cells: int, relations: Sequence[tuple[int, tuple[int, ...]]]
-) -> tuple[FloatArray, IntArray]:
+@dataclass(frozen=True)
+class Basis:
+    """A reduced basis of the relations' row space (:func:`relation_rows`).
+
+    Row ``r`` is ``e_{pivots[r]} + sum_s a[r, s] e_{columns[s]}``: the pivot entry is 1 and not
+    stored; ``columns`` are the cells that are no row's pivot.
+    """
+
+    a: FloatArray
+    pivots: IntArray
+    columns: IntArray
+
+
+def relation_rows(n_cells: int, relations: Sequence[tuple[int, tuple[int, ...]]]) -> Basis:
     """A reduced basis of the relations' row space, with one pivot column per row.
 
     Every cell that is a total gets the row ``e_t - (its expansion in leaf cells)`` with pivot
@@ -54,14 +72,19 @@ def relation_rows(
         expansion[i] = vec
         return vec
 
-    def dense(leaves: IntArray) -> FloatArray:
-        return np.bincount(leaves, minlength=n_cells).astype(np.float64)
+    is_total = np.zeros(n_cells, dtype=bool)
+    is_total[totals] = True
+    leaves = np.flatnonzero(~is_total).astype(np.int64)
+    slot = np.full(n_cells, -1, dtype=np.int64)
+    slot[leaves] = np.arange(leaves.size)
+    width = int(leaves.size)
 
-    rows = np.zeros((len(totals), n_cells))
+    def compact(cells: IntArray) -> FloatArray:
+        return np.bincount(slot[cells], minlength=width).astype(np.float64)
+
+    rows = np.zeros((len(totals), width))
     for r, t in enumerate(totals):
-        rows[r] = -dense(expand(t))
-        rows[r, t] = 1.0
-    pivots = np.array(totals, dtype=np.int64)
+        rows[r] = -compact(expand(t))
     extra: list[FloatArray] = []
     for total, parts in relations:
         if first[total] == parts:
@@ -70,38 +93,57 @@ def relation_rows(
         rhs = np.sort(np.concatenate([expand(p) for p in parts]))
         if lhs.shape == rhs.shape and np.array_equal(lhs, rhs):
             continue
-        extra.append(dense(lhs) - dense(rhs))
-    if extra:
-        rows, pivots = _add_rows(rows, pivots, extra)
-    return rows, pivots
+        extra.append(compact(lhs) - compact(rhs))
+    pivots = np.array(totals, dtype=np.int64)
+    if not extra:
+        return Basis(rows, pivots, leaves)
+    return _add_rows(rows, pivots, leaves, extra)
 
 
 def _add_rows(
-    rows: FloatArray, pivots: IntArray, extra: list[FloatArray]
-) -> tuple[FloatArray, IntArray]:
-    """Add rows to a reduced basis, keeping every pivot column zero outside its row."""
-    rows_list = list(rows)
-    pivot_list = [int(p) for p in pivots]
+    rows: FloatArray, pivots: IntArray, leaves: IntArray, extra: list[FloatArray]
+) -> Basis:
+    """Add rows over the leaf columns to the totals' rows, keeping the basis reduced.
+
+    The totals' pivots are not leaves, so a new row has no entry there; it is reduced by the
+    added rows only (their pivot columns are zero in every other row, so the order of the
+    subtractions does not matter). Columns that become pivots are dropped at the end.
+    """
+    n_tree = len(rows)
+    basis = np.zeros((n_tree + len(extra), rows.shape[1]))
+    basis[:n_tree] = rows
+    piv = np.full(n_tree + len(extra), -1, dtype=np.int64)  # pivot slot of an added row
+    m = n_tree
     for vec in extra:
         v = vec.copy()
-        for r, q in enumerate(pivot_list):
-            if abs(v[q]) > TOL:
-                v -= v[q] * rows_list[r]
+        if m > n_tree:
+            coef = v[piv[n_tree:m]]
+            use = np.flatnonzero(np.abs(coef) > TOL)
+            if use.size:
+                v -= coef[use] @ basis[n_tree:m][use]
         v[np.abs(v) <= TOL] = 0.0
         nz = np.flatnonzero(v)
         if nz.size == 0:
             continue
         q = int(nz[0])
         v /= v[q]
-        for r in range(len(rows_list)):
-            if abs(rows_list[r][q]) > TOL:
-                rows_list[r] = rows_list[r] - rows_list[r][q] * v
-                rows_list[r][np.abs(rows_list[r]) <= TOL] = 0.0
-        rows_list.append(v)
-        pivot_list.append(q)
-    n = rows.shape[1]
-    out = np.array(rows_list) if rows_list else np.zeros((0, n))
-    return out, np.array(pivot_list, dtype=np.int64)
+        col = basis[:m, q]
+        touched = np.flatnonzero(np.abs(col) > TOL)
+        if touched.size:
+            block = basis[touched] - np.outer(col[touched], v)
+            block[np.abs(block) <= TOL] = 0.0
+            basis[touched] = block
+        basis[m] = v
+        piv[m] = q
+        m += 1
+    added = piv[n_tree:m]
+    keep = np.ones(rows.shape[1], dtype=bool)
+    keep[added] = False
+    return Basis(
+        np.ascontiguousarray(basis[:m][:, keep]),
+        np.concatenate([pivots, leaves[added]]),
+        leaves[keep],
+    )
 
 
 @dataclass(slots=True)
@@ -112,10 +154,12 @@ class _Plan:
     row: int  # row whose pivot is the cell, or -1
     new_pivot: int  # the row's new pivot, or -1 (row dies or no pivot row)
     rows: IntArray  # affected rows
-    values: FloatArray | None  # their new values (None: values unchanged)
+    cols: IntArray  # the slots that change in them (the pivot row's non-zeros)
+    values: FloatArray | None  # their new values there (None: values unchanged)
     nnz: IntArray  # their hidden-column counts afterwards
     hidden_after: BoolArray
-    support: int
+    columns: IntArray  # cell per slot afterwards
+    cell_slot: int  # the slot of ``cell`` afterwards (-1: a zero column)
 
 
 @dataclass(slots=True)
@@ -123,6 +167,7 @@ class _Saved:
     """What publishing one cell changes (to undo it after :meth:`Elimination.probe_many`)."""
 
     rows: IntArray
+    cols: IntArray
     values: FloatArray
     pivot: IntArray
     alive: BoolArray
@@ -130,6 +175,8 @@ class _Saved:
     hidden: BoolArray
     row_nnz: IntArray
     col_nnz: IntArray
+    column: IntArray
+    slot: IntArray
 
 
 class Elimination:
@@ -144,6 +191,8 @@ class Elimination:
     rank
         Publication rank per cell (lower: published earlier); ties of the fill-in heuristic
         prefer pivots that are published late, so pivots move rarely.
+    basis
+        :func:`relation_rows` of these relations, if already computed (copied, not changed).
     """
 
     def __init__(
@@ -151,17 +200,22 @@ class Elimination:
         n_cells: int,
         relations: Sequence[tuple[int, tuple[int, ...]]],
         rank: Sequence[int] | None = None,
+        basis: Basis | None = None,
     ) -> None:
-        rows, pivots = relation_rows(n_cells, relations)
-        self.a = rows
-        self.pivot = pivots
-        self.alive = np.ones(len(pivots), dtype=bool)
+        if basis is None:
+            basis = relation_rows(n_cells, relations)
+        self.a = basis.a.copy()
+        self.pivot = basis.pivots.copy()
+        self.column = basis.columns.copy()
+        self.slot = np.full(n_cells, -1, dtype=np.int64)
+        self.slot[self.column] = np.arange(self.column.size)
+        self.alive = np.ones(len(self.pivot), dtype=bool)
         self.row_of = np.full(n_cells, -1, dtype=np.int64)
-        self.row_of[pivots] = np.arange(len(pivots))
+        self.row_of[self.pivot] = np.arange(len(self.pivot))
         self.hidden = np.ones(n_cells, dtype=bool)
-        nonzero = rows != 0.0
-        self.row_nnz = nonzero.sum(axis=1).astype(np.int64)
-        self.col_nnz = nonzero.sum(axis=0).astype(np.int64)
+        nonzero = self.a != 0.0
+        self.row_nnz = nonzero.sum(axis=1).astype(np.int64) + 1  # and the pivot
+        self.col_nnz = nonzero.sum(axis=0).astype(np.int64)  # per slot
         late = np.asarray(rank if rank is not None else np.arange(n_cells), dtype=np.float64)
         # smaller is a better pivot: few rows to update first, then late publication
         self._tiebreak = -late / (late.max(initial=0.0) + 1.0)
@@ -183,7 +237,7 @@ class Elimination:
         if not self.determined(cell):
             return []
         row = self.a[self.row_of[cell]]
-        return [int(c) for c in np.flatnonzero((row != 0.0) & ~self.hidden)]
+        return sorted(int(c) for c in self.column[(row != 0.0) & ~self.hidden[self.column]])
 
     def publish(self, cell: int, guard: BoolArray) -> list[int]:
         """Publish ``cell`` unless that determines a guarded cell.
@@ -201,6 +255,15 @@ class Elimination:
             self._commit(plan)
         return exposed
 
+    def _found(self, plan: _Plan, guard: BoolArray) -> list[tuple[int, list[int], float]]:
+        found = []
+        for exposed, row in self._exposures(plan):
+            if guard[exposed]:
+                used = plan.columns[(row != 0.0) & ~plan.hidden_after[plan.columns]]
+                coef = float(row[plan.cell_slot]) if plan.cell_slot >= 0 else 0.0
+                found.append((exposed, sorted(int(c) for c in used), coef))
+        return found
+
     def probe(self, cell: int, guard: BoolArray) -> list[tuple[int, list[int], float]]:
         """What publishing ``cell`` would determine, without publishing it.
 
@@ -213,14 +276,7 @@ class Elimination:
         """
         if not self.hidden[cell]:
             return []
-        plan = self._plan(cell)
-        found = []
-        for exposed, row in self._exposures(plan):
-            if guard[exposed]:
-                used = np.flatnonzero((row != 0.0) & ~plan.hidden_after)
-                coef = float(row[cell] / row[exposed])
-                found.append((exposed, [int(c) for c in used], coef))
-        return found
+        return self._found(self._plan(cell), guard)
 
     def probe_many(
         self, cells: Sequence[int], guard: BoolArray
@@ -241,11 +297,7 @@ class Elimination:
                 if not self.hidden[cell]:
                     continue
                 plan = self._plan(cell)
-                for exposed, row in self._exposures(plan):
-                    if guard[exposed]:
-                        used = np.flatnonzero((row != 0.0) & ~plan.hidden_after)
-                        coef = float(row[cell] / row[exposed])
-                        found.append((cell, exposed, [int(c) for c in used], coef))
+                found += [(cell, e, used, coef) for e, used, coef in self._found(plan, guard)]
                 saved.append(self._save(plan))
                 self._commit(plan)
         finally:
@@ -254,21 +306,26 @@ class Elimination:
         return found
 
     def _save(self, plan: _Plan) -> _Saved:
+        block = np.ix_(plan.rows, plan.cols)
         return _Saved(
-            plan.rows.copy(),
-            self.a[plan.rows].copy(),
+            plan.rows,
+            plan.cols,
+            self.a[block].copy(),
             self.pivot.copy(),
             self.alive.copy(),
             self.row_of.copy(),
             self.hidden,
             self.row_nnz.copy(),
             self.col_nnz.copy(),
+            self.column,
+            self.slot.copy(),
         )
 
     def _restore(self, saved: _Saved) -> None:
-        self.a[saved.rows] = saved.values
+        self.a[np.ix_(saved.rows, saved.cols)] = saved.values
         self.pivot, self.alive, self.row_of = saved.pivot, saved.alive, saved.row_of
         self.hidden, self.row_nnz, self.col_nnz = saved.hidden, saved.row_nnz, saved.col_nnz
+        self.column, self.slot = saved.column, saved.slot
 
     def force_publish(self, cell: int) -> None:
         """Publish ``cell`` whatever it reveals."""
@@ -279,37 +336,62 @@ class Elimination:
         hidden_after = self.hidden.copy()
         hidden_after[cell] = False
         r = int(self.row_of[cell])
+        none = np.zeros(0, np.int64)
         if r < 0:
-            rows = np.flatnonzero(self.alive & (self.a[:, cell] != 0.0))
-            return _Plan(cell, -1, -1, rows, None, self.row_nnz[rows] - 1, hidden_after, 0)
+            s = int(self.slot[cell])
+            if s < 0:  # a zero column: in no row
+                return _Plan(cell, -1, -1, none, none, None, none, hidden_after, self.column, -1)
+            rows = np.flatnonzero(self.alive & (self.a[:, s] != 0.0))
+            nnz = self.row_nnz[rows] - 1
+            return _Plan(cell, -1, -1, rows, none, None, nnz, hidden_after, self.column, s)
         row = self.a[r]
-        support = np.flatnonzero(hidden_after & (row != 0.0))
-        if support.size == 0:
-            return _Plan(
-                cell, r, -1, np.zeros(0, np.int64), None, np.zeros(0, np.int64), hidden_after, 0
-            )
-        score = self.col_nnz[support] + self._tiebreak[support]
-        q = int(support[np.argmin(score)])
-        new_r = row / row[q]
-        others = np.flatnonzero(self.alive & (self.a[:, q] != 0.0))
+        # only the pivot row's non-zero slots change, in that row and in the rows it updates
+        cols = np.flatnonzero(row != 0.0)
+        hidden_before = self.hidden[self.column[cols]]
+        slots = cols[hidden_before]  # the cell is the row's pivot: in no slot
+        if slots.size == 0:  # the cell was determined: its row dies, its column becomes zero
+            return _Plan(cell, r, -1, none, none, None, none, hidden_after, self.column, -1)
+        support = self.column[slots]
+        order = np.argsort(support, kind="stable")  # ties: the smallest cell, as ever
+        slots, support = slots[order], support[order]
+        score = self.col_nnz[slots] + self._tiebreak[support]
+        k = int(np.argmin(score))
+        sq, q = int(slots[k]), int(support[k])
+        j = int(np.searchsorted(cols, sq))
+        new_r = row[cols] / row[sq]
+        new_r[j] = 1.0 / row[sq]  # the slot of q now holds the old pivot, the cell
+        others = np.flatnonzero(self.alive & (self.a[:, sq] != 0.0))
         others = others[others != r]
-        new = self.a[others] - np.outer(self.a[others, q], new_r)
+        old = self.a[np.ix_(others, cols)]
+        factor = old[:, j].copy()
+        new = old - np.outer(factor, new_r)
+        new[:, j] = -factor * new_r[j]
         new[np.abs(new) <= TOL] = 0.0
         new_r[np.abs(new_r) <= TOL] = 0.0
-        nnz = ((new != 0.0) & hidden_after).sum(axis=1)
+        columns = self.column.copy()
+        columns[sq] = cell
+        hidden_now = hidden_before.copy()
+        hidden_now[j] = False  # slot sq: q (hidden) before, the published cell after
+        nnz = (
+            self.row_nnz[others]
+            - ((old != 0.0) & hidden_before).sum(axis=1)
+            + ((new != 0.0) & hidden_now).sum(axis=1)
+        )
         rows = np.append(others, r)
         values = np.vstack([new, new_r[None, :]])
-        return _Plan(
-            cell, r, q, rows, values, np.append(nnz, support.size), hidden_after, int(support.size)
-        )
+        nnz = np.append(nnz, support.size)
+        return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq)
 
     def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
         out = []
-        for k, (row, nnz) in enumerate(zip(plan.rows, plan.nnz, strict=True)):
-            if nnz == 1:
-                values = self.a[row] if plan.values is None else plan.values[k]
-                pivot = plan.new_pivot if row == plan.row else int(self.pivot[row])
-                out.append((pivot, values))
+        for k in np.flatnonzero(plan.nnz == 1):
+            row = int(plan.rows[k])
+            values = self.a[row]
+            if plan.values is not None:
+                values = values.copy()
+                values[plan.cols] = plan.values[k]
+            pivot = plan.new_pivot if row == plan.row else int(self.pivot[row])
+            out.append((pivot, values))
         return out
 
     def _commit(self, plan: _Plan) -> None:
@@ -318,12 +400,16 @@ class Elimination:
             # the cell was determined already: publishing it adds nothing
             self._kill(plan.row)
         elif plan.values is not None:
-            old = self.a[plan.rows]
-            self.col_nnz -= (old != 0.0).sum(axis=0)
-            self.col_nnz += (plan.values != 0.0).sum(axis=0)
-            self.a[plan.rows] = plan.values
+            block = np.ix_(plan.rows, plan.cols)
+            self.col_nnz[plan.cols] += (plan.values != 0.0).sum(axis=0) - (
+                self.a[block] != 0.0
+            ).sum(axis=0)
+            self.a[block] = plan.values
             self.pivot[plan.row] = plan.new_pivot
             self.row_of[plan.new_pivot] = plan.row
+            self.column = plan.columns
+            self.slot[cell] = plan.cell_slot
+            self.slot[plan.new_pivot] = -1
         self.row_nnz[plan.rows] = plan.nnz
         self.row_of[cell] = -1
         self.hidden = plan.hidden_after

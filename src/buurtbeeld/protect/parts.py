@@ -27,21 +27,27 @@ MAX_REPAIRS = 200
 def protect_system(
     system: System, profile: Profile, link: set[int]
 ) -> tuple[set[int], dict[int, Reason], list[AuditResult]]:
+    # tables that share no cell at all (e.g. linked tables without common totals, persons and
+    # households of a stapeling) are independent: each connected group of relations is
+    # protected on its own, also inside the joint part (one elimination per component keeps
+    # the matrices small: their sizes multiply, they do not add)
+    components, _ = split_parts(system, set())
     if not link:
-        # tables that share no cell at all (e.g. linked tables without common totals) are
-        # independent: protect each connected group of relations on its own
-        components, _ = split_parts(system, set())
         return _protect_parts(system, [_Part(system, cells, profile) for cells in components])
+    component = np.zeros(len(system.keys), dtype=np.int64)
+    for k, cells in enumerate(components):
+        component[cells] = k
     blocks, neighbours = split_parts(system, link)
     links = sorted(link)
-    top = _Part(system, links, profile)
-    joint = {b for b, nb in enumerate(neighbours) if nb & top.hidden_cells()}
+    top = _split(system, links, profile, component)
+    joint = {b for b, nb in enumerate(neighbours) if nb & _hidden(top)}
     while True:
         cells = sorted(set(links).union(*(blocks[b] for b in joint)))
-        main = _Part(system, cells, profile)
-        grow = {b for b, nb in enumerate(neighbours) if b not in joint and nb & main.hidden_cells()}
+        main = _split(system, cells, profile, component)
+        hidden = _hidden(main)
+        grow = {b for b, nb in enumerate(neighbours) if b not in joint and nb & hidden}
         if not grow:
-            parts = [main]
+            parts = list(main)
             for b, block in enumerate(blocks):
                 if b not in joint:
                     cells = sorted(set(block) | neighbours[b])
@@ -58,6 +64,20 @@ def protect_system(
                 except _NeedsLinks as exc:
                     grow = {exc.block}
         joint |= grow
+
+
+def _split(
+    system: System, cells: list[int], profile: Profile, component: np.ndarray
+) -> list[_Part]:
+    """One part per connected component of these cells (no relation joins two of them)."""
+    groups: dict[int, list[int]] = {}
+    for c in cells:
+        groups.setdefault(int(component[c]), []).append(c)
+    return [_Part(system, group, profile) for group in groups.values()]
+
+
+def _hidden(parts: list[_Part]) -> set[int]:
+    return set().union(*(p.hidden_cells() for p in parts))
 
 
 class _NeedsLinks(Exception):

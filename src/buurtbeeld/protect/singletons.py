@@ -61,8 +61,13 @@ class _Below:
 
     def __init__(self, problem: Problem) -> None:
         self.parts: dict[int, list[int]] = {}
-        for total, parts in problem.relations:
+        self.totals: dict[int, list[int]] = {}
+        """Per cell the relations (indices) in which it is a part."""
+        for r, (total, parts) in enumerate(problem.relations):
             self.parts.setdefault(total, []).extend(parts)
+            for p in parts:
+                self.totals.setdefault(p, []).append(r)
+        self.relations = problem.relations
         self.cache: dict[int, frozenset[int]] = {}
 
     def of(self, cell: int) -> frozenset[int]:
@@ -78,6 +83,19 @@ class _Below:
                         stack.append(p)
             found = frozenset(seen)
             self.cache[cell] = found
+        return found
+
+    def closed(self, own: set[int], empty: np.ndarray) -> set[int]:
+        """``own`` plus every total all of whose parts (in one decomposition) are own or
+        known to be empty (a published zero): its units are the contributor's or nobody's."""
+        found = set(own)
+        stack = list(own)
+        while stack:
+            for r in self.totals.get(stack.pop(), ()):
+                total, parts = self.relations[r]
+                if total not in found and all(p in found or empty[p] for p in parts):
+                    found.add(total)
+                    stack.append(total)
         return found
 
 
@@ -135,10 +153,16 @@ def singleton_repairs(
         [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
     )
     below = _Below(problem)
+    # a published zero is known to be empty; a cell made of the contributor's own cells and
+    # such zeros holds the contributor or nobody (e.g. "Wmo and nothing else" beside the
+    # structural zero "no provision at all")
+    empty = np.array(
+        [n == 0 and not elim.hidden[i] for i, n in enumerate(problem.counts)], dtype=bool
+    )
     repairs: set[int] = set()
     for person in contributor_groups(problem, all_hidden):
         guard = primary.copy()
-        guard[list(person.own)] = False
+        guard[list(below.closed(set(person.own), empty))] = False
         mine = set(person.cells)
         for cell, exposed, used, coef in elim.probe_many(person.cells, guard):
             rest_is_public = set(used) & mine == {cell}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.elimination import BoolArray, Elimination
+from buurtbeeld.protect.elimination import Basis, BoolArray, Elimination, relation_rows
 from buurtbeeld.protect.singletons import singleton_repairs
 from buurtbeeld.protect.table import CellStatus
 
@@ -54,6 +54,8 @@ class Problem:
     labels: list[str] = field(default_factory=list)
     hidden_max: dict[int, int] = field(default_factory=dict)
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
+    basis: Basis | None = field(default=None, repr=False)
+    """The relations' reduced basis (:func:`relation_rows`), computed once per problem."""
 
 
 def publication_order(problem: Problem) -> list[int]:
@@ -94,8 +96,11 @@ def gauss_suppress(
     rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
     rank[order] = np.arange(len(order))
 
+    if problem.basis is None:  # the same for every round: the relations do not change
+        problem.basis = relation_rows(len(problem.cells), problem.relations)
+
     def fresh() -> _State:
-        elim = Elimination(len(problem.cells), problem.relations, rank.tolist())
+        elim = Elimination(len(problem.cells), problem.relations, rank.tolist(), problem.basis)
         for i in sorted(problem.fixed_published):
             if elim.publish(i, problem.guarded):
                 raise DisclosureError(

@@ -183,6 +183,8 @@ def audit_input(
     for k, c in enumerate(cells):
         if c in system.intervals:
             known[k] = system.intervals[c]
+            if c < system.n_current:
+                truth[k] = system.measure[c]  # a feasible table for local witnesses
         elif c in hidden:
             if c < system.n_current:
                 truth[k] = system.measure[c]

@@ -6,10 +6,11 @@ hidden value: only counts of rows per reason and of cells per status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -255,12 +256,25 @@ def key_command(
     )
 
 
-def _mark(spec: Path, pakket: Path, sent: bool) -> None:
-    from buurtbeeld.source.ledger import mark_sent, mark_withdrawn
+def _ledger_spec(path: Path) -> Any:
+    """A delivery spec, or a koppelspec: the linking party keeps the same ledger (issue 11)."""
+    from buurtbeeld.source.link_spec import load_link_spec
     from buurtbeeld.source.spec import load_spec
 
     try:
-        delivery = load_spec(spec)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        text = ""
+    if re.search(r"^extracten\s*:", text, re.MULTILINE):
+        return load_link_spec(path)
+    return load_spec(path)
+
+
+def _mark(spec: Path, pakket: Path, sent: bool) -> None:
+    from buurtbeeld.source.ledger import mark_sent, mark_withdrawn
+
+    try:
+        delivery = _ledger_spec(spec)
         entry = (mark_sent if sent else mark_withdrawn)(delivery, pakket)
     except BuurtbeeldError as err:
         _fail(err)
@@ -274,7 +288,11 @@ def _mark(spec: Path, pakket: Path, sent: bool) -> None:
 @bron_app.command("verzonden")
 def sent_command(
     spec: Annotated[
-        Path, typer.Argument(metavar="SPECIFICATIE", help="Specificatie (YAML) van het pakket.")
+        Path,
+        typer.Argument(
+            metavar="SPECIFICATIE",
+            help="Specificatie (YAML) van het pakket, of de koppelspecificatie.",
+        ),
     ],
     pakket: Annotated[Path, typer.Argument(metavar="PAKKET", help="Het verzonden pakket (.zip).")],
 ) -> None:
@@ -301,10 +319,9 @@ def ledger_command(
 ) -> None:
     """Toon de pakketten van deze dataset in het logboek (gemaakt, verzonden, ingetrokken)."""
     from buurtbeeld.source.ledger import entries
-    from buurtbeeld.source.spec import load_spec
 
     try:
-        delivery = load_spec(spec)
+        delivery = _ledger_spec(spec)
         found = entries(delivery)
     except BuurtbeeldError as err:
         _fail(err)

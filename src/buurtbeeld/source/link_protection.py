@@ -34,36 +34,23 @@ match its extract, is refused.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 
-from buurtbeeld import __version__
-from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.package_format import (
-    FORMAT,
     LINKAGE_KIND,
     LINKAGE_RULE,
-    SIGNED_VERSION,
     TOTAL,
     Linkage,
-    Package,
-    PackageTable,
     Provision,
     PublicKey,
-    SigningKey,
-    linkage_to_manifest,
-    parse_public_key,
-    read_package,
-    write_package,
 )
 from buurtbeeld.protect import (
     Cell,
     CellKey,
-    Profile,
     Relation,
     ReleaseLedger,
     get_profile,
@@ -71,8 +58,13 @@ from buurtbeeld.protect import (
 )
 from buurtbeeld.protect.rounding import rounding_interval
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
-from buurtbeeld.source.keys import signing_key
-from buurtbeeld.source.package import rounding_seed, table_entries
+from buurtbeeld.source.link_partners import (
+    LinkProtectionError,
+    PartnerMarginals,
+    _LinkSpec,
+    partner_keys,
+    read_partner,
+)
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import JointCells, ProtectedDelivery, _cell_key, protect_delivery
 from buurtbeeld.source.regions import Division
@@ -80,35 +72,16 @@ from buurtbeeld.source.regions import Division
 YES = "ja"
 MOVERS = ("blijft", "binnen", "buiten")
 
-
-class LinkProtectionError(BuurtbeeldError, ValueError):
-    """A partner package cannot be used for joint protection (``BB-KOP-030``…``035``)."""
-
-    code = "BB-KOP-030"
-    http_status = 422
-    default_hint = "Vraag de partner om het ondertekende pakket en de publieke sleutel."
-
-
-class _Extract(Protocol):
-    naam: str
-    titel: str
-    pakket: Path | None
-    pakkettabel: str | None
-
-
-class _LinkSpec(Protocol):
-    dataset: str
-    bron: str
-    profiel: str
-    indelingsjaar: int
-
-    @property
-    def gemeenten(self) -> list[str]: ...
-
-    @property
-    def extracten(self) -> Sequence[_Extract]: ...
-
-    def sha256(self) -> str: ...
+__all__ = [
+    "LinkProtectionError",
+    "LinkedCountsLike",
+    "LinkedDelivery",
+    "PartnerMarginals",
+    "joint_cells",
+    "partner_keys",
+    "protect_link",
+    "read_partner",
+]
 
 
 class LinkedCountsLike(Protocol):
@@ -126,21 +99,6 @@ class LinkedCountsLike(Protocol):
     def to_aggregation(self) -> Aggregation: ...
 
 
-@dataclass(frozen=True)
-class PartnerMarginals:
-    """One partner's published distinct-unit totals (``pakkettabel``), verified."""
-
-    name: str
-    """The provision (extract) name."""
-    package: Package
-    table: str
-    unit: str
-    profile: Profile
-    """The protection profile of the partner's table."""
-    cells: dict[tuple[str, str], float | None]
-    """``(period, region)`` → published value (``None``: hidden)."""
-
-
 @dataclass
 class LinkedDelivery:
     """A protected linked delivery and its ``koppeling`` field."""
@@ -148,110 +106,10 @@ class LinkedDelivery:
     delivery: ProtectedDelivery
     linkage: Linkage
     partners: dict[str, PartnerMarginals]
-
-
-def partner_keys(paths: Sequence[Path]) -> dict[str, PublicKey]:
-    """The partners' public key files (one line each) by fingerprint.
-
-    Raises
-    ------
-    LinkProtectionError
-        ``BB-KOP-030`` when a file cannot be read or is no public key.
-    """
-    keys: dict[str, PublicKey] = {}
-    for path in paths:
-        try:
-            key = parse_public_key(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, BuurtbeeldError) as err:
-            raise LinkProtectionError(
-                f"'{Path(path).name}' is geen leesbare publieke sleutel van een partner.",
-                hint="Gebruik het .pub-bestand dat de partner met 'buurtbeeld bron sleutel' maakte.",
-            ) from err
-        keys[key.fingerprint] = key
-    return keys
-
-
-def read_partner(
-    name: str, path: Path, table: str, trusted: Mapping[str, PublicKey], spec: _LinkSpec
-) -> PartnerMarginals:
-    """A partner's signed package, verified, and the totals of its ``table``.
-
-    Raises
-    ------
-    LinkProtectionError
-        ``BB-KOP-030`` unsigned, forged, signed with a key not given, or unreadable;
-        ``BB-KOP-031`` the table is missing or has no totals per region; ``BB-KOP-032`` another
-        division year or area than the koppelspec.
-    """
-    try:
-        package = read_package(path, trusted)
-    except BuurtbeeldError as err:
-        why = (
-            "het is niet ondertekend met de opgegeven sleutel van de partner, of de handtekening "
-            "klopt niet"
-            if err.code.startswith("BB-SIG")
-            else err.message
-        )
-        raise LinkProtectionError(
-            f"Het pakket van extract '{name}' ({Path(path).name}) is geweigerd: {why}.",
-            hint=f"Alleen een pakket dat de partner zelf ondertekende telt mee ({err.code}). "
-            "Geef de publieke sleutel van de partner op, of vraag het pakket opnieuw.",
-        ) from err
-    manifest = package.manifest
-    if int(manifest["indelingsjaar"]) != int(spec.indelingsjaar):
-        raise LinkProtectionError(
-            f"Het pakket van extract '{name}' gebruikt indeling {manifest['indelingsjaar']}, "
-            f"de koppeling {spec.indelingsjaar}.",
-            code="BB-KOP-032",
-            hint="Vraag de partner een pakket in de indeling van de koppeling.",
-        )
-    area = set(manifest.get("gebied") or [])
-    if area and not set(spec.gemeenten) <= area:
-        raise LinkProtectionError(
-            f"Het pakket van extract '{name}' dekt niet het hele gebied van de koppeling.",
-            code="BB-KOP-032",
-            hint="Vraag de partner een pakket voor dezelfde gemeente(n).",
-        )
-    found = package.tables.get(table)
-    if found is None or found.meta.get("maat", "aantal") != "aantal":
-        raise LinkProtectionError(
-            f"Het pakket van extract '{name}' heeft geen teltabel '{table}'.",
-            code="BB-KOP-031",
-            hint="Noem bij 'pakkettabel' de tabel met het aantal unieke personen of huishoudens "
-            "per buurt (bijvoorbeeld voorzieningen_totaal).",
-        )
-    unit = str(found.meta.get("eenheid") or manifest.get("eenheid") or "personen")
-    profile = get_profile(str(found.meta.get("profiel") or manifest["profiel"]))
-    return PartnerMarginals(name, package, table, unit, profile, _totals(found, package, name))
-
-
-def _totals(
-    table: PackageTable, package: Package, name: str
-) -> dict[tuple[str, str], float | None]:
-    data = table.data
-    dims = [d for d in table.dimensions if d in data.column_names]
-    n = data.num_rows
-    periods = (
-        data["periode"].to_pylist() if "periode" in data.column_names else [package.periods[0]] * n
-    )
-    regions = data["regiocode"].to_pylist()
-    values = data["waarde"].to_pylist()
-    columns = [data[d].to_pylist() for d in dims]
-    if not dims and "categorie" in data.column_names:
-        columns = [data["categorie"].to_pylist()]
-    cells: dict[tuple[str, str], float | None] = {}
-    for i in range(n):
-        if all((col[i] or TOTAL) == TOTAL for col in columns):
-            cells[(str(periods[i]), str(regions[i]))] = (
-                None if values[i] is None else float(values[i])
-            )
-    if not cells:
-        raise LinkProtectionError(
-            f"Tabel '{table.name}' van het pakket van extract '{name}' heeft geen totalen per regio.",
-            code="BB-KOP-031",
-            hint="Noem bij 'pakkettabel' een tabel met een totaal per regio.",
-        )
-    return cells
+    joint: frozenset[CellKey] = frozenset()
+    """The partner and mover cells protected with the package but not in it."""
+    earlier: int = 0
+    """Sent packages of the same dataset it was protected together with (the ledger)."""
 
 
 def _mover_counts(movers: pa.Table) -> dict[tuple[str, str, str, str], tuple[int, int, int]]:
@@ -502,104 +360,4 @@ def protect_link(
             )
         )
     linkage = Linkage(LINKAGE_KIND, LINKAGE_RULE, tuple(provisions))
-    return LinkedDelivery(delivery, linkage, partners)
-
-
-def linked_manifest(linked: LinkedDelivery) -> dict[str, Any]:
-    """The manifest fields of a linked package (``bestanden`` is added by the writer)."""
-    delivery = linked.delivery
-    agg = delivery.aggregation
-    spec = agg.spec
-    periods = [p.label for p in agg.periods]
-    units = sorted({t.unit for t in agg.tables})
-    return {
-        "formaat": FORMAT,
-        "versie": SIGNED_VERSION,
-        "bron": spec.bron,
-        "dataset": spec.dataset,
-        "eenheid": "huishoudens" if "huishoudens" in units else units[0],
-        "periode": periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}",
-        "perioden": periods,
-        "gebied": [g for g in spec.gemeenten if g.startswith("GM")],
-        "indelingsjaar": spec.indelingsjaar,
-        "profiel": spec.profiel,
-        "software": f"buurtbeeld {__version__}",
-        "engine": agg.engine,
-        "spec_sha256": spec.sha256(),
-        "verborgen_per_reden": _one(delivery.hidden_by_reason()),
-        "tabellen": table_entries(delivery),
-        "koppeling": linkage_to_manifest(linked.linkage),
-    }
-
-
-def _one(by_reason: dict[str, int]) -> dict[str, int]:
-    total = sum(by_reason.values())
-    return {"verborgen": total} if total else {}
-
-
-def linked_report(linked: LinkedDelivery, manifest: Mapping[str, Any]) -> str:
-    """The Dutch report of a linked package: what it holds and how it was protected (no
-    hidden value, no count per region, no pseudonym)."""
-    delivery = linked.delivery
-    spec = delivery.aggregation.spec
-    lines = [
-        f"# Beveiligingsrapport stapeling: {spec.bron} — {spec.dataset}, {manifest['periode']}",
-        "",
-        "Gekoppelde telling van voorzieningen van meerdere partners (regel: laatste adres over alle",
-        "extracten). Het pakket bevat **geen verborgen waarde, geen pseudoniem en geen gegevens over",
-        "personen**: alleen beveiligde aantallen per combinatie van voorzieningen.",
-        "",
-        "| voorziening | partner | beveiligd samen met | zonder verhuizers |",
-        "|---|---|---|---|",
-    ]
-    for p in linked.linkage.provisions:
-        table = f"`{p.dataset}.{p.table}`" if p.table else "— (geen pakket)"
-        quiet = ", ".join(f"{u} {per}" for u, per in p.no_movers) or "—"
-        lines.append(f"| {p.title} | {p.source} | {table} | {quiet} |")
-    lines += ["", "| tabel | cellen | gepubliceerd | verborgen |", "|---|---|---|---|"]
-    for out in delivery.outputs:
-        hidden = sum(out.hidden_by_reason.values())
-        lines.append(
-            f"| `{out.name}` | {out.data.num_rows} | {out.data.num_rows - hidden} | {hidden} |"
-        )
-    lines += [
-        "",
-        "## Hoe is beveiligd",
-        "",
-        f"- Profiel `{spec.profiel}`, secundaire onderdrukking en aanvalscontrole (lineaire",
-        "  programmering) over alle niveaus, combinaties en perioden, **samen met de gepubliceerde",
-        "  cijfers van de partners**: geen combinatie is door aftrekken uit hun pakketten terug te",
-        "  rekenen, en geen aantal verhuizers (eenheden die de koppelregel in een andere buurt",
-        "  plaatst dan het eigen extract) in het verborgen bereik is in te sluiten.",
-        "- Waar niemand verhuisde, draagt een gepubliceerde marge dezelfde afgeronde waarde als bij",
-        "  de partner (nooit twee afrondingen van hetzelfde aantal).",
-        "- Handtekeningen van de partnerpakketten zijn gecontroleerd met hun publieke sleutels.",
-        "",
-        f"- Software: {manifest['software']}; specificatie (SHA-256): `{manifest['spec_sha256']}`.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def write_linked_package(linked: LinkedDelivery, target: Path, key: SigningKey) -> Path:
-    """Write the linked delivery as one package signed by the linking party's key."""
-    manifest = linked_manifest(linked)
-    report = linked_report(linked, manifest)
-    return write_package(
-        target, manifest, {o.name: o.data for o in linked.delivery.outputs}, report=report, key=key
-    )
-
-
-def make_linked_package(
-    counts: LinkedCountsLike, target: Path, partner_key_files: Sequence[Path]
-) -> tuple[Path, LinkedDelivery]:
-    """Protect linked counts with the partners' packages and write the signed package.
-
-    What ``buurtbeeld koppel`` does after linking: the rounding seed and the signing key are
-    the linking party's own, beside the koppelspec (``zaadbestand``; created on first use, as
-    for a partner's delivery); ``partner_key_files`` are the partners' ``.pub`` files.
-    """
-    spec: Any = counts.spec
-    linked = protect_link(counts, seed=rounding_seed(spec), trusted=partner_keys(partner_key_files))
-    key, _created = signing_key(spec)
-    return write_linked_package(linked, target, key), linked
+    return LinkedDelivery(delivery, linkage, partners, frozenset(c.key for c in extra.cells))
