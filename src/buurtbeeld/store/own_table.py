@@ -259,8 +259,9 @@ def read_own_table(
             code,
             f"{len(bad)} regio's uit '{path.name}' zijn niet gevonden in de indeling "
             f"{regions.year}: {'; '.join(bad[:8])}.",
-            "Controleer de codes of namen (de indeling van de werkmap), of importeer met "
-            "--sla-onbekende-over om alleen de gevonden regio's te importeren.",
+            "Controleer de codes of namen (de indeling van de werkmap), of importeer alleen de "
+            "gevonden regio's: --sla-onbekende-over op de opdrachtregel, 'Onbekende regio's "
+            "overslaan' in Beheer → Imports.",
         )
     periods = _periods(table, definition, path.name)
     ids = {
