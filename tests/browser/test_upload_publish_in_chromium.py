@@ -10,6 +10,7 @@ violation on any page of the path; the screenshot of the public page is checked 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,10 @@ def test_upload_then_publish_then_the_public_sees_it(
 
     # 2. Imported but internal: a lezer sees the stapeling, a visitor gets "does not exist".
     reader, reader_page = _sign_in(browser, url, "lex", "/")
-    assert reader_page.goto(url + OVERLAP_PAGE).status == 200
+    deadline = time.monotonic() + 120  # the server switches to the new generation in a moment
+    while reader_page.goto(url + OVERLAP_PAGE).status != 200:
+        assert time.monotonic() < deadline, "the lezer never saw the imported stapeling"
+        time.sleep(0.5)
     assert visitor.new_page().goto(url + OVERLAP_PAGE).status == 404
     reader.close()
 
