@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.spec import DeliverySpec, InputFile
-from buurtbeeld.source.spec_fields import Identifier, Keys, _Model
+from buurtbeeld.source.spec_fields import Identifier, Keys, _Model, gemeente_codes
 from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
 FACTOR_COUNT_DIMENSION = "aantal_factoren"
@@ -94,15 +94,7 @@ class RiskSpec(_Model):
     @field_validator("gemeente")
     @classmethod
     def _codes(cls, value: str | list[str]) -> str | list[str]:
-        codes = [value] if isinstance(value, str) else value
-        if not codes:
-            raise ValueError("geef minstens één gemeentecode op")
-        for code in codes:
-            if not re.fullmatch(r"GM\d{4}|NL00", code):
-                raise ValueError(f"'{code}' is geen gemeentecode (GM + 4 cijfers) of NL00")
-        if "NL00" in codes and len(codes) > 1:
-            raise ValueError("NL00 (heel Nederland) staat alleen")
-        return value
+        return gemeente_codes(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskSpec:

@@ -22,6 +22,7 @@ from buurtbeeld.source.spec_fields import (
     Keys,
     PeriodSpec,
     _Model,
+    gemeente_codes,
 )
 from buurtbeeld.source.yaml_model import read_text, validate_yaml
 
@@ -166,17 +167,7 @@ class DeliverySpec(_Model):
     @field_validator("gemeente")
     @classmethod
     def _codes(cls, value: str | list[str]) -> str | list[str]:
-        import re
-
-        codes = [value] if isinstance(value, str) else value
-        if not codes:
-            raise ValueError("geef minstens één gemeentecode op")
-        for code in codes:
-            if not re.fullmatch(r"GM\d{4}|NL00", code):
-                raise ValueError(f"'{code}' is geen gemeentecode (GM + 4 cijfers) of NL00")
-        if "NL00" in codes and len(codes) > 1:
-            raise ValueError("NL00 (heel Nederland) staat alleen")
-        return value
+        return gemeente_codes(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> DeliverySpec:

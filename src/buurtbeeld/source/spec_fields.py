@@ -6,6 +6,7 @@ docs/source-toolkit.md describes every field for the data steward.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -247,3 +248,16 @@ class Dimension(_Model):
         if self.overig:
             labels.add(self.overig)
         return sorted(labels)
+
+
+def gemeente_codes(value: str | list[str]) -> str | list[str]:
+    """The ``gemeente`` field of every spec: one or more GM codes, or NL00 on its own."""
+    codes = [value] if isinstance(value, str) else value
+    if not codes:
+        raise ValueError("geef minstens één gemeentecode op")
+    for code in codes:
+        if not re.fullmatch(r"GM\d{4}|NL00", code):
+            raise ValueError(f"'{code}' is geen gemeentecode (GM + 4 cijfers) of NL00")
+    if "NL00" in codes and len(codes) > 1:
+        raise ValueError("NL00 (heel Nederland) staat alleen")
+    return value
