@@ -9,7 +9,9 @@ from buurtbeeld.protect import (
     TOTAL,
     AuditInput,
     Dimension,
+    FrequencyRule,
     Mark,
+    Profile,
     TableView,
     audit,
     get_profile,
@@ -113,3 +115,46 @@ def test_verify_assumes_the_attacker_knows_status_letters() -> None:
 def test_verify_refuses_a_count_the_profile_cannot_publish() -> None:
     five = verify(_view((None, Mark.HIDDEN, Mark.HIDDEN), (5.0, None, None)), CHILDREN)
     assert [(i.kind, i.cells) for i in five.issues] == [("value", ("BU1/a",))]
+
+
+UNROUNDED = Profile("onafgerond", frequency=FrequencyRule(1, 9), rounding_base=None)
+
+
+def _linked(marks: tuple[Mark | None, ...], zeros: bool) -> list[TableView]:
+    """A linked combination table of two provisions in one buurt, without the all-nee cell."""
+    keys = (("BU1", (TOTAL, "nee")), ("BU1", ("ja", "nee")), ("BU1", ("nee", "ja")))
+    return [
+        TableView(
+            name="stapeling",
+            period="2024",
+            measure="aantal:personen",
+            dimensions=(Dimension("wmo"), Dimension("jeugdhulp")),
+            keys=keys,
+            values=tuple(None if m else v for m, v in zip(marks, (10.0, 10.0, 20.0), strict=True)),
+            marks=marks,
+            profile=UNROUNDED,
+            zeros=(("BU1", ("nee", "nee")),) if zeros else (),
+        )
+    ]
+
+
+def test_verify_knows_the_structural_zero_of_a_linked_table() -> None:
+    # totaal|nee and ja|nee are published and equal: the left-out nee|nee is computable as 0,
+    # which every reader of a linked package knows (its units have at least one provision)
+    unknown = verify(_linked((None, None, None), zeros=False), {})
+    assert [(i.kind, i.cells) for i in unknown.issues] == [("disclosure", ("BU1/nee, nee",))]
+    assert verify(_linked((None, None, None), zeros=True), {}).passed
+    # a structural zero does not hide what the table hides: nee|ja stays guarded
+    hidden = verify(_linked((None, None, Mark.HIDDEN), zeros=True), {})
+    assert hidden.passed and hidden.n_hidden == 1
+    # a table that says a structural zero is 10 contradicts itself
+    bad = _linked((None, None, None), zeros=True)[0]
+    contradiction = TableView(
+        **{
+            **bad.__dict__,
+            "keys": (*bad.keys, ("BU1", ("nee", "nee"))),
+            "values": (*bad.values, 10.0),
+            "marks": (*bad.marks, None),
+        }
+    )
+    assert [i.kind for i in verify([contradiction], {}).issues] == ["different"]

@@ -27,7 +27,7 @@ from buurtbeeld.protect import TOTAL
 from buurtbeeld.source.link_package import make_linked_package, write_linked_package
 from buurtbeeld.source.link_protection import LinkProtectionError, partner_keys, protect_link
 from buurtbeeld.store.intake import intake_package
-from buurtbeeld.store.intake_audit import audit_package, partner_figures
+from buurtbeeld.store.intake_audit import audit_package, partner_figures, structural_zeros
 from buurtbeeld.store.package_reader import read_package as platform_read
 from buurtbeeld.store.workspace import Workspace
 from tests.signing import make_key, register, trusted
@@ -425,3 +425,16 @@ def test_linkage_field_names_the_partner_not_the_linking_party(flow: Flow) -> No
     first = linkage.provisions[0]
     assert isinstance(first, Provision) and first.source == PROVISIONS[first.name][1]
     assert BUURTEN[0] not in str(linkage)
+
+
+def test_the_intake_knows_the_all_nee_combination_is_zero(flow: Flow) -> None:
+    """Linked tables leave out the combination without any provision (zero by definition); the
+    intake's audit must know it, or a rounding that pins it to 0 refuses a sound package."""
+    contents = platform_read(flow.linked, trusted(flow.link_key))
+    for table in contents.tables:
+        zeros = structural_zeros(contents, table)
+        assert {r for r, _ in zeros} == {k[0] for k in table.keys}
+        assert all(set(c) == {"nee"} and len(c) == len(table.dimensions) for _, c in zeros)
+        assert not set(zeros) & set(table.keys)
+    partner = platform_read(flow.partners["wmo"], trusted(flow.keys["wmo"]))
+    assert all(not structural_zeros(partner, t) for t in partner.tables)

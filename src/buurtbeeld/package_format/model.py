@@ -68,6 +68,10 @@ LINKAGE_KIND = "stapeling"
 """``koppeling.soort``: a table of combinations of provisions of several partners."""
 LINKAGE_RULE = "laatste-adres"
 """``koppeling.regel``: one buurt per unit and period, that of its latest record over all extracts."""
+LINKAGE_NO = "nee"
+"""The category of a provision dimension for units without that provision. A linked package
+counts units with at least one provision, so the all-``nee`` combination is zero by definition
+and left out of its tables; an attacker knows it, and so does the intake's audit."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ class TableView:
         Counts (rounded, frequency rule) or amounts (exact, not rounded).
     earlier
         Figures already published (an earlier release that this package replaces).
+    zeros
+        Cells the table leaves out because they are zero by definition (the all-``nee``
+        combination of a linked package counts units with at least one provision). The attacker
+        knows them; auditing them as unknown would flag a true zero as disclosed.
     """
 
     name: str
@@ -82,6 +86,7 @@ class TableView:
     profile: Profile
     counts: bool = True
     earlier: bool = False
+    zeros: tuple[TableCell, ...] = ()
 
     def label(self, key: TableCell) -> str:
         """``region/category`` (non-total codes, or ``totaal``): names a cell, never a value."""
@@ -210,6 +215,12 @@ def _audit_group(
                 if low > up + 1e-9:
                     different.append(i)
             known[i] = (low, up)
+        for key in view.zeros:
+            i = cell(view, key)
+            low, up = known.get(i, (0.0, 0.0))
+            if low > 1e-9:
+                different.append(i)
+            known[i] = (0.0, 0.0)
         found = table_relations(children, view.dimensions, view.keys)
         for total, parts in found.equal:
             relations.setdefault((cell(view, total), tuple(cell(view, p) for p in parts)))

@@ -65,6 +65,7 @@ from buurtbeeld.source.link_partners import (
     partner_keys,
     read_partner,
 )
+from buurtbeeld.source.link_results import NO
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import JointCells, ProtectedDelivery, _cell_key, protect_delivery
 from buurtbeeld.source.regions import Division
@@ -166,7 +167,7 @@ def joint_cells(
             continue
         truth = _table_counts(table)
         # the universe is "units with at least one provision": no provision at all is zero
-        none = tuple("nee" for _ in table.dimensions)
+        none = tuple(NO for _ in table.dimensions)
         omit.update(
             _cell_key(spec.dataset, p.label, r, table, none)
             for p in counts.periods

@@ -18,6 +18,7 @@ from buurtbeeld.errors import DisclosureError
 from buurtbeeld.package_format.model import (
     HIDDEN_STATUS,
     LETTER_STATUSES,
+    LINKAGE_NO,
     MEASURES,
     PUBLISHED_STATUSES,
     PackageContents,
@@ -95,7 +96,22 @@ def view_of(contents: PackageContents, table: PublishedTable) -> TableView:
         marks=marks,
         profile=_profile(contents, table),
         counts=table.measure == "aantal",
+        zeros=structural_zeros(contents, table),
     )
+
+
+def structural_zeros(
+    contents: PackageContents, table: PublishedTable
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The cells a linked package leaves out because they are zero by definition: per region
+    the combination without any provision (``LINKAGE_NO`` in every dimension)."""
+    if contents.linkage is None or table.measure != "aantal" or not table.dimensions:
+        return ()
+    provisions = {p.name for p in contents.linkage.provisions}
+    if any(d.name not in provisions for d in table.dimensions):
+        return ()
+    none = tuple(LINKAGE_NO for _ in table.dimensions)
+    return tuple((region, none) for region in sorted({k[0] for k in table.keys}))
 
 
 def earlier_view(
@@ -353,5 +369,6 @@ __all__ = [
     "earlier_figures",
     "partner_figures",
     "refuse",
+    "structural_zeros",
     "view_of",
 ]
