@@ -146,7 +146,7 @@ def contributor_guard(problem: Problem, rule: str = "streng") -> np.ndarray:
     Earlier releases' secondaries are guarded against everyone (elimination) but are not
     sensitive themselves. ``rule`` is a :data:`~buurtbeeld.protect.rules.SINGLETON_RULES` key.
     """
-    primary = problem.guarded & np.array(
+    primary: np.ndarray = np.asarray(problem.guarded, dtype=bool) & np.array(
         [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
     )
     if rule == "enkelingen":
