@@ -276,7 +276,13 @@ def test_under_the_lenient_rule_no_contributor_computes_another_units_one_or_zer
     prof = Profile(
         base.name, frequency=base.frequency, rounding_base=None, singleton_regel="enkelingen"
     )
-    table = linked(units)
+    # one table: every unit's count-1 cells lie below one another, so the rule sees them as one
+    # contributor (a unit's cells in two linked tables without a common count-1 cell are probed
+    # as two contributors: the limit in docs/protect.md, shared with the strict rule)
+    by_cat: dict[CellKey, int] = {}
+    for u in units:
+        by_cat[(u.buurt, u.category)] = by_cat.get((u.buurt, u.category), 0) + 1
+    table = build_cross_table(by_cat, [REGIONS, {"totaal": CATEGORIES}])
     protected = protect_table(table, profile=prof, rounding=False)
     found = singleton_attacks(table, protected.values, protected.statuses, units, max_count=1)
     assert found == []
