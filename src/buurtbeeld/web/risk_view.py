@@ -108,7 +108,7 @@ def forest_svg(rows: list[FactorRow], chart_id: str) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {left + width + 30} '
-        f'{height}" aria-labelledby="{chart_id}-titel {chart_id}-desc" class="bb-forest" '
+        f'{height}" width="{left + width + 30}" height="{height}" aria-labelledby="{chart_id}-titel {chart_id}-desc" class="bb-forest" '
         f'id="{chart_id}">',
         f'<title id="{chart_id}-titel">Gecorrigeerde relatieve risico\'s met 95 %-'
         "betrouwbaarheidsinterval</title>",
