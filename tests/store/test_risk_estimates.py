@@ -257,3 +257,17 @@ def test_estimates_on_groups_below_the_profile_threshold_are_refused(
         assert cube.risk.sets_for("GM0505") == []  # nothing stored
     finally:
         cube.close()
+
+
+def test_national_estimates_show_for_every_gemeente(
+    filled_workspace: Workspace, risk_package: RiskPackage, tmp_path: Path
+) -> None:
+    path = _forged(risk_package, tmp_path, lambda m: m.update(gebied=["NL00"]))
+    register(filled_workspace, risk_package.key, "onderzoek")
+    _import(filled_workspace, path, risk_package.key)
+    cube = Cube(filled_workspace)
+    try:
+        for gemeente in ("GM0505", "GM0363"):
+            assert [s.area for s in cube.risk.sets_for(gemeente)] == [("NL00",)]
+    finally:
+        cube.close()

@@ -37,7 +37,9 @@ Period = Annotated[str, Field(pattern=rf"^{PERIOD}$")]
 PeriodRange = Annotated[str, Field(pattern=rf"^{PERIOD}(/{PERIOD})?$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 MemberName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.(parquet|md)$", max_length=70)]
-GemeenteCode = Annotated[str, Field(pattern=r"^GM\d{4}$")]
+GemeenteCode = Annotated[str, Field(pattern=r"^(GM\d{4}|NL00)$")]
+"""A gemeente of the delivery's area, or ``NL00`` on its own for a national delivery."""
+NATIONAL = "NL00"
 Count = Annotated[int, Field(ge=0)]
 Polarity = Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"]
 
@@ -153,6 +155,12 @@ class Manifest(_Strict):
         names = [t.naam for t in self.tabellen]
         if len(set(names)) != len(names):
             raise ValueError("een tabel staat twee keer in het manifest")
+        return self
+
+    @model_validator(mode="after")
+    def _national_alone(self) -> Manifest:
+        if NATIONAL in self.gebied and len(self.gebied) > 1:
+            raise ValueError("NL00 (heel Nederland) staat alleen in het gebied")
         return self
 
     @model_validator(mode="after")

@@ -159,8 +159,6 @@ def run_risk(
     manifest = manifest_for(delivery)
     manifest["spec_sha256"] = spec.sha256()
     manifest.pop("regels")
-    if agg.division.national:  # the manifest names gemeenten: the whole country is all of them
-        manifest["gebied"] = sorted(agg.division.hierarchy[agg.division.top_codes[0]])
     manifest["risicofactoren"] = risk_field(agg, results)
     report = _without_row_counts(delivery_report(delivery, manifest))
     report += risk_report(spec, results, len(hidden))

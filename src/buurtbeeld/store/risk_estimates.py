@@ -180,10 +180,12 @@ class RiskEstimatesStore:
         self._con = con
 
     def sets_for(self, gemeente: str) -> list[RiskSet]:
-        """Every stored set whose area holds ``gemeente``: newest period first, then outcome."""
+        """Every stored set whose area holds ``gemeente`` (or is the whole country, ``NL00``):
+        newest period first, then outcome."""
         keys = self._con.execute(
             """SELECT DISTINCT dataset, outcome, outcome_title, period, area, source, import_id
-               FROM risk_estimate WHERE list_contains(string_split(area, ','), ?)
+               FROM risk_estimate
+               WHERE list_contains(string_split(area, ','), ?) OR area = 'NL00'
                ORDER BY period DESC, outcome, dataset, area""",
             [gemeente],
         ).fetchall()
