@@ -271,3 +271,13 @@ def test_national_estimates_show_for_every_gemeente(
             assert [s.area for s in cube.risk.sets_for(gemeente)] == [("NL00",)]
     finally:
         cube.close()
+
+
+def test_the_web_import_says_the_estimates_were_stored(
+    filled_workspace: Workspace, risk_package: RiskPackage
+) -> None:
+    from buurtbeeld.web.import_kinds import run_package
+
+    register(filled_workspace, risk_package.key, "onderzoek")
+    report = run_package(filled_workspace, risk_package.path, lambda _m: None)
+    assert any("risicoschattingen op groepsniveau opgeslagen" in line for line in report["regels"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typer.testing import CliRunner
 
 from buurtbeeld.cli.main import app as cli
 from buurtbeeld.platform.auth_settings import AuthConfig
+from buurtbeeld.store.public_workspace import write_public_workspace
+from buurtbeeld.store.workspace import open_workspace
 from buurtbeeld.web.app import create_app
 from tests.conftest import copy_workspace
 
@@ -199,3 +202,46 @@ def test_withheld_estimates_are_shown_as_withheld_with_the_reason(
         page = " ".join(client.get("/gemeente/GM0505/risicofactoren").text.split())
     assert "Zeldzaam, prevalentie: te weinig kinderen in een groep (drempelregel)." in page
     assert "Zeldzaam, relatief risico, gecorrigeerd: te weinig kinderen in een groep" in page
+
+
+def test_no_child_or_household_id_on_the_page_or_in_the_csv(site: RiskSite) -> None:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    research = pq.read_table(site.package.parent / "kinderen.parquet")
+    ids = {str(v) for v in research["kind"].to_pylist()}
+    ids |= {str(v) for v in pc.unique(research["huishouden"]).to_pylist()}
+    for url in ("/gemeente/GM0505/risicofactoren", "/gemeente/GM0505/risicofactoren.csv"):
+        text = site.client.get(url).text
+        found = set(re.findall(r"\b\d{6,}\b|HH\d+", text))
+        assert not found & ids, f"an identifier of a child or household on {url}"
+        assert "score" not in text.lower().replace("nooit een score", "").replace(
+            "geen risicoscore", ""
+        )
+
+
+def test_the_public_copy_of_the_workspace_holds_no_estimates(
+    site: RiskSite, tmp_path: Path
+) -> None:
+    source = open_workspace(site.root)
+    con = source.connect(read_only=True)
+    try:
+        indicators = {r[0] for r in con.execute("SELECT id FROM indicator_def").fetchall()}
+        imports = {int(r[0]) for r in con.execute("SELECT import_id FROM import_batch").fetchall()}
+        stored = con.execute("SELECT count(*) FROM risk_estimate").fetchone()
+    finally:
+        con.close()
+    assert stored is not None and stored[0] > 0
+    # even with every indicator and import published, the estimates stay internal
+    copy = write_public_workspace(
+        source,
+        tmp_path / "publiek",
+        indicators=frozenset(indicators),
+        overlap_datasets=frozenset(),
+        import_ids=frozenset(imports),
+    )
+    con = copy.workspace.connect(read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM risk_estimate").fetchone() == (0,)
+    finally:
+        con.close()
