@@ -245,3 +245,31 @@ def test_the_public_copy_of_the_workspace_holds_no_estimates(
         assert con.execute("SELECT count(*) FROM risk_estimate").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_two_outcomes_are_listed_and_chosen(site: RiskSite, tmp_path: Path) -> None:
+    from buurtbeeld.source.keys import signing_key
+    from buurtbeeld.source.riskfactors_spec import load_risk_spec
+    from tests.store.test_package_reader import resigned
+
+    spec = load_risk_spec(site.package.parent / "risicofactoren.yaml")
+    key, _ = signing_key(spec.delivery())
+
+    def other_outcome(manifest: dict[str, Any]) -> None:
+        field = manifest["risicofactoren"]
+        field.update(uitkomst="jeugdbescherming", uitkomst_titel="Jeugdbescherming")
+        field["aandeel_uitkomst"]["aandeel"] = 0.013
+
+    forged = resigned(site.package, tmp_path / "tweede.zip", key, other_outcome)
+    root = copy_workspace(site.root, tmp_path / "werkmap")
+    result = CliRunner().invoke(cli, ["importeer-pakket", str(forged), "--werkmap", str(root)])
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(root, auth=None), base_url="http://127.0.0.1") as client:
+        first = " ".join(client.get("/gemeente/GM0505/risicofactoren").text.split())
+        assert "?uitkomst=jeugdhulp&amp;periode=2024" in first  # the other one, as a link
+        assert "Kinderen met jeugdbescherming: <strong>1,3 %</strong>" in first
+        chosen = client.get("/gemeente/GM0505/risicofactoren?uitkomst=jeugdhulp").text
+        share = site.field["aandeel_uitkomst"]["aandeel"]
+        assert f"<strong>{_dutch(100 * share, 1)} %</strong>" in chosen
+        rows = client.get("/gemeente/GM0505/risicofactoren.csv?uitkomst=jeugdbescherming").text
+        assert "Jeugdbescherming" in rows and "Jeugdhulp" not in rows

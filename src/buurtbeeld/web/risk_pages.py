@@ -33,18 +33,33 @@ def _gemeente(cube: Cube, code: str) -> RegionRow:
     return area
 
 
-def _chosen(sets: list[RiskSet], outcome: str | None, period: str | None) -> RiskSet | None:
-    """The set of ``outcome`` and ``period`` (default: the newest period, first outcome)."""
+def _chosen(
+    sets: list[RiskSet], outcome: str | None, period: str | None, dataset: str | None = None
+) -> RiskSet | None:
+    """The set of ``outcome``, ``period`` and ``dataset`` (default: the newest period, first
+    outcome)."""
     if not sets:
         return None
     for s in sets:
-        if outcome in (None, s.outcome) and period in (None, s.period):
+        if (
+            outcome in (None, s.outcome)
+            and period in (None, s.period)
+            and dataset in (None, s.dataset)
+        ):
             return s
     raise NotFoundError(
         "Voor deze uitkomst en periode zijn geen risicoschattingen geïmporteerd.",
         code="BB-RSK-031",
         hint="Kies een uitkomst en periode uit de lijst op de pagina.",
     )
+
+
+def _name(cube: Cube, code: str) -> str:
+    """A region's name, or its code when the workspace's division does not know it."""
+    try:
+        return cube.region(code).name
+    except NotFoundError:
+        return code
 
 
 @router.get("/gemeente/{code}/risicofactoren", response_class=HTMLResponse)
@@ -54,11 +69,12 @@ def risk_page(
     cube: CubeDep,
     uitkomst: str | None = None,
     periode: str | None = None,
+    dataset: str | None = None,
 ) -> Response:
     """Released estimates for one outcome, with method, assumptions and limits."""
     area = _gemeente(cube, code)
     sets = cube.risk.sets_for(area.code)
-    risk = _chosen(sets, uitkomst, periode)
+    risk = _chosen(sets, uitkomst, periode, dataset)
     rows = factor_rows(risk) if risk else []
     return templates.TemplateResponse(
         request,
@@ -73,19 +89,23 @@ def risk_page(
             "ratio": ratio,
             "reasons": reasons,
             "rules": RISK_RULES,
-            "area_names": [cube.region(c).name for c in risk.area[:5]] if risk else [],
+            "area_names": [_name(cube, c) for c in risk.area[:5]] if risk else [],
         },
     )
 
 
 @router.get("/gemeente/{code}/risicofactoren.csv")
 def risk_csv_download(
-    code: str, cube: CubeDep, uitkomst: str | None = None, periode: str | None = None
+    code: str,
+    cube: CubeDep,
+    uitkomst: str | None = None,
+    periode: str | None = None,
+    dataset: str | None = None,
 ) -> Response:
     """Every estimate of the chosen outcome and period, released and withheld, as CSV (only
     the header row for a gemeente without estimates, as its page says)."""
     area = _gemeente(cube, code)
-    risk = _chosen(cube.risk.sets_for(area.code), uitkomst, periode)
+    risk = _chosen(cube.risk.sets_for(area.code), uitkomst, periode, dataset)
     what = f"{risk.outcome}_{risk.period}" if risk else "geen"
     name = f"buurtbeeld_{area.code}_risicofactoren_{what}.csv"
     return Response(
