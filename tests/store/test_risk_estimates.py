@@ -281,3 +281,25 @@ def test_the_web_import_says_the_estimates_were_stored(
     register(filled_workspace, risk_package.key, "onderzoek")
     report = run_package(filled_workspace, risk_package.path, lambda _m: None)
     assert any("risicoschattingen op groepsniveau opgeslagen" in line for line in report["regels"])
+
+
+def test_a_workspace_of_schema_5_gains_the_estimates_table(
+    filled_workspace: Workspace, risk_package: RiskPackage
+) -> None:
+    from buurtbeeld.store.schema import SCHEMA_VERSION
+    from buurtbeeld.store.workspace import open_workspace
+
+    con = filled_workspace.connect()
+    con.execute("DROP TABLE risk_estimate")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    reopened = open_workspace(filled_workspace.root)
+    con = reopened.connect(read_only=True)
+    try:
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(SCHEMA_VERSION),)
+        assert con.execute("SELECT count(*) FROM risk_estimate").fetchone() == (0,)
+    finally:
+        con.close()
+    register(reopened, risk_package.key, "onderzoek")
+    assert _import(reopened, risk_package.path, risk_package.key).risk_estimates > 0
