@@ -80,6 +80,8 @@ size."""
 
 
 def risk_error(kind: str, message: str) -> PydanticCustomError:
+    """A validation error of type ``kind`` (a key of :data:`ERROR_CODES`); the message is
+    fixed text, never the package's content."""
     return PydanticCustomError(kind, message)
 
 
@@ -88,6 +90,9 @@ class _Strict(BaseModel):
 
 
 class _Checked(_Strict):
+    """An estimate with its check: released (values and ``kleinste_groep``) or withheld (only
+    the rule codes in ``achtergehouden``), never both."""
+
     kleinste_groep: GroupBound | None = None
     achtergehouden: list[RuleCode] = Field(default_factory=list, max_length=len(RULES))
 
