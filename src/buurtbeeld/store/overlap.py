@@ -242,9 +242,11 @@ def write_overlap(
     finally:
         con.unregister(NEW)
     for position, p in enumerate(linkage.provisions):
+        # '' for a provision protected against no partner table (the demo's yearly bijstand;
+        # the column is NOT NULL since schema 3)
         con.execute(
             "INSERT INTO stapeling_voorziening VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [import_id, position, p.name, p.title, p.source, p.dataset, p.table],
+            [import_id, position, p.name, p.title, p.source, p.dataset, p.table or ""],
         )
     return summary
 
@@ -305,6 +307,7 @@ class StoredProvision:
     source: str
     dataset: str
     table: str
+    """The partner's table protected against; '' when none."""
 
 
 @dataclass(frozen=True)
