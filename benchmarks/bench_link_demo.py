@@ -71,8 +71,12 @@ def main() -> None:
         linked = protect_link(counts, seed="bench", trusted=keys)
         t_protect = cpu() - start
         hidden = linked.delivery.hidden_by_reason()
+        report = linked.delivery.runs["aantallen"].report
         print(
-            f"protect_link: {t_protect:.1f} s CPU, peak {peak_mb():.0f} MB, hidden {hidden}",
+            f"protect_link: {t_protect:.1f} s CPU, peak {peak_mb():.0f} MB, hidden {hidden}; "
+            f"joint system {report.n_cells} cells, {report.n_primary} primary + "
+            f"{report.n_secondary} secondary hidden, {report.n_audited} audited, "
+            f"{report.n_lps} LPs",
             flush=True,
         )
         key = create_key_pair(Path(tmp) / "k.sleutel", Path(tmp) / "k.pub", spec.bron)
