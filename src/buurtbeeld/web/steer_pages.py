@@ -40,6 +40,7 @@ from buurtbeeld.steer.workspace import import_framework_text
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
+from buurtbeeld.web.downloads import CSV_TYPE, XLSX_TYPE, attachment
 
 router = APIRouter(include_in_schema=False)
 templates.env.globals["may_open"] = may_open
@@ -116,10 +117,8 @@ def framework_yaml(request: Request) -> Response:
     framework = framework_of(request)
     if framework is None:
         raise no_framework()
-    return Response(
-        dump_framework(framework),
-        media_type="application/yaml; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="indicatorenkader.yaml"'},
+    return attachment(
+        dump_framework(framework), "indicatorenkader.yaml", "application/yaml; charset=utf-8"
     )
 
 
@@ -218,20 +217,16 @@ def _inventory_rows(request: Request, cube: CubeDep) -> list:  # type: ignore[ty
 @router.get("/sturen/bronnen.csv")
 def inventory_csv_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as CSV."""
-    return Response(
-        inventory_csv(_inventory_rows(request, cube)),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="data-inventaris.csv"'},
+    return attachment(
+        inventory_csv(_inventory_rows(request, cube)), "data-inventaris.csv", CSV_TYPE
     )
 
 
 @router.get("/sturen/bronnen.xlsx")
 def inventory_xlsx_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as XLSX."""
-    return Response(
-        inventory_xlsx(_inventory_rows(request, cube)),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": 'attachment; filename="data-inventaris.xlsx"'},
+    return attachment(
+        inventory_xlsx(_inventory_rows(request, cube)), "data-inventaris.xlsx", XLSX_TYPE
     )
 
 
