@@ -34,7 +34,8 @@ from buurtbeeld.steer.pc_export import figure, number, pc_pdf, pc_xlsx, programm
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
 from buurtbeeld.web.downloads import XLSX_TYPE, attachment
-from buurtbeeld.web.steer_pages import no_framework, steer_db, writer
+from buurtbeeld.web.steer_access import steer_db
+from buurtbeeld.web.steer_pages import no_framework, writer
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 # --- goals per focus area ----------------------------------------------------------------------
 def _focus_area(request: Request, thema: str) -> tuple[PlatformDB, Framework, FocusArea]:
     """The platform database, the framework and its focus area ``thema`` (else a Dutch 404)."""
-    db = steer_db(request)
+    db = steer_db(request, create=False)
     framework = load_framework(db) if db is not None else None
     if framework is None or db is None:
         raise no_framework()
