@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,21 @@ def test_national_page_draws_from_tiles(client: TestClient, app_workspace: Path)
     assert 'rel="preload" as="fetch" crossorigin href="/api/v1/kaart/NL00.geojson' not in page
     gemeente = client.get(f"/gemeente/GM0505?{QUERY}").text
     assert "data-tegels" not in gemeente  # a gemeente keeps its GeoJSON
+
+
+def test_national_page_lists_the_first_hundred_regions_without_polygon(client: TestClient) -> None:
+    """All of NL has about 2,400 buurten without polygon: 100 are links on the page (the rest
+    was 40 % of its HTML, parsed before the map could start); the API names all of them."""
+    page = client.get(f"/gemeente/NL00?{QUERY}").text
+    listed = page[page.index('<details class="bb-details">') : page.index("</details>")]
+    codes = re.findall(r'href="/regio/(BU\d{8})"', listed)
+    api = client.get("/api/v1/waarden", params={"indicator": "bijstand_per_1000", "gebied": "NL00"})
+    missing = api.json()["zonder_grens"]
+    assert len(missing) > 1000 and codes == missing[:100]
+    assert f"en nog {len(missing) - 100:,}".replace(",", ".") in listed
+    assert "zonder_grens" in listed
+    few = client.get(f"/gemeente/GM0505?{QUERY}").text  # a gemeente: all of them, as before
+    assert "en nog" not in few[few.index('<details class="bb-details">') :]
 
 
 def test_a_tile_is_gzip_mvt_and_carries_no_figure(client: TestClient, app_workspace: Path) -> None:

@@ -195,12 +195,15 @@ async function start() {
       // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
       map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
     }
+    // All of NL: no anti-aliased outline per polygon (13,594 of them, each drawn once more in
+    // software WebGL for edges smaller than a pixel); the "randen" layer draws edges from zoom 9.
+    const smooth = { "fill-antialias": !many };
     map.addLayer({ id: "vlakken", type: "fill", ...layerSource, filter: ["!", ["in", status, ["literal", ["hidden", "missing"]]]],
-      paint: { "fill-color": colour, "fill-opacity": 0.9 } });
+      paint: { "fill-color": colour, "fill-opacity": 0.9, ...smooth } });
     map.addLayer({ id: "verborgen", type: "fill", ...layerSource, filter: ["==", status, "hidden"],
-      paint: { "fill-pattern": "arcering" } });
+      paint: { "fill-pattern": "arcering", ...smooth } });
     map.addLayer({ id: "ontbreekt", type: "fill", ...layerSource, filter: ["==", status, "missing"],
-      paint: { "fill-pattern": "stippen" } });
+      paint: { "fill-pattern": "stippen", ...smooth } });
     if (stacking) map.addLayer({ id: "onzeker", type: "fill", ...layerSource, filter: ["==", ["get", "onzeker"], true],
       paint: { "fill-pattern": "arcering-onzeker" } });
     map.addLayer({ id: "randen", type: "line", ...layerSource, minzoom: many ? 9 : 0,
