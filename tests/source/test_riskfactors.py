@@ -130,6 +130,26 @@ def test_outputs_failing_a_check_are_withheld_with_the_reason(tmp_path: Path) ->
     assert "achtergehouden" not in rows["Laag inkomen"]
     # the model runs without the failing factors and says which it used
     assert "Model: factoren laag_inkomen, bijstand, schulden, eenoudergezin, wmo_ouder;" in report
+    # the manifest's estimates: a withheld output travels as the codes of its rules, no value
+    field = read_package(tmp_path / "r.zip").manifest["risicofactoren"]
+    factors = {f["naam"]: f for f in field["factoren"]}
+    assert factors["zeldzaam"]["prevalentie"] == {"achtergehouden": ["drempel"]}
+    assert factors["een_gezin"]["prevalentie"] == {"achtergehouden": ["een_huishouden"]}
+    assert factors["dominant"]["prevalentie"] == {"achtergehouden": ["dominantie"]}
+    for name in ("zeldzaam", "een_gezin", "dominant"):
+        assert set(factors[name]["rr_ruw"]) == {"achtergehouden"}
+        assert set(factors[name]["rr_gecorrigeerd"]) == {"achtergehouden"}
+        assert "toe_te_schrijven" not in factors[name]
+    assert field["model"]["factoren"] == [
+        "laag_inkomen",
+        "bijstand",
+        "schulden",
+        "eenoudergezin",
+        "wmo_ouder",
+    ]
+    released = factors["laag_inkomen"]["rr_gecorrigeerd"]
+    assert released["laag"] <= released["rr"] <= released["hoog"]
+    assert released["kleinste_groep"] >= field["controle"]["minimum_aantal"]
 
 
 def test_an_area_too_small_for_the_model_withholds_it(tmp_path: Path) -> None:

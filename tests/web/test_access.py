@@ -111,6 +111,9 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/gemeente/{code}/buurttypen"): "publiek",
     ("GET", "/gemeente/{code}/buurttypen.csv"): "publiek",
     ("GET", "/api/v1/buurttypen/{gebied}.geojson"): "publiek",
+    # Group-level risk factors (issue 15 item 4): internal estimates of a research environment.
+    ("GET", "/gemeente/{code}/risicofactoren"): "intern",
+    ("GET", "/gemeente/{code}/risicofactoren.csv"): "intern",
     # Partner figures (stapeling van voorzieningen): a public route whose content is internal
     # until a beheerder publishes it; for publiek it does not exist (web/visibility.py).
     ("GET", "/gemeente/{code}/voorzieningen"): "gepubliceerd",

@@ -186,6 +186,12 @@ def import_package_command(
         )
         for line in replacement_lines(report, vervang=False):
             console.print(line, highlight=False)
+        if report.risk_estimates:
+            console.print(
+                f"Risicoschattingen op groepsniveau opgeslagen: {report.risk_estimates} "
+                "(pagina 'Risicofactoren' van de gemeente, na aanmelden).",
+                highlight=False,
+            )
         for note in report.notes:
             console.print(f"[yellow]Let op[/]: {note}", highlight=False)
 

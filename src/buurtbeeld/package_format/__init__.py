@@ -3,6 +3,7 @@
 - :mod:`.model`: the published-table model (:class:`PublishedTable`, :class:`PackageContents`)
 - :mod:`.manifest`: the manifest schema (every field validated)
 - :mod:`.linkage`: the optional ``koppeling`` field of a linked package
+- :mod:`.risk_estimates`: the optional ``risicofactoren`` field (group-level risk estimates)
 - :mod:`.signing`: Ed25519 keys and the signature of the manifest
 - :mod:`.bounded`: opening a zip within limits (bombs, traversal)
 - :mod:`.zipio`: the zip layout, writing and verified reading
@@ -27,6 +28,12 @@ from buurtbeeld.package_format.model import (
     Provision,
     PublishedTable,
     TableDimension,
+)
+from buurtbeeld.package_format.risk_estimates import (
+    RISK_RULES,
+    RiskEstimate,
+    RiskEstimates,
+    risk_from_manifest,
 )
 from buurtbeeld.package_format.signing import (
     SIGNATURE,
@@ -67,6 +74,7 @@ __all__ = [
     "PUBLISHED_STATUSES",
     "REPORT",
     "REQUIRED_COLUMNS",
+    "RISK_RULES",
     "SIGNATURE",
     "SIGNED_VERSION",
     "TOTAL",
@@ -80,6 +88,8 @@ __all__ = [
     "Provision",
     "PublicKey",
     "PublishedTable",
+    "RiskEstimate",
+    "RiskEstimates",
     "SigningKey",
     "TableDimension",
     "ZipLimits",
@@ -91,6 +101,7 @@ __all__ = [
     "parse_public_key",
     "read_package",
     "refuse",
+    "risk_from_manifest",
     "validate_manifest",
     "write_package",
 ]

@@ -16,6 +16,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from buurtbeeld.errors import ImportFileError
+from buurtbeeld.package_format.risk_estimates import (
+    ERROR_CODES,
+    FIELD_CODE,
+    ControlMeta,
+    FactorMeta,
+    ModelMeta,
+    RatioMeta,
+    RiskEstimatesMeta,
+    ShareMeta,
+    risk_error,
+)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
@@ -26,7 +37,9 @@ Period = Annotated[str, Field(pattern=rf"^{PERIOD}$")]
 PeriodRange = Annotated[str, Field(pattern=rf"^{PERIOD}(/{PERIOD})?$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 MemberName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.(parquet|md)$", max_length=70)]
-GemeenteCode = Annotated[str, Field(pattern=r"^GM\d{4}$")]
+GemeenteCode = Annotated[str, Field(pattern=r"^(GM\d{4}|NL00)$")]
+"""A gemeente of the delivery's area, or ``NL00`` on its own for a national delivery."""
+NATIONAL = "NL00"
 Count = Annotated[int, Field(ge=0)]
 Polarity = Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"]
 
@@ -134,6 +147,8 @@ class Manifest(_Strict):
     tabellen: list[TableMeta] = Field(min_length=1, max_length=100)
     bestanden: dict[MemberName, Sha256]
     koppeling: LinkageMeta | None = None
+    risicofactoren: RiskEstimatesMeta | None = None
+    """Group-level risk estimates (version 3 only; :mod:`.risk_estimates`)."""
 
     @model_validator(mode="after")
     def _tables_once(self) -> Manifest:
@@ -142,10 +157,40 @@ class Manifest(_Strict):
             raise ValueError("een tabel staat twee keer in het manifest")
         return self
 
+    @model_validator(mode="after")
+    def _national_alone(self) -> Manifest:
+        if NATIONAL in self.gebied and len(self.gebied) > 1:
+            raise ValueError("NL00 (heel Nederland) staat alleen in het gebied")
+        return self
+
+    @model_validator(mode="after")
+    def _estimates_fit(self) -> Manifest:
+        risk = self.risicofactoren
+        if risk is None:
+            return self
+        if self.versie < 3 or self.koppeling is not None:
+            raise risk_error("rsk_version", "schattingen in een pakket dat ze niet kan dragen")
+        if risk.tabel not in {t.naam for t in self.tabellen}:
+            raise risk_error("rsk_version", "de tabel van de schattingen ontbreekt")
+        return self
+
 
 _FIELDS = {
     name
-    for model in (DimensionMeta, TableMeta, Lines, ProvisionMeta, LinkageMeta, Manifest)
+    for model in (
+        DimensionMeta,
+        TableMeta,
+        Lines,
+        ProvisionMeta,
+        LinkageMeta,
+        Manifest,
+        RiskEstimatesMeta,
+        ControlMeta,
+        ShareMeta,
+        RatioMeta,
+        FactorMeta,
+        ModelMeta,
+    )
     for name in model.model_fields
 }
 
@@ -180,6 +225,9 @@ def validate_manifest(data: Any) -> Manifest:
             for p in first["loc"]
         )
         where = where or "manifest"
+        if first["type"] in ERROR_CODES or first["loc"][:1] == ("risicofactoren",):
+            kind = "rsk_range" if first["type"] in _RANGE_ERRORS else first["type"]
+            raise _risk_refusal(kind, where) from None
         why = _WHY.get(first["type"], "ongeldige waarde")
         raise ImportFileError(
             f"Pakket geweigerd: veld '{where}' van manifest.json is ongeldig ({why}).",
@@ -187,3 +235,37 @@ def validate_manifest(data: Any) -> Manifest:
             hint="Namen bestaan uit kleine letters, cijfers en _, perioden zijn als 2024, 2024-K1 of "
             "2024-03, en vrije tekst bevat geen opmaak of formules. Maak het pakket opnieuw met de brontoolkit.",
         ) from None  # the validation error quotes the input: keep it out of tracebacks
+
+
+_RANGE_ERRORS = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "finite_number",
+}
+_RISK_WHY = {
+    "BB-PKG-061": "een waarde ligt buiten haar bereik of een betrouwbaarheidsinterval ligt niet om "
+    "de schatting",
+    "BB-PKG-062": "een vrijgegeven schatting berust op een groep kleiner dan de drempel",
+    "BB-PKG-063": "de schattingen spreken elkaar tegen (vrijgegeven zonder waarde, achtergehouden "
+    "met waarde, of model en factoren verschillen)",
+    "BB-PKG-064": "het pakket kan deze schattingen niet dragen (alleen een ondertekend pakket van "
+    "formaat 3 met de tabel per wijk)",
+}
+
+
+def _risk_refusal(kind: str, where: str) -> ImportFileError:
+    """The refusal of an invalid ``risicofactoren`` field (``BB-PKG-060`` … ``064``)."""
+    code = ERROR_CODES.get(kind, FIELD_CODE)
+    why = _RISK_WHY.get(code) or (
+        f"veld '{where}' is ongeldig ({_WHY.get(kind, 'ongeldige waarde')}); er mogen alleen "
+        "groepsuitkomsten in staan, nooit iets van een persoon of huishouden"
+    )
+    return ImportFileError(
+        f"Pakket geweigerd: de risicoschattingen in manifest.json: {why}.",
+        code=code,
+        hint="De brontoolkit (buurtbeeld bron risicofactoren) schrijft alleen schattingen die de "
+        "uitvoercontrole doorstaan. Vraag de partner het pakket opnieuw te maken; wijzig een "
+        "pakket nooit met de hand.",
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from buurtbeeld.package_format.risk_estimates import RiskEstimates
+
 TOTAL = "totaal"
 """The category of a cell that is the total over a dimension."""
 # The 'status' column. Published: 's' (or 'z', forced published). Hidden: from format version 3
@@ -123,3 +125,5 @@ class PackageContents:
     """Fingerprint of the registered partner key that signed the package."""
     linkage: Linkage | None = None
     """The ``koppeling`` field: a linked package of several partners' provisions."""
+    risk: RiskEstimates | None = None
+    """The ``risicofactoren`` field: group-level risk estimates (issue 15 item 4)."""

@@ -40,6 +40,7 @@ from buurtbeeld.package_format.bounded import LIMITS, ZipLimits, open_members, r
 from buurtbeeld.package_format.linkage import linkage_from_manifest
 from buurtbeeld.package_format.manifest import is_plain_text, validate_manifest
 from buurtbeeld.package_format.model import TOTAL, Linkage
+from buurtbeeld.package_format.risk_estimates import RiskEstimates, risk_from_manifest
 from buurtbeeld.package_format.signing import (
     SIGNATURE,
     PublicKey,
@@ -178,6 +179,11 @@ class Package:
     def linkage(self) -> Linkage | None:
         """The ``koppeling`` field of a linked package (``None``: a package of one partner)."""
         return linkage_from_manifest(self.manifest.get("koppeling"))
+
+    @property
+    def risk(self) -> RiskEstimates | None:
+        """The ``risicofactoren`` field (``None``: a package without risk estimates)."""
+        return risk_from_manifest(self.manifest)
 
 
 def _check_signature(

@@ -166,6 +166,10 @@ ROUTES: tuple[Route, ...] = (
     Route("/gemeente/{code}/voorzieningen.csv", READ, Access.PUBLIC, "download, gepubliceerd"),
     Route("/api/v1/voorzieningen/{gebied}.geojson", READ, Access.PUBLIC, "download, gepubliceerd"),
     Route("/api/v1/voorzieningen/{gebied}", READ, Access.PUBLIC, "gepubliceerd"),
+    # --- Group-level risk factors (issue 15 item 4): estimates from a partner's research
+    # environment, internal (never published): every signed-in role reads them.
+    Route("/gemeente/{code}/risicofactoren", READ, Access.INTERNAL, "risicofactoren op groepsniveau"),
+    Route("/gemeente/{code}/risicofactoren.csv", READ, Access.INTERNAL, "download, intern"),
     # --- Sign-in (helper "oidc"): public, forms protected by CSRF.
     Route("/inloggen", READ | WRITE, Access.PUBLIC, "formulier lokale accounts"),
     Route("/inloggen/oidc", READ, Access.PUBLIC, "naar de identity provider"),

@@ -41,6 +41,14 @@ class Verdict:
 
     output: str
     reasons: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    """The code of the rule behind each reason (``package_format.RISK_RULES``), for the
+    package's ``risicofactoren`` field."""
+
+    def add(self, reason: str, rule: str) -> None:
+        """Withhold the output for ``reason`` (Dutch), failing rule ``rule``."""
+        self.reasons.append(reason)
+        self.rules.append(rule)
 
     @property
     def released(self) -> bool:
@@ -48,14 +56,27 @@ class Verdict:
         return not self.reasons
 
 
-def cell_reason(cell: CellSummary, rules: Rules, what: str) -> str | None:
-    """The first rule ``cell`` fails, as a Dutch sentence about ``what``, or ``None``."""
+def cell_rule(cell: CellSummary, rules: Rules) -> str | None:
+    """The code of the first rule ``cell`` fails (``drempel``, ``een_huishouden``,
+    ``dominantie``), or ``None``."""
     if cell.children < rules.minimum_aantal:
-        return f"{what}: minder dan {rules.minimum_aantal} kinderen (drempelregel)"
+        return "drempel"
     if cell.households < rules.minimum_huishoudens:
-        return f"{what}: alle kinderen uit één huishouden (groep van één eenheid)"
+        return "een_huishouden"
     top = sum(sorted(cell.largest, reverse=True)[: rules.dominantie_n])
     if top > rules.dominantie_k * cell.children:
+        return "dominantie"
+    return None
+
+
+def cell_reason(cell: CellSummary, rules: Rules, what: str) -> str | None:
+    """The first rule ``cell`` fails, as a Dutch sentence about ``what``, or ``None``."""
+    rule = cell_rule(cell, rules)
+    if rule == "drempel":
+        return f"{what}: minder dan {rules.minimum_aantal} kinderen (drempelregel)"
+    if rule == "een_huishouden":
+        return f"{what}: alle kinderen uit één huishouden (groep van één eenheid)"
+    if rule == "dominantie":
         share = round(100 * rules.dominantie_k)
         return (
             f"{what}: de {rules.dominantie_n} grootste huishoudens hebben meer dan {share} % "
@@ -70,7 +91,7 @@ def check_cells(output: str, cells: Iterable[tuple[str, CellSummary]], rules: Ru
     for label, cell in cells:
         reason = cell_reason(cell, rules, label)
         if reason is not None:
-            verdict.reasons.append(reason)
+            verdict.add(reason, cell_rule(cell, rules) or "drempel")
     return verdict
 
 
@@ -81,9 +102,10 @@ def check_model(
     verdict = Verdict(output)
     dof = observations - parameters
     if dof < rules.minimum_vrijheidsgraden:
-        verdict.reasons.append(
-            f"minder dan {rules.minimum_vrijheidsgraden} resterende vrijheidsgraden (modelregel)"
+        verdict.add(
+            f"minder dan {rules.minimum_vrijheidsgraden} resterende vrijheidsgraden (modelregel)",
+            "vrijheidsgraden",
         )
     for name in failed_factors:
-        verdict.reasons.append(f"factor '{name}' haalt de celcontrole niet")
+        verdict.add(f"factor '{name}' haalt de celcontrole niet", "factor_controle")
     return verdict

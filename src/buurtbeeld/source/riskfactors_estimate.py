@@ -76,7 +76,7 @@ def estimate(agg: RiskAggregation) -> RiskResults:
     outcome_cells = [
         (
             f"kinderen {'met' if y else 'zonder'} {spec.uitkomst.titel.lower()}",
-            _outcome_cell(agg, y),
+            outcome_cell(agg, y),
         )
         for y in (1, 0)
     ]
@@ -110,20 +110,20 @@ def estimate(agg: RiskAggregation) -> RiskResults:
                 result.crude = crude(agg.groups, k)
                 passing.append(k)
             except FitError as err:
-                rr.reasons.append(f"niet te schatten: {err}")
+                rr.add(f"niet te schatten: {err}", "niet_te_schatten")
         results.append(result)
     model = check_model("multivariabel model", agg.children, len(passing) + 1, [], rules)
     if not outcome.released:
-        model.reasons.append("het aandeel met de uitkomst haalt de controle niet")
+        model.add("het aandeel met de uitkomst haalt de controle niet", "uitkomst")
     if not passing:
-        model.reasons.append("geen factor haalt de celcontrole")
+        model.add("geen factor haalt de celcontrole", "geen_factor")
     baseline = paf_all = None
     if model.released:
         groups = _merged(agg.groups, passing)
         try:
             fit = fit_poisson(groups)
         except FitError as err:
-            model.reasons.append(f"niet te schatten: {err}")
+            model.add(f"niet te schatten: {err}", "niet_te_schatten")
         else:
             baseline = fit.baseline_risk
             paf_all = attributable_fraction_all(fit, groups)
@@ -131,7 +131,7 @@ def estimate(agg: RiskAggregation) -> RiskResults:
                 adjusted = fit.estimate(j)
                 results[k].adjusted = adjusted
                 results[k].paf = attributable_fraction(groups, j, adjusted.rr)
-    share = _outcome_cell(agg, 1).children / agg.children if outcome.released else None
+    share = outcome_cell(agg, 1).children / agg.children if outcome.released else None
     return RiskResults(
         results,
         model,
@@ -144,7 +144,7 @@ def estimate(agg: RiskAggregation) -> RiskResults:
     )
 
 
-def _outcome_cell(agg: RiskAggregation, y: int) -> CellSummary:
+def outcome_cell(agg: RiskAggregation, y: int) -> CellSummary:
     """Children with (``y=1``) or without the outcome: the sum over one factor's exposed and
     unexposed cells (a factor holds for a whole household, so their households are disjoint)."""
     first = next(iter(agg.factors.values()))
@@ -162,4 +162,4 @@ def _merged(groups: Groups, keep: list[int]) -> Groups:
     return Groups(unique[:, : len(keep)], unique[:, len(keep)], unique[:, len(keep) + 1], w)
 
 
-__all__ = ["FactorResult", "RiskResults", "cell_reason", "estimate"]
+__all__ = ["FactorResult", "RiskResults", "cell_reason", "estimate", "outcome_cell"]

@@ -30,6 +30,7 @@ from buurtbeeld.source.report import delivery_report
 from buurtbeeld.source.riskfactors import RiskAggregation, aggregate_risk
 from buurtbeeld.source.riskfactors_check import cell_reason
 from buurtbeeld.source.riskfactors_estimate import RiskResults, estimate
+from buurtbeeld.source.riskfactors_manifest import risk_field
 from buurtbeeld.source.riskfactors_report import risk_report
 from buurtbeeld.source.riskfactors_spec import (
     FACTOR_COUNT_CATEGORIES,
@@ -158,8 +159,7 @@ def run_risk(
     manifest = manifest_for(delivery)
     manifest["spec_sha256"] = spec.sha256()
     manifest.pop("regels")
-    if agg.division.national:  # the manifest names gemeenten: the whole country is all of them
-        manifest["gebied"] = sorted(agg.division.hierarchy[agg.division.top_codes[0]])
+    manifest["risicofactoren"] = risk_field(agg, results)
     report = _without_row_counts(delivery_report(delivery, manifest))
     report += risk_report(spec, results, len(hidden))
     path = write_package(

@@ -22,6 +22,7 @@ from buurtbeeld.store.boundary_index import BoundaryIndex
 from buurtbeeld.store.overlap import OverlapCells
 from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.region_search import RegionSearch, SearchResult
+from buurtbeeld.store.risk_estimates import RiskEstimatesStore
 from buurtbeeld.store.workspace import Workspace
 
 STATUS_LABELS = {
@@ -374,6 +375,11 @@ class Cube:
     def overlap(self) -> OverlapCells:
         """The stapeling of linked packages (combinations of provisions; store/overlap.py)."""
         return OverlapCells(self.cursor())
+
+    @cached_property
+    def risk(self) -> RiskEstimatesStore:
+        """Group-level risk estimates of risk-factor packages (store/risk_estimates.py)."""
+        return RiskEstimatesStore(self.cursor())
 
     @cached_property
     def imports(self) -> list[tuple[int, str, str, str, str]]:

@@ -45,6 +45,7 @@ from buurtbeeld.store.intake_audit import (
 )
 from buurtbeeld.store.overlap import earlier_overlap, write_overlap
 from buurtbeeld.store.package_indicators import check_indicator_ids, indicator_for
+from buurtbeeld.store.risk_estimates import check_risk, write_risk
 from buurtbeeld.store.workspace import Workspace
 
 __all__ = [
@@ -83,6 +84,8 @@ class IntakeReport:
     """Published partner cells a linked package was audited with (``koppeling``)."""
     notes: list[str] = field(default_factory=list)
     """Dutch notes, e.g. that the leftover of a crashed earlier import was cleaned up."""
+    risk_estimates: int = 0
+    """Group-level risk estimates stored (``risicofactoren``; released and withheld)."""
     replaced_imports: list[int] = field(default_factory=list)
     """Imports of the same dataset whose figures (same period, indicator, region) this package
     replaces; audited together with it (``protect.verify`` with an earlier release)."""
@@ -111,6 +114,7 @@ def intake_package(
     report = IntakeReport(file_name=contents.file_name, signed_by=contents.signed_by)
     say("Waarden controleren")
     check_statuses(contents)
+    check_risk(contents)
     con = workspace.connect(read_only=True)
     try:
         previous = find_batch(con, f"pakket:{contents.dataset}", contents.sha256)
@@ -187,6 +191,7 @@ def intake_package(
         report.published = sum(1 for s in rows["status"] if s == "value")
         report.hidden = n - report.published
         table = observation_table(rows, division_year=contents.division_year, import_id=import_id)
+        report.risk_estimates = write_risk(con, contents, import_id)
         _record(con, contents, import_id, n, replace_observations(con, table), report)
     return report
 

@@ -68,6 +68,7 @@ def read_package(path: Path, trusted: Mapping[str, PublicKey]) -> PackageContent
             tables=tuple(tables),
             signed_by=package.signer.fingerprint if package.signer else None,
             linkage=linkage_from_manifest(manifest.get("koppeling")),
+            risk=package.risk,
         )
     except BuurtbeeldError:
         raise  # already coded (BB-PKG-005, BB-PKG-025, …): never re-labelled as BB-PKG-002

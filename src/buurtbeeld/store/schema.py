@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # One row per (indicator_id, region_code, period). Not a PRIMARY KEY: maintaining DuckDB's ART
 # index made a national StatLine import 68 s instead of a few (docs/benchmarks.md). Every write
@@ -78,6 +78,31 @@ STATEMENTS = (
         dataset VARCHAR NOT NULL,
         table_name VARCHAR NOT NULL,
         PRIMARY KEY (import_id, name))""",
+    # Group-level risk estimates (issue 15 item 4) of a risk-factor package's `risicofactoren`
+    # field, for one outcome over the package's area (`area`: its gemeenten, ','-joined).
+    # `kind`: aandeel_uitkomst, prevalentie, rr_ruw, rr_gecorrigeerd, toe_te_schrijven,
+    # basisrisico, toe_te_schrijven_alle. A withheld estimate has no value and the codes of the
+    # rules it failed (`withheld`, ','-joined); never a count, never anything of a person.
+    """CREATE TABLE IF NOT EXISTS risk_estimate (
+        dataset VARCHAR NOT NULL,
+        area VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL,
+        outcome_title VARCHAR NOT NULL,
+        position INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        factor VARCHAR,
+        factor_title VARCHAR,
+        value DOUBLE,
+        low DOUBLE,
+        high DOUBLE,
+        smallest_group INTEGER,
+        withheld VARCHAR,
+        in_model BOOLEAN NOT NULL,
+        source VARCHAR NOT NULL,
+        division_year INTEGER NOT NULL,
+        import_id INTEGER NOT NULL,
+        CHECK ((withheld IS NULL) = (value IS NOT NULL)))""",
 )
 
 
@@ -95,4 +120,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TABLE observation",
         "ALTER TABLE observation_v5 RENAME TO observation",
     ),
+    # group-level risk estimates of risk-factor packages (issue 15 item 4)
+    6: tuple(st for st in STATEMENTS if "risk_estimate" in st),
 }

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.hotspots import ALPHA, PERMUTATIONS
 from buurtbeeld.errors import NotFoundError
+from buurtbeeld.web.access import may_open
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
 
 router = APIRouter(include_in_schema=False)
@@ -31,5 +32,6 @@ def analysis_page(request: Request, code: str, cube: CubeDep, catalog: CatalogDe
             "alpha": ALPHA,
             "permutations": PERMUTATIONS,
             "multi_period": multi,
+            "risk_available": may_open(request, f"/gemeente/{area.code}/risicofactoren"),
         },
     )

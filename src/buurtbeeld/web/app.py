@@ -42,6 +42,7 @@ from buurtbeeld.web import (
     publication_pages,
     readiness,
     report_pages,
+    risk_pages,
     stacking_pages,
     steer_goal_pages,
     steer_pages,
@@ -194,6 +195,7 @@ def create_app(
     app.include_router(analysis_pages.router)
     app.include_router(jam_pages.router)
     app.include_router(typology_pages.router)
+    app.include_router(risk_pages.router)  # issue 15 item 4: group-level risk factors
     app.include_router(steer_pages.router)  # /sturen (issue 16)
     app.include_router(steer_goal_pages.router)
     app.include_router(duiding_pages.router)

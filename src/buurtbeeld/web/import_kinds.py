@@ -147,7 +147,15 @@ def run_package(workspace: Workspace, path: Path, say: Progress) -> Report:
         f"{_count(report.audited_hidden_cells, 'verborgen cel', 'verborgen cellen')} geslaagd"
         + (f"; ondertekend door partner '{signer}'." if signer else "."),
         "waarschuwingen": list(report.notes),
-        "regels": _replaced_lines(report),
+        "regels": _replaced_lines(report)
+        + (
+            [
+                f"{_count(report.risk_estimates, 'risicoschatting', 'risicoschattingen')} op "
+                "groepsniveau opgeslagen (pagina Risicofactoren van de gemeente)."
+            ]
+            if report.risk_estimates
+            else []
+        ),
         "indicatoren": list(report.indicators),
     }
 
