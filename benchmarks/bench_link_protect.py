@@ -1,8 +1,9 @@
 """Benchmark: joint protection of a linked (stapeling) delivery with the partners' marginals.
 
 Synthetic link counts in the shapes ``buurtbeeld koppel`` produces (contracts.md §3), drawn per
-buurt of the real 2023 division: persons with Wmo, jeugdhulp and bijstand (27 combination cells
-per region), households with those three and schuldsignalen (81 cells per region); about 1 % of
+buurt of the real 2023 division: persons with Wmo, jeugdhulp and bijstand (7 exclusive
+combinations + 3 marginals + the total per region; 27 cells of the 3^k cross table before
+2026-12-04), households with those three and schuldsignalen (15 + 4 + 1 per region; 81 before); about 1 % of
 each provision's units *moved* (the link rule places them in another buurt than the partner's
 extract, mostly within the wijk); schuldsignalen has no movers. Each partner's own package
 (its distinct totals per region, protected with ``cbs-zorg`` by the toolkit and signed) is
@@ -32,7 +33,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import product
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -45,6 +45,7 @@ from buurtbeeld.package_format import create_key_pair, read_package, write_packa
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.link_package import write_linked_package
 from buurtbeeld.source.link_protection import protect_link
+from buurtbeeld.source.link_results import exclusive_combos
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.protection import protect_delivery
 from buurtbeeld.source.regions import Division, load_division
@@ -140,7 +141,7 @@ def synthetic(division: Division, rng: np.random.Generator) -> tuple[dict[str, A
             rate = np.prod([share[i] if b else 1 - share[i] for i, b in enumerate(bits)])
             rate *= 3 ** (sum(bits) - 1)  # provisions cluster in the same households
             exclusive[:, mask] = rng.poisson(pop * rate)
-        combos = list(product(*[("ja", "nee", "totaal")] * k))
+        combos = list(exclusive_combos(names))  # what `koppel` publishes (not 3^k)
         match = np.array(
             [
                 [
@@ -178,6 +179,7 @@ def synthetic(division: Division, rng: np.random.Generator) -> tuple[dict[str, A
                 measure="aantal",
                 unit=unit,
                 data=pa.table(cols),
+                combos=tuple(combos),
             )
         )
         for i, name in enumerate(names):

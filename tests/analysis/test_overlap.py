@@ -93,6 +93,25 @@ def test_cbs_layout_leaves_a_fourth_provision_open() -> None:
     assert cbs_layout(c, ("wmo", "jeugdhulp", "schulden")) is None
 
 
+def test_cbs_layout_of_four_provisions_sums_the_exclusive_combinations() -> None:
+    """A linked package since 2026-12-04 holds only exclusive combinations (no cell with a
+    fourth provision open): CBS's category is the sum of those it covers, when all are
+    published."""
+    names = ("wmo", "jeugdhulp", "bijstand", "schulden")
+    c = {
+        ("jeugdhulp", ""): (15.0, "value"),  # only Jeugd, no debts
+        ("jeugdhulp+schulden", ""): (10.0, "value"),  # only Jeugd, with debts
+        ("jeugdhulp+wmo", ""): (20.0, "value"),
+        ("jeugdhulp+schulden+wmo", ""): (None, "hidden"),
+    }
+    layout = dict(cbs_layout(c, names) or [])
+    assert (layout["Alleen Jeugd"].value, layout["Alleen Jeugd"].status) == (25.0, "value")
+    assert "som van 2" in layout["Alleen Jeugd"].note
+    assert layout["Jeugd en Wmo"].status == "hidden"  # one part hidden: never an estimate
+    assert layout["Jeugd en Wmo"].value is None
+    assert layout["Alleen Wmo"].status == "hidden"  # absent cells: never a number
+
+
 def test_shares_follow_cbs_rule_for_ratios() -> None:
     count = at_least(cells(ALL), NAMES, 2)  # 30
     assert share(count, Cell("WK1", 600.0, "value", None)).value == 5.0

@@ -3,10 +3,12 @@ pseudonimiseren → koppelen → samen beveiligen → importeer-pakket, and the 
 Dordrecht shows figures in real Chromium (pixels of the map and the chart, axe-core) - issue 11,
 item 5.
 
-Joint protection of the demo's four registers fits in about 1 GB since the compact elimination,
-but still takes minutes of CPU (most of it in the LP audit of the 3^k cross table with the
-partners' marginals): run with ``BUURTBEELD_DEMO_STAPELING=1`` until it is fast enough for every
-CI run.
+Joint protection of the demo's four registers takes about 0.5 GB since the linked tables hold
+only the exclusive combinations, the marginals and the total (2026-12-04), but still about four
+minutes of CPU (nearly all of it in the LP audit's component LPs with the partners' marginals;
+docs/benchmarks.md, issue 11): on this shared 2-core machine that is 10-15 min wall clock, far
+over the ~3 min a browser test may take. Run with ``BUURTBEELD_DEMO_STAPELING=1`` until the
+audit is faster.
 """
 
 from __future__ import annotations

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import gzip
 import math
+import struct
 
 import geopandas as gpd
 import pytest
 import shapely
 
 from buurtbeeld.geo.boundaries import DATA_DIR
-from buurtbeeld.geo.tiles import EXTENT, LazyTiles, build_tileset
+from buurtbeeld.geo.tiles import EXTENT, Figure, LazyTiles, build_tileset
 
 
-def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes."""
-    out: list[tuple[int, int | bytes]] = []
+def _fields(data: bytes) -> list[tuple[int, int | bytes | float]]:
+    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes,
+    64-bit fields as double."""
+    out: list[tuple[int, int | bytes | float]] = []
     i = 0
 
     def varint() -> int:
@@ -38,6 +40,9 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
             n = varint()
             out.append((number, data[i : i + n]))
             i += n
+        elif wire == 1:
+            out.append((number, struct.unpack("<d", data[i : i + 8])[0]))
+            i += 8
         else:
             raise AssertionError(f"unexpected wire type {wire}")
     return out
@@ -54,6 +59,13 @@ def _packed(data: bytes) -> list[int]:
     return values
 
 
+def _value(message: bytes) -> str | float:
+    """A Value message: string (field 1) or double (field 3)."""
+    ((number, value),) = _fields(message)
+    assert number in (1, 3), number
+    return value.decode() if number == 1 else value  # type: ignore[union-attr,return-value]
+
+
 def _decode(tile: bytes) -> tuple[str, int, list[dict[str, object]]]:
     """Layer name, extent and features (properties and rings in tile units) of a gzip'd MVT."""
     (layer_field,) = _fields(gzip.decompress(tile))
@@ -62,7 +74,7 @@ def _decode(tile: bytes) -> tuple[str, int, list[dict[str, object]]]:
     name = next(v for n, v in layer if n == 1).decode()  # type: ignore[union-attr]
     extent = next(v for n, v in layer if n == 5)
     keys = [v.decode() for n, v in layer if n == 3]  # type: ignore[union-attr]
-    values = [_fields(v)[0][1].decode() for n, v in layer if n == 4]  # type: ignore[union-attr,arg-type]
+    values = [_value(v) for n, v in layer if n == 4]  # type: ignore[arg-type]
     features = []
     for n, raw in layer:
         if n != 2:
@@ -167,3 +179,39 @@ def test_a_tile_is_built_when_asked_for_and_kept(dordrecht: gpd.GeoDataFrame) ->
     assert first is not None and lazy.tile(12, columns[0], rows[0]) is first
     assert lazy.tile(12, 0, 0) is None  # far from Dordrecht
     assert lazy.tile(11, columns[0] // 2, rows[0] // 2) is not None
+
+
+def test_a_tile_with_figures_carries_them_by_code_and_leaves_out_what_is_none(
+    dordrecht: gpd.GeoDataFrame,
+) -> None:
+    lazy = LazyTiles(_rows(dordrecht))
+    codes = list(dordrecht["code"])
+    figures: dict[str, Figure] = {}
+    for k, code in enumerate(codes[:-1]):  # the last buurt: no figures at all
+        if k % 3 == 0:
+            figures[code] = ("hidden", None, None)
+        else:
+            figures[code] = ("value", f"#00000{k % 10}", k + 0.25)
+    columns, rows = lazy.tile_range(8)
+    seen: dict[str, dict[str, object]] = {}
+    for x in columns:
+        for y in rows:
+            tile = lazy.tile_with_figures(8, x, y, "bijstand", lambda: figures)
+            if tile is not None:
+                seen |= {f["props"]["code"]: f["props"] for f in _decode(tile)[2]}  # type: ignore[index,misc]
+    assert set(seen) == set(codes)
+    for code, props in seen.items():
+        status, colour, value = figures.get(code, (None, None, None))
+        expected = {"code": code, "naam": f"Buurt {code[-4:]}"}
+        expected |= {"status": status} if status else {}
+        expected |= {"kleur": colour} if colour else {}
+        expected |= {"waarde": value} if value is not None else {}
+        assert props == expected, code
+    assert set(seen[codes[0]]) == {"code", "naam", "status"}  # hidden: no value, no colour
+    # the geometry is the same as in the tile without figures
+    plain = {f["props"]["code"]: f["rings"] for f in _decode(lazy.tile(8, columns[0], rows[0]))[2]}  # type: ignore[arg-type,index]
+    with_figures = lazy.tile_with_figures(8, columns[0], rows[0], "bijstand", lambda: {})
+    assert with_figures is not None  # kept per view key: the first call's figures
+    assert {f["props"]["code"]: f["rings"] for f in _decode(with_figures)[2]} == plain  # type: ignore[index]
+    other = lazy.tile_with_figures(8, columns[0], rows[0], "another view", lambda: {})
+    assert other is not None and all(set(f["props"]) == {"code", "naam"} for f in _decode(other)[2])  # type: ignore[arg-type]

@@ -134,6 +134,10 @@ def linked_buurt(records: dict[str, Record]) -> str:
     return min(b for b, m in records.values() if m == latest)
 
 
+def _marginal(names: list[str], name: str) -> tuple[str, ...]:
+    return tuple("ja" if n == name else TOTAL for n in names)
+
+
 def link_counts(data: dict[int, dict[str, Record]], spec: Spec) -> Counts:
     """The combination table and movers, counted here in plain Python."""
     division = load_division([GEMEENTE], 2023)
@@ -143,8 +147,10 @@ def link_counts(data: dict[int, dict[str, Record]], spec: Spec) -> Counts:
     for records in data.values():
         where = linked_buurt(records)
         own = tuple("ja" if n in records else "nee" for n in names)
+        # the linked table's cells: the exclusive combination, each provision's marginal, total
+        mine = [own, *(_marginal(names, n) for n in names if n in records), (TOTAL,) * len(names)]
         for region in _chain(division, where):
-            for combo in product(*[(v, TOTAL) for v in own]):
+            for combo in mine:
                 cells[(region, combo)] += 1
         for name, (buurt, _m) in records.items():
             for mine, linked in zip(_chain(division, buurt), _chain(division, where), strict=True):
@@ -166,6 +172,11 @@ def link_counts(data: dict[int, dict[str, Record]], spec: Spec) -> Counts:
         measure="aantal",
         unit="huishoudens",
         data=pa.Table.from_pylist(rows),
+        combos=(
+            *(c for c in product(("ja", "nee"), repeat=len(names))),
+            *(_marginal(names, n) for n in names),
+            (TOTAL,) * len(names),
+        ),
     )
     movers = pa.Table.from_pylist(
         [

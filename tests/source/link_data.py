@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +195,8 @@ def place(rows: list[tuple[int, str]]) -> str:
 def truth(
     rows: dict[str, list[dict[str, Any]]], names: list[str], unit: str, inside: set[str]
 ) -> tuple[dict[tuple[str, ...], int], dict[str, tuple[str, set[str]]]]:
-    """Every ja/nee/totaal cell at every level, and each unit's (buurt, provisions)."""
+    """Every cell of a linked table at every level (the unit's exclusive combination, the
+    marginal of each provision it has, the total), and each unit's (buurt, provisions)."""
     column = "persoon" if unit == "personen" else "huishouden"
     seen: dict[tuple[str, int], list[tuple[int, str]]] = {}
     has: dict[tuple[str, int], set[str]] = {}
@@ -215,12 +215,15 @@ def truth(
         if buurt not in inside:
             continue
         flags = ["ja" if n in has[key] else "nee" for n in names]
+        own = [tuple(flags)]
+        own += [
+            tuple("ja" if j == i else "totaal" for j in range(len(names)))
+            for i, flag in enumerate(flags)
+            if flag == "ja"
+        ]
+        own.append(("totaal",) * len(names))
         for region in chain(buurt):
-            for r in range(len(names) + 1):
-                for totalled in combinations(range(len(names)), r):
-                    values = tuple(
-                        "totaal" if i in totalled else flags[i] for i in range(len(names))
-                    )
-                    cell = (key[0], region, *values)
-                    cells[cell] = cells.get(cell, 0) + 1
+            for values in own:
+                cell = (key[0], region, *values)
+                cells[cell] = cells.get(cell, 0) + 1
     return cells, placed

@@ -78,7 +78,8 @@ def test_every_combination_equals_the_truth(
     expected, _ = truth(rows, names, table, inside)
     got = _cells(counts, table)
     assert counts.table(table).dimensions == names
-    assert got == expected  # every buurt, wijk and gemeente; every ja/nee/totaal cell
+    # every buurt, wijk and gemeente; every exclusive combination, marginal and total
+    assert got == expected
     levels = {code[:2] for _, code, *_ in got}
     assert levels == {"BU", "WK", "GM"}
     # the exclusive combinations at gemeente level: all 2^k - 1 for households (persons of
@@ -97,6 +98,8 @@ def test_the_table_has_the_shape_protection_takes(linked: tuple[LinkedCounts, Ro
         assert all(t.additive.values())
         assert t.data.schema.names == ["periode", "regiocode", *t.dimensions, "aantal"]
         assert min(t.data["aantal"].to_pylist()) > 0  # zero cells absent
+        k = len(t.dimensions)  # exclusive combinations (and the all-nee zero), marginals, total
+        assert t.combos is not None and len(t.combos) == 2**k + k + 1
     assert counts.categories == {n: ["ja", "nee"] for n in NAMES}
     agg = counts.to_aggregation()
     assert agg.tables is counts.tables

@@ -226,3 +226,22 @@ def test_a_public_instance_has_no_duiding_and_no_register(
         )
         assert posted.status_code == 404
     assert not (root / "platform.sqlite").exists()  # nothing written
+
+
+def test_reading_in_the_local_viewer_creates_no_platform_database(
+    tmp_path: Path, empty_workspace_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blank BUURTBEELD_DATABASE_URL is no database (as open_platform reads it): pages that
+    read duiding, doorbraken or the steering framework must not create the workspace's file."""
+    root = tmp_path / "lokaal"
+    shutil.copytree(empty_workspace_template, root)
+    monkeypatch.setenv(ENV_DATABASE_URL, "  ")
+    with TestClient(create_app(root, auth=None), base_url="http://127.0.0.1") as client:
+        for path in (
+            "/duiding/beoordelen",
+            "/doorbraken?gemeente=GM0505",
+            "/sturen",
+            "/beheer/publicatie",
+        ):
+            assert client.get(path).status_code < 500, path
+    assert not (root / "platform.sqlite").exists()

@@ -58,6 +58,7 @@ def _set_table(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
         (_set("gebied", ["GM0505; DROP"]), "gebied.0"),
         (_set("onbekend_veld", 1), "onbekend_veld"),
         (_set_table("titel", SCRIPT), "tabellen.0.titel"),
+        (_set_table("combinaties", "kruistabel"), "tabellen.0.combinaties"),
         (_set_table("titel", "-2+3"), "tabellen.0.titel"),
         (_set_table("richting", "omhoog"), "tabellen.0.richting"),
         (_set_table("maat", "gemiddelde"), "tabellen.0.maat"),

@@ -137,6 +137,34 @@ def test_a_package_replaces_only_the_regions_it_covers(
     assert report.became_hidden == 0
 
 
+def test_a_provision_without_a_partner_table_is_stored(
+    workspace: Workspace, linked_package: tuple[Path, object]
+) -> None:
+    """A provision protected against no partner package (``tabel`` absent, as the demo's
+    yearly bijstand beside the partner's quarterly package) is stored all the same."""
+    contents = _only_regions(_contents(workspace, linked_package[0]), "BU053101")
+    assert contents.linkage is not None
+    provisions = tuple(
+        replace(p, table=None) if p.name == "bijstand" else p for p in contents.linkage.provisions
+    )
+    contents = replace(contents, linkage=replace(contents.linkage, provisions=provisions))
+    report = intake_package(workspace, contents)
+    con = workspace.connect(read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT name, table_name FROM stapeling_voorziening WHERE import_id = ? "
+            "ORDER BY position",
+            [report.import_id],
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        ("wmo", "voorzieningen_totaal"),
+        ("jeugdhulp", "voorzieningen_totaal"),
+        ("bijstand", ""),
+    ]
+
+
 def _renamed(contents: PackageContents, old: str, new: str) -> PackageContents:
     tables = tuple(
         replace(

@@ -189,6 +189,7 @@ QUERIES = {
     "/api/v1/waarden": f"indicator={INDICATOR}&gebied={GEMEENTE}",
     "/api/v1/kaart/{gebied}.geojson": f"indicator={INDICATOR}",
     "/api/v1/kaart/{gebied}/klassen.json": f"indicator={INDICATOR}",
+    "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf": f"indicator={INDICATOR}",
     "/api/v1/zoek": "q=crabbehof",
     "/doorbraken": f"gemeente={GEMEENTE}",
     "/doorbraken/analyse.csv": f"gemeente={GEMEENTE}",

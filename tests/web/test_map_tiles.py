@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.geo.test_tiles import _decode
@@ -32,11 +34,25 @@ def test_classes_carry_what_the_geojson_carries_and_hidden_stays_null(client: Te
 
 def test_national_page_draws_from_tiles(client: TestClient, app_workspace: Path) -> None:
     page = client.get(f"/gemeente/NL00?{QUERY}").text
-    assert 'data-tegels="/api/v1/tegels/buurt/{z}/{x}/{y}.pbf"' in page
-    assert f"/api/v1/kaart/NL00/klassen.json?{QUERY}" in page
+    assert f'data-tegels="/api/v1/tegels/buurt/{{z}}/{{x}}/{{y}}.pbf?{QUERY}' in page
     assert 'rel="preload" as="fetch" crossorigin href="/api/v1/kaart/NL00.geojson' not in page
     gemeente = client.get(f"/gemeente/GM0505?{QUERY}").text
     assert "data-tegels" not in gemeente  # a gemeente keeps its GeoJSON
+
+
+def test_national_page_lists_the_first_hundred_regions_without_polygon(client: TestClient) -> None:
+    """All of NL has about 2,400 buurten without polygon: 100 are links on the page (the rest
+    was 40 % of its HTML, parsed before the map could start); the API names all of them."""
+    page = client.get(f"/gemeente/NL00?{QUERY}").text
+    listed = page[page.index('<details class="bb-details">') : page.index("</details>")]
+    codes = re.findall(r'href="/regio/(BU\d{8})"', listed)
+    api = client.get("/api/v1/waarden", params={"indicator": "bijstand_per_1000", "gebied": "NL00"})
+    missing = api.json()["zonder_grens"]
+    assert len(missing) > 1000 and codes == missing[:100]
+    assert f"en nog {len(missing) - 100:,}".replace(",", ".") in listed
+    assert "zonder_grens" in listed
+    few = client.get(f"/gemeente/GM0505?{QUERY}").text  # a gemeente: all of them, as before
+    assert "en nog" not in few[few.index('<details class="bb-details">') :]
 
 
 def test_a_tile_is_gzip_mvt_and_carries_no_figure(client: TestClient, app_workspace: Path) -> None:
@@ -64,3 +80,39 @@ def test_names_with_a_point_inside_each_region(client: TestClient) -> None:
     assert 4.6 < lon < 4.9 and 51.7 < lat < 51.9
     refused = client.get("/api/v1/kaart/BU05050101/namen.json")
     assert refused.status_code == 404 and refused.json()["code"] == "BB-WEB-020"
+
+
+def test_a_tile_with_an_indicator_carries_the_figures_of_the_geojson(client: TestClient) -> None:
+    """The national map's tiles carry what the national GeoJSON carries (Dordrecht's buurten:
+    the classes are the national ones); hidden: no figure and no colour in the tile at all."""
+    geojson = client.get(f"/api/v1/kaart/NL00.geojson?{QUERY}").json()
+    expected = {
+        f["properties"]["code"]: f["properties"]
+        for f in geojson["features"]
+        if f["properties"]["code"].startswith("BU0505")
+    }
+    assert len(expected) > 100
+    tile = client.get(f"/api/v1/tegels/buurt/6/32/21.pbf?{QUERY}")  # Dordrecht's tile
+    assert tile.status_code == 200 and "max-age" not in tile.headers.get("cache-control", "")
+    features = {f["props"]["code"]: f["props"] for f in _decode(gzip.compress(tile.content))[2]}  # type: ignore[index]
+    statuses = set()
+    for code, props in expected.items():
+        got = features[code]
+        assert got.get("status") == props["status"] and got.get("kleur") == props["kleur"]
+        if props["status"] in ("hidden", "missing"):
+            assert "waarde" not in got and "kleur" not in got
+        else:
+            assert got["waarde"] == pytest.approx(props["waarde"])
+        statuses.add(props["status"])
+    assert "hidden" in statuses
+    plain = client.get("/api/v1/tegels/buurt/6/32/21.pbf")  # without indicator: no figures
+    assert all(
+        set(f["props"]) == {"code", "naam"} for f in _decode(gzip.compress(plain.content))[2]
+    )  # type: ignore[arg-type]
+
+
+def test_a_tile_with_figures_refuses_gemeenten_and_unknown_indicators(client: TestClient) -> None:
+    refused = client.get(f"/api/v1/tegels/gemeente/6/32/21.pbf?{QUERY}")
+    assert refused.status_code == 404 and refused.json()["code"] == "BB-WEB-030"
+    unknown = client.get("/api/v1/tegels/buurt/6/32/21.pbf?indicator=bestaat_niet")
+    assert unknown.status_code == 404

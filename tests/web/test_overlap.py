@@ -218,7 +218,9 @@ def test_clear_dutch_errors(client: TestClient, path: str, code: str) -> None:
 
 def _persons_without(contents: Any, drop: str) -> Any:
     """The package with its persons table over the other provisions only (as when one register
-    knows households alone): the cells with ``drop`` open, without that dimension."""
+    knows households alone): the cells with ``drop`` open and another provision ``ja``, without
+    that dimension. (A cell with no other provision ``ja`` would count units of ``drop``
+    alone, which a table over the others does not hold: its all-``nee`` cell is zero.)"""
     from dataclasses import replace
 
     tables = []
@@ -227,7 +229,7 @@ def _persons_without(contents: Any, drop: str) -> Any:
             tables.append(t)
             continue
         i = [d.name for d in t.dimensions].index(drop)
-        keep = [j for j, k in enumerate(t.keys) if k[1][i] == "totaal"]
+        keep = [j for j, k in enumerate(t.keys) if k[1][i] == "totaal" and "ja" in k[1]]
         tables.append(
             replace(
                 t,

@@ -212,7 +212,10 @@ def _route_urls(ids: list[str]) -> dict[str, list[str]]:
             f"/api/v1/kaart/{g}/klassen.json?indicator={i}" for g in (GEMEENTE, "NL00") for i in ids
         ],
         "/api/v1/kaart/{gebied}/namen.json": [f"/api/v1/kaart/{GEMEENTE}/namen.json"],
-        "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf": ["/api/v1/tegels/buurt/8/131/84.pbf"],
+        "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf": [
+            "/api/v1/tegels/buurt/8/131/84.pbf",
+            *(f"/api/v1/tegels/buurt/8/131/84.pbf?indicator={i}" for i in ids),
+        ],
         **{
             f"/api/v1/{kind}/{{gebied}}.geojson": [
                 f"/api/v1/{kind}/{GEMEENTE}.geojson?indicator={i}" for i in ids

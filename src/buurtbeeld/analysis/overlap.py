@@ -12,8 +12,11 @@ never an input, so no output can carry it):
   cell is (the total minus the others would estimate a hidden cell);
 - the share of households with k or more provisions divides that count by the KWB households
   of the same area (CBS's rule: only for a denominator of at least 100);
-- CBS StatLine 85637NED's seven categories (only Jeugd, ..., all three) are the cells with
-  jeugdhulp, Wmo and bijstand at ja/nee and any other provision open (``totaal``).
+- CBS StatLine 85637NED's seven categories (only Jeugd, ..., all three) are jeugdhulp, Wmo and
+  bijstand at ja/nee and any other provision open: with three provisions the exclusive
+  combinations themselves; with more, the cell with the others ``totaal`` where the package has
+  it (the ``3^k`` cross tables made before 2026-12-04), else the sum of the published exclusive
+  combinations it covers (hidden when one of them is).
 
 The functions on cells are pure; :func:`overlap_view` and :func:`region_overlap` read the cube.
 """
@@ -199,17 +202,38 @@ def cbs_layout(cells: Cells, names: Sequence[str]) -> list[tuple[str, Figure]] |
         if not cells:
             out.append((label, MISSING))
             continue
-        cell = cells.get((join(by_cbs[w] for w in wanted), join(others)))
-        value = _published(cell)
-        out.append(
-            (
-                label,
-                Figure(value, "value")
-                if value is not None
-                else Figure(None, "hidden", "Verborgen door de beveiliging bij de koppelpartij."),
-            )
-        )
+        yes = [by_cbs[w] for w in wanted]
+        cell = cells.get((join(yes), join(others)))
+        if cell is not None or not others:
+            value = _published(cell)
+            figure = Figure(value, "value") if value is not None else _HIDDEN
+        else:
+            figure = _covered(cells, yes, others)
+        out.append((label, figure))
     return out
+
+
+_HIDDEN = Figure(None, "hidden", "Verborgen door de beveiliging bij de koppelpartij.")
+
+
+def _covered(cells: Cells, yes: Sequence[str], others: Sequence[str]) -> Figure:
+    """``yes`` with any of ``others``: the sum of the exclusive combinations it covers."""
+    parts = [
+        _published(cells.get((join([*yes, *extra]), "")))
+        for size in range(len(others) + 1)
+        for extra in combinations(others, size)
+    ]
+    if any(v is None for v in parts):
+        return Figure(
+            None,
+            "hidden",
+            "Verborgen: een of meer combinaties met de andere voorzieningen zijn verborgen.",
+        )
+    return Figure(
+        sum(v or 0.0 for v in parts),
+        "value",
+        f"Berekend als som van {len(parts)} gepubliceerde combinaties (afgeronde aantallen).",
+    )
 
 
 def share(count: Figure, households: Cell | None) -> Figure:

@@ -239,7 +239,7 @@ def demo_command(
             "--stapeling/--zonder-stapeling",
             help="Maak ook de stapeling van de vier demoregisters (pseudonimiseren, koppelen, "
             "samen beveiligen met de pakketten van de partners, inlezen). Duurt enkele minuten "
-            "rekentijd (de aanvalscontrole) en vraagt ongeveer 1 GB geheugen.",
+            "rekentijd (de aanvalscontrole) en vraagt ongeveer 0,5 GB geheugen.",
         ),
     ] = False,
     host: HostOpt = "127.0.0.1",
@@ -267,8 +267,9 @@ def demo_command(
         if stapeling:
             _demo_stapeling(workspace, werkmap / "bron-demo", gemeente, packages, public_keys)
         else:
-            # issue 11: joint protection of the demo's stapeling fits in ~1 GB now (compact
-            # elimination), but its LP audit still takes minutes of CPU: opt-in until it is fast
+            # issue 11: joint protection of the demo's stapeling takes ~0.5 GB since the linked
+            # tables hold the exclusive combinations only, but its LP audit still takes ~4 min
+            # of CPU (docs/benchmarks.md): opt-in until it is fast
             console.print(
                 "Stapeling van voorzieningen: niet in deze demo (probeer: --stapeling; duurt "
                 "enkele minuten).",

@@ -8,7 +8,6 @@ viewer on the owner's machine has no audit log, and an import does not create on
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +19,10 @@ from buurtbeeld.errors import BuurtbeeldError
 @contextmanager
 def audited_import(root: Path, kind: str, path: Path) -> Iterator[dict[str, Any]]:
     """Record an import of ``path``; the caller fills ``result`` with ``event`` and ``details``."""
-    from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL
+    from buurtbeeld.platform.db import platform_present
 
     result: dict[str, Any] = {}
-    if not os.environ.get(ENV_DATABASE_URL, "").strip() and not (root / DB_FILE).exists():
+    if not platform_present(root):
         yield result
         return
     from buurtbeeld.cli.platform import cli_actor

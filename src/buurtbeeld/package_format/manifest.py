@@ -79,6 +79,10 @@ class TableMeta(_Strict):
     richting: Polarity | None = None
     cellen: Count | None = None
     verborgen_per_reden: dict[Slug, Count] = Field(default_factory=dict)
+    combinaties: Literal["exclusief"] | None = None
+    """``exclusief``: a linked table of exclusive combinations (issue 11) - only the leaves,
+    the per-provision marginals and the total per region; each cell with ``totaal`` is the sum
+    of the leaves that agree with it elsewhere. Absent: the full cross table."""
 
     @model_validator(mode="after")
     def _file_is_named_after_table(self) -> TableMeta:

@@ -59,6 +59,9 @@ class PublishedTable:
     unit: str | None = None
     """What is counted (``personen``, ``huishoudens``); ``None``: the package's unit."""
     amount_column: str | None = None
+    exclusive: bool = False
+    """A linked table of exclusive combinations (manifest ``combinaties: exclusief``): each
+    cell with ``totaal`` is the sum of the leaves that agree with it in the other dimensions."""
 
     def label(self, combo: tuple[str, ...]) -> str:
         """The category label of a cell: its non-total dimension values, or ``totaal``."""

@@ -29,6 +29,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY = 0x42_55_55_52  # "BUUR": the advisory lock that serialises migrations
 
 
+def platform_present(werkmap: Path) -> bool:
+    """Whether ``BUURTBEELD_DATABASE_URL`` is set or ``werkmap`` has its platform database.
+
+    Only then may a reader open it: :func:`open_platform` would otherwise create a new file.
+    """
+    return bool(os.environ.get(ENV_DATABASE_URL, "").strip()) or (werkmap / DB_FILE).exists()
+
+
 def database_url(werkmap: Path | None, url: str | None = None) -> str:
     """The SQLAlchemy URL to use: ``url``, else the environment, else the workspace's SQLite file."""
     raw = (url or os.environ.get(ENV_DATABASE_URL, "")).strip()

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import product
 
 from buurtbeeld.protect.rounding import is_producible_count
 from buurtbeeld.protect.rules import Profile
@@ -65,6 +66,8 @@ def table_relations(
     children: Mapping[str, Sequence[str]],
     dimensions: Sequence[Dimension],
     cells: Iterable[TableCell],
+    *,
+    exclusive: bool = False,
 ) -> TableRelations:
     """Every relation an attacker knows between the cells of one published table.
 
@@ -79,6 +82,14 @@ def table_relations(
         The table's cells. Relations may name cells that are not among them (a region the
         table leaves out; the distinct total of a multi-valued dimension, which the toolkit
         publishes in a separate ``<table>_totaal`` table): the caller decides what they are.
+    exclusive
+        A table of *exclusive combinations* (a linked table, issue 11): it publishes only
+        some cells of the cross table of its additive dimensions - the leaves (no total) and a
+        few cells with totals (the per-provision marginals, the region total) - so the chain of
+        one-dimension totals is broken. Instead each cell with totals is the sum of the leaves
+        that agree with it in every other dimension (``2^j`` leaves for ``j`` totals; a leaf
+        the table leaves out, such as a structural zero, is named all the same). On a full
+        cross table this gives the same affine space as the one-dimension totals.
 
     Returns
     -------
@@ -98,6 +109,9 @@ def table_relations(
         if any(k in in_table for k in kids):
             for combo in combos:
                 out.equal.append(((parent, combo), tuple((k, combo) for k in kids)))
+    if exclusive:
+        out.equal += _leaf_sums(len(dimensions), regions, combos)
+        return out
     for i, dim in enumerate(dimensions):
         categories = sorted({c[i] for c in combos} - {TOTAL})
         if not categories:
@@ -118,6 +132,22 @@ def table_relations(
                 for part in parts:
                     out.at_least.append((((region, total),), (part,)))
                 out.at_least.append((parts, ((region, total),)))
+    return out
+
+
+def _leaf_sums(
+    n_dims: int, regions: Sequence[str], combos: Sequence[tuple[str, ...]]
+) -> list[tuple[TableCell, tuple[TableCell, ...]]]:
+    """Per region, every present cell with totals = the sum of its leaves (``exclusive``)."""
+    categories = [sorted({c[i] for c in combos} - {TOTAL}) for i in range(n_dims)]
+    out: list[tuple[TableCell, tuple[TableCell, ...]]] = []
+    for combo in combos:
+        if TOTAL not in combo:
+            continue
+        options = [categories[i] if v == TOTAL else [v] for i, v in enumerate(combo)]
+        leaves = list(product(*options))
+        for region in regions:
+            out.append(((region, combo), tuple((region, leaf) for leaf in leaves)))
     return out
 
 

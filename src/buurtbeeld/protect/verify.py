@@ -74,6 +74,9 @@ class TableView:
         Cells the table leaves out because they are zero by definition (the all-``nee``
         combination of a linked package counts units with at least one provision). The attacker
         knows them; auditing them as unknown would flag a true zero as disclosed.
+    exclusive
+        A table of exclusive combinations (``table_relations(exclusive=True)``): each cell
+        with totals is the sum of the leaves that agree with it elsewhere.
     """
 
     name: str
@@ -87,6 +90,7 @@ class TableView:
     counts: bool = True
     earlier: bool = False
     zeros: tuple[TableCell, ...] = ()
+    exclusive: bool = False
 
     def label(self, key: TableCell) -> str:
         """``region/category`` (non-total codes, or ``totaal``): names a cell, never a value."""
@@ -221,7 +225,7 @@ def _audit_group(
             if low > 1e-9:
                 different.append(i)
             known[i] = (0.0, 0.0)
-        found = table_relations(children, view.dimensions, view.keys)
+        found = table_relations(children, view.dimensions, view.keys, exclusive=view.exclusive)
         for total, parts in found.equal:
             relations.setdefault((cell(view, total), tuple(cell(view, p) for p in parts)))
         for greater, lesser in found.at_least:

@@ -73,6 +73,11 @@ class AggregatedTable:
         Columns ``periode``, ``regiocode``, one per dimension, then ``aantal`` — or for amounts
         ``bijdragers``, ``som_cent``, ``top1_cent``, ``top2_cent``. Every region level, sorted.
         Regions or categories without units are absent (they are zero).
+    combos
+        ``None``: the table is the full cross table of its categories (and ``totaal`` for an
+        additive dimension). Otherwise exactly these category combinations per region: a
+        linked table of exclusive combinations (issue 11), where each cell with totals is the
+        sum of the leaves that agree with it elsewhere (``table_relations(exclusive=True)``).
     """
 
     name: str
@@ -83,6 +88,7 @@ class AggregatedTable:
     measure: Literal["aantal", "som"]
     unit: str
     data: pa.Table
+    combos: tuple[tuple[str, ...], ...] | None = None
 
 
 @dataclass

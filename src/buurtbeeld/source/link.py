@@ -10,9 +10,10 @@ household):
    ``maand`` over all extracts; ties → the smallest buurtcode. A household has provision P when
    any row of P carries its pseudonym (a person of the household, or the household itself).
 3. **Combinations**: units per buurt and ja/nee per provision, rolled up to wijk, gemeente (and
-   land) and over every provision (``totaal``) with the same roll-up as
-   :mod:`buurtbeeld.source.aggregate`: the full ja/nee/totaal cross table. The universe is "units
-   with at least one provision", so the all-``nee`` cell is a structural zero (absent).
+   land): the ``2^k - 1`` exclusive combinations, per provision the marginal (that provision
+   ``ja``, the others ``totaal``) and the total (:func:`~.link_results.exclusive_combos`), not
+   the ``3^k`` ja/nee/totaal cross table. The universe is "units with at least one provision",
+   so the all-``nee`` cell is a structural zero (absent).
 4. **Movers**: per provision, units that P's own extract places elsewhere than the link rule
    (``binnen``/``buiten``) — the relations joint protection needs with the partners' marginals.
 
@@ -37,11 +38,12 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.source.aggregate import AggregatedTable, Aggregation, _rollup_counts
+from buurtbeeld.protect.published import TOTAL
+from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.link_extracts import Extract, read_extracts
 from buurtbeeld.source.link_report import LinkReport, build_report
-from buurtbeeld.source.link_results import NO, YES, at_least, movers_table
+from buurtbeeld.source.link_results import NO, YES, at_least, exclusive_combos, movers_table
 from buurtbeeld.source.link_results import movers as mover_cells
 from buurtbeeld.source.link_spec import ExtractReadError, LinkSpec
 from buurtbeeld.source.periods import Period
@@ -255,6 +257,30 @@ def _link_all(
     return tables, movers, outside
 
 
+def _exclusive_rollup(leaf: ir.Table, names: list[str], levels: ir.Table) -> ir.Table:
+    """Exclusive combinations, per-provision marginals and the total at every level."""
+    parts = [
+        leaf.select("periode", "buurt", *names, aantal=leaf.aantal),
+        *(
+            leaf.filter(leaf[p] == YES).select(
+                "periode",
+                "buurt",
+                **{d: leaf[d] if d == p else ibis.literal(TOTAL) for d in names},
+                aantal=leaf.aantal,
+            )
+            for p in names
+        ),
+        leaf.select(
+            "periode", "buurt", **dict.fromkeys(names, ibis.literal(TOTAL)), aantal=leaf.aantal
+        ),
+    ]
+    t = ibis.union(*parts, distinct=False)
+    j = t.join(levels, t.buurt == levels.l_nr)
+    return j.group_by(["periode", j.l_code.name("regiocode"), *names]).aggregate(
+        aantal=j.aantal.sum()
+    )
+
+
 def _count_unit(
     con: BaseBackend,
     keyed: ir.Table,
@@ -287,7 +313,7 @@ def _count_unit(
                     leaf_c.group_by("buurt").aggregate(n=leaf_c.aantal.sum())
                 )
                 data = con.to_pyarrow(
-                    _rollup_counts(leaf_c, names, names, levels).order_by(
+                    _exclusive_rollup(leaf_c, names, levels).order_by(
                         ["periode", "regiocode", *names]
                     )
                 )
@@ -319,6 +345,7 @@ def _count_unit(
         measure="aantal",
         unit=label,
         data=data,
+        combos=exclusive_combos(names),
     )
     names_by_src = dict(zip(members, names, strict=True))
     movers = mover_cells(mover_pairs, names_by_src, label, division, codes)

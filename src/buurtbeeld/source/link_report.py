@@ -123,11 +123,16 @@ def build_report(
         data = table.data
         mask = pc.is_in(data["regiocode"], pa.array(sorted(gemeenten), pa.string()))
         for d in dims:
-            mask = pc.and_(mask, pc.is_in(data[d], pa.array([TOTAL, "ja"])))
-        for row in data.filter(mask).to_pylist():  # gemeente level, ja/totaal only: small
-            yes = frozenset(d for d in dims if row[d] == "ja")
-            if 1 <= len(yes) <= 2:
-                cells[(row["periode"], row["regiocode"], yes)] = int(row["aantal"])
+            mask = pc.and_(mask, pc.not_equal(data[d], TOTAL))
+        # the exclusive combinations at gemeente level (small): a provision's units, and a
+        # pair's, are the sums of the combinations that hold it
+        for row in data.filter(mask).to_pylist():
+            yes = [d for d in dims if row[d] == "ja"]
+            n = int(row["aantal"])
+            for width in (1, 2):
+                for part in combinations(yes, width):
+                    key = (row["periode"], row["regiocode"], frozenset(part))
+                    cells[key] = cells.get(key, 0) + n
         periods = sorted({p for p, _, _ in cells})
         for period in periods:
             for gm in sorted(gemeenten):

@@ -2,14 +2,16 @@
 
 - movers: the (own buurt, linked buurt) pairs per provision, rolled up to every level as
   ``blijft`` / ``binnen`` / ``buiten``;
-- "k or more provisions", from the exclusive combination cells of a table.
+- "k or more provisions", from the exclusive combination cells of a table;
+- the cells of a linked table (:func:`exclusive_combos`).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import reduce
+from itertools import product
 from typing import Any
 
 import pyarrow as pa
@@ -21,6 +23,22 @@ from buurtbeeld.source.aggregate import AggregatedTable
 from buurtbeeld.source.regions import Division
 
 YES, NO = "ja", "nee"
+
+
+def exclusive_combos(names: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The cells of a linked table per region (issue 11; CBS 85637NED's shape).
+
+    The ``2^k`` exclusive combinations (every provision ``ja`` or ``nee``; the all-``nee``
+    one is zero by construction and left out of the package), the ``k`` per-provision
+    marginals (that provision ``ja``, every other ``totaal``: the cells the partners'
+    packages publish too) and the total (every provision ``totaal``). Not the ``3^k`` cross
+    table: its other cells follow from these or add relations without adding a figure anyone
+    asked for.
+    """
+    k = len(names)
+    leaves = [c for c in product((YES, NO), repeat=k) if YES in c]
+    marginals = [tuple(YES if j == i else TOTAL for j in range(k)) for i in range(k)]
+    return (*leaves, (NO,) * k, *marginals, (TOTAL,) * k)
 
 
 def movers_table(movers: list[dict[str, Any]]) -> pa.Table:
@@ -140,4 +158,4 @@ def at_least(tables: list[AggregatedTable]) -> pa.Table:
     )
 
 
-__all__ = ["NO", "YES", "at_least", "movers", "movers_table"]
+__all__ = ["NO", "YES", "at_least", "exclusive_combos", "movers", "movers_table"]

@@ -89,6 +89,7 @@ def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
     tables = []
     for out in delivery.outputs:
         src = out.source
+        shape = {"combinaties": "exclusief"} if src.combos is not None else {}
         tables.append(
             {
                 "naam": src.name,
@@ -110,6 +111,7 @@ def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
                 "richting": src.spec.richting,
                 "cellen": out.data.num_rows,
                 "verborgen_per_reden": _one_reason(out.hidden_by_reason),
+                **shape,
             }
         )
     return tables

@@ -135,6 +135,15 @@ def _table_codes(table: AggregatedTable, categories: dict[str, list[str]]) -> li
     return [([TOTAL] if table.additive[d] else []) + categories[d] for d in table.dimensions]
 
 
+def _table_combos(
+    table: AggregatedTable, categories: dict[str, list[str]]
+) -> list[tuple[str, ...]]:
+    """The category combinations of every region: the table's own, or the cross table."""
+    if table.combos is not None:
+        return list(table.combos)
+    return list(product(*_table_codes(table, categories)))
+
+
 def _cell_key(
     dataset: str, period: str, region: str, table: AggregatedTable, values: tuple[str, ...]
 ) -> CellKey:
@@ -161,7 +170,7 @@ def _build(
     added once the tables are linked)."""
     division = agg.division
     periods = [p.label for p in agg.periods]
-    codes = _table_codes(table, agg.categories)
+    combos = _table_combos(table, agg.categories)
     regions = division.all_codes()
     rows = table.data.to_pylist()
     dims = table.dimensions
@@ -170,7 +179,7 @@ def _build(
     cells: list[Cell] = []
     for period in periods:
         for region in regions:
-            for combo in product(*codes):
+            for combo in combos:
                 k = _cell_key(agg.spec.dataset, period, region, table, combo)
                 key[(period, region, combo)] = k
                 row = found.get((period, region, combo))
@@ -192,7 +201,10 @@ def _build(
             return _cell_key(agg.spec.dataset, period, cell[0], table, cell[1])
 
         relation_set = table_relations(
-            division.hierarchy, dimensions, [(r, c) for r in regions for c in product(*codes)]
+            division.hierarchy,
+            dimensions,
+            [(r, c) for r in regions for c in combos],
+            exclusive=table.combos is not None,
         )
         relations += [(at(t), [at(p) for p in parts]) for t, parts in relation_set.equal]
         inequalities += [

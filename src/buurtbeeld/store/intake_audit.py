@@ -97,6 +97,7 @@ def view_of(contents: PackageContents, table: PublishedTable) -> TableView:
         profile=_profile(contents, table),
         counts=table.measure == "aantal",
         zeros=structural_zeros(contents, table),
+        exclusive=table.exclusive,
     )
 
 
@@ -133,6 +134,7 @@ def earlier_view(
         profile=view.profile,
         counts=view.counts,
         earlier=True,
+        exclusive=view.exclusive,
     )
 
 

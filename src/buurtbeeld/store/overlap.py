@@ -2,8 +2,9 @@
 
 A package with a ``koppeling`` (made by the linking party with ``buurtbeeld koppel``) counts
 units per combination of provisions: each table (``personen``, ``huishoudens``) has one binary
-dimension per provision (``ja``/``nee``, and ``totaal`` for "either"). Its 3^k cells per region
-do not become catalogue indicators; they land in the table ``stapeling`` (docs/architecture.md):
+dimension per provision (``ja``/``nee``, and ``totaal`` for "either"). Its cells per region (the
+exclusive combinations, the marginals and the total; all 3^k in packages made before
+2026-12-04) do not become catalogue indicators; they land in the table ``stapeling`` (docs/architecture.md):
 per cell the provisions marked ``ja`` (``combination``, sorted and ``+``-joined), those left
 open as a total (``unrestricted``), the others ``nee``. The provisions of every import are in
 ``stapeling_voorziening``.
@@ -241,9 +242,11 @@ def write_overlap(
     finally:
         con.unregister(NEW)
     for position, p in enumerate(linkage.provisions):
+        # '' for a provision protected against no partner table (the demo's yearly bijstand;
+        # the column is NOT NULL since schema 3)
         con.execute(
             "INSERT INTO stapeling_voorziening VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [import_id, position, p.name, p.title, p.source, p.dataset, p.table],
+            [import_id, position, p.name, p.title, p.source, p.dataset, p.table or ""],
         )
     return summary
 
@@ -304,6 +307,7 @@ class StoredProvision:
     source: str
     dataset: str
     table: str
+    """The partner's table protected against; '' when none."""
 
 
 @dataclass(frozen=True)

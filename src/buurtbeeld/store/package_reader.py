@@ -143,6 +143,7 @@ def _tables(package: Package, table: PackageTable) -> list[PublishedTable]:
                 profile=str(meta["profiel"]) if meta.get("profiel") else None,
                 unit=str(meta.get("eenheid") or package.manifest.get("eenheid", "personen")),
                 amount_column=str(meta["bedragkolom"]) if meta.get("bedragkolom") else None,
+                exclusive=meta.get("combinaties") == "exclusief",
             )
         )
     return out

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.change import ChangeView, build_change
@@ -22,15 +24,33 @@ def _with_periods(cube: Cube, catalog: Catalog) -> list[Indicator]:
     return [i for i in catalog.indicators if len(cube.periods(i.id)) > 1]
 
 
+@dataclass(frozen=True)
+class ChangeChoice:
+    """What the page and its GeoJSON share: indicator, level and the two periods."""
+
+    indicator: str | None
+    level: str
+    before: str | None
+    after: str | None
+
+
+def change_choice(
+    indicator: str | None = None,
+    niveau: str = "buurt",
+    van: str | None = None,
+    tot: str | None = None,
+) -> ChangeChoice:
+    """The shared query parameters (a dependency of both routes)."""
+    return ChangeChoice(indicator, niveau, van, tot)
+
+
+ChangeChoiceDep = Annotated[ChangeChoice, Depends(change_choice)]
+
+
 def _view(
-    cube: Cube,
-    catalog: Catalog,
-    code: str,
-    indicator: str | None,
-    niveau: str,
-    van: str | None,
-    tot: str | None,
+    cube: Cube, catalog: Catalog, code: str, choice: ChangeChoice
 ) -> tuple[ChangeView, list[Indicator]]:
+    indicator, niveau, van, tot = choice.indicator, choice.level, choice.before, choice.after
     choices = _with_periods(cube, catalog)
     if not choices:
         raise NotFoundError(
@@ -58,13 +78,10 @@ def change_page(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: str | None = None,
-    niveau: str = "buurt",
-    van: str | None = None,
-    tot: str | None = None,
+    choice: ChangeChoiceDep,
 ) -> Response:
     """Map and table of the change of an indicator between two periods."""
-    view, choices = _view(cube, catalog, code, indicator, niveau, van, tot)
+    view, choices = _view(cube, catalog, code, choice)
     query = urlencode(
         {
             "indicator": view.indicator.id,
@@ -93,11 +110,8 @@ def change_geojson(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: str | None = None,
-    niveau: str = "buurt",
-    van: str | None = None,
-    tot: str | None = None,
+    choice: ChangeChoiceDep,
 ) -> Response:
     """The change per region as GeoJSON (for the map script)."""
-    view, _ = _view(cube, catalog, code, indicator, niveau, van, tot)
+    view, _ = _view(cube, catalog, code, choice)
     return Response(view.geojson, media_type="application/geo+json")

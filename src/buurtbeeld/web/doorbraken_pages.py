@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -22,6 +20,7 @@ from buurtbeeld.steer.breakthrough_table import TOTAL, BreakdownTable, protected
 from buurtbeeld.steer.duiding_errors import BreakthroughError
 from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.deps import CubeDep, templates
+from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.duiding_pages import area_names
 from buurtbeeld.web.format import csv_safe
 from buurtbeeld.web.steer_access import actor, public_instance, steer_db
@@ -193,26 +192,19 @@ def analysis_csv(request: Request, cube: CubeDep, gemeente: str = "") -> Respons
             hint="Gebruik /doorbraken/analyse.csv?gemeente=GM0505.",
         )
     labels = _labels(cube, chosen)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["gemeente", "indeling", "categorie", "wet_of_regel", "aantal", "status"])
-    for table in _tables(request, cube, chosen) or []:
-        for column in table.columns:
-            for row in table.rows:
-                cell = table.cells[row, column]
-                writer.writerow(
-                    [
-                        chosen.code,
-                        table.id,
-                        csv_safe(labels[table.id].get(column, "Totaal")),
-                        csv_safe(LAWS.get(row, "Totaal")),
-                        "" if cell.value is None else cell.value,
-                        "verborgen" if cell.value is None else "gepubliceerd",
-                    ]
-                )
-    name = f"buurtbeeld_doorbraken_{chosen.code}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = [
+        [
+            chosen.code,
+            table.id,
+            csv_safe(labels[table.id].get(column, "Totaal")),
+            csv_safe(LAWS.get(row, "Totaal")),
+            "" if cell.value is None else cell.value,
+            "verborgen" if cell.value is None else "gepubliceerd",
+        ]
+        for table in _tables(request, cube, chosen) or []
+        for column in table.columns
+        for row in table.rows
+        for cell in [table.cells[row, column]]
+    ]
+    header = ["gemeente", "indeling", "categorie", "wet_of_regel", "aantal", "status"]
+    return csv_attachment(csv_text(header, rows), f"buurtbeeld_doorbraken_{chosen.code}.csv")

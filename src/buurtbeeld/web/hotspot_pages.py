@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Annotated, Literal, cast
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE
@@ -22,6 +23,7 @@ from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
 from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates
+from buurtbeeld.web.downloads import csv_attachment
 from buurtbeeld.web.hotspot_view import (
     CLASSES,
     STATISTICS,
@@ -43,17 +45,35 @@ Reference = Literal["gemeente", "nederland"]
 Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
-def hotspots_for(
-    request: Request,
-    cube: Cube,
-    area_code: str,
-    indicator_id: str,
-    level: str,
-    period: str | None,
-    reference: str,
-    seed: int,
-) -> HotspotMap:
+@dataclass(frozen=True)
+class HotspotChoice:
+    """What the page, its CSV and its GeoJSON share: the query parameters of one result."""
+
+    indicator: str
+    level: str
+    reference: str
+    period: str | None
+    seed: int
+
+
+def hotspot_choice(
+    indicator: str = DEFAULT_STACK[0],
+    niveau: Level = "buurt",
+    referentie: Reference = "gemeente",
+    periode: str | None = None,
+    seed: Seed = DEFAULT_SEED,
+) -> HotspotChoice:
+    """The shared query parameters (a dependency of every hotspot route)."""
+    return HotspotChoice(indicator, niveau, referentie, periode, seed)
+
+
+HotspotChoiceDep = Annotated[HotspotChoice, Depends(hotspot_choice)]
+
+
+def hotspots_for(request: Request, cube: Cube, area_code: str, choice: HotspotChoice) -> HotspotMap:
     """The (cached) hotspot result of one choice; 'nederland': the national result, cut out."""
+    indicator_id, level, period = choice.indicator, choice.level, choice.period
+    reference, seed = choice.reference, choice.seed
     catalog = get_catalog(request)  # what this request's role may see
     cache: LRUCache = served(request).map_cache
     area = cube.region(area_code)
@@ -99,27 +119,24 @@ def hotspot_page(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: str = DEFAULT_STACK[0],
-    niveau: Level = "buurt",
+    choice: HotspotChoiceDep,
     statistiek: Statistic = "gi",
-    referentie: Reference = "gemeente",
-    periode: str | None = None,
-    seed: Seed = DEFAULT_SEED,
     pagina: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Map, account of what was left out, and the table of every region."""
+    referentie, seed = choice.reference, choice.seed
     form = {
         "catalog": catalog,
-        "level": niveau,
+        "level": choice.level,
         "statistic": statistiek,
         "statistics": STATISTICS,
         "reference": referentie,
     }
     try:
-        view = hotspots_for(request, cube, code, indicator, niveau, periode, referentie, seed)
+        view = hotspots_for(request, cube, code, choice)
     except HotspotError as error:  # a choice that cannot be tested: say why, keep the form
         area = cube.region(code)
-        chosen = catalog.get(indicator)
+        chosen = catalog.get(choice.indicator)
         return templates.TemplateResponse(
             request,
             "hotspots.html",
@@ -164,20 +181,12 @@ def hotspot_table(
     request: Request,
     code: str,
     cube: CubeDep,
-    indicator: str = DEFAULT_STACK[0],
-    niveau: Level = "buurt",
-    referentie: Reference = "gemeente",
-    periode: str | None = None,
-    seed: Seed = DEFAULT_SEED,
+    choice: HotspotChoiceDep,
 ) -> Response:
     """Both statistics for every region as CSV, in the page's order."""
-    view = hotspots_for(request, cube, code, indicator, niveau, periode, referentie, seed)
+    view = hotspots_for(request, cube, code, choice)
     name = f"buurtbeeld_{view.area.code}_hotspots_{view.indicator.id}_{view.level}.csv"
-    return Response(
-        hotspot_csv(view, referentie),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_attachment(hotspot_csv(view, choice.reference), name)
 
 
 @router.get("/api/v1/hotspots/{gebied}.geojson")
@@ -185,15 +194,11 @@ def hotspot_features(
     request: Request,
     gebied: str,
     cube: CubeDep,
-    indicator: str = DEFAULT_STACK[0],
-    niveau: Level = "buurt",
+    choice: HotspotChoiceDep,
     statistiek: Statistic = "gi",
-    referentie: Reference = "gemeente",
-    periode: str | None = None,
-    seed: Seed = DEFAULT_SEED,
 ) -> Response:
     """GeoJSON of the chosen statistic's classes; ``zonder_grens`` lists regions without polygon."""
-    view = hotspots_for(request, cube, gebied, indicator, niveau, periode, referentie, seed)
+    view = hotspots_for(request, cube, gebied, choice)
     codes = [r.code for r in view.result.rows]
     body = hotspot_geojson(view, cube.geometries(codes, view.level), statistiek)
     return cached_text_response(request, body, "application/geo+json")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from buurtbeeld.analysis.hotspot_map import HotspotMap
 from buurtbeeld.analysis.hotspots import REASONS, LocalResult
+from buurtbeeld.web.downloads import csv_text
 from buurtbeeld.web.format import csv_safe, format_plain
 
 # ColorBrewer RdBu (colour-blind safe); the light shades are "p < alpha without correction":
@@ -107,10 +106,9 @@ def ranked(rows: list[LocalResult]) -> list[LocalResult]:
 
 def hotspot_csv(view: HotspotMap, reference: str) -> str:
     """Every region with both statistics, in the page's order (semicolons, decimal commas)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     res = view.result
-    writer.writerow(
+    d = view.indicator.decimals
+    return csv_text(
         [
             "regiocode",
             "naam",
@@ -130,11 +128,8 @@ def hotspot_csv(view: HotspotMap, reference: str) -> str:
             "permutaties",
             "seed",
             "referentie",
-        ]
-    )
-    d = view.indicator.decimals
-    for r in ranked(res.rows):
-        writer.writerow(
+        ],
+        (
             [
                 csv_safe(r.code),
                 csv_safe(view.names.get(r.code, r.code)),
@@ -155,5 +150,6 @@ def hotspot_csv(view: HotspotMap, reference: str) -> str:
                 res.seed,
                 reference,
             ]
-        )
-    return "\ufeff" + out.getvalue()
+            for r in ranked(res.rows)
+        ),
+    )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.hotspot_map import HotspotMap
@@ -22,8 +21,9 @@ from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator, Polarity
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates, unique
+from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.format import csv_safe, format_plain
-from buurtbeeld.web.hotspot_pages import Level, Reference, Seed, hotspots_for
+from buurtbeeld.web.hotspot_pages import HotspotChoice, Level, Reference, Seed, hotspots_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,27 +38,22 @@ def candidates(cube: Cube, catalog: Catalog) -> list[Indicator]:
 
 
 def jam_view(
-    request: Request,
-    cube: Cube,
-    catalog: Catalog,
-    code: str,
-    chosen: list[Indicator],
-    level: str,
-    reference: str,
-    seed: int,
-) -> JamView:
-    """Trajectories of every chosen indicator (Gi* per period, cached like the hotspot pages)."""
+    request: Request, cube: Cube, catalog: Catalog, code: str, choice: JamChoice
+) -> tuple[list[Indicator], JamView]:
+    """The chosen indicators and their trajectories (Gi* per period, cached like the hotspots)."""
+    chosen = _chosen(cube, catalog, choice.indicators)
     names: dict[str, str] = {}
     per_indicator = []
     for indicator in chosen:
 
         def run(period: str, ind: Indicator = indicator) -> HotspotMap:
-            view = hotspots_for(request, cube, code, ind.id, level, period, reference, seed)
+            one = HotspotChoice(ind.id, choice.level, choice.reference, period, choice.seed)
+            view = hotspots_for(request, cube, code, one)
             names.update(view.names)
             return view
 
         per_indicator.append(trajectories(indicator, cube.periods(indicator.id), run))
-    return JamView(names, per_indicator)
+    return chosen, JamView(names, per_indicator)
 
 
 def _chosen(cube: Cube, catalog: Catalog, indicator: list[str] | None) -> list[Indicator]:
@@ -67,21 +62,41 @@ def _chosen(cube: Cube, catalog: Catalog, indicator: list[str] | None) -> list[I
     return candidates(cube, catalog)
 
 
+@dataclass(frozen=True)
+class JamChoice:
+    """What the page and its CSV share: the query parameters of one set of jam-wijken."""
+
+    indicators: list[str] | None
+    level: str
+    reference: str
+    seed: int
+
+
+def jam_choice(
+    indicator: Annotated[list[str] | None, Query()] = None,
+    niveau: Level = "buurt",
+    referentie: Reference = "gemeente",
+    seed: Seed = DEFAULT_SEED,
+) -> JamChoice:
+    """The shared query parameters (a dependency of both jam-wijken routes)."""
+    return JamChoice(indicator, niveau, referentie, seed)
+
+
+JamChoiceDep = Annotated[JamChoice, Depends(jam_choice)]
+
+
 @router.get("/gemeente/{code}/jamwijken", response_class=HTMLResponse)
 def jam_page(
     request: Request,
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: Annotated[list[str] | None, Query()] = None,
-    niveau: Level = "buurt",
-    referentie: Reference = "gemeente",
-    seed: Seed = DEFAULT_SEED,
+    choice: JamChoiceDep,
 ) -> Response:
     """The jam-wijken with their evidence, the rules, and the classes per indicator."""
     area = cube.region(code)
-    chosen = _chosen(cube, catalog, indicator)
-    view = jam_view(request, cube, catalog, area.code, chosen, niveau, referentie, seed)
+    chosen, view = jam_view(request, cube, catalog, area.code, choice)
+    niveau, referentie = choice.level, choice.reference
     counts = {
         item.indicator.id: {
             k: sum(1 for r in item.rows.values() if r.kind == k)
@@ -120,19 +135,13 @@ def jam_csv(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: Annotated[list[str] | None, Query()] = None,
-    niveau: Level = "buurt",
-    referentie: Reference = "gemeente",
-    seed: Seed = DEFAULT_SEED,
+    choice: JamChoiceDep,
 ) -> Response:
     """Every region × indicator: problem spot and Gi* z per period, class and trend."""
     area = cube.region(code)
-    chosen = _chosen(cube, catalog, indicator)
-    view = jam_view(request, cube, catalog, area.code, chosen, niveau, referentie, seed)
+    _, view = jam_view(request, cube, catalog, area.code, choice)
     jam = {c for c, _ in view.jam}
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    body = csv_text(
         [
             "regiocode",
             "naam",
@@ -145,28 +154,23 @@ def jam_csv(
             "mann_kendall_tau",
             "mann_kendall_p",
             "referentie",
-        ]
+        ],
+        (
+            [
+                csv_safe(code_),
+                csv_safe(view.names.get(code_, code_)),
+                "ja" if code_ in jam else "nee",
+                item.indicator.id,
+                "|".join(row.periods),
+                "|".join("ja" if p else "nee" for p in row.problem),
+                "|".join(format_plain(v, 3) for v in row.intensity),
+                row.kind,
+                format_plain(row.trend.tau, 3) if row.trend else "",
+                format_plain(row.trend.p, 4) if row.trend else "",
+                choice.reference,
+            ]
+            for item in view.per_indicator
+            for code_, row in sorted(item.rows.items())
+        ),
     )
-    for item in view.per_indicator:
-        for code_, row in sorted(item.rows.items()):
-            writer.writerow(
-                [
-                    csv_safe(code_),
-                    csv_safe(view.names.get(code_, code_)),
-                    "ja" if code_ in jam else "nee",
-                    item.indicator.id,
-                    "|".join(row.periods),
-                    "|".join("ja" if p else "nee" for p in row.problem),
-                    "|".join(format_plain(v, 3) for v in row.intensity),
-                    row.kind,
-                    format_plain(row.trend.tau, 3) if row.trend else "",
-                    format_plain(row.trend.p, 4) if row.trend else "",
-                    referentie,
-                ]
-            )
-    name = f"buurtbeeld_{area.code}_jamwijken_{niveau}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_attachment(body, f"buurtbeeld_{area.code}_jamwijken_{choice.level}.csv")

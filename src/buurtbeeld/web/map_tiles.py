@@ -1,9 +1,13 @@
-"""Vector tiles of the national map and the figures the browser joins onto them.
+"""Vector tiles of the national map, with or without the figures of one map view.
 
 The national buurt map drew 13,594 GeoJSON polygons that MapLibre tiled in the browser; now the
-polygons come as vector tiles built once per served workspace (``geo/tiles.py``) and the figures
-of the visitor's role come separately, joined on the region code in the browser. Tiles carry no
-figure, so one tileset serves every role; a hidden figure is never in either response.
+polygons come as vector tiles whose geometry is built once per served workspace
+(``geo/tiles.py``). Without ``indicator`` a tile carries code and name only (the base layer of
+gemeente borders); with it, also the status, class colour and published figure of the national
+map of that indicator, as ``klassen.json`` and the GeoJSON carry them for the visitor's role: a
+hidden figure is never in a tile, and an indicator the visitor may not see is "not found".
+Joining the figures in the browser instead took ``match`` expressions over 13,594 codes that
+MapLibre parses in each worker: about 40 % of the national map's time (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from buurtbeeld.errors import NotFoundError
-from buurtbeeld.geo.tiles import LazyTiles
+from buurtbeeld.geo.tiles import Figure, LazyTiles
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.compression import cached_text_response
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
@@ -51,13 +55,48 @@ def tiles_of(cube: Cube, level: str) -> LazyTiles:
     response_class=Response,
     include_in_schema=False,
 )
-def get_tile(request: Request, niveau: TileLevel, z: int, x: int, y: int) -> Response:
-    """A vector tile (MVT) of all gemeenten, wijken or buurten: polygon, code and name only.
+def get_tile(
+    request: Request,
+    niveau: TileLevel,
+    z: int,
+    x: int,
+    y: int,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    indicator: str | None = None,
+    periode: str | None = None,
+) -> Response:
+    """A vector tile (MVT) of all gemeenten, wijken or buurten: polygon, code and name; with
+    ``indicator`` also ``status``, ``kleur`` and ``waarde`` (hidden: absent) per wijk or buurt.
 
     The gemeenten are the maps' optional base layer (borders and names for orientation).
     """
-    body = national_tiles(request, niveau).tile(z, x, y)
+    tiles = national_tiles(request, niveau)
     headers = {"cache-control": "public, max-age=3600", "vary": "Accept-Encoding"}
+    if indicator is None:
+        body = tiles.tile(z, x, y)
+    else:
+        if niveau == "gemeente":
+            raise NotFoundError(
+                "Kaarttegels met cijfers zijn er per wijk en per buurt.",
+                code="BB-WEB-030",
+                hint="Vraag /api/v1/tegels/wijk/… of /api/v1/tegels/buurt/… met ?indicator=.",
+            )
+        view = map_view(NATIONAL, catalog.get(indicator), level=niveau, period=periode)
+
+        def figures() -> dict[str, Figure]:
+            return {
+                r.region.code: (
+                    r.cell.status,
+                    r.colour,
+                    None if r.cell.status in ("hidden", "missing") else r.cell.value,
+                )
+                for r in view.rows
+                if r.has_polygon
+            }
+
+        body = tiles.tile_with_figures(z, x, y, (view.indicator.id, view.period), figures)
+        headers = {"vary": "Accept-Encoding"}  # a publication can be withdrawn: not cached
     if body is None:
         return Response(b"", media_type=TILE_TYPE, headers=headers)  # MapLibre: nothing there
     if "gzip" in request.headers.get("accept-encoding", "").lower():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -23,6 +21,7 @@ from buurtbeeld.web.deps import (
     MapViewDep,
     templates,
 )
+from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.duiding_pages import (
     approved_for_map,
     approved_for_regions,
@@ -30,12 +29,12 @@ from buurtbeeld.web.duiding_pages import (
     duiding_context,
 )
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
+from buurtbeeld.web.map_choice import MapChoiceDep, chosen_map
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.series_chart import line_chart
 from buurtbeeld.web.typology_pages import profile_type
 
 router = APIRouter(include_in_schema=False)
-DEFAULT_INDICATOR = "bijstand_per_1000"
 SORT_KEYS = ("naam", "code", "waarde")
 PAGE_SIZE = 500  # table rows per page; only all of NL needs more than one page
 
@@ -102,16 +101,14 @@ def gemeente_page(
     cube: CubeDep,
     catalog: CatalogDep,
     map_view: MapViewDep,
-    indicator: str = DEFAULT_INDICATOR,
-    niveau: str = "buurt",
-    periode: str | None = None,
+    choice: MapChoiceDep,
     sorteer: str = "naam",
     richting: str = "op",
     pagina: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Map and table of one indicator per buurt or wijk of a gemeente."""
-    chosen = catalog.get(indicator)
-    view = map_view(code, chosen, level=niveau, period=periode or None)
+    chosen, view = chosen_map(code, catalog, map_view, choice)
+    niveau = choice.level
     params = {
         "indicator": chosen.id,
         "niveau": niveau,
@@ -174,56 +171,44 @@ def gemeente_csv(
     code: str,
     catalog: CatalogDep,
     map_view: MapViewDep,
-    indicator: str = DEFAULT_INDICATOR,
-    niveau: str = "buurt",
-    periode: str | None = None,
+    choice: MapChoiceDep,
 ) -> Response:
     """The table as CSV (semicolons and decimal commas, for Dutch spreadsheets)."""
-    chosen = catalog.get(indicator)
-    view = map_view(code, chosen, level=niveau, period=periode or None)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            "regiocode",
-            "naam",
-            "naam_toelichting",
-            "niveau",
-            "indicator",
-            "periode",
-            "waarde",
-            "eenheid",
-            "status",
-            "toelichting",
-            "bron",
-            "duiding",
-        ]
-    )
+    chosen, view = chosen_map(code, catalog, map_view, choice)
+    header = [
+        "regiocode",
+        "naam",
+        "naam_toelichting",
+        "niveau",
+        "indicator",
+        "periode",
+        "waarde",
+        "eenheid",
+        "status",
+        "toelichting",
+        "bron",
+        "duiding",
+    ]
     notes = csv_duiding(approved_for_map(request, view.area.code, chosen.theme, view.period))
-    for row in view.rows:
-        value = format_plain(row.cell.value, chosen.decimals)
-        writer.writerow(
-            [
-                csv_safe(row.region.code),
-                csv_safe(row.region.name),
-                csv_safe(row.region.name_explanation),
-                csv_safe(row.region.level),
-                csv_safe(chosen.id),
-                csv_safe(view.period or ""),
-                value,
-                csv_safe(chosen.unit_label),
-                STATUS_LABELS[row.cell.status],
-                csv_safe(row.cell.explanation),
-                csv_safe(f"Bron: {chosen.source_label}"),
-                csv_safe(notes.get(row.region.code, "")),
-            ]
-        )
-    name = f"buurtbeeld_{view.area.code}_{chosen.id}_{niveau}_{view.period or 'geen'}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    rows = (
+        [
+            csv_safe(row.region.code),
+            csv_safe(row.region.name),
+            csv_safe(row.region.name_explanation),
+            csv_safe(row.region.level),
+            csv_safe(chosen.id),
+            csv_safe(view.period or ""),
+            format_plain(row.cell.value, chosen.decimals),
+            csv_safe(chosen.unit_label),
+            STATUS_LABELS[row.cell.status],
+            csv_safe(row.cell.explanation),
+            csv_safe(f"Bron: {chosen.source_label}"),
+            csv_safe(notes.get(row.region.code, "")),
+        ]
+        for row in view.rows
     )
+    name = f"buurtbeeld_{view.area.code}_{chosen.id}_{choice.level}_{view.period or 'geen'}.csv"
+    return csv_attachment(csv_text(header, rows), name)
 
 
 @router.get("/regio/{code}", response_class=HTMLResponse)

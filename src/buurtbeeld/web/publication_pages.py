@@ -9,14 +9,13 @@ local viewer (no sign-in) the page shows the listing and points to ``buurtbeeld 
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, open_platform
+from buurtbeeld.platform.db import open_platform, platform_present
 from buurtbeeld.platform.visibility import (
     INDICATOR,
     SOURCE,
@@ -44,7 +43,7 @@ def _store(request: Request) -> tuple[VisibilityStore | None, bool]:
     if auth is not None:
         return VisibilityStore(auth.db, auth.audit), False
     root = request.app.state.workspace.root
-    if not os.environ.get(ENV_DATABASE_URL, "").strip() and not (root / DB_FILE).exists():
+    if not platform_present(root):
         return None, False
     return VisibilityStore(open_platform(root)), True
 

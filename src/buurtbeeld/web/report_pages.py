@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from buurtbeeld.analysis.choropleth import Choropleth
 from buurtbeeld.export.map_export import export_geopackage, export_xlsx
 from buurtbeeld.export.pdf import html_to_pdf
 from buurtbeeld.store.cube import RegionRow
 from buurtbeeld.web.access import may_open
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
+from buurtbeeld.web.downloads import XLSX_TYPE, attachment
 from buurtbeeld.web.format import format_cell
+from buurtbeeld.web.map_choice import MapChoice, MapChoiceDep, chosen_map
 from buurtbeeld.web.report_view import (
     HIDDEN_TEXT,
     NO_POLYGON,
@@ -37,18 +39,19 @@ from buurtbeeld.web.series_chart import line_chart
 router = APIRouter(include_in_schema=False)
 PDF_CACHE = LRUCache(size=16)  # WeasyPrint takes seconds; the HTML takes a tenth of that
 CSS = Path(__file__).parent / "static" / "css" / "rapport.css"
-DEFAULT_INDICATOR = "bijstand_per_1000"
 
 
-def _report(
+def get_report(
     request: Request,
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
     map_view: MapViewDep,
-    indicator: str | None,
-    periode: str | None,
+    indicator: str | None = None,
+    periode: str | None = None,
 ) -> Report:
+    """The report of region ``code`` (a dependency of the page and the PDF)."""
+
     def overlap_allowed(gemeente: RegionRow) -> bool:
         return may_open(request, f"/gemeente/{gemeente.code}/voorzieningen")
 
@@ -61,6 +64,9 @@ def _report(
         period=periode or None,
         overlap_allowed=overlap_allowed,
     )
+
+
+ReportDep = Annotated[Report, Depends(get_report)]
 
 
 def _render(request: Request, report: Report, *, pdf: bool) -> str:
@@ -86,32 +92,14 @@ def _query(request: Request) -> str:
 
 
 @router.get("/regio/{code}/rapport", response_class=HTMLResponse)
-def report_page(
-    request: Request,
-    code: str,
-    cube: CubeDep,
-    catalog: CatalogDep,
-    map_view: MapViewDep,
-    indicator: str | None = None,
-    periode: str | None = None,
-) -> Response:
+def report_page(request: Request, report: ReportDep) -> Response:
     """The printable report of a gemeente, wijk or buurt (print it, or download the PDF)."""
-    report = _report(request, code, cube, catalog, map_view, indicator, periode)
     return HTMLResponse(_render(request, report, pdf=False))
 
 
 @router.get("/regio/{code}/rapport.pdf")
-def report_pdf(
-    request: Request,
-    code: str,
-    cube: CubeDep,
-    catalog: CatalogDep,
-    map_view: MapViewDep,
-    indicator: str | None = None,
-    periode: str | None = None,
-) -> Response:
+def report_pdf(request: Request, report: ReportDep) -> Response:
     """The same report as PDF (WeasyPrint; the map is SVG drawn on the server)."""
-    report = _report(request, code, cube, catalog, map_view, indicator, periode)
     html = _render(request, report, pdf=True)
     # Keyed by the HTML itself: whatever the role may see or the generation holds is in it,
     # so a cached PDF can never show more than the HTML it was made from.
@@ -120,62 +108,31 @@ def report_pdf(
         key, lambda: html_to_pdf(html, title=f"Rapport {report.region.name}")
     )
     name = f"buurtbeeld_rapport_{report.region.code}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(pdf, name, "application/pdf")
 
 
-def _export_view(
-    code: str,
-    catalog: CatalogDep,
-    map_view: MapViewDep,
-    indicator: str,
-    niveau: str,
-    periode: str | None,
-) -> Choropleth:
-    chosen = catalog.get(indicator)  # internal for publiek: the same 404 as an unknown id
-    return map_view(code, chosen, level=niveau, period=periode or None)
-
-
-def _file_name(view_code: str, indicator: str, level: str, period: str | None, ext: str) -> str:
-    return f"buurtbeeld_{view_code}_{indicator}_{level}_{period or 'geen'}.{ext}"
+def _file_name(chosen: MapChoice, view_code: str, indicator: str, period: str | None) -> str:
+    """Without the extension: the same name as the map page's ``tabel.csv``."""
+    return f"buurtbeeld_{view_code}_{indicator}_{chosen.level}_{period or 'geen'}"
 
 
 @router.get("/gemeente/{code}/tabel.xlsx")
 def gemeente_xlsx(
-    code: str,
-    catalog: CatalogDep,
-    map_view: MapViewDep,
-    indicator: str = DEFAULT_INDICATOR,
-    niveau: str = "buurt",
-    periode: str | None = None,
+    code: str, catalog: CatalogDep, map_view: MapViewDep, choice: MapChoiceDep
 ) -> Response:
     """The map view as an XLSX workbook with a sheet "Bronnen"."""
-    view = _export_view(code, catalog, map_view, indicator, niveau, periode)
-    name = _file_name(view.area.code, view.indicator.id, niveau, view.period, "xlsx")
-    return Response(
-        export_xlsx(map_export(view)),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    _, view = chosen_map(code, catalog, map_view, choice)
+    name = _file_name(choice, view.area.code, view.indicator.id, view.period)
+    return attachment(export_xlsx(map_export(view)), f"{name}.xlsx", XLSX_TYPE)
 
 
 @router.get("/gemeente/{code}/tabel.gpkg")
 def gemeente_geopackage(
-    code: str,
-    catalog: CatalogDep,
-    map_view: MapViewDep,
-    indicator: str = DEFAULT_INDICATOR,
-    niveau: str = "buurt",
-    periode: str | None = None,
+    code: str, catalog: CatalogDep, map_view: MapViewDep, choice: MapChoiceDep
 ) -> Response:
     """The map view as a GeoPackage (polygons and figures) for QGIS or ArcGIS."""
-    view = _export_view(code, catalog, map_view, indicator, niveau, periode)
-    name = _file_name(view.area.code, view.indicator.id, niveau, view.period, "gpkg")
-    return Response(
-        export_geopackage(map_export(view)),
-        media_type="application/geopackage+sqlite3",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    _, view = chosen_map(code, catalog, map_view, choice)
+    name = _file_name(choice, view.area.code, view.indicator.id, view.period)
+    return attachment(
+        export_geopackage(map_export(view)), f"{name}.gpkg", "application/geopackage+sqlite3"
     )

@@ -33,6 +33,11 @@ HIDDEN_TEXT = (
     "gebied en deze periode geen cijfer."
 )
 DEFAULT_MAP_INDICATOR = "bijstand_per_1000"
+TABLE_ROWS = 150
+"""A gemeente with more buurten gets its report's table per wijk (the buurten: XLSX and page).
+
+WeasyPrint's table layout is the report's cost: Amsterdam's 500 buurten took 2.5 of its 3.4 s
+of CPU (docs/benchmarks.md); Dordrecht (132 buurten) keeps its buurt table."""
 NO_POLYGON = "Niet op de kaart: geen vlak in de grenzen van deze werkmap."
 
 
@@ -74,7 +79,8 @@ class Report:
     series: dict[str, Series]
     overlap: tuple[OverlapSet, list[AreaOverlap]] | None
     map: ReportMap | None
-    table: Choropleth  # the map indicator per buurt (a wijk report: per wijk) of the gemeente
+    table: Choropleth  # the map indicator per buurt (a wijk report or a long list: per wijk)
+    summarised: Choropleth | None  # the buurt view the table summarises per wijk, if it does
     sources: list[tuple[str, str]]  # (Bron: …, licence) of every indicator shown
     periods: list[str]  # the periods of the figures shown, for the heading
     division_year: int
@@ -123,6 +129,10 @@ def build_report(
     level = "wijk" if region.level == "wijk" else "buurt"
     table = map_view(gemeente.code, chosen, level=level, period=period)
     report_map = _report_map(map_view, table, region, gemeente, chosen)
+    summarised = None
+    if region.level == "gemeente" and len(table.rows) > TABLE_ROWS:
+        summarised = table
+        table = map_view(gemeente.code, chosen, level="wijk", period=table.period)
     sources = sorted(
         {
             (f"Bron: {i.source_label}", i.licence or "")
@@ -147,6 +157,7 @@ def build_report(
         overlap=region_overlap(cube, region) if overlap_allowed(gemeente) else None,
         map=report_map,
         table=table,
+        summarised=summarised,
         sources=sources,
         periods=periods,
         division_year=cube.division_year,

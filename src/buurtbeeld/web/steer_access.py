@@ -8,13 +8,12 @@ workspace writes and approves their own duiding.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import Request
 
 from buurtbeeld.catalog.load import Catalog
-from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, PlatformDB, open_platform
+from buurtbeeld.platform.db import PlatformDB, open_platform, platform_present
 from buurtbeeld.platform.roles import Role
 from buurtbeeld.web.access import role_of, sign_in_configured
 from buurtbeeld.web.auth import current_session
@@ -23,7 +22,11 @@ LOCAL_OWNER = "eigenaar (lokaal)"
 
 
 def steer_db(request: Request, *, create: bool) -> PlatformDB | None:
-    """The platform database; ``None`` in the local viewer when none exists yet and not ``create``."""
+    """The platform database: the sign-in's, else the workspace's (opened once and kept).
+
+    ``None`` in the local viewer when none exists yet and not ``create``: reading a page
+    creates no database.
+    """
     auth = getattr(request.app.state, "auth", None)
     if auth is not None:
         db: PlatformDB = auth.db
@@ -32,7 +35,7 @@ def steer_db(request: Request, *, create: bool) -> PlatformDB | None:
     if cached is not None:
         return cached
     root: Path = request.app.state.workspace.root
-    if not create and not os.environ.get(ENV_DATABASE_URL) and not (root / DB_FILE).exists():
+    if not create and not platform_present(root):
         return None
     request.app.state.steer_db = open_platform(root)
     return request.app.state.steer_db  # type: ignore[no-any-return]

@@ -11,7 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.steer.errors import SteerError
+from buurtbeeld.steer.framework import FocusArea, Framework
 from buurtbeeld.steer.framework_store import (
     load_framework,
     require_framework,
@@ -31,12 +33,26 @@ from buurtbeeld.steer.goals import (
 from buurtbeeld.steer.pc_export import figure, number, pc_pdf, pc_xlsx, programme_lines
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
-from buurtbeeld.web.steer_pages import no_framework, steer_db, writer
+from buurtbeeld.web.downloads import XLSX_TYPE, attachment
+from buurtbeeld.web.steer_access import steer_db
+from buurtbeeld.web.steer_pages import no_framework, writer
 
 router = APIRouter(include_in_schema=False)
 
 
 # --- goals per focus area ----------------------------------------------------------------------
+def _focus_area(request: Request, thema: str) -> tuple[PlatformDB, Framework, FocusArea]:
+    """The platform database, the framework and its focus area ``thema`` (else a Dutch 404)."""
+    db = steer_db(request, create=False)
+    framework = load_framework(db) if db is not None else None
+    if framework is None or db is None:
+        raise no_framework()
+    area = framework.focus_area(thema)
+    if area is None:
+        raise unknown_focus_area(thema)
+    return db, framework, area
+
+
 def _goals_page(
     request: Request,
     cube: CubeDep,
@@ -46,13 +62,7 @@ def _goals_page(
     error: SteerError | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    db = steer_db(request)
-    framework = load_framework(db) if db is not None else None
-    if framework is None or db is None:
-        raise no_framework()
-    area = framework.focus_area(thema)
-    if area is None:
-        raise unknown_focus_area(thema)
+    db, framework, area = _focus_area(request, thema)
     goals = list_goals(db, area.key)
     rows = []
     for goal in goals:
@@ -238,13 +248,7 @@ def goal_delete(
 
 
 def _programme(request: Request, cube: CubeDep, catalog: CatalogDep, thema: str) -> tuple:  # type: ignore[type-arg]
-    db = steer_db(request)
-    framework = load_framework(db) if db is not None else None
-    if framework is None or db is None:
-        raise no_framework()
-    area = framework.focus_area(thema)
-    if area is None:
-        raise unknown_focus_area(thema)
+    db, framework, area = _focus_area(request, thema)
     lines = programme_lines(cube, catalog, framework, area, list_goals(db, area.key))
     return framework, area, lines
 
@@ -253,19 +257,13 @@ def _programme(request: Request, cube: CubeDep, catalog: CatalogDep, thema: str)
 def pc_xlsx_download(request: Request, thema: str, cube: CubeDep, catalog: CatalogDep) -> Response:
     """The P&C table of the programme as XLSX."""
     framework, area, lines = _programme(request, cube, catalog, thema)
-    return Response(
-        pc_xlsx(framework, area, lines),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": f'attachment; filename="programma-{area.key}.xlsx"'},
-    )
+    return attachment(pc_xlsx(framework, area, lines), f"programma-{area.key}.xlsx", XLSX_TYPE)
 
 
 @router.get("/sturen/doelen/{thema}/pc.pdf")
 def pc_pdf_download(request: Request, thema: str, cube: CubeDep, catalog: CatalogDep) -> Response:
     """The P&C paragraph of the programme as PDF."""
     framework, area, lines = _programme(request, cube, catalog, thema)
-    return Response(
-        pc_pdf(framework, area, lines),
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="programma-{area.key}.pdf"'},
+    return attachment(
+        pc_pdf(framework, area, lines), f"programma-{area.key}.pdf", "application/pdf"
     )

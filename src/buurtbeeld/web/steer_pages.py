@@ -8,13 +8,12 @@ and what was typed; nothing is saved.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buurtbeeld.platform.db import DB_FILE, ENV_DATABASE_URL, PlatformDB, open_platform
+from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
 from buurtbeeld.steer.framework import Framework, dump_framework
 from buurtbeeld.steer.framework_store import (
@@ -40,33 +39,18 @@ from buurtbeeld.steer.workspace import import_framework_text
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
+from buurtbeeld.web.downloads import CSV_TYPE, XLSX_TYPE, attachment
+from buurtbeeld.web.steer_access import steer_db
 
 router = APIRouter(include_in_schema=False)
 templates.env.globals["may_open"] = may_open
 MAX_UPLOAD = 512_000
 
 
-def steer_db(request: Request) -> PlatformDB | None:
-    """The platform database: the sign-in's, else the workspace's if it exists (never created
-    by reading a page), else ``None``."""
-    auth = getattr(request.app.state, "auth", None)
-    if auth is not None:
-        db: PlatformDB = auth.db
-        return db
-    cached: PlatformDB | None = getattr(request.app.state, "steer_db", None)
-    if cached is not None:
-        return cached
-    root = request.app.state.workspace.root
-    if not os.environ.get(ENV_DATABASE_URL, "").strip() and not (root / DB_FILE).exists():
-        return None
-    request.app.state.steer_db = open_platform(root)
-    return request.app.state.steer_db  # type: ignore[no-any-return]
-
-
 def writer(request: Request) -> tuple[PlatformDB, str]:
     """The database and the signed-in actor of a write; the local viewer cannot write."""
     session = current_session(request) if sign_in_configured(request) else None
-    db = steer_db(request)
+    db = steer_db(request, create=False)
     if session is None or db is None:
         raise WriteRefused(
             "Wijzigen kan alleen na aanmelden.",
@@ -78,7 +62,7 @@ def writer(request: Request) -> tuple[PlatformDB, str]:
 
 
 def framework_of(request: Request) -> Framework | None:
-    db = steer_db(request)
+    db = steer_db(request, create=False)
     return load_framework(db) if db is not None else None
 
 
@@ -91,7 +75,7 @@ def overview(request: Request, catalog: CatalogDep) -> Response:
     """The framework as a tree, with links to goals, the inventory and the YAML."""
     framework = framework_of(request)
     labels = {i.id: i.label_with_unit for i in catalog.indicators}
-    goals = list_goals(steer_db(request)) if framework is not None else []  # type: ignore[arg-type]
+    goals = list_goals(steer_db(request, create=False)) if framework is not None else []  # type: ignore[arg-type]
     counts = {
         a.key: sum(g.focus_key == a.key for g in goals)
         for a in (framework.focus_areas if framework else ())
@@ -116,10 +100,8 @@ def framework_yaml(request: Request) -> Response:
     framework = framework_of(request)
     if framework is None:
         raise no_framework()
-    return Response(
-        dump_framework(framework),
-        media_type="application/yaml; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="indicatorenkader.yaml"'},
+    return attachment(
+        dump_framework(framework), "indicatorenkader.yaml", "application/yaml; charset=utf-8"
     )
 
 
@@ -187,7 +169,7 @@ def framework_add_indicator(
 @router.get("/sturen/bronnen", response_class=HTMLResponse)
 def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
     """Every source: owner, legal basis, delivery, coverage, overdue; gaps of the framework."""
-    db = steer_db(request)
+    db = steer_db(request, create=False)
     rows = build_inventory(db, cube) if db is not None else []
     framework = load_framework(db) if db is not None else None
     gaps = framework_gaps(cube, catalog, framework) if framework else []
@@ -211,27 +193,23 @@ def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Resp
 
 
 def _inventory_rows(request: Request, cube: CubeDep) -> list:  # type: ignore[type-arg]
-    db = steer_db(request)
+    db = steer_db(request, create=False)
     return build_inventory(db, cube) if db is not None else []
 
 
 @router.get("/sturen/bronnen.csv")
 def inventory_csv_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as CSV."""
-    return Response(
-        inventory_csv(_inventory_rows(request, cube)),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": 'attachment; filename="data-inventaris.csv"'},
+    return attachment(
+        inventory_csv(_inventory_rows(request, cube)), "data-inventaris.csv", CSV_TYPE
     )
 
 
 @router.get("/sturen/bronnen.xlsx")
 def inventory_xlsx_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as XLSX."""
-    return Response(
-        inventory_xlsx(_inventory_rows(request, cube)),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": 'attachment; filename="data-inventaris.xlsx"'},
+    return attachment(
+        inventory_xlsx(_inventory_rows(request, cube)), "data-inventaris.xlsx", XLSX_TYPE
     )
 
 

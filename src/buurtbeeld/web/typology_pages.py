@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from buurtbeeld.analysis.choropleth import MIN_POLYGON_SHARE
@@ -28,6 +27,7 @@ from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
 from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates, unique
+from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.format import csv_safe, format_plain
 from buurtbeeld.web.served import served
 
@@ -70,11 +70,33 @@ def profile_type(request: Request, cube: Cube, region: RegionRow) -> tuple[Typol
     return (typology, number) if number else None
 
 
-def _gemeente(cube: Cube, code: str) -> RegionRow:
+@dataclass(frozen=True)
+class TypologyChoice:
+    """What the page, its CSV and its GeoJSON share: the indicators and the seed."""
+
+    indicators: list[str] | None
+    seed: int
+
+
+def typology_choice(
+    indicator: Annotated[list[str] | None, Query()] = None, seed: Seed = DEFAULT_SEED
+) -> TypologyChoice:
+    """The shared query parameters (a dependency of every buurttypen route)."""
+    return TypologyChoice(indicator, seed)
+
+
+TypologyChoiceDep = Annotated[TypologyChoice, Depends(typology_choice)]
+
+
+def _gemeente_typology(
+    request: Request, cube: Cube, catalog: Catalog, code: str, choice: TypologyChoice
+) -> tuple[RegionRow, list[Indicator], Typology]:
+    """The gemeente ``code`` (else 404), the chosen indicators and their national typology."""
     area = cube.region(code)
     if area.level != "gemeente" and area.code != COUNTRY_CODE:
         raise NotFoundError(f"{area.code} is geen gemeente.", code="BB-NF-004")
-    return area
+    chosen = chosen_indicators(catalog, choice.indicators)
+    return area, chosen, typology_for(request, cube, chosen, choice.seed)
 
 
 def _reason(cube: Cube, typology: Typology, code: str) -> str:
@@ -92,13 +114,10 @@ def typology_page(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: Annotated[list[str] | None, Query()] = None,
-    seed: Seed = DEFAULT_SEED,
+    choice: TypologyChoiceDep,
 ) -> Response:
     """Map of the types, what each type means, how k was chosen, stability, every buurt."""
-    area = _gemeente(cube, code)
-    chosen = chosen_indicators(catalog, indicator)
-    typology = typology_for(request, cube, chosen, seed)
+    area, chosen, typology = _gemeente_typology(request, cube, catalog, code, choice)
     buurten = cube.children(area.code, "buurt", cube.division_year)
     codes = [b.code for b in buurten]
     with_polygon = cube.polygon_codes(codes, "buurt")
@@ -107,8 +126,8 @@ def typology_page(
         if c in typology.assignment:
             local[typology.assignment[c]] += 1
     query = "&".join(f"indicator={i.id}" for i in chosen)
-    if seed != DEFAULT_SEED:
-        query += f"&seed={seed}"
+    if choice.seed != DEFAULT_SEED:
+        query += f"&seed={choice.seed}"
     return templates.TemplateResponse(
         request,
         "buurttypen.html",
@@ -136,21 +155,15 @@ def typology_csv(
     code: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: Annotated[list[str] | None, Query()] = None,
-    seed: Seed = DEFAULT_SEED,
+    choice: TypologyChoiceDep,
 ) -> Response:
     """Every buurt of the gemeente with its type and the type's description."""
-    area = _gemeente(cube, code)
-    typology = typology_for(request, cube, chosen_indicators(catalog, indicator), seed)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        ["regiocode", "naam", "buurttype", "omschrijving", "aantal_typen", "seed", "indicatoren"]
-    )
+    area, _, typology = _gemeente_typology(request, cube, catalog, code, choice)
     ids = "|".join(i.id for i in typology.indicators)
+    rows = []
     for b in cube.children(area.code, "buurt", cube.division_year):
         kind = typology.type_of(b.code)
-        writer.writerow(
+        rows.append(
             [
                 csv_safe(b.code),
                 csv_safe(b.name),
@@ -163,12 +176,16 @@ def typology_csv(
                 ids,
             ]
         )
-    name = f"buurtbeeld_{area.code}_buurttypen.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    header = [
+        "regiocode",
+        "naam",
+        "buurttype",
+        "omschrijving",
+        "aantal_typen",
+        "seed",
+        "indicatoren",
+    ]
+    return csv_attachment(csv_text(header, rows), f"buurtbeeld_{area.code}_buurttypen.csv")
 
 
 @router.get("/api/v1/buurttypen/{gebied}.geojson")
@@ -177,12 +194,10 @@ def typology_geojson(
     gebied: str,
     cube: CubeDep,
     catalog: CatalogDep,
-    indicator: Annotated[list[str] | None, Query()] = None,
-    seed: Seed = DEFAULT_SEED,
+    choice: TypologyChoiceDep,
 ) -> Response:
     """Buurten coloured by type; without a type: hatched (a hidden figure) or white."""
-    area = _gemeente(cube, gebied)
-    typology = typology_for(request, cube, chosen_indicators(catalog, indicator), seed)
+    area, _, typology = _gemeente_typology(request, cube, catalog, gebied, choice)
     buurten = cube.children(area.code, "buurt", cube.division_year)
     geometries = cube.geometries([b.code for b in buurten], "buurt")
     parts = []

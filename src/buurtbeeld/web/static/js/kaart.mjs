@@ -177,59 +177,33 @@ async function start() {
   map.on("error", (e) => {
     if (e.sourceId === "gebieden") container.dataset.fout = "De kaartgegevens konden niet geladen worden.";
   });
-  // All of NL: polygons from pre-built vector tiles (code and name only), the figures of this
-  // visitor's role from a small JSON joined on the code here; a gemeente: one GeoJSON.
+  // All of NL: vector tiles that carry code, name, status, class colour and published figure
+  // of this visitor's map (hidden: no figure); a gemeente: one GeoJSON.
   const tiled = Boolean(container.dataset.tegels);
-  const figures = new Map();
-  const classes = tiled
-    ? fetch(new URL(container.dataset.klassen, window.location.href).href).then((r) => {
-        if (!r.ok) throw new Error(String(r.status));
-        return r.json();
-      })
-    : null;
-  map.on("load", async () => {
+  map.on("load", () => {
     map.addImage("arcering", hatch());
     map.addImage("arcering-onzeker", hatch(8, true));
     map.addImage("stippen", dots());
     const many = count > 2000;
-    let status = ["get", "status"];
-    let colour = ["coalesce", ["get", "kleur"], "#ffffff"];
+    const status = ["get", "status"];
+    const colour = ["coalesce", ["get", "kleur"], "#ffffff"];
     let layerSource = { source: "gebieden" };
     if (tiled) {
-      let data;
-      try {
-        data = await classes;
-      } catch {
-        container.dataset.fout = "De kaartgegevens konden niet geladen worden.";
-        return;
-      }
-      const byStatus = { hidden: [], missing: [] };
-      const byColour = new Map();
-      data.code.forEach((code, i) => {
-        figures.set(code, { status: data.status[i], waarde: data.waarde[i] });
-        if (byStatus[data.status[i]]) byStatus[data.status[i]].push(code);
-        else if (data.kleur[i]) {
-          if (!byColour.has(data.kleur[i])) byColour.set(data.kleur[i], []);
-          byColour.get(data.kleur[i]).push(code);
-        }
-      });
-      // "match" on the code compiles to a lookup table: one expression for 13,594 regions.
-      const statusCases = Object.entries(byStatus).filter(([, codes]) => codes.length).flatMap(([s, codes]) => [codes, s]);
-      status = statusCases.length ? ["match", ["get", "code"], ...statusCases, "value"] : ["literal", "value"];
-      const colourCases = [...byColour].flatMap(([c, codes]) => [codes, c]);
-      colour = colourCases.length ? ["match", ["get", "code"], ...colourCases, "#ffffff"] : "#ffffff";
       map.addSource("gebieden", { type: "vector", tiles: [window.location.origin + container.dataset.tegels], minzoom: 0, maxzoom: 10, bounds: bbox });
       layerSource = { source: "gebieden", "source-layer": "gebieden" };
     } else {
       // Many polygons (all of NL): coarser tiling at low zoom and outlines only when zoomed in.
       map.addSource("gebieden", { type: "geojson", data: dataUrl, tolerance: many ? 1.5 : 0.375, buffer: many ? 16 : 128 });
     }
+    // All of NL: no anti-aliased outline per polygon (13,594 of them, each drawn once more in
+    // software WebGL for edges smaller than a pixel); the "randen" layer draws edges from zoom 9.
+    const smooth = { "fill-antialias": !many };
     map.addLayer({ id: "vlakken", type: "fill", ...layerSource, filter: ["!", ["in", status, ["literal", ["hidden", "missing"]]]],
-      paint: { "fill-color": colour, "fill-opacity": 0.9 } });
+      paint: { "fill-color": colour, "fill-opacity": 0.9, ...smooth } });
     map.addLayer({ id: "verborgen", type: "fill", ...layerSource, filter: ["==", status, "hidden"],
-      paint: { "fill-pattern": "arcering" } });
+      paint: { "fill-pattern": "arcering", ...smooth } });
     map.addLayer({ id: "ontbreekt", type: "fill", ...layerSource, filter: ["==", status, "missing"],
-      paint: { "fill-pattern": "stippen" } });
+      paint: { "fill-pattern": "stippen", ...smooth } });
     if (stacking) map.addLayer({ id: "onzeker", type: "fill", ...layerSource, filter: ["==", ["get", "onzeker"], true],
       paint: { "fill-pattern": "arcering-onzeker" } });
     map.addLayer({ id: "randen", type: "line", ...layerSource, minzoom: many ? 9 : 0,
@@ -238,8 +212,7 @@ async function start() {
     container.dispatchEvent(new Event("bb-lagen"));
     for (const layer of ["vlakken", "verborgen", "ontbreekt"]) {
       map.on("click", layer, (e) => {
-        const feature = e.features[0].properties;
-        const p = tiled ? { ...feature, ...figures.get(feature.code) } : feature;
+        const p = e.features[0].properties;
         let text;
         if (stacking) text = `${p.uitkomst}: ${p.aantal} van de ${p.beoordeeld} beoordeelde indicatoren (van ${p.gekozen} gekozen) in het ongunstigste vijfde${p.onzeker ? "; onzeker: minder dan de helft beoordeeld" : ""}`;
         else if (p.uitkomst) text = p.uitkomst; // hotspots and buurttypen say it in words
