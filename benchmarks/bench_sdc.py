@@ -10,7 +10,9 @@ mean so that about a quarter of the buurt cells are unsafe. Rule as tau-Argus ca
 - tau-Argus Modular ``MOD(1,5,1,0,0)`` through ``pytauargus`` (one child process per run);
 - Buurtbeeld at the tau-Argus-equivalent standard (no singleton or hidden-range protection)
   and at the strict default standard (singletons PS2*, the interval must leave 1..7), each
-  without clean-up (``kosten="geen"``) and with it (``kosten="minste-cellen"``);
+  without clean-up (``kosten="geen"``) and with it (``kosten="minste-cellen"``; ``--no-cleanup``
+  skips these); and the strict standard with the lenient singleton rule
+  (``singleton_regel="enkelingen"``), without clean-up;
 
 and every pattern is attacked with Buurtbeeld's LP audit under the strict requirements: exact
 disclosures (any hidden cell) and interval disclosures (a primary bounded inside 1..7).
@@ -55,6 +57,7 @@ CLASSES: dict[str, tuple[int, int, int, int, float]] = {
 DEFAULT_TABLES = {"tiny": 8, "small": 6, "medium": 3, "large": 2, "national": 1}
 RULE = FrequencyRule(1, 7)
 STRICT = Profile("strikt", frequency=RULE, rounding_base=None)
+STRICT_LENIENT = dataclasses.replace(STRICT, name="strikt-enkelingen", singleton_regel="enkelingen")
 TAU_LIKE = Profile(
     "tau-norm", frequency=RULE, rounding_base=None, singletons=False, range_protection=False
 )
@@ -156,12 +159,16 @@ def measure(table: Table, statuses: list[CellStatus], seconds: float) -> dict[st
     }
 
 
-def run_table(seed: int, size: str, skip_tau: bool) -> dict[str, dict[str, float]]:
+def run_table(
+    seed: int, size: str, skip_tau: bool, cleanup: bool = True
+) -> dict[str, dict[str, float]]:
     table, regions, leaf, root = random_table(seed, size)
     link = cells_above(table, regions, depth=1)  # gemeente and wijk (national: NL, gemeente)
     out: dict[str, dict[str, float]] = {}
-    for name, profile in (("tau-norm", TAU_LIKE), ("strikt", STRICT)):
-        for kosten in ("geen", "minste-cellen"):
+    both = ("geen", "minste-cellen") if cleanup else ("geen",)
+    variants = (("tau-norm", TAU_LIKE, both), ("strikt", STRICT, both))
+    for name, profile, kostens in (*variants, ("strikt-enkelingen", STRICT_LENIENT, ("geen",))):
+        for kosten in kostens:
             prof = dataclasses.replace(profile, kosten=kosten)
             start = time.perf_counter()
             protected = protect_table(table, profile=prof, link_cells=link, rounding=False)
@@ -184,6 +191,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=0, help="tables per class (0: default)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-tau", action="store_true")
+    parser.add_argument("--no-cleanup", action="store_true", help="skip the clean-up variants")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -191,6 +199,9 @@ def main() -> None:
         flush=True,
     )
     methods = ["tau-norm/geen", "tau-norm/minste-cellen", "strikt/geen", "strikt/minste-cellen"]
+    if args.no_cleanup:
+        methods = [m for m in methods if m.endswith("/geen")]
+    methods.append("strikt-enkelingen/geen")
     if not args.skip_tau:
         methods.append("modular")
     grand: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -200,7 +211,7 @@ def main() -> None:
         n = args.tables or DEFAULT_TABLES[size]
         cells = 0
         for t in range(n):
-            found = run_table(args.seed * 1000 + t, size, args.skip_tau)
+            found = run_table(args.seed * 1000 + t, size, args.skip_tau, not args.no_cleanup)
             cells += int(found["_"]["cells"])
             line = [f"  {size} #{t}: {int(found['_']['cells']):,} cells, "
                     f"{int(found['_']['primary']):,} primary"]  # fmt: skip

@@ -114,6 +114,12 @@ class ProtectionSettingError(BuurtbeeldError, ValueError):
     default_hint = "Kies een bestaande instelling van het beveiligingsprofiel."
 
 
+class SingletonRuleError(ProtectionSettingError):
+    """The profile names an unknown singleton rule (``Profile.singleton_regel``)."""
+
+    code = "BB-SDC-040"
+
+
 class SignatureError(BuurtbeeldError, ValueError):
     """A package signature or a partner key is missing, unknown or wrong."""
 

@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from buurtbeeld.errors import SingletonRuleError
 from buurtbeeld.protect import (
+    PROFILES,
     CellKey,
     Profile,
     Table,
@@ -74,9 +77,14 @@ def linked(units: Sequence[Unit]) -> Table:
 
 
 def singleton_attacks(
-    table: Table, values: Sequence[float | None], statuses: Sequence[CellStatus], units: list[Unit]
+    table: Table,
+    values: Sequence[float | None],
+    statuses: Sequence[CellStatus],
+    units: list[Unit],
+    max_count: int | None = None,
 ) -> list[tuple[Unit, CellKey]]:
-    """Every (contributor, hidden primary of others) the contributor pins exactly."""
+    """Every (contributor, hidden primary of others) the contributor pins exactly
+    (``max_count``: only primaries with at most that many units)."""
     n = len(table.cells)
     keys = [c.key for c in table.cells]
     count = [c.count for c in table.cells]
@@ -115,6 +123,8 @@ def singleton_attacks(
         known = {i: v - a[i] for i, v in public.items()} | dict.fromkeys(own, 0.0)
         for p in range(n):
             if statuses[p] != CellStatus.PRIMARY_SUPPRESSED or p in own:
+                continue
+            if max_count is not None and count[p] > max_count:
                 continue
             if any(inside(keys[p], keys[s]) for s in own):
                 continue  # u or nobody
@@ -193,3 +203,94 @@ def test_no_single_contributor_computes_another_units_hidden_cell(
     prof = ONES_HIDDEN if profile == "drempel-2" else profile
     protected = protect_table(table, profile=prof, rounding=False)
     assert singleton_attacks(table, protected.values, protected.statuses, units) == []
+
+
+# The less strict rule ``singleton_regel="enkelingen"`` (issue 14): a contributor must not
+# compute a primary that holds one other unit or none; a larger small count may be computed.
+LENIENT = Profile(
+    "drempel-2-enkelingen", frequency=ONES_HIDDEN.frequency, singleton_regel="enkelingen"
+)
+
+
+def test_the_lenient_rule_still_prevents_the_linked_attack_on_another_singleton() -> None:
+    # v is alone in 18-64: u computing it singles v out, which both rules prevent
+    table = linked(LINKED_ATTACK)
+    protected = protect_table(table, profile=LENIENT, rounding=False)
+    assert singleton_attacks(table, protected.values, protected.statuses, LINKED_ATTACK) == []
+
+
+def _two_buurten(other: int) -> Table:
+    """u alone in (BU1, a); ``other`` units in (BU1, b); ten in each cell of BU2."""
+    counts = {("BU1", "a"): 1, ("BU1", "b"): other, ("BU2", "a"): 10, ("BU2", "b"): 10}
+    return build_cross_table(counts, [{"GM": ["BU1", "BU2"]}, {"totaal": ["a", "b"]}])
+
+
+def _contributor_pins(table: Table, values: Sequence[float | None], target: CellKey) -> bool:
+    """Whether the one unit of (BU1, a), knowing that cell is 1, pins ``target`` exactly."""
+    n = len(table.cells)
+    keys = [c.key for c in table.cells]
+    rows, rhs = [], []
+    for total, parts in table.relation_indices:
+        row = np.zeros(n)
+        row[total] = 1.0
+        row[list(parts)] -= 1.0
+        rows.append(row)
+        rhs.append(0.0)
+    known = {i: float(v) for i, v in enumerate(values) if v is not None}
+    known[keys.index(("BU1", "a"))] = 1.0
+    for i, v in known.items():
+        rows.append(np.eye(n)[i])
+        rhs.append(v)
+    e = np.eye(n)[keys.index(target)]
+    low = linprog(e, A_eq=np.array(rows), b_eq=rhs, bounds=[(0, None)] * n, method="highs")
+    high = linprog(-e, A_eq=np.array(rows), b_eq=rhs, bounds=[(0, None)] * n, method="highs")
+    assert low.status == 0 and high.status == 0
+    return bool(-high.fun - low.fun < 0.5)
+
+
+def test_the_lenient_rule_lets_a_contributor_compute_a_larger_small_count_the_strict_does_not() -> (
+    None
+):
+    strict = threshold_profile(4)
+    lenient = Profile(strict.name, frequency=strict.frequency, singleton_regel="enkelingen")
+    # three others in (BU1, b): the strict rule hides the buurt totals too, the lenient one
+    # leaves u able to compute that exactly three others in BU1 have b
+    table = _two_buurten(3)
+    hard = protect_table(table, profile=strict, rounding=False)
+    soft = protect_table(table, profile=lenient, rounding=False)
+    assert set(soft.hidden_keys) < set(hard.hidden_keys)
+    assert not _contributor_pins(table, hard.values, ("BU1", "b"))
+    assert _contributor_pins(table, soft.values, ("BU1", "b"))
+    # one other in (BU1, b): a singleton-singleton pair, protected by both rules
+    table = _two_buurten(1)
+    soft = protect_table(table, profile=lenient, rounding=False)
+    assert not _contributor_pins(table, soft.values, ("BU1", "b"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(units=UNITS, profile=st.sampled_from(["cbs-zorg", "drempel-10", "drempel-2"]))
+def test_under_the_lenient_rule_no_contributor_computes_another_units_one_or_zero(
+    units: list[Unit], profile: str
+) -> None:
+    base = ONES_HIDDEN if profile == "drempel-2" else PROFILES[profile]
+    prof = Profile(
+        base.name, frequency=base.frequency, rounding_base=None, singleton_regel="enkelingen"
+    )
+    # one table: every unit's count-1 cells lie below one another, so the rule sees them as one
+    # contributor (a unit's cells in two linked tables without a common count-1 cell are probed
+    # as two contributors: the limit in docs/protect.md, shared with the strict rule)
+    by_cat: dict[CellKey, int] = {}
+    for u in units:
+        by_cat[(u.buurt, u.category)] = by_cat.get((u.buurt, u.category), 0) + 1
+    table = build_cross_table(by_cat, [REGIONS, {"totaal": CATEGORIES}])
+    protected = protect_table(table, profile=prof, rounding=False)
+    found = singleton_attacks(table, protected.values, protected.statuses, units, max_count=1)
+    assert found == []
+
+
+def test_an_unknown_singleton_rule_is_refused_in_dutch() -> None:
+    with pytest.raises(SingletonRuleError) as info:
+        Profile("eigen", frequency=ONES_HIDDEN.frequency, singleton_regel="soepel")
+    assert info.value.code == "BB-SDC-040"
+    assert "singletonregel" in info.value.message
+    assert "enkelingen" in info.value.hint

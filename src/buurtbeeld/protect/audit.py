@@ -19,7 +19,7 @@ A hidden cell fails the audit when
 - it has a span (a cell known to lie in a range, e.g. from a status letter) and its interval
   does not reach both ends of that range: the attacker narrowed it.
 
-Speed: hidden cells split into independent components (published cells are constants); per
+Speed (batch LPs in :mod:`.audit_batch`): hidden cells split into independent components (published cells are constants); per
 component the constraint matrix is built once. Two batch LPs (maximise the sum of capped cells,
 minimise the sum of floored cells) prove most cells safe at once; every LP solution is a feasible
 table, so it serves as a witness for all cells. Only cells not proven get their own LPs, and a
@@ -35,19 +35,18 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import bmat, coo_array, csr_array, hstack, vstack
-from scipy.sparse import eye_array as speye
+from scipy.sparse import bmat, csr_array
 from scipy.sparse.csgraph import connected_components
 
 from buurtbeeld.errors import InconsistentFiguresError
+from buurtbeeld.protect.audit_batch import LATE_BATCH, batch_all, late_batches
 from buurtbeeld.protect.audit_rules import EPS, Problem, Rules
-from buurtbeeld.protect.local import LocalProver
+from buurtbeeld.protect.local import MAX_CELLS, LocalProver
 from buurtbeeld.protect.lp import Incidence, Lp, highs_model, incidence
 from buurtbeeld.protect.rules import Requirement
 
-BATCH_ROUNDS = 40  # batch LPs per direction at most
-LARGE_COMPONENT = 5_000  # cells
+LOCAL_TRIES = ((2, MAX_CELLS),)
+"""Neighbourhoods for local witnesses: (relation rings, most cells)."""
 
 __all__ = ["AuditInput", "AuditResult", "Finding", "Problem", "Witnesses", "audit", "incidence"]
 
@@ -182,7 +181,7 @@ def audit(
         base[c] = value
     local = LocalProver(inc, base) if not exact_intervals else None
     if not exact_intervals and components:
-        _batch(data, rules, inc, components, wmin, wmax, result, base)
+        batch_all(data, rules, inc, components, wmin, wmax, result, base)
     for component in components:
         _audit_component(rules, inc, component, result, exact_intervals, wmin, wmax, local)
     if local is not None:
@@ -256,6 +255,8 @@ def _audit_component(
         if not len(targets):
             return
     lp = inc.build(component)
+    if local is not None and len(targets) >= LATE_BATCH:
+        targets = late_batches(rules, lp, targets, wmin, wmax, result, local.base)
 
     def witness(x: np.ndarray | None) -> None:
         if x is not None:
@@ -300,124 +301,31 @@ def _audit_component(
 def _local_proofs(
     rules: Rules, local: LocalProver, targets: np.ndarray, wmin: np.ndarray, wmax: np.ndarray
 ) -> np.ndarray:
-    """The targets that small LPs around them do not prove safe (see :mod:`.local`)."""
-    left = []
-    for c in targets.tolist():
-        for direction in ("up", "down"):
-            if rules.proven_one(c, wmin[c], wmax[c]):
-                break
-            goal = rules.goal_one(c, direction, float(wmin[c]), float(wmax[c]))
-            if math.isnan(goal):
-                continue
-            if (direction == "up" and wmax[c] >= goal - EPS) or (
-                direction == "down" and wmin[c] <= goal + EPS
-            ):
-                continue
-            found = local.push(c, direction, goal)
-            if found is None:
-                break
-            cells = found[0].astype(np.int64)
-            np.minimum.at(wmin, cells, found[1])
-            np.maximum.at(wmax, cells, found[1])
-        if not rules.proven_one(c, wmin[c], wmax[c]):
-            left.append(c)
-    return np.asarray(left, dtype=np.int64)
+    """The targets that small LPs around them do not prove safe (see :mod:`.local`).
 
-
-def _batch(
-    data: AuditInput,
-    rules: Rules,
-    inc: Incidence,
-    components: list[list[int]],
-    wmin: np.ndarray,
-    wmax: np.ndarray,
-    result: AuditResult,
-    base: np.ndarray,
-) -> None:
-    """Prove many cells safe with few LPs; every LP solution is a witness table.
-
-    One LP per direction covers all components that still have open cells; a few rounds,
-    while they keep proving enough cells.
+    A neighbourhood of two relation rings per target (``LOCAL_TRIES``: wider ones cost more
+    than the component LPs they save, docs/benchmarks.md).
     """
-    component_of = np.full(data.n_cells, -1, dtype=np.int64)
-    for k, comp in enumerate(components):
-        component_of[comp] = k
-    cells = np.concatenate([np.asarray(comp, dtype=np.int64) for comp in components])
-    cells = cells[~rules.known[cells]]
-    open_cells = cells[~rules.proven(cells, wmin[cells], wmax[cells])]
-    first = not np.isfinite(wmin[open_cells]).any()
-    # a single-cell LP solves the cell's whole component: cheap for the small components of a
-    # source's table (exact published values), a solve of everything when rounded published
-    # values link all cells of a package; then batches pay off much longer
-    largest = max(len(comp) for comp in components)
-    enough = 5 if largest < LARGE_COMPONENT else 20
-    for direction in ("up", "down"):
-        for _round in range(BATCH_ROUNDS):
-            goals = rules.goals(direction, wmin, wmax)
-            targets = open_cells[~np.isnan(goals[open_cells])]
-            if not len(targets):
-                break
-            chosen = np.unique(component_of[targets]).tolist()
-            lp = inc.build(sorted(c for k in chosen for c in components[k]))
-            reached = _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result, base)
-            before = len(open_cells)
-            open_cells = open_cells[~rules.proven(open_cells, wmin[open_cells], wmax[open_cells])]
-            # the first LP without true values only makes the first witness: count its goals
-            progress = reached if first else before - len(open_cells)
-            first = False
-            if progress < max(1, len(targets) // enough):
-                break  # too little progress: single-cell LPs are cheaper now
-
-
-def _batch_lp(
-    lp: Lp,
-    cells: np.ndarray,
-    goals: np.ndarray,
-    direction: str,
-    wmin: np.ndarray,
-    wmax: np.ndarray,
-    result: AuditResult,
-    base: np.ndarray,
-) -> int:
-    """One LP pushing every cell towards its goal: up: max sum min(y, goal); down: the mirror.
-
-    Returns how many cells reached their goal (0 when the LP failed).
-    """
-    n = len(lp.cols)
-    ks = [lp.cols[c] for c in cells.tolist()]
-    m = len(ks)
-    # variables y (n) and t (m); up: t_j <= y_k, t_j <= goal_j; down: t_j >= y_k, t_j >= goal_j
-    sign = 1.0 if direction == "up" else -1.0
-    y_part = coo_array(([-sign] * m, (list(range(m)), ks)), shape=(m, n))
-    a_ub = hstack([y_part, speye(m) * sign]).tocsr()
-    a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
-    bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
-    for goal in goals.tolist():
-        bounds.append((None, goal) if direction == "up" else (goal, None))
-    obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
-    b_ub = np.zeros(m)
-    equal = np.isfinite(lp.b_up)
-    if not equal.all():  # inequality rows: row >= b_lo, as -row <= -b_lo
-        a_ub = vstack([a_ub, -a_eq[np.flatnonzero(~equal)]]).tocsr()
-        b_ub = np.concatenate([b_ub, -lp.b_lo[~equal]])
-        a_eq = a_eq[np.flatnonzero(equal)]
-    result.n_lps += 1
-    res = linprog(
-        obj,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        A_eq=a_eq if a_eq.shape[0] else None,
-        b_eq=lp.b_lo[equal] if a_eq.shape[0] else None,
-        bounds=bounds,
-        method="highs",
-    )
-    if res.status != 0:
-        return 0
-    cols = np.array(sorted(lp.cols, key=lp.cols.__getitem__))
-    x = np.asarray(res.x[:n])
-    np.minimum.at(wmin, cols, x)
-    np.maximum.at(wmax, cols, x)
-    base[cols] = x  # a feasible table of every component in this LP
-    value = x[ks]
-    reached = value >= goals - EPS if direction == "up" else value <= goals + EPS
-    return int(reached.sum())
+    for rings, most in LOCAL_TRIES:
+        left = []
+        for c in targets.tolist():
+            for direction in ("up", "down"):
+                if rules.proven_one(c, wmin[c], wmax[c]):
+                    break
+                goal = rules.goal_one(c, direction, float(wmin[c]), float(wmax[c]))
+                if math.isnan(goal):
+                    continue
+                if (direction == "up" and wmax[c] >= goal - EPS) or (
+                    direction == "down" and wmin[c] <= goal + EPS
+                ):
+                    continue
+                found = local.push(c, direction, goal, rings=rings, max_cells=most)
+                if found is None:
+                    break
+                cells = found[0].astype(np.int64)
+                np.minimum.at(wmin, cells, found[1])
+                np.maximum.at(wmax, cells, found[1])
+            if not rules.proven_one(c, wmin[c], wmax[c]):
+                left.append(c)
+        targets = np.asarray(left, dtype=np.int64)
+    return targets

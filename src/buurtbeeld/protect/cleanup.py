@@ -28,13 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from buurtbeeld.protect.audit import AuditResult, audit, incidence
 from buurtbeeld.protect.elimination import Elimination
 from buurtbeeld.protect.mip import MAX_CELLS, MipPart, solve_part
 from buurtbeeld.protect.rules import COST_FUNCTIONS, Profile, Reason, Requirement
-from buurtbeeld.protect.singletons import _Below, contributor_groups
+from buurtbeeld.protect.singletons import _Below, contributor_groups, contributor_guard
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
 from buurtbeeld.protect.table import CellStatus
 
@@ -153,7 +151,7 @@ def cleanup(
     integer = system.table.kind == "frequency"
     graph = _Graph(system)
     hidden = set(hidden)
-    singles = _Singletons(system) if profile.singletons else None
+    singles = _Singletons(system, profile.singleton_regel) if profile.singletons else None
     optimised = optimise_blocks(system, profile, hidden, reasons, link or set(), singles, stats)
     candidates = [c for c in candidates if c in hidden and c not in optimised]
     variable = set(hidden) | set(system.intervals)
@@ -202,8 +200,9 @@ class _Singletons:
     of the system. Contributors (which count-1 cells hold one unit) are found once on the whole
     system, so a unit counted in cells outside the part stays one unit."""
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, rule: str = "streng") -> None:
         self.system = system
+        self.rule = rule
         everything = make_problem(system, list(range(len(system.keys))))
         self.people = contributor_groups(everything, range(len(system.keys)))
         self.person_of = {c: k for k, p in enumerate(self.people) for c in p.cells}
@@ -227,9 +226,7 @@ class _Singletons:
         for k, c in enumerate(cells):
             if c not in hidden and c not in system.intervals:
                 elim.force_publish(k)
-        primary = problem.guarded & np.array(
-            [s == CellStatus.PRIMARY_SUPPRESSED for s in problem.statuses], dtype=bool
-        )
+        primary = contributor_guard(problem, self.rule)
         local = {c: k for k, c in enumerate(cells)}
         found = []
         for k in people:

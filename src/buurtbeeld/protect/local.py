@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 MAX_CELLS = 400
 """Largest neighbourhood solved locally (cells); larger ones use one ring of cells less."""
+WIDE_RINGS = 4
+WIDE_CELLS = 6_000
+"""The second try for a cell the small neighbourhood cannot prove: up to four rings, at most
+this many cells (still far smaller than a component that rounded values link into one)."""
 EPS = 1e-6
 
 
@@ -41,20 +45,30 @@ class LocalProver:
         self.variable = ~inc.is_constant
         self.n_lps = 0
 
-    def neighbourhood(self, c: int) -> np.ndarray:
-        """The target and the variable cells within two relations of it (one if too many)."""
+    def neighbourhood(self, c: int, rings: int = 2, max_cells: int = MAX_CELLS) -> np.ndarray:
+        """The target and the variable cells within ``rings`` relations of it: the first ring
+        always, each further ring only while the total stays within ``max_cells``."""
         m, mt, variable = self.inc.m, self.inc.mt, self.variable
-        ring = np.unique(m[mt[[c]].indices].indices)
-        ring = ring[variable[ring]]
-        wider = np.unique(m[np.unique(mt[ring].indices)].indices)
-        wider = wider[variable[wider]]
-        cells = wider if len(wider) <= MAX_CELLS else ring
-        return np.union1d(cells, [c]).astype(np.int64)
+        cells = np.array([c], dtype=np.int64)
+        frontier = cells
+        for k in range(rings):
+            ring = np.unique(m[np.unique(mt[frontier].indices)].indices)
+            ring = ring[variable[ring]]
+            wider = np.union1d(cells, ring)
+            if k and len(wider) > max_cells:
+                break
+            frontier = np.setdiff1d(ring, cells, assume_unique=True)
+            cells = wider
+            if not len(frontier):
+                break
+        return cells.astype(np.int64)
 
-    def push(self, c: int, direction: str, goal: float) -> np.ndarray | None:
+    def push(
+        self, c: int, direction: str, goal: float, *, rings: int = 2, max_cells: int = MAX_CELLS
+    ) -> np.ndarray | None:
         """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
         towards it as the neighbourhood allows); ``None`` when no local table is available."""
-        cells = self.neighbourhood(c)
+        cells = self.neighbourhood(c, rings, max_cells)
         inc = self.inc
         rows = np.unique(inc.mt[cells].indices)
         if not len(rows):

@@ -104,6 +104,7 @@ class _Part:
         self.local = {c: k for k, c in enumerate(cells)}
         self.block = block
         self.singletons = profile.singletons
+        self.singleton_rule = profile.singleton_regel
         self.problem = make_problem(system, cells, published)
         self.base_hidden = set(self.problem.fixed_hidden)
         self.earlier = {k for k in self.base_hidden if self.problem.guarded[k]}
@@ -114,7 +115,9 @@ class _Part:
     def eliminate(self) -> None:
         problem = self.problem
         problem.fixed_hidden = self.base_hidden | self.repairs
-        self.secondary, self.singles, _elim = gauss_suppress(problem, singletons=self.singletons)
+        self.secondary, self.singles, _elim = gauss_suppress(
+            problem, singletons=self.singletons, singleton_rule=self.singleton_rule
+        )
         self.hidden = self.secondary | self.singles | problem.fixed_hidden
         self.hidden |= {k for k, s in enumerate(problem.statuses) if s.suppressed}
         self.rank[:] = len(self.cells)

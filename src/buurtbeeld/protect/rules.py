@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from buurtbeeld.errors import ProtectionSettingError
+from buurtbeeld.errors import ProtectionSettingError, SingletonRuleError
 from buurtbeeld.protect.table import Cell, CellKey, CellStatus, Table
 
 COST_FUNCTIONS: dict[str, str] = {
@@ -30,6 +30,13 @@ COST_FUNCTIONS: dict[str, str] = {
     "geen": "geen opschoning: het patroon van de eliminatie blijft staan (standaard)",
 }
 """Cost functions of the clean-up after secondary suppression (``Profile.kosten``)."""
+
+SINGLETON_RULES: dict[str, str] = {
+    "streng": "geen enkele bijdrager kan een andere afgeschermde primaire cel berekenen (standaard)",
+    "enkelingen": "geen enkele bijdrager kan een cel met één andere eenheid of met niemand berekenen",
+}
+"""What singleton protection guards against a cell's one contributor (``Profile.singleton_regel``,
+:mod:`buurtbeeld.protect.singletons`)."""
 
 
 class Reason(StrEnum):
@@ -103,6 +110,11 @@ class Profile:
         Ratios are only published for denominators of at least this.
     singletons
         Protect against a single contributor who knows their own cell (PS2).
+    singleton_regel
+        Which hidden primaries the contributor must not compute (one of
+        :data:`SINGLETON_RULES`): ``"streng"`` (default) every primary of other units;
+        ``"enkelingen"`` only those holding one other unit or none (count 0 or 1), as
+        tau-Argus's singleton options guard, but over every derivation, not one line.
     range_protection
         Frequency primaries need an attacker's interval that leaves the hidden range
         (``False``: only exact disclosure is prevented, as tau-Argus ``FREQ(n,0)`` does).
@@ -121,8 +133,15 @@ class Profile:
     singletons: bool = True
     range_protection: bool = True
     kosten: str = "geen"
+    singleton_regel: str = "streng"
 
     def __post_init__(self) -> None:
+        if self.singleton_regel not in SINGLETON_RULES:
+            raise SingletonRuleError(
+                f"Onbekende singletonregel '{self.singleton_regel}' in beveiligingsprofiel "
+                f"'{self.name}'.",
+                hint="Kies een van: " + ", ".join(SINGLETON_RULES) + ".",
+            )
         if self.kosten not in COST_FUNCTIONS:
             raise ProtectionSettingError(
                 f"Onbekende kostenfunctie '{self.kosten}' in beveiligingsprofiel '{self.name}'.",

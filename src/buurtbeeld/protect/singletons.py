@@ -25,6 +25,13 @@ then the others in the primary are exactly the units of a published difference, 
 knows already. Anything else - a primary of another unit, or a derivation that needs two of
 ``u``'s cells - is an exposure, and the cheapest published cell of the derivation is hidden.
 
+What counts as an exposure depends on the profile's rule (``Profile.singleton_regel``):
+``"streng"`` (default) guards every primary of other units; ``"enkelingen"`` only the primaries
+that hold one other unit or none (count 0 or 1: the cells that single a person out or tell that
+nobody is there), like tau-Argus's singleton options but over every derivation rather than one
+line. Under ``"enkelingen"`` a contributor may compute e.g. that exactly four others in their
+buurt receive another provision; :func:`contributor_guard` is the only place that differs.
+
 The old rule looked at one singleton at a time and compared leaf cells of one decomposition:
 one person counted in two linked tables looked like two people (a refusal of a safe table),
 and two cells of one person were never combined (a missed attack). Both are fixed here.
@@ -133,8 +140,26 @@ def contributor_groups(problem: Problem, hidden: Collection[int]) -> list[Contri
     return groups
 
 
+def contributor_guard(problem: Problem, rule: str = "streng") -> np.ndarray:
+    """The primaries a single contributor must not compute (before removing their own cells).
+
+    Earlier releases' secondaries are guarded against everyone (elimination) but are not
+    sensitive themselves. ``rule`` is a :data:`~buurtbeeld.protect.rules.SINGLETON_RULES` key.
+    """
+    primary: np.ndarray = np.asarray(problem.guarded, dtype=bool) & np.array(
+        [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
+    )
+    if rule == "enkelingen":
+        primary &= np.asarray(problem.counts, dtype=float) <= 1
+    return primary
+
+
 def singleton_repairs(
-    problem: Problem, elim: Elimination, rank: np.ndarray, hidden: set[int]
+    problem: Problem,
+    elim: Elimination,
+    rank: np.ndarray,
+    hidden: set[int],
+    rule: str = "streng",
 ) -> set[int]:
     """Published cells to hide so that no single contributor can compute another's cell.
 
@@ -147,11 +172,7 @@ def singleton_repairs(
     from buurtbeeld.protect.suppress import choose_to_hide
 
     all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
-    # a contributor must not learn a primary; earlier releases' secondaries are guarded
-    # against everyone (elimination) but are not sensitive themselves
-    primary = problem.guarded & np.array(
-        [st == CellStatus.PRIMARY_SUPPRESSED for st in problem.statuses], dtype=bool
-    )
+    primary = contributor_guard(problem, rule)
     below = _Below(problem)
     # a published zero is known to be empty; a cell made of the contributor's own cells and
     # such zeros holds the contributor or nobody (e.g. "Wmo and nothing else" beside the

@@ -77,6 +77,7 @@ def gauss_suppress(
     problem: Problem,
     *,
     singletons: bool = True,
+    singleton_rule: str = "streng",
 ) -> tuple[set[int], set[int], Elimination]:
     """Choose secondary suppressions for one problem.
 
@@ -129,7 +130,7 @@ def gauss_suppress(
                 sums.publish(i)
         if not singletons:
             return secondary, extra, elim
-        more = singleton_repairs(problem, elim, rank, secondary | hidden_fixed)
+        more = singleton_repairs(problem, elim, rank, secondary | hidden_fixed, singleton_rule)
         if not more:
             return secondary, extra, elim
         extra |= more

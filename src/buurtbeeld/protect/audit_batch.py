@@ -1,0 +1,155 @@
+"""Batch LPs of the audit: many cells pushed towards their goals in one LP.
+
+Every LP solution is a feasible table, so it is a witness for every cell at once
+(:mod:`buurtbeeld.protect.audit`). :func:`batch_all` runs before any single-cell work, over all
+components; :func:`late_batches` runs over the cells the local LPs (:mod:`.local`) left open in
+one component, before their single-cell LPs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_array, csr_array, hstack, vstack
+from scipy.sparse import eye_array as speye
+
+from buurtbeeld.protect.audit_rules import EPS, Rules
+from buurtbeeld.protect.lp import Incidence, Lp
+
+if TYPE_CHECKING:
+    from buurtbeeld.protect.audit import AuditInput, AuditResult
+
+BATCH_ROUNDS = 40  # batch LPs per direction at most
+LARGE_COMPONENT = 5_000  # cells
+LATE_BATCH = 50
+"""Open cells after the local LPs from which a batch LP over the component is tried first."""
+
+
+def late_batches(
+    rules: Rules,
+    lp: Lp,
+    targets: np.ndarray,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    result: AuditResult,
+    base: np.ndarray,
+) -> np.ndarray:
+    """Batch LPs over the cells local LPs left open, before their single-cell LPs.
+
+    Few cells are left, so they compete less for the same totals than all cells did in the
+    first batches: one LP over the component proves many of them. Repeated while a batch
+    proves at least a tenth of its targets; returns the cells still open.
+    """
+    for direction in ("up", "down"):
+        for _round in range(BATCH_ROUNDS):
+            goals = rules.goals(direction, wmin, wmax)[targets]
+            aim = ~np.isnan(goals)
+            if not aim.any():
+                break
+            before = len(targets)
+            _batch_lp(lp, targets[aim], goals[aim], direction, wmin, wmax, result, base)
+            targets = targets[~rules.proven(targets, wmin[targets], wmax[targets])]
+            if before - len(targets) < max(1, int(aim.sum()) // 10):
+                break
+    return targets
+
+
+def batch_all(
+    data: AuditInput,
+    rules: Rules,
+    inc: Incidence,
+    components: list[list[int]],
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    result: AuditResult,
+    base: np.ndarray,
+) -> None:
+    """Prove many cells safe with few LPs; every LP solution is a witness table.
+
+    One LP per direction covers all components that still have open cells; a few rounds,
+    while they keep proving enough cells.
+    """
+    component_of = np.full(data.n_cells, -1, dtype=np.int64)
+    for k, comp in enumerate(components):
+        component_of[comp] = k
+    cells = np.concatenate([np.asarray(comp, dtype=np.int64) for comp in components])
+    cells = cells[~rules.known[cells]]
+    open_cells = cells[~rules.proven(cells, wmin[cells], wmax[cells])]
+    first = not np.isfinite(wmin[open_cells]).any()
+    # a single-cell LP solves the cell's whole component: cheap for the small components of a
+    # source's table (exact published values), a solve of everything when rounded published
+    # values link all cells of a package; then batches pay off much longer
+    largest = max(len(comp) for comp in components)
+    enough = 5 if largest < LARGE_COMPONENT else 20
+    for direction in ("up", "down"):
+        for _round in range(BATCH_ROUNDS):
+            goals = rules.goals(direction, wmin, wmax)
+            targets = open_cells[~np.isnan(goals[open_cells])]
+            if not len(targets):
+                break
+            chosen = np.unique(component_of[targets]).tolist()
+            lp = inc.build(sorted(c for k in chosen for c in components[k]))
+            reached = _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result, base)
+            before = len(open_cells)
+            open_cells = open_cells[~rules.proven(open_cells, wmin[open_cells], wmax[open_cells])]
+            # the first LP without true values only makes the first witness: count its goals
+            progress = reached if first else before - len(open_cells)
+            first = False
+            if progress < max(1, len(targets) // enough):
+                break  # too little progress: single-cell LPs are cheaper now
+
+
+def _batch_lp(
+    lp: Lp,
+    cells: np.ndarray,
+    goals: np.ndarray,
+    direction: str,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    result: AuditResult,
+    base: np.ndarray,
+) -> int:
+    """One LP pushing every cell towards its goal: up: max sum min(y, goal); down: the mirror.
+
+    Returns how many cells reached their goal (0 when the LP failed).
+    """
+    n = len(lp.cols)
+    ks = [lp.cols[c] for c in cells.tolist()]
+    m = len(ks)
+    # variables y (n) and t (m); up: t_j <= y_k, t_j <= goal_j; down: t_j >= y_k, t_j >= goal_j
+    sign = 1.0 if direction == "up" else -1.0
+    y_part = coo_array(([-sign] * m, (list(range(m)), ks)), shape=(m, n))
+    a_ub = hstack([y_part, speye(m) * sign]).tocsr()
+    a_eq = hstack([lp.a_eq, csr_array((lp.a_eq.shape[0], m))]).tocsr()
+    bounds: list[tuple[float | None, float | None]] = list(lp.bounds)
+    for goal in goals.tolist():
+        bounds.append((None, goal) if direction == "up" else (goal, None))
+    obj = np.concatenate([np.zeros(n), -np.ones(m) if direction == "up" else np.ones(m)])
+    b_ub = np.zeros(m)
+    equal = np.isfinite(lp.b_up)
+    if not equal.all():  # inequality rows: row >= b_lo, as -row <= -b_lo
+        a_ub = vstack([a_ub, -a_eq[np.flatnonzero(~equal)]]).tocsr()
+        b_ub = np.concatenate([b_ub, -lp.b_lo[~equal]])
+        a_eq = a_eq[np.flatnonzero(equal)]
+    result.n_lps += 1
+    res = linprog(
+        obj,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq if a_eq.shape[0] else None,
+        b_eq=lp.b_lo[equal] if a_eq.shape[0] else None,
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status != 0:
+        return 0
+    cols = np.array(sorted(lp.cols, key=lp.cols.__getitem__))
+    x = np.asarray(res.x[:n])
+    np.minimum.at(wmin, cols, x)
+    np.maximum.at(wmax, cols, x)
+    base[cols] = x  # a feasible table of every component in this LP
+    value = x[ks]
+    reached = value >= goals - EPS if direction == "up" else value <= goals + EPS
+    return int(reached.sum())
