@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from buurtbeeld.store.generations import DB_FILE, GENERATIONS_DIR
 from buurtbeeld.store.importer import BUNDLED_FILES, import_file
@@ -17,6 +18,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 BUNDLED_KWB = BUNDLED_FILES[0]
+
+# Property tests draw the same examples in every run (CI stays reproducible: a failing draw fails
+# every time and can be replayed); ``HYPOTHESIS_PROFILE=explore`` draws new ones to hunt for bugs.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def copy_workspace(source: Path, target: Path) -> Path:
