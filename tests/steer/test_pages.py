@@ -5,6 +5,7 @@ back with its code and nothing is saved; the P&C export as XLSX and as a PDF che
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -173,6 +174,21 @@ def check_pdf(content: bytes, folder: Path, headings: list[str]) -> None:
                           timeout=60).stdout.decode("utf-8")  # fmt: skip
     for heading in headings:
         assert heading in text, heading
+
+
+def test_sturen_leads_to_duiding_review_and_the_doorbraken_register(site: Site) -> None:
+    """The pages of items 4-5 are found from /sturen (nothing else links to them)."""
+    lezer = _text(site.get("lezer", "/sturen"))
+    assert 'href="/duiding/nieuw"' in lezer and 'href="/doorbraken/nieuw' in lezer
+    assert "/duiding/beoordelen" not in lezer  # a lezer proposes, an analist reviews
+    before = _text(site.get("analist", "/sturen"))
+    waiting = re.search(r'href="/duiding/beoordelen">Duiding beoordelen</a> \((\d+) wacht', before)
+    assert waiting is not None
+    note = {"gebied": "GM0505", "thema": "jeugd", "periode": "2023",
+            "tekst": "De jeugdhulp steeg na de opening van een nieuwe praktijk."}  # fmt: skip
+    assert _status(site.post("lezer", "/duiding/nieuw", note)) == 303
+    after = _text(site.get("analist", "/sturen"))
+    assert f"({int(waiting.group(1)) + 1} wacht" in after
 
 
 def test_a_beheerder_edits_the_inventory_and_a_lezer_cannot(site: Site) -> None:

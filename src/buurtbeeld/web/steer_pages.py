@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from buurtbeeld.platform.db import PlatformDB
+from buurtbeeld.steer.duiding import DuidingStore
 from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
 from buurtbeeld.steer.framework import Framework, dump_framework
 from buurtbeeld.steer.framework_store import (
@@ -40,7 +41,7 @@ from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
 from buurtbeeld.web.downloads import CSV_TYPE, XLSX_TYPE, attachment
-from buurtbeeld.web.steer_access import steer_db
+from buurtbeeld.web.steer_access import may_write, public_instance, steer_db
 
 router = APIRouter(include_in_schema=False)
 templates.env.globals["may_open"] = may_open
@@ -90,8 +91,22 @@ def overview(request: Request, catalog: CatalogDep) -> Response:
             "goal_counts": counts,
             "can_edit": can_edit,
             "indicators": catalog.indicators,
+            "stories": _stories(request, framework),
         },
     )
+
+
+def _stories(request: Request, framework: Framework | None) -> dict[str, object] | None:
+    """Where duiding and the doorbraken register are found (none in a public instance)."""
+    if public_instance(request) or not may_write(request):
+        return None
+    review = may_open(request, "/duiding/beoordelen")
+    db = steer_db(request, create=False)
+    return {
+        "gemeente": framework.gemeente if framework else "",
+        "review": review,
+        "pending": len(DuidingStore(db).pending()) if review and db is not None else 0,
+    }
 
 
 @router.get("/sturen/kader.yaml")
