@@ -18,6 +18,8 @@ from buurtbeeld.platform.db import PlatformDB, open_platform
 from buurtbeeld.steer.errors import SteerError, SteerNotFound
 from buurtbeeld.steer.framework import parse_framework
 from buurtbeeld.steer.inventory import (
+    GAP_HEADERS,
+    GAP_RULE,
     HEADERS,
     build_inventory,
     framework_gaps,
@@ -168,3 +170,49 @@ def test_csv_and_xlsx_carry_the_same_table(db: PlatformDB, cube: Cube) -> None:
     assert cells == table
     kwb = next(r for r in table[1:] if r[0] == "kwb")
     assert kwb[HEADERS.index("kwaliteit")].startswith("'=")
+
+
+def test_coverage_counts_the_cells_of_the_frameworks_gemeente(db: PlatformDB, cube: Cube) -> None:
+    kwb = next(r for r in build_inventory(db, cube, gemeente="GM0505") if r.dataset == "kwb")
+    codes = {
+        "gemeente": ["GM0505"],
+        "wijk": [r.code for r in cube.children("GM0505", "wijk")],
+        "buurt": [r.code for r in cube.children("GM0505", "buurt")],
+    }
+    for level, regions in codes.items():
+        published = hidden = 0
+        for indicator in kwb.indicators:
+            latest = cube.periods(indicator)[-1]
+            for cell in cube.cells(indicator, latest, regions).values():
+                published += cell.status in ("value", "provisional")
+                hidden += cell.status == "hidden"
+        assert kwb.coverage[level] == (published, hidden), level
+    nation = next(r for r in build_inventory(db, cube) if r.dataset == "kwb")
+    assert nation.coverage["buurt"][0] > 100 * kwb.coverage["buurt"][0]
+    assert "." in nation.coverage_text("buurt")  # Dutch thousands: 580.688 cijfers
+
+
+def test_the_xlsx_carries_the_gaps_with_their_rule(
+    db: PlatformDB, cube: Cube, catalog: Catalog
+) -> None:
+    text = """kader: K
+gemeente: GM0093
+aandachtsgebieden:
+  - sleutel: inkomen
+    naam: Inkomen
+    subdoelen:
+      - sleutel: a
+        naam: A
+        indicatoren: [inkomen_per_inwoner, eenzaam_pct, bijstand_per_1000]
+"""
+    framework = parse_framework(text, [i.id for i in catalog.indicators])
+    gaps = framework_gaps(cube, catalog, framework, today=date(2026, 12, 3))
+    book = load_workbook(io.BytesIO(inventory_xlsx(build_inventory(db, cube), gaps)))
+    assert book.sheetnames == ["Inventaris", "Hiaten"]
+    lines = [r for r in book["Hiaten"].iter_rows(values_only=True) if any(r)]
+    assert lines[0] == GAP_HEADERS
+    assert {(line[0], line[3]) for line in lines[1:-1]} == {
+        ("inkomen_per_inwoner", "grover niveau"),
+        ("eenzaam_pct", "oude periode"),
+    }
+    assert lines[-1][0] == GAP_RULE

@@ -206,6 +206,14 @@ def test_a_beheerder_edits_the_inventory_and_a_lezer_cannot(site: Site) -> None:
     csv_text = _text(site.get("lezer", "/sturen/bronnen.csv"))
     assert csv_text.splitlines()[0].startswith("bron;naam;ketenpartner;eigenaar")
     assert "kwb;CBS, Kerncijfers wijken en buurten;nee;CBS;" in csv_text
+    # With a framework: coverage in its gemeente, an overview, the gaps in the Excel file.
+    if "nog geen indicatorenkader" in _text(site.get("lezer", "/sturen")):
+        site.post("analist", "/sturen/kader", {"kader": DEMO_FRAMEWORK.read_text(encoding="utf-8")})
+    page = _text(site.get("lezer", "/sturen/bronnen"))
+    assert "Overzicht: 2 bronnen" in page and "Dekking per niveau in Dordrecht" in page
+    book = load_workbook(io.BytesIO(site.get("lezer", "/sturen/bronnen.xlsx").content))  # type: ignore[attr-defined]
+    assert book.sheetnames == ["Inventaris", "Hiaten"]
+    assert any(r[3] == "oude periode" for r in book["Hiaten"].iter_rows(values_only=True))
 
 
 def test_the_local_viewer_reads_and_cannot_write(

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.platform.db import PlatformDB
 from buurtbeeld.steer.duiding import DuidingStore
 from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
@@ -29,6 +30,7 @@ from buurtbeeld.steer.inventory import (
     GAP_RULE,
     LEGAL_BASES,
     OVERDUE_RULE,
+    SourceRow,
     build_inventory,
     framework_gaps,
     inventory_csv,
@@ -185,8 +187,9 @@ def framework_add_indicator(
 def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
     """Every source: owner, legal basis, delivery, coverage, overdue; gaps of the framework."""
     db = steer_db(request, create=False)
-    rows = build_inventory(db, cube) if db is not None else []
     framework = load_framework(db) if db is not None else None
+    gemeente = framework.gemeente if framework else None
+    rows = build_inventory(db, cube, gemeente=gemeente) if db is not None else []
     gaps = framework_gaps(cube, catalog, framework) if framework else []
     return templates.TemplateResponse(
         request,
@@ -196,6 +199,7 @@ def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Resp
             "gaps": gaps,
             "framework": framework,
             "levels": LEVELS,
+            "gemeente_name": _region_name(cube, gemeente) if gemeente else None,
             "legal_bases": LEGAL_BASES,
             "frequencies": list(FREQUENCIES),
             "overdue_rule": OVERDUE_RULE,
@@ -207,25 +211,36 @@ def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Resp
     )
 
 
-def _inventory_rows(request: Request, cube: CubeDep) -> list:  # type: ignore[type-arg]
+def _region_name(cube: CubeDep, code: str) -> str:
+    try:
+        return cube.region(code).name
+    except BuurtbeeldError:  # a framework for a gemeente outside this workspace
+        return code
+
+
+def _inventory(request: Request, cube: CubeDep) -> tuple[list[SourceRow], Framework | None]:
+    """The inventory (coverage in the framework's gemeente) and the framework."""
     db = steer_db(request, create=False)
-    return build_inventory(db, cube) if db is not None else []
+    if db is None:
+        return [], None
+    framework = load_framework(db)
+    gemeente = framework.gemeente if framework else None
+    return build_inventory(db, cube, gemeente=gemeente), framework
 
 
 @router.get("/sturen/bronnen.csv")
 def inventory_csv_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as CSV."""
-    return attachment(
-        inventory_csv(_inventory_rows(request, cube)), "data-inventaris.csv", CSV_TYPE
-    )
+    rows, _framework = _inventory(request, cube)
+    return attachment(inventory_csv(rows), "data-inventaris.csv", CSV_TYPE)
 
 
 @router.get("/sturen/bronnen.xlsx")
-def inventory_xlsx_download(request: Request, cube: CubeDep) -> Response:
-    """The inventory as XLSX."""
-    return attachment(
-        inventory_xlsx(_inventory_rows(request, cube)), "data-inventaris.xlsx", XLSX_TYPE
-    )
+def inventory_xlsx_download(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
+    """The inventory as XLSX, with the framework's gaps on a second sheet."""
+    rows, framework = _inventory(request, cube)
+    gaps = framework_gaps(cube, catalog, framework) if framework else None
+    return attachment(inventory_xlsx(rows, gaps), "data-inventaris.xlsx", XLSX_TYPE)
 
 
 @router.post("/sturen/bronnen")
