@@ -26,6 +26,7 @@ from buurtbeeld.steer.inventory import (
     inventory_csv,
     inventory_xlsx,
     save_source,
+    table_rows,
 )
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
@@ -216,3 +217,31 @@ aandachtsgebieden:
         ("eenzaam_pct", "oude periode"),
     }
     assert lines[-1][0] == GAP_RULE
+
+
+def test_an_overdue_partner_delivery_is_flagged(
+    db: PlatformDB, overlap_workspace_template: Path
+) -> None:
+    """A partner's package (its lineage) with a delivery schedule: flagged once overdue."""
+    partner_cube = Cube(open_workspace(overlap_workspace_template))
+    try:
+        rows = build_inventory(db, partner_cube)
+        (package,) = [r for r in rows if r.partner]
+        assert package.dataset.startswith("pakket:") and package.last_delivery is not None
+        assert package.periods == ("2024",)  # filled from the import lineage
+        known = {r.dataset for r in rows}
+        save_source(db, known, dataset=package.dataset, owner="Koppelpartij",
+                    legal_basis="overeenkomst", legal_basis_text="Convenant sociaal domein",
+                    frequency="maandelijks", quality_notes="", actor="beheerder")  # fmt: skip
+        delivered = package.last_delivery.date()
+        on_time = build_inventory(db, partner_cube, today=delivered + timedelta(days=40))
+        late = build_inventory(db, partner_cube, today=delivered + timedelta(days=90))
+        assert not next(r for r in on_time if r.partner).overdue  # a month plus 31 days' grace
+        flagged = next(r for r in late if r.partner)
+        assert flagged.overdue and flagged.owner == "Koppelpartij"
+        line = next(r for r in table_rows(late) if r[0] == package.dataset)
+        assert (
+            line[HEADERS.index("te laat")] == "ja" and line[HEADERS.index("ketenpartner")] == "ja"
+        )
+    finally:
+        partner_cube.close()
