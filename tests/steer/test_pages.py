@@ -172,8 +172,9 @@ def check_pdf(content: bytes, folder: Path, headings: list[str]) -> None:
     assert dark > 0.002 * image.width * image.height, "de PDF-pagina is leeg"
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
                           timeout=60).stdout.decode("utf-8")  # fmt: skip
+    words = " ".join(text.split())  # table cells wrap their text over lines
     for heading in headings:
-        assert heading in text, heading
+        assert heading in words, heading
 
 
 def test_sturen_leads_to_duiding_review_and_the_doorbraken_register(site: Site) -> None:
