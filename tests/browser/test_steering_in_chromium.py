@@ -106,7 +106,7 @@ def test_the_done_means_of_issue_16_in_chromium(
     sheet = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes())).active
     assert sheet is not None
     texts = [str(c) for r in sheet.iter_rows(values_only=True) for c in r if c]
-    assert "Minder inwoners met geldzorgen" in texts and "18,5 (2026)" in texts
+    assert "Minder inwoners met geldzorgen" in texts and "18,5% (2026)" in texts
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name="P&C-paragraaf als PDF").click()
     pdf = Path(pdf_download.value.path()).read_bytes()

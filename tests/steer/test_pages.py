@@ -151,7 +151,8 @@ def test_goals_targets_and_the_pc_export(site: Site, tmp_path: Path) -> None:
     header = next(i for i, r in enumerate(rows) if r[0] == "Doel")
     line = dict(zip(rows[header], rows[header + 1], strict=True))
     assert line["Nulmeting"] == "46,8% (2016)" and line["Realisatie"] == "49,1% (2020)"
-    assert line["Streefwaarde"] == "44,0 (2024)" and line["Status"] == "niet op koers"
+    assert line["Streefwaarde"] == "44,0% (2024)" and line["Status"] == "niet op koers"
+    assert line["Gebied"] == "Dordrecht"  # the gemeente by name, as the council reads it
     assert line["Toelichting"] == "Samen met de wijkteams."
 
     pdf = site.get("lezer", "/sturen/doelen/meedoen/pc.pdf")
