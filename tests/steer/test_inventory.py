@@ -245,3 +245,38 @@ def test_an_overdue_partner_delivery_is_flagged(
         )
     finally:
         partner_cube.close()
+
+
+def test_the_demo_fills_the_inventory_once_and_keeps_the_beheerders_entry(
+    db: PlatformDB, filled_workspace_template: Path
+) -> None:
+    from buurtbeeld.steer.workspace import load_demo_inventory
+
+    save_source(db, {"kwb", "gezondheidsmonitor"}, dataset="kwb", owner="Eigen keuze",
+                legal_basis="", legal_basis_text="", frequency="", quality_notes="",
+                actor="beheerder")  # fmt: skip
+    assert load_demo_inventory(db, filled_workspace_template) == 1  # only the health monitor
+    cube = Cube(open_workspace(filled_workspace_template))
+    try:
+        rows = {r.dataset: r for r in build_inventory(db, cube)}
+    finally:
+        cube.close()
+    assert rows["kwb"].owner == "Eigen keuze" and rows["kwb"].frequency == ""
+    health = rows["gezondheidsmonitor"]
+    assert health.legal_basis == "open_data" and health.owner.startswith("RIVM")
+    assert load_demo_inventory(db, filled_workspace_template) == 0
+
+
+def test_the_demo_names_a_partner_package_after_its_partner(
+    db: PlatformDB, overlap_workspace_template: Path
+) -> None:
+    from buurtbeeld.steer.workspace import load_demo_inventory
+
+    assert load_demo_inventory(db, overlap_workspace_template) == 3  # kwb, health, the package
+    partner_cube = Cube(open_workspace(overlap_workspace_template))
+    try:
+        (package,) = [r for r in build_inventory(db, partner_cube) if r.partner]
+    finally:
+        partner_cube.close()
+    assert package.owner == package.label.removesuffix(" (beveiligd pakket)") != package.label
+    assert package.legal_basis == "overeenkomst" and package.frequency == "kwartaal"
