@@ -38,6 +38,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, app_workspace: Path) -> Ite
             yield url
 
 
+COLOURS = """() => {
+  const probe = document.createElement('div');
+  probe.style.border = '1px solid var(--utrecht-radio-button-invalid-border-color)';
+  document.body.appendChild(probe);
+  const out = [getComputedStyle(document.querySelector('#blokkade-regel')).borderTopColor,
+               getComputedStyle(probe).borderTopColor];
+  probe.remove();
+  return out;
+}"""
+
+
 def _sign_in(page: Any, base: str, name: str, next_path: str) -> None:
     page.goto(f"{base}/inloggen?volgende={next_path.replace('&', '%26').replace('?', '%3F')}")
     page.get_by_label("Gebruikersnaam").fill(name)
@@ -79,6 +90,12 @@ def test_refused_clean_approved_seen_and_doorbraken(browser: Any, server: str) -
 
     page.goto(server + "/doorbraken/nieuw?gemeente=GM0505")
     assert not _serious_violations(page)
+    # A required choice is not shown as an error (red) before the user tried to send the form.
+    colour, error = page.evaluate(COLOURS)
+    assert colour != error
+    page.get_by_role("button", name="Doorbraak vastleggen").click()  # nothing chosen: refused
+    colour, error = page.evaluate(COLOURS)
+    assert colour == error
     page.get_by_label("Regel", exact=True).check()
     page.get_by_label("Nee: alleen tellen").check()
     page.get_by_role("button", name="Doorbraak vastleggen").click()

@@ -245,3 +245,74 @@ def test_reading_in_the_local_viewer_creates_no_platform_database(
         ):
             assert client.get(path).status_code < 500, path
     assert not (root / "platform.sqlite").exists()
+
+
+def _approve_all(client: TestClient, csrf: str) -> None:
+    queue = client.get("/duiding/beoordelen").text
+    for duiding_id in re.findall(r"/duiding/(\d+)/goedkeuren", queue):
+        client.post(f"/duiding/{duiding_id}/goedkeuren", data={"csrf": csrf})
+
+
+@pytest.mark.parametrize("site", ["sqlite"], indirect=True)
+def test_approved_duiding_travels_with_the_exports_and_the_report(
+    site: tuple[TestClient, dict[str, tuple[str, str]]], tmp_path: Path
+) -> None:
+    """Issue 16: duiding next to the figures on maps, profiles *and exports* (XLSX, GeoPackage,
+    the printable report and its PDF), with the same visibility as on the pages."""
+    import io
+    import subprocess
+
+    import pyogrio
+    from openpyxl import load_workbook
+
+    client, sessions = site
+    csrf = _as(client, sessions, "analist")
+    form = {"thema": "uitkeringen", "periode": "2023", "csrf": csrf}
+    wijk = "In de Binnenstad daalde de bijstand na de opening van het werkgeversservicepunt."
+    town = "Sinds 2023 begeleidt de gemeente nieuwe aanvragers eerder naar werk."
+    partner = "De ketenpartners registreren sinds 2023 anders; vergelijk niet met eerdere jaren."
+    for gebied, tekst, thema in (
+        ("WK050501", wijk, "uitkeringen"),
+        ("GM0505", town, "uitkeringen"),
+        ("WK050501", partner, "ketenpartners"),
+    ):
+        client.post(
+            "/duiding/nieuw", data={**form, "gebied": gebied, "tekst": tekst, "thema": thema}
+        )
+    exports = MAP.replace("GM0505?", "GM0505/tabel.{}?")
+    _as(client, sessions, "lezer")
+    assert wijk not in client.get(exports.format("xlsx")).content.decode("latin-1")  # not approved
+    _approve_all(client, _as(client, sessions, "analist"))
+
+    _as(client, sessions, "lezer")
+    book = load_workbook(io.BytesIO(client.get(exports.format("xlsx")).content))
+    figures, sources = book["Cijfers"], book["Bronnen"]
+    lines = [list(r) for r in figures.iter_rows(values_only=True)]
+    header = next(line for line in lines if line and line[0] == "Regiocode")
+    rows = {
+        line[0]: dict(zip(header, line, strict=True)) for line in lines[lines.index(header) + 1 :]
+    }
+    assert wijk in rows["WK050501"]["Duiding"] and "analist" in rows["WK050501"]["Duiding"]
+    assert not rows["WK050502"]["Duiding"]
+    notes = [v for k, v in sources.iter_rows(values_only=True) if k == "Duiding"]
+    assert any(town in n and "(GM0505)" in n for n in notes)  # the gemeente's own duiding
+    assert not any(partner in n for n in notes)  # another theme than the map's indicator
+    path = tmp_path / "kaart.gpkg"
+    path.write_bytes(client.get(exports.format("gpkg")).content)
+    frame = pyogrio.read_dataframe(path)
+    assert wijk in frame.set_index("regiocode").loc["WK050501", "duiding"]
+
+    report = client.get("/regio/WK050501/rapport").text
+    assert wijk in report and town in report and partner in report  # signed in: every theme
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(client.get("/regio/WK050501/rapport.pdf").content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Duiding" in text and "werkgeversservicepunt" in " ".join(text.split())
+
+    _as(client, sessions, None)  # publiek: only where area and theme are public
+    public = client.get("/regio/WK050501/rapport").text
+    assert wijk in public and partner not in public
+    public_book = load_workbook(io.BytesIO(client.get(exports.format("xlsx")).content))
+    assert wijk in str(list(public_book["Cijfers"].iter_rows(values_only=True)))

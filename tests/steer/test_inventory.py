@@ -18,12 +18,15 @@ from buurtbeeld.platform.db import PlatformDB, open_platform
 from buurtbeeld.steer.errors import SteerError, SteerNotFound
 from buurtbeeld.steer.framework import parse_framework
 from buurtbeeld.steer.inventory import (
+    GAP_HEADERS,
+    GAP_RULE,
     HEADERS,
     build_inventory,
     framework_gaps,
     inventory_csv,
     inventory_xlsx,
     save_source,
+    table_rows,
 )
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace
@@ -168,3 +171,112 @@ def test_csv_and_xlsx_carry_the_same_table(db: PlatformDB, cube: Cube) -> None:
     assert cells == table
     kwb = next(r for r in table[1:] if r[0] == "kwb")
     assert kwb[HEADERS.index("kwaliteit")].startswith("'=")
+
+
+def test_coverage_counts_the_cells_of_the_frameworks_gemeente(db: PlatformDB, cube: Cube) -> None:
+    kwb = next(r for r in build_inventory(db, cube, gemeente="GM0505") if r.dataset == "kwb")
+    codes = {
+        "gemeente": ["GM0505"],
+        "wijk": [r.code for r in cube.children("GM0505", "wijk")],
+        "buurt": [r.code for r in cube.children("GM0505", "buurt")],
+    }
+    for level, regions in codes.items():
+        published = hidden = 0
+        for indicator in kwb.indicators:
+            latest = cube.periods(indicator)[-1]
+            for cell in cube.cells(indicator, latest, regions).values():
+                published += cell.status in ("value", "provisional")
+                hidden += cell.status == "hidden"
+        assert kwb.coverage[level] == (published, hidden), level
+    nation = next(r for r in build_inventory(db, cube) if r.dataset == "kwb")
+    assert nation.coverage["buurt"][0] > 100 * kwb.coverage["buurt"][0]
+    assert "." in nation.coverage_text("buurt")  # Dutch thousands: 580.688 cijfers
+
+
+def test_the_xlsx_carries_the_gaps_with_their_rule(
+    db: PlatformDB, cube: Cube, catalog: Catalog
+) -> None:
+    text = """kader: K
+gemeente: GM0093
+aandachtsgebieden:
+  - sleutel: inkomen
+    naam: Inkomen
+    subdoelen:
+      - sleutel: a
+        naam: A
+        indicatoren: [inkomen_per_inwoner, eenzaam_pct, bijstand_per_1000]
+"""
+    framework = parse_framework(text, [i.id for i in catalog.indicators])
+    gaps = framework_gaps(cube, catalog, framework, today=date(2026, 12, 3))
+    book = load_workbook(io.BytesIO(inventory_xlsx(build_inventory(db, cube), gaps)))
+    assert book.sheetnames == ["Inventaris", "Hiaten"]
+    lines = [r for r in book["Hiaten"].iter_rows(values_only=True) if any(r)]
+    assert lines[0] == GAP_HEADERS
+    assert {(line[0], line[3]) for line in lines[1:-1]} == {
+        ("inkomen_per_inwoner", "grover niveau"),
+        ("eenzaam_pct", "oude periode"),
+    }
+    assert lines[-1][0] == GAP_RULE
+
+
+def test_an_overdue_partner_delivery_is_flagged(
+    db: PlatformDB, overlap_workspace_template: Path
+) -> None:
+    """A partner's package (its lineage) with a delivery schedule: flagged once overdue."""
+    partner_cube = Cube(open_workspace(overlap_workspace_template))
+    try:
+        rows = build_inventory(db, partner_cube)
+        (package,) = [r for r in rows if r.partner]
+        assert package.dataset.startswith("pakket:") and package.last_delivery is not None
+        assert package.periods == ("2024",)  # filled from the import lineage
+        known = {r.dataset for r in rows}
+        save_source(db, known, dataset=package.dataset, owner="Koppelpartij",
+                    legal_basis="overeenkomst", legal_basis_text="Convenant sociaal domein",
+                    frequency="maandelijks", quality_notes="", actor="beheerder")  # fmt: skip
+        delivered = package.last_delivery.date()
+        on_time = build_inventory(db, partner_cube, today=delivered + timedelta(days=40))
+        late = build_inventory(db, partner_cube, today=delivered + timedelta(days=90))
+        assert not next(r for r in on_time if r.partner).overdue  # a month plus 31 days' grace
+        flagged = next(r for r in late if r.partner)
+        assert flagged.overdue and flagged.owner == "Koppelpartij"
+        line = next(r for r in table_rows(late) if r[0] == package.dataset)
+        assert (
+            line[HEADERS.index("te laat")] == "ja" and line[HEADERS.index("ketenpartner")] == "ja"
+        )
+    finally:
+        partner_cube.close()
+
+
+def test_the_demo_fills_the_inventory_once_and_keeps_the_beheerders_entry(
+    db: PlatformDB, filled_workspace_template: Path
+) -> None:
+    from buurtbeeld.steer.workspace import load_demo_inventory
+
+    save_source(db, {"kwb", "gezondheidsmonitor"}, dataset="kwb", owner="Eigen keuze",
+                legal_basis="", legal_basis_text="", frequency="", quality_notes="",
+                actor="beheerder")  # fmt: skip
+    assert load_demo_inventory(db, filled_workspace_template) == 1  # only the health monitor
+    cube = Cube(open_workspace(filled_workspace_template))
+    try:
+        rows = {r.dataset: r for r in build_inventory(db, cube)}
+    finally:
+        cube.close()
+    assert rows["kwb"].owner == "Eigen keuze" and rows["kwb"].frequency == ""
+    health = rows["gezondheidsmonitor"]
+    assert health.legal_basis == "open_data" and health.owner.startswith("RIVM")
+    assert load_demo_inventory(db, filled_workspace_template) == 0
+
+
+def test_the_demo_names_a_partner_package_after_its_partner(
+    db: PlatformDB, overlap_workspace_template: Path
+) -> None:
+    from buurtbeeld.steer.workspace import load_demo_inventory
+
+    assert load_demo_inventory(db, overlap_workspace_template) == 3  # kwb, health, the package
+    partner_cube = Cube(open_workspace(overlap_workspace_template))
+    try:
+        (package,) = [r for r in build_inventory(db, partner_cube) if r.partner]
+    finally:
+        partner_cube.close()
+    assert package.owner == package.label.removesuffix(" (beveiligd pakket)") != package.label
+    assert package.legal_basis == "overeenkomst" and package.frequency == "kwartaal"

@@ -5,6 +5,7 @@ back with its code and nothing is saved; the P&C export as XLSX and as a PDF che
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -150,7 +151,8 @@ def test_goals_targets_and_the_pc_export(site: Site, tmp_path: Path) -> None:
     header = next(i for i, r in enumerate(rows) if r[0] == "Doel")
     line = dict(zip(rows[header], rows[header + 1], strict=True))
     assert line["Nulmeting"] == "46,8% (2016)" and line["Realisatie"] == "49,1% (2020)"
-    assert line["Streefwaarde"] == "44,0 (2024)" and line["Status"] == "niet op koers"
+    assert line["Streefwaarde"] == "44,0% (2024)" and line["Status"] == "niet op koers"
+    assert line["Gebied"] == "Dordrecht"  # the gemeente by name, as the council reads it
     assert line["Toelichting"] == "Samen met de wijkteams."
 
     pdf = site.get("lezer", "/sturen/doelen/meedoen/pc.pdf")
@@ -171,8 +173,24 @@ def check_pdf(content: bytes, folder: Path, headings: list[str]) -> None:
     assert dark > 0.002 * image.width * image.height, "de PDF-pagina is leeg"
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
                           timeout=60).stdout.decode("utf-8")  # fmt: skip
+    words = " ".join(text.split())  # table cells wrap their text over lines
     for heading in headings:
-        assert heading in text, heading
+        assert heading in words, heading
+
+
+def test_sturen_leads_to_duiding_review_and_the_doorbraken_register(site: Site) -> None:
+    """The pages of items 4-5 are found from /sturen (nothing else links to them)."""
+    lezer = _text(site.get("lezer", "/sturen"))
+    assert 'href="/duiding/nieuw"' in lezer and 'href="/doorbraken/nieuw' in lezer
+    assert "/duiding/beoordelen" not in lezer  # a lezer proposes, an analist reviews
+    before = _text(site.get("analist", "/sturen"))
+    waiting = re.search(r'href="/duiding/beoordelen">Duiding beoordelen</a> \((\d+) wacht', before)
+    assert waiting is not None
+    note = {"gebied": "GM0505", "thema": "jeugd", "periode": "2023",
+            "tekst": "De jeugdhulp steeg na de opening van een nieuwe praktijk."}  # fmt: skip
+    assert _status(site.post("lezer", "/duiding/nieuw", note)) == 303
+    after = _text(site.get("analist", "/sturen"))
+    assert f"({int(waiting.group(1)) + 1} wacht" in after
 
 
 def test_a_beheerder_edits_the_inventory_and_a_lezer_cannot(site: Site) -> None:
@@ -190,6 +208,14 @@ def test_a_beheerder_edits_the_inventory_and_a_lezer_cannot(site: Site) -> None:
     csv_text = _text(site.get("lezer", "/sturen/bronnen.csv"))
     assert csv_text.splitlines()[0].startswith("bron;naam;ketenpartner;eigenaar")
     assert "kwb;CBS, Kerncijfers wijken en buurten;nee;CBS;" in csv_text
+    # With a framework: coverage in its gemeente, an overview, the gaps in the Excel file.
+    if "nog geen indicatorenkader" in _text(site.get("lezer", "/sturen")):
+        site.post("analist", "/sturen/kader", {"kader": DEMO_FRAMEWORK.read_text(encoding="utf-8")})
+    page = _text(site.get("lezer", "/sturen/bronnen"))
+    assert "Overzicht: 2 bronnen" in page and "Dekking per niveau in Dordrecht" in page
+    book = load_workbook(io.BytesIO(site.get("lezer", "/sturen/bronnen.xlsx").content))  # type: ignore[attr-defined]
+    assert book.sheetnames == ["Inventaris", "Hiaten"]
+    assert any(r[3] == "oude periode" for r in book["Hiaten"].iter_rows(values_only=True))
 
 
 def test_the_local_viewer_reads_and_cannot_write(

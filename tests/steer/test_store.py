@@ -117,3 +117,34 @@ def test_removing_a_focus_area_with_goals_is_refused(platform_url: str) -> None:
             save_framework(db, smaller, "analist", source="yaml")
         assert err.value.code == "BB-STR-009"
         assert load_framework(db) == framework
+
+
+def test_indicators_of_own_data_join_the_framework(
+    filled_workspace: object, tmp_path: Path
+) -> None:
+    """Item 1: indicators come from the whole catalogue of the workspace, own data included
+    (and partner packages, which define their indicators the same way)."""
+    from buurtbeeld.steer.workspace import workspace_indicator_ids
+    from buurtbeeld.store.own_table import import_own_table
+    from tests.store.test_own_table import _buurten, _definition, _figures, _write_csv
+
+    workspace = filled_workspace
+    buurten = _buurten(workspace)  # type: ignore[arg-type]
+    rows = [[code, 2024, debts, households]
+            for code, (debts, households) in zip(buurten, _figures(len(buurten)), strict=True)]  # fmt: skip
+    data = _write_csv(
+        tmp_path / "schulden.csv", ["buurtcode", "jaar", "schulden", "huishoudens"], rows
+    )
+    import_own_table(workspace, data, _definition(tmp_path, region="buurtcode", kind="code"))  # type: ignore[arg-type]
+    known = workspace_indicator_ids(workspace.root)  # type: ignore[attr-defined]
+    assert "eigen_schulden_pct" in known and "bijstand_per_1000" in known
+    text = (
+        "kader: K\ngemeente: GM0505\naandachtsgebieden:\n  - sleutel: geld\n    naam: Geld\n"
+        "    subdoelen:\n      - sleutel: schulden\n        naam: Minder schulden\n"
+        "        indicatoren: [eigen_schulden_pct, bijstand_per_1000]\n"
+    )
+    framework = parse_framework(text, known)
+    assert framework.indicator_ids() == ["eigen_schulden_pct", "bijstand_per_1000"]
+    with pytest.raises(SteerError) as err:
+        parse_framework(text, KNOWN)  # the built-in catalogue alone does not know it
+    assert err.value.code == "BB-STR-003" and "regel 9" in str(err.value).lower()

@@ -207,10 +207,15 @@ def _demo_stapeling(
 def _demo_framework(werkmap: Path) -> None:
     """The example indicator framework for Dordrecht (issue 16), unless one exists already."""
     from buurtbeeld.cli.platform import open_db
-    from buurtbeeld.steer.workspace import load_demo_framework, workspace_indicator_ids
+    from buurtbeeld.steer.workspace import (
+        load_demo_framework,
+        load_demo_inventory,
+        workspace_indicator_ids,
+    )
 
     with open_db(werkmap) as db:
         framework = load_demo_framework(db, workspace_indicator_ids(werkmap))
+        load_demo_inventory(db, werkmap)  # owner, legal basis, frequency on /sturen/bronnen
     if framework is not None:
         console.print(
             f"Indicatorenkader '{framework.title}' geladen: "

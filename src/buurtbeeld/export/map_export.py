@@ -3,7 +3,9 @@
 The web layer hands over the rows exactly as its table shows them (``MapExport``); nothing is
 queried here. A hidden or missing figure is an empty value with its status and reason, never a
 0. Every export carries "Bron: …" and the period: the XLSX in its heading and on a sheet
-"Bronnen", the GeoPackage in columns of every feature and in the layer's metadata.
+"Bronnen", the GeoPackage in columns of every feature and in the layer's metadata. Approved
+duiding (issue 16) travels along: per region in the column ``duiding``, and every duiding the map
+page shows (the gemeente's own included) on the sheet "Bronnen" and in the layer's description.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ COLUMNS = [
     ("status", "Status"),
     ("toelichting", "Reden (verborgen of ontbreekt)"),
     ("bron", "Bron"),
+    ("duiding", "Duiding"),
 ]
 
 
@@ -52,6 +55,7 @@ class ExportRow:
     status: str  # Dutch status word (waarde, voorlopig, verborgen, ontbreekt)
     reason: str
     geometry: str | None = None  # GeoJSON geometry text (WGS84); None: no polygon
+    duiding: str = ""  # approved duiding of this region (issue 16), with author role and date
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class MapExport:
     rows: list[ExportRow]
     notes: list[str] = field(default_factory=list)  # hidden figures, rounding, divisions
     made: str = ""  # date of the export (ISO), shown on the sources sheet
+    duiding: list[str] = field(default_factory=list)  # every approved duiding the map shows
 
     @property
     def period_text(self) -> str:
@@ -93,6 +98,7 @@ class MapExport:
             row.status,
             row.reason,
             self.source,
+            row.duiding,
         ]
 
 
@@ -146,6 +152,7 @@ def export_xlsx(export: MapExport) -> bytes:
         ("Bron", export.source),
         ("Licentie", export.licence),
         *(("Toelichting", note) for note in export.notes),
+        *(("Duiding", text) for text in export.duiding),
         ("Gemaakt met", "Buurtbeeld" + (f", {export.made}" if export.made else "")),
     ]:
         sources.append([_text(v) for v in line])
@@ -194,7 +201,9 @@ def export_geopackage(export: MapExport) -> bytes:
                 promote_to_multi=True,
                 layer_metadata={
                     "IDENTIFIER": export.title,
-                    "DESCRIPTION": " ".join([description, *export.notes]),
+                    "DESCRIPTION": " ".join(
+                        [description, *export.notes, *(f"Duiding: {d}" for d in export.duiding)]
+                    ),
                 },
             )
         except Exception as err:  # GDAL's errors are English and technical

@@ -81,9 +81,15 @@ class SourceRow:
         return "–" if total == 0 else f"{round(100 * hidden / total)} %"
 
     def coverage_text(self, level: str) -> str:
-        """Cells with a figure and hidden at ``level``."""
+        """Cells with a figure and hidden at ``level`` (Dutch thousands: 1.234)."""
         published, hidden = self.coverage.get(level, (0, 0))
-        return "–" if published + hidden == 0 else f"{published} cijfers, {hidden} verborgen"
+        if published + hidden == 0:
+            return "–"
+        return f"{_thousands(published)} cijfers, {_thousands(hidden)} verborgen"
+
+
+def _thousands(count: int) -> str:
+    return f"{count:,}".replace(",", ".")
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,15 @@ def _add_months(moment: datetime, months: int) -> date:
     return date(moment.year + year, month + 1, day)
 
 
-def build_inventory(db: PlatformDB, cube: Cube, *, today: date | None = None) -> list[SourceRow]:
-    """Every source: imported ones from lineage, plus any the beheerder described."""
+def build_inventory(
+    db: PlatformDB, cube: Cube, *, today: date | None = None, gemeente: str | None = None
+) -> list[SourceRow]:
+    """Every source: imported ones from lineage, plus any the beheerder described.
+
+    ``gemeente``: coverage counts that gemeente's cells (the framework's gemeente on the page).
+    """
     today = today or datetime.now(UTC).date()
-    lineage = source_lineage(cube)
+    lineage = source_lineage(cube, gemeente)
     with db.begin() as con:
         edits = {r.dataset: r for r in con.execute(select(t.sources)).all()}
     rows = []
@@ -282,10 +293,24 @@ def inventory_csv(rows: list[SourceRow]) -> str:
     return out.getvalue()
 
 
-def inventory_xlsx(rows: list[SourceRow]) -> bytes:
-    """The inventory as an XLSX workbook (one sheet)."""
+GAP_HEADERS = ("indicator", "naam", "aandachtsgebied", "hiaat", "toelichting")
+
+
+def inventory_xlsx(rows: list[SourceRow], gaps: list[Gap] | None = None) -> bytes:
+    """The inventory as an XLSX workbook: sheet "Inventaris", and "Hiaten" (the framework's
+    gaps, with the rule) when a framework is given."""
     from buurtbeeld.steer.xlsx import workbook_bytes
 
+    more = []
+    if gaps is not None:
+        lines = [
+            [_safe(g.indicator_id), _safe(g.label), ", ".join(g.focus_areas), g.kind, g.detail]
+            for g in gaps
+        ] or [["", "", "", "geen hiaten", ""]]
+        more.append(("Hiaten", list(GAP_HEADERS), [*lines, [], [GAP_RULE]]))
     return workbook_bytes(
-        "Inventaris", list(HEADERS), [[_safe(c) for c in r] for r in table_rows(rows)]
+        "Inventaris",
+        list(HEADERS),
+        [[_safe(c) for c in r] for r in table_rows(rows)],
+        more=more,
     )

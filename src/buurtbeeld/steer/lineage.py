@@ -28,9 +28,17 @@ class SourceLineage:
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def source_lineage(cube: Cube) -> dict[str, SourceLineage]:
-    """Every imported source with its last delivery, periods, indicators and coverage."""
+def source_lineage(cube: Cube, gemeente: str | None = None) -> dict[str, SourceLineage]:
+    """Every imported source with its last delivery, periods, indicators and coverage.
+
+    Coverage counts the cells of each indicator's latest period: of ``gemeente`` and its wijken
+    and buurten when given (what that gemeente has of the source), else of every region.
+    """
     cur = cube.cursor()
+    where, params = "", []
+    if gemeente:
+        where = "WHERE o.region_code = ? OR o.region_code LIKE ? OR o.region_code LIKE ?"
+        params = [gemeente, f"WK{gemeente[2:]}%", f"BU{gemeente[2:]}%"]
     out: dict[str, SourceLineage] = {}
     for dataset, label, last, periods, files in cur.execute(
         """SELECT dataset, arg_max(source_label, imported_at), max(imported_at),
@@ -49,13 +57,17 @@ def source_lineage(cube: Cube) -> dict[str, SourceLineage]:
         """WITH obs AS (
              SELECT b.dataset, o.indicator_id, o.period, o.status, o.region_code, o.division_year
              FROM observation o JOIN import_batch b USING (import_id)),
-           latest AS (SELECT dataset, indicator_id, max(period) AS period FROM obs GROUP BY 1, 2)
-           SELECT obs.dataset, r.level,
-                  count(*) FILTER (obs.status IN ('value', 'provisional')),
-                  count(*) FILTER (obs.status = 'hidden')
-           FROM obs JOIN latest USING (dataset, indicator_id, period)
-           JOIN region r ON r.code = obs.region_code AND r.division_year = obs.division_year
-           GROUP BY 1, 2"""
+           latest AS (SELECT dataset, indicator_id, max(period) AS period FROM obs GROUP BY 1, 2),
+           shown AS (SELECT obs.* FROM obs JOIN latest USING (dataset, indicator_id, period))
+           SELECT o.dataset, r.level,
+                  count(*) FILTER (o.status IN ('value', 'provisional')),
+                  count(*) FILTER (o.status = 'hidden')
+           FROM shown o
+           JOIN region r ON r.code = o.region_code AND r.division_year = o.division_year
+           """
+        + where
+        + " GROUP BY 1, 2",
+        params,
     ).fetchall():
         if dataset in out and level in LEVELS:
             out[dataset].coverage[level] = (int(published), int(hidden))

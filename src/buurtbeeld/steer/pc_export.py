@@ -11,6 +11,7 @@ from html import escape
 
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
+from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.export.pdf import PDF_FONTS, html_to_pdf
 from buurtbeeld.steer.framework import FocusArea, Framework
 from buurtbeeld.steer.goals import PUBLISHED, STATUS_RULE, Goal, assess, regions_of
@@ -31,14 +32,19 @@ def number(value: float, decimals: int) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def amount(value: float, indicator: Indicator) -> str:
+    """A value in the indicator's decimals, with % for a percentage: 12,4%."""
+    unit = "%" if indicator.unit == "procent" else ""
+    return f"{number(value, indicator.decimals)}{unit}"
+
+
 def figure(cell: Cell | None, indicator: Indicator) -> str:
     """A published figure with its period, or why there is none."""
     if cell is None:
         return "geen cijfer"
     if cell.status not in PUBLISHED or cell.value is None:
         return f"{STATUS_WORDS.get(cell.status, 'geen cijfer')} ({cell.period})"
-    unit = "%" if indicator.unit == "procent" else ""
-    return f"{number(cell.value, indicator.decimals)}{unit} ({cell.period})"
+    return f"{amount(cell.value, indicator)} ({cell.period})"
 
 
 @dataclass(frozen=True)
@@ -58,18 +64,14 @@ def programme_lines(
         indicator = catalog.get(goal.indicator_id)
         for region in regions_of(goal, framework.gemeente):
             a = assess(cube, catalog, goal, region)
-            target = (
-                f"{number(a.target.value, indicator.decimals)} ({a.target.year})"
-                if a.target
-                else "–"
-            )
+            target = f"{amount(a.target.value, indicator)} ({a.target.year})" if a.target else "–"
             source = cell_source(cube, goal.indicator_id, goal.baseline_period, region)
             lines.append(
                 Line(
                     [
                         goal.description,
                         indicator.label_with_unit,
-                        cube.region(region).name if region != framework.gemeente else "gemeente",
+                        _region_name(cube, region),
                         figure(a.baseline, indicator),
                         target,
                         figure(a.latest, indicator),
@@ -81,6 +83,13 @@ def programme_lines(
                 )
             )
     return lines
+
+
+def _region_name(cube: Cube, code: str) -> str:
+    try:
+        return cube.region(code).name
+    except BuurtbeeldError:  # a framework's gemeente without regions in this workspace
+        return code
 
 
 def pc_xlsx(framework: Framework, area: FocusArea, lines: list[Line]) -> bytes:

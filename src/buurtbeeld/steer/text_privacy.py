@@ -86,7 +86,7 @@ class TextCheck:
 
 _SEP = r"[ .\-]"
 _BSN = re.compile(rf"(?<![\w€])(?<!\d{_SEP})\d(?:{_SEP}?\d){{8}}(?!{_SEP}?\d)(?!\s*(?:euro|%))")
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ .\-]?[A-Za-z0-9])")
 _EMAIL = re.compile(
     r"[\w.+\-]+\s*(?:@|\[at\]|\(at\)|\bat\b(?=\s*[\w\-]+\s*(?:\.|\[punt\]|\(punt\))\s*[a-z]{2,}))\s*"
     r"[\w\-]+(?:\s*(?:\.|\[punt\]|\(punt\))\s*[\w\-]+)*\s*(?:\.|\[punt\]|\(punt\))\s*[a-z]{2,}\b",
@@ -102,6 +102,9 @@ _AFTER_POSTCODE = re.compile(
     rf"\s*,?\s*(?:(?:nr\.?|nummer|huisnummer)\s*)?{_HOUSE_NUMBER}(?![\d%]|[.,]\d)"
 )
 _BEFORE_POSTCODE = re.compile(r"(?<![\d,.])\d{1,5}[a-zA-Z]?\s*,?\s*$")
+_NUMBER_BEFORE_POSTCODE = re.compile(  # "huisnummer 7 in postcode 3312AB"
+    r"(?i:huisnummer|nummer|nr\.?)\s*\d{1,5}[a-zA-Z]?(?![\w])[^.\n\d]{0,25}$"
+)
 _STREET_SUFFIX = (
     "straat|laan|weg|plein|singel|gracht|kade|dijk|park|hof|plantsoen|steeg|pad|dreef|markt|"
     "boulevard|wal|haven|ring|erf|veld|baan|allee|zijde|dam|burcht|hoven|kanaal|passage|promenade|"
@@ -168,8 +171,8 @@ def _iban(text: str) -> Iterator[Finding]:
                 end = pos + 1
                 if len(chars) >= 15 and stdnum_iban.is_valid("".join(chars)):
                     found = end  # keep going: the longest valid reading wins
-            elif ch != " " or pos + 1 >= len(text) or text[pos + 1] == " ":
-                break
+            elif ch not in " .-" or pos + 1 >= len(text) or not text[pos + 1].isalnum():
+                break  # one space, dot or dash between groups: NL02-RABO-4426-6604-94
             pos += 1
         if found is not None:
             yield Finding(Kind.IBAN, m.start(), found)
@@ -217,6 +220,8 @@ def _postcode(text: str) -> Iterator[Finding]:
             yield Finding(Kind.POSTCODE, m.start(), after.end())
             continue
         before = _BEFORE_POSTCODE.search(text[max(0, m.start() - 12) : m.start()])
+        if before is None:
+            before = _NUMBER_BEFORE_POSTCODE.search(text[max(0, m.start() - 45) : m.start()])
         if before:
             yield Finding(Kind.POSTCODE, m.start() - (len(before.group())), m.end())
             continue

@@ -20,7 +20,7 @@ def _finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
 
 _TITLE = re.compile(
     r"\b(?i:mevrouw|mevr\.|mw\.|meneer|mnr\.|dhr\.|de heer|mr\.|dr\.|familie|fam\.|juffrouw|"
-    r"moeder|vader|zoon|dochter|cliënt|client)\s+((?:[A-Z]\.\s*)*(?:(?:van|de|der|den|ter|ten|"
+    r"moeder|vader|zoon|dochter|cliënt|client|gezin|buurman|buurvrouw)\s+((?:[A-Z]\.\s*)*(?:(?:van|de|der|den|ter|ten|"
     r"het|te|op|in 't|van der|van de|van den|'t)\s+)*[A-ZÀ-Ý][a-zà-ÿ'\-]+)"
 )
 _INITIAL_SURNAME = re.compile(
@@ -98,7 +98,10 @@ def names(text: str, areas: frozenset[str]) -> Iterator[Finding]:
     first, last = _name_lists()
     starts = _sentence_starts(text)
     for m in _finditer(_TITLE, text):
-        if m.group(1).lower() not in areas:
+        # "gezin In Crabbehof" is no name; "Dhr. De Vries" is (a capitalised word follows)
+        after = re.match(r"\s+([A-ZÀ-Ý][\w'\-]*)", text[m.end() :])
+        common = m.group(1) in _COMMON_CAPITALS and (after is None or after[1].lower() in areas)
+        if m.group(1).lower() not in areas and not common:
             yield Finding(Kind.NAME, m.start(), m.end())
     for m in _finditer(_INITIAL_SURNAME, text):
         if m.group(1).lower() not in areas and m.group(1) not in _COMMON_CAPITALS:

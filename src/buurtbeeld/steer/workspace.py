@@ -40,3 +40,46 @@ def load_demo_framework(db: PlatformDB, known: list[str]) -> Framework | None:
         db, DEMO_FRAMEWORK.read_text(encoding="utf-8"), known, "demo", source="demo"
     )
     return framework
+
+
+#: What the demo fills in on the data inventory (the beheerder's fields), per source.
+DEMO_SOURCES: dict[str, tuple[str, str, str, str, str]] = {
+    # dataset: owner, legal basis, its explanation, delivery frequency, quality notes
+    "kwb": ("CBS", "open_data", "CC BY 4.0", "jaarlijks",
+            "Kleine aantallen afgerond of verborgen door CBS; twee à drie jaar vertraging."),
+    "gezondheidsmonitor": ("RIVM, CBS en GGD'en", "open_data", "CC BY 4.0", "eenmalig",
+                           "Modelmatige schattingen per buurt, indeling 2020; elke vier jaar."),
+}  # fmt: skip
+DEMO_PARTNER = (
+    "overeenkomst", "Convenant gegevensuitwisseling sociaal domein Drechtsteden (demo)",
+    "kwartaal", "Beveiligd bij de bron (cbs-zorg); fictieve cijfers voor de demo.",
+)  # fmt: skip
+
+
+def load_demo_inventory(db: PlatformDB, workspace_root: Path) -> int:
+    """Owner, legal basis and frequency of the demo's sources, where none was set; how many."""
+    from buurtbeeld.steer.inventory import build_inventory
+    from buurtbeeld.steer.inventory import save_source as save
+    from buurtbeeld.store.cube import Cube
+    from buurtbeeld.store.workspace import open_workspace
+
+    cube = Cube(open_workspace(workspace_root))
+    try:
+        rows = build_inventory(db, cube)
+    finally:
+        cube.close()
+    known, filled = {r.dataset for r in rows}, 0
+    for row in rows:
+        if row.owner or row.legal_basis or row.frequency:
+            continue  # the beheerder's own entry is kept
+        if row.dataset in DEMO_SOURCES:
+            owner, basis, text, frequency, notes = DEMO_SOURCES[row.dataset]
+        elif row.partner:
+            owner = row.label.removesuffix(" (beveiligd pakket)")
+            basis, text, frequency, notes = DEMO_PARTNER
+        else:
+            continue
+        save(db, known, dataset=row.dataset, owner=owner, legal_basis=basis,
+             legal_basis_text=text, frequency=frequency, quality_notes=notes, actor="demo")  # fmt: skip
+        filled += 1
+    return filled

@@ -7,8 +7,12 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_WIDTH = 60
+
+
+Sheet = tuple[str, list[str], Sequence[Sequence[object]]]
 
 
 def workbook_bytes(
@@ -17,11 +21,28 @@ def workbook_bytes(
     rows: Sequence[Sequence[object]],
     *,
     intro: list[str] | None = None,
+    more: Sequence[Sheet] = (),
 ) -> bytes:
-    """One sheet named ``title``: optional intro lines, then a table with ``headers``."""
+    """A sheet named ``title``: optional intro lines, then a table with ``headers``; then one
+    sheet per ``(title, headers, rows)`` of ``more``."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    _fill(sheet, title, headers, rows, intro)
+    for extra_title, extra_headers, extra_rows in more:
+        _fill(book.create_sheet(), extra_title, extra_headers, extra_rows, None)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(
+    sheet: Worksheet,
+    title: str,
+    headers: list[str],
+    rows: Sequence[Sequence[object]],
+    intro: list[str] | None,
+) -> None:
     sheet.title = title[:31]
     for line in intro or []:
         sheet.append([line])
@@ -35,7 +56,9 @@ def workbook_bytes(
     for row in rows:
         sheet.append(row)
     for index, header in enumerate(headers, start=1):
-        width = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in rows])
+        width = max(
+            [len(str(header))] + [len(str(r[index - 1] or "")) for r in rows if len(r) >= index]
+        )
         sheet.column_dimensions[sheet.cell(row=header_row, column=index).column_letter].width = min(
             MAX_WIDTH, width + 2
         )
@@ -43,6 +66,3 @@ def workbook_bytes(
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -236,3 +236,13 @@ def csv_duiding(items: list[Duiding]) -> dict[str, str]:
     for d in items:
         out.setdefault(d.region_code, []).append(f"{d.text} ({d.author_role}, {d.date})")
     return {code: " | ".join(texts) for code, texts in out.items()}
+
+
+def duiding_lines(cube: Cube, catalog: Catalog, items: list[Duiding]) -> list[str]:
+    """Each approved duiding as one line for an export: area, theme, period, text, role, date."""
+    names = _region_names(cube, items)
+    return [
+        f"{names.get(d.region_code, d.region_code)} ({d.region_code}), "
+        f"{catalog.theme_name(d.theme)}, {d.period}: {d.text} ({d.author_role}, {d.date})"
+        for d in items
+    ]

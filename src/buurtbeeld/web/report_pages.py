@@ -17,13 +17,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from buurtbeeld.export.map_export import export_geopackage, export_xlsx
+from buurtbeeld.analysis.choropleth import Choropleth
+from buurtbeeld.catalog.load import Catalog
+from buurtbeeld.export.map_export import MapExport, export_geopackage, export_xlsx
 from buurtbeeld.export.pdf import html_to_pdf
 from buurtbeeld.store.cube import RegionRow
 from buurtbeeld.web.access import may_open
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep, templates
 from buurtbeeld.web.downloads import XLSX_TYPE, attachment
+from buurtbeeld.web.duiding_pages import (
+    approved_for_map,
+    approved_for_regions,
+    csv_duiding,
+    duiding_lines,
+)
 from buurtbeeld.web.format import format_cell
 from buurtbeeld.web.map_choice import MapChoice, MapChoiceDep, chosen_map
 from buurtbeeld.web.report_view import (
@@ -69,10 +77,14 @@ def get_report(
 ReportDep = Annotated[Report, Depends(get_report)]
 
 
-def _render(request: Request, report: Report, *, pdf: bool) -> str:
+def _render(request: Request, report: Report, catalog: Catalog, *, pdf: bool) -> str:
     context = {
         "request": request,
         "report": report,
+        # Approved duiding of the region and its wider areas, as on the profile (issue 16).
+        "duidingen": approved_for_regions(request, [c.code for c in report.columns]),
+        "theme_name": catalog.theme_name,
+        "region_names": {c.code: c.name for c in report.columns},
         "pdf": pdf,
         "css": Markup(CSS.read_text(encoding="utf-8")) if pdf else "",
         "map_svg": Markup(report.map.svg) if report.map else "",
@@ -92,15 +104,15 @@ def _query(request: Request) -> str:
 
 
 @router.get("/regio/{code}/rapport", response_class=HTMLResponse)
-def report_page(request: Request, report: ReportDep) -> Response:
+def report_page(request: Request, report: ReportDep, catalog: CatalogDep) -> Response:
     """The printable report of a gemeente, wijk or buurt (print it, or download the PDF)."""
-    return HTMLResponse(_render(request, report, pdf=False))
+    return HTMLResponse(_render(request, report, catalog, pdf=False))
 
 
 @router.get("/regio/{code}/rapport.pdf")
-def report_pdf(request: Request, report: ReportDep) -> Response:
+def report_pdf(request: Request, report: ReportDep, catalog: CatalogDep) -> Response:
     """The same report as PDF (WeasyPrint; the map is SVG drawn on the server)."""
-    html = _render(request, report, pdf=True)
+    html = _render(request, report, catalog, pdf=True)
     # Keyed by the HTML itself: whatever the role may see or the generation holds is in it,
     # so a cached PDF can never show more than the HTML it was made from.
     key = hashlib.sha256(html.encode("utf-8")).hexdigest()
@@ -116,23 +128,43 @@ def _file_name(chosen: MapChoice, view_code: str, indicator: str, period: str | 
     return f"buurtbeeld_{view_code}_{indicator}_{chosen.level}_{period or 'geen'}"
 
 
+def _export(request: Request, cube: CubeDep, catalog: CatalogDep, view: Choropleth) -> MapExport:
+    """The map view with the approved duiding its page shows (issue 16: also in exports)."""
+    items = approved_for_map(request, view.area.code, view.indicator.theme, view.period)
+    return map_export(
+        view, duiding=csv_duiding(items), duiding_lines=duiding_lines(cube, catalog, items)
+    )
+
+
 @router.get("/gemeente/{code}/tabel.xlsx")
 def gemeente_xlsx(
-    code: str, catalog: CatalogDep, map_view: MapViewDep, choice: MapChoiceDep
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    choice: MapChoiceDep,
 ) -> Response:
     """The map view as an XLSX workbook with a sheet "Bronnen"."""
     _, view = chosen_map(code, catalog, map_view, choice)
     name = _file_name(choice, view.area.code, view.indicator.id, view.period)
-    return attachment(export_xlsx(map_export(view)), f"{name}.xlsx", XLSX_TYPE)
+    return attachment(export_xlsx(_export(request, cube, catalog, view)), f"{name}.xlsx", XLSX_TYPE)
 
 
 @router.get("/gemeente/{code}/tabel.gpkg")
 def gemeente_geopackage(
-    code: str, catalog: CatalogDep, map_view: MapViewDep, choice: MapChoiceDep
+    request: Request,
+    code: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
+    map_view: MapViewDep,
+    choice: MapChoiceDep,
 ) -> Response:
     """The map view as a GeoPackage (polygons and figures) for QGIS or ArcGIS."""
     _, view = chosen_map(code, catalog, map_view, choice)
     name = _file_name(choice, view.area.code, view.indicator.id, view.period)
     return attachment(
-        export_geopackage(map_export(view)), f"{name}.gpkg", "application/geopackage+sqlite3"
+        export_geopackage(_export(request, cube, catalog, view)),
+        f"{name}.gpkg",
+        "application/geopackage+sqlite3",
     )

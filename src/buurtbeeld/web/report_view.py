@@ -200,9 +200,20 @@ def _report_map(
     return ReportMap(svg, drawn, fallback) if svg else None
 
 
-def map_export(view: Choropleth, made: str | None = None) -> MapExport:
-    """A map view as the export files carry it: the rows of the page's table, in its order."""
+def map_export(
+    view: Choropleth,
+    made: str | None = None,
+    *,
+    duiding: dict[str, str] | None = None,
+    duiding_lines: list[str] | None = None,
+) -> MapExport:
+    """A map view as the export files carry it: the rows of the page's table, in its order.
+
+    ``duiding``: per region code its approved duiding as one text (the map CSV's column);
+    ``duiding_lines``: every duiding the map page shows, one line each (the gemeente's too).
+    """
     indicator = view.indicator
+    per_region = duiding or {}
     rows = [
         ExportRow(
             code=row.region.code,
@@ -217,6 +228,7 @@ def map_export(view: Choropleth, made: str | None = None) -> MapExport:
             status=STATUS_LABELS[row.cell.status],
             reason=row.cell.explanation,
             geometry=view.geometries.get(row.region.code),
+            duiding=per_region.get(row.region.code, ""),
         )
         for row in sorted(view.rows, key=lambda r: r.region.name.lower())
     ]
@@ -249,4 +261,5 @@ def map_export(view: Choropleth, made: str | None = None) -> MapExport:
         rows=rows,
         notes=notes,
         made=made or date.today().isoformat(),
+        duiding=list(duiding_lines or []),
     )

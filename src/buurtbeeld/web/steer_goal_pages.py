@@ -30,7 +30,7 @@ from buurtbeeld.steer.goals import (
     save_goal,
     set_target,
 )
-from buurtbeeld.steer.pc_export import figure, number, pc_pdf, pc_xlsx, programme_lines
+from buurtbeeld.steer.pc_export import amount, figure, number, pc_pdf, pc_xlsx, programme_lines
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
 from buurtbeeld.web.downloads import XLSX_TYPE, attachment
@@ -96,6 +96,7 @@ def _goals_page(
             "status_rule": STATUS_RULE,
             "figure": figure,
             "number": number,
+            "amount": amount,
             "region_name": lambda code: cube.region(code).name,
             "can_edit": sign_in_configured(request)
             and may_open(request, f"/sturen/doelen/{area.key}", "POST"),

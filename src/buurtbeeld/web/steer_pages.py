@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.platform.db import PlatformDB
+from buurtbeeld.steer.duiding import DuidingStore
 from buurtbeeld.steer.errors import SteerError, SteerNotFound, WriteRefused
 from buurtbeeld.steer.framework import Framework, dump_framework
 from buurtbeeld.steer.framework_store import (
@@ -28,6 +30,7 @@ from buurtbeeld.steer.inventory import (
     GAP_RULE,
     LEGAL_BASES,
     OVERDUE_RULE,
+    SourceRow,
     build_inventory,
     framework_gaps,
     inventory_csv,
@@ -40,7 +43,7 @@ from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.auth import current_session
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
 from buurtbeeld.web.downloads import CSV_TYPE, XLSX_TYPE, attachment
-from buurtbeeld.web.steer_access import steer_db
+from buurtbeeld.web.steer_access import may_write, public_instance, steer_db
 
 router = APIRouter(include_in_schema=False)
 templates.env.globals["may_open"] = may_open
@@ -90,8 +93,22 @@ def overview(request: Request, catalog: CatalogDep) -> Response:
             "goal_counts": counts,
             "can_edit": can_edit,
             "indicators": catalog.indicators,
+            "stories": _stories(request, framework),
         },
     )
+
+
+def _stories(request: Request, framework: Framework | None) -> dict[str, object] | None:
+    """Where duiding and the doorbraken register are found (none in a public instance)."""
+    if public_instance(request) or not may_write(request):
+        return None
+    review = may_open(request, "/duiding/beoordelen")
+    db = steer_db(request, create=False)
+    return {
+        "gemeente": framework.gemeente if framework else "",
+        "review": review,
+        "pending": len(DuidingStore(db).pending()) if review and db is not None else 0,
+    }
 
 
 @router.get("/sturen/kader.yaml")
@@ -170,8 +187,9 @@ def framework_add_indicator(
 def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
     """Every source: owner, legal basis, delivery, coverage, overdue; gaps of the framework."""
     db = steer_db(request, create=False)
-    rows = build_inventory(db, cube) if db is not None else []
     framework = load_framework(db) if db is not None else None
+    gemeente = framework.gemeente if framework else None
+    rows = build_inventory(db, cube, gemeente=gemeente) if db is not None else []
     gaps = framework_gaps(cube, catalog, framework) if framework else []
     return templates.TemplateResponse(
         request,
@@ -181,6 +199,7 @@ def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Resp
             "gaps": gaps,
             "framework": framework,
             "levels": LEVELS,
+            "gemeente_name": _region_name(cube, gemeente) if gemeente else None,
             "legal_bases": LEGAL_BASES,
             "frequencies": list(FREQUENCIES),
             "overdue_rule": OVERDUE_RULE,
@@ -192,25 +211,36 @@ def inventory_page(request: Request, cube: CubeDep, catalog: CatalogDep) -> Resp
     )
 
 
-def _inventory_rows(request: Request, cube: CubeDep) -> list:  # type: ignore[type-arg]
+def _region_name(cube: CubeDep, code: str) -> str:
+    try:
+        return cube.region(code).name
+    except BuurtbeeldError:  # a framework for a gemeente outside this workspace
+        return code
+
+
+def _inventory(request: Request, cube: CubeDep) -> tuple[list[SourceRow], Framework | None]:
+    """The inventory (coverage in the framework's gemeente) and the framework."""
     db = steer_db(request, create=False)
-    return build_inventory(db, cube) if db is not None else []
+    if db is None:
+        return [], None
+    framework = load_framework(db)
+    gemeente = framework.gemeente if framework else None
+    return build_inventory(db, cube, gemeente=gemeente), framework
 
 
 @router.get("/sturen/bronnen.csv")
 def inventory_csv_download(request: Request, cube: CubeDep) -> Response:
     """The inventory as CSV."""
-    return attachment(
-        inventory_csv(_inventory_rows(request, cube)), "data-inventaris.csv", CSV_TYPE
-    )
+    rows, _framework = _inventory(request, cube)
+    return attachment(inventory_csv(rows), "data-inventaris.csv", CSV_TYPE)
 
 
 @router.get("/sturen/bronnen.xlsx")
-def inventory_xlsx_download(request: Request, cube: CubeDep) -> Response:
-    """The inventory as XLSX."""
-    return attachment(
-        inventory_xlsx(_inventory_rows(request, cube)), "data-inventaris.xlsx", XLSX_TYPE
-    )
+def inventory_xlsx_download(request: Request, cube: CubeDep, catalog: CatalogDep) -> Response:
+    """The inventory as XLSX, with the framework's gaps on a second sheet."""
+    rows, framework = _inventory(request, cube)
+    gaps = framework_gaps(cube, catalog, framework) if framework else None
+    return attachment(inventory_xlsx(rows, gaps), "data-inventaris.xlsx", XLSX_TYPE)
 
 
 @router.post("/sturen/bronnen")
