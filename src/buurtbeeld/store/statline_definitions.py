@@ -42,7 +42,6 @@ UNITS: dict[str, tuple[str, str | None]] = {
 }
 THEMES = {
     "bevolking": "bevolking",
-    "particuliere huishoudens": "huishoudens",
     "huishoudens": "huishoudens",
     "wonen": "wonen",
     "wonen en vastgoed": "wonen",
@@ -92,8 +91,15 @@ def unit_of(cbs_unit: str) -> tuple[str, str | None]:
     return UNITS.get(text.lower(), ("anders", text or None))
 
 
+SUBTHEMES = {"particuliere huishoudens": "huishoudens"}
+"""Inner CBS groups with a theme of their own (KWB: Bevolking → Particuliere huishoudens)."""
+
+
 def theme_of(topic: Topic) -> str:
-    """The catalogue theme of a topic, by its outermost CBS topic group."""
+    """The catalogue theme of a topic, by its outermost CBS topic group (or a subtheme)."""
+    for group in topic.groups:
+        if group.strip().lower() in SUBTHEMES:
+            return SUBTHEMES[group.strip().lower()]
     for group in topic.groups:
         theme = THEMES.get(group.strip().lower())
         if theme:
