@@ -8,6 +8,7 @@ import random
 import unicodedata
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -289,3 +290,32 @@ def test_parquet_file_with_a_fixed_period(filled_workspace: Workspace, tmp_path:
     _text(definition, "periode: {kolom: jaar}", "periode: {waarde: '2024'}")
     report = import_own_table(filled_workspace, path, definition)
     assert report.periods == ["2024"] and report.markers == {"klein_aantal": 1}
+
+
+def test_xlsx_codes_whose_leading_zero_the_spreadsheet_dropped(
+    filled_workspace: Workspace, tmp_path: Path
+) -> None:
+    """Excel turns the code 05050101 into the number 5050101 (and wijk 050501 into 50501):
+    each is still the only region it can be, so it is found; with 'niveau: wijk' a buurt
+    number is not taken for a wijk."""
+    buurten = _buurten(filled_workspace)[:6]
+    wijken = sorted({"WK" + c[2:8] for c in buurten})
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "jaar", "schulden", "huishoudens"])
+    for number, code in enumerate([*buurten, *wijken]):
+        sheet.append([int(code[2:]), 2024, 10 + number, 200])
+    book.save(tmp_path / "t.xlsx")
+    definition = _definition(tmp_path, region="code", kind="code")
+    report = import_own_table(filled_workspace, tmp_path / "t.xlsx", definition)
+    assert report.rows == len(buurten) + len(wijken)
+    stored = _stored(filled_workspace)
+    for number, code in enumerate([*buurten, *wijken]):
+        assert stored[("eigen_schulden_schulden", code)] == (10 + number, "value", None)
+    before = fingerprint(filled_workspace)
+    _text(definition, "soort: code", "soort: code, niveau: wijk")
+    with pytest.raises(BuurtbeeldError) as err:
+        import_own_table(filled_workspace, tmp_path / "t.xlsx", definition)
+    assert err.value.code == "BB-TAB-003" and f"'{int(buurten[0][2:])}'" in err.value.message
+    assert fingerprint(filled_workspace) == before
