@@ -134,6 +134,9 @@ def test_codes_with_and_without_prefix_small_counts_hidden_ratio_derived(
         # households are not a count the definition marks as people: published as given
         assert stored[("eigen_schulden_huishoudens", code)] == (households, "value", None)
     assert small > 0 and report.markers == {"klein_aantal": small}
+    # "no polygon on the map" names the table's regions only, not those of the whole country
+    listed = {c for codes in report.regions_without_boundary.values() for c in codes}
+    assert listed <= set(buurten) and _without_polygon(filled_workspace) - set(buurten)
     again = import_own_table(filled_workspace, data, tmp_path / "definitie.yaml")
     assert again.already_imported
     cube = Cube(filled_workspace)
@@ -146,6 +149,18 @@ def test_codes_with_and_without_prefix_small_counts_hidden_ratio_derived(
     # an own table is its own source, internal until a beheerder publishes it (issue 12)
     key = source_key(catalog.get("eigen_schulden_schulden"))
     assert key == "tabel:schulden" and not public_by_default(key)
+
+
+def _without_polygon(workspace: Workspace) -> set[str]:
+    con = workspace.connect(read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT code FROM region WHERE division_year = 2023 AND level <> 'land' "
+            "AND code NOT IN (SELECT code FROM boundary)"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
 
 
 def _names(workspace: Workspace) -> dict[str, str]:
