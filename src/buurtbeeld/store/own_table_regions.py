@@ -101,9 +101,10 @@ def match_regions(
         hit = lookup.get(value.strip().upper().replace(" ", ""))
         out.append(None if hit is None else _code(hit, regions, key.niveau))
     missing = sum(1 for c in out if c is None)
-    return out, [
-        f"{missing} postcodes niet in de postcodetabel of niet in de indeling"
-    ] if missing else []
+    if not missing:
+        return out, []
+    words = "postcode" if missing == 1 else "postcodes"
+    return out, [f"{missing} {words} niet in de postcodetabel of niet in de indeling"]
 
 
 def _postcode_lookup(definition: OwnTableDefinition, folder: Path) -> dict[str, str]:
