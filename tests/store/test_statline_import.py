@@ -296,6 +296,9 @@ def test_nabijheid_csv_lists_its_text_columns_with_the_reason(
         "regioaanduiding_indelingswijziging_wijken_en_buurten",
     }
     assert len(report.defined_indicators) == 115 - 2 - len(reasons)
+    # distance to a school or a museum is about facilities: all under one theme
+    themes = {i.theme for i in definitions(empty_workspace).values()}
+    assert themes == {"voorzieningen"}
 
 
 def test_kwb_in_statline_form_fills_the_kwb_indicators(
