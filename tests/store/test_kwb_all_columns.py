@@ -178,3 +178,18 @@ def test_new_columns_are_listed_by_theme_in_the_order_of_the_file(
     assert theme["kwb_a_hh_z_k"] == "huishoudens" == theme["huishoudens_met_kinderen"]
     in_api = [i["id"] for i in api if i["id"] in defined]
     assert in_api == sorted(in_api, key=file_order.__getitem__)  # the API in the same order
+
+
+def test_profile_says_when_a_wider_area_shows_another_period(
+    filled_workspace: Workspace,
+) -> None:
+    """Utrecht's KWB 2024 next to the national KWB 2023: the profile of a buurt compares its
+    2024 figure with the newest figure of the Netherlands, which is 2023 — and says so."""
+    import_file(filled_workspace, shared_file(UTRECHT_2024))
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
+        page = client.get("/regio/BU03440111").text
+    row = page.split('data-indicator="inwoners"', 1)[1].split("</tr>", 1)[0]
+    cells = dict(re.findall(r'data-code="(\w+)">\s*(.*?)\s*</td>', row, flags=re.S))
+    assert set(cells) == {"BU03440111", "WK034401", "GM0344", "NL00"}
+    assert "(2023)" in cells["NL00"]
+    assert all("(20" not in cells[c] for c in ("BU03440111", "WK034401", "GM0344"))
