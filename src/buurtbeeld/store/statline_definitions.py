@@ -103,9 +103,9 @@ facilities, not education)."""
 def theme_of(topic: Topic, table_title: str = "") -> str:
     """The catalogue theme of a topic: by its table, a subtheme, or its outermost CBS group."""
     title = " ".join(table_title.lower().split())
-    for words, theme in TABLE_THEMES.items():
+    for words, table_theme in TABLE_THEMES.items():
         if words in title:
-            return theme
+            return table_theme
     for group in topic.groups:
         if group.strip().lower() in SUBTHEMES:
             return SUBTHEMES[group.strip().lower()]
