@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import openpyxl
 import pytest
@@ -129,6 +130,15 @@ def test_all_columns_show_in_pages_and_api(empty_workspace: Workspace) -> None:
         api = {i["id"]: i for i in client.get("/api/v1/indicatoren").json()}
         assert api["kwb_a_00_14"]["naam"] == "Leeftijdsgroepen – 0 tot 15 jaar"
         assert api["kwb_a_00_14"]["perioden"] == ["2024"]
+        assert api["kwb_a_00_14"]["licentie"] == "Bron: CBS"
+        # a unit outside the catalogue's list is named as CBS names it, not just "anders"
+        assert (api["kwb_g_ele_ap"]["eenheid"], api["kwb_g_ele_ap"]["eenheid_label"]) == (
+            "anders",
+            "kWh",
+        )
+        assert api["kwb_a_opp_ha"]["eenheid_label"] == "ha"
+        detail = client.get("/indicatoren/kwb_g_gas_ap").text
+        assert "m³" in detail and '>Licentie</dt><dd id="licentie">Bron: CBS<' in detail
         values = client.get(
             "/api/v1/waarden",
             params={"indicator": "kwb_p_koopw", "gebied": "GM0344", "niveau": "wijk"},
@@ -139,3 +149,47 @@ def test_all_columns_show_in_pages_and_api(empty_workspace: Workspace) -> None:
         assert 'label="Energie"' in page.text  # the choice stays grouped by theme
         listing = client.get("/indicatoren").text
         assert "Gemiddelde elektriciteitslevering – Naar woningtype – Appartement" in listing
+
+
+def test_new_columns_are_listed_by_theme_in_the_order_of_the_file(
+    empty_workspace: Workspace,
+) -> None:
+    """~90 new indicators stay findable: each theme lists them as CBS's file orders its columns
+    (sex, age groups, marital status, origin …), not scattered by id; a table of contents
+    links to every theme."""
+    header, _ = _sheet()
+    report = import_file(empty_workspace, shared_file(UTRECHT_2024))
+    defined = _defined(empty_workspace)
+    with TestClient(create_app(empty_workspace.root), base_url="http://127.0.0.1") as client:
+        page = client.get("/indicatoren").text
+        api = client.get("/api/v1/indicatoren").json()
+    listed = re.findall(r'href="/indicatoren/([a-z0-9_]+)"', page)
+    sections = re.split(r'<h2 class="utrecht-heading-2" id="thema-', page)[1:]
+    assert len(sections) == len(re.findall(r'href="#thema-', page)) >= 10
+    file_order = {
+        report.columns[c]: n for n, c in enumerate(header) if report.columns[c] in defined
+    }
+    for section in sections:
+        ids = [i for i in re.findall(r'href="/indicatoren/([a-z0-9_]+)"', section) if i in defined]
+        assert ids == sorted(ids, key=file_order.__getitem__), section.split('"', 1)[0]
+    assert set(defined) <= set(listed)
+    theme = {i["id"]: i["thema"] for i in api}
+    # CBS files households under Bevolking; the catalogue has a theme for them
+    assert theme["kwb_a_hh_z_k"] == "huishoudens" == theme["huishoudens_met_kinderen"]
+    in_api = [i["id"] for i in api if i["id"] in defined]
+    assert in_api == sorted(in_api, key=file_order.__getitem__)  # the API in the same order
+
+
+def test_profile_says_when_a_wider_area_shows_another_period(
+    filled_workspace: Workspace,
+) -> None:
+    """Utrecht's KWB 2024 next to the national KWB 2023: the profile of a buurt compares its
+    2024 figure with the newest figure of the Netherlands, which is 2023 — and says so."""
+    import_file(filled_workspace, shared_file(UTRECHT_2024))
+    with TestClient(create_app(filled_workspace.root), base_url="http://127.0.0.1") as client:
+        page = client.get("/regio/BU03440111").text
+    row = page.split('data-indicator="inwoners"', 1)[1].split("</tr>", 1)[0]
+    cells = dict(re.findall(r'data-code="(\w+)">\s*(.*?)\s*</td>', row, flags=re.S))
+    assert set(cells) == {"BU03440111", "WK034401", "GM0344", "NL00"}
+    assert "(2023)" in cells["NL00"]
+    assert all("(20" not in cells[c] for c in ("BU03440111", "WK034401", "GM0344"))

@@ -8,6 +8,7 @@ import random
 import unicodedata
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -133,6 +134,9 @@ def test_codes_with_and_without_prefix_small_counts_hidden_ratio_derived(
         # households are not a count the definition marks as people: published as given
         assert stored[("eigen_schulden_huishoudens", code)] == (households, "value", None)
     assert small > 0 and report.markers == {"klein_aantal": small}
+    # "no polygon on the map" names the table's regions only, not those of the whole country
+    listed = {c for codes in report.regions_without_boundary.values() for c in codes}
+    assert listed <= set(buurten) and _without_polygon(filled_workspace) - set(buurten)
     again = import_own_table(filled_workspace, data, tmp_path / "definitie.yaml")
     assert again.already_imported
     cube = Cube(filled_workspace)
@@ -145,6 +149,18 @@ def test_codes_with_and_without_prefix_small_counts_hidden_ratio_derived(
     # an own table is its own source, internal until a beheerder publishes it (issue 12)
     key = source_key(catalog.get("eigen_schulden_schulden"))
     assert key == "tabel:schulden" and not public_by_default(key)
+
+
+def _without_polygon(workspace: Workspace) -> set[str]:
+    con = workspace.connect(read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT code FROM region WHERE division_year = 2023 AND level <> 'land' "
+            "AND code NOT IN (SELECT code FROM boundary)"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
 
 
 def _names(workspace: Workspace) -> dict[str, str]:
@@ -289,3 +305,32 @@ def test_parquet_file_with_a_fixed_period(filled_workspace: Workspace, tmp_path:
     _text(definition, "periode: {kolom: jaar}", "periode: {waarde: '2024'}")
     report = import_own_table(filled_workspace, path, definition)
     assert report.periods == ["2024"] and report.markers == {"klein_aantal": 1}
+
+
+def test_xlsx_codes_whose_leading_zero_the_spreadsheet_dropped(
+    filled_workspace: Workspace, tmp_path: Path
+) -> None:
+    """Excel turns the code 05050101 into the number 5050101 (and wijk 050501 into 50501):
+    each is still the only region it can be, so it is found; with 'niveau: wijk' a buurt
+    number is not taken for a wijk."""
+    buurten = _buurten(filled_workspace)[:6]
+    wijken = sorted({"WK" + c[2:8] for c in buurten})
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "jaar", "schulden", "huishoudens"])
+    for number, code in enumerate([*buurten, *wijken]):
+        sheet.append([int(code[2:]), 2024, 10 + number, 200])
+    book.save(tmp_path / "t.xlsx")
+    definition = _definition(tmp_path, region="code", kind="code")
+    report = import_own_table(filled_workspace, tmp_path / "t.xlsx", definition)
+    assert report.rows == len(buurten) + len(wijken)
+    stored = _stored(filled_workspace)
+    for number, code in enumerate([*buurten, *wijken]):
+        assert stored[("eigen_schulden_schulden", code)] == (10 + number, "value", None)
+    before = fingerprint(filled_workspace)
+    _text(definition, "soort: code", "soort: code, niveau: wijk")
+    with pytest.raises(BuurtbeeldError) as err:
+        import_own_table(filled_workspace, tmp_path / "t.xlsx", definition)
+    assert err.value.code == "BB-TAB-003" and f"'{int(buurten[0][2:])}'" in err.value.message
+    assert fingerprint(filled_workspace) == before

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from buurtbeeld.catalog.load import builtin_catalog
 from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.statline_import import import_path, import_statline
 from buurtbeeld.store.workspace import Workspace
 from tests.conftest import shared_file
@@ -88,6 +90,14 @@ def test_kwb2024_metadata_becomes_indicator_definitions(
         assert GENERIC_TITLE in indicator.source_label
     assert defined["cbs_85984ned_mannen_6"].name == "Geslacht – Mannen"
     assert defined["cbs_85984ned_oppervlakte_land_123"].theme == "gebied"
+    cube = Cube(empty_workspace)
+    try:  # the catalogue lists them as CBS's DataProperties do, not by id
+        listed = [i.id for i in cube.catalog(builtin_catalog()).indicators if i.id in defined]
+    finally:
+        cube.close()
+    keys = [p["Key"] for p in props if p["Type"] == "Topic"]
+    column_of = {ident: column for column, ident in report.columns.items()}
+    assert listed == sorted(listed, key=lambda i: keys.index(column_of[i]))
 
 
 def test_kwb2024_values_equal_the_file_and_nulls_are_hidden(
@@ -286,6 +296,9 @@ def test_nabijheid_csv_lists_its_text_columns_with_the_reason(
         "regioaanduiding_indelingswijziging_wijken_en_buurten",
     }
     assert len(report.defined_indicators) == 115 - 2 - len(reasons)
+    # distance to a school or a museum is about facilities: all under one theme
+    themes = {i.theme for i in definitions(empty_workspace).values()}
+    assert themes == {"voorzieningen"}
 
 
 def test_kwb_in_statline_form_fills_the_kwb_indicators(

@@ -272,3 +272,21 @@ def refuse_hiding(count: int, file_name: str) -> None:
         hint="Dit is meestal een oudere of onvolledige download. Download het nieuwste bestand "
         "bij CBS, of importeer met --vervang als de cijfers echt verborgen moeten worden.",
     )
+
+
+def missing_boundaries(
+    con: duckdb.DuckDBPyConnection, division_year: int, import_id: int
+) -> dict[str, list[str]]:
+    """Per level, the import's regions that have no polygon in any boundary layer."""
+    rows = con.execute(
+        """SELECT r.level, r.code FROM region r
+           WHERE r.division_year = ? AND r.level <> 'land'
+             AND r.code IN (SELECT region_code FROM observation WHERE import_id = ?)
+             AND NOT EXISTS (SELECT 1 FROM boundary b WHERE b.code = r.code AND b.level = r.level)
+           ORDER BY r.level, r.code""",
+        [division_year, import_id],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for level, code in rows:
+        out.setdefault(level, []).append(code)
+    return out

@@ -19,6 +19,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
 from buurtbeeld.geo.names import NAME_NOTES
 from buurtbeeld.store.boundary_index import BoundaryIndex
+from buurtbeeld.store.indicator_order import in_cbs_order
 from buurtbeeld.store.overlap import OverlapCells
 from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.region_search import RegionSearch, SearchResult
@@ -123,13 +124,10 @@ class Cube:
         self._by_region = RegionIndex(self._con)
 
     def catalog(self, builtin: Catalog) -> Catalog:
-        """The built-in catalogue plus the indicators this workspace defines (partner packages)."""
-        rows = (
-            self.cursor()
-            .execute("SELECT definition_json FROM indicator_def ORDER BY id")
-            .fetchall()
-        )
-        return builtin.extended([Indicator.model_validate_json(r[0]) for r in rows])
+        """The built-in catalogue plus the indicators this workspace defines, as CBS orders them."""
+        rows = self.cursor().execute("SELECT definition_json FROM indicator_def ORDER BY id")
+        defined = [Indicator.model_validate_json(r[0]) for r in rows.fetchall()]
+        return builtin.extended(in_cbs_order(defined))
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request."""

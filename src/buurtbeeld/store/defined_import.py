@@ -25,6 +25,7 @@ from buurtbeeld.store.batches import (
     Batch,
     ReplaceSummary,
     find_batch,
+    missing_boundaries,
     next_import_id,
     record_batch,
     refuse_duplicate,
@@ -37,7 +38,6 @@ from buurtbeeld.store.importer import (
     IndicatorCount,
     check_regions,
     insert_regions,
-    missing_boundaries,
 )
 from buurtbeeld.store.plausibility import check_ranges, check_relations
 from buurtbeeld.store.workspace import Workspace
@@ -258,7 +258,8 @@ def import_defined(
         ).fetchall():
             report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
         if batch.frames:
-            report.regions_without_boundary = missing_boundaries(con, batch.frames[0].division_year)
+            division = batch.frames[0].division_year
+            report.regions_without_boundary = missing_boundaries(con, division, import_id)
         record_batch(
             con,
             Batch(

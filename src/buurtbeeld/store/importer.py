@@ -35,6 +35,7 @@ from buurtbeeld.store.batches import (
     ReplaceSummary,
     file_sha256,
     find_batch,
+    missing_boundaries,
     next_import_id,
     record_batch,
     refuse_hiding,
@@ -281,21 +282,6 @@ def _nl(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def missing_boundaries(con: duckdb.DuckDBPyConnection, division_year: int) -> dict[str, list[str]]:
-    """Per level, regions of a division that have no polygon in any bundled boundary layer."""
-    rows = con.execute(
-        """SELECT r.level, r.code FROM region r
-           WHERE r.division_year = ? AND r.level <> 'land'
-             AND NOT EXISTS (SELECT 1 FROM boundary b WHERE b.code = r.code AND b.level = r.level)
-           ORDER BY r.level, r.code""",
-        [division_year],
-    ).fetchall()
-    out: dict[str, list[str]] = {}
-    for level, code in rows:
-        out.setdefault(level, []).append(code)
-    return out
-
-
 def import_file(
     workspace: Workspace,
     path: Path,
@@ -390,7 +376,9 @@ def import_file(
             [import_id],
         ).fetchall():
             report.counts.append(IndicatorCount(indicator_id, period, int(values), int(hidden)))
-        report.regions_without_boundary = missing_boundaries(con, frames[0].division_year)
+        report.regions_without_boundary = missing_boundaries(
+            con, frames[0].division_year, import_id
+        )
         record_batch(
             con,
             Batch(

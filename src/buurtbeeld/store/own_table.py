@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,31 +34,18 @@ from buurtbeeld.protect import get_profile
 from buurtbeeld.store.defined_import import DefinedBatch, import_defined
 from buurtbeeld.store.importer import ImportReport
 from buurtbeeld.store.own_table_definition import OwnIndicator, OwnTableDefinition, read_definition
+from buurtbeeld.store.own_table_regions import (
+    Regions,
+    fold,
+    load_regions,
+    match_regions,
+    tab_error,
+)
 from buurtbeeld.store.workspace import CONFIG_FILE, Workspace
 
 DEFAULT_PROFILE = "cbs-zorg"
 SMALL = "klein_aantal"
 MARKERS = {".", "x", "-", "?"}
-PREFIX = {8: "BU", 6: "WK", 4: "GM"}
-
-
-@dataclass
-class Regions:
-    """The workspace's regions of its division: code → (level, name, gemeente)."""
-
-    year: int
-    rows: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-
-def _tab_error(code: str, message: str, hint: str) -> ImportFileError:
-    return ImportFileError(message, code=code, hint=hint)
-
-
-def _fold(text: str) -> str:
-    """Accent- and case-insensitive form of a name (``Skarsterlân`` → ``skarsterlan``)."""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", plain.casefold()).strip()
 
 
 def workspace_profile(workspace: Workspace) -> str:
@@ -69,89 +55,6 @@ def workspace_profile(workspace: Workspace) -> str:
     except (OSError, tomllib.TOMLDecodeError):
         return DEFAULT_PROFILE
     return str(data.get("werkmap", {}).get("beveiligingsprofiel", DEFAULT_PROFILE))
-
-
-def _regions(workspace: Workspace) -> Regions:
-    con = workspace.connect(read_only=True)
-    try:
-        year = workspace.config.division_year
-        rows = con.execute(
-            "SELECT code, level, name FROM region WHERE division_year = ?", [year]
-        ).fetchall()
-    finally:
-        con.close()
-    return Regions(year, {r[0]: (r[1], r[2]) for r in rows})
-
-
-def _code(raw: str) -> str:
-    text = raw.strip().upper().replace(" ", "")
-    if text[:2] in {"BU", "WK", "GM", "NL"}:
-        return text
-    return PREFIX.get(len(text), "") + text
-
-
-def match_regions(
-    values: list[str], definition: OwnTableDefinition, regions: Regions, folder: Path
-) -> tuple[list[str | None], list[str]]:
-    """Region code per row (None: not matched) and Dutch descriptions of what did not match."""
-    key = definition.regio
-    if key.soort == "code":
-        codes = [_code(v) for v in values]
-        out = [c if c in regions.rows else None for c in codes]
-        return out, [f"'{v.strip()}'" for v, c in zip(values, out, strict=True) if c is None and v]
-    if key.soort == "naam":
-        index: dict[str, list[str]] = {}
-        for code, (level, name) in regions.rows.items():
-            if key.niveau and level != key.niveau:
-                continue
-            if key.gemeente and code[2:6] != key.gemeente.upper().removeprefix("GM"):
-                continue
-            index.setdefault(_fold(name), []).append(code)
-        out, bad = [], []
-        for value in values:
-            found = index.get(_fold(value), [])
-            out.append(found[0] if len(found) == 1 else None)
-            if len(found) > 1:
-                bad.append(
-                    f"'{value.strip()}' (komt {len(found)} keer voor: {', '.join(found[:3])})"
-                )
-            elif not found:
-                bad.append(f"'{value.strip()}' (onbekend)")
-        return out, bad
-    lookup = _postcode_lookup(definition, folder)
-    found_codes: list[str | None] = []
-    for value in values:
-        hit = lookup.get(value.strip().upper().replace(" ", ""))
-        found_codes.append(hit if hit in regions.rows else None)
-    out = found_codes
-    missing = sum(1 for c in out if c is None)
-    return out, [
-        f"{missing} postcodes niet in de postcodetabel of niet in de indeling"
-    ] if missing else []
-
-
-def _postcode_lookup(definition: OwnTableDefinition, folder: Path) -> dict[str, str]:
-    name = definition.regio.postcodetabel
-    hint = (
-        "Geef bij regio 'postcodetabel' een CSV of XLSX met de kolommen postcode en buurtcode "
-        "(bijvoorbeeld uit CBS' tabel postcode–huisnummer–buurt)."
-    )
-    if not name:
-        raise _tab_error("BB-TAB-005", "Voor postcodes is een postcodetabel nodig.", hint)
-    path = (folder / name) if not Path(name).is_absolute() else Path(name)
-    table = read_text_table(path)
-    code_column = next(
-        (c for c in ("buurtcode", "regiocode", "code", "bu_code") if c in table.column_names), None
-    )
-    if "postcode" not in table.column_names or code_column is None:
-        raise _tab_error(
-            "BB-TAB-005", f"'{path.name}' heeft geen kolommen postcode en buurtcode.", hint
-        )
-    postcodes = [
-        str(p or "").strip().upper().replace(" ", "") for p in table["postcode"].to_pylist()
-    ]
-    codes = [_code(str(c or "")) for c in table[code_column].to_pylist()]
-    return dict(zip(postcodes, codes, strict=True))
 
 
 def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,7 +80,7 @@ def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, np.ndarray
                     bad.append(i + 2)
     if bad:
         rows = ", ".join(str(r) for r in bad[:5])
-        raise _tab_error(
+        raise tab_error(
             "BB-TAB-008",
             f"Kolom '{name}' bevat tekst die geen getal is in {len(bad)} rijen (rij {rows}).",
             "Een waardekolom bevat getallen; een lege cel of '.' betekent onbekend.",
@@ -246,7 +149,7 @@ def read_own_table(
     ]
     missing = [c for c in wanted if c and c not in table.column_names]
     if missing:
-        raise _tab_error(
+        raise tab_error(
             "BB-TAB-002",
             f"Kolommen uit de definitie staan niet in '{path.name}': {', '.join(missing)}.",
             f"Kolommen in het bestand: {', '.join(table.column_names[:12])}.",
@@ -255,7 +158,7 @@ def read_own_table(
     codes, bad = match_regions(raw_regions, definition, regions, path.parent)
     if bad and not skip_unknown:
         code = "BB-TAB-003" if definition.regio.soort != "naam" else "BB-TAB-004"
-        raise _tab_error(
+        raise tab_error(
             code,
             f"{len(bad)} regio's uit '{path.name}' zijn niet gevonden in de indeling "
             f"{regions.year}: {'; '.join(bad[:8])}.",
@@ -275,7 +178,7 @@ def read_own_table(
         and definition.aantallen == "onbeveiligd"
         and any(e.telt for e in definition.indicatoren)
     ):
-        raise _tab_error(
+        raise tab_error(
             "BB-TAB-009",
             f"'{path.name}' bevat aantallen personen of huishoudens die niet bij de bron zijn "
             "beveiligd (aantallen: onbeveiligd); in strikte modus wordt dat geweigerd.",
@@ -293,7 +196,7 @@ def read_own_table(
     aggregate = definition.regio.soort == "postcode"
     for entry in definition.indicatoren:
         if aggregate and entry.kolom and entry.eenheid != "aantal":
-            raise _tab_error(
+            raise tab_error(
                 "BB-TAB-011",
                 f"Kolom '{entry.kolom}' ({entry.eenheid}) kan niet per buurt worden opgeteld "
                 "uit postcodes; alleen aantallen.",
@@ -306,7 +209,7 @@ def read_own_table(
         if not aggregate and len(frame_codes) != len(rows):
             seen: set[str] = set()
             dupes = sorted({c for c in region_of if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
-            raise _tab_error(
+            raise tab_error(
                 "BB-TAB-007",
                 f"Regio's komen meer dan één keer voor in '{path.name}' (periode {period}): "
                 f"{', '.join(d for d in dupes[:5] if d)}.",
@@ -371,7 +274,7 @@ def read_own_table(
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", _fold(text)).strip("_") or "waarde"
+    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_") or "waarde"
 
 
 def _periods(table: pa.Table, definition: OwnTableDefinition, file_name: str) -> list[str]:
@@ -381,7 +284,7 @@ def _periods(table: pa.Table, definition: OwnTableDefinition, file_name: str) ->
     try:
         cache = {p: parse_period(p, file_name) for p in set(raw)}
     except ImportFileError as err:
-        raise _tab_error("BB-TAB-010", err.message, err.hint or "") from None
+        raise tab_error("BB-TAB-010", err.message, err.hint or "") from None
     return [cache[p] for p in raw]
 
 
@@ -396,7 +299,7 @@ def import_own_table(
 ) -> ImportReport:
     """Import a gemeente's own table; nothing changes unless all of it is valid."""
     definition = read_definition(definition_path)
-    regions = _regions(workspace)
+    regions = load_regions(workspace)
     profile = workspace_profile(workspace)
     own = read_own_table(
         path, definition, regions, profile=profile, strict=strict, skip_unknown=skip_unknown

@@ -43,7 +43,7 @@ class RegionKey(BaseModel):
     kolom: str
     soort: Literal["code", "naam", "postcode"] = "code"
     niveau: Literal["gemeente", "wijk", "buurt"] | None = Field(
-        default=None, description="naam: the level the names are of (default: any)"
+        default=None, description="the level of the names or codes (default: any)"
     )
     gemeente: str | None = Field(
         default=None, description="naam: only regions of this gemeente (names repeat nationally)"

@@ -42,7 +42,6 @@ UNITS: dict[str, tuple[str, str | None]] = {
 }
 THEMES = {
     "bevolking": "bevolking",
-    "particuliere huishoudens": "huishoudens",
     "huishoudens": "huishoudens",
     "wonen": "wonen",
     "wonen en vastgoed": "wonen",
@@ -64,6 +63,8 @@ THEMES = {
     "kinderopvang": "voorzieningen",
     "onderwijs en kinderopvang": "voorzieningen",
     "cultuur en vrije tijd": "voorzieningen",
+    "vrije tijd en cultuur": "voorzieningen",
+    "groenvoorzieningen": "voorzieningen",
     "oppervlakte": "gebied",
     "postcode": "gebied",
     "stedelijkheid": "gebied",
@@ -92,8 +93,22 @@ def unit_of(cbs_unit: str) -> tuple[str, str | None]:
     return UNITS.get(text.lower(), ("anders", text or None))
 
 
-def theme_of(topic: Topic) -> str:
-    """The catalogue theme of a topic, by its outermost CBS topic group."""
+SUBTHEMES = {"particuliere huishoudens": "huishoudens"}
+"""Inner CBS groups with a theme of their own (KWB: Bevolking → Particuliere huishoudens)."""
+TABLE_THEMES = {"nabijheid voorzieningen": "voorzieningen"}
+"""Tables whose every topic has one theme, whatever its group (distance to a school is about
+facilities, not education)."""
+
+
+def theme_of(topic: Topic, table_title: str = "") -> str:
+    """The catalogue theme of a topic: by its table, a subtheme, or its outermost CBS group."""
+    title = " ".join(table_title.lower().split())
+    for words, table_theme in TABLE_THEMES.items():
+        if words in title:
+            return table_theme
+    for group in topic.groups:
+        if group.strip().lower() in SUBTHEMES:
+            return SUBTHEMES[group.strip().lower()]
     for group in topic.groups:
         theme = THEMES.get(group.strip().lower())
         if theme:
@@ -130,7 +145,7 @@ def definition_for(
         unit_text=unit_text,
         decimals=max(0, min(topic.decimals, 3)),
         polarity=Polarity.NEUTRAL,
-        theme=theme_of(topic),
+        theme=theme_of(topic, table_title),
         source=SourceRef(
             dataset=dataset,  # type: ignore[arg-type]
             column=column or "@".join([topic.key, *(c for _, c in categories)]),

@@ -76,10 +76,12 @@ class IndicatorOut(BaseModel):
     naam: str
     definitie: str
     eenheid: str
+    eenheid_label: str = Field(description="de eenheid zoals getoond, bijvoorbeeld kWh of %")
     decimalen: int
     polariteit: str
     thema: str
     bron: str
+    licentie: str | None = Field(default=None, description="bijvoorbeeld 'Bron: CBS'")
     teller: str | None = None
     noemer: str | None = None
     factor: float | None = None
@@ -118,10 +120,12 @@ def _indicator_out(indicator: Indicator, periods: list[str]) -> IndicatorOut:
         naam=indicator.name,
         definitie=indicator.definition,
         eenheid=indicator.unit,
+        eenheid_label=indicator.unit_label,
         decimalen=indicator.decimals,
         polariteit=indicator.polarity.value,
         thema=indicator.theme,
         bron=indicator.source_label,
+        licentie=indicator.licence,
         teller=rule.numerator if rule else None,
         noemer=rule.denominator if rule else None,
         factor=rule.factor if rule else None,
