@@ -22,4 +22,5 @@ cp "$N/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css" "$V/nl
 cp "$N/@nl-design-system-unstable/voorbeeld-design-tokens/LICENSE.md" "$V/nl-design-system/LICENSE-voorbeeld-design-tokens.md"
 cp "$N"/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} "$V/swagger-ui/"
 cp "$N"/axe-core/{axe.min.js,LICENSE} "$root/tests/browser/vendor/"
+python "$root/scripts/subset_css.py"  # the part of the NL Design System CSS the pages use
 echo "vendored into $V"

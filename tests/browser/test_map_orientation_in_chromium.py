@@ -116,7 +116,7 @@ def test_names_of_wijken_then_buurten_when_zoomed_in(browser: Any, live_server: 
     page.check("#namen-tonen")
     page.evaluate("window.buurtbeeldKaart.jumpTo({center: [4.69, 51.80], zoom: 14.5})")
     _idle(page)
-    page.wait_for_function("(window.buurtbeeldNamen || []).some(c => c.startsWith('BU'))")
+    page.wait_for_function("() => (window.buurtbeeldNamen || []).some(c => c.startsWith('BU'))")
     names = page.evaluate("window.buurtbeeldNamen")
     assert any(c.startswith("WK") for c in names) or any(c.startswith("BU") for c in names)
     assert not page.bb_errors, page.bb_errors
@@ -130,7 +130,7 @@ def test_base_layer_of_gemeente_borders_and_names(browser: Any, live_server: str
     before = _map_pixels(page, "L")
     page.check("#basis-tonen")
     _idle(page)
-    page.wait_for_function("(window.buurtbeeldNamen || []).some(c => c.startsWith('GM'))")
+    page.wait_for_function("() => (window.buurtbeeldNamen || []).some(c => c.startsWith('GM'))")
     assert (
         page.evaluate("window.buurtbeeldKaart.getLayoutProperty('gemeentegrenzen', 'visibility')")
         == "visible"
@@ -145,6 +145,45 @@ def test_base_layer_of_gemeente_borders_and_names(browser: Any, live_server: str
     assert (
         page.evaluate("window.buurtbeeldKaart.getLayoutProperty('gemeentegrenzen', 'visibility')")
         == "none"
+    )
+    assert not page.bb_errors, page.bb_errors
+    page.close()
+
+
+WATER = (42, 111, 176)  # kaart.mjs: the water lines, #2a6fb0
+
+
+def test_water_layer_drawn_when_switched_on_and_readable_in_grey(
+    browser: Any, live_server: str
+) -> None:
+    page = _open(browser, f"{live_server}/gemeente/NL00?indicator=bijstand_per_1000")
+    assert not page.is_checked("#water-tonen")  # optional: off until switched on
+    assert page.evaluate("window.buurtbeeldKaart.getSource('water')") is None
+    before = _map_pixels(page)
+    page.check("#water-tonen")
+    page.wait_for_function(
+        "() => window.buurtbeeldKaart.getSource('water') && window.buurtbeeldKaart.isSourceLoaded('water')",
+        timeout=30000,
+    )
+    _idle(page)
+    after = _map_pixels(page)
+    page.locator("#kaart").screenshot(path="/tmp/map2/water_nl.png")
+    assert _count_near(before, WATER, 10) < 50
+    assert _count_near(after, WATER, 10) > 500  # coast, IJsselmeer shore, Rijn, Waal, Maas
+    # grey-scale: the lines are mid-grey with a white casing, unlike the black gemeente borders
+    grey = np.asarray(Image.fromarray(after.astype(np.uint8)).convert("L")).astype(int)
+    grey_before = np.asarray(Image.fromarray(before.astype(np.uint8)).convert("L")).astype(int)
+    mid = lambda a: int(((a > 80) & (a < 115)).sum())  # noqa: E731
+    assert mid(grey) > mid(grey_before) + 1000
+    credit = page.inner_text(".maplibregl-ctrl-attrib")
+    assert "GSHHG" in credit
+    page.check("#basis-tonen")  # the gemeente borders stay on top of the water
+    _idle(page)
+    assert page.evaluate("window.buurtbeeldKaart.getStyle().layers.at(-1).id") == "gemeentegrenzen"
+    page.uncheck("#water-tonen")
+    _idle(page)
+    assert (
+        page.evaluate("window.buurtbeeldKaart.getLayoutProperty('water', 'visibility')") == "none"
     )
     assert not page.bb_errors, page.bb_errors
     page.close()

@@ -99,6 +99,7 @@ APP_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kaart/{gebied}/klassen.json"): "publiek",
     ("GET", "/api/v1/kaart/{gebied}/namen.json"): "publiek",
     ("GET", "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf"): "publiek",
+    ("GET", "/api/v1/ondergrond/water.geojson"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}"): "publiek",
     ("GET", "/api/v1/stapeling/{gebied}.geojson"): "publiek",
     # Analysis (issue 15): public routes over the app's (visibility-filtered) catalogue.

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -116,3 +117,50 @@ def test_a_tile_with_figures_refuses_gemeenten_and_unknown_indicators(client: Te
     assert refused.status_code == 404 and refused.json()["code"] == "BB-WEB-030"
     unknown = client.get("/api/v1/tegels/buurt/6/32/21.pbf?indicator=bestaat_niet")
     assert unknown.status_code == 404
+
+
+def test_water_layer_is_bundled_lines_of_nl_and_off_by_default(client: TestClient) -> None:
+    """Issue 13 item 4: an optional offline layer of water (GSHHG, clipped to NL), lines only."""
+    response = client.get("/api/v1/ondergrond/water.geojson", headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"  # 158 KB of text, compressed once
+    assert "public" in response.headers["cache-control"]
+    water = response.json()
+    assert "GSHHG" in water["bron"]
+    kinds = {f["properties"]["soort"] for f in water["features"]}
+    assert {"kust", "meer", "rivier"} <= kinds
+    types = {f["geometry"]["type"] for f in water["features"]}
+    assert types <= {"LineString", "MultiLineString"}
+    coords = np.array(
+        [
+            xy
+            for f in water["features"]
+            for part in (
+                f["geometry"]["coordinates"]
+                if f["geometry"]["type"] == "MultiLineString"
+                else [f["geometry"]["coordinates"]]
+            )
+            for xy in part
+        ]
+    )
+    # clipped to the gemeenten plus 2 km: nothing of the Rhine far into Germany, nor of France
+    assert coords[:, 0].min() > 3.2 and coords[:, 0].max() < 7.3
+    assert coords[:, 1].min() > 50.7 and coords[:, 1].max() < 53.6
+    # the Waal/Rhine reaches Nijmegen: a major river passes within 3 km of it
+    rivers = [f for f in water["features"] if f["properties"]["soort"] == "rivier"]
+    near_nijmegen = [
+        xy
+        for f in rivers
+        if f["properties"]["klasse"] <= 1
+        for part in (
+            f["geometry"]["coordinates"]
+            if f["geometry"]["type"] == "MultiLineString"
+            else [f["geometry"]["coordinates"]]
+        )
+        for xy in part
+        if abs(xy[0] - 5.86) < 0.04 and abs(xy[1] - 51.85) < 0.03
+    ]
+    assert near_nijmegen
+    page = client.get(f"/gemeente/GM0505?{QUERY}").text
+    assert 'data-water="/api/v1/ondergrond/water.geojson"' in page
+    assert '<input type="checkbox" id="water-tonen">' in page  # off until switched on

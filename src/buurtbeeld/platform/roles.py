@@ -151,6 +151,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/kaart/{gebied}/klassen.json", READ, Access.PUBLIC, "cijfers bij de kaarttegels"),
     Route("/api/v1/kaart/{gebied}/namen.json", READ, Access.PUBLIC, "namen op de kaart"),
     Route("/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf", READ, Access.PUBLIC, "kaarttegels; met ?indicator= de cijfers"),
+    Route("/api/v1/ondergrond/water.geojson", READ, Access.PUBLIC, "water op de kaart (GSHHG, meegeleverd)"),
     Route("/api/v1/stapeling/{gebied}.geojson", READ, Access.PUBLIC, "download"),
     Route("/api/v1/stapeling/{gebied}", READ, Access.PUBLIC),
     Route("/api/v1/openapi.json", READ, Access.PUBLIC, "toont alleen publieke onderdelen aan publiek"),

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.tiles import Figure, LazyTiles
+from buurtbeeld.geo.water import water_geojson
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.compression import cached_text_response
 from buurtbeeld.web.deps import CatalogDep, CubeDep, MapViewDep
@@ -184,3 +185,19 @@ def get_names(request: Request, gebied: str, cube: CubeDep) -> Response:
         ("namen", area.code), lambda: label_points(cube, area.code)
     )
     return cached_text_response(request, text, "application/json")
+
+
+@router.get(
+    "/ondergrond/water.geojson",
+    operation_id="kaart-water",
+    response_class=Response,
+    include_in_schema=False,
+)
+def get_water(request: Request) -> Response:
+    """The optional water layer of the maps (coast, lake shores, rivers, canals; GSHHG, bundled).
+
+    The same for every visitor and every workspace: no figure in it, cached publicly.
+    """
+    response = cached_text_response(request, water_geojson(), "application/geo+json")
+    response.headers["cache-control"] = "public, max-age=86400"
+    return response

@@ -250,6 +250,31 @@ async function start() {
     base.addEventListener("change", show);
     container.addEventListener("bb-lagen", () => { if (base.checked) show(); });
   }
+  // Optional water layer, offline: coast, lake shores, rivers and canals (GSHHG, bundled,
+  // about 1:250,000), loaded only when switched on. Blue lines on a white casing over the
+  // figures: in grey-scale print a mid-grey line with a white edge, unlike the thin black
+  // gemeente borders.
+  const water = document.getElementById("water-tonen");
+  if (water && container.dataset.water) {
+    const show = () => {
+      if (!map.getLayer("randen")) return;
+      if (!map.getSource("water")) {
+        map.addSource("water", { type: "geojson", data: new URL(container.dataset.water, window.location.href).href,
+          attribution: "Water: GSHHG (Wessel & Smith, LGPL)" });
+        // major rivers (GSHHG class 0-1) widest, other rivers, then coast, lake shores, canals
+        const widths = (extra) => ["interpolate", ["linear"], ["zoom"],
+          6, ["match", ["get", "soort"], "rivier", ["case", ["<=", ["get", "klasse"], 1], 1.6 + extra, 1 + extra], 0.9 + extra],
+          12, ["match", ["get", "soort"], "rivier", ["case", ["<=", ["get", "klasse"], 1], 4 + extra, 2.5 + extra], 2 + extra]];
+        map.addLayer({ id: "water-rand", type: "line", source: "water", layout: { "line-join": "round", "line-cap": "round" },
+          paint: { "line-color": "#ffffff", "line-width": widths(2) } }, map.getLayer("gemeentegrenzen") ? "gemeentegrenzen" : undefined);
+        map.addLayer({ id: "water", type: "line", source: "water", layout: { "line-join": "round", "line-cap": "round" },
+          paint: { "line-color": "#2a6fb0", "line-width": widths(0) } }, map.getLayer("gemeentegrenzen") ? "gemeentegrenzen" : undefined);
+      }
+      for (const id of ["water-rand", "water"]) map.setLayoutProperty(id, "visibility", water.checked ? "visible" : "none");
+    };
+    water.addEventListener("change", show);
+    container.addEventListener("bb-lagen", () => { if (water.checked) show(); });
+  }
   if (container.dataset.namen) nameLayer(map, container.dataset.namen, document.getElementById("namen-tonen"), base);
   window.buurtbeeldKaart = map;
 }
