@@ -11,13 +11,14 @@ cost function (``Profile.kosten``, :func:`publication_order`). For fewest cells 
 cells that are the only possible partner of a lone primary in few relations first - a cell that
 sits in several relations whose one hidden cell is a primary protects them all at once when it
 is hidden, so it comes last (issue 14: 0.90x tau-Argus Modular's secondaries instead of 1.05x)
-- then larger counts (or amounts), then higher aggregation levels, then the cell's position.
+- then higher aggregation levels, then larger counts (or amounts), then the cell's position.
 For least value: larger counts first. Non-sensitive zeros come last.
 
 Singletons (PS2*): a hidden cell with one contributor is known to that contributor. After the
 elimination, all cells one contributor alone makes up are tried as if published at once; when
-that would let the contributor compute another unit's hidden primary, the lowest-priority
-published cell of that derivation is hidden too, and the elimination runs again
+that would let the contributor compute another unit's hidden primary, a published cell of
+that derivation is hidden too - chosen jointly over all contributors' derivations, the cell
+that breaks the most first, ties to the lowest priority - and the elimination runs again
 (:mod:`buurtbeeld.protect.singletons`).
 """
 
@@ -76,7 +77,7 @@ def publication_order(problem: Problem) -> list[int]:
     - otherwise (``minste-cellen``, ``geen``), when the relations follow from one partition
       into leaves (:func:`one_partition`; else the value order): cells in fewer relations whose only guarded
       cell is one primary (:func:`lone_partner_counts`) first, then fewer relations with a
-      guarded cell, then larger measure, then higher levels.
+      guarded cell, then higher levels, then larger measure.
     """
     candidates = [
         i
@@ -95,7 +96,7 @@ def publication_order(problem: Problem) -> list[int]:
             key=lambda i: (measure[i] == 0, -levels[i], lone[i], near[i], -measure[i], i),
         )
     return sorted(
-        candidates, key=lambda i: (measure[i] == 0, lone[i], near[i], -measure[i], -levels[i], i)
+        candidates, key=lambda i: (measure[i] == 0, lone[i], near[i], -levels[i], -measure[i], i)
     )
 
 
