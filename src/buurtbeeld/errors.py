@@ -120,6 +120,20 @@ class SingletonRuleError(ProtectionSettingError):
     code = "BB-SDC-040"
 
 
+class EliminationSizeError(BuurtbeeldError):
+    """One part of a table is too large for the elimination's dense matrix (memory bound).
+
+    Not a :class:`DisclosureError`: protection does not retry a part jointly on this error.
+    """
+
+    code = "BB-SDC-080"
+    http_status = 422
+    default_hint = (
+        "Beperk de specificatie tot de gemeenten waar de bron gegevens heeft, of lever per "
+        "gemeente."
+    )
+
+
 class SignatureError(BuurtbeeldError, ValueError):
     """A package signature or a partner key is missing, unknown or wrong."""
 

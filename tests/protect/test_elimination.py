@@ -121,3 +121,48 @@ def _combos(k: int) -> list[tuple[str, ...]]:
     if k == 0:
         return [()]
     return [(v, *rest) for v in ("ja", "nee") for rest in _combos(k - 1)]
+
+
+def _national(n_gemeenten: int) -> Table:
+    """NL > gemeenten > wijken > buurten x 3 categories, data in one gemeente only (the rest
+    are zeros: a national specification on one gemeente's extract)."""
+    regions: dict[str, list[str]] = {"NL00": []}
+    counts: dict[tuple[str, ...], int] = {}
+    for g in range(n_gemeenten):
+        gem = f"GM{g:04d}"
+        regions["NL00"].append(gem)
+        regions[gem] = [f"WK{g:04d}{w:02d}" for w in range(3)]
+        for w, wijk in enumerate(regions[gem]):
+            regions[wijk] = [f"BU{g:04d}{w:02d}{b:02d}" for b in range(4)]
+            for buurt in regions[wijk]:
+                for k, cat in enumerate(("a", "b", "c")):
+                    counts[(buurt, cat)] = (3 + 5 * k + len(buurt)) if g == 0 else 0
+    return build_cross_table(counts, [regions, {"totaal": ["a", "b", "c"]}])
+
+
+def test_a_basis_too_large_for_memory_is_refused_before_it_is_allocated() -> None:
+    # maak-pakket with gemeente NL00 on one gemeente's data allocated 47,676 x 115,368 floats
+    # (41 GiB) here; now the size is checked first and the user gets BB-SDC-080 in Dutch
+    import tracemalloc
+
+    from buurtbeeld.errors import EliminationSizeError
+
+    table = _national(60)
+    n = len(table.cells)
+    relations = list(table.relation_indices)
+    dense = relation_rows(n, relations)  # fits the default bound
+    needed = dense.a.nbytes
+    assert needed > 1_000_000
+    tracemalloc.start()
+    try:
+        try:
+            relation_rows(n, relations, max_bytes=needed // 4)
+        except EliminationSizeError as exc:
+            assert exc.code == "BB-SDC-080"
+            assert "werkgeheugen" in str(exc) and exc.hint
+        else:
+            raise AssertionError("a basis above the bound was allocated")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < needed // 4

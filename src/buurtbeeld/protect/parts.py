@@ -106,6 +106,8 @@ class _Part:
         self.singletons = profile.singletons
         self.singleton_rule = profile.singleton_regel
         self.problem = make_problem(system, cells, published)
+        self.problem.order = profile.kosten
+        self.problem.singleton_rule = profile.singleton_regel if profile.singletons else None
         self.base_hidden = set(self.problem.fixed_hidden)
         self.earlier = {k for k in self.base_hidden if self.problem.guarded[k]}
         self.repairs: set[int] = set()

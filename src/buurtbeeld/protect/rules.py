@@ -24,12 +24,14 @@ from buurtbeeld.errors import ProtectionSettingError, SingletonRuleError
 from buurtbeeld.protect.table import Cell, CellKey, CellStatus, Table
 
 COST_FUNCTIONS: dict[str, str] = {
-    "minste-cellen": "zo min mogelijk afgeschermde cellen",
+    "minste-cellen": "zo min mogelijk afgeschermde cellen, met opschoning",
     "minste-waarde": "zo weinig mogelijk afgeschermde waarde: grote cellen eerst zichtbaar",
     "totalen-zichtbaar": "totalen zo veel mogelijk zichtbaar",
-    "geen": "geen opschoning: het patroon van de eliminatie blijft staan (standaard)",
+    "geen": "zo min mogelijk afgeschermde cellen, zonder opschoning (standaard)",
 }
-"""Cost functions of the clean-up after secondary suppression (``Profile.kosten``)."""
+"""Cost functions (``Profile.kosten``): the elimination's publication order
+(:func:`~buurtbeeld.protect.suppress.publication_order`; ``geen`` and ``minste-cellen``
+share the fewest-cells order) and, for all but ``geen``, the clean-up after it."""
 
 SINGLETON_RULES: dict[str, str] = {
     "streng": "geen enkele bijdrager kan een andere afgeschermde primaire cel berekenen (standaard)",
@@ -119,10 +121,12 @@ class Profile:
         Frequency primaries need an attacker's interval that leaves the hidden range
         (``False``: only exact disclosure is prevented, as tau-Argus ``FREQ(n,0)`` does).
     kosten
-        Cost function of the clean-up that publishes needless secondaries again (one of
-        :data:`COST_FUNCTIONS`; ``"geen"``, the default: no clean-up; the clean-up costs 2-3x the
-        protection time for about 1 % fewer secondaries, docs/benchmarks.md). See
-        :mod:`buurtbeeld.protect.cleanup`.
+        Cost function (one of :data:`COST_FUNCTIONS`): the order in which the elimination
+        publishes cells (fewest cells for ``"geen"`` and ``"minste-cellen"``, large cells
+        first for ``"minste-waarde"``, totals first for ``"totalen-zichtbaar"``) and the
+        clean-up that publishes needless secondaries again (``"geen"``, the default: no
+        clean-up; it costs 4-8x the protection time for under 1 % fewer secondaries,
+        docs/benchmarks.md). See :mod:`buurtbeeld.protect.cleanup`.
     """
 
     name: str

@@ -180,7 +180,7 @@ def singleton_repairs(
     empty = np.array(
         [n == 0 and not elim.hidden[i] for i, n in enumerate(problem.counts)], dtype=bool
     )
-    repairs: set[int] = set()
+    options: list[list[int]] = []
     for person in contributor_groups(problem, all_hidden):
         guard = primary.copy()
         guard[list(below.closed(set(person.own), empty))] = False
@@ -189,14 +189,35 @@ def singleton_repairs(
             rest_is_public = set(used) & mine == {cell}
             if rest_is_public and abs(coef + 1.0) < 1e-9 and cell in below.of(exposed):
                 continue  # exposed = u's cell + published: the others are a public difference
-            choice = choose_to_hide(problem, used, rank, exclude=mine)
-            if choice is None:
+            if choose_to_hide(problem, used, rank, exclude=mine) is None:
                 raise DisclosureError(
                     f"Cel {_label(problem, cell)} heeft één bijdrager die een andere "
                     "onderdrukte cel kan berekenen, en geen cel kan dat voorkomen.",
                     hint="Gebruik een grovere indeling of laat verplichte publicaties weg.",
                 )
-            repairs.add(choice)
+            options.append([c for c in used if c not in mine])
+    return _hitting_set(problem, options, rank)
+
+
+def _hitting_set(problem: Problem, options: list[list[int]], rank: np.ndarray) -> set[int]:
+    """Cells to hide so that every derivation loses a published cell, chosen jointly: the
+    cell that breaks the most derivations first (ties: the cheapest to hide, as
+    :func:`~buurtbeeld.protect.suppress.choose_to_hide`), until every derivation is broken."""
+    from buurtbeeld.protect.suppress import choose_to_hide
+
+    allowed = [
+        [c for c in used if choose_to_hide(problem, [c], rank) is not None] for used in options
+    ]
+    repairs: set[int] = set()
+    open_ = [set(a) for a in allowed if a]
+    while open_:
+        count: dict[int, int] = {}
+        for cells in open_:
+            for c in cells:
+                count[c] = count.get(c, 0) + 1
+        best = max(count, key=lambda c: (count[c], int(rank[c]), c))
+        repairs.add(best)
+        open_ = [cells for cells in open_ if best not in cells]
     return repairs
 
 

@@ -6,14 +6,19 @@ combination of relations, over every hierarchy level and every linked table at o
 suppressed instead (status ``x``). This gives exact-disclosure protection (PS1) on the joint
 system, deterministically and without a MILP solver.
 
-Priority (who is published first, so who is least likely to be suppressed): larger counts (or
-amounts) first, then higher aggregation levels, then the cell's position in the table. So
-secondary suppressions fall on small, low-level cells; non-sensitive zeros come last.
+Priority (who is published first, so who is least likely to be suppressed), by the profile's
+cost function (``Profile.kosten``, :func:`publication_order`). For fewest cells (the default):
+cells that are the only possible partner of a lone primary in few relations first - a cell that
+sits in several relations whose one hidden cell is a primary protects them all at once when it
+is hidden, so it comes last (issue 14: 0.90x tau-Argus Modular's secondaries instead of 1.05x)
+- then higher aggregation levels, then larger counts (or amounts), then the cell's position.
+For least value: larger counts first. Non-sensitive zeros come last.
 
 Singletons (PS2*): a hidden cell with one contributor is known to that contributor. After the
 elimination, all cells one contributor alone makes up are tried as if published at once; when
-that would let the contributor compute another unit's hidden primary, the lowest-priority
-published cell of that derivation is hidden too, and the elimination runs again
+that would let the contributor compute another unit's hidden primary, a published cell of
+that derivation is hidden too - chosen jointly over all contributors' derivations, the cell
+that breaks the most first, ties to the lowest priority - and the elimination runs again
 (:mod:`buurtbeeld.protect.singletons`).
 """
 
@@ -52,6 +57,10 @@ class Problem:
     fixed_hidden: set[int] = field(default_factory=set)
     """Hidden cells that are not primaries but must stay hidden (earlier releases, repairs)."""
     labels: list[str] = field(default_factory=list)
+    order: str = "minste-cellen"
+    """The cost function that orders publication (:func:`publication_order`)."""
+    singleton_rule: str | None = None
+    """The profile's singleton rule when singletons are protected (for the order)."""
     hidden_max: dict[int, int] = field(default_factory=dict)
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
     basis: Basis | None = field(default=None, repr=False)
@@ -59,7 +68,17 @@ class Problem:
 
 
 def publication_order(problem: Problem) -> list[int]:
-    """Candidates in publication order (see the module docstring)."""
+    """Candidates in publication order (see the module docstring).
+
+    ``problem.order`` (a :data:`~buurtbeeld.protect.rules.COST_FUNCTIONS` key):
+
+    - ``minste-waarde``: larger measure first, then higher levels;
+    - ``totalen-zichtbaar``: higher levels first, then as ``minste-cellen``;
+    - otherwise (``minste-cellen``, ``geen``), when the relations follow from one partition
+      into leaves (:func:`one_partition`; else the value order): cells in fewer relations whose only guarded
+      cell is one primary (:func:`lone_partner_counts`) first, then fewer relations with a
+      guarded cell, then higher levels, then larger measure.
+    """
     candidates = [
         i
         for i, s in enumerate(problem.statuses)
@@ -67,10 +86,59 @@ def publication_order(problem: Problem) -> list[int]:
         and i not in problem.fixed_hidden
         and i not in problem.fixed_published
     ]
+    measure, levels = problem.measure, problem.levels
+    if problem.order == "minste-waarde" or not one_partition(problem):
+        return sorted(candidates, key=lambda i: (measure[i] == 0, -measure[i], -levels[i], i))
+    lone, near = lone_partner_counts(problem)
+    if problem.order == "totalen-zichtbaar":
+        return sorted(
+            candidates,
+            key=lambda i: (measure[i] == 0, -levels[i], lone[i], near[i], -measure[i], i),
+        )
     return sorted(
-        candidates,
-        key=lambda i: (problem.measure[i] == 0, -problem.measure[i], -problem.levels[i], i),
+        candidates, key=lambda i: (measure[i] == 0, lone[i], near[i], -levels[i], -measure[i], i)
     )
+
+
+def one_partition(problem: Problem) -> bool:
+    """Whether every relation follows from one partition of the units into leaf cells (a
+    cross table with its hierarchies), not from groupings that cut across each other (tables
+    linked without their cross table, periods of a ledger).
+
+    Only then does every unit lie in one leaf, below all of its single-contributor cells, so
+    that singleton protection sees each unit as one contributor. Across non-nested groupings
+    one person's count-1 cells in two tables are probed as two contributors (docs/protect.md,
+    Singletons, Limits); the lone-partner order hides totals more often, which lets such a
+    person combine their cells (``tests/protect/test_singletons.py``), so these parts keep the
+    value order.
+    """
+    if problem.basis is None:
+        problem.basis = relation_rows(len(problem.cells), problem.relations)
+    return len(problem.basis.pivots) == len({total for total, _ in problem.relations})
+
+
+def lone_partner_counts(problem: Problem) -> tuple[list[int], list[int]]:
+    """Per cell: in how many relations it meets exactly one guarded cell (a lone primary, which
+    needs a partner hidden in that relation), and in how many it meets any guarded cell."""
+    n = len(problem.cells)
+    lone = [0] * n
+    near = [0] * n
+    guarded = problem.guarded
+    rule = problem.singleton_rule
+    for total, parts in problem.relations:
+        members = (total, *parts)
+        k = sum(1 for c in members if guarded[c])
+        known = 0
+        if k and rule is not None:
+            # a single contributor knows their own cell: to them it is not hidden
+            ones = sum(1 for c in members if guarded[c] and problem.counts[c] == 1)
+            known = int(ones >= (1 if rule == "streng" else 2))
+        if k:
+            for c in members:
+                near[c] += 1
+                if k == 1 or k - known == 1:
+                    lone[c] += 1
+    return lone, near
 
 
 def gauss_suppress(
