@@ -18,6 +18,7 @@ that the local LP proves skip the large one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import highspy
@@ -33,6 +34,23 @@ WIDE_CELLS = 6_000
 """The second try for a cell the small neighbourhood cannot prove: up to four rings, at most
 this many cells (still far smaller than a component that rounded values link into one)."""
 EPS = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class LocalLp:
+    """A local LP: ``row_lower <= A y <= row_upper``, ``col_lower <= y <= col_upper``, minimise
+    ``cost @ y``; ``A`` column-wise (``start``, ``index``, ``value``)."""
+
+    cells: np.ndarray
+    rows: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cost: np.ndarray
 
 
 def gather(ptr: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -97,11 +115,12 @@ class LocalProver:
         mark[cells] = False
         return cells
 
-    def push(
+    def local_lp(
         self, c: int, direction: str, goal: float, *, rings: int = 2, max_cells: int = MAX_CELLS
-    ) -> np.ndarray | None:
-        """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
-        towards it as the neighbourhood allows); ``None`` when no local table is available."""
+    ) -> LocalLp | None:
+        """The LP around cell ``c`` (``None`` when no local table is available): the cells of
+        its neighbourhood as columns (sorted), every relation touching them as a row (sorted),
+        the other cells at their ``base`` value on the right-hand side."""
         cells = self.neighbourhood(c, rings, max_cells)
         inc = self.inc
         rows = self._rows_of(cells)
@@ -121,7 +140,6 @@ class LocalProver:
         if not np.isfinite(values).all() or not np.isfinite(self.base[cells]).all():
             return None
         rhs = -np.bincount(row_of[~inside], weights=coef[~inside] * values, minlength=len(rows))
-        equal = rows < inc.n_equal
         lower = np.maximum(inc.lower[cells], 0.0)
         upper = inc.upper[cells].copy()
         k = int(np.searchsorted(cells, c))
@@ -134,25 +152,48 @@ class LocalProver:
             return None
         n = len(cells)
         # column-wise matrix: entries by column, rows ascending within a column
-        in_col, in_row, in_coef = local[inside], row_of[inside], coef[inside]
+        in_col = local[inside]
         order = np.argsort(in_col, kind="stable")
         start = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(in_col, minlength=n), out=start[1:])
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, len(rows)
         cost = np.zeros(n)
         cost[k] = -1.0 if direction == "up" else 1.0
-        lp.col_cost_ = cost
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-        lp.row_lower_ = rhs
-        lp.row_upper_ = np.where(equal, rhs, highspy.kHighsInf)
+        return LocalLp(
+            cells=cells,
+            rows=rows,
+            start=start,
+            index=row_of[inside][order].astype(np.int32),
+            value=coef[inside][order],
+            col_lower=lower,
+            col_upper=upper,
+            row_lower=rhs,
+            row_upper=np.where(rows < inc.n_equal, rhs, np.inf),
+            cost=cost,
+        )
+
+    def push(
+        self, c: int, direction: str, goal: float, *, rings: int = 2, max_cells: int = MAX_CELLS
+    ) -> np.ndarray | None:
+        """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
+        towards it as the neighbourhood allows); ``None`` when no local table is available."""
+        small = self.local_lp(c, direction, goal, rings=rings, max_cells=max_cells)
+        if small is None:
+            return None
+        n, m = len(small.cells), len(small.rows)
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = small.cost
+        lp.col_lower_ = small.col_lower
+        lp.col_upper_ = np.where(np.isinf(small.col_upper), inf, small.col_upper)
+        lp.row_lower_ = small.row_lower
+        lp.row_upper_ = np.where(np.isinf(small.row_upper), inf, small.row_upper)
         matrix = lp.a_matrix_
         matrix.format_ = highspy.MatrixFormat.kColwise
-        matrix.num_col_, matrix.num_row_ = n, len(rows)
-        matrix.start_ = start
-        matrix.index_ = in_row[order].astype(np.int32)
-        matrix.value_ = in_coef[order]
+        matrix.num_col_, matrix.num_row_ = n, m
+        matrix.start_ = small.start
+        matrix.index_ = small.index
+        matrix.value_ = small.value
         h = self._solver()
         h.passModel(lp)
         h.run()
@@ -160,7 +201,7 @@ class LocalProver:
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         x = np.asarray(h.getSolution().col_value)
-        return np.stack([cells.astype(np.float64), x])
+        return np.stack([small.cells.astype(np.float64), x])
 
     def _solver(self) -> highspy.Highs:
         """One HiGHS instance for every local LP (``passModel`` replaces the model and its
@@ -168,5 +209,9 @@ class LocalProver:
         if self._highs is None:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
             h.setOptionValue("output_flag", False)
+            import os
+
+            if os.environ.get("BB_PRESOLVE"):
+                h.setOptionValue("presolve", os.environ["BB_PRESOLVE"])
             self._highs = h
         return self._highs
