@@ -209,9 +209,5 @@ class LocalProver:
         if self._highs is None:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
             h.setOptionValue("output_flag", False)
-            import os
-
-            if os.environ.get("BB_PRESOLVE"):
-                h.setOptionValue("presolve", os.environ["BB_PRESOLVE"])
             self._highs = h
         return self._highs
