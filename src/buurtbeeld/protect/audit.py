@@ -41,12 +41,14 @@ from scipy.sparse.csgraph import connected_components
 from buurtbeeld.errors import InconsistentFiguresError
 from buurtbeeld.protect.audit_batch import LATE_BATCH, batch_all, late_batches
 from buurtbeeld.protect.audit_rules import EPS, Problem, Rules
-from buurtbeeld.protect.local import MAX_CELLS, LocalProver
+from buurtbeeld.protect.local import MAX_CELLS, WIDE_CELLS, WIDE_RINGS, LocalProver
 from buurtbeeld.protect.lp import Incidence, Lp, highs_model, incidence
 from buurtbeeld.protect.rules import Requirement
 
 LOCAL_TRIES = ((2, MAX_CELLS),)
 """Neighbourhoods for local witnesses: (relation rings, most cells)."""
+WIDE_COMPONENT = 5_000
+"""Components from this many cells try a wide neighbourhood before a cell's own LP."""
 
 __all__ = ["AuditInput", "AuditResult", "Finding", "Problem", "Witnesses", "audit", "incidence"]
 
@@ -257,6 +259,10 @@ def _audit_component(
     lp = inc.build(component)
     if local is not None and len(targets) >= LATE_BATCH:
         targets = late_batches(rules, lp, targets, wmin, wmax, result, local.base)
+    if local is not None and len(targets) and len(component) >= WIDE_COMPONENT:
+        # a single-cell LP here solves thousands of columns: first a wider local LP around
+        # the cell (on the late batches' table), cheap now that few cells are left
+        targets = _local_proofs(rules, local, targets, wmin, wmax, ((WIDE_RINGS, WIDE_CELLS),))
 
     def witness(x: np.ndarray | None) -> None:
         if x is not None:
@@ -299,14 +305,19 @@ def _audit_component(
 
 
 def _local_proofs(
-    rules: Rules, local: LocalProver, targets: np.ndarray, wmin: np.ndarray, wmax: np.ndarray
+    rules: Rules,
+    local: LocalProver,
+    targets: np.ndarray,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    tries: tuple[tuple[int, int], ...] = LOCAL_TRIES,
 ) -> np.ndarray:
     """The targets that small LPs around them do not prove safe (see :mod:`.local`).
 
     A neighbourhood of two relation rings per target (``LOCAL_TRIES``: wider ones cost more
     than the component LPs they save, docs/benchmarks.md).
     """
-    for rings, most in LOCAL_TRIES:
+    for rings, most in tries:
         left = []
         for c in targets.tolist():
             for direction in ("up", "down"):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 from scipy.sparse import eye_array as speye
 
 from buurtbeeld.protect.audit_rules import EPS, Rules
-from buurtbeeld.protect.lp import Incidence, Lp
+from buurtbeeld.protect.lp import Incidence, Lp, highs_model
 
 if TYPE_CHECKING:
     from buurtbeeld.protect.audit import AuditInput, AuditResult
@@ -40,7 +41,8 @@ def late_batches(
 
     Few cells are left, so they compete less for the same totals than all cells did in the
     first batches: one LP over the component proves many of them. Repeated while a batch
-    proves at least a tenth of its targets; returns the cells still open.
+    proves at least a tenth of its targets; returns the cells still open. The batches run on
+    the component's HiGHS model, which the single-cell LPs use next (:func:`_warm_batch`).
     """
     for direction in ("up", "down"):
         for _round in range(BATCH_ROUNDS):
@@ -49,11 +51,68 @@ def late_batches(
             if not aim.any():
                 break
             before = len(targets)
-            _batch_lp(lp, targets[aim], goals[aim], direction, wmin, wmax, result, base)
+            _warm_batch(lp, targets[aim], goals[aim], direction, wmin, wmax, result, base)
             targets = targets[~rules.proven(targets, wmin[targets], wmax[targets])]
             if before - len(targets) < max(1, int(aim.sum()) // 10):
                 break
     return targets
+
+
+def _warm_batch(
+    lp: Lp,
+    cells: np.ndarray,
+    goals: np.ndarray,
+    direction: str,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    result: AuditResult,
+    base: np.ndarray,
+) -> None:
+    """One batch LP on the component's loaded HiGHS model: up: ``max sum y`` with every cell
+    not yet seen at its goal capped at that goal (down: the mirror), then the model's costs
+    and bounds restored for the single-cell LPs.
+
+    Every solution is a feasible table of the component (the caps only shrink the feasible
+    set), so a witness, as :func:`_batch_lp`'s. The caps never make the LP infeasible: the
+    last feasible table (``base``) has every capped cell below its goal, since a cell seen at
+    its goal in any witness is not capped.
+    """
+    up = direction == "up"
+    open_ = wmax[cells] < goals - EPS if up else wmin[cells] > goals + EPS
+    cells, goals = cells[open_], goals[open_]
+    if not len(cells):
+        return
+    h = highs_model(lp)
+    if lp.target is not None:  # the single-cell objective: back to zero
+        h.changeColCost(lp.target, 0.0)
+        lp.target = None
+    ks = np.array([lp.cols[c] for c in cells.tolist()], dtype=np.int32)
+    lower = np.array([lp.bounds[k][0] or 0.0 for k in ks.tolist()], dtype=np.float64)
+    upper = np.array(
+        [np.inf if lp.bounds[k][1] is None else lp.bounds[k][1] for k in ks.tolist()],
+        dtype=np.float64,
+    )
+    if up:
+        new_lower, new_upper = lower, np.minimum(upper, goals)
+    else:
+        new_lower, new_upper = np.maximum(lower, goals), upper
+    n = len(ks)
+    inf = highspy.kHighsInf
+    h.changeColsBounds(n, ks, new_lower, np.where(np.isinf(new_upper), inf, new_upper))
+    h.changeColsCost(n, ks, np.full(n, -1.0 if up else 1.0))
+    result.n_lps += 1
+    h.run()
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    x = np.asarray(h.getSolution().col_value) if optimal else None
+    h.changeColsCost(n, ks, np.zeros(n))
+    h.changeColsBounds(n, ks, lower, np.where(np.isinf(upper), inf, upper))
+    if x is None:
+        h.clearSolver()
+        return
+    cols = np.array(sorted(lp.cols, key=lp.cols.__getitem__))
+    np.minimum.at(wmin, cols, x)
+    np.maximum.at(wmax, cols, x)
+    base[cols] = x  # a feasible table of the component
 
 
 def batch_all(

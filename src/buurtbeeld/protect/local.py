@@ -18,6 +18,7 @@ that the local LP proves skip the large one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import highspy
@@ -35,8 +36,40 @@ this many cells (still far smaller than a component that rounded values link int
 EPS = 1e-6
 
 
+@dataclass(frozen=True, slots=True)
+class LocalLp:
+    """A local LP: ``row_lower <= A y <= row_upper``, ``col_lower <= y <= col_upper``, minimise
+    ``cost @ y``; ``A`` column-wise (``start``, ``index``, ``value``)."""
+
+    cells: np.ndarray
+    rows: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cost: np.ndarray
+
+
+def gather(ptr: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Positions ``ptr[i]..ptr[i+1]`` of every item, concatenated (a CSR row gather without
+    SciPy's fancy indexing, which costs more than the small LP it builds)."""
+    starts = ptr[items]
+    lens = ptr[items + 1] - starts
+    ends = np.cumsum(lens)
+    return np.repeat(starts - ends + lens, lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
 class LocalProver:
-    """Small LPs around single cells, on one feasible table (``base``) per component."""
+    """Small LPs around single cells, on one feasible table (``base``) per component.
+
+    The relations' CSR arrays (cell → relations, relation → cells) are kept as plain numpy
+    arrays; a neighbourhood and its LP are gathered from them with a few vector operations and
+    passed to one reusable HiGHS instance. The LP is the same as slicing the incidence matrix
+    would give (same rows, columns and order), so the answers are too.
+    """
 
     def __init__(self, inc: Incidence, base: np.ndarray) -> None:
         self.inc = inc
@@ -44,45 +77,69 @@ class LocalProver:
         """A feasible value per cell (``nan``: none yet); replaced a whole component at a time."""
         self.variable = ~inc.is_constant
         self.n_lps = 0
+        m, mt = inc.m, inc.mt
+        self._row_ptr = m.indptr.astype(np.int64)
+        self._row_cells = m.indices.astype(np.int64)
+        self._row_values = m.data.astype(np.float64)
+        self._cell_ptr = mt.indptr.astype(np.int64)
+        self._cell_rows = mt.indices.astype(np.int64)
+        n = len(inc.constant)
+        self._mark = np.zeros(n, dtype=bool)
+        self._pos = np.full(n, -1, dtype=np.int64)
+        self._highs: highspy.Highs | None = None
+
+    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
+        return np.unique(self._cell_rows[gather(self._cell_ptr, cells)])
 
     def neighbourhood(self, c: int, rings: int = 2, max_cells: int = MAX_CELLS) -> np.ndarray:
         """The target and the variable cells within ``rings`` relations of it: the first ring
         always, each further ring only while the total stays within ``max_cells``."""
-        m, mt, variable = self.inc.m, self.inc.mt, self.variable
-        cells = np.array([c], dtype=np.int64)
-        frontier = cells
+        mark, variable = self._mark, self.variable
+        found = [np.array([c], dtype=np.int64)]
+        size = 1
+        mark[c] = True
+        frontier = found[0]
         for k in range(rings):
-            ring = np.unique(m[np.unique(mt[frontier].indices)].indices)
-            ring = ring[variable[ring]]
-            wider = np.union1d(cells, ring)
-            if k and len(wider) > max_cells:
+            rows = self._rows_of(frontier)
+            ring = np.unique(self._row_cells[gather(self._row_ptr, rows)])
+            new = ring[variable[ring] & ~mark[ring]]
+            if k and size + len(new) > max_cells:
                 break
-            frontier = np.setdiff1d(ring, cells, assume_unique=True)
-            cells = wider
+            mark[new] = True
+            found.append(new)
+            size += len(new)
+            frontier = new
             if not len(frontier):
                 break
-        return cells.astype(np.int64)
+        cells = np.sort(np.concatenate(found))
+        mark[cells] = False
+        return cells
 
-    def push(
+    def local_lp(
         self, c: int, direction: str, goal: float, *, rings: int = 2, max_cells: int = MAX_CELLS
-    ) -> np.ndarray | None:
-        """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
-        towards it as the neighbourhood allows); ``None`` when no local table is available."""
+    ) -> LocalLp | None:
+        """The LP around cell ``c`` (``None`` when no local table is available): the cells of
+        its neighbourhood as columns (sorted), every relation touching them as a row (sorted),
+        the other cells at their ``base`` value on the right-hand side."""
         cells = self.neighbourhood(c, rings, max_cells)
         inc = self.inc
-        rows = np.unique(inc.mt[cells].indices)
+        rows = self._rows_of(cells)
         if not len(rows):
             return None
-        sub = inc.m[rows]
-        outside = np.setdiff1d(np.unique(sub.indices), cells)
-        outside = outside[self.variable[outside]]
-        if not np.isfinite(self.base[outside]).all() or not np.isfinite(self.base[cells]).all():
+        at = gather(self._row_ptr, rows)
+        cols, coef = self._row_cells[at], self._row_values[at]
+        row_of = np.repeat(np.arange(len(rows)), np.diff(self._row_ptr)[rows])
+        pos = self._pos
+        pos[cells] = np.arange(len(cells))
+        local = pos[cols]
+        pos[cells] = -1
+        inside = local >= 0
+        out_cols = cols[~inside]
+        constant = inc.is_constant[out_cols]
+        values = np.where(constant, inc.constant[out_cols], self.base[out_cols])
+        if not np.isfinite(values).all() or not np.isfinite(self.base[cells]).all():
             return None
-        values = np.where(inc.is_constant, inc.constant, 0.0)
-        values[outside] = self.base[outside]
-        rhs = -(sub @ values)
-        a = sub[:, cells].tocsc()
-        equal = rows < inc.n_equal
+        rhs = -np.bincount(row_of[~inside], weights=coef[~inside] * values, minlength=len(rows))
         lower = np.maximum(inc.lower[cells], 0.0)
         upper = inc.upper[cells].copy()
         k = int(np.searchsorted(cells, c))
@@ -93,28 +150,64 @@ class LocalProver:
             lower[k] = max(lower[k], goal)
         if lower[k] > upper[k] + EPS:
             return None
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-        h.setOptionValue("output_flag", False)
-        lp = highspy.HighsLp()
         n = len(cells)
-        lp.num_col_, lp.num_row_ = n, len(rows)
+        # column-wise matrix: entries by column, rows ascending within a column
+        in_col = local[inside]
+        order = np.argsort(in_col, kind="stable")
+        start = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(in_col, minlength=n), out=start[1:])
         cost = np.zeros(n)
         cost[k] = -1.0 if direction == "up" else 1.0
-        lp.col_cost_ = cost
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
-        lp.row_lower_ = rhs
-        lp.row_upper_ = np.where(equal, rhs, highspy.kHighsInf)
+        return LocalLp(
+            cells=cells,
+            rows=rows,
+            start=start,
+            index=row_of[inside][order].astype(np.int32),
+            value=coef[inside][order],
+            col_lower=lower,
+            col_upper=upper,
+            row_lower=rhs,
+            row_upper=np.where(rows < inc.n_equal, rhs, np.inf),
+            cost=cost,
+        )
+
+    def push(
+        self, c: int, direction: str, goal: float, *, rings: int = 2, max_cells: int = MAX_CELLS
+    ) -> np.ndarray | None:
+        """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
+        towards it as the neighbourhood allows); ``None`` when no local table is available."""
+        small = self.local_lp(c, direction, goal, rings=rings, max_cells=max_cells)
+        if small is None:
+            return None
+        n, m = len(small.cells), len(small.rows)
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = small.cost
+        lp.col_lower_ = small.col_lower
+        lp.col_upper_ = np.where(np.isinf(small.col_upper), inf, small.col_upper)
+        lp.row_lower_ = small.row_lower
+        lp.row_upper_ = np.where(np.isinf(small.row_upper), inf, small.row_upper)
         matrix = lp.a_matrix_
         matrix.format_ = highspy.MatrixFormat.kColwise
-        matrix.num_col_, matrix.num_row_ = n, len(rows)
-        matrix.start_ = a.indptr.astype(np.int32)
-        matrix.index_ = a.indices.astype(np.int32)
-        matrix.value_ = a.data.astype(np.float64)
+        matrix.num_col_, matrix.num_row_ = n, m
+        matrix.start_ = small.start
+        matrix.index_ = small.index
+        matrix.value_ = small.value
+        h = self._solver()
         h.passModel(lp)
         h.run()
         self.n_lps += 1
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         x = np.asarray(h.getSolution().col_value)
-        return np.stack([cells.astype(np.float64), x])
+        return np.stack([small.cells.astype(np.float64), x])
+
+    def _solver(self) -> highspy.Highs:
+        """One HiGHS instance for every local LP (``passModel`` replaces the model and its
+        basis: each LP is solved from scratch, as with a new instance)."""
+        if self._highs is None:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            h.setOptionValue("output_flag", False)
+            self._highs = h
+        return self._highs
