@@ -169,7 +169,7 @@ def test_movers_follow_the_latest_address_rule(
 def test_k_or_more_provisions(
     linked: tuple[LinkedCounts, Rows], inside: set[str], unit: str, names: list[str]
 ) -> None:
-    """The "k or more" figures is not computed before protection: the platform derives it from the
+    """The "k or more" figures are not computed before protection: the platform derives it from the
     exclusive combinations (``analysis.overlap.at_least``). On the link's cells, all shown
     as published, that derivation gives the true count of every region."""
     counts, rows = linked
