@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 
 from buurtbeeld import __version__
@@ -157,3 +157,6 @@ StackGeoJSONDep = Annotated[Callable[..., str], Depends(get_stack_geojson)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 OverlapViewFactory = Callable[..., OverlapView]
 OverlapViewDep = Annotated[OverlapViewFactory, Depends(get_overlap_view)]
+
+# A random seed in the query string (hotspots, jam-wijken, typology): pages are reproducible.
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]

@@ -22,7 +22,7 @@ from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
-from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates
+from buurtbeeld.web.deps import CatalogDep, CubeDep, Seed, get_catalog, templates
 from buurtbeeld.web.downloads import csv_attachment
 from buurtbeeld.web.hotspot_view import (
     CLASSES,
@@ -34,15 +34,14 @@ from buurtbeeld.web.hotspot_view import (
     outcome,
     ranked,
 )
+from buurtbeeld.web.paging import page_window
 from buurtbeeld.web.served import served
-from buurtbeeld.web.stacking_pages import _page
 from buurtbeeld.web.stacking_view import DEFAULT_STACK
 
 router = APIRouter(include_in_schema=False)
 Level = Literal["buurt", "wijk"]
 Statistic = Literal["gi", "moran"]
 Reference = Literal["gemeente", "nederland"]
-Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def hotspot_page(
     niveau = cast(Level, view.level)  # the stapel score exists per buurt only
     form["level"] = niveau
     rows = ranked(view.result.rows)
-    page = _page(len(rows), pagina)
+    page = page_window(len(rows), pagina)
     with_polygon = cube.polygon_codes([r.code for r in rows], niveau)
     alpha = view.result.alpha
     kind = {r.code: gi_class(r, alpha) if statistiek == "gi" else moran_class(r) for r in rows}

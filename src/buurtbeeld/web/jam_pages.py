@@ -20,10 +20,10 @@ from buurtbeeld.analysis.trajectories import (
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator, Polarity
 from buurtbeeld.store.cube import Cube
-from buurtbeeld.web.deps import CatalogDep, CubeDep, templates, unique
+from buurtbeeld.web.deps import CatalogDep, CubeDep, Seed, templates, unique
 from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.format import csv_safe, format_plain
-from buurtbeeld.web.hotspot_pages import HotspotChoice, Level, Reference, Seed, hotspots_for
+from buurtbeeld.web.hotspot_pages import HotspotChoice, Level, Reference, hotspots_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -30,13 +30,13 @@ from buurtbeeld.web.duiding_pages import (
 )
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.map_choice import MapChoiceDep, chosen_map
+from buurtbeeld.web.paging import page_window
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.series_chart import line_chart
 from buurtbeeld.web.typology_pages import profile_type
 
 router = APIRouter(include_in_schema=False)
 SORT_KEYS = ("naam", "code", "waarde")
-PAGE_SIZE = 500  # table rows per page; only all of NL needs more than one page
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -122,22 +122,14 @@ def gemeente_page(
     rows = _sorted_rows(
         view.rows, sorteer if sorteer in SORT_KEYS else "naam", "af" if richting == "af" else "op"
     )
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    pagina = min(pagina, pages)
-    first = (pagina - 1) * PAGE_SIZE
+    page = page_window(len(rows), pagina)
     return templates.TemplateResponse(
         request,
         "gemeente.html",
         {
             "view": view,
-            "rows": rows[first : first + PAGE_SIZE],
-            "page": {
-                "number": pagina,
-                "count": pages,
-                "first": first + 1,
-                "last": min(first + PAGE_SIZE, len(rows)),
-                "total": len(rows),
-            },
+            "rows": rows[page["offset"] : page["offset"] + page["size"]],
+            "page": page,
             "catalog": catalog,
             "periods": cube.periods(chosen.id),
             "query": urlencode(params),

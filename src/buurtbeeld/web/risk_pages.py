@@ -17,6 +17,7 @@ from buurtbeeld.package_format.risk_estimates import RISK_RULES
 from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.store.risk_estimates import RiskSet
 from buurtbeeld.web.deps import CubeDep, templates
+from buurtbeeld.web.downloads import csv_attachment
 from buurtbeeld.web.risk_view import factor_rows, forest_svg, percent, ratio, reasons, risk_csv
 
 router = APIRouter(include_in_schema=False)
@@ -108,8 +109,4 @@ def risk_csv_download(
     risk = _chosen(cube.risk.sets_for(area.code), uitkomst, periode, dataset)
     what = f"{risk.outcome}_{risk.period}" if risk else "geen"
     name = f"buurtbeeld_{area.code}_risicofactoren_{what}.csv"
-    return Response(
-        risk_csv(risk, area.code),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_attachment(risk_csv(risk, area.code), name)

@@ -15,11 +15,11 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.web.deps import CatalogDep, CubeDep, StackViewDep, templates, unique
+from buurtbeeld.web.paging import page_window
 from buurtbeeld.web.served import served
 from buurtbeeld.web.stacking_view import DEFAULT_STACK, STACK_LEGEND, stack_colour, stack_csv
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 500  # table rows per page; only all of NL needs more than one page
 
 
 @router.get("/gemeente/{code}/stapeling", response_class=HTMLResponse)
@@ -45,7 +45,7 @@ def stacking_page(
     )
     rows_sorted = layout["rows"]
     query = urlencode([("indicator", i.id) for i in chosen] + [("referentie", referentie)])
-    page = _page(len(rows_sorted), pagina)
+    page = page_window(len(rows_sorted), pagina)
     return templates.TemplateResponse(
         request,
         "stapeling.html",
@@ -100,21 +100,6 @@ def _stack_layout(cube: Cube, rows: list[StackRow]) -> dict[str, Any]:
         "without_polygon": _without_polygon(cube, rows),
         "polygon_count": len(cube.polygon_codes(codes, "buurt")),
         "bbox": cube.bbox(codes, "buurt"),
-    }
-
-
-def _page(total: int, number: int) -> dict[str, int]:
-    """Rows ``first``..``last`` (1-based) of page ``number`` (clamped to the last page)."""
-    count = max(1, -(-total // PAGE_SIZE))
-    number = min(number, count)
-    first = (number - 1) * PAGE_SIZE
-    return {
-        "number": number,
-        "count": count,
-        "first": first + 1,
-        "last": min(first + PAGE_SIZE, total),
-        "total": total,
-        "size": PAGE_SIZE,
     }
 
 

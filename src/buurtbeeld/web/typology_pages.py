@@ -26,13 +26,12 @@ from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import Cube, RegionRow
 from buurtbeeld.web.cache import LRUCache
 from buurtbeeld.web.compression import cached_text_response
-from buurtbeeld.web.deps import CatalogDep, CubeDep, get_catalog, templates, unique
+from buurtbeeld.web.deps import CatalogDep, CubeDep, Seed, get_catalog, templates, unique
 from buurtbeeld.web.downloads import csv_attachment, csv_text
 from buurtbeeld.web.format import csv_safe, format_plain
 from buurtbeeld.web.served import served
 
 router = APIRouter(include_in_schema=False)
-Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 def chosen_indicators(catalog: Catalog, ids: list[str] | None) -> list[Indicator]:
