@@ -458,3 +458,29 @@ def test_the_intake_knows_the_all_nee_combination_is_zero(flow: Flow) -> None:
         assert not set(zeros) & set(table.keys)
     partner = platform_read(flow.partners["wmo"], trusted(flow.keys["wmo"]))
     assert all(not structural_zeros(partner, t) for t in partner.tables)
+
+
+def test_where_nobody_moved_the_marginal_is_the_partners_count_and_nothing_leaks(
+    tmp_path: Path,
+) -> None:
+    """No movers at all (as in the demo): the linked marginals are the partners' counts, so
+    no partner or mover cell joins the system (they tied every region of a unit into one LP
+    of the audit); the independent attacker with every partner package still learns nothing,
+    and every marginal carries the partner's own published value or is hidden with it."""
+    flow = _flow(tmp_path, movers=0.0, seed=5, n=300)
+    linkage = read_package(flow.linked).linkage
+    assert linkage is not None and all(p.no_movers for p in linkage.provisions)
+    spec = flow.counts.spec
+    linked = protect_link(flow.counts, seed="koppelpartij", trusted=trusted(*flow.keys.values()))
+    assert linked.joint == frozenset()
+    dims, cells = _linked_cells(flow.linked)
+    for name in dims:
+        combo = tuple("ja" if d == name else TOTAL for d in dims)
+        for region, published in _partner_cells(flow.partners[name]).items():
+            assert cells[(region, combo)] == published
+    assert spec.extracten[0].pakket is not None
+    attacker = Attacker(flow)
+    assert len(attacker.hidden) > 20
+    for key in attacker.hidden:
+        low, up = attacker.interval(key)
+        assert up > HIDDEN_MAX and low < up, key[0]

@@ -272,9 +272,8 @@ def demo_command(
         if stapeling:
             _demo_stapeling(workspace, werkmap / "bron-demo", gemeente, packages, public_keys)
         else:
-            # issue 11: joint protection of the demo's stapeling takes ~0.5 GB since the linked
-            # tables hold the exclusive combinations only, but its LP audit still takes ~4 min
-            # of CPU (docs/benchmarks.md): opt-in until it is fast
+            # issue 11: the demo's stapeling takes ~0.4 GB but ~5 min of CPU, nearly all of it
+            # the LP audits of protection and intake (docs/benchmarks.md): opt-in until fast
             console.print(
                 "Stapeling van voorzieningen: niet in deze demo (probeer: --stapeling; duurt "
                 "enkele minuten).",

@@ -43,7 +43,7 @@ from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.link_extracts import Extract, read_extracts
 from buurtbeeld.source.link_report import LinkReport, build_report
-from buurtbeeld.source.link_results import NO, YES, at_least, exclusive_combos, movers_table
+from buurtbeeld.source.link_results import NO, YES, exclusive_combos, movers_table
 from buurtbeeld.source.link_results import movers as mover_cells
 from buurtbeeld.source.link_spec import ExtractReadError, LinkSpec
 from buurtbeeld.source.periods import Period
@@ -65,7 +65,6 @@ class LinkedCounts:
     tables: list[AggregatedTable]
     categories: dict[str, list[str]]
     movers: pa.Table
-    at_least: pa.Table
     extracts: list[Extract]
     report: LinkReport
     engine: str = "duckdb"
@@ -186,7 +185,6 @@ def link(
         tables,
         categories,
         movers_table(movers),
-        at_least(tables),
         extracts,
         report,
         engine,

@@ -23,6 +23,7 @@ from buurtbeeld.package_format import (
     read_package,
 )
 from buurtbeeld.protect import Profile, get_profile
+from buurtbeeld.protect.rounding import rounding_interval
 
 
 class LinkProtectionError(BuurtbeeldError, ValueError):
@@ -68,6 +69,35 @@ class PartnerMarginals:
     """The protection profile of the partner's table."""
     cells: dict[tuple[str, str], float | None]
     """``(period, region)`` → published value (``None``: hidden)."""
+
+
+def check_published(
+    spec: _LinkSpec,
+    name: str,
+    period: str,
+    region: str,
+    published: float,
+    true: int,
+    partner: PartnerMarginals,
+) -> None:
+    """A partner's published figure must fit its own extract and the link's profile."""
+    base = partner.profile.rounding_base
+    low, up = rounding_interval(published, base) if base else (published, published)
+    if not low - 1e-6 <= true <= up + 1e-6:
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' past niet bij het extract "
+            f"(periode {period}, regio {region}).",
+            code="BB-KOP-033",
+            hint="Gebruik het pakket en het extract van dezelfde levering.",
+        )
+    rule = get_profile(spec.profiel).frequency
+    if true > 0 and rule is not None and rule.is_sensitive(true):
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' publiceert in regio {region} een "
+            f"aantal dat profiel '{spec.profiel}' verbergt.",
+            code="BB-KOP-033",
+            hint="Koppel met het profiel waarmee de partners hun pakketten maakten.",
+        )
 
 
 def partner_keys(paths: Sequence[Path]) -> dict[str, PublicKey]:

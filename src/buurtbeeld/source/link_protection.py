@@ -23,8 +23,12 @@ packages can make:
   partner's: when published it carries the partner's published value, never a second rounding
   (two independent roundings of one count narrow its interval);
 - where the link rule moved no unit of P at all in a period (per unit), the package says so
-  (``koppeling.zonder_verhuizers``), the mover cells are known zeros, and the platform's intake
-  audits ``L = P`` with the partner figures it already holds.
+  (``koppeling.zonder_verhuizers``) and the platform's intake audits ``L = P`` with the partner
+  figures it already holds. Then ``L`` *is* the partner's count in every region: no partner or
+  mover cell is added; ``L`` is published with the partner's value (and taken as known exactly,
+  conservatively) where the partner published it, hidden where the partner hid it. Rounded
+  partner cells are variables of the LP audit (intervals) that tie every region of the table
+  into one component; without them the audit's components follow the hidden cells only.
 
 Partner packages are verified against the partners' public keys (the ``<bron>.pub`` files they
 publish with ``buurtbeeld bron sleutel``); an unsigned or forged package, or one that does not
@@ -53,15 +57,14 @@ from buurtbeeld.protect import (
     CellKey,
     Relation,
     ReleaseLedger,
-    get_profile,
     published_interval,
 )
-from buurtbeeld.protect.rounding import rounding_interval
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.link_partners import (
     LinkProtectionError,
     PartnerMarginals,
     _LinkSpec,
+    check_published,
     partner_keys,
     read_partner,
 )
@@ -146,7 +149,6 @@ def joint_cells(
     """
     spec = counts.spec
     division = counts.division
-    rule = get_profile(spec.profiel).frequency
     regions = division.all_codes()
     links = set(division.top_codes) | {
         c for t in division.top_codes for c in division.hierarchy.get(t, [])
@@ -190,6 +192,10 @@ def joint_cells(
                 still = all(v[1] == 0 and v[2] == 0 for v in per_region.values())
                 if still:
                     quiet[name].append((table.unit, period))
+                    _quiet_marginals(
+                        spec, table, combo, period, regions, partner, truth, known, hidden, values
+                    )
+                    continue
                 sums: dict[str, dict[str, list[CellKey]]] = defaultdict(lambda: defaultdict(list))
                 for region in regions:
                     stay, into, out = per_region[region]
@@ -226,37 +232,16 @@ def joint_cells(
                             code="BB-KOP-032",
                             hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
                         )
-                    true = stay + out
                     if published is None:
                         hidden.add(pkey)
                         hidden.add(lkey)  # movers are few: L would estimate the hidden cell
                     else:
-                        assert isinstance(published, float)
-                        base = partner.profile.rounding_base
-                        low, up = (
-                            rounding_interval(published, base) if base else (published, published)
-                        )
-                        if not low - 1e-6 <= true <= up + 1e-6:
-                            raise LinkProtectionError(
-                                f"Het pakket van extract '{name}' past niet bij het extract "
-                                f"(periode {period}, regio {region}).",
-                                code="BB-KOP-033",
-                                hint="Gebruik het pakket en het extract van dezelfde levering.",
-                            )
-                        if true > 0 and rule is not None and rule.is_sensitive(true):
-                            raise LinkProtectionError(
-                                f"Het pakket van extract '{name}' publiceert in regio {region} een "
-                                f"aantal dat profiel '{spec.profiel}' verbergt.",
-                                code="BB-KOP-033",
-                                hint="Koppel met het profiel waarmee de partners hun pakketten maakten.",
-                            )
+                        check_published(spec, name, period, region, published, stay + out, partner)
                         intervals[pkey] = published_interval(published, partner.profile)
                         if into == 0 and out == 0:
                             values[lkey] = published
-                            if still:  # the attacker knows L = P: L is known as P is
-                                intervals[lkey] = intervals[pkey]
                     structural = single_top and region in division.top_codes
-                    if still or structural:
+                    if structural:
                         known.update((mkeys["binnen"], mkeys["buiten"]))
                     else:
                         hidden.update((mkeys["binnen"], mkeys["buiten"]))
@@ -274,7 +259,7 @@ def joint_cells(
                     relations.append(Relation(total, tuple(sums["buiten"][level])))
                     link_keys.add(total)
                     top = single_top and level == _level(division.top_codes[0])
-                    (known if still or top else hidden).add(total)
+                    (known if top else hidden).add(total)
     extra = JointCells(
         tuple(cells),
         tuple(relations),
@@ -289,6 +274,45 @@ def joint_cells(
 
 
 _MISSING: Any = object()
+
+
+def _quiet_marginals(
+    spec: _LinkSpec,
+    table: AggregatedTable,
+    combo: tuple[str, ...],
+    period: str,
+    regions: list[str],
+    partner: PartnerMarginals,
+    truth: Mapping[tuple[str, str, tuple[str, ...]], int],
+    known: set[CellKey],
+    hidden: set[CellKey],
+    values: dict[CellKey, float],
+) -> None:
+    """A provision whose units the link rule left where the partner's extract put them.
+
+    Then ``L(P,R) = P(P,R)`` in every region: the linked marginal *is* the partner's count,
+    and no partner or mover cell is needed. Where the partner published it, the marginal is
+    published with the partner's value and the attacker is taken to know it exactly (more
+    than the rounded value tells: conservative); where the partner hid it, it is hidden.
+    Without these cells the partners' rounded figures do not tie every region of the table
+    into one LP of the audit.
+    """
+    for region in regions:
+        lkey = _cell_key(spec.dataset, period, region, table, combo)
+        published = partner.cells.get((period, region), _MISSING)
+        if published is _MISSING:
+            raise LinkProtectionError(
+                f"Het pakket van extract '{partner.name}' mist regio {region} in periode {period}.",
+                code="BB-KOP-032",
+                hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
+            )
+        if published is None:
+            hidden.add(lkey)
+            continue
+        true = truth.get((period, region, combo), 0)
+        check_published(spec, partner.name, period, region, published, true, partner)
+        values[lkey] = published
+        known.add(lkey)
 
 
 def _table_counts(table: AggregatedTable) -> dict[tuple[str, str, tuple[str, ...]], int]:

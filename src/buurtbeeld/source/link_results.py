@@ -2,24 +2,20 @@
 
 - movers: the (own buurt, linked buurt) pairs per provision, rolled up to every level as
   ``blijft`` / ``binnen`` / ``buiten``;
-- "k or more provisions", from the exclusive combination cells of a table;
 - the cells of a linked table (:func:`exclusive_combos`).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from functools import reduce
+from collections import defaultdict
+from collections.abc import Sequence
 from itertools import product
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.protect.published import TOTAL
-from buurtbeeld.source.aggregate import AggregatedTable
 from buurtbeeld.source.regions import Division
 
 YES, NO = "ja", "nee"
@@ -102,60 +98,4 @@ def movers(
     ]
 
 
-def _all(masks: Iterable[Any]) -> Any:
-    return reduce(pc.and_, masks)
-
-
-def _sum(values: Iterable[Any]) -> Any:
-    return reduce(pc.add, values)
-
-
-def at_least(tables: list[AggregatedTable]) -> pa.Table:
-    """Units with k or more provisions (k = 1..n), from the exclusive combination cells."""
-    rows: list[dict[str, Any]] = []
-    for table in tables:
-        dims = table.dimensions
-        data = table.data
-        exclusive = data.filter(_all(pc.not_equal(data[d], TOTAL) for d in dims))
-        yes = _sum(pc.equal(exclusive[d], YES).cast(pa.int64()) for d in dims)
-        grouped = (
-            pa.table(
-                {
-                    "periode": exclusive["periode"],
-                    "regiocode": exclusive["regiocode"],
-                    "ja": yes,
-                    "aantal": exclusive["aantal"],
-                }
-            )
-            .group_by(["periode", "regiocode", "ja"])
-            .aggregate([("aantal", "sum")])
-        )
-        by_cell: defaultdict[tuple[str, str], Counter[int]] = defaultdict(Counter)
-        for cell in grouped.to_pylist():
-            by_cell[(cell["periode"], cell["regiocode"])][cell["ja"]] += int(cell["aantal_sum"])
-        for (period, region), exact in sorted(by_cell.items()):
-            for k in range(1, len(dims) + 1):
-                rows.append(
-                    {
-                        "periode": period,
-                        "regiocode": region,
-                        "eenheid": table.unit,
-                        "k": k,
-                        "aantal": sum(n for size, n in exact.items() if size >= k),
-                    }
-                )
-    return pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [
-                ("periode", pa.string()),
-                ("regiocode", pa.string()),
-                ("eenheid", pa.string()),
-                ("k", pa.int64()),
-                ("aantal", pa.int64()),
-            ]
-        ),
-    )
-
-
-__all__ = ["NO", "YES", "at_least", "exclusive_combos", "movers", "movers_table"]
+__all__ = ["NO", "YES", "exclusive_combos", "movers", "movers_table"]
