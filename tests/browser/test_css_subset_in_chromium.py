@@ -49,12 +49,16 @@ PAGES = [
 
 # Per element: tag and a hash of every computed property (custom properties left out: the
 # subset keeps only the tokens something uses), of the element and of its ::before/::after.
+# The property names are read once: walking the live declaration (``cs.length``, ``cs[i]``) per
+# element took 8 ms an element and 6.4 minutes for these pages.
 STYLES = """() => {
   const hash = (s) => { let h = 2166136261; for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); } return h >>> 0; };
+  const names = Array.from(getComputedStyle(document.documentElement)).filter((p) => !p.startsWith("--"));
   const text = (el, pseudo) => { const cs = getComputedStyle(el, pseudo); let s = "";
-    for (let i = 0; i < cs.length; i++) { const p = cs[i]; if (!p.startsWith("--")) s += p + ":" + cs.getPropertyValue(p) + ";"; } return s; };
+    for (const p of names) s += p + ":" + cs.getPropertyValue(p) + ";"; return s; };
   window.bbStyle = (i) => { const el = document.querySelectorAll("*")[i]; return [el.outerHTML.slice(0, 120), text(el, null), text(el, "::before"), text(el, "::after")]; };
-  return Array.from(document.querySelectorAll("*"), (el) => el.tagName + hash(text(el, null) + text(el, "::before") + text(el, "::after")));
+  return Array.from(document.querySelectorAll("*"), (el, i) =>
+    [i, el.tagName + hash(text(el, null) + text(el, "::before") + text(el, "::after"))]);
 }"""
 
 
@@ -77,7 +81,7 @@ def test_page_looks_the_same_with_the_css_subset(browser: Any, live_server: str,
     subset_page, subset = _styles(browser, live_server + path, full=False)
     full_page, full = _styles(browser, live_server + path, full=True)
     assert len(subset) == len(full) > 10
-    differing = [i for i, (a, b) in enumerate(zip(subset, full, strict=True)) if a != b]
+    differing = [a[0] for a, b in zip(subset, full, strict=True) if a != b]
     if differing:
         i = differing[0]
         a, b = subset_page.evaluate(f"bbStyle({i})"), full_page.evaluate(f"bbStyle({i})")
