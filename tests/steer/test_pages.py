@@ -160,6 +160,30 @@ def test_goals_targets_and_the_pc_export(site: Site, tmp_path: Path) -> None:
     check_pdf(pdf.content, tmp_path, ["Programma Meedoen", "Doelen en realisatie", "Statusregel"])  # type: ignore[attr-defined]
 
 
+def test_a_goal_changes_only_through_its_own_focus_area_and_goes_only_when_confirmed(
+    site: Site,
+) -> None:
+    if "nog geen indicatorenkader" in _text(site.get("lezer", "/sturen")):
+        site.post("analist", "/sturen/kader", {"kader": DEMO_FRAMEWORK.read_text(encoding="utf-8")})
+    goal = {"doel": "Minder eenzame ouderen", "indicator": "eenzaam_pct", "nulmeting": "2016"}
+    added = site.post("analist", "/sturen/doelen/meedoen", goal)
+    assert _status(added) == 303
+    goal_id = added.headers["location"].rsplit("#doel-", 1)[1]  # type: ignore[attr-defined]
+    target = {"doel_id": goal_id, "indicator": "eenzaam_pct", "jaar": "2026", "streefwaarde": "40"}
+    # through another focus area's address the goal does not exist: nothing set, nothing removed
+    assert _status(site.post("analist", "/sturen/doelen/opgroeien/streefwaarde", target)) == 404
+    gone = {"doel_id": goal_id, "bevestig": "ja"}
+    assert _status(site.post("analist", "/sturen/doelen/opgroeien/verwijder", gone)) == 404
+    page = _text(site.get("lezer", "/sturen/doelen/meedoen"))
+    assert "Minder eenzame ouderen" in page and "40,0% (2026)" not in page
+    # without the confirmation box the goal stays, and the analist reads why
+    kept = site.post("analist", "/sturen/doelen/meedoen/verwijder", {"doel_id": goal_id})
+    assert _status(kept) == 422 and "BB-STR-028" in _text(kept)
+    assert "Minder eenzame ouderen" in _text(site.get("lezer", "/sturen/doelen/meedoen"))
+    assert _status(site.post("analist", "/sturen/doelen/meedoen/verwijder", gone)) == 303
+    assert "Minder eenzame ouderen" not in _text(site.get("lezer", "/sturen/doelen/meedoen"))
+
+
 def check_pdf(content: bytes, folder: Path, headings: list[str]) -> None:
     """Render the first page to PNG with pdftoppm: not blank; its text has the Dutch headings."""
     if shutil.which("pdftoppm") is None:

@@ -176,10 +176,10 @@ def list_goals(db: PlatformDB, focus_key: str | None = None) -> list[Goal]:
     ]
 
 
-def get_goal(db: PlatformDB, goal_id: int) -> Goal:
-    """One goal, or a Dutch error."""
+def get_goal(db: PlatformDB, goal_id: int, focus_key: str | None = None) -> Goal:
+    """One goal (of focus area ``focus_key`` when given: another area's goal is not found)."""
     for goal in list_goals(db):
-        if goal.id == goal_id:
+        if goal.id == goal_id and focus_key in (None, goal.focus_key):
             return goal
     raise SteerNotFound(
         f"Doel {goal_id} bestaat niet.", code="BB-STR-026", hint="Kies een doel op de pagina."
@@ -244,8 +244,10 @@ def save_goal(
     return goal_id
 
 
-def delete_goal(db: PlatformDB, goal_id: int, actor: str) -> None:
-    """Remove a goal with its targets."""
+def delete_goal(db: PlatformDB, goal_id: int, actor: str, focus_key: str | None = None) -> None:
+    """Remove a goal with its targets (only from focus area ``focus_key`` when given)."""
+    if focus_key is not None:
+        get_goal(db, goal_id, focus_key)
     with db.begin() as con:
         con.execute(delete(t.targets).where(t.targets.c.goal_id == goal_id))
         done = con.execute(delete(t.goals).where(t.goals.c.id == goal_id))
@@ -297,13 +299,14 @@ def set_target(
     value: float,
     region_code: str = "",
     actor: str,
+    focus_key: str | None = None,
 ) -> Target:
     """Set (or replace) the target of a goal for ``year`` in the gemeente or one of its wijken.
 
     ``indicator_id`` must be the goal's: a target for an unknown indicator, or for another one
-    than the goal measures, is refused.
+    than the goal measures, is refused; with ``focus_key`` so is a goal of another focus area.
     """
-    goal = get_goal(db, goal_id)
+    goal = get_goal(db, goal_id, focus_key)
     indicator = _indicator(catalog, indicator_id.strip())
     if indicator.id != goal.indicator_id:
         raise SteerError(

@@ -25,6 +25,7 @@ from buurtbeeld.steer.goals import (
     assess,
     check_target,
     delete_goal,
+    get_goal,
     list_goals,
     regions_of,
     save_goal,
@@ -213,6 +214,7 @@ def target_save(
         set_target(
             db, cube, catalog, framework, goal_id=goal_id, indicator_id=indicator,
             year=_year(jaar), value=_value(streefwaarde), region_code=gebied, actor=actor,
+            focus_key=thema,
         )  # fmt: skip
     except SteerError as err:
         return _goals_page(request, cube, catalog, thema, error=err)
@@ -240,11 +242,23 @@ def ambition_save(
 def goal_delete(
     request: Request,
     thema: str,
+    cube: CubeDep,
+    catalog: CatalogDep,
     doel_id: Annotated[str, Form(max_length=12)] = "",
+    bevestig: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Remove a goal and its targets."""
+    """Remove a goal of this focus area and its targets, once the analist has confirmed it."""
     db, actor = writer(request)
-    delete_goal(db, int(doel_id) if doel_id.strip().isdigit() else -1, actor)
+    goal_id = int(doel_id) if doel_id.strip().isdigit() else -1
+    get_goal(db, goal_id, thema)  # another area's goal or none at all: not found
+    if bevestig != "ja":
+        error = SteerError(
+            "Het doel is niet verwijderd: bevestig eerst dat het doel met zijn streefwaarden weg mag.",
+            code="BB-STR-028",
+            hint="Vink 'Ja, verwijder dit doel' aan en kies opnieuw Doel verwijderen.",
+        )
+        return _goals_page(request, cube, catalog, thema, error=error)
+    delete_goal(db, goal_id, actor, focus_key=thema)
     return RedirectResponse(f"/sturen/doelen/{thema}", status_code=303)
 
 
