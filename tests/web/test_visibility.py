@@ -212,6 +212,7 @@ def _route_urls(ids: list[str]) -> dict[str, list[str]]:
             f"/api/v1/kaart/{g}/klassen.json?indicator={i}" for g in (GEMEENTE, "NL00") for i in ids
         ],
         "/api/v1/kaart/{gebied}/namen.json": [f"/api/v1/kaart/{GEMEENTE}/namen.json"],
+        "/api/v1/ondergrond/water.geojson": ["/api/v1/ondergrond/water.geojson"],
         "/api/v1/tegels/{niveau}/{z}/{x}/{y}.pbf": [
             "/api/v1/tegels/buurt/8/131/84.pbf",
             *(f"/api/v1/tegels/buurt/8/131/84.pbf?indicator={i}" for i in ids),
