@@ -164,4 +164,16 @@ def test_the_done_means_of_issue_16_in_chromium(
     for url in ("/sturen/bronnen", "/sturen/kader/bewerken", "/doorbraken?gemeente=GM0505"):
         page.goto(steering_server + url)
         _no_serious(page)
+
+    # Deleting a goal asks for the confirmation box first; then the goal and its targets go.
+    page.goto(steering_server + "/sturen/doelen/bestaanszekerheid")
+    page.locator("section", has_text="Minder inwoners met geldzorgen").screenshot(
+        path=str(tmp_path / "doel-verwijderen.png")
+    )
+    page.get_by_role("button", name="Doel verwijderen").click()  # the browser asks for the box
+    assert "Minder inwoners met geldzorgen" in page.content()
+    page.get_by_label("Ja, verwijder dit doel met zijn streefwaarden").check()
+    page.get_by_role("button", name="Doel verwijderen").click()
+    page.wait_for_url(steering_server + "/sturen/doelen/bestaanszekerheid")
+    assert "Minder inwoners met geldzorgen" not in page.content()
     context.close()
