@@ -20,18 +20,14 @@ from buurtbeeld.steer.errors import SteerError, SteerNotFound
 from buurtbeeld.steer.framework import Framework
 from buurtbeeld.steer.framework_store import load_framework
 from buurtbeeld.steer.goals import (
-    OFF_TRACK,
-    ON_TRACK,
-    UNKNOWN,
     Target,
-    assess,
     get_goal,
-    judge,
     list_goals,
     period_year,
     save_goal,
     set_target,
 )
+from buurtbeeld.steer.monitoring import OFF_TRACK, ON_TRACK, UNKNOWN, assess, judge
 from buurtbeeld.steer.workspace import load_demo_framework
 from buurtbeeld.store.cube import Cube
 from buurtbeeld.store.workspace import open_workspace

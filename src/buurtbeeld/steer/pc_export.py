@@ -14,8 +14,9 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import BuurtbeeldError
 from buurtbeeld.export.pdf import PDF_FONTS, html_to_pdf
 from buurtbeeld.steer.framework import FocusArea, Framework
-from buurtbeeld.steer.goals import PUBLISHED, STATUS_RULE, Goal, assess, regions_of
+from buurtbeeld.steer.goals import PUBLISHED, Goal
 from buurtbeeld.steer.lineage import cell_source
+from buurtbeeld.steer.monitoring import STATUS_RULE, assess, regions_of
 from buurtbeeld.steer.xlsx import workbook_bytes
 from buurtbeeld.store.cube import Cell, Cube
 

@@ -21,16 +21,14 @@ from buurtbeeld.steer.framework_store import (
     unknown_focus_area,
 )
 from buurtbeeld.steer.goals import (
-    STATUS_RULE,
-    assess,
     check_target,
     delete_goal,
     get_goal,
     list_goals,
-    regions_of,
     save_goal,
     set_target,
 )
+from buurtbeeld.steer.monitoring import STATUS_RULE, assess, regions_of
 from buurtbeeld.steer.pc_export import amount, figure, number, pc_pdf, pc_xlsx, programme_lines
 from buurtbeeld.web.access import may_open, sign_in_configured
 from buurtbeeld.web.deps import CatalogDep, CubeDep, templates
