@@ -13,7 +13,10 @@ again. Every act is in the audit log, and the chain verifies.
 
 from __future__ import annotations
 
+import io
 import re
+import struct
+import zipfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -387,3 +390,31 @@ def test_the_form_refuses_without_reason_or_csrf(site: Site) -> None:
     assert no_csrf.status_code == 403 and "BB-AUTH-003" in no_csrf.text
     page = site.public(f"/api/v1/indicatoren/{site.secrets.ids[0]}")
     assert page.status_code == 404  # type: ignore[attr-defined]
+
+
+def test_publiek_exports_hold_no_internal_byte(site: Site) -> None:
+    """A public indicator's XLSX and GeoPackage, written in the process that serves internal
+    figures (the owner downloaded them just before), carry no byte of them: not in the file, not
+    in a member of the XLSX zip, not as a stored double (GDAL and SQLite write pages, openpyxl
+    zips XML; stale heap bytes in either would show here)."""
+    secrets = site.secrets
+    base = f"/gemeente/{GEMEENTE}/tabel"
+    for ident in secrets.ids:  # the owner's downloads fill this process's heap with them
+        for kind in ("xlsx", "gpkg"):
+            assert site.viewer.get(f"{base}.{kind}?indicator={ident}").status_code == 200
+    for kind in ("xlsx", "gpkg"):
+        response = site.public(f"{base}.{kind}?indicator={PUBLIC_INDICATOR}")
+        assert response.status_code == 200, kind  # type: ignore[attr-defined]
+        data: bytes = response.content  # type: ignore[attr-defined]
+        parts = [data]
+        if kind == "xlsx":
+            with zipfile.ZipFile(io.BytesIO(data)) as xlsx:
+                parts += [xlsx.read(name) for name in xlsx.namelist()]
+        for part in parts:
+            text = part.decode("latin-1")
+            for word in (*secrets.ids, *secrets.titles, PARTNER):
+                assert word.encode() not in part and word not in text, (kind, word)
+            for amount in secrets.amounts:
+                assert struct.pack("<d", amount) not in part, (kind, amount)
+                assert not [f for f in forms(amount) if number_in(f, text)], (kind, amount)
+        assert any(PUBLIC_INDICATOR.encode() in part for part in parts), kind  # it can hit
