@@ -8,6 +8,7 @@ stapeling and nothing of the partner package.
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def instance(
         code, out = _cli("publieke-werkmap", str(base / "publiek"), "--werkmap", str(root))
         assert code == 0, out
     assert "Publieke werkmap geschreven" in out and "Weggelaten (intern)" in out
+    assert re.search(r" \d{1,3}(\.\d{3})+ cijfers,", out), out  # Dutch thousands
     return root, base / "publiek", secrets
 
 

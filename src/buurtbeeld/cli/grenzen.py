@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from buurtbeeld.cli.import_texts import nl_number
 from buurtbeeld.errors import BuurtbeeldError
 
 if TYPE_CHECKING:
@@ -18,10 +19,6 @@ console = Console()
 err_console = Console(stderr=True)
 SHOWN_CODES = 12
 PLURAL = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def print_boundary_report(report: BoundaryImportReport) -> None:
@@ -48,15 +45,15 @@ def print_boundary_report(report: BoundaryImportReport) -> None:
     for level, count in report.polygons.items():
         table.add_row(
             PLURAL[level],
-            _number(count),
-            _number(report.replaced.get(level, 0)),
-            _number(report.water_skipped.get(level, 0)),
-            _number(report.newly_covered.get(level, 0)),
-            _number(len(report.still_missing.get(level, []))),
+            nl_number(count),
+            nl_number(report.replaced.get(level, 0)),
+            nl_number(report.water_skipped.get(level, 0)),
+            nl_number(report.newly_covered.get(level, 0)),
+            nl_number(len(report.still_missing.get(level, []))),
         )
     console.print(table)
     covered = [
-        f"{_number(n)} {PLURAL[level] if n != 1 else level}"
+        f"{nl_number(n)} {PLURAL[level] if n != 1 else level}"
         for level, n in report.newly_covered.items()
         if n
     ]
@@ -67,7 +64,7 @@ def print_boundary_report(report: BoundaryImportReport) -> None:
         highlight=False,
     )
     renamed = [
-        f"{_number(n)} {PLURAL[level] if n != 1 else level}"
+        f"{nl_number(n)} {PLURAL[level] if n != 1 else level}"
         for level, n in report.renamed.items()
         if n
     ]
@@ -80,7 +77,7 @@ def print_boundary_report(report: BoundaryImportReport) -> None:
         if codes:
             shown = ", ".join(codes[:SHOWN_CODES]) + (" …" if len(codes) > SHOWN_CODES else "")
             console.print(
-                f"[yellow]Nog zonder vlak[/]: {_number(len(codes))} {PLURAL[level]}: {shown}",
+                f"[yellow]Nog zonder vlak[/]: {nl_number(len(codes))} {PLURAL[level]}: {shown}",
                 highlight=False,
             )
 

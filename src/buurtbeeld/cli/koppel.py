@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from buurtbeeld.cli.import_texts import nl_number
+
 if TYPE_CHECKING:
     from buurtbeeld.source.link import LinkedCounts
     from buurtbeeld.source.link_protection import LinkedDelivery
@@ -29,10 +31,6 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def default_target(spec: LinkSpec, spec_file: Path) -> Path:
@@ -53,7 +51,7 @@ def print_link_report(counts: LinkedCounts) -> None:
     for column in ("extract", "bron", "eenheid", "regels"):
         rows.add_column(column, justify="right" if column == "regels" else "left")
     for e in counts.extracts:
-        rows.add_row(titles[e.name], e.meta.bron, e.meta.eenheid, _number(e.rows))
+        rows.add_row(titles[e.name], e.meta.bron, e.meta.eenheid, nl_number(e.rows))
     console.print(rows)
     for period in [p.label for p in counts.periods]:
         for unit in ("personen", "huishoudens"):
@@ -114,9 +112,9 @@ def print_package_report(path: Path, linked: LinkedDelivery, spec: LinkSpec, cre
     hidden = delivery.hidden_by_reason()
     cells = sum(o.data.num_rows for o in delivery.outputs)
     console.print(
-        f"[green]Pakket gemaakt[/]: {path} — {len(delivery.outputs)} tabellen, {_number(cells)} "
+        f"[green]Pakket gemaakt[/]: {path} — {len(delivery.outputs)} tabellen, {nl_number(cells)} "
         "cellen; verborgen cellen: "
-        + (", ".join(f"{k} {_number(v)}" for k, v in hidden.items()) or "geen"),
+        + (", ".join(f"{k} {nl_number(v)}" for k, v in hidden.items()) or "geen"),
         highlight=False,
     )
     for provision in linked.linkage.provisions:

@@ -102,6 +102,7 @@ def public_workspace_command(
     werkmap: WerkmapOpt = Path("werkmap"),
 ) -> None:
     """Schrijf een nieuwe werkmap met alleen de openbare cijfers (voor een publieke site)."""
+    from buurtbeeld.cli.import_texts import count
     from buurtbeeld.platform.visibility import VisibilityStore
     from buurtbeeld.store.public_workspace import write_public_workspace
     from buurtbeeld.web.visibility import visible_under
@@ -123,9 +124,11 @@ def public_workspace_command(
     )
     console.print(
         f"Publieke werkmap geschreven: {copy.workspace.root}\n"
-        f"  {copy.indicators} openbare indicatoren met {copy.observations} cijfers, "
-        f"{copy.stapeling_cells} cellen van gepubliceerde stapelingen, {copy.imports} imports.\n"
-        f"  Weggelaten (intern): {copy.left_out_indicators} indicatoren.\n"
+        f"  {count(copy.indicators, 'openbare indicator', 'openbare indicatoren')} met "
+        f"{count(copy.observations, 'cijfer', 'cijfers')}, "
+        f"{count(copy.stapeling_cells, 'cel', 'cellen')} van gepubliceerde stapelingen, "
+        f"{count(copy.imports, 'import', 'imports')}.\n"
+        f"  Weggelaten (intern): {count(copy.left_out_indicators, 'indicator', 'indicatoren')}.\n"
         f"Start de publieke site met: buurtbeeld serve --werkmap {copy.workspace.root}",
         soft_wrap=True,
     )

@@ -5,8 +5,8 @@ only what is public: regions and boundaries, the observations and definitions of
 indicators, the stapeling cells of public stapeling datasets, and the lineage (``import_batch``)
 of imports that wrote nothing internal (without their reports, which may name other imports).
 Nothing is copied and then deleted, and the file is written by a fresh process that only ever
-held the public rows, so the file never held an internal figure, not even in unused bytes. ``buurtbeeld.toml`` says ``publiek = true``: the app shows
-everything in it to everyone.
+held the public rows, so the file never held an internal figure, not even in unused bytes.
+``buurtbeeld.toml`` says ``publiek = true``: the app shows everything in it to everyone.
 """
 
 from __future__ import annotations
