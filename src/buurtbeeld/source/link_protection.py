@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -225,13 +225,7 @@ def joint_cells(
                         link_keys.update((pkey, *mkeys.values()))
                     sums["binnen"][_level(region)].append(mkeys["binnen"])
                     sums["buiten"][_level(region)].append(mkeys["buiten"])
-                    published = partner.cells.get((period, region), _MISSING)
-                    if published is _MISSING:
-                        raise LinkProtectionError(
-                            f"Het pakket van extract '{name}' mist regio {region} in periode {period}.",
-                            code="BB-KOP-032",
-                            hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
-                        )
+                    published = _partner_cell(partner, name, period, region)
                     if published is None:
                         hidden.add(pkey)
                         hidden.add(lkey)  # movers are few: L would estimate the hidden cell
@@ -273,7 +267,15 @@ def joint_cells(
     return extra, dict(quiet)
 
 
-_MISSING: Any = object()
+def _partner_cell(partner: PartnerMarginals, name: str, period: str, region: str) -> float | None:
+    """The partner's published figure of ``region`` (``None``: hidden); a missing region refused."""
+    if (period, region) not in partner.cells:
+        raise LinkProtectionError(
+            f"Het pakket van extract '{name}' mist regio {region} in periode {period}.",
+            code="BB-KOP-032",
+            hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
+        )
+    return partner.cells[(period, region)]
 
 
 def _quiet_marginals(
@@ -299,13 +301,7 @@ def _quiet_marginals(
     """
     for region in regions:
         lkey = _cell_key(spec.dataset, period, region, table, combo)
-        published = partner.cells.get((period, region), _MISSING)
-        if published is _MISSING:
-            raise LinkProtectionError(
-                f"Het pakket van extract '{partner.name}' mist regio {region} in periode {period}.",
-                code="BB-KOP-032",
-                hint="Vraag de partner een pakket voor dezelfde gemeente(n) en indeling.",
-            )
+        published = _partner_cell(partner, partner.name, period, region)
         if published is None:
             hidden.add(lkey)
             continue
