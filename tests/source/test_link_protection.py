@@ -26,6 +26,7 @@ from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import Linkage, Provision, parse_public_key, read_package
 from buurtbeeld.protect import TOTAL
 from buurtbeeld.source.link_package import make_linked_package, write_linked_package
+from buurtbeeld.source.link_partners import PartnerMarginals
 from buurtbeeld.source.link_protection import LinkProtectionError, partner_keys, protect_link
 from buurtbeeld.store.intake import intake_package
 from buurtbeeld.store.intake_audit import audit_package, partner_figures, structural_zeros
@@ -484,3 +485,25 @@ def test_where_nobody_moved_the_marginal_is_the_partners_count_and_nothing_leaks
     for key in attacker.hidden:
         low, up = attacker.interval(key)
         assert up > HIDDEN_MAX and low < up, key[0]
+
+
+def test_a_partner_package_without_a_region_of_the_link_is_refused(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner's package of another gemeente or division misses regions the link counted."""
+    import buurtbeeld.source.link_protection as module
+
+    real = module.read_partner
+
+    def without_first_region(*args: object, **kwargs: object) -> PartnerMarginals:
+        partner = real(*args, **kwargs)  # type: ignore[arg-type]
+        if partner.name != "wmo":
+            return partner
+        dropped = sorted(partner.cells)[0]
+        cells = {k: v for k, v in partner.cells.items() if k != dropped}
+        return dataclasses.replace(partner, cells=cells)
+
+    monkeypatch.setattr(module, "read_partner", without_first_region)
+    with pytest.raises(LinkProtectionError) as info:
+        protect_link(flow.counts, seed="s", trusted=trusted(*flow.keys.values()))
+    assert info.value.code == "BB-KOP-032" and "'wmo'" in info.value.message
