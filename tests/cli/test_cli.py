@@ -61,9 +61,11 @@ def test_errors_are_dutch_with_code_and_exit_code_2(tmp_path: Path) -> None:
 
 def test_demo_builds_without_serving(tmp_path: Path) -> None:
     root = tmp_path / "demo"
-    # the stapeling (--stapeling) is tested end to end in
+    # the stapeling (made in the background by default) is tested end to end in
     # tests/browser/test_demo_stapeling_in_chromium.py
-    result = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
+    result = runner.invoke(
+        app, ["demo", "--werkmap", str(root), "--niet-starten", "--zonder-stapeling"]
+    )
     assert result.exit_code == 0, result.output
     assert "Stapeling van voorzieningen: niet in deze demo" in result.output
     assert "/gemeente/GM0505" in result.output and "/gemeente/GM0642" in result.output
@@ -75,7 +77,9 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     assert partners.output.count("demo-") == 4, partners.output
     for private in (root / "bron-demo").glob(".buurtbeeld-sleutel-*"):
         assert private.stat().st_mode & 0o077 == 0
-    again = runner.invoke(app, ["demo", "--werkmap", str(root), "--niet-starten"])
+    again = runner.invoke(
+        app, ["demo", "--werkmap", str(root), "--niet-starten", "--zonder-stapeling"]
+    )
     assert "Bestaande demowerkmap" in again.output
     # the example framework for Dordrecht (issue 16), loaded once
     assert "Indicatorenkader" in result.output and "Indicatorenkader" not in again.output

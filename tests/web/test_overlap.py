@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from buurtbeeld.store.pending import STAPELING, mark
 from buurtbeeld.web.app import create_app
 from tests.overlap_package import published_cells
 
@@ -214,6 +217,31 @@ def test_clear_dutch_errors(client: TestClient, path: str, code: str) -> None:
     response = client.get(path, headers={"accept": "application/json"})
     assert response.status_code == 404
     assert response.json()["code"] == code
+
+
+def test_a_stapeling_being_computed_is_announced(client: TestClient) -> None:
+    """While a process computes the stapeling (the demo's background run) the page, the API and
+    the gemeente page say so; a marker whose process is gone is not running work."""
+    root = client.app.state.workspace.root  # type: ignore[attr-defined]
+    marker = mark(root, STAPELING, "de demo koppelt vier registers")  # this process: running
+    try:
+        for path in ("/gemeente/GM0505/voorzieningen", "/api/v1/voorzieningen/GM0505"):
+            answer = client.get(path, headers={"accept": "application/json"})
+            assert answer.status_code == 404 and answer.json()["code"] == "BB-WEB-016"
+            assert "wordt nog berekend: de demo koppelt vier registers" in answer.text
+        page = client.get("/gemeente/GM0505").text
+        assert "/gemeente/GM0505/voorzieningen" in page and "(wordt berekend)" in page
+        assert "(wordt berekend)" not in client.get("/gemeente/GM0531").text  # imported
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        mark(root, STAPELING, "de demo koppelt vier registers", pid=gone.pid)
+        answer = client.get(
+            "/gemeente/GM0505/voorzieningen", headers={"accept": "application/json"}
+        )
+        assert answer.json()["code"] == "BB-WEB-010"
+        assert "/voorzieningen" not in client.get("/gemeente/GM0505").text
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 def _persons_without(contents: Any, drop: str) -> Any:

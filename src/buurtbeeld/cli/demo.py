@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,8 +16,12 @@ import typer
 
 from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
 from buurtbeeld.errors import BuurtbeeldError, DisclosureError, SignatureError
+from buurtbeeld.store.pending import STAPELING as STAPELING_WORK
+from buurtbeeld.store.pending import mark, pending, running
 
 if TYPE_CHECKING:
+    from rich.status import Status
+
     from buurtbeeld.store.workspace import Workspace
 
 DRECHTSTEDEN = {"GM0505": "Dordrecht", "GM0642": "Zwijndrecht"}
@@ -24,6 +34,8 @@ STAPELING = {
     "bijstand": ("bijstand-jaar.yaml", None),
     "schuldsignalen": ("schuldsignalen.yaml", "huishoudens_totaal"),
 }
+STAPELING_LOG = "stapeling.log"
+STAPELING_TITLE = "de demo koppelt de vier demoregisters, beveiligt en leest de stapeling in"
 TITLES = {
     "wmo": "Wmo",
     "jeugdhulp": "Jeugdhulp",
@@ -87,9 +99,7 @@ def stapeling_spec(gemeente: str, packages: dict[str, Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _demo_partner_packages(
-    workspace: Workspace, folder: Path, gemeente: str
-) -> tuple[dict[str, Path], list[Path]]:
+def _demo_partner_packages(workspace: Workspace, folder: Path, gemeente: str) -> None:
     """Synthetic extracts of four partners → source toolkit → protected packages → intake.
 
     What a partner and the data adviser do with ``bron maak-pakket``, ``partner registreer``
@@ -105,17 +115,13 @@ def _demo_partner_packages(
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import register_partner, trusted_keys
 
-    packages: dict[str, Path] = {}
-    public_keys: list[Path] = []
     with console.status("Demo-ketenpartners: synthetische exports maken") as status:
         generate(folder, gemeente=gemeente, registers=REGISTERS)
         for register in REGISTERS:
             status.update(f"Demo-ketenpartner {register}: tellen, beveiligen en inlezen")
             spec = load_spec(folder / f"{register}.yaml")
             made = make_package(spec, folder / f"{register}-pakket.zip")
-            packages[register] = made.path
             if made.keys is not None:
-                public_keys.append(made.keys.public)
                 try:
                     register_partner(workspace, f"demo-{register}", made.keys.public)
                 except SignatureError as err:
@@ -128,16 +134,40 @@ def _demo_partner_packages(
                 "van een fictieve ketenpartner.",
                 highlight=False,
             )
-    return packages, public_keys
 
 
-def _demo_stapeling(
-    workspace: Workspace,
-    folder: Path,
-    gemeente: str,
-    packages: dict[str, Path],
-    public_keys: list[Path],
-) -> None:
+def _demo_sources(folder: Path) -> tuple[dict[str, Path], list[Path]]:
+    """The demo partners' packages and public keys, as :func:`_demo_partner_packages` made them."""
+    from buurtbeeld.source.keys import key_files
+    from buurtbeeld.source.spec import load_spec
+    from buurtbeeld.source.synthetic import REGISTERS
+
+    packages = {r: folder / f"{r}-pakket.zip" for r in REGISTERS}
+    keys = [key_files(load_spec(folder / f"{r}.yaml")).public for r in REGISTERS]
+    return {r: p for r, p in packages.items() if p.exists()}, [k for k in keys if k.exists()]
+
+
+def has_stapeling(workspace: Workspace, gemeente: str) -> bool:
+    """Whether the workspace holds a stapeling (linked package) of ``gemeente``."""
+    con = workspace.connect(read_only=True)
+    try:
+        row = con.execute(
+            "SELECT count(*) FROM stapeling WHERE region_code = ?", [gemeente]
+        ).fetchone()
+    finally:
+        con.close()
+    return bool(row and row[0])
+
+
+def step(spinner: Status, text: str) -> None:
+    """Show a step on the spinner, or as a line when there is no terminal (the background
+    run's ``stapeling.log``)."""
+    spinner.update(text)
+    if not console.is_terminal:
+        console.print(f"{datetime.now():%H:%M:%S} {text}", highlight=False)
+
+
+def _demo_stapeling(workspace: Workspace, folder: Path, gemeente: str) -> None:
     """Stapeling: project key → ``bron pseudonimiseer`` ×4 → ``koppel`` → ``importeer-pakket``.
 
     What the partners and a linking party do (docs/stapeling.md, examples/bron/README.md): the
@@ -158,23 +188,27 @@ def _demo_stapeling(
     from buurtbeeld.store.package_reader import read_package
     from buurtbeeld.store.partners import register_partner, trusted_keys
 
-    with console.status("Stapeling: pseudonimiseren bij de partners") as status:
+    packages, public_keys = _demo_sources(folder)
+    with (
+        pending(workspace.root, STAPELING_WORK, STAPELING_TITLE),
+        console.status("Stapeling: pseudonimiseren bij de partners") as spinner,
+    ):
         key_path = folder / "stapeling.sleutel"
         key = LinkKey.load(key_path) if key_path.exists() else create_key_file(key_path, "demo")
         (folder / "bijstand-jaar.yaml").write_text(yearly_benefit_spec(gemeente), encoding="utf-8")
         for name, (spec_file, _table) in STAPELING.items():
-            status.update(f"Stapeling: {name} pseudonimiseren")
+            step(spinner, f"Stapeling: {name} pseudonimiseren")
             pseudonymise(
                 load_spec(folder / spec_file), key, folder / f"{name}-pseudoniemen.parquet"
             )
         spec_path = folder / "stapeling.yaml"
         spec_path.write_text(stapeling_spec(gemeente, packages), encoding="utf-8")
-        status.update("Stapeling: koppelen (koppelpartij)")
+        step(spinner, "Stapeling: koppelen (koppelpartij)")
         spec = load_link_spec(spec_path)
         cleanup = Cleanup()
         with work_folder(folder, cleanup) as work:
             counts = link(spec, workdir=work)
-        status.update("Stapeling: beveiligen samen met de pakketten van de partners")
+        step(spinner, "Stapeling: beveiligen samen met de pakketten van de partners")
         try:
             path, linked, _created = protect_and_package(
                 counts, spec.uitvoer or folder / "stapeling.zip", public_keys
@@ -192,6 +226,7 @@ def _demo_stapeling(
         except SignatureError as err:
             if err.code != "BB-SIG-010":
                 raise
+        step(spinner, "Stapeling: inlezen in de werkmap (aanvalscontrole van het platform)")
         intake_package(workspace, read_package(path, trusted_keys(workspace)))
     hidden = sum(linked.delivery.hidden_by_reason().values())
     joint = [p.title for p in linked.linkage.provisions if p.table]
@@ -244,9 +279,10 @@ def demo_command(
             "--stapeling/--zonder-stapeling",
             help="Maak ook de stapeling van de vier demoregisters (pseudonimiseren, koppelen, "
             "samen beveiligen met de pakketten van de partners, inlezen). Duurt enkele minuten "
-            "rekentijd (de aanvalscontrole) en vraagt ongeveer 0,5 GB geheugen.",
+            "rekentijd (de aanvalscontrole) en ongeveer 0,5 GB geheugen; met --starten op de "
+            "achtergrond terwijl de webapplicatie al draait.",
         ),
-    ] = False,
+    ] = True,
     host: HostOpt = "127.0.0.1",
     poort: PoortOpt = 8000,
 ) -> None:
@@ -268,19 +304,65 @@ def demo_command(
                 progress=lambda m: status.update(m),
             )
         import_all(workspace, list(BUNDLED_FILES))
-        packages, public_keys = _demo_partner_packages(workspace, werkmap / "bron-demo", gemeente)
-        if stapeling:
-            _demo_stapeling(workspace, werkmap / "bron-demo", gemeente, packages, public_keys)
-        else:
-            # issue 11: the demo's stapeling takes ~0.4 GB but ~5 min of CPU, nearly all of it
-            # the LP audits of protection and intake (docs/benchmarks.md): opt-in until fast
-            console.print(
-                "Stapeling van voorzieningen: niet in deze demo (probeer: --stapeling; duurt "
-                "enkele minuten).",
-                highlight=False,
-            )
+        _demo_partner_packages(workspace, werkmap / "bron-demo", gemeente)
+    background = None
+    if not stapeling:
+        console.print("Stapeling van voorzieningen: niet in deze demo (--zonder-stapeling).")
+    elif has_stapeling(workspace, gemeente) or any(
+        p.pid != os.getpid() for p in running(werkmap, STAPELING_WORK)
+    ):
+        pass  # made earlier, or another demo process is making it now
+    elif starten:
+        # minutes of CPU (joint protection's LP audit, docs/benchmarks.md): serve the rest now
+        background = _start_stapeling(werkmap, gemeente)
+    else:
+        _demo_stapeling(workspace, werkmap / "bron-demo", gemeente)
     _demo_framework(werkmap)
     for code, name in DRECHTSTEDEN.items():
         console.print(f"  {name}: http://{host}:{poort}/gemeente/{code}")
     if starten:
-        serve(werkmap, host, poort)
+        try:
+            serve(werkmap, host, poort)
+        finally:
+            _stop(background)
+
+
+def _start_stapeling(werkmap: Path, gemeente: str) -> subprocess.Popen[bytes]:
+    """``buurtbeeld demo --niet-starten --stapeling`` in a process of its own, logging to
+    ``stapeling.log``; the stapeling page says it is being computed until it is imported."""
+    log = werkmap / STAPELING_LOG
+    command = [sys.executable, "-m", "buurtbeeld", "demo", "--werkmap", str(werkmap)]
+    command += ["--gemeente", gemeente, "--niet-starten", "--stapeling"]
+    with log.open("wb") as out:
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl+C stops the server, which then stops this (_stop)
+        )
+    mark(werkmap, STAPELING_WORK, STAPELING_TITLE, pid=child.pid)
+    threading.Thread(target=child.wait, daemon=True).start()  # reaped: no zombie "running"
+    console.print(
+        f"Stapeling van voorzieningen: wordt op de achtergrond gemaakt (enkele minuten "
+        f"rekentijd; voortgang in {log}). Daarna staat hij op /gemeente/{gemeente}/voorzieningen.",
+        highlight=False,
+    )
+    return child
+
+
+def _stop(child: subprocess.Popen[bytes] | None) -> None:
+    """Stop an unfinished background stapeling as Ctrl+C would (its work folder is cleaned up)."""
+    if child is None or child.poll() is not None:
+        return
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    console.print(
+        "Stapeling van voorzieningen gestopt voordat hij klaar was; de volgende "
+        "'buurtbeeld demo' maakt hem opnieuw.",
+        highlight=False,
+    )

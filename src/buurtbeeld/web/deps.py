@@ -22,6 +22,7 @@ from buurtbeeld.catalog.models import Indicator
 from buurtbeeld.errors import NotFoundError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
+from buurtbeeld.store.pending import STAPELING, running
 from buurtbeeld.web.format import format_cell, format_number
 from buurtbeeld.web.served import served
 from buurtbeeld.web.stacking_view import stack_geojson
@@ -123,6 +124,14 @@ def get_overlap_view(request: Request) -> OverlapViewFactory:
             )
         among = cube.overlap.sets_for(area.code)
         if not among:
+            busy = running(request.app.state.workspace.root, STAPELING)
+            if busy:  # e.g. the demo computes its stapeling in the background
+                raise NotFoundError(
+                    f"De stapeling van voorzieningen wordt nog berekend: {busy[0].title} "
+                    f"(gestart om {busy[0].started:%H:%M}).",
+                    code="BB-WEB-016",
+                    hint="Ververs deze pagina over enkele minuten.",
+                )
             raise NotFoundError(
                 f"Voor {area.name} is geen stapeling van voorzieningen geïmporteerd.",
                 code="BB-WEB-010",

@@ -23,10 +23,27 @@ from buurtbeeld.analysis.overlap import (
     provision_label,
 )
 from buurtbeeld.errors import NotFoundError
+from buurtbeeld.store.cube import Cube
+from buurtbeeld.store.pending import STAPELING, running
+from buurtbeeld.web.access import may_open
 from buurtbeeld.web.deps import CubeDep, OverlapViewDep, templates
 from buurtbeeld.web.overlap_view import figure_text, overlap_csv, share_legend, upset_svg
 
 router = APIRouter(include_in_schema=False)
+
+
+def overlap_link(request: Request, cube: Cube, code: str) -> dict[str, bool]:
+    """Whether a gemeente page links to the stapeling: imported, or being computed (the demo's
+    background run, BB-WEB-016); never for a role that may not open it (publiek, until
+    published: it must not learn that it exists)."""
+    if not may_open(request, f"/gemeente/{code}/voorzieningen"):
+        return {"overlap_available": False, "overlap_pending": False}
+    if cube.overlap.sets_for(code):
+        return {"overlap_available": True, "overlap_pending": False}
+    busy = bool(running(request.app.state.workspace.root, STAPELING))
+    return {"overlap_available": busy, "overlap_pending": busy}
+
+
 Level = Literal["wijk", "buurt"]
 Unit = Literal["huishoudens", "personen"]
 

@@ -30,6 +30,7 @@ from buurtbeeld.web.duiding_pages import (
 )
 from buurtbeeld.web.format import csv_safe, format_cell, format_plain
 from buurtbeeld.web.map_choice import MapChoiceDep, chosen_map
+from buurtbeeld.web.overlap_pages import overlap_link
 from buurtbeeld.web.paging import page_window
 from buurtbeeld.web.periods import regions_per_period
 from buurtbeeld.web.series_chart import line_chart
@@ -141,8 +142,7 @@ def gemeente_page(
             "map_fallback": fallback,
             "map_query": urlencode(map_params),
             # Internal until published (platform.roles): publiek must not learn it exists.
-            "overlap_available": may_open(request, f"/gemeente/{view.area.code}/voorzieningen")
-            and bool(cube.overlap.sets_for(view.area.code)),
+            **overlap_link(request, cube, view.area.code),
             **duiding_context(
                 request,
                 cube,
