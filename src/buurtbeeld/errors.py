@@ -82,6 +82,14 @@ class NotFoundError(BuurtbeeldError, LookupError):
     default_hint = "Controleer de code of kies uit de lijst."
 
 
+class NotReadyError(BuurtbeeldError):
+    """What was asked for is still being computed (e.g. the demo's stapeling in the background)."""
+
+    code = "BB-WEB-016"
+    http_status = 503
+    default_hint = "Ververs de pagina over enkele minuten."
+
+
 class DisclosureError(BuurtbeeldError, ValueError):
     """A table would disclose information about individuals."""
 

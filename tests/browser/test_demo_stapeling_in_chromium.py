@@ -102,7 +102,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pid = json.loads(marker.read_text(encoding="utf-8"))["pid"]
         assert _alive(pid)
         status, text = _get(f"{url}{PAGE}") or (0, "")
-        assert status == 404 and "wordt nog berekend" in text and "BB-WEB-016" in text, text
+        assert status == 503 and "wordt nog berekend" in text and "BB-WEB-016" in text, text
         gemeente = _get(f"{url}/gemeente/GM0505") or (0, "")
         assert "Stapeling van voorzieningen</a> (wordt berekend)" in gemeente[1]
         # Ctrl+C: the server stops, and so does the background run, leaving nothing behind

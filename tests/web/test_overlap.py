@@ -227,7 +227,7 @@ def test_a_stapeling_being_computed_is_announced(client: TestClient) -> None:
     try:
         for path in ("/gemeente/GM0505/voorzieningen", "/api/v1/voorzieningen/GM0505"):
             answer = client.get(path, headers={"accept": "application/json"})
-            assert answer.status_code == 404 and answer.json()["code"] == "BB-WEB-016"
+            assert answer.status_code == 503 and answer.json()["code"] == "BB-WEB-016"
             assert "wordt nog berekend: de demo koppelt vier registers" in answer.text
         page = client.get("/gemeente/GM0505").text
         assert "/gemeente/GM0505/voorzieningen" in page and "(wordt berekend)" in page

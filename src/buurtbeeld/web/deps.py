@@ -19,7 +19,7 @@ from buurtbeeld.analysis.overlap import OverlapView, overlap_view
 from buurtbeeld.analysis.stacking import StackRow, Threshold, stack
 from buurtbeeld.catalog.load import Catalog
 from buurtbeeld.catalog.models import Indicator
-from buurtbeeld.errors import NotFoundError
+from buurtbeeld.errors import NotFoundError, NotReadyError
 from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.store.cube import STATUS_LABELS, Cube
 from buurtbeeld.store.pending import STAPELING, running
@@ -126,11 +126,9 @@ def get_overlap_view(request: Request) -> OverlapViewFactory:
         if not among:
             busy = running(request.app.state.workspace.root, STAPELING)
             if busy:  # e.g. the demo computes its stapeling in the background
-                raise NotFoundError(
+                raise NotReadyError(
                     f"De stapeling van voorzieningen wordt nog berekend: {busy[0].title} "
-                    f"(gestart om {busy[0].started:%H:%M}).",
-                    code="BB-WEB-016",
-                    hint="Ververs deze pagina over enkele minuten.",
+                    f"(gestart om {busy[0].started:%H:%M})."
                 )
             raise NotFoundError(
                 f"Voor {area.name} is geen stapeling van voorzieningen geïmporteerd.",

@@ -65,4 +65,5 @@ def title(status: int) -> str:
         404: "Niet gevonden",
         422: "Niet te verwerken",
         500: "Interne fout",
+        503: "Nog niet klaar",
     }.get(status, "Fout")
