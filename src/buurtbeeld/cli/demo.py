@@ -314,7 +314,7 @@ def demo_command(
         pass  # made earlier, or another demo process is making it now
     elif starten:
         # minutes of CPU (joint protection's LP audit, docs/benchmarks.md): serve the rest now
-        background = _start_stapeling(werkmap, gemeente)
+        background = _start_stapeling(werkmap, gemeente, host, poort)
     else:
         _demo_stapeling(workspace, werkmap / "bron-demo", gemeente)
     _demo_framework(werkmap)
@@ -327,12 +327,15 @@ def demo_command(
             _stop(background)
 
 
-def _start_stapeling(werkmap: Path, gemeente: str) -> subprocess.Popen[bytes]:
+def _start_stapeling(
+    werkmap: Path, gemeente: str, host: str, poort: int
+) -> subprocess.Popen[bytes]:
     """``buurtbeeld demo --niet-starten --stapeling`` in a process of its own, logging to
     ``stapeling.log``; the stapeling page says it is being computed until it is imported."""
     log = werkmap / STAPELING_LOG
     command = [sys.executable, "-m", "buurtbeeld", "demo", "--werkmap", str(werkmap)]
     command += ["--gemeente", gemeente, "--niet-starten", "--stapeling"]
+    command += ["--host", host, "--poort", str(poort)]  # for the addresses it prints
     with log.open("wb") as out:
         child = subprocess.Popen(
             command,
