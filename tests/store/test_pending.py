@@ -13,11 +13,15 @@ from buurtbeeld.store.pending import FOLDER, mark, pending, running
 
 
 def test_a_marker_lives_as_long_as_its_block(tmp_path: Path) -> None:
-    with pending(tmp_path, "stapeling", "koppelen"):
+    with pending(tmp_path, "stapeling", "koppelen") as step:
         (item,) = running(tmp_path)
         assert (item.name, item.title, item.pid) == ("stapeling", "koppelen", os.getpid())
+        assert item.step is None
         assert running(tmp_path, "stapeling") == [item]
         assert running(tmp_path, "iets-anders") == []
+        step("beveiligen")
+        (now,) = running(tmp_path)
+        assert (now.step, now.started) == ("beveiligen", item.started)
     assert running(tmp_path) == []
     with pytest.raises(KeyboardInterrupt), pending(tmp_path, "stapeling", "koppelen"):
         raise KeyboardInterrupt  # Ctrl+C: the marker goes too

@@ -223,12 +223,14 @@ def test_a_stapeling_being_computed_is_announced(client: TestClient) -> None:
     """While a process computes the stapeling (the demo's background run) the page, the API and
     the gemeente page say so; a marker whose process is gone is not running work."""
     root = client.app.state.workspace.root  # type: ignore[attr-defined]
-    marker = mark(root, STAPELING, "de demo koppelt vier registers")  # this process: running
+    # this process: running
+    marker = mark(root, STAPELING, "de demo koppelt vier registers", step="Stapeling: koppelen")
     try:
         for path in ("/gemeente/GM0505/voorzieningen", "/api/v1/voorzieningen/GM0505"):
             answer = client.get(path, headers={"accept": "application/json"})
             assert answer.status_code == 503 and answer.json()["code"] == "BB-WEB-016"
             assert "wordt nog berekend: de demo koppelt vier registers" in answer.text
+            assert "nu: Stapeling: koppelen" in answer.text
         page = client.get("/gemeente/GM0505").text
         assert "/gemeente/GM0505/voorzieningen" in page and "(wordt berekend)" in page
         assert "(wordt berekend)" not in client.get("/gemeente/GM0531").text  # imported

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -159,10 +160,11 @@ def has_stapeling(workspace: Workspace, gemeente: str) -> bool:
     return bool(row and row[0])
 
 
-def step(spinner: Status, text: str) -> None:
+def step(spinner: Status, record: Callable[[str], None], text: str) -> None:
     """Show a step on the spinner, or as a line when there is no terminal (the background
-    run's ``stapeling.log``)."""
+    run's ``stapeling.log``), and record it for the stapeling page."""
     spinner.update(text)
+    record(text)
     if not console.is_terminal:
         console.print(f"{datetime.now():%H:%M:%S} {text}", highlight=False)
 
@@ -190,25 +192,25 @@ def _demo_stapeling(workspace: Workspace, folder: Path, gemeente: str) -> None:
 
     packages, public_keys = _demo_sources(folder)
     with (
-        pending(workspace.root, STAPELING_WORK, STAPELING_TITLE),
+        pending(workspace.root, STAPELING_WORK, STAPELING_TITLE) as record,
         console.status("Stapeling: pseudonimiseren bij de partners") as spinner,
     ):
         key_path = folder / "stapeling.sleutel"
         key = LinkKey.load(key_path) if key_path.exists() else create_key_file(key_path, "demo")
         (folder / "bijstand-jaar.yaml").write_text(yearly_benefit_spec(gemeente), encoding="utf-8")
         for name, (spec_file, _table) in STAPELING.items():
-            step(spinner, f"Stapeling: {name} pseudonimiseren")
+            step(spinner, record, f"Stapeling: {name} pseudonimiseren")
             pseudonymise(
                 load_spec(folder / spec_file), key, folder / f"{name}-pseudoniemen.parquet"
             )
         spec_path = folder / "stapeling.yaml"
         spec_path.write_text(stapeling_spec(gemeente, packages), encoding="utf-8")
-        step(spinner, "Stapeling: koppelen (koppelpartij)")
+        step(spinner, record, "Stapeling: koppelen (koppelpartij)")
         spec = load_link_spec(spec_path)
         cleanup = Cleanup()
         with work_folder(folder, cleanup) as work:
             counts = link(spec, workdir=work)
-        step(spinner, "Stapeling: beveiligen samen met de pakketten van de partners")
+        step(spinner, record, "Stapeling: beveiligen samen met de pakketten van de partners")
         try:
             path, linked, _created = protect_and_package(
                 counts, spec.uitvoer or folder / "stapeling.zip", public_keys
@@ -226,7 +228,7 @@ def _demo_stapeling(workspace: Workspace, folder: Path, gemeente: str) -> None:
         except SignatureError as err:
             if err.code != "BB-SIG-010":
                 raise
-        step(spinner, "Stapeling: inlezen in de werkmap (aanvalscontrole van het platform)")
+        step(spinner, record, "Stapeling: inlezen in de werkmap (aanvalscontrole van het platform)")
         intake_package(workspace, read_package(path, trusted_keys(workspace)))
     hidden = sum(linked.delivery.hidden_by_reason().values())
     joint = [p.title for p in linked.linkage.provisions if p.table]

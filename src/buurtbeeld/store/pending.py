@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +35,8 @@ class Pending:
     title: str
     started: datetime
     pid: int
+    step: str | None = None
+    """What it is doing now (Dutch), if it says."""
 
 
 def _path(root: Path, name: str) -> Path:
@@ -43,15 +45,25 @@ def _path(root: Path, name: str) -> Path:
     return root / FOLDER / f"{name}.json"
 
 
-def mark(root: Path, name: str, title: str, pid: int | None = None) -> Path:
+def mark(
+    root: Path,
+    name: str,
+    title: str,
+    pid: int | None = None,
+    *,
+    step: str | None = None,
+    started: datetime | None = None,
+) -> Path:
     """Write the marker of work ``name`` done by process ``pid`` (default: this one)."""
     path = _path(root, name)
     path.parent.mkdir(exist_ok=True)
-    body = {
+    body: dict[str, object] = {
         "titel": title,
-        "gestart": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "gestart": (started or datetime.now().astimezone()).isoformat(timespec="seconds"),
         "pid": os.getpid() if pid is None else pid,
     }
+    if step:
+        body["stap"] = step
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
@@ -59,11 +71,17 @@ def mark(root: Path, name: str, title: str, pid: int | None = None) -> Path:
 
 
 @contextmanager
-def pending(root: Path, name: str, title: str) -> Iterator[None]:
-    """Mark work ``name`` as running in this process while the block runs (also on errors)."""
-    path = mark(root, name, title)
+def pending(root: Path, name: str, title: str) -> Iterator[Callable[[str], None]]:
+    """Mark work ``name`` as running in this process while the block runs (also on errors);
+    yields a function that records the current step."""
+    started = datetime.now().astimezone()
+    path = mark(root, name, title, started=started)
+
+    def step(text: str) -> None:
+        mark(root, name, title, step=text, started=started)
+
     try:
-        yield
+        yield step
     finally:
         path.unlink(missing_ok=True)
 
@@ -87,7 +105,11 @@ def running(root: Path, name: str | None = None) -> list[Pending]:
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
             item = Pending(
-                path.stem, str(body["titel"]), datetime.fromisoformat(body["gestart"]), body["pid"]
+                path.stem,
+                str(body["titel"]),
+                datetime.fromisoformat(body["gestart"]),
+                body["pid"],
+                str(body["stap"]) if body.get("stap") else None,
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue  # absent, half-written or foreign: not running work

@@ -126,9 +126,10 @@ def get_overlap_view(request: Request) -> OverlapViewFactory:
         if not among:
             busy = running(request.app.state.workspace.root, STAPELING)
             if busy:  # e.g. the demo computes its stapeling in the background
+                now = f"; nu: {busy[0].step}" if busy[0].step else ""
                 raise NotReadyError(
                     f"De stapeling van voorzieningen wordt nog berekend: {busy[0].title} "
-                    f"(gestart om {busy[0].started:%H:%M})."
+                    f"(gestart om {busy[0].started:%H:%M}{now})."
                 )
             raise NotFoundError(
                 f"Voor {area.name} is geen stapeling van voorzieningen geïmporteerd.",
