@@ -280,3 +280,43 @@ def test_the_demo_names_a_partner_package_after_its_partner(
         partner_cube.close()
     assert package.owner == package.label.removesuffix(" (beveiligd pakket)") != package.label
     assert package.legal_basis == "overeenkomst" and package.frequency == "kwartaal"
+
+
+def test_a_linked_package_has_coverage_of_its_combination_cells(
+    db: PlatformDB, overlap_workspace_template: Path
+) -> None:
+    """A stapeling package holds combinations, not indicators: its coverage counts those cells
+    (published and hidden per level, latest period), in the whole workspace and per gemeente."""
+    workspace = open_workspace(overlap_workspace_template)
+    cube = Cube(workspace)
+    try:
+        (linked,) = [r for r in build_inventory(db, cube) if r.dataset == "pakket:stapeling"]
+        assert linked.partner and not linked.indicators
+        con = workspace.connect(read_only=True)
+        try:
+            expected = {
+                level: (int(shown), int(hidden))
+                for level, shown, hidden in con.execute(
+                    """SELECT r.level, count(*) FILTER (s.status = 'value'),
+                              count(*) FILTER (s.status = 'hidden')
+                       FROM stapeling s
+                       JOIN region r ON r.code = s.region_code
+                                    AND r.division_year = s.division_year
+                       WHERE s.period = (SELECT max(period) FROM stapeling)
+                       GROUP BY 1"""
+                ).fetchall()
+            }
+            gemeente = con.execute("SELECT min(region_code) FROM stapeling WHERE region_code LIKE 'GM%'").fetchone()[0]  # fmt: skip
+        finally:
+            con.close()
+        assert linked.coverage == expected and expected["buurt"][1] > 0
+        (own,) = [
+            r
+            for r in build_inventory(db, cube, gemeente=gemeente)
+            if r.dataset == "pakket:stapeling"
+        ]
+        assert own.coverage == expected  # the package covers this one gemeente
+        other = [r for r in build_inventory(db, cube, gemeente="GM0363") if r.dataset == "pakket:stapeling"]  # fmt: skip
+        assert other[0].coverage == {}
+    finally:
+        cube.close()

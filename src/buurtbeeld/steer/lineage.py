@@ -31,7 +31,8 @@ class SourceLineage:
 def source_lineage(cube: Cube, gemeente: str | None = None) -> dict[str, SourceLineage]:
     """Every imported source with its last delivery, periods, indicators and coverage.
 
-    Coverage counts the cells of each indicator's latest period: of ``gemeente`` and its wijken
+    Coverage counts the cells of each indicator's latest period (of a linked package: its
+    combination cells of the latest period): of ``gemeente`` and its wijken
     and buurten when given (what that gemeente has of the source), else of every region.
     """
     cur = cube.cursor()
@@ -71,6 +72,24 @@ def source_lineage(cube: Cube, gemeente: str | None = None) -> dict[str, SourceL
     ).fetchall():
         if dataset in out and level in LEVELS:
             out[dataset].coverage[level] = (int(published), int(hidden))
+    # a linked (stapeling) package's cells are combinations, not indicators: same counts
+    for dataset, level, published, hidden in cur.execute(
+        """WITH cells AS (
+             SELECT b.dataset, s.period, s.status, s.region_code AS region_code, s.division_year
+             FROM stapeling s JOIN import_batch b USING (import_id)),
+           latest AS (SELECT dataset, max(period) AS period FROM cells GROUP BY 1),
+           o AS (SELECT cells.* FROM cells JOIN latest USING (dataset, period))
+           SELECT o.dataset, r.level,
+                  count(*) FILTER (o.status = 'value'), count(*) FILTER (o.status = 'hidden')
+           FROM o JOIN region r ON r.code = o.region_code AND r.division_year = o.division_year
+           """
+        + where
+        + " GROUP BY 1, 2",
+        params,
+    ).fetchall():
+        if dataset in out and level in LEVELS:
+            shown, kept = out[dataset].coverage.get(level, (0, 0))
+            out[dataset].coverage[level] = (shown + int(published), kept + int(hidden))
     return out
 
 
