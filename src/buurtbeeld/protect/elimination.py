@@ -193,20 +193,27 @@ class _Plan:
 
 
 @dataclass(slots=True)
-class _Saved:
-    """What publishing one cell changes (to undo it after :meth:`Elimination.probe_many`)."""
+class _Undo:
+    """The entries one publication overwrote (:meth:`Elimination.rewind` puts them back).
 
-    rows: IntArray
-    cols: IntArray
-    values: FloatArray
-    pivot: IntArray
-    alive: BoolArray
-    row_of: IntArray
+    Only what changed is kept, so a log of a whole greedy run costs about as much memory as
+    the blocks it rewrote; ``hidden`` and ``column`` are replaced, never changed in place, so
+    the old arrays are kept by reference.
+    """
+
     hidden: BoolArray
-    row_nnz: IntArray
-    col_nnz: IntArray
     column: IntArray
+    cells: IntArray  # the cell and its row's new pivot: their ``row_of`` and ``slot``
+    row_of: IntArray
     slot: IntArray
+    row: int  # the pivot row that changed or died (-1: none)
+    pivot: int
+    alive: bool
+    rows: IntArray  # rows whose hidden counts changed
+    row_nnz: IntArray
+    cols: IntArray  # slots whose counts (and, with ``block``, values in ``rows``) changed
+    col_nnz: IntArray
+    block: FloatArray | None
 
 
 class Elimination:
@@ -249,13 +256,37 @@ class Elimination:
         late = np.asarray(rank if rank is not None else np.arange(n_cells), dtype=np.float64)
         # smaller is a better pivot: few rows to update first, then late publication
         self._tiebreak = -late / (late.max(initial=0.0) + 1.0)
+        self.log: list[_Undo] | None = None
+        """When a list, every publication appends what it overwrote (see :meth:`rewind`)."""
 
     def copy(self) -> Elimination:
         """An independent copy (for what-if checks)."""
         new = object.__new__(Elimination)
         for name, value in vars(self).items():
             setattr(new, name, value.copy() if isinstance(value, np.ndarray) else value)
+        new.log = None if self.log is None else []
         return new
+
+    def rewind(self, length: int) -> None:
+        """Undo the logged publications after the first ``length`` (newest first).
+
+        The state is then exactly (bit for bit) what it was when the log had that length.
+        """
+        log = self.log
+        if log is None:
+            raise ValueError("rewind needs a log (set Elimination.log to a list first)")
+        while len(log) > length:
+            u = log.pop()
+            if u.block is not None:
+                self.a[np.ix_(u.rows, u.cols)] = u.block
+            self.col_nnz[u.cols] = u.col_nnz
+            self.row_nnz[u.rows] = u.row_nnz
+            if u.row >= 0:
+                self.pivot[u.row] = u.pivot
+                self.alive[u.row] = u.alive
+            self.row_of[u.cells] = u.row_of
+            self.slot[u.cells] = u.slot
+            self.hidden, self.column = u.hidden, u.column
 
     def determined(self, cell: int) -> bool:
         """Whether a hidden cell can be computed exactly from published cells."""
@@ -321,41 +352,23 @@ class Elimination:
             of ``cells``) and the derivation's coefficient of that cell (see :meth:`probe`).
         """
         found: list[tuple[int, int, list[int], float]] = []
-        saved: list[_Saved] = []
+        own_log = self.log is None
+        if own_log:
+            self.log = []
+        assert self.log is not None
+        mark = len(self.log)
         try:
             for cell in cells:
                 if not self.hidden[cell]:
                     continue
                 plan = self._plan(cell)
                 found += [(cell, e, used, coef) for e, used, coef in self._found(plan, guard)]
-                saved.append(self._save(plan))
                 self._commit(plan)
         finally:
-            for state in reversed(saved):
-                self._restore(state)
+            self.rewind(mark)
+            if own_log:
+                self.log = None
         return found
-
-    def _save(self, plan: _Plan) -> _Saved:
-        block = np.ix_(plan.rows, plan.cols)
-        return _Saved(
-            plan.rows,
-            plan.cols,
-            self.a[block].copy(),
-            self.pivot.copy(),
-            self.alive.copy(),
-            self.row_of.copy(),
-            self.hidden,
-            self.row_nnz.copy(),
-            self.col_nnz.copy(),
-            self.column,
-            self.slot.copy(),
-        )
-
-    def _restore(self, saved: _Saved) -> None:
-        self.a[np.ix_(saved.rows, saved.cols)] = saved.values
-        self.pivot, self.alive, self.row_of = saved.pivot, saved.alive, saved.row_of
-        self.hidden, self.row_nnz, self.col_nnz = saved.hidden, saved.row_nnz, saved.col_nnz
-        self.column, self.slot = saved.column, saved.slot
 
     def force_publish(self, cell: int) -> None:
         """Publish ``cell`` whatever it reveals."""
@@ -426,6 +439,8 @@ class Elimination:
 
     def _commit(self, plan: _Plan) -> None:
         cell = plan.cell
+        if self.log is not None:
+            self.log.append(self._undo(plan))
         if plan.row >= 0 and plan.new_pivot < 0:
             # the cell was determined already: publishing it adds nothing
             self._kill(plan.row)
@@ -443,6 +458,37 @@ class Elimination:
         self.row_nnz[plan.rows] = plan.nnz
         self.row_of[cell] = -1
         self.hidden = plan.hidden_after
+
+    def _undo(self, plan: _Plan) -> _Undo:
+        """What :meth:`_commit` of this plan overwrites."""
+        cells = np.array(
+            [plan.cell] if plan.new_pivot < 0 else [plan.cell, plan.new_pivot], dtype=np.int64
+        )
+        r = plan.row
+        rows = plan.rows
+        block = None
+        if r >= 0 and plan.new_pivot < 0:  # the row dies: its slots lose a count
+            cols = np.flatnonzero(self.a[r] != 0.0)
+            rows = np.array([r], dtype=np.int64)
+        else:
+            cols = plan.cols
+            if plan.values is not None:
+                block = self.a[np.ix_(plan.rows, plan.cols)].copy()
+        return _Undo(
+            self.hidden,
+            self.column,
+            cells,
+            self.row_of[cells].copy(),
+            self.slot[cells].copy(),
+            r,
+            int(self.pivot[r]) if r >= 0 else -1,
+            bool(self.alive[r]) if r >= 0 else True,
+            rows,
+            self.row_nnz[rows].copy(),
+            cols,
+            self.col_nnz[cols].copy(),
+            block,
+        )
 
     def _kill(self, r: int) -> None:
         self.col_nnz -= self.a[r] != 0.0
