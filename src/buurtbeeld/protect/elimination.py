@@ -190,6 +190,8 @@ class _Plan:
     hidden_after: BoolArray
     columns: IntArray  # cell per slot afterwards
     cell_slot: int  # the slot of ``cell`` afterwards (-1: a zero column)
+    before: FloatArray | None = None  # ``values``' entries before (rows but the last: others)
+    row_before: FloatArray | None = None  # the pivot row's entries at ``cols`` before
 
 
 @dataclass(slots=True)
@@ -213,7 +215,8 @@ class _Undo:
     row_nnz: IntArray
     cols: IntArray  # slots whose counts (and, with ``block``, values in ``rows``) changed
     col_nnz: IntArray
-    block: FloatArray | None
+    block: FloatArray | None  # entries of ``rows`` but the last (the pivot row) at ``cols``
+    row_block: FloatArray | None  # the pivot row's entries at ``cols``
 
 
 class Elimination:
@@ -277,8 +280,9 @@ class Elimination:
             raise ValueError("rewind needs a log (set Elimination.log to a list first)")
         while len(log) > length:
             u = log.pop()
-            if u.block is not None:
-                self.a[np.ix_(u.rows, u.cols)] = u.block
+            if u.block is not None and u.row_block is not None:
+                self.a[np.ix_(u.rows[:-1], u.cols)] = u.block
+                self.a[u.rows[-1], u.cols] = u.row_block
             self.col_nnz[u.cols] = u.col_nnz
             self.row_nnz[u.rows] = u.row_nnz
             if u.row >= 0:
@@ -423,7 +427,7 @@ class Elimination:
         rows = np.append(others, r)
         values = np.vstack([new, new_r[None, :]])
         nnz = np.append(nnz, support.size)
-        return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq)
+        return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq, old, row[cols])
 
     def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
         out = []
@@ -466,14 +470,15 @@ class Elimination:
         )
         r = plan.row
         rows = plan.rows
-        block = None
+        block = row_block = None
         if r >= 0 and plan.new_pivot < 0:  # the row dies: its slots lose a count
             cols = np.flatnonzero(self.a[r] != 0.0)
             rows = np.array([r], dtype=np.int64)
         else:
             cols = plan.cols
             if plan.values is not None:
-                block = self.a[np.ix_(plan.rows, plan.cols)].copy()
+                block = plan.before  # the other rows' entries; the pivot row's apart
+                row_block = plan.row_before
         return _Undo(
             self.hidden,
             self.column,
@@ -488,6 +493,7 @@ class Elimination:
             cols,
             self.col_nnz[cols].copy(),
             block,
+            row_block,
         )
 
     def _kill(self, r: int) -> None:

@@ -65,6 +65,8 @@ class Problem:
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
     basis: Basis | None = field(default=None, repr=False)
     """The relations' reduced basis (:func:`relation_rows`), computed once per problem."""
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Structures derived from the relations alone, built once per problem (singletons)."""
 
 
 def publication_order(problem: Problem) -> list[int]:
