@@ -328,8 +328,11 @@ def _audit_component(
 
 Repair = Callable[[int, tuple[int, ...]], "tuple[int, bool] | None"]
 """``repair(cell, binding)`` → ``(published cell now hidden, go on)`` or ``None``."""
-MAX_LP_REPAIRS = 20
-"""Repairs of one failing cell inside one audit (then the caller's next round goes on)."""
+MAX_LP_REPAIRS = 2
+"""Repairs of one failing cell inside one audit (then the caller's next round goes on). Longer
+chains repair one primary greedily before the repairs of the others are seen: on the demo
+stapeling 850 secondaries before, 859 with 1, 861 with 2, 872 with 3, 924 with 20; 44 s CPU
+with 1, 33 s from 2 on (docs/benchmarks.md)."""
 
 
 def _repair_in_lp(
