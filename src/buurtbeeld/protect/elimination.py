@@ -38,6 +38,8 @@ join one part of ~50,000 totals x ~115,000 leaves, 41 GiB dense)."""
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+_NONE: IntArray = np.zeros(0, np.int64)
+_NONE.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ class Elimination:
         while len(log) > length:
             u = log.pop()
             if u.block is not None and u.row_block is not None:
-                self.a[np.ix_(u.rows[:-1], u.cols)] = u.block
+                self.a[u.rows[:-1, None], u.cols] = u.block
                 self.a[u.rows[-1], u.cols] = u.row_block
             self.col_nnz[u.cols] = u.col_nnz
             self.row_nnz[u.rows] = u.row_nnz
@@ -383,7 +385,7 @@ class Elimination:
         hidden_after = self.hidden.copy()
         hidden_after[cell] = False
         r = int(self.row_of[cell])
-        none = np.zeros(0, np.int64)
+        none = _NONE
         if r < 0:
             s = int(self.slot[cell])
             if s < 0:  # a zero column: in no row
@@ -409,7 +411,7 @@ class Elimination:
         new_r[j] = 1.0 / row[sq]  # the slot of q now holds the old pivot, the cell
         others = np.flatnonzero(self.alive & (self.a[:, sq] != 0.0))
         others = others[others != r]
-        old = self.a[np.ix_(others, cols)]
+        old = self.a[others[:, None], cols]  # (plain broadcasting: cheaper than np.ix_)
         factor = old[:, j].copy()
         new = old - np.outer(factor, new_r)
         new[:, j] = -factor * new_r[j]
@@ -424,9 +426,9 @@ class Elimination:
             - ((old != 0.0) & hidden_before).sum(axis=1)
             + ((new != 0.0) & hidden_now).sum(axis=1)
         )
-        rows = np.append(others, r)
-        values = np.vstack([new, new_r[None, :]])
-        nnz = np.append(nnz, support.size)
+        rows = np.concatenate([others, [r]])
+        values = np.concatenate([new, new_r[None, :]])
+        nnz = np.concatenate([nnz, [support.size]])
         return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq, old, row[cols])
 
     def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
@@ -449,7 +451,7 @@ class Elimination:
             # the cell was determined already: publishing it adds nothing
             self._kill(plan.row)
         elif plan.values is not None:
-            block = np.ix_(plan.rows, plan.cols)
+            block = (plan.rows[:, None], plan.cols)
             self.col_nnz[plan.cols] += (plan.values != 0.0).sum(axis=0) - (
                 self.a[block] != 0.0
             ).sum(axis=0)

@@ -123,7 +123,9 @@ class _Part:
         self.hidden = self.secondary | self.singles | problem.fixed_hidden
         self.hidden |= {k for k, s in enumerate(problem.statuses) if s.suppressed}
         self.rank[:] = len(self.cells)
-        order = publication_order(problem)
+        order = problem.cache.get("order")
+        if not isinstance(order, list):
+            order = publication_order(problem)
         self.rank[order] = np.arange(len(order))
 
     def hidden_cells(self) -> set[int]:

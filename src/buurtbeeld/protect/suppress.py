@@ -164,6 +164,7 @@ def gauss_suppress(
     """
     extra: set[int] = set()
     order = publication_order(problem)
+    problem.cache["order"] = order  # the caller ranks repairs by it (parts._Part)
     rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
     rank[order] = np.arange(len(order))
 
