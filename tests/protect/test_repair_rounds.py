@@ -11,16 +11,18 @@
 from __future__ import annotations
 
 import importlib
+import random
 
 import highspy
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurtbeeld.protect import Table, build_cross_table
 from buurtbeeld.protect.audit import AuditInput, audit
 from buurtbeeld.protect.elimination import Elimination
-from buurtbeeld.protect.lp import Incidence, hide_in_lp, highs_model
+from buurtbeeld.protect.lp import Incidence, Lp, hide_in_lp, highs_model
 from buurtbeeld.protect.rules import Requirement
 
 from .strategies import hierarchical_tables
@@ -45,7 +47,7 @@ def _input(table: Table, hidden: set[int], *, integer: bool = True) -> AuditInpu
     )
 
 
-def _bounds(lp, cells: list[int]) -> dict[int, tuple[float, float]]:
+def _bounds(lp: Lp, cells: list[int]) -> dict[int, tuple[float, float]]:
     h = highs_model(lp)
     out = {}
     for c in cells:
@@ -64,7 +66,9 @@ def _bounds(lp, cells: list[int]) -> dict[int, tuple[float, float]]:
 
 @settings(max_examples=30, deadline=None)
 @given(table=hierarchical_tables(), order=st.randoms(use_true_random=False), cut=st.floats(0, 1))
-def test_rewinding_the_log_restores_the_elimination_bit_for_bit(table, order, cut) -> None:
+def test_rewinding_the_log_restores_the_elimination_bit_for_bit(
+    table: Table, order: random.Random, cut: float
+) -> None:
     cells = list(range(len(table.cells)))
     order.shuffle(cells)
     guard = np.zeros(len(cells), dtype=bool)  # publish everything: exercise every move
@@ -85,7 +89,9 @@ def test_rewinding_the_log_restores_the_elimination_bit_for_bit(table, order, cu
 
 @settings(max_examples=40, deadline=None)
 @given(table=hierarchical_tables(), hide=st.lists(st.booleans(), min_size=30, max_size=30))
-def test_a_cell_hidden_in_the_loaded_lp_gives_the_lp_of_the_new_pattern(table, hide) -> None:
+def test_a_cell_hidden_in_the_loaded_lp_gives_the_lp_of_the_new_pattern(
+    table: Table, hide: list[bool]
+) -> None:
     values = [c.count for c in table.cells]
     hidden = {i for i in range(len(values)) if hide[i % len(hide)] or values[i] <= 7}
     data = _input(table, hidden, integer=False)
@@ -114,13 +120,18 @@ def test_a_cell_hidden_in_the_loaded_lp_gives_the_lp_of_the_new_pattern(table, h
 
 
 def _two_by_two() -> tuple[Table, dict[str, int]]:
-    counts = {("r1", "c1"): 3, ("r1", "c2"): 20, ("r2", "c1"): 30, ("r2", "c2"): 2}
+    counts: dict[tuple[str, ...], int] = {
+        ("r1", "c1"): 3,
+        ("r1", "c2"): 20,
+        ("r2", "c1"): 30,
+        ("r2", "c2"): 2,
+    }
     table = build_cross_table(counts, [{"G": ["r1", "r2"]}, {"totaal": ["c1", "c2"]}])
     index = {f"{k[0]}/{k[1]}": i for i, k in enumerate(c.key for c in table.cells)}
     return table, index
 
 
-def test_one_audit_repairs_a_primary_as_far_as_it_needs(monkeypatch) -> None:
+def test_one_audit_repairs_a_primary_as_far_as_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     # a (3) hidden alone is a published total minus a published cell, in two ways: hiding one
     # partner is not enough, the repair needs several cells (the old loop: one per audit)
     monkeypatch.setattr(audit_mod, "MAX_LP_REPAIRS", 20)  # (the default stops after 2)
@@ -151,7 +162,9 @@ def test_one_audit_repairs_a_primary_as_far_as_it_needs(monkeypatch) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(table=hierarchical_tables(), hide=st.lists(st.booleans(), min_size=30, max_size=30))
-def test_witnesses_of_a_repairing_audit_hold_for_the_repaired_pattern(table, hide) -> None:
+def test_witnesses_of_a_repairing_audit_hold_for_the_repaired_pattern(
+    table: Table, hide: list[bool]
+) -> None:
     values = [c.count for c in table.cells]
     hidden = {i for i in range(len(values)) if hide[i % len(hide)] or 0 < values[i] <= 7}
     repaired: set[int] = set()

@@ -4,8 +4,9 @@ Steps (see docs/protect.md, "Secondary suppression"):
 
 1. every independent part gets its secondaries by elimination (GAUSS) with singleton protection;
 2. one LP audit over the whole system; a primary bounded too well gets the published cell of its
-   binding relations that is cheapest to hide added (reason ``interval``), and only the
-   components that changed are audited again;
+   binding relations that is cheapest to hide added (reason ``interval``) - inside the audit's
+   loaded LP, solved again until it passes (at most ``audit.MAX_LP_REPAIRS`` per round) - and
+   only the components that changed are audited again;
 3. secondaries the attacker can compute exactly anyway are published again.
 """
 
