@@ -390,12 +390,12 @@ class Elimination:
             s = int(self.slot[cell])
             if s < 0:  # a zero column: in no row
                 return _Plan(cell, -1, -1, none, none, None, none, hidden_after, self.column, -1)
-            rows = np.flatnonzero(self.alive & (self.a[:, s] != 0.0))
+            rows = (self.alive & (self.a[:, s] != 0.0)).nonzero()[0]
             nnz = self.row_nnz[rows] - 1
             return _Plan(cell, -1, -1, rows, none, None, nnz, hidden_after, self.column, s)
         row = self.a[r]
         # only the pivot row's non-zero slots change, in that row and in the rows it updates
-        cols = np.flatnonzero(row != 0.0)
+        cols = (row != 0.0).nonzero()[0]  # (not np.flatnonzero: its wrapper costs more here)
         hidden_before = self.hidden[self.column[cols]]
         slots = cols[hidden_before]  # the cell is the row's pivot: in no slot
         if slots.size == 0:  # the cell was determined: its row dies, its column becomes zero
@@ -409,7 +409,7 @@ class Elimination:
         j = int(np.searchsorted(cols, sq))
         new_r = row[cols] / row[sq]
         new_r[j] = 1.0 / row[sq]  # the slot of q now holds the old pivot, the cell
-        others = np.flatnonzero(self.alive & (self.a[:, sq] != 0.0))
+        others = (self.alive & (self.a[:, sq] != 0.0)).nonzero()[0]
         others = others[others != r]
         old = self.a[others[:, None], cols]  # (plain broadcasting: cheaper than np.ix_)
         factor = old[:, j].copy()
@@ -433,7 +433,7 @@ class Elimination:
 
     def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
         out = []
-        for k in np.flatnonzero(plan.nnz == 1):
+        for k in (plan.nnz == 1).nonzero()[0]:
             row = int(plan.rows[k])
             values = self.a[row]
             if plan.values is not None:
@@ -474,7 +474,7 @@ class Elimination:
         rows = plan.rows
         block = row_block = None
         if r >= 0 and plan.new_pivot < 0:  # the row dies: its slots lose a count
-            cols = np.flatnonzero(self.a[r] != 0.0)
+            cols = (self.a[r] != 0.0).nonzero()[0]
             rows = np.array([r], dtype=np.int64)
         else:
             cols = plan.cols
