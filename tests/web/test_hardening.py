@@ -192,6 +192,39 @@ def test_responses_are_compressed(client: TestClient, url: str, kind: str) -> No
     assert wire < len(plain.content) / 2, (wire, len(plain.content))
 
 
+def test_large_static_files_are_compressed_once_per_version(tmp_path: Path) -> None:
+    """Issue 13 item 5: MapLibre's 1.1 MB module was gzip-compressed on every map page."""
+    from starlette.applications import Starlette
+
+    from buurtbeeld.web.compression import STATIC_PRECOMPRESS_FROM, PrecompressedStaticFiles
+
+    big = tmp_path / "groot.mjs"
+    big.write_text("export const a = 1;\n" * (STATIC_PRECOMPRESS_FROM // 10))
+    (tmp_path / "klein.css").write_text("p { margin: 0 }\n" * 100)
+    app = Starlette()
+    static = PrecompressedStaticFiles(directory=str(tmp_path))
+    app.mount("/static", static)
+    gz = {"accept-encoding": "gzip"}
+    with TestClient(app) as local:
+        first = local.get("/static/groot.mjs", headers=gz)
+        assert first.headers["content-encoding"] == "gzip"
+        assert first.text == big.read_text()
+        assert first.headers["etag"] and first.headers["last-modified"]
+        assert local.get("/static/groot.mjs", headers=gz).content == first.content
+        assert len(static._gzipped._items) == 1  # compressed once for both requests
+        again = local.get(
+            "/static/groot.mjs", headers={**gz, "if-none-match": first.headers["etag"]}
+        )
+        assert again.status_code == 304
+        plain = local.get("/static/groot.mjs", headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert "content-encoding" not in local.get("/static/klein.css", headers=gz).headers
+        big.write_text("export const b = 2;\n" * (STATIC_PRECOMPRESS_FROM // 10))
+        changed = local.get("/static/groot.mjs", headers=gz)
+        assert changed.text == big.read_text()
+        assert changed.headers["etag"] != first.headers["etag"]
+
+
 def test_national_stapelkaart_is_paginated(client: TestClient) -> None:
     """Item 13: the national stapelkaart was 12.6 MB of HTML (14,000 rows in one table)."""
     api = client.get("/api/v1/stapeling/NL00").json()

@@ -15,7 +15,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -52,6 +51,7 @@ from buurtbeeld.web import auth as auth_routes
 from buurtbeeld.web.access import RouteAccess
 from buurtbeeld.web.access_log import AccessLog
 from buurtbeeld.web.cache import LRUCache
+from buurtbeeld.web.compression import PrecompressedStaticFiles
 from buurtbeeld.web.deps import HERE
 from buurtbeeld.web.export_audit import ExportAudit
 from buurtbeeld.web.import_pages import UploadLimit
@@ -123,7 +123,7 @@ def create_app(
         dependencies=[Depends(auth_routes.require_csrf)],  # every POST/PUT/PATCH/DELETE
     )
     app.state.workspace = workspace
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", PrecompressedStaticFiles(directory=str(HERE / "static")), name="static")
     # Outermost last: every response (also a refusal) gets the security headers.
     if sign_in is not None:
         app.add_middleware(UploadLimit)  # before the body is read (web/import_pages.py)

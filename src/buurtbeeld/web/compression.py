@@ -1,4 +1,4 @@
-"""Large cached responses (national GeoJSON: 5 MB) compressed once, not on every request.
+"""Large cached responses (national GeoJSON: 5 MB) and large static files compressed once.
 
 ``GZipMiddleware`` compresses every other response on the fly (level 5: ~10 ms for a 400 KB
 page); it leaves a response that already has a ``Content-Encoding`` alone.
@@ -7,9 +7,15 @@ page); it leaves a response that already has a ``Content-Encoding`` alone.
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
+from typing import Any
 
+import anyio.to_thread
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.datastructures import Headers
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from buurtbeeld.web.cache import LRUCache
 
@@ -36,3 +42,48 @@ def cached_text_response(request: Request, text: str, media_type: str) -> Respon
         media_type=media_type,
         headers={"content-encoding": "gzip", "vary": "Accept-Encoding"},
     )
+
+
+# Static files from this size on are compressed once per file version (the vendored MapLibre
+# module is 1.1 MB, its worker 0.5 MB); smaller ones are left to ``GZipMiddleware``.
+STATIC_PRECOMPRESS_FROM = 32 * 1024
+
+
+class PrecompressedStaticFiles(StaticFiles):
+    """``StaticFiles`` whose large files are served gzip-compressed from memory.
+
+    ``GZipMiddleware`` compressed MapLibre's module on every page load of a map: about 40 ms
+    of the server's event loop (docs/benchmarks.md, issue 13 item 5), during which the page's
+    other requests waited. The compressed bytes are kept per path, size and modification time,
+    so a changed file is compressed again; ``ETag`` and ``Last-Modified`` stay those of the file.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gzipped = LRUCache(size=16)
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        stat = getattr(response, "stat_result", None)
+        if (
+            not isinstance(response, FileResponse)
+            or response.status_code != 200
+            or stat is None
+            or stat.st_size < STATIC_PRECOMPRESS_FROM
+            or "gzip" not in Headers(scope=scope).get("accept-encoding", "").lower()
+        ):
+            return response
+        file = Path(response.path)
+        key = (str(file), stat.st_size, stat.st_mtime_ns)
+        body = await anyio.to_thread.run_sync(
+            lambda: self._gzipped.get_or_create(
+                key, lambda: gzip.compress(file.read_bytes(), compresslevel=9, mtime=0)
+            )
+        )
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name in ("content-type", "etag", "last-modified")
+        }
+        headers |= {"content-encoding": "gzip", "vary": "Accept-Encoding"}
+        return Response(body, headers=headers)
