@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -107,6 +108,16 @@ tabellen:
 {tables}"""
 
 
+def _codes(values: Any) -> Any:
+    """Category values as a package may name them (lower case, letters, digits, spaces: the
+    manifest refuses "Vervoer (regiotaxi)" since issue 10; the demo maps them in its spec)."""
+    import numpy as np
+
+    unique, inverse = np.unique(values, return_inverse=True)
+    clean = [re.sub(r"[^a-z0-9 ]+", " ", v.lower()).strip() for v in unique.tolist()]
+    return np.asarray([re.sub(r" +", " ", c) for c in clean], dtype=object)[inverse]
+
+
 def prepare(folder: Path, persons: int, seed: int) -> None:
     """Generate the population and the four register extracts (cached per size and seed)."""
     import numpy as np
@@ -145,7 +156,7 @@ def prepare(folder: Path, persons: int, seed: int) -> None:
             "bsn": pa.array(pop.person[i], pa.int64()),
             "huishoudnr": pa.array(pop.household[i], pa.int64()),
             "buurtcode": pa.array(pop.buurt[i]).dictionary_encode(),
-            category: pa.array(rec.columns[category].astype(str)).dictionary_encode(),
+            category: pa.array(_codes(rec.columns[category].astype(str))).dictionary_encode(),
             "begin": pa.array(rec.columns["start"].astype("datetime64[D]"), pa.date32()),
         }
         if "einde" in rec.columns:
