@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from buurtbeeld.analysis.overlap import at_least, cbs_layout, exclusive, share
 from buurtbeeld.store.cube import Cell
-from buurtbeeld.store.overlap import join
+from buurtbeeld.store.overlap_read import join
 
 NAMES = ("wmo", "jeugdhulp", "bijstand")
 TITLES = {n: n.capitalize() for n in NAMES}

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import io
+import json
 import logging
 import random
 import re
@@ -356,3 +357,32 @@ def test_the_linked_package_reached_the_stapeling_page(flow: Flow) -> None:
         assert name.capitalize() in page
     assert csv_text.count("\n") > 10
     assert '"combinaties"' in api
+
+
+def test_k_or_more_travels_as_its_own_protected_cell(flow: Flow) -> None:
+    """The package's ``<unit>_minstens`` cells reach the API as published figures (not derived);
+    a hidden one stays hidden there."""
+    linked = flow.folder / "koppelpartij" / f"stapeling-{GEMEENTE}.zip"
+    with zipfile.ZipFile(linked) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        table = pq.read_table(io.BytesIO(z.read("huishoudens_minstens.parquet"))).to_pylist()
+    entry = next(t for t in manifest["tabellen"] if t["naam"] == "huishoudens_minstens")
+    assert entry["combinaties"] == "minstens" and entry["minstens_van"] == "huishoudens"
+    assert [d["categorieen"] for d in entry["dimensies"]] == [["2"]]  # three provisions: k = 2
+    cells = {r["regiocode"]: r for r in table if r["minstens"] == "2"}
+    api = json.loads(flow.pages[3])  # type: ignore[attr-defined]  # ?niveau=buurt
+    checked = 0
+    for area in api["gebieden"]:
+        cell, got = cells.get(area["code"]), area["huishoudens"]["minstens"]["2"]
+        if cell is None:
+            continue
+        if cell["waarde"] is None:
+            assert got["status"] == "hidden" and got["waarde"] is None
+        else:
+            assert got == {
+                "waarde": cell["waarde"],
+                "status": "value",
+                "toelichting": "Gepubliceerd door de koppelpartij.",
+            }
+        checked += 1
+    assert checked == len(api["gebieden"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from buurtbeeld.errors import InconsistentFiguresError
@@ -231,3 +233,69 @@ def test_verify_reads_a_table_of_exclusive_combinations_with_its_own_relations()
     # read as a cross table, the chain of one-dimension totals breaks at the absent cells
     # (ja|totaal = ja|ja + ja|nee, nee|totaal absent): the same cells would pass unseen
     assert verify([_exclusive_view(False)], {}).passed
+
+
+def _three(cells: dict[tuple[str, ...], float | None]) -> TableView:
+    """Three provisions, exclusive shape (leaves and total only) in one buurt."""
+    return TableView(
+        name="huishoudens",
+        period="2024",
+        measure="aantal:huishoudens",
+        dimensions=tuple(Dimension(n) for n in ("bijstand", "jeugd", "wmo")),
+        keys=tuple(("BU1", c) for c in cells),
+        values=tuple(cells.values()),
+        marks=tuple(Mark.HIDDEN if v is None else None for v in cells.values()),
+        profile=UNROUNDED,
+        zeros=(("BU1", ("nee", "nee", "nee")),),
+        exclusive=True,
+    )
+
+
+def _two_or_more(value: float | None, region: str = "BU1") -> TableView:
+    return TableView(
+        name="huishoudens_minstens",
+        period="2024",
+        measure="aantal:huishoudens",
+        dimensions=(Dimension("minstens", additive=False),),
+        keys=((region, ("2",)),),
+        values=(value,),
+        marks=(Mark.HIDDEN if value is None else None,),
+        profile=UNROUNDED,
+        exclusive=True,
+        at_least_of=("bijstand", "jeugd", "wmo"),
+    )
+
+
+# the four combinations with two or more provisions; ja|ja|nee is small and hidden
+PAIRS = {
+    ("ja", "ja", "nee"): None,
+    ("ja", "nee", "ja"): 20.0,
+    ("nee", "ja", "ja"): 30.0,
+    ("ja", "ja", "ja"): 40.0,
+}
+
+
+def test_a_k_or_more_cell_is_the_sum_of_its_combinations_in_the_audit() -> None:
+    # 2+ published as 94 gives the hidden ja|ja|nee exactly: 94 - 20 - 30 - 40 = 4
+    found = verify([_three(PAIRS), _two_or_more(94.0)], {})
+    assert [i.kind for i in found.issues] == ["disclosure"]
+    assert "BU1/ja, ja, nee" in found.issues[0].cells
+    # without the "k or more" relation the same cells pass unseen: the relation is what counts
+    plain = dataclasses.replace(_two_or_more(94.0), at_least_of=())
+    assert verify([_three(PAIRS), plain], {}).passed
+    # hidden, 2+ is as unknown as the combination it needs: nothing is disclosed
+    assert verify([_three(PAIRS), _two_or_more(None)], {}).passed
+
+
+def test_a_hidden_k_or_more_cell_recomputable_from_its_combinations_is_found() -> None:
+    leaves = {**PAIRS, ("ja", "ja", "nee"): 15.0}
+    found = verify([_three(leaves), _two_or_more(None)], {})
+    assert [i.kind for i in found.issues] == ["disclosure"]
+    assert found.issues[0].cells == ("BU1/2",)
+
+
+def test_a_k_or_more_cell_that_contradicts_its_combinations_is_inconsistent() -> None:
+    # 2+ = 50 below the published 20 + 30 + 40: no count of the hidden ja|ja|nee fits
+    assert [i.kind for i in verify([_three(PAIRS), _two_or_more(50.0)], {}).issues] == [
+        "inconsistent"
+    ]

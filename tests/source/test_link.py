@@ -92,10 +92,38 @@ def test_every_combination_equals_the_truth(
     assert ("nee",) * len(names) not in exclusive
 
 
+@pytest.mark.parametrize(("table", "names"), [("personen", PERSON_NAMES), ("huishoudens", NAMES)])
+def test_k_or_more_equals_the_truth(
+    linked: tuple[LinkedCounts, Rows], inside: set[str], table: str, names: list[str]
+) -> None:
+    counts, rows = linked
+    expected, _ = truth(rows, names, table, inside)
+    want: Counter[tuple[str, str, str]] = Counter()
+    for (period, code, *values), n in expected.items():
+        if "totaal" not in values:
+            for k in range(2, len(names)):  # k = n is the combination of all n itself
+                if values.count("ja") >= k:
+                    want[(period, code, str(k))] += n
+    t = counts.table(f"{table}_minstens")
+    got = {(r["periode"], r["regiocode"], r["minstens"]): r["aantal"] for r in t.data.to_pylist()}
+    assert got == dict(want)
+    assert {k for _p, _c, k in got} == {str(k) for k in range(2, len(names))}
+    assert t.dimensions == ["minstens"] and t.at_least_of == table
+    assert t.combos == tuple((str(k),) for k in range(2, len(names)))
+    assert t.data.schema.names == ["periode", "regiocode", "minstens", "aantal"]
+
+
 def test_the_table_has_the_shape_protection_takes(linked: tuple[LinkedCounts, Rows]) -> None:
     counts, _ = linked
-    assert [t.name for t in counts.tables] == ["personen", "huishoudens"]
+    assert [t.name for t in counts.tables] == [
+        "personen",
+        "personen_minstens",
+        "huishoudens",
+        "huishoudens_minstens",
+    ]
     for t in counts.tables:
+        if t.at_least_of is not None:
+            continue
         assert t.measure == "aantal"
         assert t.unit == t.name
         assert all(t.additive.values())
@@ -103,7 +131,7 @@ def test_the_table_has_the_shape_protection_takes(linked: tuple[LinkedCounts, Ro
         assert min(t.data["aantal"].to_pylist()) > 0  # zero cells absent
         k = len(t.dimensions)  # exclusive combinations (and the all-nee zero), marginals, total
         assert t.combos is not None and len(t.combos) == 2**k + k + 1
-    assert counts.categories == {n: ["ja", "nee"] for n in NAMES}
+    assert counts.categories == {**{n: ["ja", "nee"] for n in NAMES}, "minstens": ["2", "3"]}
     agg = counts.to_aggregation()
     assert agg.tables is counts.tables
     assert agg.spec.dataset == "stapeling"

@@ -10,7 +10,7 @@ import pytest
 from buurtbeeld.errors import ImportFileError
 from buurtbeeld.package_format import Linkage, PackageContents, Provision, TableDimension
 from buurtbeeld.store.intake import intake_package
-from buurtbeeld.store.overlap import join
+from buurtbeeld.store.overlap_read import join
 from buurtbeeld.store.package_reader import read_package
 from buurtbeeld.store.partners import trusted_keys
 from buurtbeeld.store.schema import SCHEMA_VERSION

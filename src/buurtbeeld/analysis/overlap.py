@@ -5,8 +5,10 @@ never an input, so no output can carry it):
 
 - the exclusive combinations (2^k - 1: exactly these provisions and none of the others) are
   published cells themselves;
-- "k or more provisions" is the sum of the exclusive combinations of size >= k when all of
-  them are published, else the total minus the combinations of size < k when those and the
+- "k or more provisions" is a published cell of its own where the package has one (the table
+  ``<unit>_minstens`` of packages made since 2026-12-05, for 2 <= k < n: protected with the
+  combinations, so a hidden one is not derivable from them either); otherwise
+  the sum of the exclusive combinations of size >= k when all of them are published, else the total minus the combinations of size < k when those and the
   total are published (of the two, the one that adds up fewer rounded counts), else hidden;
   for k = n, "n or more" is the one combination of all n itself, so it is hidden when that
   cell is (the total minus the others would estimate a hidden cell);
@@ -28,7 +30,14 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from buurtbeeld.store.cube import Cell, Cube, RegionRow
-from buurtbeeld.store.overlap import OverlapSet, StoredCell, StoredProvision, join, split
+from buurtbeeld.store.overlap_read import (
+    OverlapSet,
+    StoredCell,
+    StoredProvision,
+    at_least_key,
+    join,
+    split,
+)
 
 UNITS = ("huishoudens", "personen")
 UNIT_LABELS = {"huishoudens": "Huishoudens", "personen": "Personen"}
@@ -151,6 +160,12 @@ def at_least(cells: Cells, names: Sequence[str], k: int) -> Figure:
     """Units with ``k`` or more of the provisions, from published cells only (module doc)."""
     if not cells:
         return MISSING
+    own = cells.get(at_least_key(k))
+    if own is not None:
+        value = _published(own)
+        if value is None:
+            return Figure(None, "hidden", "Verborgen door de beveiliging bij de koppelpartij.")
+        return Figure(value, "value", "Gepubliceerd door de koppelpartij.")
     subsets = [c for size in range(1, len(names) + 1) for c in combinations(names, size)]
     values = {c: _published(cells.get((join(c), ""))) for c in subsets}
     big = [c for c in subsets if len(c) >= k]

@@ -40,6 +40,8 @@ MemberName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.(parquet|md)$", ma
 GemeenteCode = Annotated[str, Field(pattern=r"^(GM\d{4}|NL00)$")]
 """A gemeente of the delivery's area, or ``NL00`` on its own for a national delivery."""
 NATIONAL = "NL00"
+AT_LEAST = "minstens"
+"""The one dimension of a ``combinaties: minstens`` table (its categories are the ``k``)."""
 Count = Annotated[int, Field(ge=0)]
 Polarity = Literal["hoger_is_slechter", "hoger_is_beter", "neutraal"]
 
@@ -79,15 +81,37 @@ class TableMeta(_Strict):
     richting: Polarity | None = None
     cellen: Count | None = None
     verborgen_per_reden: dict[Slug, Count] = Field(default_factory=dict)
-    combinaties: Literal["exclusief"] | None = None
+    combinaties: Literal["exclusief", "minstens"] | None = None
     """``exclusief``: a linked table of exclusive combinations (issue 11) - only the leaves,
     the per-provision marginals and the total per region; each cell with ``totaal`` is the sum
-    of the leaves that agree with it elsewhere. Absent: the full cross table."""
+    of the leaves that agree with it elsewhere. ``minstens``: units with ``k`` or more
+    provisions - one dimension ``minstens`` whose categories are the ``k`` (2 or more), each
+    cell the sum of the exclusive combinations of table ``minstens_van`` with at least ``k``
+    times ``ja``. Absent: the full cross table."""
+    minstens_van: Slug | None = None
 
     @model_validator(mode="after")
     def _file_is_named_after_table(self) -> TableMeta:
         if self.bestand != f"{self.naam}.parquet":
             raise ValueError("bestand moet <naam>.parquet heten")
+        return self
+
+    @model_validator(mode="after")
+    def _at_least_shape(self) -> TableMeta:
+        if (self.combinaties == "minstens") != (self.minstens_van is not None):
+            raise ValueError("minstens_van hoort bij combinaties: minstens")
+        if self.combinaties != "minstens":
+            return self
+        dims = self.dimensies or []
+        if (
+            self.maat != "aantal"
+            or len(dims) != 1
+            or dims[0].naam != AT_LEAST
+            or dims[0].optelbaar
+            or not dims[0].categorieen
+            or any(not (c.isdigit() and 2 <= int(c) <= 12) for c in dims[0].categorieen)
+        ):
+            raise ValueError("een tabel 'minstens' telt aantallen naar k = 2, 3, ...")
         return self
 
 
@@ -162,6 +186,23 @@ class Manifest(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _at_least_of_linked_table(self) -> Manifest:
+        by_name = {t.naam: t for t in self.tabellen}
+        for table in self.tabellen:
+            if table.minstens_van is None:
+                continue
+            linked = by_name.get(table.minstens_van)
+            if (
+                self.koppeling is None
+                or linked is None
+                or linked.combinaties != "exclusief"
+                or linked.eenheid != table.eenheid
+                or any(int(c) >= len(linked.dimensies or []) for c in _at_least(table))
+            ):
+                raise ValueError("minstens_van noemt geen gekoppelde tabel van dezelfde eenheid")
+        return self
+
+    @model_validator(mode="after")
     def _national_alone(self) -> Manifest:
         if NATIONAL in self.gebied and len(self.gebied) > 1:
             raise ValueError("NL00 (heel Nederland) staat alleen in het gebied")
@@ -177,6 +218,10 @@ class Manifest(_Strict):
         if risk.tabel not in {t.naam for t in self.tabellen}:
             raise risk_error("rsk_version", "de tabel van de schattingen ontbreekt")
         return self
+
+
+def _at_least(table: TableMeta) -> list[str]:
+    return (table.dimensies or [])[0].categorieen if table.dimensies else []
 
 
 _FIELDS = {

@@ -62,6 +62,10 @@ class PublishedTable:
     exclusive: bool = False
     """A linked table of exclusive combinations (manifest ``combinaties: exclusief``): each
     cell with ``totaal`` is the sum of the leaves that agree with it in the other dimensions."""
+    at_least_of: tuple[str, ...] = ()
+    """A "k or more provisions" table (manifest ``combinaties: minstens``): the provisions (the
+    dimensions of the linked table it sums). Its one dimension's codes are the ``k``; each cell
+    is the sum of the exclusive combinations of those provisions with ``k`` or more ``ja``."""
 
     def label(self, combo: tuple[str, ...]) -> str:
         """The category label of a cell: its non-total dimension values, or ``totaal``."""

@@ -151,6 +151,16 @@ def _leaf_sums(
     return out
 
 
+def at_least_parts(provisions: Sequence[str], k: int) -> list[tuple[tuple[str, str], ...]]:
+    """The exclusive combinations of ``provisions`` with ``k`` or more ``ja``, each as its sorted
+    ``(dimension, value)`` pairs: the parts of a "k or more provisions" cell (issue 11)."""
+    out = []
+    for leaf in product(("ja", "nee"), repeat=len(provisions)):
+        if leaf.count("ja") >= k:
+            out.append(tuple(sorted(zip(provisions, leaf, strict=True))))
+    return out
+
+
 def producible(value: float, profile: Profile) -> bool:
     """Whether a profile can publish this count at all (multiple of the base, never from the
     hidden range: a published 5 under ``cbs-zorg`` can only be a re-published small count)."""

@@ -36,6 +36,7 @@ from buurtbeeld.protect.published import (
     Dimension,
     Mark,
     TableCell,
+    at_least_parts,
     producible,
     published_interval,
     table_relations,
@@ -77,6 +78,11 @@ class TableView:
     exclusive
         A table of exclusive combinations (``table_relations(exclusive=True)``): each cell
         with totals is the sum of the leaves that agree with it elsewhere.
+    at_least_of
+        A "k or more" table of a linked package: these provisions are the dimensions of its
+        table of exclusive combinations (same measure); a cell's one code is ``k``, and the
+        cell is the sum of the combinations with ``k`` or more ``ja`` in the same region
+        (:func:`~buurtbeeld.protect.published.at_least_parts`).
     """
 
     name: str
@@ -91,6 +97,7 @@ class TableView:
     earlier: bool = False
     zeros: tuple[TableCell, ...] = ()
     exclusive: bool = False
+    at_least_of: tuple[str, ...] = ()
 
     def label(self, key: TableCell) -> str:
         """``region/category`` (non-total codes, or ``totaal``): names a cell, never a value."""
@@ -204,6 +211,12 @@ def _audit_group(
         labels.setdefault(i, view.label(key))
         return i
 
+    def cell_of(cell_id: CellId) -> int:
+        # a cell of another table (a combination a "k or more" cell sums), maybe not published
+        i = index.setdefault(cell_id, len(index))
+        labels.setdefault(i, f"{cell_id[1]}/{', '.join(v for _d, v in cell_id[2])}")
+        return i
+
     relations: dict[tuple[int, tuple[int, ...]], None] = {}
     inequalities: dict[tuple[tuple[int, ...], tuple[int, ...]], None] = {}
     different: list[int] = []
@@ -232,6 +245,15 @@ def _audit_group(
             inequalities.setdefault(
                 (tuple(cell(view, c) for c in greater), tuple(cell(view, c) for c in lesser))
             )
+        if view.at_least_of:
+            for region, codes in view.keys:
+                sums = at_least_parts(view.at_least_of, int(codes[0]))
+                relations.setdefault(
+                    (
+                        cell(view, (region, codes)),
+                        tuple(cell_of((view.measure, region, pairs)) for pairs in sums),
+                    )
+                )
     if different:
         cells = tuple(labels[i] for i in different[:5])
         return Issue("different", names, period, cells, len(different), earlier), 0

@@ -78,6 +78,10 @@ class AggregatedTable:
         additive dimension). Otherwise exactly these category combinations per region: a
         linked table of exclusive combinations (issue 11), where each cell with totals is the
         sum of the leaves that agree with it elsewhere (``table_relations(exclusive=True)``).
+    at_least_of
+        A "k or more provisions" table (issue 11): the name of the linked table whose
+        exclusive combinations with at least ``k`` times ``ja`` each cell sums (its one
+        dimension is ``minstens``, its categories the ``k``).
     """
 
     name: str
@@ -89,6 +93,7 @@ class AggregatedTable:
     unit: str
     data: pa.Table
     combos: tuple[tuple[str, ...], ...] | None = None
+    at_least_of: str | None = None
 
 
 @dataclass

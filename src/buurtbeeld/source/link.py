@@ -13,7 +13,9 @@ household):
    land): the ``2^k - 1`` exclusive combinations, per provision the marginal (that provision
    ``ja``, the others ``totaal``) and the total (:func:`~.link_results.exclusive_combos`), not
    the ``3^k`` ja/nee/totaal cross table. The universe is "units with at least one provision",
-   so the all-``nee`` cell is a structural zero (absent).
+   so the all-``nee`` cell is a structural zero (absent). With three or more provisions, a
+   second table ``<unit>_minstens`` counts the units with ``k`` or more provisions
+   (:mod:`~.link_at_least`, summed from the exclusive combinations).
 4. **Movers**: per provision, units that P's own extract places elsewhere than the link rule
    (``binnen``/``buiten``) — the relations joint protection needs with the partners' marginals.
 
@@ -41,6 +43,7 @@ from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.engines import EngineName, connect
+from buurtbeeld.source.link_at_least import at_least_ks, at_least_table
 from buurtbeeld.source.link_extracts import Extract, read_extracts
 from buurtbeeld.source.link_report import LinkReport, build_report
 from buurtbeeld.source.link_results import NO, YES, exclusive_combos, movers_table
@@ -70,7 +73,7 @@ class LinkedCounts:
     engine: str = "duckdb"
 
     def table(self, name: str) -> AggregatedTable:
-        """An output table by name (``personen`` or ``huishoudens``)."""
+        """An output table by name (``personen``, ``huishoudens``, ``huishoudens_minstens`` …)."""
         return next(t for t in self.tables if t.name == name)
 
     def to_aggregation(self) -> Aggregation:
@@ -176,8 +179,13 @@ def link(
             raise ExtractReadError(
                 "De extracten zijn niet volledig te lezen (beschadigd of afgebroken bestand?)."
             ) from err
-    categories = {name: [YES, NO] for t in tables for name in t.dimensions}
-    report = build_report(spec, division, extracts, tables, outside)
+    used: dict[str, set[str]] = {}
+    for t in tables:
+        for i, d in enumerate(t.dimensions):
+            used.setdefault(d, set()).update(c[i] for c in t.combos or ())
+    categories = {d: sorted(v - {TOTAL}, key=lambda c: (len(c), c)) for d, v in used.items()}
+    combined = [t for t in tables if t.at_least_of is None]
+    report = build_report(spec, division, extracts, combined, outside)
     return LinkedCounts(
         spec,
         division,
@@ -250,6 +258,8 @@ def _link_all(
             backend, keyed, levels, unit, label, members, names, division, codes
         )
         tables.append(table)
+        if at_least_ks(len(names)):
+            tables.append(at_least_table(table, names))
         movers += mover_rows
         outside[label] = out
     return tables, movers, outside

@@ -22,6 +22,9 @@ packages can make:
 - where nobody moved (``binnen = buiten = 0``) the linked marginal is the same true count as the
   partner's: when published it carries the partner's published value, never a second rounding
   (two independent roundings of one count narrow its interval);
+- a "k or more provisions" cell (``<unit>_minstens``) is the sum of the combinations with ``k``
+  or more provisions: one relation per cell, so that neither it nor a combination can be
+  derived from the other;
 - where the link rule moved no unit of P at all in a period (per unit), the package says so
   (``koppeling.zonder_verhuizers``) and the platform's intake audits ``L = P`` with the partner
   figures it already holds. Then ``L`` *is* the partner's count in every region: no partner or
@@ -60,6 +63,7 @@ from buurtbeeld.protect import (
     published_interval,
 )
 from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
+from buurtbeeld.source.link_at_least import at_least_relations
 from buurtbeeld.source.link_partners import (
     LinkProtectionError,
     PartnerMarginals,
@@ -165,6 +169,11 @@ def joint_cells(
     quiet: dict[str, list[tuple[str, str]]] = defaultdict(list)
     omit: set[CellKey] = set()
     for table in counts.tables:
+        if table.at_least_of is not None:
+            relations += at_least_relations(
+                spec.dataset, counts.tables, table, counts.periods, regions
+            )
+            continue
         if table.measure != "aantal":
             continue
         truth = _table_counts(table)

@@ -20,6 +20,7 @@ from buurtbeeld import __version__
 from buurtbeeld.package_format import (
     FORMAT,
     SIGNED_VERSION,
+    TOTAL,
     Linkage,
     Package,
     PackageTable,
@@ -28,7 +29,7 @@ from buurtbeeld.package_format import (
     read_package,
     write_package,
 )
-from buurtbeeld.source.aggregate import Aggregation
+from buurtbeeld.source.aggregate import AggregatedTable, Aggregation
 from buurtbeeld.source.keys import signing_key
 from buurtbeeld.source.protection import ProtectedDelivery, protect_delivery
 from buurtbeeld.source.report import delivery_report
@@ -83,13 +84,24 @@ def _one_reason(by_reason: dict[str, int]) -> dict[str, int]:
     return {"verborgen": total} if total else {}
 
 
+def _categories(table: AggregatedTable, i: int, known: list[str]) -> list[str]:
+    """The categories of dimension ``i`` that a table of chosen combinations uses, in the
+    order of ``known``."""
+    used = {c[i] for c in table.combos or ()} - {TOTAL}
+    return [c for c in known if c in used]
+
+
 def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
     """The manifest's ``tabellen`` of a protected delivery."""
     agg = delivery.aggregation
     tables = []
     for out in delivery.outputs:
         src = out.source
-        shape = {"combinaties": "exclusief"} if src.combos is not None else {}
+        shape: dict[str, str] = {}
+        if src.at_least_of is not None:
+            shape = {"combinaties": "minstens", "minstens_van": src.at_least_of}
+        elif src.combos is not None:
+            shape = {"combinaties": "exclusief"}
         tables.append(
             {
                 "naam": src.name,
@@ -100,9 +112,11 @@ def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
                     {
                         "naam": d,
                         "optelbaar": src.additive[d],
-                        "categorieen": agg.categories[d],
+                        "categorieen": _categories(src, i, agg.categories[d])
+                        if src.combos is not None
+                        else agg.categories[d],
                     }
-                    for d in src.dimensions
+                    for i, d in enumerate(src.dimensions)
                 ],
                 "maat": src.measure,
                 "eenheid": src.unit,

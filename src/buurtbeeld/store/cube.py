@@ -20,7 +20,7 @@ from buurtbeeld.geo.codes import COUNTRY_CODE, is_region_code, normalize_code
 from buurtbeeld.geo.names import NAME_NOTES
 from buurtbeeld.store.boundary_index import BoundaryIndex
 from buurtbeeld.store.indicator_order import in_cbs_order
-from buurtbeeld.store.overlap import OverlapCells
+from buurtbeeld.store.overlap_read import OverlapCells
 from buurtbeeld.store.region_index import RegionIndex
 from buurtbeeld.store.region_search import RegionSearch, SearchResult
 from buurtbeeld.store.risk_estimates import RiskEstimatesStore

@@ -97,7 +97,8 @@ def view_of(contents: PackageContents, table: PublishedTable) -> TableView:
         profile=_profile(contents, table),
         counts=table.measure == "aantal",
         zeros=structural_zeros(contents, table),
-        exclusive=table.exclusive,
+        exclusive=table.exclusive or bool(table.at_least_of),
+        at_least_of=table.at_least_of,
     )
 
 
@@ -135,6 +136,7 @@ def earlier_view(
         counts=view.counts,
         earlier=True,
         exclusive=view.exclusive,
+        at_least_of=view.at_least_of,
     )
 
 

@@ -4,7 +4,8 @@ A package with a ``koppeling`` (made by the linking party with ``buurtbeeld kopp
 units per combination of provisions: each table (``personen``, ``huishoudens``) has one binary
 dimension per provision (``ja``/``nee``, and ``totaal`` for "either"). Its cells per region (the
 exclusive combinations, the marginals and the total; all 3^k in packages made before
-2026-12-04) do not become catalogue indicators; they land in the table ``stapeling`` (docs/architecture.md):
+2026-12-04; and, from a table ``<unit>_minstens``, the units with k or more provisions, stored
+as :func:`at_least_key`) do not become catalogue indicators; they land in the table ``stapeling`` (docs/architecture.md):
 per cell the provisions marked ``ja`` (``combination``, sorted and ``+``-joined), those left
 open as a total (``unrestricted``), the others ``nee``. The provisions of every import are in
 ``stapeling_voorziening``.
@@ -17,8 +18,7 @@ that would mix two sets is refused (``BB-STP-010``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -33,6 +33,7 @@ from buurtbeeld.package_format.model import (
 )
 from buurtbeeld.store.batches import Replaced, ReplaceSummary
 from buurtbeeld.store.intake_audit import EarlierFigures, earlier_view
+from buurtbeeld.store.overlap_read import AT_LEAST_MARK, at_least_key, join, split
 
 YES, NO = "ja", "nee"
 UNITS = ("huishoudens", "personen")
@@ -48,16 +49,6 @@ class OverlapError(ImportFileError):
     default_hint = (
         "Maak het pakket opnieuw met 'buurtbeeld koppel'; wijzig pakketten nooit met de hand."
     )
-
-
-def join(names: Iterable[str]) -> str:
-    """The stored form of a set of provisions: sorted names joined by ``+`` ('' when empty)."""
-    return "+".join(sorted(names))
-
-
-def split(text: str) -> frozenset[str]:
-    """The set of provisions of a stored ``combination`` or ``unrestricted``."""
-    return frozenset(text.split("+")) if text else frozenset()
 
 
 def cell_sets(dimensions: Sequence[str], combo: Sequence[str]) -> tuple[str, str]:
@@ -90,6 +81,9 @@ def check_linked(contents: PackageContents, linkage: Linkage) -> None:
     for table in contents.tables:
         dims = [d.name for d in table.dimensions]
         unit = table.unit or contents.unit
+        if table.at_least_of:
+            _check_at_least(contents, table, names)
+            continue
         # a persons table counts only the extracts with persons: a subset of two or more
         if (
             len(dims) < 2
@@ -107,6 +101,28 @@ def check_linked(contents: PackageContents, linkage: Linkage) -> None:
                 f"Pakket geweigerd: tabel '{table.name}' van '{contents.file_name}' heeft andere "
                 "categorieën dan 'ja', 'nee' en 'totaal'."
             )
+
+
+def _check_at_least(contents: PackageContents, table: PublishedTable, names: list[str]) -> None:
+    """A "k or more" table counts units with k = 2 … n - 1 of three or more linked provisions."""
+    n = len(table.at_least_of)
+    if (
+        n < 3
+        or not set(table.at_least_of) <= set(names)
+        or table.measure != "aantal"
+        or (table.unit or contents.unit) not in UNITS
+        or any(not (c[0].isdigit() and 2 <= int(c[0]) < n) for _r, c in table.keys)
+    ):
+        raise OverlapError(
+            f"Pakket geweigerd: tabel '{table.name}' van '{contents.file_name}' telt geen "
+            "personen of huishoudens met k of meer van de gekoppelde voorzieningen."
+        )
+
+
+def _stored_sets(table: PublishedTable, combo: Sequence[str]) -> tuple[str, str]:
+    if table.at_least_of:
+        return at_least_key(combo[0])
+    return cell_sets([d.name for d in table.dimensions], combo)
 
 
 def _unit(contents: PackageContents, table: PublishedTable) -> str:
@@ -129,12 +145,11 @@ def overlap_table(contents: PackageContents, import_id: int) -> pa.Table:
         )
     }
     for table in contents.tables:
-        dims = [d.name for d in table.dimensions]
         unit = _unit(contents, table)
         for (region, combo), value, status in zip(
             table.keys, table.values, table.statuses, strict=True
         ):
-            combination, unrestricted = cell_sets(dims, combo)
+            combination, unrestricted = _stored_sets(table, combo)
             published = status in PUBLISHED_STATUSES
             cols["dataset"].append(contents.dataset)
             cols["period"].append(table.period)
@@ -278,8 +293,14 @@ def earlier_overlap(
                ORDER BY region_code, combination, unrestricted""",
             [contents.dataset, _unit(contents, table), table.period, regions],
         ).fetchall()
-        known = set(dims)
-        rows = [r for r in rows if split(r[1]) | split(r[2]) <= known]
+        keys: tuple[tuple[str, tuple[str, ...]], ...]
+        if table.at_least_of:
+            rows = [r for r in rows if r[1] == "" and str(r[2]).startswith(AT_LEAST_MARK)]
+            keys = tuple((str(r[0]), (str(r[2]).removeprefix(AT_LEAST_MARK),)) for r in rows)
+        else:
+            known = set(dims)
+            rows = [r for r in rows if split(r[1]) | split(r[2]) <= known]
+            keys = tuple((str(r[0]), combo_of(dims, r[1], r[2])) for r in rows)
         if not rows:
             continue
         imports.update(int(r[4]) for r in rows)
@@ -287,106 +308,9 @@ def earlier_overlap(
             earlier_view(
                 contents,
                 table,
-                tuple((str(r[0]), combo_of(dims, r[1], r[2])) for r in rows),
+                keys,
                 tuple(None if r[3] is None else float(r[3]) for r in rows),
             )
         )
     found.import_ids = sorted(imports)
     return found
-
-
-# --- reading (for store.cube.Cube) ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredProvision:
-    """A provision of a stored stapeling: its dimension name and the partner it came from."""
-
-    name: str
-    title: str
-    source: str
-    dataset: str
-    table: str
-    """The partner's table protected against; '' when none."""
-
-
-@dataclass(frozen=True)
-class OverlapSet:
-    """The stapeling of one dataset and period as stored (provisions in the package's order)."""
-
-    dataset: str
-    period: str
-    source: str
-    provisions: tuple[StoredProvision, ...]
-
-
-StoredCell = tuple[float | None, str]
-"""``(value, status)``: ``value`` is None for a hidden cell (status ``hidden``)."""
-
-
-class OverlapCells:
-    """Read access to the ``stapeling`` table (the workspace is read-only while served)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
-        rows = con.execute(
-            """SELECT s.dataset, s.period, any_value(b.source_label), max(s.import_id)
-               FROM (SELECT DISTINCT dataset, period, import_id FROM stapeling) s
-               LEFT JOIN import_batch b USING (import_id)
-               GROUP BY s.dataset, s.period ORDER BY s.dataset, s.period"""
-        ).fetchall()
-        self.sets: list[OverlapSet] = []
-        for dataset, period, source, import_id in rows:
-            provisions = tuple(
-                StoredProvision(*p)
-                for p in con.execute(
-                    """SELECT name, title, source, dataset, table_name FROM stapeling_voorziening
-                       WHERE import_id = ? ORDER BY position""",
-                    [import_id],
-                ).fetchall()
-            )
-            label = str(source or dataset).removesuffix(" (beveiligd pakket)")
-            self.sets.append(OverlapSet(str(dataset), str(period), label, provisions))
-
-    def find(
-        self, dataset: str | None, period: str | None, among: Sequence[OverlapSet] | None = None
-    ) -> OverlapSet | None:
-        """The set of ``dataset`` and ``period`` (default: the first dataset, its latest period)
-        among ``among`` (default: all)."""
-        chosen = [
-            s for s in (self.sets if among is None else among) if dataset in (None, s.dataset)
-        ]
-        if dataset is None and chosen:
-            chosen = [s for s in chosen if s.dataset == chosen[0].dataset]
-        if period is not None:
-            chosen = [s for s in chosen if s.period == period]
-        return chosen[-1] if chosen else None
-
-    def sets_for(self, code: str) -> list[OverlapSet]:
-        """The stored sets with cells for region ``code`` (oldest period first per dataset)."""
-        found = {
-            (str(r[0]), str(r[1]))
-            for r in self._con.cursor()
-            .execute("SELECT DISTINCT dataset, period FROM stapeling WHERE region_code = ?", [code])
-            .fetchall()
-        }
-        return [s for s in self.sets if (s.dataset, s.period) in found]
-
-    def cells(
-        self, chosen: OverlapSet, codes: Sequence[str]
-    ) -> dict[tuple[str, str], dict[tuple[str, str], StoredCell]]:
-        """Per ``(unit, region)``: every stored cell ``(combination, unrestricted) -> cell``."""
-        out: dict[tuple[str, str], dict[tuple[str, str], StoredCell]] = {}
-        for unit, region, combination, unrestricted, value, status in (
-            self._con.cursor()
-            .execute(
-                """SELECT unit, region_code, combination, unrestricted, value, status
-                   FROM stapeling WHERE dataset = ? AND period = ?
-                     AND region_code IN (SELECT unnest(?::VARCHAR[]))""",
-                [chosen.dataset, chosen.period, list(codes)],
-            )
-            .fetchall()
-        ):
-            cell = (None if value is None else float(value), str(status))
-            out.setdefault((str(unit), str(region)), {})[(combination, unrestricted)] = cell
-        return out

@@ -97,6 +97,15 @@ def _dimensions(table: PackageTable) -> tuple[TableDimension, ...]:
     return (TableDimension(str(single)),) if single else ()
 
 
+def _at_least_of(package: Package, meta: dict[str, Any]) -> tuple[str, ...]:
+    """The provisions of the linked table a ``combinaties: minstens`` table sums (the manifest
+    checked that the table exists and is a linked table of the same unit)."""
+    if meta.get("combinaties") != "minstens":
+        return ()
+    linked = package.tables[str(meta["minstens_van"])]
+    return tuple(d.name for d in _dimensions(linked))
+
+
 def _column(data: pa.Table, name: str, table: str) -> list[Any]:
     if name not in data.column_names:
         raise refuse(f"tabel '{table}' mist de kolom '{name}'.", "BB-PKG-005")
@@ -144,6 +153,7 @@ def _tables(package: Package, table: PackageTable) -> list[PublishedTable]:
                 unit=str(meta.get("eenheid") or package.manifest.get("eenheid", "personen")),
                 amount_column=str(meta["bedragkolom"]) if meta.get("bedragkolom") else None,
                 exclusive=meta.get("combinaties") == "exclusief",
+                at_least_of=_at_least_of(package, meta),
             )
         )
     return out

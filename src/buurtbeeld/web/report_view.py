@@ -23,7 +23,7 @@ from buurtbeeld.errors import NotFoundError
 from buurtbeeld.export.map_export import ExportRow, MapExport
 from buurtbeeld.export.report_svg import Shape, map_svg
 from buurtbeeld.store.cube import STATUS_LABELS, Cell, Cube, RegionRow
-from buurtbeeld.store.overlap import OverlapSet
+from buurtbeeld.store.overlap_read import OverlapSet
 from buurtbeeld.web.format import round_half_up
 
 HIDDEN_TEXT = (

@@ -39,7 +39,7 @@ from buurtbeeld.platform.visibility import (
     VisibilityStore,
 )
 from buurtbeeld.store.cube import Cell, Cube
-from buurtbeeld.store.overlap import OverlapCells, OverlapSet
+from buurtbeeld.store.overlap_read import OverlapCells, OverlapSet
 from buurtbeeld.store.workspace import Workspace
 
 
