@@ -94,6 +94,9 @@ class AggregatedTable:
     data: pa.Table
     combos: tuple[tuple[str, ...], ...] | None = None
     at_least_of: str | None = None
+    levels: tuple[str, ...] | None = None
+    """Only regions of these levels (code prefixes ``GM``, ``WK``, ``BU``, ``NL``) have cells;
+    ``None``: every region of the division."""
 
 
 @dataclass

@@ -27,7 +27,8 @@ from buurtbeeld.protect.published import TOTAL
 from buurtbeeld.source.aggregate import AggregatedTable
 from buurtbeeld.source.link_results import YES, exclusive_combos
 from buurtbeeld.source.periods import Period
-from buurtbeeld.source.protection import _cell_key
+from buurtbeeld.source.protection import _cell_key, table_regions
+from buurtbeeld.source.regions import Division
 from buurtbeeld.source.spec import TableSpec
 
 AT_LEAST = "minstens"
@@ -44,15 +45,21 @@ def at_least_ks(n: int) -> tuple[int, ...]:
     return tuple(range(2, n))
 
 
-def at_least_counts(data: pa.Table, names: Sequence[str]) -> pa.Table:
+def at_least_counts(
+    data: pa.Table, names: Sequence[str], levels: Sequence[str] | None = None
+) -> pa.Table:
     """Per period, region and ``k``: the units with ``k`` or more of the provisions ``names``.
 
     ``data`` is a linked table (columns ``periode``, ``regiocode``, one per provision, then
     ``aantal``); the count is the sum of its exclusive combinations with at least ``k`` times
     ``ja``. Columns ``periode``, ``regiocode``, ``minstens``, ``aantal``; regions without such
-    units are absent (zero), like the combinations.
+    units are absent (zero), like the combinations. ``levels``: only regions of these levels
+    (code prefixes; default all).
     """
     leaves = data
+    if levels is not None:
+        prefix = pc.utf8_slice_codeunits(data["regiocode"], 0, 2)
+        leaves = leaves.filter(pc.is_in(prefix, pa.array(list(levels), pa.string())))
     for name in names:
         leaves = leaves.filter(pc.not_equal(leaves[name], TOTAL))
     yes: Any = pa.array([0] * leaves.num_rows, pa.int64())
@@ -88,8 +95,11 @@ def at_least_counts(data: pa.Table, names: Sequence[str]) -> pa.Table:
     )
 
 
-def at_least_table(table: AggregatedTable, names: list[str]) -> AggregatedTable:
-    """The "k or more provisions" table of a linked table (:func:`at_least_counts`)."""
+def at_least_table(
+    table: AggregatedTable, names: list[str], levels: Sequence[str] | None = None
+) -> AggregatedTable:
+    """The "k or more provisions" table of a linked table (:func:`at_least_counts`), for the
+    regions of ``levels`` (code prefixes; default all)."""
     name = f"{table.name}_{AT_LEAST}"
     spec = TableSpec.model_construct(
         naam=name,
@@ -108,9 +118,10 @@ def at_least_table(table: AggregatedTable, names: list[str]) -> AggregatedTable:
         additive={AT_LEAST: False},
         measure="aantal",
         unit=table.unit,
-        data=at_least_counts(table.data, names),
+        data=at_least_counts(table.data, names, levels),
         combos=tuple((str(k),) for k in at_least_ks(len(names))),
         at_least_of=table.name,
+        levels=None if levels is None else tuple(levels),
     )
 
 
@@ -119,7 +130,7 @@ def at_least_relations(
     tables: Sequence[AggregatedTable],
     table: AggregatedTable,
     periods: Sequence[Period],
-    regions: Sequence[str],
+    division: Division,
 ) -> list[Relation]:
     """Each cell of the "k or more" ``table`` is the sum of the linked table's combinations with
     ``k`` or more times ``ja`` (every region and period; a combination may be an absent zero):
@@ -130,7 +141,7 @@ def at_least_relations(
     for (k_text,) in table.combos or ():
         chosen = [c for c in leaves if c.count(YES) >= int(k_text)]
         for period in (p.label for p in periods):
-            for region in regions:
+            for region in table_regions(table, division):
                 out.append(
                     Relation(
                         _cell_key(dataset, period, region, table, (k_text,)),

@@ -171,7 +171,7 @@ def joint_cells(
     for table in counts.tables:
         if table.at_least_of is not None:
             relations += at_least_relations(
-                spec.dataset, counts.tables, table, counts.periods, regions
+                spec.dataset, counts.tables, table, counts.periods, division
             )
             continue
         if table.measure != "aantal":

@@ -158,6 +158,12 @@ def _cell_key(
     return (dataset, measure, period, region, *pairs)
 
 
+def table_regions(table: AggregatedTable, division: Division) -> list[str]:
+    """The regions with cells in ``table`` (:attr:`AggregatedTable.levels`)."""
+    codes = division.all_codes()
+    return codes if table.levels is None else [c for c in codes if c[:2] in table.levels]
+
+
 REGION = 3
 """Position of the region code in a cell key."""
 
@@ -171,7 +177,7 @@ def _build(
     division = agg.division
     periods = [p.label for p in agg.periods]
     combos = _table_combos(table, agg.categories)
-    regions = division.all_codes()
+    regions = table_regions(table, division)
     rows = table.data.to_pylist()
     dims = table.dimensions
     found = {(r["periode"], r["regiocode"], tuple(r[d] for d in dims)): r for r in rows}
