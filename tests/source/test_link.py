@@ -386,6 +386,7 @@ def test_the_spec_resolves_paths_beside_the_spec(tmp_path: Path) -> None:
         (["wmo"], "te kort"),
         (["wmo", "wmo"], "twee extracten heten 'wmo'"),
         (["wmo", "buurt"], "gereserveerde kolomnaam"),
+        (["wmo", "minstens"], "gereserveerde kolomnaam"),  # the "k or more" dimension
         (["wmo", "Bijstand"], "alleen kleine letters"),
     ],
 )

@@ -51,8 +51,7 @@ def _manifest() -> dict[str, Any]:
             "soort": "stapeling",
             "regel": "laatste-adres",
             "voorzieningen": [
-                {"naam": n, "titel": n.capitalize(), "bron": "Partner", "dataset": n}
-                for n in NAMES
+                {"naam": n, "titel": n.capitalize(), "bron": "Partner", "dataset": n} for n in NAMES
             ],
         },
     }

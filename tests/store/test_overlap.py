@@ -279,3 +279,89 @@ def test_a_replacement_that_hides_a_published_cell_is_refused(
         intake_package(workspace, revised)
     assert err.value.code == "BB-PKG-040"  # with the cells it replaces; alone it passes
     assert _stored(workspace) == before
+
+
+def _with_two_or_more(contents: PackageContents) -> PackageContents:
+    """The package plus a "2 or more" table of households for its buurten, in the shape
+    ``buurtbeeld koppel`` writes: published where every combination of two or more is (their
+    sum, a multiple of the rounding base like each of them), hidden elsewhere. Only buurten:
+    wijk and gemeente cells would have to agree with the buurten's rounded figures."""
+    from buurtbeeld.package_format.model import PublishedTable
+
+    table = next(t for t in contents.tables if t.unit == "huishoudens")
+    names = tuple(d.name for d in table.dimensions)
+    by_region: dict[str, list[float | None]] = {}
+    for (region, combo), value in zip(table.keys, table.values, strict=True):
+        if region.startswith("BU") and "totaal" not in combo and combo.count("ja") >= 2:
+            by_region.setdefault(region, []).append(value)
+    keys, values = [], []
+    for region, parts in sorted(by_region.items()):
+        keys.append((region, ("2",)))
+        values.append(None if any(v is None for v in parts) else sum(v or 0.0 for v in parts))
+    at_least = PublishedTable(
+        name="huishoudens_minstens",
+        title="Huishoudens met k of meer voorzieningen",
+        period=table.period,
+        dimensions=(TableDimension("minstens", additive=False),),
+        keys=tuple(keys),
+        values=tuple(values),
+        statuses=tuple("v" if v is None else "z" for v in values),
+        unit="huishoudens",
+        at_least_of=names,
+    )
+    return replace(contents, tables=(*contents.tables, at_least), sha256="7" * 64)
+
+
+def test_k_or_more_cells_are_stored_read_and_audited_on_replacement(
+    workspace: Workspace, linked_package: tuple[Path, object]
+) -> None:
+    from buurtbeeld.analysis.overlap import at_least
+    from buurtbeeld.errors import DisclosureError
+    from buurtbeeld.store.overlap import earlier_overlap
+    from buurtbeeld.store.overlap_read import OverlapCells, at_least_key
+
+    contents = _with_two_or_more(_contents(workspace, linked_package[0]))
+    extra = contents.tables[-1]
+    shown = {k[0]: v for k, v in zip(extra.keys, extra.values, strict=True)}
+    assert any(v is not None for v in shown.values()) and None in shown.values()
+    intake_package(workspace, contents)
+    stored = _stored(workspace)
+    for region, value in shown.items():
+        cell = stored[("huishoudens", region, *at_least_key(2))]
+        assert cell[:2] == (value, "value" if value is not None else "hidden")
+    con = workspace.connect(read_only=True)
+    try:
+        cells = OverlapCells(con)
+        chosen = cells.sets[0]
+        read = cells.cells(chosen, sorted(shown))
+        names = list(extra.at_least_of)
+        for region, value in shown.items():
+            figure = at_least(read[("huishoudens", region)], names, 2)
+            assert figure.value == value and figure.status == ("value" if value else "hidden")
+        earlier = earlier_overlap(con, contents, contents.linkage)  # type: ignore[arg-type]
+    finally:
+        con.close()
+    view = next(v for v in earlier.views if v.at_least_of)
+    assert dict(zip(view.keys, view.values, strict=True)) == dict(
+        zip(extra.keys, extra.values, strict=True)
+    )
+    # a replacement that publishes a "2 or more" the earlier package hid gives away the hidden
+    # combination it sums: refused together with the cells it replaces
+    region = next(r for r, v in shown.items() if v is None and r.startswith("BU"))
+    i = extra.keys.index((region, ("2",)))
+    leaves = {
+        k[1]: v
+        for k, v in zip(contents.tables[0].keys, contents.tables[0].values, strict=True)
+        if k[0] == region
+    }
+    assert None in leaves.values()
+    with pytest.raises(DisclosureError) as err:
+        bad = replace(
+            extra,
+            values=(*extra.values[:i], 50.0, *extra.values[i + 1 :]),
+            statuses=(*extra.statuses[:i], "z", *extra.statuses[i + 1 :]),
+        )
+        intake_package(
+            workspace, replace(contents, tables=(*contents.tables[:-1], bad), sha256="8" * 64)
+        )
+    assert err.value.code in {"BB-PKG-010", "BB-PKG-011"}  # recomputable, or does not add up

@@ -32,7 +32,18 @@ __all__ = [
 
 
 RESERVED = frozenset(
-    {"periode", "regiocode", "aantal", "buurt", "persoon", "huishouden", "eenheid", "k", "src"}
+    {
+        "periode",
+        "regiocode",
+        "aantal",
+        "buurt",
+        "persoon",
+        "huishouden",
+        "eenheid",
+        "k",
+        "src",
+        "minstens",
+    }
 )
 
 
