@@ -426,3 +426,22 @@ def test_a_stock_register_links_with_flow_registers(tmp_path: Path) -> None:
     # bijstand counted on a reference day (peildatum), Wmo during the year: same period labels
     counts = link(load_link_spec(_small(tmp_path, bijstand={"periodesoort": "peildatum"})))
     assert _cells(counts, "personen")[("2024", "GM0505", "ja", "ja")] == 1
+
+
+@pytest.mark.parametrize(("option", "levels"), [("[gemeente, wijk]", {"GM", "WK"}), ("[]", set())])
+def test_the_levels_with_k_or_more_cells_are_chosen_in_the_spec(
+    tmp_path: Path, option: str, levels: set[str]
+) -> None:
+    """``minstens: [gemeente, wijk]``: the "k or more" tables hold the gemeente and its wijken
+    only (protection and the platform: tests/source/test_link_protection.py); ``[]``: none."""
+    rows, units = make_rows(scale=0.1)
+    write_all(tmp_path, rows, units)
+    (tmp_path / "koppel.yaml").write_text(link_spec_text(NAMES, minstens=option), encoding="utf-8")
+    counts = link(load_link_spec(tmp_path / "koppel.yaml"))
+    extra = [t for t in counts.tables if t.at_least_of is not None]
+    assert [t.name for t in extra] == (
+        ["personen_minstens", "huishoudens_minstens"] if levels else []
+    )
+    for t in extra:
+        assert {c[:2] for c in t.data["regiocode"].to_pylist()} == levels
+        assert t.levels == ("GM", "WK")  # in the spec's order

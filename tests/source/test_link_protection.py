@@ -25,6 +25,7 @@ from buurtbeeld.errors import DisclosureError
 from buurtbeeld.geo.codes import parent_of
 from buurtbeeld.package_format import Linkage, Provision, parse_public_key, read_package
 from buurtbeeld.protect import TOTAL
+from buurtbeeld.source.link_at_least import at_least_table
 from buurtbeeld.source.link_package import make_linked_package, write_linked_package
 from buurtbeeld.source.link_partners import PartnerMarginals
 from buurtbeeld.source.link_protection import LinkProtectionError, partner_keys, protect_link
@@ -60,7 +61,15 @@ class Flow:
     link_key: Any
 
 
-def _flow(folder: Path, movers: float, seed: int = 3, n: int = 420) -> Flow:
+def _flow(
+    folder: Path,
+    movers: float,
+    seed: int = 3,
+    n: int = 420,
+    at_least: tuple[str, ...] | None = (),
+) -> Flow:
+    """``at_least``: the levels of a "k or more" table of households (``()``: none, ``None``:
+    every level)."""
     data = households(n, seed, movers)
     spec = Spec([Extract(n, PROVISIONS[n][0]) for n in PROVISIONS])
     keys: dict[str, Any] = {}
@@ -71,6 +80,9 @@ def _flow(folder: Path, movers: float, seed: int = 3, n: int = 420) -> Flow:
         )
         extract.pakket = partners[extract.naam]
     counts = link_counts(data, spec)
+    if at_least != ():
+        table = next(t for t in counts.tables if t.name == "huishoudens")
+        counts.tables.append(at_least_table(table, table.dimensions, at_least))
     linked = protect_link(counts, seed="koppelpartij", trusted=trusted(*keys.values()))
     link_key = make_key(folder / "koppelpartij", spec.bron)
     path = write_linked_package(linked, folder / "stapeling.zip", link_key)
@@ -202,6 +214,14 @@ class Attacker:
                     parts = [("L", (region, p)) for p in product(*options)]
                     self._sum(("L", (region, combo)), parts)
             self._cell(("L", (region, ("nee",) * len(dims))), 0.0)  # zero by construction
+        at_least = _at_least_cells(flow.linked)  # "k or more": the sum of its combinations
+        for (region, k), value in at_least.items():
+            self._cell(("K", region, k), value)
+            kids = [r for r in regions if _parent(r) == region and (r, k) in at_least]
+            if kids:
+                self._sum(("K", region, k), [("K", r, k) for r in kids])
+            leaves = [c for c in product(("ja", "nee"), repeat=len(dims)) if c.count("ja") >= k]
+            self._sum(("K", region, k), [("L", (region, c)) for c in leaves])
         for name in dims:
             partner = _partner_cells(flow.partners[name])
             for region, value in partner.items():
@@ -269,15 +289,28 @@ class Attacker:
         return math.ceil(out[0] - 1e-6), math.floor(out[1] + 1e-6)
 
 
-def test_an_independent_lp_attacker_with_every_partner_package_learns_nothing(flow: Flow) -> None:
+def _at_least_cells(path: Path) -> dict[tuple[str, int], float | None]:
+    package = read_package(path)
+    table = package.tables.get("huishoudens_minstens")
+    if table is None:
+        return {}
+    return {(r["regiocode"], int(r["minstens"])): r["waarde"] for r in table.data.to_pylist()}
+
+
+def _attack(flow: Flow) -> list[Any]:
+    """The hidden cells the attacker pins inside 0..7 or exactly."""
     attacker = Attacker(flow)
     assert len(attacker.hidden) > 50
     exposed = []
     for key in attacker.hidden:
         low, up = attacker.interval(key)
         if up <= HIDDEN_MAX or low == up:  # pinned inside 0..7, or exact
-            exposed.append(key[0])
-    assert exposed == []
+            exposed.append(key)
+    return exposed
+
+
+def test_an_independent_lp_attacker_with_every_partner_package_learns_nothing(flow: Flow) -> None:
+    assert _attack(flow) == []
 
 
 def test_without_joint_protection_the_attacker_finds_something(tmp_path: Path) -> None:
@@ -507,3 +540,22 @@ def test_a_partner_package_without_a_region_of_the_link_is_refused(
     with pytest.raises(LinkProtectionError) as info:
         protect_link(flow.counts, seed="s", trusted=trusted(*flow.keys.values()))
     assert info.value.code == "BB-KOP-032" and "'wmo'" in info.value.message
+
+
+@pytest.mark.parametrize("levels", [None, ("GM", "WK")])
+def test_k_or_more_cells_are_protected_with_the_partners_marginals(
+    tmp_path: Path, empty_workspace: Workspace, levels: tuple[str, ...] | None
+) -> None:
+    """A "k or more" table (every level, or only the gemeente and its wijken) goes through joint
+    protection, the package and the platform's audit with the partners' figures; a hidden
+    "2 or more" is not recomputable by the independent attacker either."""
+    flow = _flow(tmp_path, movers=0.12, seed=5, n=300, at_least=levels)
+    contents = platform_read(flow.linked, trusted(flow.link_key))
+    table = next(t for t in contents.tables if t.name == "huishoudens_minstens")
+    division = flow.counts.division
+    want = [c for c in division.all_codes() if levels is None or c[:2] in levels]
+    assert sorted(k[0] for k in table.keys) == sorted(want)
+    assert {k[1] for k in table.keys} == {("2",)}
+    _import_partners(empty_workspace, flow)
+    _platform_audit(empty_workspace, flow.linked, flow)
+    assert _attack(flow) == []

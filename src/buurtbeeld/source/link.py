@@ -174,7 +174,9 @@ def link(
     division = load_division(spec.gemeenten, spec.indelingsjaar)
     with _workdir(workdir) as folder:
         try:
-            tables, movers, outside = _link_all(con, engine, folder, extracts, division, progress)
+            tables, movers, outside = _link_all(
+                con, engine, folder, extracts, division, progress, spec.at_least_levels
+            )
         except _engine_errors() as err:
             raise ExtractReadError(
                 "De extracten zijn niet volledig te lezen (beschadigd of afgebroken bestand?)."
@@ -220,6 +222,7 @@ def _link_all(
     extracts: list[Extract],
     division: Division,
     progress: Progress | None,
+    at_least_levels: tuple[str, ...] | None = None,
 ) -> tuple[list[AggregatedTable], list[dict[str, Any]], Counter[str]]:
     backend = con or connect(engine)
     if con is None and engine == "duckdb":
@@ -258,8 +261,8 @@ def _link_all(
             backend, keyed, levels, unit, label, members, names, division, codes
         )
         tables.append(table)
-        if at_least_ks(len(names)):
-            tables.append(at_least_table(table, names))
+        if at_least_ks(len(names)) and at_least_levels != ():
+            tables.append(at_least_table(table, names, at_least_levels))
         movers += mover_rows
         outside[label] = out
     return tables, movers, outside

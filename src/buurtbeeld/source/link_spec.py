@@ -126,6 +126,11 @@ class LinkSpec(_Model):
     engine: Literal["duckdb", "spark"] = "duckdb"
     uitvoer: Path | None = None
     extracten: list[ExtractSpec] = Field(min_length=2, max_length=8)
+    minstens: list[Literal["land", "gemeente", "wijk", "buurt"]] | None = Field(
+        default=None,
+        description='levels with "k or more provisions" cells of their own (default: all; '
+        "[]: none, the platform derives them from the combinations)",
+    )
     zaadbestand: Path | None = Field(
         default=None,
         description="secret file with the rounding seed (default: .buurtbeeld-zaad beside the spec)",
@@ -158,6 +163,14 @@ class LinkSpec(_Model):
     def gemeenten(self) -> list[str]:
         """The target gemeente codes (``["NL00"]`` for the whole country)."""
         return [self.gemeente] if isinstance(self.gemeente, str) else list(self.gemeente)
+
+    @property
+    def at_least_levels(self) -> tuple[str, ...] | None:
+        """Code prefixes of the regions with "k or more" cells (``None``: every region)."""
+        if self.minstens is None:
+            return None
+        prefixes = {"land": "NL", "gemeente": "GM", "wijk": "WK", "buurt": "BU"}
+        return tuple(prefixes[level] for level in self.minstens)
 
     @property
     def names(self) -> list[str]:

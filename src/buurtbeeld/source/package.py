@@ -88,7 +88,7 @@ def _categories(table: AggregatedTable, i: int, known: list[str]) -> list[str]:
     """The categories of dimension ``i`` that a table of chosen combinations uses, in the
     order of ``known``."""
     used = {c[i] for c in table.combos or ()} - {TOTAL}
-    return [c for c in known if c in used]
+    return [c for c in known if c in used] or sorted(used, key=lambda c: (len(c), c))
 
 
 def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
@@ -112,7 +112,7 @@ def table_entries(delivery: ProtectedDelivery) -> list[dict[str, Any]]:
                     {
                         "naam": d,
                         "optelbaar": src.additive[d],
-                        "categorieen": _categories(src, i, agg.categories[d])
+                        "categorieen": _categories(src, i, agg.categories.get(d, []))
                         if src.combos is not None
                         else agg.categories[d],
                     }
