@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.elimination import Basis, BoolArray, Elimination, relation_rows
+from buurtbeeld.protect.basis import Basis, BoolArray, relation_rows
+from buurtbeeld.protect.elimination import Elimination
 from buurtbeeld.protect.singletons import singleton_repairs
 from buurtbeeld.protect.table import CellStatus
 
