@@ -6,6 +6,9 @@
   gives the LP of the pattern with that cell hidden: every cell's bounds as in a fresh build.
 - The audit's ``repair`` loop repairs one primary as far as it needs inside one audit, and the
   witnesses it hands back are feasible values of the pattern with the repairs hidden.
+- A repair hides the smallest binding cell (lowest level first under ``totalen-zichtbaar``), not
+  the cell latest in the publication order (in a linked table the gemeente's combinations; the
+  demo's Dordrecht case is ``tests/cli/test_demo_stapeling_protection.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from buurtbeeld.protect.audit import AuditInput, audit
 from buurtbeeld.protect.elimination import Elimination
 from buurtbeeld.protect.lp import Incidence, Lp, hide_in_lp, highs_model
 from buurtbeeld.protect.rules import Requirement
+from buurtbeeld.protect.suppress import Problem, choose_repair, choose_to_hide
+from buurtbeeld.protect.table import CellStatus
 
 from .strategies import hierarchical_tables
 
@@ -183,3 +188,26 @@ def test_witnesses_of_a_repairing_audit_hold_for_the_repaired_pattern(
         seen_low, seen_high = result.witnesses.low[c], result.witnesses.high[c]
         if np.isfinite(seen_low):
             assert low - 1e-6 <= seen_low <= seen_high <= up + 1e-6, c
+
+
+def test_a_repair_hides_the_smallest_binding_cell_not_the_last_in_the_order() -> None:
+    # 0: a gemeente combination (large, level 2), last in the publication order because it
+    # sits in the most relations with a lone primary; 1: a small wijk cell; 2: a buurt cell;
+    # 3: a forced publication (never hidden)
+    s, z = CellStatus.PUBLISHABLE, CellStatus.FORCED_PUBLISHABLE
+    problem = Problem(
+        cells=[0, 1, 2, 3],
+        relations=[],
+        measure=[140.0, 9.0, 30.0, 5.0],
+        counts=[140, 9, 30, 5],
+        levels=[2, 1, 0, 0],
+        statuses=[s, s, s, z],
+        guarded=np.zeros(4, dtype=bool),
+    )
+    rank = np.array([2, 0, 1, 4])
+    binding = [0, 1, 2, 3]
+    assert choose_to_hide(problem, binding, rank) == 0  # the order alone: the gemeente cell
+    assert choose_repair(problem, binding, rank) == 1  # the smallest
+    problem.order = "totalen-zichtbaar"
+    assert choose_repair(problem, binding, rank) == 2  # the lowest level
+    assert choose_repair(problem, [3], rank) is None

@@ -4,7 +4,8 @@ Steps (see docs/protect.md, "Secondary suppression"):
 
 1. every independent part gets its secondaries by elimination (GAUSS) with singleton protection;
 2. one LP audit over the whole system; a primary bounded too well gets the published cell of its
-   binding relations that is cheapest to hide added (reason ``interval``) - inside the audit's
+   binding relations that is cheapest to hide added (reason ``interval``; the smallest first,
+   :func:`~buurtbeeld.protect.suppress.choose_repair`) - inside the audit's
    loaded LP, solved again until it passes (at most ``audit.MAX_LP_REPAIRS`` per round) - and
    only the components that changed are audited again;
 3. secondaries the attacker can compute exactly anyway are published again.
@@ -19,7 +20,7 @@ import numpy as np
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.protect.audit import AuditResult, Witnesses, audit, incidence
 from buurtbeeld.protect.rules import Profile, Reason
-from buurtbeeld.protect.suppress import choose_to_hide, gauss_suppress, publication_order
+from buurtbeeld.protect.suppress import choose_repair, gauss_suppress, publication_order
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
 
 MAX_REPAIRS = 200
@@ -143,7 +144,7 @@ class _Part:
 
     def repair(self, k: int, binding: Sequence[int]) -> int:
         """Choose a published cell to hide for a primary that the audit found too exposed."""
-        choice = choose_to_hide(self.problem, binding, self.rank)
+        choice = choose_repair(self.problem, binding, self.rank)
         if choice is None or (choice in self.hidden and choice not in self.repairs):
             if self.block >= 0:
                 raise _NeedsLinks(self.block)

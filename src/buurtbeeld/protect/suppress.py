@@ -312,5 +312,30 @@ def choose_to_hide(
     return max(options, key=lambda c: (int(rank[c]), c))
 
 
+def choose_repair(problem: Problem, binding: Sequence[int], rank: np.ndarray) -> int | None:
+    """The published cell of a failing primary's binding relations that an LP repair hides.
+
+    The smallest value first (in a count table: the fewest units), then the lowest aggregation
+    level, then the latest in the publication order; under ``totalen-zichtbaar`` the lowest
+    level first, then the smallest value. (Until the publication order by lone-partner
+    relations, "latest in the order" was this value order; since then it put the cells in the
+    most relations with a lone primary last - in a linked table the gemeente's combinations and
+    totals - so a repair hid a gemeente cell whenever one was among its binding cells, which
+    depends on the LP's duals: with the repairs made inside the audit every exclusive
+    household combination of the demo's Dordrecht was hidden, docs/protect.md.)
+    """
+    options = [
+        c
+        for c in binding
+        if c not in problem.fixed_published and problem.statuses[c] != CellStatus.FORCED_PUBLISHABLE
+    ]
+    if not options:
+        return None
+    measure, levels = problem.measure, problem.levels
+    if problem.order == "totalen-zichtbaar":
+        return max(options, key=lambda c: (-levels[c], -measure[c], int(rank[c]), c))
+    return max(options, key=lambda c: (-measure[c], -levels[c], int(rank[c]), c))
+
+
 def _label(problem: Problem, i: int) -> str:
     return problem.labels[i] if problem.labels else f"#{problem.cells[i]}"
