@@ -9,9 +9,10 @@ published figures the same in every run. ``tests/browser/test_demo_stapeling_in_
 checks the chart itself, in 10-20 min; this test checks the protection in about a minute.
 
 The repairs inside the audit, choosing the repair cell by the publication order (latest
-first), hid every exclusive household combination of the gemeente; the round-based repairs
-published 3 of the 15; choosing the smallest binding cell first (``suppress.choose_repair``)
-publishes 11 (docs/benchmarks.md).
+first), hid every exclusive household combination of the gemeente (this test: 0 of 15); main's
+round-based repairs published 3 (the threshold below; this test passes on main); choosing the
+smallest binding cell first (``suppress.choose_repair``) published 11 on a demo folder
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
