@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from scipy.linalg import null_space
 
 from buurtbeeld.protect import Table, build_cross_table
-from buurtbeeld.protect.elimination import Elimination, relation_rows
+from buurtbeeld.protect.basis import relation_rows
+from buurtbeeld.protect.elimination import Elimination
 
 from .strategies import hierarchical_tables, linked_tables
 

@@ -142,15 +142,28 @@ def batch_all(
     # values link all cells of a package; then batches pay off much longer
     largest = max(len(comp) for comp in components)
     enough = 5 if largest < LARGE_COMPONENT else 20
+    warm: Lp | None = None
     for direction in ("up", "down"):
         for _round in range(BATCH_ROUNDS):
             goals = rules.goals(direction, wmin, wmax)
             targets = open_cells[~np.isnan(goals[open_cells])]
             if not len(targets):
                 break
-            chosen = np.unique(component_of[targets]).tolist()
-            lp = inc.build(sorted(c for k in chosen for c in components[k]))
-            reached = _batch_lp(lp, targets, goals[targets], direction, wmin, wmax, result, base)
+            if warm is None and not first:
+                # one model of every component with open cells, warm from round to round
+                chosen = np.unique(component_of[open_cells]).tolist()
+                cols = sorted(c for k in chosen for c in components[k])
+                if np.isfinite(base[cols]).all():  # a feasible table: the caps are feasible
+                    warm = inc.build(cols)
+            if warm is not None:
+                _warm_batch(warm, targets, goals[targets], direction, wmin, wmax, result, base)
+                reached = 0  # only counted for the first LP, which has no warm model
+            else:
+                chosen = np.unique(component_of[targets]).tolist()
+                lp = inc.build(sorted(c for k in chosen for c in components[k]))
+                reached = _batch_lp(
+                    lp, targets, goals[targets], direction, wmin, wmax, result, base
+                )
             before = len(open_cells)
             open_cells = open_cells[~rules.proven(open_cells, wmin[open_cells], wmax[open_cells])]
             # the first LP without true values only makes the first witness: count its goals

@@ -24,156 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from buurtbeeld.errors import EliminationSizeError
-
-TOL = 1e-9
-MAX_BYTES = 4 << 30
-"""Largest dense basis (bytes) one part may allocate; the elimination keeps a few copies of it.
-Above, :class:`~buurtbeeld.errors.EliminationSizeError` instead of exhausting the memory (a
-national specification on data of one gemeente: every empty gemeente is hidden, all blocks
-join one part of ~50,000 totals x ~115,000 leaves, 41 GiB dense)."""
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Basis:
-    """A reduced basis of the relations' row space (:func:`relation_rows`).
-
-    Row ``r`` is ``e_{pivots[r]} + sum_s a[r, s] e_{columns[s]}``: the pivot entry is 1 and not
-    stored; ``columns`` are the cells that are no row's pivot.
-    """
-
-    a: FloatArray
-    pivots: IntArray
-    columns: IntArray
-
-
-def relation_rows(
-    n_cells: int,
-    relations: Sequence[tuple[int, tuple[int, ...]]],
-    max_bytes: int | None = None,
-) -> Basis:
-    """A reduced basis of the relations' row space, with one pivot column per row.
-
-    Every cell that is a total gets the row ``e_t - (its expansion in leaf cells)`` with pivot
-    ``t``; relations that are not implied by these expansions (non-nested groupings that
-    contradict a tree, period relations) are added with ordinary elimination.
-
-    Raises
-    ------
-    EliminationSizeError
-        When the dense basis would take more than ``max_bytes`` (default :data:`MAX_BYTES`);
-        checked before anything is allocated.
-    """
-    first: dict[int, tuple[int, ...]] = {}
-    for total, parts in relations:
-        first.setdefault(total, parts)
-    totals = list(first)
-    expansion: dict[int, IntArray] = {}
-
-    def expand(i: int, depth: int = 0) -> IntArray:
-        # leaf cells (with repetition if a leaf is reached twice) that add up to cell i
-        if i in expansion:
-            return expansion[i]
-        if depth > n_cells:
-            raise ValueError("the relations contain a cycle")
-        if i in first:
-            vec = np.concatenate([expand(p, depth + 1) for p in first[i]])
-        else:
-            vec = np.array([i], dtype=np.int64)
-        expansion[i] = vec
-        return vec
-
-    is_total = np.zeros(n_cells, dtype=bool)
-    is_total[totals] = True
-    leaves = np.flatnonzero(~is_total).astype(np.int64)
-    slot = np.full(n_cells, -1, dtype=np.int64)
-    slot[leaves] = np.arange(leaves.size)
-    width = int(leaves.size)
-    limit = MAX_BYTES if max_bytes is None else max_bytes
-    _check_size(len(totals), width, limit)
-
-    def compact(cells: IntArray) -> FloatArray:
-        return np.bincount(slot[cells], minlength=width).astype(np.float64)
-
-    rows = np.zeros((len(totals), width))
-    for r, t in enumerate(totals):
-        rows[r] = -compact(expand(t))
-    extra: list[FloatArray] = []
-    for total, parts in relations:
-        if first[total] == parts:
-            continue
-        lhs = np.sort(expand(total))
-        rhs = np.sort(np.concatenate([expand(p) for p in parts]))
-        if lhs.shape == rhs.shape and np.array_equal(lhs, rhs):
-            continue
-        _check_size(len(totals) + len(extra) + 1, width, limit)
-        extra.append(compact(lhs) - compact(rhs))
-    pivots = np.array(totals, dtype=np.int64)
-    if not extra:
-        return Basis(rows, pivots, leaves)
-    return _add_rows(rows, pivots, leaves, extra)
-
-
-def _check_size(rows: int, width: int, max_bytes: int) -> None:
-    if rows * width * 8 > max_bytes:
-        raise EliminationSizeError(
-            f"De tabel is te groot om in het werkgeheugen te beveiligen: één samenhangend deel "
-            f"heeft {rows:,} totalen over {width:,} basiscellen. Dat gebeurt bij een "
-            "landelijke indeling terwijl de gegevens maar een deel van het land beslaan: alle "
-            "lege gemeenten worden afgeschermd en vormen samen één deel."
-        )
-
-
-def _add_rows(
-    rows: FloatArray, pivots: IntArray, leaves: IntArray, extra: list[FloatArray]
-) -> Basis:
-    """Add rows over the leaf columns to the totals' rows, keeping the basis reduced.
-
-    The totals' pivots are not leaves, so a new row has no entry there; it is reduced by the
-    added rows only (their pivot columns are zero in every other row, so the order of the
-    subtractions does not matter). Columns that become pivots are dropped at the end.
-    """
-    n_tree = len(rows)
-    basis = np.zeros((n_tree + len(extra), rows.shape[1]))
-    basis[:n_tree] = rows
-    piv = np.full(n_tree + len(extra), -1, dtype=np.int64)  # pivot slot of an added row
-    m = n_tree
-    for vec in extra:
-        v = vec.copy()
-        if m > n_tree:
-            coef = v[piv[n_tree:m]]
-            use = np.flatnonzero(np.abs(coef) > TOL)
-            if use.size:
-                v -= coef[use] @ basis[n_tree:m][use]
-        v[np.abs(v) <= TOL] = 0.0
-        nz = np.flatnonzero(v)
-        if nz.size == 0:
-            continue
-        q = int(nz[0])
-        v /= v[q]
-        col = basis[:m, q]
-        touched = np.flatnonzero(np.abs(col) > TOL)
-        if touched.size:
-            block = basis[touched] - np.outer(col[touched], v)
-            block[np.abs(block) <= TOL] = 0.0
-            basis[touched] = block
-        basis[m] = v
-        piv[m] = q
-        m += 1
-    added = piv[n_tree:m]
-    keep = np.ones(rows.shape[1], dtype=bool)
-    keep[added] = False
-    return Basis(
-        np.ascontiguousarray(basis[:m][:, keep]),
-        np.concatenate([pivots, leaves[added]]),
-        leaves[keep],
-    )
+from buurtbeeld.protect.basis import (
+    NO_CELLS,
+    TOL,
+    Basis,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    relation_rows,
+)
 
 
 @dataclass(slots=True)
@@ -190,23 +50,33 @@ class _Plan:
     hidden_after: BoolArray
     columns: IntArray  # cell per slot afterwards
     cell_slot: int  # the slot of ``cell`` afterwards (-1: a zero column)
+    before: FloatArray | None = None  # ``values``' entries before (rows but the last: others)
+    row_before: FloatArray | None = None  # the pivot row's entries at ``cols`` before
 
 
 @dataclass(slots=True)
-class _Saved:
-    """What publishing one cell changes (to undo it after :meth:`Elimination.probe_many`)."""
+class _Undo:
+    """The entries one publication overwrote (:meth:`Elimination.rewind` puts them back).
 
-    rows: IntArray
-    cols: IntArray
-    values: FloatArray
-    pivot: IntArray
-    alive: BoolArray
-    row_of: IntArray
+    Only what changed is kept, so a log of a whole greedy run costs about as much memory as
+    the blocks it rewrote; ``hidden`` and ``column`` are replaced, never changed in place, so
+    the old arrays are kept by reference.
+    """
+
     hidden: BoolArray
-    row_nnz: IntArray
-    col_nnz: IntArray
     column: IntArray
+    cells: IntArray  # the cell and its row's new pivot: their ``row_of`` and ``slot``
+    row_of: IntArray
     slot: IntArray
+    row: int  # the pivot row that changed or died (-1: none)
+    pivot: int
+    alive: bool
+    rows: IntArray  # rows whose hidden counts changed
+    row_nnz: IntArray
+    cols: IntArray  # slots whose counts (and, with ``block``, values in ``rows``) changed
+    col_nnz: IntArray
+    block: FloatArray | None  # entries of ``rows`` but the last (the pivot row) at ``cols``
+    row_block: FloatArray | None  # the pivot row's entries at ``cols``
 
 
 class Elimination:
@@ -249,13 +119,38 @@ class Elimination:
         late = np.asarray(rank if rank is not None else np.arange(n_cells), dtype=np.float64)
         # smaller is a better pivot: few rows to update first, then late publication
         self._tiebreak = -late / (late.max(initial=0.0) + 1.0)
+        self.log: list[_Undo] | None = None
+        """When a list, every publication appends what it overwrote (see :meth:`rewind`)."""
 
     def copy(self) -> Elimination:
         """An independent copy (for what-if checks)."""
         new = object.__new__(Elimination)
         for name, value in vars(self).items():
             setattr(new, name, value.copy() if isinstance(value, np.ndarray) else value)
+        new.log = None if self.log is None else []
         return new
+
+    def rewind(self, length: int) -> None:
+        """Undo the logged publications after the first ``length`` (newest first).
+
+        The state is then exactly (bit for bit) what it was when the log had that length.
+        """
+        log = self.log
+        if log is None:
+            raise ValueError("rewind needs a log (set Elimination.log to a list first)")
+        while len(log) > length:
+            u = log.pop()
+            if u.block is not None and u.row_block is not None:
+                self.a[u.rows[:-1, None], u.cols] = u.block
+                self.a[u.rows[-1], u.cols] = u.row_block
+            self.col_nnz[u.cols] = u.col_nnz
+            self.row_nnz[u.rows] = u.row_nnz
+            if u.row >= 0:
+                self.pivot[u.row] = u.pivot
+                self.alive[u.row] = u.alive
+            self.row_of[u.cells] = u.row_of
+            self.slot[u.cells] = u.slot
+            self.hidden, self.column = u.hidden, u.column
 
     def determined(self, cell: int) -> bool:
         """Whether a hidden cell can be computed exactly from published cells."""
@@ -321,41 +216,23 @@ class Elimination:
             of ``cells``) and the derivation's coefficient of that cell (see :meth:`probe`).
         """
         found: list[tuple[int, int, list[int], float]] = []
-        saved: list[_Saved] = []
+        own_log = self.log is None
+        if own_log:
+            self.log = []
+        assert self.log is not None
+        mark = len(self.log)
         try:
             for cell in cells:
                 if not self.hidden[cell]:
                     continue
                 plan = self._plan(cell)
                 found += [(cell, e, used, coef) for e, used, coef in self._found(plan, guard)]
-                saved.append(self._save(plan))
                 self._commit(plan)
         finally:
-            for state in reversed(saved):
-                self._restore(state)
+            self.rewind(mark)
+            if own_log:
+                self.log = None
         return found
-
-    def _save(self, plan: _Plan) -> _Saved:
-        block = np.ix_(plan.rows, plan.cols)
-        return _Saved(
-            plan.rows,
-            plan.cols,
-            self.a[block].copy(),
-            self.pivot.copy(),
-            self.alive.copy(),
-            self.row_of.copy(),
-            self.hidden,
-            self.row_nnz.copy(),
-            self.col_nnz.copy(),
-            self.column,
-            self.slot.copy(),
-        )
-
-    def _restore(self, saved: _Saved) -> None:
-        self.a[np.ix_(saved.rows, saved.cols)] = saved.values
-        self.pivot, self.alive, self.row_of = saved.pivot, saved.alive, saved.row_of
-        self.hidden, self.row_nnz, self.col_nnz = saved.hidden, saved.row_nnz, saved.col_nnz
-        self.column, self.slot = saved.column, saved.slot
 
     def force_publish(self, cell: int) -> None:
         """Publish ``cell`` whatever it reveals."""
@@ -366,17 +243,17 @@ class Elimination:
         hidden_after = self.hidden.copy()
         hidden_after[cell] = False
         r = int(self.row_of[cell])
-        none = np.zeros(0, np.int64)
+        none = NO_CELLS
         if r < 0:
             s = int(self.slot[cell])
             if s < 0:  # a zero column: in no row
                 return _Plan(cell, -1, -1, none, none, None, none, hidden_after, self.column, -1)
-            rows = np.flatnonzero(self.alive & (self.a[:, s] != 0.0))
+            rows = (self.alive & (self.a[:, s] != 0.0)).nonzero()[0]
             nnz = self.row_nnz[rows] - 1
             return _Plan(cell, -1, -1, rows, none, None, nnz, hidden_after, self.column, s)
         row = self.a[r]
         # only the pivot row's non-zero slots change, in that row and in the rows it updates
-        cols = np.flatnonzero(row != 0.0)
+        cols = (row != 0.0).nonzero()[0]  # (not np.flatnonzero: its wrapper costs more here)
         hidden_before = self.hidden[self.column[cols]]
         slots = cols[hidden_before]  # the cell is the row's pivot: in no slot
         if slots.size == 0:  # the cell was determined: its row dies, its column becomes zero
@@ -390,9 +267,9 @@ class Elimination:
         j = int(np.searchsorted(cols, sq))
         new_r = row[cols] / row[sq]
         new_r[j] = 1.0 / row[sq]  # the slot of q now holds the old pivot, the cell
-        others = np.flatnonzero(self.alive & (self.a[:, sq] != 0.0))
+        others = (self.alive & (self.a[:, sq] != 0.0)).nonzero()[0]
         others = others[others != r]
-        old = self.a[np.ix_(others, cols)]
+        old = self.a[others[:, None], cols]  # (plain broadcasting: cheaper than np.ix_)
         factor = old[:, j].copy()
         new = old - np.outer(factor, new_r)
         new[:, j] = -factor * new_r[j]
@@ -407,14 +284,14 @@ class Elimination:
             - ((old != 0.0) & hidden_before).sum(axis=1)
             + ((new != 0.0) & hidden_now).sum(axis=1)
         )
-        rows = np.append(others, r)
-        values = np.vstack([new, new_r[None, :]])
-        nnz = np.append(nnz, support.size)
-        return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq)
+        rows = np.concatenate([others, [r]])
+        values = np.concatenate([new, new_r[None, :]])
+        nnz = np.concatenate([nnz, [support.size]])
+        return _Plan(cell, r, q, rows, cols, values, nnz, hidden_after, columns, sq, old, row[cols])
 
     def _exposures(self, plan: _Plan) -> list[tuple[int, FloatArray]]:
         out = []
-        for k in np.flatnonzero(plan.nnz == 1):
+        for k in (plan.nnz == 1).nonzero()[0]:
             row = int(plan.rows[k])
             values = self.a[row]
             if plan.values is not None:
@@ -426,11 +303,13 @@ class Elimination:
 
     def _commit(self, plan: _Plan) -> None:
         cell = plan.cell
+        if self.log is not None:
+            self.log.append(self._undo(plan))
         if plan.row >= 0 and plan.new_pivot < 0:
             # the cell was determined already: publishing it adds nothing
             self._kill(plan.row)
         elif plan.values is not None:
-            block = np.ix_(plan.rows, plan.cols)
+            block = (plan.rows[:, None], plan.cols)
             self.col_nnz[plan.cols] += (plan.values != 0.0).sum(axis=0) - (
                 self.a[block] != 0.0
             ).sum(axis=0)
@@ -443,6 +322,39 @@ class Elimination:
         self.row_nnz[plan.rows] = plan.nnz
         self.row_of[cell] = -1
         self.hidden = plan.hidden_after
+
+    def _undo(self, plan: _Plan) -> _Undo:
+        """What :meth:`_commit` of this plan overwrites."""
+        cells = np.array(
+            [plan.cell] if plan.new_pivot < 0 else [plan.cell, plan.new_pivot], dtype=np.int64
+        )
+        r = plan.row
+        rows = plan.rows
+        block = row_block = None
+        if r >= 0 and plan.new_pivot < 0:  # the row dies: its slots lose a count
+            cols = (self.a[r] != 0.0).nonzero()[0]
+            rows = np.array([r], dtype=np.int64)
+        else:
+            cols = plan.cols
+            if plan.values is not None:
+                block = plan.before  # the other rows' entries; the pivot row's apart
+                row_block = plan.row_before
+        return _Undo(
+            self.hidden,
+            self.column,
+            cells,
+            self.row_of[cells].copy(),
+            self.slot[cells].copy(),
+            r,
+            int(self.pivot[r]) if r >= 0 else -1,
+            bool(self.alive[r]) if r >= 0 else True,
+            rows,
+            self.row_nnz[rows].copy(),
+            cols,
+            self.col_nnz[cols].copy(),
+            block,
+            row_block,
+        )
 
     def _kill(self, r: int) -> None:
         self.col_nnz -= self.a[r] != 0.0

@@ -7,7 +7,7 @@ rounded published values and known bounds of hidden cells are column bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import highspy
@@ -36,6 +36,10 @@ class Lp:
     simplex restarts from the previous basis (much cheaper than a fresh ``linprog``)."""
     target: int | None = None
     """The column whose cost is set (±1; every other cost is zero)."""
+    row_pos: dict[int, int] | None = None
+    """Relation → row of this LP (built when a cell is hidden in it, :func:`hide_in_lp`)."""
+    hidden_extra: list[int] = field(default_factory=list)
+    """Published cells made variables by :func:`hide_in_lp` (columns after the component's)."""
 
 
 def highs_model(lp: Lp) -> highspy.Highs:
@@ -129,3 +133,66 @@ class Incidence:
             cells = idx[ptr[r] : ptr[r + 1]]
             found.update(cells[constant[cells]].tolist())
         return tuple(sorted(found))
+
+
+def hide_in_lp(lp: Lp, inc: Incidence, cell: int) -> bool:
+    """Make a published cell a variable of a component's loaded LP, as if it were hidden.
+
+    The cell's value leaves the right-hand side of its relations in the LP; a relation of the
+    cell that the LP lacks (every other member published) is added. The LP is then the attacker's
+    LP of the same component with that cell hidden too, so every solution is a feasible table of
+    any pattern that hides at least these cells. Returns ``False`` (and changes nothing) when
+    the cell is not a published constant, is already a column, or shares a relation with a
+    variable cell outside the LP (hiding it would join components: the next audit decides).
+    """
+    if cell in lp.cols or not inc.is_constant[cell]:
+        return False
+    m = inc.m
+    rows = inc.mt.indices[inc.mt.indptr[cell] : inc.mt.indptr[cell + 1]].astype(np.int64)
+    if lp.row_pos is None:
+        lp.row_pos = {int(r): i for i, r in enumerate(lp.rows.tolist())}
+    pos = lp.row_pos
+    coefs = np.empty(len(rows))
+    outside: list[int] = []
+    for j, r in enumerate(rows.tolist()):
+        members = m.indices[m.indptr[r] : m.indptr[r + 1]]
+        values = m.data[m.indptr[r] : m.indptr[r + 1]]
+        coefs[j] = float(values[members == cell][0])
+        if r not in pos:
+            others = members[members != cell]
+            if not inc.is_constant[others].all():
+                return False
+            outside.append(j)
+    h = highs_model(lp)
+    value = float(inc.constant[cell])
+    inf = highspy.kHighsInf
+    for j, r in enumerate(rows.tolist()):
+        i = pos.get(r)
+        if i is None:
+            continue
+        b = float(lp.b_lo[i]) + coefs[j] * value
+        lp.b_lo[i] = b
+        equal = bool(np.isfinite(lp.b_up[i]))
+        if equal:
+            lp.b_up[i] = b
+        h.changeRowBounds(i, b, b if equal else inf)
+    for j in outside:
+        r = int(rows[j])
+        i = len(lp.rows)
+        members = m.indices[m.indptr[r] : m.indptr[r + 1]]
+        values = m.data[m.indptr[r] : m.indptr[r + 1]]
+        others = members != cell
+        b = -float(values[others] @ inc.constant[members[others]])  # the rest is published
+        equal = r < inc.n_equal
+        h.addRow(b, b if equal else inf, 0, np.zeros(0, np.int32), np.zeros(0))
+        lp.rows = np.append(lp.rows, r)
+        lp.b_lo = np.append(lp.b_lo, b)
+        lp.b_up = np.append(lp.b_up, b if equal else np.inf)
+        pos[r] = i
+    idx = np.array([pos[int(r)] for r in rows.tolist()], dtype=np.int32)
+    lower, upper = max(0.0, float(inc.lower[cell])), float(inc.upper[cell])
+    h.addCol(0.0, lower, inf if np.isinf(upper) else upper, len(idx), idx, coefs)
+    lp.cols[cell] = len(lp.cols)
+    lp.bounds.append((lower, None if np.isinf(upper) else upper))
+    lp.hidden_extra.append(cell)
+    return True

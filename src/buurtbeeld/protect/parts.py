@@ -4,21 +4,23 @@ Steps (see docs/protect.md, "Secondary suppression"):
 
 1. every independent part gets its secondaries by elimination (GAUSS) with singleton protection;
 2. one LP audit over the whole system; a primary bounded too well gets the published cell of its
-   binding relations that is cheapest to hide added (reason ``interval``), and only the
-   components that changed are audited again;
+   binding relations that is cheapest to hide added (reason ``interval``; the smallest first,
+   :func:`~buurtbeeld.protect.suppress.choose_repair`) - inside the audit's
+   loaded LP, solved again until it passes (at most ``audit.MAX_LP_REPAIRS`` per round) - and
+   only the components that changed are audited again;
 3. secondaries the attacker can compute exactly anyway are published again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
 from buurtbeeld.protect.audit import AuditResult, Witnesses, audit, incidence
 from buurtbeeld.protect.rules import Profile, Reason
-from buurtbeeld.protect.suppress import choose_to_hide, gauss_suppress, publication_order
+from buurtbeeld.protect.suppress import choose_repair, gauss_suppress, publication_order
 from buurtbeeld.protect.system import System, audit_input, make_problem, split_parts
 
 MAX_REPAIRS = 200
@@ -123,7 +125,9 @@ class _Part:
         self.hidden = self.secondary | self.singles | problem.fixed_hidden
         self.hidden |= {k for k, s in enumerate(problem.statuses) if s.suppressed}
         self.rank[:] = len(self.cells)
-        order = publication_order(problem)
+        order = problem.cache.get("order")
+        if not isinstance(order, list):
+            order = publication_order(problem)
         self.rank[order] = np.arange(len(order))
 
     def hidden_cells(self) -> set[int]:
@@ -140,7 +144,7 @@ class _Part:
 
     def repair(self, k: int, binding: Sequence[int]) -> int:
         """Choose a published cell to hide for a primary that the audit found too exposed."""
-        choice = choose_to_hide(self.problem, binding, self.rank)
+        choice = choose_repair(self.problem, binding, self.rank)
         if choice is None or (choice in self.hidden and choice not in self.repairs):
             if self.block >= 0:
                 raise _NeedsLinks(self.block)
@@ -174,16 +178,19 @@ def _protect_parts(
         # published again (a new elimination may publish some: then start afresh)
         if not audited <= hidden:
             witnesses = None
-        partial = audit(data, only=only, witnesses=witnesses)
-        witnesses, audited = partial.witnesses, hidden
+        new: set[int] = set()
+        changed: set[int] = set()
+
+        repair = _repairer(owners, new, changed)
+        partial = audit(data, only=only, witnesses=witnesses, repair=repair)
+        # witnesses of LPs with repairs hidden hold for patterns that hide them too
+        witnesses, audited = partial.witnesses, hidden | new
         if only is None:
             result = partial
         else:
             kept = [f for f in result.findings if f.cell not in partial.covered]
             result.findings = kept + partial.findings
             result.n_lps += partial.n_lps
-        new: set[int] = set()
-        changed: set[int] = set()
         for finding in result.findings:
             part, k = owners[finding.cell]
             if part.problem.guarded[k]:
@@ -233,6 +240,30 @@ def _protect_parts(
                 reasons[c] = Reason.SECONDARY
     result.findings = []
     return hidden_all, reasons, [result]
+
+
+def _repairer(
+    owners: dict[int, tuple[_Part, int]], new: set[int], changed: set[int]
+) -> Callable[[int, tuple[int, ...]], tuple[int, bool] | None]:
+    """The audit's ``repair``: a failing primary's repair, made inside the audit's LP so that
+    one round repairs it as far as it needs (instead of one cell per audit round)."""
+
+    def repair(cell: int, binding: tuple[int, ...]) -> tuple[int, bool] | None:
+        part, k = owners[cell]
+        if not part.problem.guarded[k]:
+            return None
+        choice = part.repair(k, [part.local[c] for c in binding if c in part.local])
+        if choice in part.repairs:
+            return None
+        part.repairs.add(choice)
+        part.hidden.add(choice)
+        new.add(part.cells[choice])
+        if part.singletons and part.problem.counts[choice] == 1:
+            changed.add(id(part))  # a new singleton: the elimination runs again first
+            return part.cells[choice], False
+        return part.cells[choice], True
+
+    return repair
 
 
 def _owners(parts: list[_Part]) -> dict[int, tuple[_Part, int]]:

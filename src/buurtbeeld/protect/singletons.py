@@ -106,13 +106,23 @@ class _Below:
         return found
 
 
+def _below(problem: Problem) -> _Below:
+    """The problem's :class:`_Below`, built once (its relations do not change between the
+    singleton rounds of one elimination)."""
+    found = problem.cache.get("below")
+    if not isinstance(found, _Below):
+        found = _Below(problem)
+        problem.cache["below"] = found
+    return found
+
+
 def contributor_groups(problem: Problem, hidden: Collection[int]) -> list[Contributor]:
     """One group per unit that alone makes up a hidden cell (see the module docstring)."""
     counts = problem.counts
     ones = [i for i, n in enumerate(counts) if n == 1]
     if not ones:
         return []
-    below = _Below(problem)
+    below = _below(problem)
     parent = {i: i for i in ones}
 
     def find(v: int) -> int:
@@ -173,7 +183,7 @@ def singleton_repairs(
 
     all_hidden = hidden | {i for i, s in enumerate(problem.statuses) if s.suppressed}
     primary = contributor_guard(problem, rule)
-    below = _Below(problem)
+    below = _below(problem)
     # a published zero is known to be empty; a cell made of the contributor's own cells and
     # such zeros holds the contributor or nobody (e.g. "Wmo and nothing else" beside the
     # structural zero "no provision at all")

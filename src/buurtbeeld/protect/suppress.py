@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from buurtbeeld.errors import DisclosureError
-from buurtbeeld.protect.elimination import Basis, BoolArray, Elimination, relation_rows
+from buurtbeeld.protect.basis import Basis, BoolArray, relation_rows
+from buurtbeeld.protect.elimination import Elimination
 from buurtbeeld.protect.singletons import singleton_repairs
 from buurtbeeld.protect.table import CellStatus
 
@@ -65,6 +66,8 @@ class Problem:
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
     basis: Basis | None = field(default=None, repr=False)
     """The relations' reduced basis (:func:`relation_rows`), computed once per problem."""
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Structures derived from the relations alone, built once per problem (singletons)."""
 
 
 def publication_order(problem: Problem) -> list[int]:
@@ -162,63 +165,63 @@ def gauss_suppress(
     """
     extra: set[int] = set()
     order = publication_order(problem)
+    problem.cache["order"] = order  # the caller ranks repairs by it (parts._Part)
     rank = np.full(len(problem.cells), len(problem.cells), dtype=np.int64)
     rank[order] = np.arange(len(order))
 
     if problem.basis is None:  # the same for every round: the relations do not change
         problem.basis = relation_rows(len(problem.cells), problem.relations)
 
-    def fresh() -> _State:
-        elim = Elimination(len(problem.cells), problem.relations, rank.tolist(), problem.basis)
-        for i in sorted(problem.fixed_published):
-            if elim.publish(i, problem.guarded):
-                raise DisclosureError(
-                    "Cellen die gepubliceerd moeten worden (verplicht of eerder gepubliceerd) "
-                    f"onthullen al een onderdrukte cel, o.a. {_label(problem, i)}.",
-                    hint="Verwijder de verplichte publicatie of pas de tabelindeling aan.",
-                )
-        return _State(0, elim, SumRule(problem, problem.fixed_hidden), set())
-
-    checkpoint: _State | None = None
-    mark = len(order) * 3 // 5  # one checkpoint: repairs fall on late, small cells
+    elim = Elimination(len(problem.cells), problem.relations, rank.tolist(), problem.basis)
+    for i in sorted(problem.fixed_published):
+        if elim.publish(i, problem.guarded):
+            raise DisclosureError(
+                "Cellen die gepubliceerd moeten worden (verplicht of eerder gepubliceerd) "
+                f"onthullen al een onderdrukte cel, o.a. {_label(problem, i)}.",
+                hint="Verwijder de verplichte publicatie of pas de tabelindeling aan.",
+            )
+    sums = SumRule(problem, problem.fixed_hidden)
+    secondary: set[int] = set()
+    # a round after singleton repairs resumes where its first newly hidden cell comes in the
+    # order: every decision before it is the same as before, so the publications after it are
+    # undone (the elimination's log, the sum rule's saved sums) instead of starting afresh
+    elim.log = []
+    log = elim.log
+    steps: list[tuple[int, list[tuple[int, float]] | None]] = []
+    """Per order position done: the elimination's log length before it, and what the sum
+    rule's publication of the cell overwrote (``None``: not published)."""
+    more: set[int] = set()
     for _ in range(MAX_ROUNDS):
-        # resume from the checkpoint if every newly hidden cell comes after it
-        first = min((int(rank[i]) for i in extra if rank[i] < len(order)), default=len(order))
-        state = checkpoint.copy() if checkpoint and checkpoint.position <= first else fresh()
-        elim, sums, secondary = state.elim, state.sums, state.secondary
+        first = min((int(rank[i]) for i in more if rank[i] < len(order)), default=len(steps))
+        for pos in range(len(steps) - 1, first - 1, -1):
+            length, saved = steps[pos]
+            elim.rewind(length)
+            if saved is not None:
+                sums.unpublish(order[pos], saved)
+            secondary.discard(order[pos])
+        del steps[first:]
         hidden_fixed = problem.fixed_hidden | extra
-        for pos in range(state.position, len(order)):
-            if pos == mark and checkpoint is None:
-                checkpoint = _State(pos, elim, sums, secondary).copy()
+        for pos in range(len(steps), len(order)):
             i = order[pos]
+            length = len(log)
             if i in hidden_fixed or sums.would_expose(i) or elim.publish(i, problem.guarded):
                 if i not in hidden_fixed:
                     secondary.add(i)
+                steps.append((length, None))
             else:
-                sums.publish(i)
+                steps.append((length, sums.publish(i)))
         if not singletons:
+            elim.log = None
             return secondary, extra, elim
         more = singleton_repairs(problem, elim, rank, secondary | hidden_fixed, singleton_rule)
         if not more:
+            elim.log = None
             return secondary, extra, elim
         extra |= more
     raise DisclosureError(
         "Singletonbescherming vindt geen stabiel patroon.",
         hint="Gebruik een strenger profiel of een grovere indeling.",
     )
-
-
-@dataclass
-class _State:
-    """The greedy's state before publishing ``order[position]`` (for resuming)."""
-
-    position: int
-    elim: Elimination
-    sums: SumRule
-    secondary: set[int]
-
-    def copy(self) -> _State:
-        return _State(self.position, self.elim.copy(), self.sums.copy(), set(self.secondary))
 
 
 class SumRule:
@@ -275,12 +278,22 @@ class SumRule:
                 return True
         return False
 
-    def publish(self, cell: int) -> None:
-        """Record that ``cell`` is published."""
+    def publish(self, cell: int) -> list[tuple[int, float]]:
+        """Record that ``cell`` is published; returns the sums it changed (for
+        :meth:`unpublish`)."""
         self.hidden[cell] = False
+        saved = []
         for r in self.relations.get(cell, []):
             if self.problem.relations[r][0] != cell:
+                saved.append((r, self.hidden_sum[r]))
                 self.hidden_sum[r] -= self.problem.measure[cell]
+        return saved
+
+    def unpublish(self, cell: int, saved: list[tuple[int, float]]) -> None:
+        """Undo :meth:`publish` of ``cell`` (exactly: the old sums are put back)."""
+        self.hidden[cell] = True
+        for r, value in saved:
+            self.hidden_sum[r] = value
 
 
 def choose_to_hide(
@@ -297,6 +310,31 @@ def choose_to_hide(
     if not options:
         return None
     return max(options, key=lambda c: (int(rank[c]), c))
+
+
+def choose_repair(problem: Problem, binding: Sequence[int], rank: np.ndarray) -> int | None:
+    """The published cell of a failing primary's binding relations that an LP repair hides.
+
+    The smallest value first (in a count table: the fewest units), then the lowest aggregation
+    level, then the latest in the publication order; under ``totalen-zichtbaar`` the lowest
+    level first, then the smallest value. (Until the publication order by lone-partner
+    relations, "latest in the order" was this value order; since then it put the cells in the
+    most relations with a lone primary last - in a linked table the gemeente's combinations and
+    totals - so a repair hid a gemeente cell whenever one was among its binding cells, which
+    depends on the LP's duals: with the repairs made inside the audit every exclusive
+    household combination of the demo's Dordrecht was hidden, docs/protect.md.)
+    """
+    options = [
+        c
+        for c in binding
+        if c not in problem.fixed_published and problem.statuses[c] != CellStatus.FORCED_PUBLISHABLE
+    ]
+    if not options:
+        return None
+    measure, levels = problem.measure, problem.levels
+    if problem.order == "totalen-zichtbaar":
+        return max(options, key=lambda c: (-levels[c], -measure[c], int(rank[c]), c))
+    return max(options, key=lambda c: (-measure[c], -levels[c], int(rank[c]), c))
 
 
 def _label(problem: Problem, i: int) -> str:
