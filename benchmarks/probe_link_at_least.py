@@ -82,7 +82,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("werkmap", type=Path)
     parser.add_argument(
-        "modes", nargs="*", choices=("without", "with", "with-wijk"), help="default: all three"
+        "--seed",
+        default="bench",
+        help="rounding seed: it also breaks ties in protection, so the visible cells vary by seed",
+    )
+    parser.add_argument(
+        "modes", nargs="*", help="without, with and/or with-wijk (default: all three)"
     )
     args = parser.parse_args()
     folder = args.werkmap / "bron-demo"
@@ -104,11 +109,13 @@ def main() -> None:
         "with-wijk": dataclasses.replace(counts, tables=upper),
     }
     modes = args.modes or list(variants)
+    if not set(modes) <= set(variants):
+        parser.error(f"modes: choose from {', '.join(variants)}")
     results = {}
     for mode in modes:
         c = variants[mode]
         start = cpu()
-        linked = protect_link(c, seed="bench", trusted=keys)
+        linked = protect_link(c, seed=args.seed, trusted=keys)
         run = linked.delivery.runs["aantallen"]
         print(
             f"{mode}: protect_link {cpu() - start:.1f} s CPU; hidden "
