@@ -9,8 +9,8 @@ never an input, so no output can carry it):
   ``<unit>_minstens`` of packages made since 2026-12-05, for 2 <= k < n: protected with the
   combinations, so a hidden one is not derivable from them either); otherwise the sum of
   the exclusive combinations of size >= k when all of them are published, else the total
-  minus the combinations of size < k when those and the total are published (of the two, the one that adds up fewer rounded counts), else hidden;
-  for k = n, "n or more" is the one combination of all n itself, so it is hidden when that
+  minus the combinations of size < k when those and the total are published (of the two,
+  the one that adds up fewer rounded counts), else hidden; for k = n, "n or more" is the one combination of all n itself, so it is hidden when that
   cell is (the total minus the others would estimate a hidden cell);
 - the share of households with k or more provisions divides that count by the KWB households
   of the same area (CBS's rule: only for a denominator of at least 100);
