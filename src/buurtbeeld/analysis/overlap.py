@@ -10,8 +10,9 @@ never an input, so no output can carry it):
   combinations, so a hidden one is not derivable from them either); otherwise the sum of
   the exclusive combinations of size >= k when all of them are published, else the total
   minus the combinations of size < k when those and the total are published (of the two,
-  the one that adds up fewer rounded counts), else hidden; for k = n, "n or more" is the one combination of all n itself, so it is hidden when that
-  cell is (the total minus the others would estimate a hidden cell);
+  the one that adds up fewer rounded counts), else hidden; for k = n, "n or more" is the one
+  combination of all n itself, so it is hidden when that cell is (the total minus the others
+  would estimate a hidden cell);
 - the share of households with k or more provisions divides that count by the KWB households
   of the same area (CBS's rule: only for a denominator of at least 100);
 - CBS StatLine 85637NED's seven categories (only Jeugd, ..., all three) are jeugdhulp, Wmo and
