@@ -20,6 +20,7 @@ Usage::
     python benchmarks/bench_link_protect.py                    # whole country (NL00)
     python benchmarks/bench_link_protect.py --gemeenten 20     # the first 20 gemeenten
     python benchmarks/bench_link_protect.py --gemeenten GM0505 # one gemeente
+    python benchmarks/bench_link_protect.py --land 20          # NL00 over the first 20 gemeenten
 """
 
 from __future__ import annotations
@@ -289,6 +290,21 @@ def partner_package(
     return path, key
 
 
+def national_part(n: int) -> Division:
+    """The national division (NL00 > gemeente > wijk > buurt) cut to its first ``n`` gemeenten:
+    the shape of a national delivery (one component through NL00) at a fraction of its size."""
+    country = load_division(["NL00"], 2023)
+    kept = sorted(country.hierarchy["NL00"])[:n]
+    hierarchy = {"NL00": kept}
+    for gm in kept:
+        hierarchy[gm] = country.hierarchy[gm]
+        for wk in country.hierarchy[gm]:
+            if wk in country.hierarchy:
+                hierarchy[wk] = country.hierarchy[wk]
+    buurten = {b: up for b, up in country.buurten.items() if up[1] in hierarchy}
+    return Division(2023, ("NL00",), buurten, hierarchy)
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -298,14 +314,22 @@ def main() -> None:
     parser.add_argument(
         "--gemeenten", default="NL00", help="NL00, a number (the first N), or GM codes"
     )
+    parser.add_argument(
+        "--land",
+        type=int,
+        metavar="N",
+        help="the national shape (NL00 > gemeenten) over the first N gemeenten only",
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    if args.gemeenten.isdigit():
+    if args.land:
+        division = national_part(args.land)
+        args.gemeenten = f"NL00 ({args.land} gemeenten)"
+    elif args.gemeenten.isdigit():
         every = sorted(load_division(["NL00"], 2023).hierarchy["NL00"])
-        area = every[: int(args.gemeenten)]
+        division = load_division(every[: int(args.gemeenten)], 2023)
     else:
-        area = args.gemeenten.split(",")
-    division = load_division(area, 2023)
+        division = load_division(args.gemeenten.split(","), 2023)
     rng = np.random.default_rng(args.seed)
     folder = Path(tempfile.mkdtemp(prefix="bench-stapeling-"))
     print(f"# {platform.node()} {os.cpu_count()} cores, Python {sys.version.split()[0]}")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
-from buurtbeeld.errors import DisclosureError
+from buurtbeeld.errors import DisclosureError, EliminationSizeError
 from buurtbeeld.protect.audit import AuditResult, Witnesses, audit, incidence
 from buurtbeeld.protect.rules import Profile, Reason
 from buurtbeeld.protect.suppress import choose_repair, gauss_suppress, publication_order
@@ -45,7 +45,12 @@ def protect_system(
     joint = {b for b, nb in enumerate(neighbours) if nb & _hidden(top)}
     while True:
         cells = sorted(set(links).union(*(blocks[b] for b in joint)))
-        main = _split(system, cells, profile, component)
+        try:
+            main = _split(system, cells, profile, component)
+        except EliminationSizeError:
+            # the joint part does not fit (a national table whose small gemeente cells join
+            # most gemeenten): protect the blocks one by one below the links' pattern instead
+            return _stacked(system, profile, top, blocks, neighbours)
         hidden = _hidden(main)
         grow = {b for b, nb in enumerate(neighbours) if b not in joint and nb & hidden}
         if not grow:
@@ -66,6 +71,45 @@ def protect_system(
                 except _NeedsLinks as exc:
                     grow = {exc.block}
         joint |= grow
+
+
+def _stacked(
+    system: System,
+    profile: Profile,
+    top: list[_Part],
+    blocks: list[list[int]],
+    neighbours: list[set[int]],
+) -> tuple[set[int], dict[int, Reason], list[AuditResult]]:
+    """Every block on its own below the link cells' pattern (as tau-Argus Modular does).
+
+    A block gets its published link cells as published and its hidden link cells as hidden
+    and guarded: its elimination must not determine them either. The joint LP audit of
+    :func:`_protect_parts` then sees what several blocks give away together and repairs it. A
+    block that cannot be protected below published links (a repair or a singleton that only a
+    link cell can give) gets its links free: it may hide them too (hiding more never undoes
+    another part's elimination).
+    """
+    hidden = _hidden(top)
+    free: set[int] = set()
+    while True:
+        parts = list(top)
+        for b, (block, near) in enumerate(zip(blocks, neighbours, strict=True)):
+            cells = sorted(set(block) | near)
+            guard = near & hidden
+            if b not in free:
+                try:
+                    published = near - hidden
+                    parts.append(
+                        _Part(system, cells, profile, published=published, guard=guard, block=b)
+                    )
+                    continue
+                except DisclosureError:
+                    free.add(b)
+            parts.append(_Part(system, cells, profile, guard=guard))
+        try:
+            return _protect_parts(system, parts)
+        except _NeedsLinks as exc:
+            free.add(exc.block)
 
 
 def _split(
@@ -100,6 +144,7 @@ class _Part:
         profile: Profile,
         *,
         published: Collection[int] = (),
+        guard: Collection[int] = (),
         block: int = -1,
     ) -> None:
         self.cells = cells
@@ -108,6 +153,9 @@ class _Part:
         self.singletons = profile.singletons
         self.singleton_rule = profile.singleton_regel
         self.problem = make_problem(system, cells, published)
+        for c in guard:  # hidden by another part: stays hidden and underivable here
+            self.problem.fixed_hidden.add(self.local[c])
+            self.problem.guarded[self.local[c]] = True
         self.problem.order = profile.kosten
         self.problem.singleton_rule = profile.singleton_regel if profile.singletons else None
         self.base_hidden = set(self.problem.fixed_hidden)
