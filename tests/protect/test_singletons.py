@@ -20,12 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from buurtbeeld.errors import SingletonRuleError
+from buurtbeeld.errors import DisclosureError, SingletonRuleError
 from buurtbeeld.protect import (
     PROFILES,
     CellKey,
     Profile,
     Table,
+    audit_protected,
     build_cross_table,
     link_tables,
     protect_table,
@@ -294,3 +295,33 @@ def test_an_unknown_singleton_rule_is_refused_in_dutch() -> None:
     assert info.value.code == "BB-SDC-040"
     assert "singletonregel" in info.value.message
     assert "enkelingen" in info.value.hint
+
+
+def _partner_wijk() -> Table:
+    """A wijk of four buurten; the partner counted 'ja' per buurt and published the wijk and
+    two buurten, and hid the other two (a single unit in BU02, 8 units in BU01)."""
+    regions = {"WK01": ["BU00", "BU01", "BU02", "BU03"]}
+    counts = {("BU00", "ja"): 23, ("BU01", "ja"): 8, ("BU02", "ja"): 1, ("BU03", "ja"): 16}
+    counts |= {(b, "nee"): 25 + 4 * k for k, b in enumerate(regions["WK01"])}
+    return build_cross_table(counts, [regions, {"totaal": ["ja", "nee"]}])
+
+
+PARTNER = {("WK01", "ja"): 50.0, ("BU00", "ja"): 25.0, ("BU03", "ja"): 15.0}
+PARTNER_HIDDEN = {("BU01", "ja"), ("BU02", "ja")}
+
+
+def test_a_derivation_made_of_a_partners_published_figures_does_not_refuse_the_table() -> None:
+    # The unit of BU02 computes BU01 from the partner's own published wijk and buurten: that
+    # was possible before the linked table, which cannot change it (a national stapeling was
+    # refused for it). Figures published with the partner's values (``values``) are public.
+    table = _partner_wijk()
+    protected = protect_table(table, publish=set(PARTNER), suppress=PARTNER_HIDDEN, values=PARTNER)
+    assert all(protected.value(k) == v for k, v in PARTNER.items())
+    assert {k for k in PARTNER_HIDDEN if protected.value(k) is None} == PARTNER_HIDDEN
+    assert audit_protected(table, protected).passed
+
+
+def test_the_same_derivation_through_figures_only_this_table_forces_is_refused() -> None:
+    # without the partner's values the forced publications are this table's own doing
+    with pytest.raises(DisclosureError, match="één bijdrager"):
+        protect_table(_partner_wijk(), publish=set(PARTNER), suppress=PARTNER_HIDDEN)

@@ -149,6 +149,7 @@ def protect_table(
         system.intervals[i] = interval
         system.fixed_hidden.add(i)
         system.fixed_published.discard(i)
+    system.public = {table.index[k] for k in (values or {})}
     for key in hide:
         i = table.index[key]
         if not system.statuses[i].suppressed and i not in system.fixed_published:

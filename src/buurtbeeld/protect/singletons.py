@@ -200,6 +200,11 @@ def singleton_repairs(
             if rest_is_public and abs(coef + 1.0) < 1e-9 and cell in below.of(exposed):
                 continue  # exposed = u's cell + published: the others are a public difference
             if choose_to_hide(problem, used, rank, exclude=mine) is None:
+                if all(c in mine or c in problem.public or empty[c] for c in used):
+                    # made of the contributor's own cells and figures that another party
+                    # already published (e.g. a partner's counts beside its own hidden
+                    # cells): derivable before this table, and nothing here can change that
+                    continue
                 raise DisclosureError(
                     f"Cel {_label(problem, cell)} heeft één bijdrager die een andere "
                     "onderdrukte cel kan berekenen, en geen cel kan dat voorkomen.",

@@ -64,6 +64,9 @@ class Problem:
     """The profile's singleton rule when singletons are protected (for the order)."""
     hidden_max: dict[int, int] = field(default_factory=dict)
     """Primaries whose hidden range starts at 0, with its upper end (see :class:`SumRule`)."""
+    public: set[int] = field(default_factory=set)
+    """Published cells whose value another party already published (a partner's count):
+    what a contributor derives from these alone was derivable before this table."""
     basis: Basis | None = field(default=None, repr=False)
     """The relations' reduced basis (:func:`relation_rows`), computed once per problem."""
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)

@@ -43,6 +43,9 @@ class System:
     intervals: dict[int, tuple[float, float]] = field(default_factory=dict)
     """Cells the attacker knows only as an interval (another party's rounded count): hidden
     and unguarded for the elimination, which cannot use an interval; known for the audit."""
+    public: set[int] = field(default_factory=set)
+    """Cells published with a value another party already published (``protect_table``'s
+    ``values``): public knowledge before this table (see ``Problem.public``)."""
 
     @property
     def n_current(self) -> int:
@@ -155,6 +158,7 @@ def make_problem(system: System, cells: list[int], extra_published: Iterable[int
         fixed_hidden={k for k, c in enumerate(cells) if c in system.fixed_hidden},
         labels=[" / ".join(system.keys[c]) for c in cells],
         hidden_max=hidden_max,
+        public={k for k, c in enumerate(cells) if c in system.public},
     )
 
 
