@@ -170,6 +170,9 @@ class _Part:
         self.secondary, self.singles, _elim = gauss_suppress(
             problem, singletons=self.singletons, singleton_rule=self.singleton_rule
         )
+        # the dense basis is only needed again if a repair makes a new singleton: hundreds
+        # of parts (a national table's gemeenten) would otherwise all keep theirs
+        problem.basis = None
         self.hidden = self.secondary | self.singles | problem.fixed_hidden
         self.hidden |= {k for k, s in enumerate(problem.statuses) if s.suppressed}
         self.rank[:] = len(self.cells)
