@@ -33,6 +33,9 @@ Level = Literal["wijk", "buurt"]
 TileLevel = Literal["gemeente", "wijk", "buurt"]
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 NATIONAL = "NL00"
+# At national zoom a wijk or buurt smaller than a pixel is drawn as part of a neighbour of the
+# same status and colour in the map shown (geo/tile_merge.py), when it has one.
+MERGE_BELOW_PIXELS = 1.0
 
 
 def national_tiles(request: Request, level: str) -> LazyTiles:
@@ -46,7 +49,8 @@ def tiles_of(cube: Cube, level: str) -> LazyTiles:
     regions = cube.gemeenten() if level == "gemeente" else cube.children(NATIONAL, level)
     geometries = cube.geometries([r.code for r in regions], level)
     return LazyTiles(
-        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries]
+        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries],
+        merge_below=0.0 if level == "gemeente" else MERGE_BELOW_PIXELS,  # borders: all of them
     )
 
 

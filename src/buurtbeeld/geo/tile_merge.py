@@ -1,0 +1,99 @@
+"""Sub-pixel regions drawn as part of a neighbour of the same colour class, at national zoom.
+
+At zoom 6 a pixel is about 1.5 km wide and half of the buurten are smaller than one: MapLibre
+decodes, tessellates and draws each of them in every frame (software WebGL on this project's
+machine) for a pixel or none (docs/benchmarks.md, issue 13 item 5). Dropping them left holes in
+the cities; merging each into the neighbour with the longest shared border paled the dense city
+buurten, whose larger neighbours (parks, business areas, outskirts) are usually lighter or have
+no figure. Here a small polygon is merged only into a neighbour that the map draws alike — the
+same status and class colour of the indicator shown, so hidden figures (hatching) only into
+hidden, "no figure" only into "no figure" — and the picture at national zoom stays the exact one
+wherever a pixel can show it. Small polygons of one class that border each other are merged
+together into the large neighbour of that class with which they share the longest border; with
+none, they stay as they are (no holes).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class Borders:
+    """Which polygons are small at one zoom level, and the borders each small one shares.
+
+    ``a[k]`` (small) shares a border of length ``length[k]`` with ``b[k]`` (small or not);
+    the same for every map view, so computed once per zoom level.
+    """
+
+    small: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    length: np.ndarray
+
+
+def borders(geometries: np.ndarray, min_area: float) -> Borders:
+    """The :class:`Borders` of polygons smaller than ``min_area``; touching in a point, or a
+    gap between neighbours, is no shared border."""
+    small = shapely.area(geometries) < min_area
+    indexes = np.flatnonzero(small)
+    hits, b = shapely.STRtree(geometries).query(geometries[indexes], predicate="intersects")
+    a = indexes[hits]
+    other = a != b
+    a, b = a[other], b[other]
+    length = shapely.length(
+        shapely.intersection(shapely.boundary(geometries[a]), shapely.boundary(geometries[b]))
+    )
+    shared = length > 0
+    return Borders(small, a[shared], b[shared], length[shared])
+
+
+def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:
+    """Per polygon the index of the polygon it is drawn as part of (its own when it stays).
+
+    ``classes``: per polygon what the map draws it with (status and colour of the view).
+    Small polygons of one class connected by shared borders form a group; a group goes to the
+    large polygon of its class with which it shares the longest border (ties: the lowest index).
+    """
+    n = len(found.small)
+    numbered: dict[Hashable, int] = {}
+    codes = np.array([numbered.setdefault(c, len(numbered)) for c in classes], dtype=np.int64)
+    same = codes[found.a] == codes[found.b]
+    a, b, length = found.a[same], found.b[same], found.length[same]
+    into_small = found.small[b]
+    link = coo_matrix((np.ones(into_small.sum()), (a[into_small], b[into_small])), shape=(n, n))
+    _, group = connected_components(link, directed=False)
+    group_of, target, total = group[a[~into_small]], b[~into_small], length[~into_small]
+    pairs, inverse = np.unique(np.c_[group_of, target], axis=0, return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=total, minlength=len(pairs))
+    order = np.lexsort((pairs[:, 1], -sums, pairs[:, 0]))  # per group: longest, then lowest
+    first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
+    chosen = np.full(n, -1)
+    chosen[pairs[first, 0]] = pairs[first, 1]
+    out = np.arange(n)
+    merged = found.small & (chosen[group] >= 0)
+    out[merged] = chosen[group[merged]]
+    return out
+
+
+def merged_geometries(geometries: np.ndarray, targets: np.ndarray) -> dict[int, object]:
+    """The union of each target polygon with the polygons drawn as part of it, by index."""
+    members = np.flatnonzero(targets != np.arange(len(targets)))
+    members = members[np.argsort(targets[members], kind="stable")]
+    into = targets[members]
+    bounds: list[int] = []
+    if len(into):
+        bounds = np.flatnonzero(np.r_[True, into[1:] != into[:-1], True]).tolist()
+    out: dict[int, object] = {}
+    for start, end in itertools.pairwise(bounds):
+        target = int(into[start])
+        parts = np.r_[geometries[target : target + 1], geometries[members[start:end]]]
+        out[target] = shapely.union_all(parts)
+    return out
