@@ -97,3 +97,29 @@ def merged_geometries(geometries: np.ndarray, targets: np.ndarray) -> dict[int, 
         parts = np.r_[geometries[target : target + 1], geometries[members[start:end]]]
         out[target] = shapely.union_all(parts)
     return out
+
+
+@dataclass(frozen=True)
+class MergedView:
+    """Small polygons merged for one map view at one zoom level: per polygon the one it is
+    drawn as part of (``targets``), whether it is drawn differently from the plain tiles
+    (``redrawn``: merged away, or a target with others in it) and, for the targets, the
+    simplified union (``geometries``, ``None`` elsewhere)."""
+
+    targets: np.ndarray
+    redrawn: np.ndarray
+    geometries: np.ndarray
+
+
+def merged_view(
+    geometries: np.ndarray, found: Borders, classes: Sequence[Hashable], tolerance: float
+) -> MergedView:
+    """The :class:`MergedView` of ``geometries`` for ``classes``, simplified to ``tolerance``
+    after the union (so that neighbours' borders vanish inside, not as slivers)."""
+    targets = merge_targets(found, classes)
+    redrawn = targets != np.arange(len(targets))
+    out = np.full(len(targets), None, dtype=object)
+    for index, union in merged_geometries(geometries, targets).items():
+        out[index] = shapely.simplify(union, tolerance)
+        redrawn[index] = True
+    return MergedView(targets, redrawn, out)

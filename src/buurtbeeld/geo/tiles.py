@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from buurtbeeld.geo.tile_merge import Borders, borders, merge_targets, merged_geometries
+from buurtbeeld.geo.tile_merge import Borders, MergedView, borders, merged_view
 
 EXTENT = 4096
 BUFFER = 64  # tile units beyond the edge, so outlines do not show seams
@@ -230,7 +230,7 @@ class LazyTiles:
         self._tiles: dict[tuple[int, int, int], bytes | None] = {}
         self._with_figures: OrderedDict[Hashable, bytes | None] = OrderedDict()
         self._borders: dict[int, Borders] = {}
-        self._merged: OrderedDict[Hashable, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._merged: OrderedDict[Hashable, MergedView] = OrderedDict()
         self._lock = threading.Lock()
 
     def tile_range(self, z: int) -> tuple[range, range]:
@@ -321,58 +321,55 @@ class LazyTiles:
         """``(row index, geometry stream)`` of the polygons in a tile, kept (lock held)."""
         if (z, tx, ty) not in self._geometry:
             simplified, tree = self._zoom(z)
-            self._geometry[(z, tx, ty)] = _clip_and_encode(simplified, tree, None, z, tx, ty)
+            hits = tree.query(shapely.box(*_tile_box(z, tx, ty)))
+            self._geometry[(z, tx, ty)] = _clip_and_encode(simplified, hits, z, tx, ty)
         return self._geometry[(z, tx, ty)]
 
     def _merged_features(
         self, z: int, tx: int, ty: int, view: Hashable, by_code: Mapping[str, Figure]
     ) -> list[tuple[int, bytes]]:
         """As :meth:`_features`, with the small polygons of zoom ``z`` merged into a neighbour
-        of the same status and colour in ``view`` (``geo/tile_merge.py``; lock held)."""
+        of the same status and colour in ``view`` (``geo/tile_merge.py``; lock held). Only
+        the merged polygons are clipped and encoded anew; the others come from the tile's
+        geometry shared by all views."""
         key = (view, z)
         if key in self._merged:
             self._merged.move_to_end(key)
         else:
-            simplified, _ = self._zoom(z)
             unit = 2 * HALF / 2**z / EXTENT
             if z not in self._borders:
                 self._borders[z] = borders(self._mercator, self._merge_below * (PIXEL * unit) ** 2)
             classes = [by_code.get(code, (None, None, None))[:2] for code in self._codes]
-            targets = merge_targets(self._borders[z], classes)
-            geometries = simplified.copy()
-            geometries[targets != np.arange(len(targets))] = None
-            for index, union in merged_geometries(self._mercator, targets).items():
-                geometries[index] = shapely.simplify(union, unit * TOLERANCE)
-            self._merged[key] = (targets, geometries)
+            self._merged[key] = merged_view(
+                self._mercator, self._borders[z], classes, unit * TOLERANCE
+            )
             while len(self._merged) > MERGED_VIEWS:
                 self._merged.popitem(last=False)
-        targets, geometries = self._merged[key]
-        return _clip_and_encode(geometries, self._zoom(z)[1], targets, z, tx, ty)
+        merged = self._merged[key]
+        hits = self._zoom(z)[1].query(shapely.box(*_tile_box(z, tx, ty)))
+        kept = [(i, stream) for i, stream in self._features(z, tx, ty) if not merged.redrawn[i]]
+        redo = np.unique(merged.targets[hits])
+        redo = redo[merged.redrawn[redo] & (merged.targets[redo] == redo)]
+        return sorted(kept + _clip_and_encode(merged.geometries, redo, z, tx, ty))
+
+
+def _tile_box(z: int, tx: int, ty: int) -> tuple[float, float, float, float]:
+    """The Mercator box of tile ``(z, tx, ty)`` with its :data:`BUFFER`."""
+    size = 2 * HALF / 2**z  # metres per tile
+    left, top = tx * size - HALF, HALF - ty * size
+    pad = BUFFER * size / EXTENT
+    return (left - pad, top - size - pad, left + size + pad, top + pad)
 
 
 def _clip_and_encode(
-    geometries: np.ndarray,
-    tree: shapely.STRtree,
-    targets: np.ndarray | None,
-    z: int,
-    tx: int,
-    ty: int,
+    geometries: np.ndarray, hits: np.ndarray, z: int, tx: int, ty: int
 ) -> list[tuple[int, bytes]]:
-    """``(row index, geometry stream)`` of ``geometries`` in tile ``(z, tx, ty)``; ``tree``
-    indexes the polygons as they were before merging, ``targets`` maps each to the polygon it
-    is drawn as part of (``None``: none merged)."""
-    size = 2 * HALF / 2**z  # metres per tile
-    unit = size / EXTENT
-    left, top = tx * size - HALF, HALF - ty * size
-    pad = BUFFER * unit
-    box = (left - pad, top - size - pad, left + size + pad, top + pad)
-    hits = tree.query(shapely.box(*box))
-    if targets is not None:
-        hits = np.unique(targets[hits])
+    """``(index, geometry stream)`` of ``geometries[hits]`` clipped to tile ``(z, tx, ty)``."""
     if not len(hits):
         return []
-    clipped = shapely.clip_by_rect(geometries[hits], *box)
-    streams = _geometry_streams(clipped, (left, top), 1 / unit)
+    size = 2 * HALF / 2**z  # metres per tile
+    clipped = shapely.clip_by_rect(geometries[hits], *_tile_box(z, tx, ty))
+    streams = _geometry_streams(clipped, (tx * size - HALF, HALF - ty * size), EXTENT / size)
     return [(int(hits[position]), stream) for position, stream in streams.items()]
 
 
