@@ -9,8 +9,9 @@ no figure. Here a small polygon is merged only into a neighbour that the map dra
 same status and class colour of the indicator shown, so hidden figures (hatching) only into
 hidden, "no figure" only into "no figure" — and the picture at national zoom stays the exact one
 wherever a pixel can show it. Small polygons of one class that border each other are merged
-together into the large neighbour of that class with which they share the longest border; with
-none, they stay as they are (no holes).
+together into the large neighbour of that class with which they share the longest border, or
+with none into the largest of them; a small polygon without a neighbour of its class stays as
+it is (no holes).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Borders:
     """
 
     small: np.ndarray
+    area: np.ndarray
     a: np.ndarray
     b: np.ndarray
     length: np.ndarray
@@ -42,7 +44,8 @@ class Borders:
 def borders(geometries: np.ndarray, min_area: float) -> Borders:
     """The :class:`Borders` of polygons smaller than ``min_area``; touching in a point, or a
     gap between neighbours, is no shared border."""
-    small = shapely.area(geometries) < min_area
+    area = shapely.area(geometries)
+    small = area < min_area
     indexes = np.flatnonzero(small)
     hits, b = shapely.STRtree(geometries).query(geometries[indexes], predicate="intersects")
     a = indexes[hits]
@@ -52,7 +55,7 @@ def borders(geometries: np.ndarray, min_area: float) -> Borders:
         shapely.intersection(shapely.boundary(geometries[a]), shapely.boundary(geometries[b]))
     )
     shared = length > 0
-    return Borders(small, a[shared], b[shared], length[shared])
+    return Borders(small, area, a[shared], b[shared], length[shared])
 
 
 def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:
@@ -60,7 +63,9 @@ def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:
 
     ``classes``: per polygon what the map draws it with (status and colour of the view).
     Small polygons of one class connected by shared borders form a group; a group goes to the
-    large polygon of its class with which it shares the longest border (ties: the lowest index).
+    large polygon of its class with which it shares the longest border (ties: the lowest index)
+    or, with none, to its own largest member. A small polygon without a neighbour of its class
+    stays as it is.
     """
     n = len(found.small)
     numbered: dict[Hashable, int] = {}
@@ -77,6 +82,11 @@ def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:
     first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
     chosen = np.full(n, -1)
     chosen[pairs[first, 0]] = pairs[first, 1]
+    # a group without a large neighbour of its class: into its largest member
+    alone = np.flatnonzero(found.small & (chosen[group] < 0))
+    alone = alone[np.lexsort((alone, -found.area[alone], group[alone]))]
+    head = alone[np.r_[True, group[alone[1:]] != group[alone[:-1]]]] if len(alone) else alone
+    chosen[group[head]] = head
     out = np.arange(n)
     merged = found.small & (chosen[group] >= 0)
     out[merged] = chosen[group[merged]]
