@@ -268,7 +268,9 @@ class LazyTiles:
         The map draws straight from these properties: joining 13,594 figures in the browser
         took ``match`` expressions that MapLibre parses in every worker, most of the national
         map's time on this project's machine. Kept per ``view`` (the caller's key of
-        ``figures``) for the :data:`FIGURE_TILES` most recently asked tiles.
+        ``figures``) for the :data:`FIGURE_TILES` most recently asked tiles. Up to zoom
+        :data:`MERGE_MAX_ZOOM` a polygon below ``merge_below`` pixels may be drawn as part of
+        a neighbour with the same status and colour in ``figures`` (its feature is left out).
         """
         if not 0 <= z <= 16 or not self._codes:
             return None

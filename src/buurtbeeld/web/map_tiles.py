@@ -8,6 +8,9 @@ map of that indicator, as ``klassen.json`` and the GeoJSON carry them for the vi
 hidden figure is never in a tile, and an indicator the visitor may not see is "not found".
 Joining the figures in the browser instead took ``match`` expressions over 13,594 codes that
 MapLibre parses in each worker: about 40 % of the national map's time (docs/benchmarks.md).
+At national zoom (≤ 7) a wijk or buurt smaller than a pixel is drawn as part of a neighbour
+with the same status and class colour in the map shown (``geo/tile_merge.py``): fewer polygons
+for the browser, the same colours and hatching; zoomed in, every region is drawn itself.
 """
 
 from __future__ import annotations
