@@ -347,3 +347,15 @@ def test_merge_targets_of_real_buurten_keep_every_class(dordrecht: gpd.GeoDataFr
     kept = [unions.get(i, g) for i, g in enumerate(geometries) if targets[i] == i]
     before, after = shapely.union_all(geometries), shapely.union_all(kept)
     assert shapely.symmetric_difference(before, after).area < 1e-6 * before.area
+
+
+def test_merge_targets_without_small_or_without_a_neighbour_of_the_class() -> None:
+    big, beside = shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)
+    crumb, crumb2 = shapely.box(10, 0, 10.5, 0.5), shapely.box(10.5, 0, 11, 0.5)
+    assert list(merge_targets(borders(np.array([big, beside]), 1.0), ["a", "b"])) == [0, 1]
+    lone = borders(np.array([big, crumb]), 1.0)
+    assert list(merge_targets(lone, ["a", "b"])) == [0, 1]  # no neighbour of its class: stays
+    assert list(merge_targets(lone, ["a", "a"])) == [0, 0]
+    pair = borders(np.array([crumb, crumb2]), 1.0)  # only small ones: together, or not at all
+    assert list(merge_targets(pair, ["a", "a"])) == [0, 0]
+    assert list(merge_targets(pair, ["a", "b"])) == [0, 1]

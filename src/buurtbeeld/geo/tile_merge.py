@@ -79,18 +79,23 @@ def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:
     pairs, inverse = np.unique(np.c_[group_of, target], axis=0, return_inverse=True)
     sums = np.bincount(inverse.ravel(), weights=total, minlength=len(pairs))
     order = np.lexsort((pairs[:, 1], -sums, pairs[:, 0]))  # per group: longest, then lowest
-    first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
+    first = order[_starts(pairs[order, 0])]
     chosen = np.full(n, -1)
     chosen[pairs[first, 0]] = pairs[first, 1]
     # a group without a large neighbour of its class: into its largest member
     alone = np.flatnonzero(found.small & (chosen[group] < 0))
     alone = alone[np.lexsort((alone, -found.area[alone], group[alone]))]
-    head = alone[np.r_[True, group[alone[1:]] != group[alone[:-1]]]] if len(alone) else alone
+    head = alone[_starts(group[alone])]
     chosen[group[head]] = head
     out = np.arange(n)
     merged = found.small & (chosen[group] >= 0)
     out[merged] = chosen[group[merged]]
     return out
+
+
+def _starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in ``keys`` starts (a mask; empty for no keys)."""
+    return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
 
 
 def merged_geometries(geometries: np.ndarray, targets: np.ndarray) -> dict[int, object]:
