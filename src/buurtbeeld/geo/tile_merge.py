@@ -31,7 +31,7 @@ class Borders:
     """Which polygons are small at one zoom level, and the borders each small one shares.
 
     ``a[k]`` (small) shares a border of length ``length[k]`` with ``b[k]`` (small or not);
-    the same for every map view, so computed once per zoom level.
+    the same for every map view.
     """
 
     small: np.ndarray
@@ -41,21 +41,45 @@ class Borders:
     length: np.ndarray
 
 
+class Adjacency:
+    """The shared borders of polygons with their neighbours, each polygon's when first needed
+    (not thread-safe: the caller holds its lock). The polygons small at a zoom level are also
+    small at every lower one, so zooming out adds only the newly small ones' borders."""
+
+    def __init__(self, geometries: np.ndarray) -> None:
+        self._geometries = geometries
+        self._tree = shapely.STRtree(geometries)
+        self.area = shapely.area(geometries)
+        self._done = np.zeros(len(geometries), dtype=bool)
+        self._a = self._b = np.zeros(0, dtype=np.int64)
+        self._length = np.zeros(0)
+
+    def borders(self, min_area: float) -> Borders:
+        """The :class:`Borders` of the polygons smaller than ``min_area``; touching in a
+        point, or a gap between neighbours, is no shared border."""
+        small = self.area < min_area
+        todo = np.flatnonzero(small & ~self._done)
+        if len(todo):
+            hits, b = self._tree.query(self._geometries[todo], predicate="intersects")
+            a = todo[hits]
+            a, b = a[a != b], b[a != b]
+            length = shapely.length(
+                shapely.intersection(
+                    shapely.boundary(self._geometries[a]), shapely.boundary(self._geometries[b])
+                )
+            )
+            shared = length > 0
+            self._a = np.r_[self._a, a[shared]]
+            self._b = np.r_[self._b, b[shared]]
+            self._length = np.r_[self._length, length[shared]]
+            self._done[todo] = True
+        keep = small[self._a]
+        return Borders(small, self.area, self._a[keep], self._b[keep], self._length[keep])
+
+
 def borders(geometries: np.ndarray, min_area: float) -> Borders:
-    """The :class:`Borders` of polygons smaller than ``min_area``; touching in a point, or a
-    gap between neighbours, is no shared border."""
-    area = shapely.area(geometries)
-    small = area < min_area
-    indexes = np.flatnonzero(small)
-    hits, b = shapely.STRtree(geometries).query(geometries[indexes], predicate="intersects")
-    a = indexes[hits]
-    other = a != b
-    a, b = a[other], b[other]
-    length = shapely.length(
-        shapely.intersection(shapely.boundary(geometries[a]), shapely.boundary(geometries[b]))
-    )
-    shared = length > 0
-    return Borders(small, area, a[shared], b[shared], length[shared])
+    """The :class:`Borders` of polygons smaller than ``min_area`` (:class:`Adjacency`)."""
+    return Adjacency(geometries).borders(min_area)
 
 
 def merge_targets(found: Borders, classes: Sequence[Hashable]) -> np.ndarray:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from buurtbeeld.geo.tile_merge import Borders, MergedView, borders, merged_view
+from buurtbeeld.geo.tile_merge import Adjacency, MergedView, merged_view
 
 EXTENT = 4096
 BUFFER = 64  # tile units beyond the edge, so outlines do not show seams
@@ -229,7 +229,7 @@ class LazyTiles:
         self._geometry: dict[tuple[int, int, int], list[tuple[int, bytes]]] = {}
         self._tiles: dict[tuple[int, int, int], bytes | None] = {}
         self._with_figures: OrderedDict[Hashable, bytes | None] = OrderedDict()
-        self._borders: dict[int, Borders] = {}
+        self._adjacency: Adjacency | None = None
         self._merged: OrderedDict[Hashable, MergedView] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -339,12 +339,11 @@ class LazyTiles:
             self._merged.move_to_end(key)
         else:
             unit = 2 * HALF / 2**z / EXTENT
-            if z not in self._borders:
-                self._borders[z] = borders(self._mercator, self._merge_below * (PIXEL * unit) ** 2)
+            if self._adjacency is None:
+                self._adjacency = Adjacency(self._mercator)
+            found = self._adjacency.borders(self._merge_below * (PIXEL * unit) ** 2)
             classes = [by_code.get(code, (None, None, None))[:2] for code in self._codes]
-            self._merged[key] = merged_view(
-                self._mercator, self._borders[z], classes, unit * TOLERANCE
-            )
+            self._merged[key] = merged_view(self._mercator, found, classes, unit * TOLERANCE)
             while len(self._merged) > MERGED_VIEWS:
                 self._merged.popitem(last=False)
         merged = self._merged[key]
