@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from buurtbeeld.geo.tile_merge import Adjacency, MergedView, merged_view
+
 EXTENT = 4096
 BUFFER = 64  # tile units beyond the edge, so outlines do not show seams
 EARTH = 6378137.0
@@ -36,6 +38,9 @@ MIN_ZOOM = 0
 TOLERANCE = 4.0  # tile units: half a pixel of a 512-pixel tile (8 units)
 MAX_ZOOM = 10  # 10 m per tile unit at zoom 10: MapLibre overzooms beyond, finer than the data
 FIGURE_TILES = 64  # tiles with figures kept per tileset (16 views of the national map's 4 tiles)
+PIXEL = EXTENT / 512  # tile units per pixel of a 512-pixel tile, as MapLibre draws vector tiles
+MERGE_MAX_ZOOM = 7  # national zoom levels: small regions drawn as part of a same-class neighbour
+MERGED_VIEWS = 8  # (view, zoom level) geometries with small regions merged, kept per tileset
 
 Figure = tuple[str, str | None, float | None]
 """What a tile with figures carries per region: status, class colour and published value."""
@@ -210,7 +215,11 @@ class LazyTiles:
     asked for and kept (thread-safe): the national view needs 4 tiles of one zoom level, built
     in about a second, not the 155 tiles of all levels (10–30 s on a loaded 2-core machine)."""
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str]], *, merge_below: float = 0.0) -> None:
+        """``merge_below``: in tiles with figures up to zoom :data:`MERGE_MAX_ZOOM`, a polygon
+        smaller than this many pixels is drawn as part of a neighbour that the map draws alike
+        (the same status and colour; 0: never; ``geo/tile_merge.py``)."""
+        self._merge_below = merge_below
         self._codes = [r[0] for r in rows]
         self._names = [r[1] for r in rows]
         wgs84 = shapely.from_geojson([r[2] for r in rows]) if rows else np.array([])
@@ -220,6 +229,8 @@ class LazyTiles:
         self._geometry: dict[tuple[int, int, int], list[tuple[int, bytes]]] = {}
         self._tiles: dict[tuple[int, int, int], bytes | None] = {}
         self._with_figures: OrderedDict[Hashable, bytes | None] = OrderedDict()
+        self._adjacency: Adjacency | None = None
+        self._merged: OrderedDict[Hashable, MergedView] = OrderedDict()
         self._lock = threading.Lock()
 
     def tile_range(self, z: int) -> tuple[range, range]:
@@ -257,7 +268,9 @@ class LazyTiles:
         The map draws straight from these properties: joining 13,594 figures in the browser
         took ``match`` expressions that MapLibre parses in every worker, most of the national
         map's time on this project's machine. Kept per ``view`` (the caller's key of
-        ``figures``) for the :data:`FIGURE_TILES` most recently asked tiles.
+        ``figures``) for the :data:`FIGURE_TILES` most recently asked tiles. Up to zoom
+        :data:`MERGE_MAX_ZOOM` a polygon below ``merge_below`` pixels may be drawn as part of
+        a neighbour with the same status and colour in ``figures`` (its feature is left out).
         """
         if not 0 <= z <= 16 or not self._codes:
             return None
@@ -277,7 +290,11 @@ class LazyTiles:
 
             by_code = figures()
             features = []
-            for index, stream in self._features(z, x, y):
+            if self._merge_below and z <= MERGE_MAX_ZOOM:
+                shown = self._merged_features(z, x, y, view, by_code)
+            else:
+                shown = self._features(z, x, y)
+            for index, stream in shown:
                 code = self._codes[index]
                 tags = [0, len(values), 1, len(values) + 1]
                 values += [_string(code), _string(self._names[index])]
@@ -295,27 +312,66 @@ class LazyTiles:
                 self._with_figures.popitem(last=False)
             return body
 
+    def _zoom(self, z: int) -> tuple[np.ndarray, shapely.STRtree]:
+        """The polygons simplified for zoom ``z`` and their tree, kept (lock held)."""
+        if z not in self._zooms:
+            simplified = shapely.simplify(self._mercator, 2 * HALF / 2**z / EXTENT * TOLERANCE)
+            self._zooms[z] = (simplified, shapely.STRtree(simplified))
+        return self._zooms[z]
+
     def _features(self, z: int, tx: int, ty: int) -> list[tuple[int, bytes]]:
         """``(row index, geometry stream)`` of the polygons in a tile, kept (lock held)."""
-        if (z, tx, ty) in self._geometry:
-            return self._geometry[(z, tx, ty)]
-        size = 2 * HALF / 2**z  # metres per tile
-        unit = size / EXTENT
-        if z not in self._zooms:
-            simplified = shapely.simplify(self._mercator, unit * TOLERANCE)
-            self._zooms[z] = (simplified, shapely.STRtree(simplified))
-        simplified, tree = self._zooms[z]
-        left, top = tx * size - HALF, HALF - ty * size
-        pad = BUFFER * unit
-        box = (left - pad, top - size - pad, left + size + pad, top + pad)
-        hits = tree.query(shapely.box(*box))
-        features: list[tuple[int, bytes]] = []
-        if len(hits):
-            clipped = shapely.clip_by_rect(simplified[hits], *box)
-            streams = _geometry_streams(clipped, (left, top), 1 / unit)
-            features = [(int(hits[position]), stream) for position, stream in streams.items()]
-        self._geometry[(z, tx, ty)] = features
-        return features
+        if (z, tx, ty) not in self._geometry:
+            simplified, tree = self._zoom(z)
+            hits = tree.query(shapely.box(*_tile_box(z, tx, ty)))
+            self._geometry[(z, tx, ty)] = _clip_and_encode(simplified, hits, z, tx, ty)
+        return self._geometry[(z, tx, ty)]
+
+    def _merged_features(
+        self, z: int, tx: int, ty: int, view: Hashable, by_code: Mapping[str, Figure]
+    ) -> list[tuple[int, bytes]]:
+        """As :meth:`_features`, with the small polygons of zoom ``z`` merged into a neighbour
+        of the same status and colour in ``view`` (``geo/tile_merge.py``; lock held). Only
+        the merged polygons are clipped and encoded anew; the others come from the tile's
+        geometry shared by all views."""
+        key = (view, z)
+        if key in self._merged:
+            self._merged.move_to_end(key)
+        else:
+            unit = 2 * HALF / 2**z / EXTENT
+            if self._adjacency is None:
+                self._adjacency = Adjacency(self._mercator)
+            found = self._adjacency.borders(self._merge_below * (PIXEL * unit) ** 2)
+            classes = [by_code.get(code, (None, None, None))[:2] for code in self._codes]
+            self._merged[key] = merged_view(self._mercator, found, classes, unit * TOLERANCE)
+            while len(self._merged) > MERGED_VIEWS:
+                self._merged.popitem(last=False)
+        merged = self._merged[key]
+        hits = self._zoom(z)[1].query(shapely.box(*_tile_box(z, tx, ty)))
+        kept = [(i, stream) for i, stream in self._features(z, tx, ty) if not merged.redrawn[i]]
+        redo = np.unique(merged.targets[hits])
+        redo = redo[merged.redrawn[redo] & (merged.targets[redo] == redo)]
+        return sorted(kept + _clip_and_encode(merged.geometries, redo, z, tx, ty))
+
+
+def _tile_box(z: int, tx: int, ty: int) -> tuple[float, float, float, float]:
+    """The Mercator box of tile ``(z, tx, ty)`` with its :data:`BUFFER`."""
+    size = 2 * HALF / 2**z  # metres per tile
+    left, top = tx * size - HALF, HALF - ty * size
+    pad = BUFFER * size / EXTENT
+    return (left - pad, top - size - pad, left + size + pad, top + pad)
+
+
+def _clip_and_encode(
+    geometries: np.ndarray, hits: np.ndarray, z: int, tx: int, ty: int
+) -> list[tuple[int, bytes]]:
+    """``(index, geometry stream)`` of ``geometries[hits]`` clipped to tile ``(z, tx, ty)``."""
+    if not len(hits):
+        return []
+    size = 2 * HALF / 2**z  # metres per tile
+    clipped = shapely.clip_by_rect(geometries[hits], *_tile_box(z, tx, ty))
+    streams = _geometry_streams(clipped, (tx * size - HALF, HALF - ty * size), EXTENT / size)
+    return [(int(hits[position]), stream) for position, stream in streams.items()]
 
 
 def build_tileset(

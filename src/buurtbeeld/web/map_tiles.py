@@ -8,6 +8,9 @@ map of that indicator, as ``klassen.json`` and the GeoJSON carry them for the vi
 hidden figure is never in a tile, and an indicator the visitor may not see is "not found".
 Joining the figures in the browser instead took ``match`` expressions over 13,594 codes that
 MapLibre parses in each worker: about 40 % of the national map's time (docs/benchmarks.md).
+At national zoom (≤ 7) a wijk or buurt smaller than a pixel is drawn as part of a neighbour
+with the same status and class colour in the map shown (``geo/tile_merge.py``): fewer polygons
+for the browser, the same colours and hatching; zoomed in, every region is drawn itself.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ Level = Literal["wijk", "buurt"]
 TileLevel = Literal["gemeente", "wijk", "buurt"]
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 NATIONAL = "NL00"
+# At national zoom a wijk or buurt smaller than a pixel is drawn as part of a neighbour of the
+# same status and colour in the map shown (geo/tile_merge.py), when it has one.
+MERGE_BELOW_PIXELS = 1.0
 
 
 def national_tiles(request: Request, level: str) -> LazyTiles:
@@ -46,7 +52,8 @@ def tiles_of(cube: Cube, level: str) -> LazyTiles:
     regions = cube.gemeenten() if level == "gemeente" else cube.children(NATIONAL, level)
     geometries = cube.geometries([r.code for r in regions], level)
     return LazyTiles(
-        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries]
+        [(r.code, r.name, geometries[r.code]) for r in regions if r.code in geometries],
+        merge_below=0.0 if level == "gemeente" else MERGE_BELOW_PIXELS,  # borders: all of them
     )
 
 
