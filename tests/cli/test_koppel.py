@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from buurtbeeld.cli.koppel import LARGE_AREA, scale_notice
 from buurtbeeld.cli.main import app
 from buurtbeeld.source.link_workdir import PID_FILE, PREFIX
 from tests.source.link_data import link_spec_text, make_rows, write_all
@@ -63,6 +64,7 @@ def test_koppel_reports_in_dutch_and_leaves_no_intermediate_files(folder: Path) 
     # the console wraps long paths anywhere: compare without any whitespace
     assert re.search(r"Pakketgemaakt:\S+stapeling-GM0505\.zip", "".join(out.split())), out
     assert "geen pakket van de partner" in out  # no partner packages in this koppelspec
+    assert "Let op: deze koppeling beslaat" not in out  # one gemeente: no warning of hours
     assert _work_folders(folder) == []
     # no pseudonym, and no number finer than tens but the row counts
     numbers = set(re.findall(r"-?\d{6,}", result.output))
@@ -131,3 +133,14 @@ def test_koppel_help_is_dutch() -> None:
     result = runner.invoke(app, ["koppel", "--help"])
     assert result.exit_code == 0
     assert "Koppel gepseudonimiseerde extracten" in result.output
+
+
+def test_a_large_area_is_announced_with_the_advice_to_link_per_gemeente() -> None:
+    # five gemeenten as one table took more than 20 minutes of CPU, the country days
+    # (docs/benchmarks.md): the linking party hears it before the wait, with what to do
+    assert scale_notice(1, national=False) is None
+    assert scale_notice(LARGE_AREA - 1, national=False) is None
+    few = scale_notice(LARGE_AREA, national=False)
+    assert few is not None and f"{LARGE_AREA} gemeenten" in few and "per gemeente" in few
+    land = scale_notice(342, national=True)
+    assert land is not None and "het hele land" in land and "gemeente: GM" in land

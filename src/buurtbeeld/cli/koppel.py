@@ -41,6 +41,30 @@ def default_target(spec: LinkSpec, spec_file: Path) -> Path:
     return spec_file.parent / f"{spec.dataset}-{area}.zip"
 
 
+LARGE_AREA = 5
+"""Gemeenten from which ``koppel`` says up front that protecting jointly takes long."""
+
+
+def scale_notice(gemeenten: int, national: bool) -> str | None:
+    """A Dutch notice before joint protection of a large area (``None``: none needed).
+
+    Measured on a 2-core machine (docs/benchmarks.md, issue 11): one gemeente of 146 regions
+    ~40 s; five gemeenten as one table more than 20 minutes; the country days. The partners'
+    rounded totals tie every gemeente of one delivery into one attacker's problem, so the time
+    grows faster than the area.
+    """
+    if not national and gemeenten < LARGE_AREA:
+        return None
+    area = "het hele land" if national else f"{gemeenten} gemeenten"
+    return (
+        f"Let op: deze koppeling beslaat {area}. Samen beveiligen controleert elke "
+        "afgeschermde cel tegen alle cijfers van het gebied tegelijk; dat duurt bij een groot "
+        "gebied uren tot dagen (één gemeente: ongeveer een minuut). Koppel per gemeente "
+        "(gemeente: GM.... in de koppelspecificatie) om het te verkorten; die koppelingen "
+        "kunnen naast elkaar draaien."
+    )
+
+
 def print_link_report(counts: LinkedCounts) -> None:
     """The Dutch report: rows per extract, units and overlaps per gemeente (rounded), warnings."""
     from buurtbeeld.source.link_report import about
@@ -199,6 +223,12 @@ def koppel(
     finally:
         _print_cleanup(Cleanup(removed=cleanup.removed))
     print_link_report(counts)
+    notice = scale_notice(
+        len(counts.division.hierarchy.get("NL00", ())) or len(spec.gemeenten),
+        counts.division.national,
+    )
+    if notice:
+        console.print(notice, style="yellow", highlight=False)
     with console.status("Beveiligen samen met de cijfers van de partners en pakket schrijven"):
         path, linked, created = protect_and_package(counts, target, list(partnersleutel or []))
     print_package_report(path, linked, spec, created)
