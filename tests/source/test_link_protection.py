@@ -559,3 +559,33 @@ def test_k_or_more_cells_are_protected_with_the_partners_marginals(
     _import_partners(empty_workspace, flow)
     _platform_audit(empty_workspace, flow.linked, flow)
     assert _attack(flow) == []
+
+
+def test_a_national_partner_package_serves_a_linking_of_one_gemeente(
+    flow: Flow, tmp_path: Path
+) -> None:
+    """Linking per gemeente (the advice for large areas) reads the partners' national packages
+    as they are; a package of another gemeente stays refused."""
+    from buurtbeeld.package_format import write_package
+    from buurtbeeld.source.link_partners import read_partner
+
+    extract = flow.counts.spec.extracten[0]
+    assert extract.pakket is not None and extract.pakkettabel is not None
+    keys = trusted(*flow.keys.values())
+    own = read_partner(extract.naam, extract.pakket, extract.pakkettabel, keys, flow.counts.spec)
+    package = read_package(extract.pakket)
+
+    def with_area(area: list[str]) -> Path:
+        manifest = {**package.manifest, "gebied": area}
+        tables = {name: table.data for name, table in package.tables.items()}
+        target = tmp_path / f"{extract.naam}-{area[0]}.zip"
+        return write_package(target, manifest, tables, package.report, key=flow.keys[extract.naam])
+
+    national = with_area(["NL00"])
+    found = read_partner(extract.naam, national, extract.pakkettabel, keys, flow.counts.spec)
+    assert found.cells == own.cells
+    with pytest.raises(LinkProtectionError) as info:
+        read_partner(
+            extract.naam, with_area(["GM0014"]), extract.pakkettabel, keys, flow.counts.spec
+        )
+    assert info.value.code == "BB-KOP-032"

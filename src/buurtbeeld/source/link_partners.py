@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from buurtbeeld.errors import BuurtbeeldError
+from buurtbeeld.geo.codes import COUNTRY_CODE
 from buurtbeeld.package_format import (
     TOTAL,
     Package,
@@ -156,7 +157,8 @@ def read_partner(
             hint="Vraag de partner een pakket in de indeling van de koppeling.",
         )
     area = set(manifest.get("gebied") or [])
-    if area and not set(spec.gemeenten) <= area:
+    # a national package covers every gemeente: a linking per gemeente can use it as it is
+    if area and COUNTRY_CODE not in area and not set(spec.gemeenten) <= area:
         raise LinkProtectionError(
             f"Het pakket van extract '{name}' dekt niet het hele gebied van de koppeling.",
             code="BB-KOP-032",
