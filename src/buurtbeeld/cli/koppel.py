@@ -22,6 +22,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from buurtbeeld.cli.import_texts import nl_number
+from buurtbeeld.geo.codes import COUNTRY_CODE
 
 if TYPE_CHECKING:
     from buurtbeeld.source.link import LinkedCounts
@@ -224,7 +225,7 @@ def koppel(
         _print_cleanup(Cleanup(removed=cleanup.removed))
     print_link_report(counts)
     notice = scale_notice(
-        len(counts.division.hierarchy.get("NL00", ())) or len(spec.gemeenten),
+        len(counts.division.hierarchy.get(COUNTRY_CODE, ())) or len(spec.gemeenten),
         counts.division.national,
     )
     if notice:
