@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import time
 import zipfile
 from collections.abc import Iterator
@@ -26,7 +27,13 @@ from buurtbeeld.platform.sessions import SessionStore
 from buurtbeeld.platform.users import UserStore
 from buurtbeeld.store.workspace import Workspace
 from buurtbeeld.web.app import create_app
-from buurtbeeld.web.import_job import DEFAULT_MEMORY_MB, ENV_MEMORY, memory_cap_mb
+from buurtbeeld.web.import_job import (
+    DEFAULT_MEMORY_MB,
+    ENV_MEMORY,
+    memory_cap_mb,
+    spawn,
+    upload_dir,
+)
 from tests.cbs_files import kwb_rows, write_kwb_csv
 from tests.conftest import shared_file
 from tests.platform.conftest import (
@@ -177,6 +184,40 @@ def test_the_runner_process_is_held_to_the_memory_setting(
     assert site.client.get("/beheer/imports").status_code == 200  # the app itself runs on
     monkeypatch.delenv(ENV_MEMORY)  # the default cap (8 GB) is enough for the same file
     assert site.wait(_job_id(site.upload(national, "cbs")), timeout=600)["status"] == "klaar"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_runner_killed_at_its_memory_limit_says_memory_other_deaths_say_unexpected(
+    empty_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: int
+) -> None:
+    """Under load the runner of the national KWB in 1 GB died by an abort of the C library
+    (no thread-local memory for a new thread) before Python saw a MemoryError: the page said
+    "stopte onverwacht". Killed as the OOM killer kills, or aborted, it now says memory, with
+    the limit; another signal stays an unexpected stop."""
+    url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    monkeypatch.setenv(ENV_MEMORY, "1000")
+    root = empty_workspace.root
+    with open_platform(None, url=url) as db:
+        jobs = JobStore(db)
+        job = jobs.create("cbs", "kwb.csv", "1" * 64, 10, "iemand")
+        folder = upload_dir(root, job.id)
+        folder.mkdir(parents=True)
+        write_kwb_csv(folder / "kwb.csv")
+        process = spawn(root, job.id, db)
+        process.send_signal(how)
+        deadline = time.monotonic() + 60
+        while jobs.get(job.id).active:
+            assert time.monotonic() < deadline, "the watcher did not mark the job"
+            time.sleep(0.1)
+        failed = jobs.get(job.id)
+        assert failed.status == "mislukt"
+        if how == signal.SIGKILL:
+            assert failed.error_code == "BB-WS-011"
+            assert failed.error_message and "1000 MB" in failed.error_message
+        else:
+            assert failed.error_code == "BB-JOB-004"
+        assert not folder.exists()
 
 
 def test_the_memory_setting_is_read_with_a_default() -> None:

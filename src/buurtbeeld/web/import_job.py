@@ -15,6 +15,7 @@ import logging
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +36,8 @@ HEARTBEAT_EVERY = 5.0
 EXIT_REFUSED = 2
 ENV_MEMORY = "BUURTBEELD_IMPORT_GEHEUGEN_MB"
 DEFAULT_MEMORY_MB = 8192  # the national KWB needs ~0.5 GB resident, ~2 GB of address space
+OUT_OF_MEMORY_SIGNALS = frozenset({signal.SIGABRT, signal.SIGKILL})
+"""How a runner at its memory limit can end without a word (an abort, the OOM killer)."""
 
 
 def memory_cap_mb(environ: Mapping[str, str] = os.environ) -> int | None:
@@ -154,16 +157,31 @@ def spawn(root: Path, job_id: int, db: PlatformDB) -> subprocess.Popen[bytes]:
         env=os.environ.copy(),
     )
 
+    cap = memory_cap_mb()
+
     def watch() -> None:
         code = process.wait()
-        if code not in (0, EXIT_REFUSED):
+        if code in (0, EXIT_REFUSED):
+            return
+        if cap is not None and -code in OUT_OF_MEMORY_SIGNALS:
+            # below its memory limit a process can die before Python sees a MemoryError: the
+            # C library aborts when a new thread finds no memory, the kernel's OOM killer kills
+            JobStore(db).fail(
+                job_id,
+                "BB-WS-011",
+                "Het geheugen was waarschijnlijk niet genoeg voor deze import: het importproces "
+                f"werd afgebroken (grens {cap} MB). De werkmap is niet veranderd.",
+                f"Verhoog de grens voor imports ({ENV_MEMORY}, zie docs/installatie.md) of "
+                "importeer op een machine met meer geheugen.",
+            )
+        else:
             JobStore(db).fail(
                 job_id,
                 "BB-JOB-004",
                 f"Het importproces stopte onverwacht (afsluitcode {code}). De werkmap is niet veranderd.",
                 "Upload het bestand opnieuw; gebeurt dit weer, bekijk dan het serverlog.",
             )
-            shutil.rmtree(upload_dir(root, job_id), ignore_errors=True)
+        shutil.rmtree(upload_dir(root, job_id), ignore_errors=True)
 
     threading.Thread(target=watch, name=f"import-{job_id}", daemon=True).start()
     return process
