@@ -20,6 +20,7 @@ from buurtbeeld.protect import Table, build_cross_table
 from buurtbeeld.protect.basis import relation_rows
 from buurtbeeld.protect.elimination import Elimination
 
+from .national import national_table
 from .strategies import hierarchical_tables, linked_tables
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
@@ -125,20 +126,11 @@ def _combos(k: int) -> list[tuple[str, ...]]:
 
 
 def _national(n_gemeenten: int) -> Table:
-    """NL > gemeenten > wijken > buurten x 3 categories, data in one gemeente only (the rest
-    are zeros: a national specification on one gemeente's extract)."""
-    regions: dict[str, list[str]] = {"NL00": []}
-    counts: dict[tuple[str, ...], int] = {}
-    for g in range(n_gemeenten):
-        gem = f"GM{g:04d}"
-        regions["NL00"].append(gem)
-        regions[gem] = [f"WK{g:04d}{w:02d}" for w in range(3)]
-        for w, wijk in enumerate(regions[gem]):
-            regions[wijk] = [f"BU{g:04d}{w:02d}{b:02d}" for b in range(4)]
-            for buurt in regions[wijk]:
-                for k, cat in enumerate(("a", "b", "c")):
-                    counts[(buurt, cat)] = (3 + 5 * k + len(buurt)) if g == 0 else 0
-    return build_cross_table(counts, [regions, {"totaal": ["a", "b", "c"]}])
+    """Data in one gemeente only (the rest are zeros: a national specification on one
+    gemeente's extract)."""
+    return national_table(
+        n_gemeenten, lambda g, buurt, k: (3 + 5 * k + len(buurt)) if g == 0 else 0
+    )
 
 
 def test_a_basis_too_large_for_memory_is_refused_before_it_is_allocated() -> None:

@@ -20,26 +20,17 @@ from buurtbeeld.protect import audit_protected, protect_table
 from buurtbeeld.protect.cleanup import _Singletons
 from buurtbeeld.protect.rules import apply_primary_rules, get_profile
 from buurtbeeld.protect.system import build_system
-from buurtbeeld.protect.table import CellStatus, Table, build_cross_table
+from buurtbeeld.protect.table import CellStatus, Table
+
+from .national import national_table
 
 
 def _national(n_gemeenten: int, seed: int) -> Table:
-    """NL > gemeenten > 3 wijken > 4 buurten x 3 categories; every other gemeente is so small
-    that its gemeente cells are primaries (hidden link cells)."""
+    """Every other gemeente is so small that its gemeente cells are primaries (hidden link
+    cells)."""
     rng = np.random.default_rng(seed)
-    regions: dict[str, list[str]] = {"NL00": []}
-    counts: dict[tuple[str, ...], int] = {}
-    for g in range(n_gemeenten):
-        gem = f"GM{g:04d}"
-        regions["NL00"].append(gem)
-        regions[gem] = [f"WK{g:04d}{w:02d}" for w in range(3)]
-        choices = [0, 0, 0, 1, 2, 3, 5, 9, 14, 20] if g % 2 else [0, 0, 0, 0, 0, 0, 1, 2]
-        for w, wijk in enumerate(regions[gem]):
-            regions[wijk] = [f"BU{g:04d}{w:02d}{b:02d}" for b in range(4)]
-            for buurt in regions[wijk]:
-                for cat in ("a", "b", "c"):
-                    counts[(buurt, cat)] = int(rng.choice(choices))
-    return build_cross_table(counts, [regions, {"totaal": ["a", "b", "c"]}])
+    big, tiny = [0, 0, 0, 1, 2, 3, 5, 9, 14, 20], [0, 0, 0, 0, 0, 0, 1, 2]
+    return national_table(n_gemeenten, lambda g, _b, _k: int(rng.choice(big if g % 2 else tiny)))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
