@@ -146,3 +146,86 @@ def test_warm_late_batches_and_wide_local_lps_give_the_full_audits_verdicts(
         patch.setattr(audit_mod, "LOCAL_TRIES", ((1, 1),))  # leave cells open for them
         assert _findings(data) == full
     assert _findings(data) == full
+
+
+batch_mod = importlib.import_module("buurtbeeld.protect.audit_batch")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    table=hierarchical_tables(),
+    hide=st.lists(st.booleans(), min_size=30, max_size=30),
+    exact=st.lists(st.booleans(), min_size=7, max_size=7),
+    rings=st.integers(1, 3),
+    pick=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_a_regional_batch_with_the_table_outside_is_a_feasible_table(
+    table, hide, exact, rings, pick
+) -> None:
+    data = _view(table, hide, exact, [])
+    inc = Incidence(data)
+    truth = np.array([float(c.count) for c in table.cells])
+    local = LocalProver(inc, truth.copy())
+    hidden = np.array([i for i in range(data.n_cells) if i not in data.known], dtype=np.int64)
+    targets = hidden[[pick[i % len(pick)] for i in range(len(hidden))]]
+    targets = targets[truth[targets] < 8.0]  # as the audit: only cells not seen at their goal
+    if not len(targets):
+        return
+    goals = np.full(len(targets), 8.0)
+    region = local.region(targets, rings)
+    assert set(targets.tolist()) <= set(region.tolist())
+    found = local.push_many(region, targets, "up", goals)
+    assert found is not None  # the true table is feasible: so is the LP
+    table_x = truth.copy()
+    table_x[found[0].astype(np.int64)] = found[1]
+    # every relation holds, every published interval and non-negativity too: a witness
+    for total, parts in data.relations:
+        assert table_x[total] == pytest.approx(sum(table_x[p] for p in parts), abs=1e-6)
+    for c, (lo, up) in data.known.items():
+        assert lo - 1e-6 <= table_x[c] <= up + 1e-6
+    assert (table_x >= -1e-6).all()
+    # targets are pushed at most to their goal, and at least as far as the true table has them
+    assert (table_x[targets] <= 8.0 + 1e-6).all()
+    assert table_x[targets].sum() >= truth[targets].sum() - 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    table=hierarchical_tables(),
+    hide=st.lists(st.booleans(), min_size=30, max_size=30),
+    exact=st.lists(st.booleans(), min_size=7, max_size=7),
+    rings=st.integers(1, 3),
+)
+def test_regional_batch_rounds_give_the_full_audits_verdicts(table, hide, exact, rings) -> None:
+    data = _view(table, hide, exact, [])  # the platform's audit: no true values
+    full = _findings(data, exact_intervals=True)
+    calls = []
+    push_many = LocalProver.push_many
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return push_many(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        # every batch round after the first takes the regional path (a national package's
+        # late rounds), with regions of 1-3 rings
+        patch.setattr(batch_mod, "REGION_SHARE", 0)
+        patch.setattr(batch_mod, "REGION_RINGS", rings)
+        patch.setattr(LocalProver, "push_many", counted)
+        assert _findings(data) == full
+    if len(data.known) < data.n_cells and len(full) < data.n_cells - len(data.known):
+        assert calls or not _open_after_first_batch(data)
+
+
+def _open_after_first_batch(data: AuditInput) -> bool:
+    """Whether the first batch LP of an audit leaves cells to prove (else no second round)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_mod, "BATCH_ROUNDS", 1)
+        patch.setattr(audit_mod, "_audit_component", lambda *a, **k: None)
+        result = audit(data)
+    hidden = [i for i in range(data.n_cells) if i not in data.known]
+    rules = audit_mod.Rules(data)
+    w = result.witnesses
+    assert w is not None
+    cells = np.array(hidden, dtype=np.int64)
+    return bool((~rules.proven(cells, w.low[cells], w.high[cells])).any())

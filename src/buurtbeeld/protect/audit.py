@@ -192,7 +192,7 @@ def audit(
         base[c] = value
     local = LocalProver(inc, base) if not exact_intervals else None
     if not exact_intervals and components:
-        batch_all(data, rules, inc, components, wmin, wmax, result, base)
+        batch_all(data, rules, inc, components, wmin, wmax, result, base, local)
     for component in components:
         _audit_component(rules, inc, component, result, exact_intervals, wmin, wmax, local, repair)
     if local is not None:

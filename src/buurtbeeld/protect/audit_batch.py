@@ -21,11 +21,18 @@ from buurtbeeld.protect.lp import Incidence, Lp, highs_model
 
 if TYPE_CHECKING:
     from buurtbeeld.protect.audit import AuditInput, AuditResult
+    from buurtbeeld.protect.local import LocalProver
 
 BATCH_ROUNDS = 40  # batch LPs per direction at most
 LARGE_COMPONENT = 5_000  # cells
 LATE_BATCH = 50
 """Open cells after the local LPs from which a batch LP over the component is tried first."""
+REGION_RINGS = 4
+REGION_SHARE = 1.2
+REGION_ENOUGH = 50
+"""A batch round over a large component solves only the cells within ``REGION_RINGS``
+relations of the open cells (the rest at the last feasible table) when they are at most a
+``REGION_SHARE``-th of the component's cells (:func:`_region_batch`)."""
 
 
 def late_batches(
@@ -124,11 +131,15 @@ def batch_all(
     wmax: np.ndarray,
     result: AuditResult,
     base: np.ndarray,
+    local: LocalProver | None = None,
 ) -> None:
     """Prove many cells safe with few LPs; every LP solution is a witness table.
 
     One LP per direction covers all components that still have open cells; a few rounds,
-    while they keep proving enough cells.
+    while they keep proving enough cells. With a ``local`` prover (on ``base``), a round whose
+    open cells lie in a small part of a large component solves only that part
+    (:func:`_region_batch`); when such a round proves too little, a round over the whole
+    component follows before giving up.
     """
     component_of = np.full(data.n_cells, -1, dtype=np.int64)
     for k, comp in enumerate(components):
@@ -144,6 +155,7 @@ def batch_all(
     enough = 5 if largest < LARGE_COMPONENT else 20
     warm: Lp | None = None
     for direction in ("up", "down"):
+        regional = local is not None
         for _round in range(BATCH_ROUNDS):
             goals = rules.goals(direction, wmin, wmax)
             targets = open_cells[~np.isnan(goals[open_cells])]
@@ -155,7 +167,16 @@ def batch_all(
                 cols = sorted(c for k in chosen for c in components[k])
                 if np.isfinite(base[cols]).all():  # a feasible table: the caps are feasible
                     warm = inc.build(cols)
-            if warm is not None:
+            region = None
+            if warm is not None and local is not None and regional:
+                region = local.region(targets, REGION_RINGS)
+                if len(region) * REGION_SHARE > len(warm.cols):
+                    region = None
+            if region is not None and local is not None:
+                _region_batch(local, region, targets, goals[targets], direction, wmin, wmax)
+                result.n_lps += 1
+                reached = 0
+            elif warm is not None:
                 _warm_batch(warm, targets, goals[targets], direction, wmin, wmax, result, base)
                 reached = 0  # only counted for the first LP, which has no warm model
             else:
@@ -169,8 +190,38 @@ def batch_all(
             # the first LP without true values only makes the first witness: count its goals
             progress = reached if first else before - len(open_cells)
             first = False
+            if region is not None and progress >= max(1, len(targets) // REGION_ENOUGH):
+                continue
             if progress < max(1, len(targets) // enough):
+                if region is not None:
+                    regional = False  # the table outside may hold them: the whole component
+                    continue
                 break  # too little progress: single-cell LPs are cheaper now
+            regional = local is not None  # after a round over the whole component
+
+
+def _region_batch(
+    local: LocalProver,
+    region: np.ndarray,
+    targets: np.ndarray,
+    goals: np.ndarray,
+    direction: str,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+) -> None:
+    """One batch round over ``region`` only, every other cell at the prover's feasible table
+    (``local.base``); the solution with that table outside is a feasible table of the whole
+    component, so a witness, and becomes the new ``base``. As :func:`_warm_batch`, only cells
+    not yet seen at their goal are pushed (the caps keep ``base`` feasible)."""
+    up = direction == "up"
+    open_ = wmax[targets] < goals - EPS if up else wmin[targets] > goals + EPS
+    found = local.push_many(region, targets[open_], direction, goals[open_])
+    if found is None:
+        return
+    cells, x = found[0].astype(np.int64), found[1]
+    np.minimum.at(wmin, cells, x)
+    np.maximum.at(wmax, cells, x)
+    local.base[cells] = x
 
 
 def _batch_lp(

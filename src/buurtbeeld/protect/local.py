@@ -94,11 +94,17 @@ class LocalProver:
     def neighbourhood(self, c: int, rings: int = 2, max_cells: int = MAX_CELLS) -> np.ndarray:
         """The target and the variable cells within ``rings`` relations of it: the first ring
         always, each further ring only while the total stays within ``max_cells``."""
+        return self.region(np.array([c], dtype=np.int64), rings, max_cells)
+
+    def region(self, targets: np.ndarray, rings: int, max_cells: float = np.inf) -> np.ndarray:
+        """The targets and the variable cells within ``rings`` relations of any of them (the
+        first ring always, each further ring only while the total stays within
+        ``max_cells``), sorted."""
         mark, variable = self._mark, self.variable
-        found = [np.array([c], dtype=np.int64)]
-        size = 1
-        mark[c] = True
-        frontier = found[0]
+        frontier = np.unique(targets)
+        found = [frontier]
+        size = len(frontier)
+        mark[frontier] = True
         for k in range(rings):
             rows = self._rows_of(frontier)
             ring = np.unique(self._row_cells[gather(self._row_ptr, rows)])
@@ -122,6 +128,13 @@ class LocalProver:
         its neighbourhood as columns (sorted), every relation touching them as a row (sorted),
         the other cells at their ``base`` value on the right-hand side."""
         cells = self.neighbourhood(c, rings, max_cells)
+        goals = np.array([goal])
+        return self._lp(cells, np.array([c], dtype=np.int64), direction, goals)
+
+    def _lp(
+        self, cells: np.ndarray, targets: np.ndarray, direction: str, goals: np.ndarray
+    ) -> LocalLp | None:
+        """The LP over ``cells`` (sorted) with each target pushed towards its goal."""
         inc = self.inc
         rows = self._rows_of(cells)
         if not len(rows):
@@ -142,13 +155,13 @@ class LocalProver:
         rhs = -np.bincount(row_of[~inside], weights=coef[~inside] * values, minlength=len(rows))
         lower = np.maximum(inc.lower[cells], 0.0)
         upper = inc.upper[cells].copy()
-        k = int(np.searchsorted(cells, c))
+        k = np.searchsorted(cells, targets)
         # push only up to the goal: the LP stops there (any table that reaches it will do)
         if direction == "up":
-            upper[k] = min(upper[k], goal)
+            upper[k] = np.minimum(upper[k], goals)
         else:
-            lower[k] = max(lower[k], goal)
-        if lower[k] > upper[k] + EPS:
+            lower[k] = np.maximum(lower[k], goals)
+        if (lower[k] > upper[k] + EPS).any():
             return None
         n = len(cells)
         # column-wise matrix: entries by column, rows ascending within a column
@@ -176,7 +189,23 @@ class LocalProver:
     ) -> np.ndarray | None:
         """Values of the neighbourhood in a feasible table with cell ``c`` at its goal (or as far
         towards it as the neighbourhood allows); ``None`` when no local table is available."""
-        small = self.local_lp(c, direction, goal, rings=rings, max_cells=max_cells)
+        return self._solve(self.local_lp(c, direction, goal, rings=rings, max_cells=max_cells))
+
+    def push_many(
+        self, cells: np.ndarray, targets: np.ndarray, direction: str, goals: np.ndarray
+    ) -> np.ndarray | None:
+        """Values of ``cells`` (a :meth:`region` around the targets) in a feasible table that
+        pushes every target towards its goal at once (``max sum y``, each capped at its goal;
+        down: the mirror); ``None`` when no local table is available.
+
+        The batch LP of :mod:`.audit_batch` restricted to the cells near the open targets, the
+        rest of the component at ``base``: late batch rounds have few open cells, and the
+        component's LP (tens of thousands of columns when rounded values link a package) costs
+        a second per round whatever their number.
+        """
+        return self._solve(self._lp(cells, targets, direction, goals))
+
+    def _solve(self, small: LocalLp | None) -> np.ndarray | None:
         if small is None:
             return None
         n, m = len(small.cells), len(small.rows)

@@ -205,10 +205,18 @@ def _audit_group(
     names = tuple(sorted({v.name for v in views}))
     period = views[0].period
 
+    seen: dict[int, dict[TableCell, int]] = {}
+    """Per view (by ``id``) the index of each key looked up before (relations name every cell
+    several times; its id sorts the dimensions)."""
+
     def cell(view: TableView, key: TableCell) -> int:
         # a cell no table holds (a region left out) is unknown to the attacker
-        i = index.setdefault(_cell_id(view, key), len(index))
-        labels.setdefault(i, view.label(key))
+        cache = seen.setdefault(id(view), {})
+        i = cache.get(key)
+        if i is None:
+            i = index.setdefault(_cell_id(view, key), len(index))
+            labels.setdefault(i, view.label(key))
+            cache[key] = i
         return i
 
     def cell_of(cell_id: CellId) -> int:
