@@ -4,9 +4,10 @@
   is the LP that slicing the matrix with SciPy gives (a reference written here with sets and
   SciPy, as the audit built it before): same neighbourhood, rows, matrix, bounds and
   right-hand side.
-- The late batches on the component's warm HiGHS model and the wide local LPs before a cell's
-  own LP (normally only for components of thousands of cells; the thresholds are lowered here
-  so small random tables take those paths) give the same verdict per hidden cell (safe, exact,
+- The regional batch rounds before the local LPs, the late batches on the component's warm
+  HiGHS model and the wide local LPs before a cell's own LP (normally only for components of
+  thousands of cells; the thresholds are lowered here so small random tables take those
+  paths) give the same verdict per hidden cell (safe, exact,
   bounded inside the hidden range) as the full audit that computes both bounds of every cell.
 """
 
@@ -139,11 +140,14 @@ def test_warm_late_batches_and_wide_local_lps_give_the_full_audits_verdicts(
     data = _view(table, hide, exact, extra, truth=truth)
     full = _findings(data, exact_intervals=True)
     with pytest.MonkeyPatch.context() as patch:
-        # every component takes the paths of a national one: late batches from one open cell,
-        # then a wide local LP before each cell's own LP
+        # every component takes the paths of a national one: regional batch rounds before the
+        # local LPs, late batches from one open cell, then a wide local LP before each cell's
+        # own LP
         patch.setattr(audit_mod, "LATE_BATCH", 1)
         patch.setattr(audit_mod, "WIDE_COMPONENT", 1)
         patch.setattr(audit_mod, "LOCAL_TRIES", ((1, 1),))  # leave cells open for them
+        patch.setattr(audit_mod, "REGIONAL_TARGETS", 1)  # regional rounds before local LPs
+        patch.setattr(audit_mod, "REGIONAL_RINGS", 1)
         assert _findings(data) == full
     assert _findings(data) == full
 

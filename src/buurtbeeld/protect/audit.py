@@ -39,7 +39,7 @@ from scipy.sparse import bmat, csr_array
 from scipy.sparse.csgraph import connected_components
 
 from buurtbeeld.errors import InconsistentFiguresError
-from buurtbeeld.protect.audit_batch import LATE_BATCH, batch_all, late_batches
+from buurtbeeld.protect.audit_batch import LATE_BATCH, batch_all, late_batches, regional_batches
 from buurtbeeld.protect.audit_rules import EPS, Problem, Rules
 from buurtbeeld.protect.local import MAX_CELLS, WIDE_CELLS, WIDE_RINGS, LocalProver
 from buurtbeeld.protect.lp import Incidence, Lp, hide_in_lp, highs_model, incidence
@@ -47,6 +47,8 @@ from buurtbeeld.protect.rules import Requirement
 
 LOCAL_TRIES = ((2, MAX_CELLS),)
 """Neighbourhoods for local witnesses: (relation rings, most cells)."""
+REGIONAL_TARGETS = 20
+REGIONAL_RINGS = 4
 WIDE_COMPONENT = 5_000
 """Components from this many cells try a wide neighbourhood before a cell's own LP."""
 
@@ -263,6 +265,8 @@ def _audit_component(
     if not len(targets):
         return
     if local is not None:
+        if len(targets) >= REGIONAL_TARGETS:
+            targets = regional_batches(rules, local, targets, wmin, wmax, REGIONAL_RINGS)
         targets = _local_proofs(rules, local, targets, wmin, wmax)
         if not len(targets):
             return

@@ -65,6 +65,31 @@ def late_batches(
     return targets
 
 
+def regional_batches(
+    rules: Rules,
+    local: LocalProver,
+    targets: np.ndarray,
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    rings: int = REGION_RINGS,
+) -> np.ndarray:
+    """Batch rounds over the cells near the open targets only (:func:`_region_batch`), before
+    their local LPs one by one; repeated while a round proves a tenth of its targets."""
+    for direction in ("up", "down"):
+        for _round in range(BATCH_ROUNDS):
+            goals = rules.goals(direction, wmin, wmax)[targets]
+            aim = ~np.isnan(goals)
+            if not aim.any():
+                break
+            before = len(targets)
+            region = local.region(targets[aim], rings)
+            _region_batch(local, region, targets[aim], goals[aim], direction, wmin, wmax)
+            targets = targets[~rules.proven(targets, wmin[targets], wmax[targets])]
+            if before - len(targets) < max(1, int(aim.sum()) // 10):
+                break
+    return targets
+
+
 def _warm_batch(
     lp: Lp,
     cells: np.ndarray,
