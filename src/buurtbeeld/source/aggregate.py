@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.protect.published import TOTAL
+from buurtbeeld.source.batch import Batch
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.normalise import amount_columns, holding_key
@@ -43,6 +44,7 @@ from buurtbeeld.source.regions import Division
 from buurtbeeld.source.spec import DeliverySpec, Dimension, InputFile, TableSpec
 from buurtbeeld.source.units import (
     BUURT_NR,
+    ActiveRecords,
     Progress,
     active_records,
     latest,
@@ -52,6 +54,7 @@ from buurtbeeld.source.units import (
 from buurtbeeld.source.units import workdir as staging_folder
 
 MAX_CATEGORIES = 60
+PENDING = pa.table({})  # an aggregated table's data until its batch has run
 
 
 @dataclass
@@ -225,10 +228,6 @@ def _rollup_amounts(contrib: ir.Table, dims: list[str], holding: str, levels: ir
 # -- the whole aggregation ------------------------------------------------------------------
 
 
-def _ordered(con: BaseBackend, expr: ir.Table, keys: list[str]) -> pa.Table:
-    return con.to_pyarrow(expr.order_by(keys))
-
-
 def aggregate(
     spec: DeliverySpec,
     *,
@@ -260,30 +259,35 @@ def aggregate(
     """
     engine = engine or spec.engine
     backend = con or connect(engine)
+    batch = Batch(backend)
     with (
         staging_folder(workdir) as folder,
-        active_records(spec, backend, folder, progress=progress) as records,
+        active_records(spec, backend, folder, progress=progress, batch=batch) as records,
     ):
-        act = records.active
         dims = {d.naam: d for d in spec.used_dimensions()}
-        act = act.mutate(**{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()})
         tables: list[AggregatedTable] = []
         # several tables read the same active records of several periods: compute them once
-        # (for one period they are a cheap filter of the cached rows)
+        # (for one period they are a cheap filter of the shared rows)
         reuse = len(spec.tabellen) > 1 and len(records.periods) > 1
         with (
-            act.cache() if reuse else nullcontext(act) as active,
+            batch.shared(_ActiveRows(records, dims, None)(records.valid.columns, list(dims)))
+            if reuse
+            else nullcontext(None) as shared,
             ExitStack() as kept,
         ):
-            regions = _SharedRegions(spec, kept)
+            rows = _ActiveRows(records, dims, shared)
+            regions = _SharedRegions(spec, kept, batch)
             # count tables first: an amount table reuses their units' buurt
             for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
                 say(progress, f"Tabel '{table.naam}' tellen")
-                tables += _aggregate_table(backend, active, spec, table, records.levels, regions)
+                tables += _aggregate_table(batch, rows, spec, table, records.levels, regions)
+        batch.run()
+        for t in tables:
+            t.data = batch.result(t.name)
         order = {t.naam: i for i, t in enumerate(spec.tabellen)}
         tables.sort(key=lambda t: order[t.spec.naam])
+        counts = records.counts
     categories = _categories(spec, tables)
-    counts = records.counts
     return Aggregation(
         spec=spec,
         division=records.division,
@@ -297,22 +301,45 @@ def aggregate(
     )
 
 
+class _ActiveRows:
+    """The active records for one use, with the category (``c_<naam>``) of the named dimensions.
+
+    Each use gets its own selection of the columns it reads, so that no selection is shared
+    (on DuckDB, where all results are one query, a shared one is written out in full) —
+    unless the records of several periods are shared on purpose (``shared``).
+    """
+
+    def __init__(
+        self, records: ActiveRecords, dims: dict[str, Dimension], shared: ir.Table | None
+    ) -> None:
+        self._records = records
+        self._dims = dims
+        self._shared = shared
+
+    def __call__(self, columns: list[str], names: list[str]) -> ir.Table:
+        if self._shared is not None:
+            return self._shared
+        act = self._records.narrow([*columns, *(f"d_{n}" for n in names)])
+        return act.mutate(**{f"c_{n}": _dimension_value(act, self._dims[n]) for n in names})
+
+
 class _SharedRegions:
     """The per-unit tables of count tables (each unit's buurt), kept for an amount table of the
     same delivery whose holdings are the same units: the latest buurt is computed once."""
 
-    def __init__(self, spec: DeliverySpec, stack: ExitStack) -> None:
+    def __init__(self, spec: DeliverySpec, stack: ExitStack, batch: Batch) -> None:
         self._stack = stack
+        self._batch = batch
         self._wanted = {holding_key(spec) for t in spec.tabellen if t.maat == "som"}
         self._units: dict[str, ir.Table] = {}
 
     def keep(self, unit: str, units: ir.Table, *, reused: bool) -> ir.Table:
-        """``units`` (cached when it is read again here or by an amount table)."""
+        """``units`` (shared when it is read again here or by an amount table)."""
         if unit in self._wanted and unit not in self._units:
-            cached = self._stack.enter_context(units.cache())
+            cached = self._stack.enter_context(self._batch.shared(units))
             self._units[unit] = cached
             return cached
-        return self._stack.enter_context(units.cache()) if reused else units
+        return self._stack.enter_context(self._batch.shared(units)) if reused else units
 
     def region(self, holding: str) -> ir.Table | None:
         """(periode, holding, buurt) from a count table's units, if there was one."""
@@ -321,8 +348,8 @@ class _SharedRegions:
 
 
 def _aggregate_table(
-    con: BaseBackend,
-    act: ir.Table,
+    batch: Batch,
+    rows: _ActiveRows,
     spec: DeliverySpec,
     table: TableSpec,
     levels: ir.Table,
@@ -337,13 +364,15 @@ def _aggregate_table(
         column = amount_columns(spec).index(table.kolom or "")
         region = regions.region(holding)
         if region is None:
-            region = act.group_by(["periode", holding]).aggregate(buurt=latest_buurt(act))
+            located = rows([holding, "buurt"], [])
+            region = located.group_by(["periode", holding]).aggregate(buurt=latest_buurt(located))
+        act = rows([holding, f"bedrag_{column}"], names)
         sums = act.group_by(
             ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
         ).aggregate(cent=act[f"bedrag_{column}"].sum())
-        with sums.join(region, ["periode", holding]).cache() as contrib:
-            data = _ordered(
-                con,
+        with batch.shared(sums.join(region, ["periode", holding])) as contrib:
+            batch.add(
+                table.naam,
                 _rollup_amounts(contrib, names, holding, levels),
                 ["periode", "regiocode", *names],
             )
@@ -356,22 +385,23 @@ def _aggregate_table(
                 dict.fromkeys(names, True),
                 "som",
                 "huishoudens" if holding == "huishouden" else "personen",
-                data,
+                PENDING,
             )
         ]
     unit = "persoon" if spec.table_unit(table) == "personen" else "huishouden"
+    act = rows([unit, "buurt"], exclusive)
     units = act.group_by(["periode", unit]).aggregate(
         buurt=latest_buurt(act),
         **{n: latest(act, act[f"c_{n}"]) for n in exclusive},
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
     cached = regions.keep(unit, units, reused=bool(multi))
-    return _count_tables(con, act, cached, spec, table, levels, unit, exclusive, multi)
+    return _count_tables(batch, rows, cached, spec, table, levels, unit, exclusive, multi)
 
 
 def _count_tables(
-    con: BaseBackend,
-    act: ir.Table,
+    batch: Batch,
+    rows: _ActiveRows,
     units: ir.Table,
     spec: DeliverySpec,
     table: TableSpec,
@@ -383,22 +413,21 @@ def _count_tables(
     names = list(table.dimensies)
     out: list[AggregatedTable] = []
     base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
-    totals = _ordered(
-        con,
-        _rollup_counts(base, exclusive, exclusive, levels),
-        ["periode", "regiocode", *exclusive],
-    )
+    totals = _rollup_counts(base, exclusive, exclusive, levels)
+    totals_order = ["periode", "regiocode", *exclusive]
     label = spec.table_unit(table)
     if multi:
         m = multi[0]
+        act = rows([unit], [m])
         incidence = act.select("periode", unit, **{m: act[f"c_{m}"]}).distinct()
         joined = units.join(incidence, ["periode", unit])
         leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
-        data = _ordered(
-            con,
+        batch.add(
+            table.naam,
             _rollup_counts(leaf, names, exclusive, levels),
             ["periode", "regiocode", *names],
         )
+        batch.add(f"{table.naam}_totaal", totals, totals_order)
         out.append(
             AggregatedTable(
                 table.naam,
@@ -408,7 +437,7 @@ def _count_tables(
                 {n: n != m for n in names},
                 "aantal",
                 label,
-                data,
+                PENDING,
             )
         )
         out.append(
@@ -420,10 +449,11 @@ def _count_tables(
                 dict.fromkeys(exclusive, True),
                 "aantal",
                 label,
-                totals,
+                PENDING,
             )
         )
     else:
+        batch.add(table.naam, totals, totals_order)
         out.append(
             AggregatedTable(
                 table.naam,
@@ -433,7 +463,7 @@ def _count_tables(
                 dict.fromkeys(names, True),
                 "aantal",
                 label,
-                totals,
+                PENDING,
             )
         )
     return out
