@@ -24,6 +24,19 @@ from ibis.backends import BaseBackend
 PART = "_deel"
 
 
+def _slots(schema: ibis.Schema) -> dict[ibis.DataType, list[str]]:
+    """The columns of a result per (nullable) type: the union has, per type, as many columns
+    as the widest result needs (not one per column of every result)."""
+    out: dict[ibis.DataType, list[str]] = {}
+    for name, dtype in schema.items():
+        out.setdefault(dtype.copy(nullable=True), []).append(name)
+    return out
+
+
+def _typed(value: ir.Value, dtype: ibis.DataType) -> ir.Value:
+    return value if value.type() == dtype else value.cast(dtype)
+
+
 class Batch:
     """Result tables, named, to be computed together by :meth:`run`."""
 
@@ -66,30 +79,34 @@ class Batch:
             return
         parts = list(self._parts.items())
         self._parts = {}
-        columns: list[tuple[str, ibis.DataType]] = []
-        for i, (_, (expr, _)) in enumerate(parts):
-            columns += [
-                (f"c{i}_{name}", dtype.copy(nullable=True)) for name, dtype in expr.schema().items()
-            ]
+        slots = [_slots(expr.schema()) for _, (expr, _) in parts]
+        width: dict[ibis.DataType, int] = {}
+        for own in slots:
+            for dtype, names in own.items():
+                width[dtype] = max(width.get(dtype, 0), len(names))
         padded = []
-        for i, (_, (expr, _)) in enumerate(parts):
-            own = {f"c{i}_{name}": expr[name] for name in expr.columns}
-            padded.append(
-                expr.select(
-                    ibis.literal(i, "int16").name(PART),
-                    *[
-                        (own[c] if c in own else ibis.null(dtype)).cast(dtype).name(c)
-                        for c, dtype in columns
-                    ],
-                )
-            )
+        for i, ((_, (expr, _)), own) in enumerate(zip(parts, slots, strict=True)):
+            columns: list[ir.Value] = [ibis.literal(i, "int16").name(PART)]
+            for t, (dtype, n) in enumerate(width.items()):
+                names = own.get(dtype, [])
+                columns += [
+                    (_typed(expr[names[k]], dtype) if k < len(names) else ibis.null(dtype)).name(
+                        f"s{t}_{k}"
+                    )
+                    for k in range(n)
+                ]
+            padded.append(expr.select(*columns))
         union = padded[0] if len(padded) == 1 else ibis.union(*padded, distinct=False)
         table = self.backend.to_pyarrow(union)
-        for i, (name, (expr, order)) in enumerate(parts):
-            part = table.filter(pc.equal(table[PART], i))
+        for i, ((name, (expr, order)), own) in enumerate(zip(parts, slots, strict=True)):
+            rows = table.filter(pc.equal(table[PART], i))
+            slot = {
+                column: f"s{list(width).index(dtype)}_{k}"
+                for dtype, names in own.items()
+                for k, column in enumerate(names)
+            }
             part = pa.table(
-                {c: part[f"c{i}_{c}"] for c in expr.columns},
-                schema=expr.schema().to_pyarrow(),
+                {c: rows[slot[c]] for c in expr.columns}, schema=expr.schema().to_pyarrow()
             )
             if order:
                 part = part.sort_by([(key, "ascending") for key in order])
