@@ -31,6 +31,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
@@ -473,7 +474,7 @@ def _categories(spec: DeliverySpec, tables: list[AggregatedTable]) -> dict[str, 
     found: dict[str, set[str]] = {d.naam: set(d.categories()) for d in spec.used_dimensions()}
     for table in tables:
         for d in table.dimensions:
-            found[d] |= {str(v) for v in table.data[d].to_pylist() if v != TOTAL}
+            found[d] |= {str(v) for v in pc.unique(table.data[d]).to_pylist() if v != TOTAL}
     for name, values in found.items():
         if len(values) > MAX_CATEGORIES:
             raise SpecError(

@@ -155,19 +155,23 @@ def active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) -
 def _periods_table(
     con: BaseBackend, spec: DeliverySpec, periods: list[Period], folder: Path
 ) -> ir.Table:
-    # a small Parquet file rather than a memtable: Spark does not see memtables inside cache()
-    path = folder / "perioden.parquet"
-    pq.write_table(
-        pa.table(
-            {
-                "periode": pa.array([p.label for p in periods], pa.string()),
-                "p_start": pa.array([p.start_int for p in periods], pa.int64()),
-                "p_end": pa.array([p.end_int for p in periods], pa.int64()),
-                "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
-            }
-        ),
-        path,
+    table = pa.table(
+        {
+            "periode": pa.array([p.label for p in periods], pa.string()),
+            "p_start": pa.array([p.start_int for p in periods], pa.int64()),
+            "p_end": pa.array([p.end_int for p in periods], pa.int64()),
+            "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
+        }
     )
+    return _small_table(con, table, folder / "perioden.parquet")
+
+
+def _small_table(con: BaseBackend, table: pa.Table, path: Path) -> ir.Table:
+    """A small table for the engine: an Arrow table DuckDB reads in place, a Parquet file for
+    Spark (which does not see memtables inside ``cache()``)."""
+    if con.name == "duckdb":
+        return ibis.memtable(table)
+    pq.write_table(table, path)
     return con.read_parquet(path)
 
 
@@ -193,12 +197,10 @@ def region_tables(con: BaseBackend, division: Division, folder: Path) -> tuple[i
     with its own code, its wijk, its gemeente (and the country): one join rolls a table up to
     every level.
     """
-    out = []
-    for name, table in _region_arrow(division.area, division.year).items():
-        # Parquet rather than memtables: Spark does not see memtables inside cache()
-        path = folder / f"{name}.parquet"
-        pq.write_table(table, path)
-        out.append(con.read_parquet(path))
+    out = [
+        _small_table(con, table, folder / f"{name}.parquet")
+        for name, table in _region_arrow(division.area, division.year).items()
+    ]
     return out[0], out[1]
 
 
