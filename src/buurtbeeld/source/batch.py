@@ -49,7 +49,7 @@ class Batch:
     @property
     def materialises(self) -> bool:
         """Whether shared intermediate tables are materialised (every engine but DuckDB)."""
-        return self.backend.name != "duckdb"
+        return bool(self.backend.name != "duckdb")
 
     @contextmanager
     def shared(self, expr: ir.Table) -> Iterator[ir.Table]:
