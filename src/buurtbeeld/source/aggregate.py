@@ -277,7 +277,7 @@ def aggregate(
             ExitStack() as kept,
         ):
             rows = _ActiveRows(records, dims, shared)
-            regions = _SharedRegions(spec, kept, batch)
+            regions = _SharedRegions(spec, kept, batch, rows)
             # count tables first: an amount table reuses their units' buurt
             for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
                 say(progress, f"Tabel '{table.naam}' tellen")
@@ -328,11 +328,45 @@ class _SharedRegions:
     """The per-unit tables of count tables (each unit's buurt), kept for an amount table of the
     same delivery whose holdings are the same units: the latest buurt is computed once."""
 
-    def __init__(self, spec: DeliverySpec, stack: ExitStack, batch: Batch) -> None:
+    def __init__(
+        self, spec: DeliverySpec, stack: ExitStack, batch: Batch, rows: _ActiveRows
+    ) -> None:
         self._stack = stack
         self._batch = batch
+        self._rows = rows
         self._wanted = {holding_key(spec) for t in spec.tabellen if t.maat == "som"}
         self._units: dict[str, ir.Table] = {}
+        # amount columns per (holding, dimension) of the amount tables with one dimension
+        self._amounts: dict[tuple[str, str], list[str]] = {}
+        for t in spec.tabellen:
+            if t.maat == "som" and len(t.dimensies) == 1:
+                column = f"bedrag_{amount_columns(spec).index(t.kolom or '')}"
+                self._amounts.setdefault((holding_key(spec), t.dimensies[0]), []).append(column)
+        self._pairs: dict[tuple[str, str], ir.Table] = {}
+
+    def incidence(self, unit: str, dim: str) -> ir.Table:
+        """(periode, unit, dim) once for every unit and each of its categories. An amount table
+        of the same holdings and this one dimension sums its amounts per holding and category
+        over the same groups: they are summed here too, in the same pass (:meth:`sums`)."""
+        columns = self._amounts.get((unit, dim), [])
+        if (unit, dim) in self._pairs:
+            return self._pairs[(unit, dim)].select("periode", unit, dim)
+        act = self._rows([unit, *columns], [dim])
+        keys = ["periode", unit, act[f"c_{dim}"].name(dim)]
+        if not columns:
+            return act.select(*keys).distinct()
+        pairs = act.group_by(keys).aggregate(**{c: act[c].sum() for c in columns})
+        self._pairs[(unit, dim)] = self._stack.enter_context(self._batch.shared(pairs))
+        return self._pairs[(unit, dim)].select("periode", unit, dim)
+
+    def sums(self, holding: str, names: list[str], column: str) -> ir.Table | None:
+        """(periode, holding, dimension, ``cent``) from :meth:`incidence`, if it summed them."""
+        pairs = self._pairs.get((holding, names[0])) if len(names) == 1 else None
+        return (
+            None
+            if pairs is None
+            else pairs.select("periode", holding, names[0], cent=pairs[column])
+        )
 
     def keep(self, unit: str, units: ir.Table, *, reused: bool) -> ir.Table:
         """``units`` (shared when it is read again here or by an amount table)."""
@@ -367,10 +401,12 @@ def _aggregate_table(
         if region is None:
             located = rows([holding, "buurt"], [])
             region = located.group_by(["periode", holding]).aggregate(buurt=latest_buurt(located))
-        act = rows([holding, f"bedrag_{column}"], names)
-        sums = act.group_by(
-            ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
-        ).aggregate(cent=act[f"bedrag_{column}"].sum())
+        sums = regions.sums(holding, names, f"bedrag_{column}")
+        if sums is None:
+            act = rows([holding, f"bedrag_{column}"], names)
+            sums = act.group_by(
+                ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
+            ).aggregate(cent=act[f"bedrag_{column}"].sum())
         with batch.shared(sums.join(region, ["periode", holding])) as contrib:
             batch.add(
                 table.naam,
@@ -397,12 +433,12 @@ def _aggregate_table(
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
     cached = regions.keep(unit, units, reused=bool(multi))
-    return _count_tables(batch, rows, cached, spec, table, levels, unit, exclusive, multi)
+    return _count_tables(batch, regions, cached, spec, table, levels, unit, exclusive, multi)
 
 
 def _count_tables(
     batch: Batch,
-    rows: _ActiveRows,
+    regions: _SharedRegions,
     units: ir.Table,
     spec: DeliverySpec,
     table: TableSpec,
@@ -419,8 +455,7 @@ def _count_tables(
     label = spec.table_unit(table)
     if multi:
         m = multi[0]
-        act = rows([unit], [m])
-        incidence = act.select("periode", unit, **{m: act[f"c_{m}"]}).distinct()
+        incidence = regions.incidence(unit, m)
         joined = units.join(incidence, ["periode", unit])
         leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
         batch.add(
