@@ -156,22 +156,27 @@ def _rollup_counts(
     )
 
 
-def _two_largest(t: ir.Table, cell: list[str], value: str) -> ir.Table:
-    """Per cell the largest and second largest ``value`` (null when there is one value).
+def _leaf_cells(per_holding: ir.Table, leaf: list[str]) -> ir.Table:
+    """Contributors, sum, largest and second largest holding (null when there is one) per cell.
 
-    Two aggregations and a join instead of a ranking window: no sort of all holdings.
+    Two aggregations and a join instead of a ranking window (no sort of all holdings); the
+    second aggregation counts and sums as well.
     """
-    first = t.group_by(cell).aggregate(top1_cent=t[value].max())
-    j = t.join(first, cell)
-    second = j.group_by(cell).aggregate(
-        top1_cent=j.top1_cent.max(),
-        n_top=j.count(where=j[value] == j.top1_cent),
-        below=j[value].max(where=j[value] < j.top1_cent),
+    first = per_holding.group_by(leaf).aggregate(t1=per_holding.cent.max())
+    j = per_holding.join(first, leaf)
+    g = j.group_by(leaf).aggregate(
+        bijdragers=j.count(),
+        som_cent=j.cent.sum(),
+        top1_cent=j.t1.max(),
+        n_top=j.count(where=j.cent == j.t1),
+        below=j.cent.max(where=j.cent < j.t1),
     )
-    return second.select(
-        *cell,
-        top1_cent=second.top1_cent,
-        top2_cent=ibis.ifelse(second.n_top >= 2, second.top1_cent, second.below),
+    return g.select(
+        *leaf,
+        "bijdragers",
+        "som_cent",
+        "top1_cent",
+        top2_cent=ibis.ifelse(g.n_top >= 2, g.top1_cent, g.below),
     )
 
 
@@ -194,25 +199,34 @@ def _rollup_amounts(contrib: ir.Table, dims: list[str], holding: str, levels: ir
         )
         # ``contrib`` has one row per holding and category: only totals add holdings up
         per_holding = t.group_by([*leaf, "h"]).aggregate(cent=t.cent.sum()) if totalled else t
-        sums = per_holding.group_by(leaf).aggregate(
-            bijdragers=per_holding.count(), som_cent=per_holding.cent.sum()
-        )
-        best = _two_largest(per_holding, leaf, "cent")
-        parts.append(sums.join(best, leaf).select(sums, best.top1_cent, best.top2_cent))
+        parts.append(_leaf_cells(per_holding, leaf))
     buurten = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
     # every level at once, the buurt level included (a buurt is the only buurt of its own code)
     up = buurten.join(levels, buurten.buurt == levels.l_nr).select(
         "periode", *dims, "bijdragers", "som_cent", "top1_cent", "top2_cent", regiocode="l_code"
     )
     cell = ["periode", "regiocode", *dims]
-    sums = up.group_by(cell).aggregate(bijdragers=up.bijdragers.sum(), som_cent=up.som_cent.sum())
-    tops = ibis.union(
-        up.select(*cell, v=up.top1_cent),
-        up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
-        distinct=False,
+    # the two largest of the buurten's two largest (``top2_cent`` is null for one holding)
+    first = up.group_by(cell).aggregate(t1=up.top1_cent.max())
+    j = up.join(first, cell)
+    g = j.group_by(cell).aggregate(
+        bijdragers=j.bijdragers.sum(),
+        som_cent=j.som_cent.sum(),
+        top1_cent=j.t1.max(),
+        n_top=j.count(where=j.top1_cent == j.t1) + j.count(where=j.top2_cent == j.t1),
+        below1=j.top1_cent.max(where=j.top1_cent < j.t1),
+        below2=j.top2_cent.max(where=j.top2_cent < j.t1),
     )
-    best = _two_largest(tops, cell, "v")
-    return sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent)
+    below = ibis.ifelse(
+        g.below2.isnull() | (g.below1 >= g.below2), g.below1.fill_null(g.below2), g.below2
+    )
+    return g.select(
+        *cell,
+        "bijdragers",
+        "som_cent",
+        "top1_cent",
+        top2_cent=ibis.ifelse(g.n_top >= 2, g.top1_cent, below),
+    )
 
 
 # -- the whole aggregation ------------------------------------------------------------------
