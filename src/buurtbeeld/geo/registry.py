@@ -54,11 +54,10 @@ def _regions(
     return out
 
 
-def bundled_regions(year: int | None = None) -> list[Region]:
-    """All regions of the 2023 (KWB) and 2020 (health monitor) divisions, or of one year."""
-    wijk_names = _wijk_names()
-    regions: list[Region] = []
-    if year in (None, 2023):
+def _division_codes(year: int) -> tuple[list[str], dict[str, str]]:
+    """The region codes of the 2023 (KWB) or 2020 (health monitor) division, and the names of
+    its gemeenten (from the same file)."""
+    if year == 2023:
         kwb = pq.read_table(CBS_DIR / "kwb2023.parquet", columns=["gwb_code_10", "gm_naam"])
         codes = [normalize_code(c) for c in kwb["gwb_code_10"].to_pylist()]
         gm_names = {
@@ -66,20 +65,40 @@ def bundled_regions(year: int | None = None) -> list[Region]:
             for c, n in zip(codes, kwb["gm_naam"].to_pylist(), strict=True)
             if c.startswith("GM")
         }
-        regions += _regions(codes, gm_names, 2023, wijk_names)
-    if year in (None, 2020):
-        health = pq.read_table(
-            CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
-            columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"],
-        )
-        health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
-        seen: dict[str, str] = {}
-        for raw, name in zip(
-            health["WijkenEnBuurten"].to_pylist(),
-            health["Gemeentenaam_1"].to_pylist(),
-            strict=True,
-        ):
-            seen.setdefault(normalize_code(raw), name)
-        gm_2020 = {c: n for c, n in seen.items() if c.startswith("GM")}
-        regions += _regions(sorted(seen), gm_2020, 2020, wijk_names)
+        return codes, gm_names
+    health = pq.read_table(
+        CBS_DIR / "gezondheidsmonitor_2016_2020.parquet",
+        columns=["WijkenEnBuurten", "Gemeentenaam_1", "Perioden"],
+    )
+    health = health.filter(pc.equal(health["Perioden"], "2020JJ00"))
+    seen: dict[str, str] = {}
+    for raw, name in zip(
+        health["WijkenEnBuurten"].to_pylist(),
+        health["Gemeentenaam_1"].to_pylist(),
+        strict=True,
+    ):
+        seen.setdefault(normalize_code(raw), name)
+    return sorted(seen), {c: n for c, n in seen.items() if c.startswith("GM")}
+
+
+DIVISION_YEARS = (2023, 2020)
+
+
+def bundled_regions(year: int | None = None) -> list[Region]:
+    """All regions of the 2023 (KWB) and 2020 (health monitor) divisions, or of one year."""
+    wijk_names = _wijk_names()
+    regions: list[Region] = []
+    for division_year in DIVISION_YEARS:
+        if year in (None, division_year):
+            codes, gm_names = _division_codes(division_year)
+            regions += _regions(codes, gm_names, division_year, wijk_names)
     return regions
+
+
+def bundled_codes(year: int) -> list[tuple[str, str]]:
+    """(code, level) of every region of a bundled division year, as :func:`bundled_regions`
+    lists them, without their names (much cheaper); empty for a year that is not bundled."""
+    if year not in DIVISION_YEARS:
+        return []
+    codes, _ = _division_codes(year)
+    return [(code, level_of(code).value) for code in codes]

@@ -31,16 +31,19 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.protect.published import TOTAL
+from buurtbeeld.source.batch import Batch
 from buurtbeeld.source.engines import EngineName, connect
 from buurtbeeld.source.errors import SpecError
 from buurtbeeld.source.normalise import amount_columns, holding_key
 from buurtbeeld.source.periods import Period
 from buurtbeeld.source.regions import Division
-from buurtbeeld.source.spec import DeliverySpec, Dimension, InputFile, TableSpec
+from buurtbeeld.source.shared_tables import ActiveRows, SharedUnits
+from buurtbeeld.source.spec import DeliverySpec, InputFile, TableSpec
 from buurtbeeld.source.units import (
     BUURT_NR,
     Progress,
@@ -52,6 +55,7 @@ from buurtbeeld.source.units import (
 from buurtbeeld.source.units import workdir as staging_folder
 
 MAX_CATEGORIES = 60
+PENDING = pa.table({})  # an aggregated table's data until its batch has run
 
 
 @dataclass
@@ -123,18 +127,7 @@ class Aggregation:
         return next(t for t in self.tables if t.name == name)
 
 
-# -- dimensions ---------------------------------------------------------------------------
-
-
-def _dimension_value(act: ir.Table, dim: Dimension) -> ir.StringValue:
-    value = act[f"d_{dim.naam}"]
-    if dim.soort == "categorie":
-        return value
-    labels = dim.band_labels()
-    bands = dim.klassen or []
-    number = (act.p_ref - value) // 10000 if dim.soort == "leeftijd" else value
-    cases = [(number >= lo, label) for lo, label in reversed(list(zip(bands, labels, strict=True)))]
-    return ibis.cases(*cases, else_=ibis.null("string"))
+# -- roll-ups --------------------------------------------------------------------------------
 
 
 def _subsets(items: list[str]) -> Iterator[set[str]]:
@@ -163,22 +156,27 @@ def _rollup_counts(
     )
 
 
-def _two_largest(t: ir.Table, cell: list[str], value: str) -> ir.Table:
-    """Per cell the largest and second largest ``value`` (null when there is one value).
+def _leaf_cells(per_holding: ir.Table, leaf: list[str]) -> ir.Table:
+    """Contributors, sum, largest and second largest holding (null when there is one) per cell.
 
-    Two aggregations and a join instead of a ranking window: no sort of all holdings.
+    Two aggregations and a join instead of a ranking window (no sort of all holdings); the
+    second aggregation counts and sums as well.
     """
-    first = t.group_by(cell).aggregate(top1_cent=t[value].max())
-    j = t.join(first, cell)
-    second = j.group_by(cell).aggregate(
-        top1_cent=j.top1_cent.max(),
-        n_top=j.count(where=j[value] == j.top1_cent),
-        below=j[value].max(where=j[value] < j.top1_cent),
+    first = per_holding.group_by(leaf).aggregate(t1=per_holding.cent.max())
+    j = per_holding.join(first, leaf)
+    g = j.group_by(leaf).aggregate(
+        bijdragers=j.count(),
+        som_cent=j.cent.sum(),
+        top1_cent=j.t1.max(),
+        n_top=j.count(where=j.cent == j.t1),
+        below=j.cent.max(where=j.cent < j.t1),
     )
-    return second.select(
-        *cell,
-        top1_cent=second.top1_cent,
-        top2_cent=ibis.ifelse(second.n_top >= 2, second.top1_cent, second.below),
+    return g.select(
+        *leaf,
+        "bijdragers",
+        "som_cent",
+        "top1_cent",
+        top2_cent=ibis.ifelse(g.n_top >= 2, g.top1_cent, g.below),
     )
 
 
@@ -201,32 +199,37 @@ def _rollup_amounts(contrib: ir.Table, dims: list[str], holding: str, levels: ir
         )
         # ``contrib`` has one row per holding and category: only totals add holdings up
         per_holding = t.group_by([*leaf, "h"]).aggregate(cent=t.cent.sum()) if totalled else t
-        sums = per_holding.group_by(leaf).aggregate(
-            bijdragers=per_holding.count(), som_cent=per_holding.cent.sum()
-        )
-        best = _two_largest(per_holding, leaf, "cent")
-        parts.append(sums.join(best, leaf).select(sums, best.top1_cent, best.top2_cent))
+        parts.append(_leaf_cells(per_holding, leaf))
     buurten = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
     # every level at once, the buurt level included (a buurt is the only buurt of its own code)
     up = buurten.join(levels, buurten.buurt == levels.l_nr).select(
         "periode", *dims, "bijdragers", "som_cent", "top1_cent", "top2_cent", regiocode="l_code"
     )
     cell = ["periode", "regiocode", *dims]
-    sums = up.group_by(cell).aggregate(bijdragers=up.bijdragers.sum(), som_cent=up.som_cent.sum())
-    tops = ibis.union(
-        up.select(*cell, v=up.top1_cent),
-        up.filter(up.top2_cent.notnull()).select(*cell, v=up.top2_cent),
-        distinct=False,
+    # the two largest of the buurten's two largest (``top2_cent`` is null for one holding)
+    first = up.group_by(cell).aggregate(t1=up.top1_cent.max())
+    j = up.join(first, cell)
+    g = j.group_by(cell).aggregate(
+        bijdragers=j.bijdragers.sum(),
+        som_cent=j.som_cent.sum(),
+        top1_cent=j.t1.max(),
+        n_top=j.count(where=j.top1_cent == j.t1) + j.count(where=j.top2_cent == j.t1),
+        below1=j.top1_cent.max(where=j.top1_cent < j.t1),
+        below2=j.top2_cent.max(where=j.top2_cent < j.t1),
     )
-    best = _two_largest(tops, cell, "v")
-    return sums.join(best, cell).select(sums, best.top1_cent, best.top2_cent)
+    below = ibis.ifelse(
+        g.below2.isnull() | (g.below1 >= g.below2), g.below1.fill_null(g.below2), g.below2
+    )
+    return g.select(
+        *cell,
+        "bijdragers",
+        "som_cent",
+        "top1_cent",
+        top2_cent=ibis.ifelse(g.n_top >= 2, g.top1_cent, below),
+    )
 
 
 # -- the whole aggregation ------------------------------------------------------------------
-
-
-def _ordered(con: BaseBackend, expr: ir.Table, keys: list[str]) -> pa.Table:
-    return con.to_pyarrow(expr.order_by(keys))
 
 
 def aggregate(
@@ -260,30 +263,35 @@ def aggregate(
     """
     engine = engine or spec.engine
     backend = con or connect(engine)
+    batch = Batch(backend)
     with (
         staging_folder(workdir) as folder,
-        active_records(spec, backend, folder, progress=progress) as records,
+        active_records(spec, backend, folder, progress=progress, batch=batch) as records,
     ):
-        act = records.active
         dims = {d.naam: d for d in spec.used_dimensions()}
-        act = act.mutate(**{f"c_{name}": _dimension_value(act, dim) for name, dim in dims.items()})
         tables: list[AggregatedTable] = []
         # several tables read the same active records of several periods: compute them once
-        # (for one period they are a cheap filter of the cached rows)
+        # (for one period they are a cheap filter of the shared rows)
         reuse = len(spec.tabellen) > 1 and len(records.periods) > 1
         with (
-            act.cache() if reuse else nullcontext(act) as active,
+            batch.shared(ActiveRows(records, dims, None)(records.valid.columns, list(dims)))
+            if reuse
+            else nullcontext(None) as shared,
             ExitStack() as kept,
         ):
-            regions = _SharedRegions(spec, kept)
+            rows = ActiveRows(records, dims, shared)
+            regions = SharedUnits(spec, kept, batch, rows)
             # count tables first: an amount table reuses their units' buurt
             for table in sorted(spec.tabellen, key=lambda t: t.maat == "som"):
                 say(progress, f"Tabel '{table.naam}' tellen")
-                tables += _aggregate_table(backend, active, spec, table, records.levels, regions)
+                tables += _aggregate_table(batch, rows, spec, table, records.levels, regions)
+        batch.run()
+        for t in tables:
+            t.data = batch.result(t.name)
         order = {t.naam: i for i, t in enumerate(spec.tabellen)}
         tables.sort(key=lambda t: order[t.spec.naam])
+        counts = records.counts
     categories = _categories(spec, tables)
-    counts = records.counts
     return Aggregation(
         spec=spec,
         division=records.division,
@@ -297,36 +305,13 @@ def aggregate(
     )
 
 
-class _SharedRegions:
-    """The per-unit tables of count tables (each unit's buurt), kept for an amount table of the
-    same delivery whose holdings are the same units: the latest buurt is computed once."""
-
-    def __init__(self, spec: DeliverySpec, stack: ExitStack) -> None:
-        self._stack = stack
-        self._wanted = {holding_key(spec) for t in spec.tabellen if t.maat == "som"}
-        self._units: dict[str, ir.Table] = {}
-
-    def keep(self, unit: str, units: ir.Table, *, reused: bool) -> ir.Table:
-        """``units`` (cached when it is read again here or by an amount table)."""
-        if unit in self._wanted and unit not in self._units:
-            cached = self._stack.enter_context(units.cache())
-            self._units[unit] = cached
-            return cached
-        return self._stack.enter_context(units.cache()) if reused else units
-
-    def region(self, holding: str) -> ir.Table | None:
-        """(periode, holding, buurt) from a count table's units, if there was one."""
-        units = self._units.get(holding)
-        return None if units is None else units.select("periode", holding, "buurt")
-
-
 def _aggregate_table(
-    con: BaseBackend,
-    act: ir.Table,
+    batch: Batch,
+    rows: ActiveRows,
     spec: DeliverySpec,
     table: TableSpec,
     levels: ir.Table,
-    regions: _SharedRegions,
+    regions: SharedUnits,
 ) -> list[AggregatedTable]:
     dims = [spec.dimension(d) for d in table.dimensies]
     names = [d.naam for d in dims]
@@ -337,13 +322,17 @@ def _aggregate_table(
         column = amount_columns(spec).index(table.kolom or "")
         region = regions.region(holding)
         if region is None:
-            region = act.group_by(["periode", holding]).aggregate(buurt=latest_buurt(act))
-        sums = act.group_by(
-            ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
-        ).aggregate(cent=act[f"bedrag_{column}"].sum())
-        with sums.join(region, ["periode", holding]).cache() as contrib:
-            data = _ordered(
-                con,
+            located = rows([holding, "buurt"], [])
+            region = located.group_by(["periode", holding]).aggregate(buurt=latest_buurt(located))
+        sums = regions.sums(holding, names, f"bedrag_{column}")
+        if sums is None:
+            act = rows([holding, f"bedrag_{column}"], names)
+            sums = act.group_by(
+                ["periode", holding, *[act[f"c_{n}"].name(n) for n in names]]
+            ).aggregate(cent=act[f"bedrag_{column}"].sum())
+        with batch.shared(sums.join(region, ["periode", holding])) as contrib:
+            batch.add(
+                table.naam,
                 _rollup_amounts(contrib, names, holding, levels),
                 ["periode", "regiocode", *names],
             )
@@ -356,22 +345,23 @@ def _aggregate_table(
                 dict.fromkeys(names, True),
                 "som",
                 "huishoudens" if holding == "huishouden" else "personen",
-                data,
+                PENDING,
             )
         ]
     unit = "persoon" if spec.table_unit(table) == "personen" else "huishouden"
+    act = rows([unit, "buurt"], exclusive)
     units = act.group_by(["periode", unit]).aggregate(
         buurt=latest_buurt(act),
         **{n: latest(act, act[f"c_{n}"]) for n in exclusive},
     )
     # a table with a multi-valued dimension reads the units twice: compute them once
     cached = regions.keep(unit, units, reused=bool(multi))
-    return _count_tables(con, act, cached, spec, table, levels, unit, exclusive, multi)
+    return _count_tables(batch, regions, cached, spec, table, levels, unit, exclusive, multi)
 
 
 def _count_tables(
-    con: BaseBackend,
-    act: ir.Table,
+    batch: Batch,
+    regions: SharedUnits,
     units: ir.Table,
     spec: DeliverySpec,
     table: TableSpec,
@@ -383,22 +373,20 @@ def _count_tables(
     names = list(table.dimensies)
     out: list[AggregatedTable] = []
     base = units.group_by(["periode", "buurt", *exclusive]).aggregate(aantal=units.count())
-    totals = _ordered(
-        con,
-        _rollup_counts(base, exclusive, exclusive, levels),
-        ["periode", "regiocode", *exclusive],
-    )
+    totals = _rollup_counts(base, exclusive, exclusive, levels)
+    totals_order = ["periode", "regiocode", *exclusive]
     label = spec.table_unit(table)
     if multi:
         m = multi[0]
-        incidence = act.select("periode", unit, **{m: act[f"c_{m}"]}).distinct()
+        incidence = regions.incidence(unit, m)
         joined = units.join(incidence, ["periode", unit])
         leaf = joined.group_by(["periode", "buurt", *names]).aggregate(aantal=joined.count())
-        data = _ordered(
-            con,
+        batch.add(
+            table.naam,
             _rollup_counts(leaf, names, exclusive, levels),
             ["periode", "regiocode", *names],
         )
+        batch.add(f"{table.naam}_totaal", totals, totals_order)
         out.append(
             AggregatedTable(
                 table.naam,
@@ -408,7 +396,7 @@ def _count_tables(
                 {n: n != m for n in names},
                 "aantal",
                 label,
-                data,
+                PENDING,
             )
         )
         out.append(
@@ -420,10 +408,11 @@ def _count_tables(
                 dict.fromkeys(exclusive, True),
                 "aantal",
                 label,
-                totals,
+                PENDING,
             )
         )
     else:
+        batch.add(table.naam, totals, totals_order)
         out.append(
             AggregatedTable(
                 table.naam,
@@ -433,7 +422,7 @@ def _count_tables(
                 dict.fromkeys(names, True),
                 "aantal",
                 label,
-                totals,
+                PENDING,
             )
         )
     return out
@@ -443,7 +432,7 @@ def _categories(spec: DeliverySpec, tables: list[AggregatedTable]) -> dict[str, 
     found: dict[str, set[str]] = {d.naam: set(d.categories()) for d in spec.used_dimensions()}
     for table in tables:
         for d in table.dimensions:
-            found[d] |= {str(v) for v in table.data[d].to_pylist() if v != TOTAL}
+            found[d] |= {str(v) for v in pc.unique(table.data[d]).to_pylist() if v != TOTAL}
     for name, values in found.items():
         if len(values) > MAX_CATEGORIES:
             raise SpecError(

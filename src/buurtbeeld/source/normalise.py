@@ -222,7 +222,8 @@ def normalise(
     else:
         # a snapshot (stand per peildatum): every record holds on the reference day
         day = period.reference_int(period.periods()[0])
-        final["begin"], final["begin_fout"] = ibis.literal(day, "int64"), ibis.literal(False)
+        # an explicit cast: DuckDB reads a bare 20241231 as a 32-bit integer
+        final["begin"], final["begin_fout"] = ibis.literal(day).cast("int64"), ibis.literal(False)
     if period.einde:
         final["einde"], final["einde_fout"] = _date_finish(first, "einde")
     for dim in spec.used_dimensions():

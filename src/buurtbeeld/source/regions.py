@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
-from buurtbeeld.geo.registry import bundled_regions
+from buurtbeeld.geo.registry import DIVISION_YEARS, bundled_codes
 from buurtbeeld.source.errors import SpecError
 
 
@@ -54,12 +54,12 @@ class Division:
 
 @lru_cache(maxsize=8)
 def _year_regions(year: int) -> tuple[tuple[str, str], ...]:
-    return tuple((r.code, r.level) for r in bundled_regions(year) if r.division_year == year)
+    return tuple(bundled_codes(year))
 
 
 def available_years() -> list[int]:
     """Division years bundled with Buurtbeeld."""
-    return sorted({r.division_year for r in bundled_regions()})
+    return sorted(DIVISION_YEARS)
 
 
 def load_division(area: list[str] | tuple[str, ...], year: int) -> Division:

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from buurtbeeld.geo.codes import COUNTRY_CODE
+from buurtbeeld.source.batch import Batch
 from buurtbeeld.source.normalise import (
     classify,
     key_types,
@@ -70,23 +71,75 @@ class RowCounts:
         return self.rows_read - sum(self.bad_rows.values())
 
 
+_PER_REASON = "rijen_per_reden"
+
+
+@dataclass
+class _Tally:
+    """Rows per reason (from the engine, directly or through a batch) → :class:`RowCounts`."""
+
+    file_rows: int
+    rows_read: int
+    bad: Counter[str]
+    rows: list[dict[str, Any]] | None = None
+    batch: Batch | None = None
+
+    def counts(self) -> RowCounts:
+        rows = self.rows
+        if rows is None:
+            assert self.batch is not None
+            rows = self.rows = self.batch.result(_PER_REASON).to_pylist()
+        bad = Counter(self.bad)
+        unique = sum(int(row["n"]) for row in rows)
+        if self.file_rows - unique:
+            bad["dubbele regel (eenmaal geteld)"] = self.file_rows - unique
+        outside = 0
+        for row in rows:
+            if row["reden"] is None:
+                outside = int(row["buiten"] or 0)
+            else:
+                bad[str(row["reden"])] += int(row["n"])
+        return RowCounts(self.rows_read, bad, outside)
+
+
 @dataclass
 class ActiveRecords:
     """The valid records of a delivery in each period they are active in (steps 1-4).
 
     ``active`` has the normalised columns (``persoon``, ``huishouden``, ``begin``, ``einde``,
     ``d_<dimensie>``, ``bedrag_<i>``, ``buurt`` as a number), plus ``periode``, ``p_start``,
-    ``p_end`` and ``p_ref``; one row per record and period. It is valid only inside
-    :func:`active_records`.
+    ``p_end`` and ``p_ref``; one row per record and period (:meth:`narrow`: only some of
+    these columns). It is valid only inside :func:`active_records`.
     """
 
     backend: BaseBackend
     division: Division
     periods: list[Period]
-    counts: RowCounts
-    active: ir.Table
+    tally: _Tally
+    valid: ir.Table
+    periods_table: ir.Table
+    spec: DeliverySpec
     levels: ir.Table
     buurt_codes: list[str]
+
+    @property
+    def active(self) -> ir.Table:
+        """Every valid record with all its columns, in each period it is active in."""
+        return self.narrow(self.valid.columns)
+
+    def narrow(self, columns: list[str]) -> ir.Table:
+        """The valid records with only these columns (and their dates), in each period they are
+        active in. Selections of different columns are different expressions: read by one
+        consumer each, they are not shared (on DuckDB a shared one is written out in full)."""
+        wanted = {*columns, "begin", "einde"}
+        rows = self.valid.select(*[c for c in self.valid.columns if c in wanted])
+        act = rows.cross_join(self.periods_table)
+        return act.filter(active(act, self.spec, act.p_start, act.p_end, act.p_ref))
+
+    @property
+    def counts(self) -> RowCounts:
+        """What happened to the rows (with a batch: once the batch has run)."""
+        return self.tally.counts()
 
 
 def active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) -> ir.BooleanValue:
@@ -102,19 +155,23 @@ def active(rows: ir.Table, spec: DeliverySpec, start: Any, end: Any, ref: Any) -
 def _periods_table(
     con: BaseBackend, spec: DeliverySpec, periods: list[Period], folder: Path
 ) -> ir.Table:
-    # a small Parquet file rather than a memtable: Spark does not see memtables inside cache()
-    path = folder / "perioden.parquet"
-    pq.write_table(
-        pa.table(
-            {
-                "periode": pa.array([p.label for p in periods], pa.string()),
-                "p_start": pa.array([p.start_int for p in periods], pa.int64()),
-                "p_end": pa.array([p.end_int for p in periods], pa.int64()),
-                "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
-            }
-        ),
-        path,
+    table = pa.table(
+        {
+            "periode": pa.array([p.label for p in periods], pa.string()),
+            "p_start": pa.array([p.start_int for p in periods], pa.int64()),
+            "p_end": pa.array([p.end_int for p in periods], pa.int64()),
+            "p_ref": pa.array([spec.periode.reference_int(p) for p in periods], pa.int64()),
+        }
     )
+    return _small_table(con, table, folder / "perioden.parquet")
+
+
+def _small_table(con: BaseBackend, table: pa.Table, path: Path) -> ir.Table:
+    """A small table for the engine: an Arrow table DuckDB reads in place, a Parquet file for
+    Spark (which does not see memtables inside ``cache()``)."""
+    if con.name == "duckdb":
+        return ibis.memtable(table)
+    pq.write_table(table, path)
     return con.read_parquet(path)
 
 
@@ -140,12 +197,10 @@ def region_tables(con: BaseBackend, division: Division, folder: Path) -> tuple[i
     with its own code, its wijk, its gemeente (and the country): one join rolls a table up to
     every level.
     """
-    out = []
-    for name, table in _region_arrow(division.area, division.year).items():
-        # Parquet rather than memtables: Spark does not see memtables inside cache()
-        path = folder / f"{name}.parquet"
-        pq.write_table(table, path)
-        out.append(con.read_parquet(path))
+    out = [
+        _small_table(con, table, folder / f"{name}.parquet")
+        for name, table in _region_arrow(division.area, division.year).items()
+    ]
     return out[0], out[1]
 
 
@@ -205,6 +260,7 @@ def active_records(
     *,
     progress: Progress | None = None,
     carry: frozenset[str] = frozenset(),
+    batch: Batch | None = None,
 ) -> Iterator[ActiveRecords]:
     """Read, normalise, deduplicate and classify a delivery; the valid records per period.
 
@@ -214,6 +270,10 @@ def active_records(
         Keys (``persoon``, ``huishouden``) to carry along although no table counts them (the
         household of a person extract). They do not change which rows are duplicates or bad;
         a carried BSN that is not a valid one is empty.
+    batch
+        Count the rows per reason in this batch, with the results that read the records
+        (:attr:`ActiveRecords.counts` is known once it has run); without one the classified
+        rows are cached and counted right away.
 
     Raises
     ------
@@ -255,36 +315,30 @@ def active_records(
     n_rows = sum(pq.ParquetFile(s.parquet).metadata.num_rows for s in staged)
     rows_read = n_rows + shape_errors
     classified = classify(_deduplicated(rows, carry), spec, lookup, area)
-    with classified.cache() as cached:
-        valid = cached.filter(cached.reden.isnull())
+    shared = batch.shared(classified) if batch is not None else classified.cache()
+    with shared as cached:
         in_any = ibis.literal(False)
         for p in periods:
             in_any = in_any | active(
                 cached, spec, p.start_int, p.end_int, spec.periode.reference_int(p)
             )
-        # one pass over the cached rows: rows per reason, and valid rows in no period
+        # one pass over the classified rows: rows per reason, and valid rows in no period
         outside_any = (cached.reden.isnull() & ~in_any.fill_null(False)).cast("int64")
-        counts = backend.to_pyarrow(
-            cached.group_by("reden").aggregate(n=cached.count(), buiten=outside_any.sum())
-        ).to_pylist()
-        unique = sum(int(row["n"]) for row in counts)
-        if n_rows - unique:
-            bad["dubbele regel (eenmaal geteld)"] = n_rows - unique
-        outside = 0
-        for row in counts:
-            if row["reden"] is None:
-                outside = int(row["buiten"] or 0)
-            else:
-                bad[str(row["reden"])] += int(row["n"])
-        periods_t = _periods_table(backend, spec, periods, folder)
-        act = valid.cross_join(periods_t)
-        act = act.filter(active(act, spec, act.p_start, act.p_end, act.p_ref))
+        per_reason = cached.group_by("reden").aggregate(n=cached.count(), buiten=outside_any.sum())
+        tally = _Tally(n_rows, rows_read, bad)
+        if batch is None:
+            tally.rows = backend.to_pyarrow(per_reason).to_pylist()
+        else:
+            batch.add(_PER_REASON, per_reason)
+            tally.batch = batch
         yield ActiveRecords(
             backend=backend,
             division=division,
             periods=periods,
-            counts=RowCounts(rows_read, bad, outside),
-            active=act,
+            tally=tally,
+            valid=cached.filter(cached.reden.isnull()).drop("reden"),
+            periods_table=_periods_table(backend, spec, periods, folder),
+            spec=spec,
             levels=levels,
             buurt_codes=sorted(division.buurten),
         )
