@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from buurtbeeld.store.pending import FOLDER, mark, pending, running
+from buurtbeeld.store.pending import FOLDER, clear, mark, pending, running
 
 
 def test_a_marker_lives_as_long_as_its_block(tmp_path: Path) -> None:
@@ -40,3 +40,12 @@ def test_a_marker_of_a_finished_process_is_not_running_work(tmp_path: Path) -> N
 def test_marker_names_stay_inside_the_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         mark(tmp_path, "../buiten", "x")
+
+
+def test_clearing_removes_only_the_marker_of_that_process(tmp_path: Path) -> None:
+    clear(tmp_path, "stapeling", 1)  # no marker: nothing to do
+    mark(tmp_path, "stapeling", "koppelen", pid=1)
+    clear(tmp_path, "stapeling", 2)
+    assert (tmp_path / FOLDER / "stapeling.json").exists()
+    clear(tmp_path, "stapeling", 1)
+    assert not (tmp_path / FOLDER / "stapeling.json").exists()

@@ -18,7 +18,7 @@ import typer
 from buurtbeeld.cli.run import HostOpt, PoortOpt, WerkmapOpt, console, import_all, serve
 from buurtbeeld.errors import BuurtbeeldError, DisclosureError, SignatureError
 from buurtbeeld.store.pending import STAPELING as STAPELING_WORK
-from buurtbeeld.store.pending import mark, pending, running
+from buurtbeeld.store.pending import clear, mark, pending, running
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -326,7 +326,7 @@ def demo_command(
         try:
             serve(werkmap, host, poort)
         finally:
-            _stop(background)
+            _stop(background, werkmap)
 
 
 def _start_stapeling(
@@ -356,7 +356,7 @@ def _start_stapeling(
     return child
 
 
-def _stop(child: subprocess.Popen[bytes] | None) -> None:
+def _stop(child: subprocess.Popen[bytes] | None, werkmap: Path) -> None:
     """Stop an unfinished background stapeling as Ctrl+C would (its work folder is cleaned up)."""
     if child is None or child.poll() is not None:
         return
@@ -366,6 +366,8 @@ def _stop(child: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
+    # stopped before it took over the marker written for it here (still starting up), or killed
+    clear(werkmap, STAPELING_WORK, child.pid)
     console.print(
         "Stapeling van voorzieningen gestopt voordat hij klaar was; de volgende "
         "'buurtbeeld demo' maakt hem opnieuw.",

@@ -24,7 +24,7 @@ FOLDER = "bezig"
 STAPELING = "stapeling"
 """The marker of a stapeling being computed for the workspace (the demo's background run)."""
 
-__all__ = ["STAPELING", "Pending", "mark", "pending", "running"]
+__all__ = ["STAPELING", "Pending", "clear", "mark", "pending", "running"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,18 @@ def pending(root: Path, name: str, title: str) -> Iterator[Callable[[str], None]
     try:
         yield step
     finally:
+        path.unlink(missing_ok=True)
+
+
+def clear(root: Path, name: str, pid: int) -> None:
+    """Remove the marker of work ``name`` if it names process ``pid`` (which has ended): a
+    process stopped before it took over the marker its parent wrote leaves it behind."""
+    path = _path(root, name)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(body, dict) and body.get("pid") == pid:
         path.unlink(missing_ok=True)
 
 
