@@ -18,3 +18,11 @@ def test_a_background_run_stopped_while_starting_leaves_no_marker(tmp_path: Path
     _stop(child, tmp_path)
     assert child.returncode is not None
     assert not (tmp_path / FOLDER / f"{STAPELING}.json").exists()
+
+
+def test_a_background_run_that_ended_early_leaves_no_marker(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])  # crashed at start
+    child.wait()
+    mark(tmp_path, STAPELING, "koppelen", pid=child.pid)
+    _stop(child, tmp_path)
+    assert not (tmp_path / FOLDER / f"{STAPELING}.json").exists()
