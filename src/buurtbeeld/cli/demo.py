@@ -360,20 +360,18 @@ def _stop(child: subprocess.Popen[bytes] | None, werkmap: Path) -> None:
     """Stop an unfinished background stapeling as Ctrl+C would (its work folder is cleaned up)."""
     if child is None:
         return
-    stopped = child.poll() is None
-    if stopped:
+    if child.poll() is None:
         child.send_signal(signal.SIGINT)
         try:
             child.wait(timeout=60)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    # a child stopped (or crashed) before it took over the marker written for it here, or
-    # killed, leaves that marker behind
-    clear(werkmap, STAPELING_WORK, child.pid)
-    if stopped:
         console.print(
             "Stapeling van voorzieningen gestopt voordat hij klaar was; de volgende "
             "'buurtbeeld demo' maakt hem opnieuw.",
             highlight=False,
         )
+    # a child stopped (or crashed) before it took over the marker written for it here, or
+    # killed, leaves that marker behind
+    clear(werkmap, STAPELING_WORK, child.pid)
